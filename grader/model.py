@@ -1,0 +1,222 @@
+"""Values that cross module boundaries: what a problem declares and what grading returns.
+
+Every class here is a frozen dataclass so a problem, once loaded, cannot be changed by the
+code that grades with it, and results can be cached, compared and serialised safely.
+The YAML loader (`problems`) builds these; the parser (`syntax`), the checker
+(`equivalence`), `feedback`, `submissions` and `reports` only read them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+# --- declared symbols --------------------------------------------------------------------
+
+SCALAR = "scalar"      # a plain real symbol: z, eta, w_1, partialC, f_L
+INDEXED = "indexed"    # delta_j^l, w_(jk)^l, y_j: subscripts and an optional layer superscript
+VECTOR = "vector"      # delta^(l), yhat, e_l: a column vector (optionally per layer)
+MATRIX = "matrix"      # W^(l): a square matrix per layer (every layer has the same width)
+FUNCTION = "function"  # f, g, g_L: unknown smooth function, or an alias of a builtin
+SYMBOL_KINDS = (SCALAR, INDEXED, VECTOR, MATRIX, FUNCTION)
+
+# roles of index letters
+UNIT = "unit"          # j, k, i: counts the units of a layer; bound by sums
+LAYER = "layer"        # l: a hidden layer number
+LAST = "last"          # L, nl: the output layer
+INDEX_ROLES = (UNIT, LAYER, LAST)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """One declared name of a problem.
+
+    `domain` is the sampling interval for scalars and for the entries of arrays; `alias` makes
+    a declared function stand for a builtin (`g: {kind: function, alias: sigmoid}`), so
+    `g'(z)` is the sigmoid's derivative rather than an unknown function's. Given values of
+    numeric problems live in `Problem.given`, not here.
+    """
+
+    name: str
+    kind: str = SCALAR
+    subscripts: int = 0
+    superscript: bool = False
+    domain: tuple[float, float] = (-2.0, 2.0)
+    alias: Optional[str] = None
+    latex: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class SymbolTable:
+    """What the parser reads against: declared symbols and index letters.
+
+    `e` is Euler's number unless a symbol named `e` is declared.
+    """
+
+    symbols: tuple[Symbol, ...] = ()
+    indices: tuple[tuple[str, str], ...] = ()  # (letter, role)
+
+    def get(self, name: str) -> Optional[Symbol]:
+        for s in self.symbols:
+            if s.name == name:
+                return s
+        return None
+
+    def index_role(self, name: str) -> Optional[str]:
+        for letter, role in self.indices:
+            if letter == name:
+                return role
+        return None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.symbols)
+
+
+# --- parts and problems ------------------------------------------------------------------
+
+EXPRESSION = "expression"
+NUMERIC = "numeric"
+CHOICE = "choice"
+MULTI_CHOICE = "multi-choice"
+PART_KINDS = (EXPRESSION, NUMERIC, CHOICE, MULTI_CHOICE)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How close a number must be. Expressions use rtol/atol on every sampled point;
+    numeric parts use exactly one of absolute / relative / decimals / sigfigs."""
+
+    rtol: float = 1e-7
+    atol: float = 1e-9
+    absolute: Optional[float] = None
+    relative: Optional[float] = None
+    decimals: Optional[int] = None
+    sigfigs: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """An instructor's rule: an answer equivalent to `answer` gets `message` and `score`
+    (a fraction of the part's points, 0 by default); `tag` names it in reports."""
+
+    answer: str
+    message: str
+    tag: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class PartTest:
+    """A sample answer with its expected status and a fragment of its expected feedback."""
+
+    answer: str
+    status: str
+    feedback: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    prompt: str
+    kind: str
+    answer: str                         # expression / numeric: student syntax; choice: option labels, comma separated
+    points: float = 1.0
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    options: tuple[str, ...] = ()       # choice / multi-choice: option texts, labelled A, B, C...
+    partial_credit: bool = False        # multi-choice
+    forbidden: tuple[str, ...] = ()     # names / functions the answer may not use
+    required: tuple[str, ...] = ()      # names the answer must use
+    restriction: Optional[str] = None   # the sentence shown when forbidden/required refuse an answer
+    hints: tuple[str, ...] = ()
+    show_solution: bool = False         # reveal the reference after a wrong answer
+    mistakes: tuple[Mistake, ...] = ()
+    tests: tuple[PartTest, ...] = ()
+    line: int = 0                       # where the part starts in its YAML file
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A given value drawn per student: from `choices`, or from [low, high] in steps of `step`."""
+
+    name: str
+    choices: tuple[float, ...] = ()
+    low: Optional[float] = None
+    high: Optional[float] = None
+    step: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    title: str
+    statement: str
+    table: SymbolTable
+    parts: tuple[Part, ...]
+    given: tuple[tuple[str, float], ...] = ()     # the course's own values
+    variants: tuple[Variant, ...] = ()
+    path: str = ""
+
+    def part(self, part_id: str) -> Optional[Part]:
+        for p in self.parts:
+            if p.id == part_id:
+                return p
+        return None
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.points for p in self.parts)
+
+
+# --- results -----------------------------------------------------------------------------
+
+CORRECT = "correct"
+INCORRECT = "incorrect"
+INVALID = "invalid"
+MISSING = "missing"
+STATUSES = (CORRECT, INCORRECT, INVALID, MISSING)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checker's answer about one answer to one part.
+
+    `interpreted` is the Unicode rendering of what the grader read ("interpreted as"),
+    `interpreted_ascii` its ASCII fallback; `rule` is the tag of the instructor rule or of
+    the automatic diagnosis that produced the main feedback, so reports can count mistakes.
+    """
+
+    status: str
+    score: float
+    max_score: float
+    interpreted: Optional[str] = None
+    interpreted_ascii: Optional[str] = None
+    interpreted_latex: Optional[str] = None
+    feedback: tuple[str, ...] = ()
+    rule: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class PartResult:
+    problem: str
+    part: str
+    answer: Optional[str]
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """One student's graded submission. `status` is `graded`, or `error` with `message`
+    when the file could not be read at all (every part is then `missing`)."""
+
+    student: str
+    status: str
+    parts: tuple[PartResult, ...]
+    message: Optional[str] = None
+
+    @property
+    def score(self) -> float:
+        return round(sum(p.verdict.score for p in self.parts), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(p.verdict.max_score for p in self.parts), 6)
