@@ -43,6 +43,7 @@ class Symbol:
     domain: tuple[float, float] = (-2.0, 2.0)
     alias: Optional[str] = None
     latex: Optional[str] = None
+    definition: Optional[str] = None   # e.g. yhat: softmax(a_L); evaluated from the definition
 
 
 @dataclass(frozen=True)
