@@ -1,0 +1,392 @@
+"""A safe, strict YAML reader for hostile text (student answer files, instructor problem files).
+
+`load(data)` returns plain Python containers that remember where they came from:
+
+* mappings -> `YDict` (a `dict`) with `.line`, `.column` and `.key_lines` (key -> line);
+* sequences -> `YList` (a `list`) with `.line`, `.column`;
+* scalars -> `YStr` (a `str`) with `.line`, `.column` and `.style`.
+
+Every scalar stays a string holding exactly the scalar's text as YAML reads it (the value of
+the scalar node): `2.080` stays ``"2.080"``, `no` stays ``"no"``, `-0.004` stays ``"-0.004"``,
+`1e3` stays ``"1e3"``.  Nothing is converted to bool/int/float/None: the caller decides what a
+text means.  Null-looking scalars keep their text: `~` is ``"~"``, `null` is ``"null"``, and an
+empty value (``key:`` with nothing after it) is ``""``.  `YStr.style` is ``None`` for a plain
+(unquoted) scalar and ``"'"``, ``'"'``, ``"|"`` or ``">"`` otherwise, so a caller can tell
+`key:` (empty plain) from `key: ""`.
+
+An empty document (no content, only comments, or a bare ``---``) gives ``None``.
+
+Refused, with a plain sentence and a 1-based line/column in `YamlError`:
+text that is not UTF-8, larger than `max_bytes`, or contains NUL / control characters;
+anchors and aliases (`&a` / `*a`: alias bombs); any explicit tag (`!!python/object`,
+`!!binary`, `!foo`, `!`); duplicate mapping keys; keys that are not plain scalars (lists,
+mappings); tabs used for indentation; more than one document; nesting deeper than
+`max_depth` (50).
+
+Implementation: the text is read by PyYAML's *SafeLoader* scanner and parser (the stage the
+composer reads from), and the tree is built here from the parser's events with an explicit
+stack: no recursion, no constructor, no alias expansion.  Nothing in this module ever
+evaluates text.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+import yaml
+from yaml import events as _ev
+
+__all__ = ["YamlError", "YDict", "YList", "YStr", "load", "MAX_BYTES", "MAX_DEPTH"]
+
+MAX_BYTES = 2_000_000
+MAX_DEPTH = 50
+
+
+class YamlError(Exception):
+    """A file that could not be read as (safe, simple) YAML.
+
+    `.message` is a plain sentence for a human, `.line` / `.column` are 1-based or None.
+    `str(e)` is ``"line N: message"`` (or just the message when the line is unknown).
+    """
+
+    def __init__(self, message: str, line: Optional[int] = None, column: Optional[int] = None):
+        self.message = message
+        self.line = line
+        self.column = column
+        super().__init__(message, line, column)
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        return f"line {self.line}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"YamlError({self.message!r}, line={self.line!r}, column={self.column!r})"
+
+
+class YStr(str):
+    """A scalar's exact text, with its position (1-based line/column) and quoting style."""
+
+    line: Optional[int]
+    column: Optional[int]
+    style: Optional[str]
+
+    def __new__(cls, value: str = "", line: Optional[int] = None, column: Optional[int] = None,
+                style: Optional[str] = None):
+        obj = super().__new__(cls, value)
+        obj.line = line
+        obj.column = column
+        obj.style = style
+        return obj
+
+    def __reduce__(self):
+        return (YStr, (str(self), self.line, self.column, self.style))
+
+
+class YDict(dict):
+    """A mapping with its position and the line of every key (`key_lines[key]`)."""
+
+    def __init__(self, *args, line: Optional[int] = None, column: Optional[int] = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = line
+        self.column = column
+        self.key_lines: dict[str, Optional[int]] = {}
+
+    def key_line(self, key: str) -> Optional[int]:
+        """The line of `key`, else the line of the mapping itself."""
+        return self.key_lines.get(key, self.line)
+
+    def __reduce__(self):
+        state = {"line": self.line, "column": self.column, "key_lines": self.key_lines}
+        return (YDict, (dict(self),), state)
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+
+class YList(list):
+    """A sequence with its position."""
+
+    def __init__(self, *args, line: Optional[int] = None, column: Optional[int] = None):
+        super().__init__(*args)
+        self.line = line
+        self.column = column
+
+    def __reduce__(self):
+        return (YList, (list(self),), {"line": self.line, "column": self.column})
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+
+# --- text checks -----------------------------------------------------------------------------
+
+# Everything YAML (and we) refuse: C0 controls other than tab/LF/CR, DEL, C1 controls (NEL
+# included: YAML would treat it as a line break and shift every line number), lone
+# surrogates and the non-characters U+FFFE / U+FFFF.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+_CHAR_NAMES = {
+    "\x00": "a NUL character (U+0000)",
+    "\x1b": "an escape character (U+001B)",
+    "\x7f": "a delete character (U+007F)",
+    "\x85": "a next-line control character (U+0085)",
+}
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def _decode(data: str | bytes, max_bytes: int) -> str:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        if len(raw) > max_bytes:
+            raise YamlError(f"the file is too large ({len(raw):,} bytes; the limit is {max_bytes:,} bytes)")
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise YamlError("the file is UTF-16 text; save it as UTF-8", 1, 1)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            offset = exc.start
+            line = raw.count(b"\n", 0, offset) + 1
+            raise YamlError(
+                f"the file is not valid UTF-8 text (byte 0x{raw[offset]:02x} at offset {offset})", line
+            ) from None
+        return text
+    if not isinstance(data, str):
+        raise TypeError(f"yamlsafe.load expects str or bytes, not {type(data).__name__}")
+    size = len(data)
+    if size * 4 > max_bytes:   # only encode when the text might be too large
+        size = len(data.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise YamlError(f"the file is too large ({size:,} bytes; the limit is {max_bytes:,} bytes)")
+    if data.startswith("\ufeff"):
+        data = data[1:]
+    return data
+
+
+def _check_characters(text: str) -> None:
+    m = _BAD_CHAR.search(text)
+    if m is None:
+        return
+    ch = m.group()
+    line, column = _position(text, m.start())
+    name = _CHAR_NAMES.get(ch, f"a control character (U+{ord(ch):04X})")
+    if "\ud800" <= ch <= "\udfff":
+        name = f"an invalid character (U+{ord(ch):04X})"
+    elif ch in "\ufffe\uffff":
+        name = f"a non-character (U+{ord(ch):04X})"
+    hint = " (is it a binary file?)" if ch == "\x00" else ""
+    raise YamlError(f"the file contains {name} at column {column}{hint}", line, column)
+
+
+# --- error messages ----------------------------------------------------------------------------
+
+_TOKEN_WORDS = {
+    "<block end>": "the end of an indented block",
+    "<block mapping start>": "a new 'key: value' block",
+    "<block sequence start>": "a new '- item' list",
+    "<block entry>": "a '- ' list item",
+    "<flow mapping start>": "'{'",
+    "<flow sequence start>": "'['",
+    "<flow mapping end>": "'}'",
+    "<flow sequence end>": "']'",
+    "<flow entry>": "','",
+    "<document start>": "'---'",
+    "<document end>": "'...'",
+    "<stream end>": "the end of the file",
+    "<scalar>": "a value",
+    "<key>": "a key",
+    "<value>": "':'",
+    "<alias>": "an alias ('*name')",
+    "<anchor>": "an anchor ('&name')",
+    "<tag>": "a tag ('!')",
+}
+
+
+def _plain_words(text: str) -> str:
+    for token, words in _TOKEN_WORDS.items():
+        text = text.replace(f"'{token}'", words).replace(token, words)
+    return text
+
+
+def _mark_position(mark) -> tuple[Optional[int], Optional[int]]:
+    if mark is None:
+        return None, None
+    return mark.line + 1, mark.column + 1
+
+
+def _line_text(text: str, line: Optional[int]) -> str:
+    if line is None:
+        return ""
+    lines = text.split("\n")
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _translate(exc: yaml.YAMLError, text: str) -> YamlError:
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return YamlError(f"the file is not valid YAML ({_plain_words(str(exc).strip())})")
+    problem = exc.problem or ""
+    context = exc.context or ""
+    line, column = _mark_position(exc.problem_mark or exc.context_mark)
+    ctx_line, _ = _mark_position(exc.context_mark)
+    source = _line_text(text, line)
+    indent = source[: len(source) - len(source.lstrip(" \t"))]
+
+    if "'\\t'" in problem or "\t" in indent:
+        return YamlError("a tab character is used for indentation; indent with spaces only", line, column)
+    if "mapping values are not allowed" in problem:
+        return YamlError(
+            "unexpected ':' here; put a text that contains ': ' in quotes, or check the indentation",
+            line, column)
+    if "could not find expected ':'" in problem:
+        if ctx_line:   # report the line of the key, where the ':' is missing
+            line, column = _mark_position(exc.context_mark)
+        return YamlError("expected 'key: value' but found no ':' after the key", line, column)
+    if "found unexpected end of stream" in problem:
+        where = f" that starts at line {ctx_line}" if ctx_line else ""
+        return YamlError(f"the file ends inside a quoted text{where}; a closing quote is missing",
+                         line, column)
+    if problem.startswith("expected <block end>") or "did not find expected key" in problem \
+            or "did not find expected '-' indicator" in problem:
+        return YamlError("bad indentation: this line is not aligned with the lines above it",
+                         line, column)
+    if "found character" in problem and "cannot start any token" in problem:
+        m = re.search(r"found character '(.*?)'", problem)
+        ch = m.group(1) if m else "?"
+        if ch in ("@", "`"):
+            return YamlError(f"a value cannot start with '{ch}'; put it in quotes", line, column)
+        return YamlError(f"unexpected character '{ch}'; put the value in quotes", line, column)
+    if "found unknown escape character" in problem:
+        m = re.search(r"found unknown escape character '(.*?)'", problem)
+        ch = m.group(1) if m else "?"
+        return YamlError(
+            f"unknown escape '\\{ch}' inside double quotes; use single quotes or write '\\\\'",
+            line, column)
+    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
+        closing = "]" if "]" in problem else "}"
+        return YamlError(f"expected ',' or '{closing}' here (a bracket is not closed?)", line, column)
+    message = _plain_words(problem) or "this is not valid YAML"
+    if context:
+        message = f"{message} ({_plain_words(context)}"
+        message += f" at line {ctx_line})" if ctx_line and ctx_line != line else ")"
+    return YamlError(message, line, column)
+
+
+def _tag_name(tag: str) -> str:
+    if tag.startswith("tag:yaml.org,2002:"):
+        return "!!" + tag[len("tag:yaml.org,2002:"):]
+    return tag
+
+
+# --- tree building ---------------------------------------------------------------------------
+
+class _Frame:
+    __slots__ = ("container", "key", "depth")
+
+    def __init__(self, container, depth):
+        self.container = container
+        self.key = None          # YStr while waiting for the value of a mapping entry
+        self.depth = depth
+
+
+def load(data: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> object:
+    """Read one YAML document from `data` (str, or bytes in UTF-8) and return YDict / YList /
+    YStr / None (empty document). Raises `YamlError` for anything unreadable or refused."""
+    text = _decode(data, max_bytes)
+    _check_characters(text)
+
+    loader = yaml.SafeLoader(text)
+    try:
+        return _build(loader, text, max_depth)
+    except YamlError:
+        raise
+    except yaml.YAMLError as exc:
+        raise _translate(exc, text) from None
+    except RecursionError:   # not expected (nothing here recurses), but never leak it
+        raise YamlError("the file is nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _build(loader: yaml.SafeLoader, text: str, max_depth: int) -> object:
+    root = None
+    have_document = False
+    stack: list[_Frame] = []
+
+    def attach(value, line: Optional[int]):
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        frame = stack[-1]
+        container = frame.container
+        if isinstance(container, YList):
+            container.append(value)
+            return
+        if frame.key is None:       # this value is a key
+            if not isinstance(value, YStr):
+                kind = "list" if isinstance(value, YList) else "mapping"
+                raise YamlError(f"a key must be a plain name, not a {kind}", line,
+                                getattr(value, "column", None))
+            if value in container:
+                first = container.key_lines.get(value)
+                raise YamlError(f"duplicate key '{value}' (first at line {first})", line, value.column)
+            frame.key = value
+        else:
+            container[frame.key] = value
+            container.key_lines[frame.key] = frame.key.line
+            frame.key = None
+
+    while True:
+        event = loader.get_event()
+        line, column = _mark_position(event.start_mark)
+
+        if isinstance(event, _ev.StreamEndEvent):
+            break
+        if isinstance(event, _ev.StreamStartEvent):
+            continue
+        if isinstance(event, _ev.DocumentStartEvent):
+            if have_document:
+                raise YamlError("the file contains more than one YAML document ('---'); "
+                                "keep everything in one document", line, column)
+            have_document = True
+            continue
+        if isinstance(event, _ev.DocumentEndEvent):
+            continue
+        if isinstance(event, _ev.AliasEvent):
+            raise YamlError(f"aliases ('*{event.anchor}') are not allowed; write the value out",
+                            line, column)
+
+        # node events: scalar, sequence start, mapping start, and collection ends
+        if isinstance(event, _ev.NodeEvent) and event.anchor is not None:
+            raise YamlError(f"anchors ('&{event.anchor}') are not allowed; write the value out",
+                            line, column)
+        tag = getattr(event, "tag", None)
+        if tag is not None and isinstance(event, (_ev.ScalarEvent, _ev.CollectionStartEvent)):
+            raise YamlError(f"tags such as '{_tag_name(tag)}' are not allowed; "
+                            f"remove the tag (put the value in quotes if it must be text)",
+                            line, column)
+
+        if isinstance(event, _ev.ScalarEvent):
+            attach(YStr(event.value, line, column, event.style), line)
+        elif isinstance(event, (_ev.SequenceStartEvent, _ev.MappingStartEvent)):
+            depth = (stack[-1].depth + 1) if stack else 1
+            if depth > max_depth:
+                raise YamlError(f"the file is nested too deeply (more than {max_depth} levels)",
+                                line, column)
+            if isinstance(event, _ev.SequenceStartEvent):
+                container = YList(line=line, column=column)
+            else:
+                container = YDict(line=line, column=column)
+            attach(container, line)
+            stack.append(_Frame(container, depth))
+        elif isinstance(event, (_ev.SequenceEndEvent, _ev.MappingEndEvent)):
+            stack.pop()
+
+    if isinstance(root, YStr) and root == "" and root.style is None:
+        return None
+    return root
