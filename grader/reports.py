@@ -1,0 +1,644 @@
+"""Output formats for graded submissions: JSON, gradebook CSV, per-student Markdown feedback,
+JUnit XML, Gradescope results, a self-contained HTML class report and a GitHub step summary.
+
+Every function takes `SubmissionResult`s (and the bank, for column order and points) and
+returns text; nothing here evaluates student text, and every student-controlled string is
+escaped for the format it lands in (CSV formula prefixes, Markdown, XML 1.0 characters, HTML).
+Output is deterministic: same results in, same bytes out (the HTML report carries the only
+timestamp, and only when one is passed in).
+
+`atomic_write` writes a file so that a reader (or an interrupted run) never sees half of it.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import math
+import os
+import re
+import tempfile
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from grader.model import (
+    CORRECT, INCORRECT, INVALID, MISSING, STATUSES, PartResult, Problem, SubmissionResult, Verdict,
+)
+
+__all__ = [
+    "atomic_write", "safe_filename", "student_filenames", "columns",
+    "result_to_dict", "result_from_dict", "results_json", "parse_results_json",
+    "gradebook_csv", "feedback_markdown", "junit_xml",
+    "gradescope_dict", "gradescope_json", "write_gradescope",
+    "report_html", "github_summary_markdown", "csv_safe", "xml_safe", "md_text", "md_code",
+    "format_score", "POINTS_ROW_LABEL",
+]
+
+POINTS_ROW_LABEL = "POINTS POSSIBLE"
+SUMMARY_MAX_ROWS = 300          # GitHub caps a step summary at 1 MiB
+COMMON_WRONG_SHOWN = 5
+
+_STATUS_ICON = {CORRECT: "✅", INCORRECT: "❌", INVALID: "⚠️", MISSING: "➖"}
+
+
+# --- files -----------------------------------------------------------------------------------
+
+def atomic_write(path: Path | str, data: str | bytes) -> None:
+    """Write `data` to `path` atomically: a temporary file in the same folder, flushed and
+    fsynced, then renamed over `path` (os.replace). An interrupted write leaves the old file
+    (or none) and at worst a hidden ``.<name>.*.tmp`` file, never a half-written `path`."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:   # make the rename itself durable (best effort: not every platform allows it)
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+                     *(f"LPT{i}" for i in range(10))}
+_UNSAFE_FILE_CHARS = set('/\\<>:"|?*')
+
+
+def _hash8(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def safe_filename(student: str) -> str:
+    """A file-name stem for a student id that cannot escape its folder: no path separators,
+    NUL or control characters, no leading dots (``..``), no Windows device names, at most
+    ~100 characters. Ordinary ids (letters of any script, digits, spaces, ``-_.@``) are kept
+    as they are; any id that had to be changed gets ``-<hash>`` appended so that two
+    different ids never share a file."""
+    cleaned = "".join(
+        "_" if (ch in _UNSAFE_FILE_CHARS or not ch.isprintable()
+                or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")) else ch
+        for ch in student)
+    cleaned = cleaned.strip(" .")
+    if cleaned.split(".")[0].upper() in _WINDOWS_RESERVED:
+        cleaned = "_" + cleaned
+    while len(cleaned.encode("utf-8")) > 100:
+        cleaned = cleaned[:-1]
+    cleaned = cleaned.rstrip(" .")
+    if cleaned != student or not cleaned:
+        cleaned = f"{cleaned or 'student'}-{_hash8(student)}"
+    return cleaned
+
+
+def student_filenames(students: Iterable[str]) -> dict[str, str]:
+    """`safe_filename` for each student, also unique on case-insensitive file systems."""
+    names = {s: safe_filename(s) for s in sorted(set(students))}
+    groups: dict[str, list[str]] = {}
+    for s, name in names.items():
+        groups.setdefault(unicodedata.normalize("NFC", name).casefold(), []).append(s)
+    for members in groups.values():
+        if len(members) > 1:
+            for s in members:
+                names[s] = f"{names[s]}-{_hash8(s)}"
+    return names
+
+
+# --- shared helpers --------------------------------------------------------------------------
+
+def columns(problems: dict[str, Problem]) -> list[tuple[str, str, float]]:
+    """``(problem id, part id, points)`` in bank order: problem ids sorted, parts in file order."""
+    return [(pid, part.id, float(part.points)) for pid in sorted(problems) for part in problems[pid].parts]
+
+
+def format_score(x: float) -> str:
+    """2.0 -> "2", 0.5 -> "0.5", 1/3 -> "0.3333"."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return ""
+    text = f"{x:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _sorted(results: Iterable[SubmissionResult]) -> list[SubmissionResult]:
+    return sorted(results, key=lambda r: r.student)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _oneline(text: Optional[str]) -> str:
+    """Student text on one line: newlines/tabs become spaces, other control characters go."""
+    if text is None:
+        return ""
+    text = re.sub(r"[\r\n\t\u2028\u2029\x85]+", " ", str(text))
+    return _CONTROL.sub("", text)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+def _round(x: float) -> float:
+    return round(float(x), 6)
+
+
+def result_to_dict(result: SubmissionResult) -> dict:
+    return {
+        "student": result.student,
+        "score": result.score,
+        "max_score": result.max_score,
+        "status": result.status,
+        "message": result.message,
+        "parts": [
+            {
+                "problem": p.problem,
+                "part": p.part,
+                "answer": p.answer,
+                "status": p.verdict.status,
+                "score": _round(p.verdict.score),
+                "max_score": _round(p.verdict.max_score),
+                "interpreted": p.verdict.interpreted,
+                "feedback": list(p.verdict.feedback),
+                "rule": p.verdict.rule,
+            }
+            for p in result.parts
+        ],
+    }
+
+
+def _opt_str(d: dict, key: str) -> Optional[str]:
+    v = d.get(key)
+    if v is not None and not isinstance(v, str):
+        raise ValueError(f"{key!r} must be a string or null")
+    return v
+
+
+def result_from_dict(d: dict) -> SubmissionResult:
+    """The inverse of `result_to_dict` (for merging a previous results.json). Raises
+    ValueError for anything that does not have the expected shape."""
+    if not isinstance(d, dict) or not isinstance(d.get("student"), str):
+        raise ValueError("each result must be an object with a 'student' string")
+    parts = []
+    for p in d.get("parts") or []:
+        if not isinstance(p, dict):
+            raise ValueError("each part must be an object")
+        status = p.get("status")
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        feedback = p.get("feedback") or []
+        if not isinstance(feedback, list) or not all(isinstance(f, str) for f in feedback):
+            raise ValueError("'feedback' must be a list of strings")
+        for key in ("score", "max_score"):
+            if not isinstance(p.get(key), (int, float)) or isinstance(p.get(key), bool):
+                raise ValueError(f"{key!r} must be a number")
+        if not isinstance(p.get("problem"), str) or not isinstance(p.get("part"), str):
+            raise ValueError("'problem' and 'part' must be strings")
+        verdict = Verdict(status=status, score=float(p["score"]), max_score=float(p["max_score"]),
+                          interpreted=_opt_str(p, "interpreted"), feedback=tuple(feedback),
+                          rule=_opt_str(p, "rule"))
+        parts.append(PartResult(p["problem"], p["part"], _opt_str(p, "answer"), verdict))
+    status = d.get("status")
+    if status not in ("graded", "error"):
+        raise ValueError(f"unknown submission status {status!r}")
+    return SubmissionResult(student=d["student"], status=status, parts=tuple(parts),
+                            message=_opt_str(d, "message"))
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def results_json(results: Iterable[SubmissionResult]) -> str:
+    """results.json: a list of submissions sorted by student (stable, sorted keys)."""
+    return _dumps([result_to_dict(r) for r in _sorted(results)])
+
+
+def parse_results_json(text: str | bytes) -> list[SubmissionResult]:
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError("results.json must hold a list of submissions")
+    return [result_from_dict(d) for d in data]
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+def csv_safe(text: Optional[str]) -> str:
+    """A text cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = _oneline(text)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20"):
+        return "'" + text
+    return text
+
+
+def gradebook_csv(results: Iterable[SubmissionResult], problems: dict[str, Problem]) -> str:
+    """gradebook.csv: header ``student, problem/part..., total``; the first data row holds the
+    points possible; then one row per student (sorted). UTF-8 with a byte-order mark so that
+    spreadsheets read non-ASCII names right; CRLF line ends (RFC 4180)."""
+    cols = columns(problems)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow(["student", *(csv_safe(f"{pid}/{part}") for pid, part, _ in cols), "total"])
+    w.writerow([POINTS_ROW_LABEL, *(format_score(pts) for _, _, pts in cols),
+                format_score(sum(pts for _, _, pts in cols))])
+    for r in _sorted(results):
+        by_key = {(p.problem, p.part): p.verdict.score for p in r.parts}
+        scores = [by_key.get((pid, part)) for pid, part, _ in cols]
+        total = sum(s for s in scores if s is not None)
+        w.writerow([csv_safe(r.student), *("" if s is None else format_score(s) for s in scores),
+                    format_score(total)])
+    return "\ufeff" + buf.getvalue()
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+
+
+def md_text(text: Optional[str]) -> str:
+    """Plain text made inert in Markdown (no emphasis, links, HTML, headings or lists)."""
+    text = _MD_SPECIAL.sub(r"\\\1", _oneline(text))
+    text = re.sub(r"^(\s*)([-+=])", r"\1\\\2", text)
+    text = re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", text)
+    return text
+
+
+def md_code(text: Optional[str]) -> str:
+    """Text as a Markdown code span whatever backticks it contains (CommonMark: a fence
+    longer than any backtick run inside, padded when the text starts or ends with one)."""
+    text = _oneline(text)
+    if not text.strip():
+        return "*(empty)*"
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text[0] in "` " or text[-1] in "` " else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _part_points(result: SubmissionResult) -> str:
+    return f"{format_score(result.score)} / {format_score(result.max_score)}"
+
+
+def feedback_markdown(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None) -> str:
+    """feedback/<student>.md: every part with the answer (as a code span), what it was read
+    as, the verdict and the feedback."""
+    lines = [f"# Feedback for {md_text(result.student)}", ""]
+    lines.append(f"**Score: {_part_points(result)}**")
+    lines.append("")
+    if result.status == "error":
+        lines += [f"> **Your submission could not be graded:** {md_text(result.message)}", "",
+                  "Fix the file and submit again; every part below counts as missing until then.", ""]
+    elif result.message:
+        lines += [f"> **Note:** {md_text(result.message)}", ""]
+    for p in result.parts:
+        v = p.verdict
+        title = p.problem
+        if problems and p.problem in problems and problems[p.problem].title:
+            title = f"{problems[p.problem].title} ({p.problem})"
+        icon = _STATUS_ICON.get(v.status, "")
+        lines.append(f"## {md_text(title)} — {md_text(p.part)}")
+        lines.append("")
+        lines.append(f"{icon} **{md_text(v.status)}**: {format_score(v.score)} / {format_score(v.max_score)}")
+        lines.append("")
+        if p.answer is not None:
+            lines.append(f"Your answer: {md_code(p.answer)}")
+            lines.append("")
+        if v.interpreted:
+            lines.append(f"Read as: {md_code(v.interpreted)}")
+            lines.append("")
+        for f in v.feedback:
+            lines.append(f"- {md_text(f)}")
+        if v.feedback:
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --- JUnit XML -------------------------------------------------------------------------------
+
+_XML_BAD = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: Optional[str]) -> str:
+    """Text with every character XML 1.0 forbids replaced by U+FFFD."""
+    return _XML_BAD.sub("\ufffd", "" if text is None else str(text))
+
+
+def _part_text(p: PartResult, result: Optional[SubmissionResult] = None) -> str:
+    v = p.verdict
+    lines = []
+    if result is not None and result.status == "error" and result.message:
+        lines.append(f"Submission could not be graded: {result.message}")
+    if p.answer is not None:
+        lines.append(f"Answer: {p.answer}")
+    if v.interpreted:
+        lines.append(f"Read as: {v.interpreted}")
+    lines.append(f"Verdict: {v.status} ({format_score(v.score)} / {format_score(v.max_score)})")
+    lines.extend(v.feedback)
+    return "\n".join(lines)
+
+
+def junit_xml(results: Iterable[SubmissionResult], problems: Optional[dict[str, Problem]] = None) -> str:
+    """junit.xml: one testsuite, one testcase per part per student (classname = student,
+    name = problem/part); incorrect, invalid and missing parts carry a <failure>."""
+    results = _sorted(results)
+    cases = [(r, p) for r in results for p in r.parts]
+    failures = sum(1 for _, p in cases if p.verdict.status != CORRECT)
+    root = ET.Element("testsuites", {"name": "backprop-grader", "tests": str(len(cases)),
+                                     "failures": str(failures), "errors": "0"})
+    suite = ET.SubElement(root, "testsuite", {
+        "name": "backprop-grader", "tests": str(len(cases)), "failures": str(failures),
+        "errors": "0", "skipped": "0"})
+    for r, p in cases:
+        case = ET.SubElement(suite, "testcase", {
+            "classname": xml_safe(r.student), "name": xml_safe(f"{p.problem}/{p.part}"), "time": "0"})
+        if p.verdict.status != CORRECT:
+            first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
+            if r.status == "error" and r.message:
+                first = f"Submission could not be graded: {r.message}"
+            failure = ET.SubElement(case, "failure", {"message": xml_safe(_oneline(first)),
+                                                      "type": xml_safe(p.verdict.status)})
+            failure.text = xml_safe(_part_text(p, r))
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --- Gradescope ------------------------------------------------------------------------------
+
+def gradescope_dict(result: SubmissionResult) -> dict:
+    """The Gradescope autograder results format (results.json)."""
+    tests = []
+    for p in result.parts:
+        v = p.verdict
+        tests.append({
+            "name": f"{p.problem}/{p.part}",
+            "score": _round(v.score),
+            "max_score": _round(v.max_score),
+            "status": "passed" if v.status == CORRECT else "failed",
+            "output": _part_text(p),
+            "visibility": "visible",
+        })
+    out = {"score": result.score, "tests": tests, "visibility": "visible",
+           "stdout_visibility": "hidden"}
+    if result.status == "error":
+        out["output"] = f"Your submission could not be graded: {result.message}"
+    elif result.message:
+        out["output"] = result.message
+    return out
+
+
+def gradescope_json(result: SubmissionResult) -> str:
+    return _dumps(gradescope_dict(result))
+
+
+def write_gradescope(result: SubmissionResult, path: Path | str) -> None:
+    """Write one student's Gradescope results.json atomically (e.g. /autograder/results/results.json)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, gradescope_json(result))
+
+
+# --- statistics shared by the HTML report and the step summary ---------------------------------
+
+def _part_stats(results: Sequence[SubmissionResult], cols: list[tuple[str, str, float]]):
+    graded = [r for r in results if r.status == "graded"]
+    stats = []
+    for pid, part, pts in cols:
+        counts = Counter()
+        total_score = 0.0
+        wrong: dict[str, list[PartResult]] = {}
+        for r in graded:
+            for p in r.parts:
+                if p.problem == pid and p.part == part:
+                    counts[p.verdict.status] += 1
+                    total_score += p.verdict.score
+                    if p.verdict.status in (INCORRECT, INVALID) and p.answer is not None:
+                        wrong.setdefault("".join(p.answer.split()), []).append(p)
+                    break
+            else:
+                counts[MISSING] += 1
+        n = len(graded)
+        common = []
+        for key, items in wrong.items():
+            forms = Counter(p.answer for p in items)
+            shown = min(forms, key=lambda a: (-forms[a], a))
+            example = next(p for p in items if p.answer == shown)
+            common.append((len(items), key, shown, example))
+        common.sort(key=lambda t: (-t[0], t[1]))
+        stats.append({
+            "problem": pid, "part": part, "points": pts, "n": n, "counts": counts,
+            "rate": (counts[CORRECT] / n) if n else None,
+            "mean": (total_score / n) if n else None,
+            "common": common[:COMMON_WRONG_SHOWN],
+        })
+    return stats
+
+
+def _cols_from_results(results: Sequence[SubmissionResult]) -> list[tuple[str, str, float]]:
+    seen: dict[tuple[str, str], float] = {}
+    for r in results:
+        for p in r.parts:
+            seen.setdefault((p.problem, p.part), p.verdict.max_score)
+    return [(pid, part, pts) for (pid, part), pts in seen.items()]
+
+
+def _pct(x: Optional[float]) -> str:
+    return "–" if x is None else f"{100 * x:.0f}%"
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+def _e(text) -> str:
+    return html.escape(_CONTROL.sub("", "" if text is None else str(text)), quote=True)
+
+
+def _histogram_svg(results: Sequence[SubmissionResult], bins: int = 10) -> str:
+    counts = [0] * bins
+    for r in results:
+        frac = (r.score / r.max_score) if r.max_score else 0.0
+        counts[min(bins - 1, max(0, int(math.floor(frac * bins + 1e-9))))] += 1
+    width, height, pad, top = 640, 240, 40, 20
+    bar_w = (width - 2 * pad) / bins
+    peak = max(counts) or 1
+    out = [f'<svg role="img" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" aria-label="Score distribution">']
+    base = height - pad
+    out.append(f'<line x1="{pad}" y1="{base}" x2="{width - pad}" y2="{base}" stroke="#444"/>')
+    for i, c in enumerate(counts):
+        h = (base - top) * c / peak
+        x = pad + i * bar_w
+        lo, hi = 100 * i // bins, 100 * (i + 1) // bins
+        label = f"{lo}–{hi}%: {c} submission{'s' if c != 1 else ''}"
+        out.append(f'<rect x="{x + 2:.1f}" y="{base - h:.1f}" width="{bar_w - 4:.1f}" height="{h:.1f}" '
+                   f'fill="#4a78b5"><title>{_e(label)}</title></rect>')
+        if c:
+            out.append(f'<text x="{x + bar_w / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle" '
+                       f'font-size="12">{c}</text>')
+        out.append(f'<text x="{x + bar_w / 2:.1f}" y="{base + 16}" text-anchor="middle" '
+                   f'font-size="11">{lo}–{hi}</text>')
+    out.append(f'<text x="{width / 2:.1f}" y="{height - 4}" text-anchor="middle" font-size="12">'
+               f'score, % of the points possible</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+code { background: #f6f6f6; padding: 0 .2em; white-space: pre-wrap; word-break: break-all; }
+.muted { color: #666; }
+""".strip()
+
+
+def report_html(results: Iterable[SubmissionResult], problems: Optional[dict[str, Problem]] = None,
+                generated_at: Optional[str] = None) -> str:
+    """report.html: one offline page (no scripts, no external resources): summary, score
+    histogram (inline SVG), per-part success rates and the most common wrong answers with
+    their counts and feedback. `generated_at` is the only non-deterministic content."""
+    results = _sorted(results)
+    cols = columns(problems) if problems else _cols_from_results(results)
+    stats = _part_stats(results, cols)
+    graded = [r for r in results if r.status == "graded"]
+    errors = [r for r in results if r.status == "error"]
+    max_total = sum(pts for _, _, pts in cols)
+    scores = sorted(r.score for r in graded)
+    h = []
+    h.append("<!DOCTYPE html>")
+    h.append('<html lang="en">')
+    h.append("<head>")
+    h.append('<meta charset="utf-8">')
+    h.append('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+             'style-src \'unsafe-inline\'">')
+    h.append('<meta name="viewport" content="width=device-width, initial-scale=1">')
+    h.append("<title>Backpropagation homework: grading report</title>")
+    h.append(f"<style>\n{_CSS}\n</style>")
+    h.append("</head>")
+    h.append("<body>")
+    h.append("<h1>Backpropagation homework: grading report</h1>")
+    if generated_at:
+        h.append(f'<p class="muted">Generated at {_e(generated_at)}.</p>')
+    h.append("<h2>Summary</h2>")
+    h.append("<table>")
+    h.append(f'<tr><th>Submissions</th><td class="num">{len(results)}</td></tr>')
+    h.append(f'<tr><th>Graded</th><td class="num">{len(graded)}</td></tr>')
+    h.append(f'<tr><th>Could not be graded</th><td class="num">{len(errors)}</td></tr>')
+    h.append(f'<tr><th>Points possible</th><td class="num">{_e(format_score(max_total))}</td></tr>')
+    if scores:
+        mean = sum(scores) / len(scores)
+        mid = len(scores) // 2
+        median = scores[mid] if len(scores) % 2 else (scores[mid - 1] + scores[mid]) / 2
+        h.append(f'<tr><th>Mean score</th><td class="num">{_e(format_score(mean))}</td></tr>')
+        h.append(f'<tr><th>Median score</th><td class="num">{_e(format_score(median))}</td></tr>')
+    h.append("</table>")
+
+    h.append("<h2>Score distribution</h2>")
+    h.append(_histogram_svg(results))
+
+    h.append("<h2>Parts</h2>")
+    h.append("<table>")
+    h.append("<tr><th>Part</th><th>Points</th><th>Correct</th><th>Incorrect</th><th>Invalid</th>"
+             "<th>Missing</th><th>Success rate</th><th>Mean score</th></tr>")
+    for s in stats:
+        c = s["counts"]
+        mean = "–" if s["mean"] is None else format_score(s["mean"])
+        h.append(f"<tr><td><code>{_e(s['problem'])}/{_e(s['part'])}</code></td>"
+                 f'<td class="num">{_e(format_score(s["points"]))}</td>'
+                 f'<td class="num">{c[CORRECT]}</td><td class="num">{c[INCORRECT]}</td>'
+                 f'<td class="num">{c[INVALID]}</td><td class="num">{c[MISSING]}</td>'
+                 f'<td class="num">{_pct(s["rate"])}</td><td class="num">{_e(mean)}</td></tr>')
+    h.append("</table>")
+
+    h.append("<h2>Most common wrong answers</h2>")
+    any_wrong = False
+    for s in stats:
+        if not s["common"]:
+            continue
+        any_wrong = True
+        h.append(f"<h3><code>{_e(s['problem'])}/{_e(s['part'])}</code></h3>")
+        h.append("<table>")
+        h.append("<tr><th>Answer</th><th>Count</th><th>Verdict</th><th>Feedback</th><th>Rule</th></tr>")
+        for count, _key, shown, example in s["common"]:
+            v = example.verdict
+            fb = "<br>".join(_e(f) for f in v.feedback)
+            h.append(f"<tr><td><code>{_e(_oneline(shown))}</code></td><td class=\"num\">{count}</td>"
+                     f"<td>{_e(v.status)}</td><td>{fb}</td><td>{_e(v.rule or '')}</td></tr>")
+        h.append("</table>")
+    if not any_wrong:
+        h.append('<p class="muted">No wrong answers.</p>')
+
+    if errors:
+        h.append("<h2>Submissions that could not be graded</h2>")
+        h.append("<table>")
+        h.append("<tr><th>Student</th><th>Reason</th></tr>")
+        for r in errors:
+            h.append(f"<tr><td>{_e(r.student)}</td><td>{_e(r.message)}</td></tr>")
+        h.append("</table>")
+    notes = [r for r in graded if r.message]
+    if notes:
+        h.append("<h2>Notes</h2>")
+        h.append("<table>")
+        h.append("<tr><th>Student</th><th>Note</th></tr>")
+        for r in notes:
+            h.append(f"<tr><td>{_e(r.student)}</td><td>{_e(r.message)}</td></tr>")
+        h.append("</table>")
+    h.append("</body>")
+    h.append("</html>")
+    return "\n".join(h) + "\n"
+
+
+# --- GitHub step summary ---------------------------------------------------------------------
+
+def _md_cell(text: Optional[str]) -> str:
+    return md_text(text).replace("|", "\\|")   # md_text already escapes it; belt and braces
+
+
+def github_summary_markdown(results: Iterable[SubmissionResult]) -> str:
+    """Markdown for $GITHUB_STEP_SUMMARY: counts, one row per student (capped), and the
+    success rate of every part. All student text is escaped (no HTML, links or tables breaks)."""
+    results = _sorted(results)
+    graded = [r for r in results if r.status == "graded"]
+    errors = [r for r in results if r.status == "error"]
+    lines = ["## Backpropagation homework: grading summary", ""]
+    lines.append(f"{len(results)} submission{'s' if len(results) != 1 else ''}: "
+                 f"{len(graded)} graded, {len(errors)} could not be graded.")
+    if graded:
+        mean = sum(r.score for r in graded) / len(graded)
+        lines.append("")
+        lines.append(f"Mean score {format_score(mean)} / {format_score(graded[0].max_score)}.")
+    lines.append("")
+    if results:
+        lines += ["| Student | Score | Status |", "| --- | ---: | --- |"]
+        for r in results[:SUMMARY_MAX_ROWS]:
+            status = "graded" if r.status == "graded" else f"error: {r.message or ''}"
+            lines.append(f"| {_md_cell(r.student)} | {_part_points(r)} | {_md_cell(status)} |")
+        if len(results) > SUMMARY_MAX_ROWS:
+            lines.append("")
+            lines.append(f"… and {len(results) - SUMMARY_MAX_ROWS} more (see results.json).")
+        lines.append("")
+    cols = _cols_from_results(results)
+    if cols and graded:
+        lines += ["| Part | Correct | Success rate |", "| --- | ---: | ---: |"]
+        for s in _part_stats(results, cols):
+            lines.append(f"| {_md_cell(s['problem'] + '/' + s['part'])} | {s['counts'][CORRECT]} / {s['n']} "
+                         f"| {_pct(s['rate'])} |")
+        lines.append("")
+    return "\n".join(lines)
