@@ -194,6 +194,7 @@ class Verdict:
     interpreted_latex: Optional[str] = None
     feedback: tuple[str, ...] = ()
     rule: Optional[str] = None
+    column: Optional[int] = None        # for a syntax error: the 1-based column to put a caret under
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,350 @@
+"""Numbers for a parse tree: evaluation in seeded random "worlds", vectorised with NumPy.
+
+Every sample s is its own small network: layers of `width[s]` units (2 to 4), a random array
+for every indexed family, a random smooth function with exact derivatives for every unknown
+function, random values for plain symbols inside their domains, and a random assignment of the
+free indices. Evaluating a tree once gives its value in all samples together, so the cost is a
+few NumPy operations per node, never a SymPy call. Sums loop over the (at most 4) units and mask
+the ones a sample does not have.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Optional
+
+import numpy as np
+
+from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, UNIT, VECTOR, SymbolTable
+from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
+
+SAMPLES = 64
+MAX_WIDTH = 4
+LAYERS = 7          # layers 0..6; l is drawn in 1..3, L (the output layer) is 6
+
+
+class EvalError(Exception):
+    """A tree that cannot be evaluated: a shape mismatch, an unavailable derivative. The message
+    is written for a student."""
+
+    def __init__(self, message: str, kind: str = "shape"):
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+def seed_for(*parts: str) -> int:
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+@dataclass
+class World:
+    """Random values for every declared name, for SAMPLES samples."""
+
+    table: SymbolTable
+    samples: int
+    width: np.ndarray                       # (S,) units per layer
+    arrays: dict = field(default_factory=dict)
+    functions: dict = field(default_factory=dict)
+    index_values: dict = field(default_factory=dict)
+    definitions: dict = field(default_factory=dict)   # name -> parsed tree
+
+    @property
+    def rows(self) -> np.ndarray:
+        return np.arange(self.samples)
+
+
+def _shape_word(v: np.ndarray) -> str:
+    if v.ndim == 1:
+        return "a number"
+    r, c = v.shape[1], v.shape[2]
+    if c == 1:
+        return "a column vector"
+    if r == 1:
+        return "a row vector"
+    return "a matrix"
+
+
+def make_world(table: SymbolTable, seed: int, given: Optional[dict] = None, samples: int = SAMPLES,
+               definitions: Optional[dict] = None) -> World:
+    """A world for a table. `given` fixes named scalars (numeric problems: one sample suffices)."""
+    rng = np.random.default_rng(seed)
+    given = given or {}
+    S = samples
+    width = rng.integers(2, MAX_WIDTH + 1, size=S)
+    world = World(table, S, width, definitions=definitions or {})
+    for sym in table.symbols:
+        lo, hi = sym.domain
+        if sym.name in given:
+            world.arrays[sym.name] = np.full(S, float(given[sym.name]))
+            continue
+        if sym.definition is not None:
+            continue
+        if sym.kind == FUNCTION:
+            if sym.alias is None:
+                world.functions[sym.name] = _random_function(rng, S)
+            continue
+        layer = (LAYERS,) if sym.superscript else ()
+        if sym.kind == INDEXED:
+            shape = (S,) + layer + (MAX_WIDTH,) * sym.subscripts
+        elif sym.kind == VECTOR:
+            shape = (S,) + layer + (MAX_WIDTH, 1)
+        elif sym.kind == MATRIX:
+            shape = (S,) + layer + (MAX_WIDTH, MAX_WIDTH)
+        else:
+            shape = (S,)
+        world.arrays[sym.name] = rng.uniform(lo, hi, size=shape)
+    for letter, role in table.indices:
+        if role == UNIT:
+            world.index_values[letter] = (rng.random(S) * width).astype(np.int64)
+        elif role == LAYER:
+            world.index_values[letter] = rng.integers(1, 4, size=S)
+        elif role == LAST:
+            world.index_values[letter] = np.full(S, LAYERS - 1)
+    return world
+
+
+def _random_function(rng, S):
+    """Coefficients of c0 + c1 x + c2 x^2 / 2 + a1 sin(b1 x + p1) + a2 sin(b2 x + p2), per sample."""
+    return {
+        "c": rng.uniform(-1, 1, size=(3, S)),
+        "a": rng.uniform(0.5, 1.5, size=(2, S)) * rng.choice([-1, 1], size=(2, S)),
+        "b": rng.uniform(0.5, 2.0, size=(2, S)),
+        "p": rng.uniform(0, 2 * math.pi, size=(2, S)),
+    }
+
+
+def _bcast(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return coef.reshape(coef.shape + (1,) * (x.ndim - 1))
+
+
+def _unknown(fn: dict, x: np.ndarray, order: int) -> np.ndarray:
+    c0, c1, c2 = (_bcast(c, x) for c in fn["c"])
+    if order == 0:
+        out = c0 + c1 * x + c2 * x * x / 2
+    elif order == 1:
+        out = c1 + c2 * x
+    elif order == 2:
+        out = c2 + 0 * x
+    else:
+        out = 0 * x
+    for a, b, p in zip(fn["a"], fn["b"], fn["p"]):
+        a, b, p = _bcast(a, x), _bcast(b, x), _bcast(p, x)
+        out = out + a * b ** order * np.sin(b * x + p + order * math.pi / 2)
+    return out
+
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _builtin(name: str, args: list, order: int) -> np.ndarray:
+    x = args[0]
+    if name == "exp":
+        return np.exp(x)
+    if name == "sin":
+        return np.sin(x + order * math.pi / 2)
+    if name == "cos":
+        return np.cos(x + order * math.pi / 2)
+    if name == "log":
+        if order == 0:
+            return np.log(x)
+        return (-1.0) ** (order - 1) * math.factorial(order - 1) / x ** order
+    if name == "sigmoid":
+        s = _sigmoid(x)
+        return [s, s * (1 - s), s * (1 - s) * (1 - 2 * s), s * (1 - s) * (1 - 6 * s + 6 * s * s)][order]
+    if name == "tanh":
+        t = np.tanh(x)
+        return [t, 1 - t * t, -2 * t * (1 - t * t), (1 - t * t) * (6 * t * t - 2)][order]
+    if name == "relu":
+        return [np.maximum(x, 0.0), (x > 0).astype(float), 0 * x, 0 * x][order]
+    if order:
+        raise EvalError(f"The derivative {name}' is not available.", "function")
+    if name == "sqrt":
+        return np.sqrt(x)
+    if name == "abs":
+        return np.abs(x)
+    if name == "tan":
+        return np.tan(x)
+    if name == "sinh":
+        return np.sinh(x)
+    if name == "cosh":
+        return np.cosh(x)
+    if name == "max":
+        return np.maximum(args[0], args[1])
+    if name == "min":
+        return np.minimum(args[0], args[1])
+    if name == "softmax":
+        if x.ndim == 1:
+            return np.ones_like(x)
+        shifted = x - x.max(axis=1, keepdims=True)
+        ex = np.exp(shifted)
+        return ex / ex.sum(axis=1, keepdims=True)
+    raise EvalError(f"Unknown function {name}.", "function")
+
+
+class Evaluator:
+    """Evaluates trees in one world. `env` holds the values of the index letters: free ones
+    are per-sample arrays, bound ones (inside a sum) a single unit number."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.env = dict(world.index_values)
+        self._defining: set[str] = set()
+
+    def __call__(self, node: Node) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            out = self.ev(node)
+        if out.ndim == 3 and out.shape[1] == 1 and out.shape[2] == 1:
+            out = out[:, 0, 0]
+        return out
+
+    def index(self, i: Index, layer: bool) -> np.ndarray:
+        if i.var is None:
+            val = np.full(self.world.samples, i.offset)
+        else:
+            val = np.asarray(self.env[i.var]) + i.offset
+        return np.mod(val, LAYERS if layer else MAX_WIDTH)
+
+    def symbol(self, name: str, sup: Optional[Index]) -> np.ndarray:
+        w = self.world
+        if name not in w.arrays:
+            tree = w.definitions.get(name)
+            if tree is None:
+                raise EvalError(f"'{name}' has no value here.", "name")
+            if name in self._defining:
+                raise EvalError(f"'{name}' is defined in terms of itself.", "name")
+            self._defining.add(name)
+            try:
+                return self.ev(tree)
+            finally:
+                self._defining.discard(name)
+        arr = w.arrays[name]
+        if sup is not None:
+            arr = arr[w.rows, self.index(sup, True)]
+        return arr
+
+    def ev(self, node: Node) -> np.ndarray:
+        S = self.world.samples
+        if isinstance(node, Num):
+            return np.full(S, float(node.value))
+        if isinstance(node, Const):
+            return np.full(S, math.pi if node.name == "pi" else math.e)
+        if isinstance(node, Sym):
+            return self.symbol(node.name, node.sup)
+        if isinstance(node, Idx):
+            arr = self.world.arrays[node.name]
+            keys = [self.world.rows]
+            if node.sup is not None:
+                keys.append(self.index(node.sup, True))
+            keys.extend(self.index(i, False) for i in node.subs)
+            return arr[tuple(keys)]
+        if isinstance(node, Neg):
+            return -self.ev(node.arg)
+        if isinstance(node, Transpose):
+            v = self.ev(node.arg)
+            return v if v.ndim == 1 else np.swapaxes(v, 1, 2)
+        if isinstance(node, Call):
+            args = [self.ev(a) for a in node.args]
+            sym = self.world.table.get(node.name)
+            if sym is not None and sym.kind == FUNCTION:
+                if sym.alias is not None:
+                    return _builtin(sym.alias, args, node.order)
+                return _unknown(self.world.functions[node.name], args[0], node.order)
+            return _builtin(node.name, args, node.order)
+        if isinstance(node, Sum):
+            return self.sum(node)
+        if isinstance(node, Bin):
+            return self.binary(node)
+        raise EvalError(f"cannot evaluate {type(node).__name__}", "internal")
+
+    def sum(self, node: Sum) -> np.ndarray:
+        saved = self.env.get(node.index)
+        total = None
+        try:
+            for unit in range(MAX_WIDTH):
+                self.env[node.index] = unit
+                val = self.ev(node.body)
+                mask = _bcast(unit < self.world.width, val)
+                if node.kind == "sum":
+                    term = np.where(mask, val, 0.0)
+                    total = term if total is None else total + term
+                else:
+                    term = np.where(mask, val, 1.0)
+                    total = term if total is None else total * term
+        finally:
+            if saved is None:
+                self.env.pop(node.index, None)
+            else:
+                self.env[node.index] = saved
+        return total
+
+    def binary(self, node: Bin) -> np.ndarray:
+        a, b = self.ev(node.left), self.ev(node.right)
+        op = node.op
+        if op in "+-":
+            if a.shape != b.shape:
+                if a.ndim == 1 and b.ndim == 1:
+                    pass
+                else:
+                    raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {_shape_word(b)} "
+                                    f"{'to' if op == '+' else 'from'} {_shape_word(a)}.")
+            return a + b if op == "+" else a - b
+        if op == "*":
+            if a.ndim == 1 or b.ndim == 1:
+                return _scale(a, b)
+            if a.shape[2] != b.shape[1]:
+                raise EvalError(f"You cannot multiply {_shape_word(a)} by {_shape_word(b)}: their sizes do not "
+                                f"match (is a transpose missing or misplaced?).")
+            out = a @ b
+            return out[:, 0, 0] if out.shape[1:] == (1, 1) else out
+        if op == ".*":
+            if a.ndim == 1 or b.ndim == 1:
+                return _scale(a, b)
+            if a.shape != b.shape:
+                raise EvalError(f"An element-wise product needs two values of the same size, not "
+                                f"{_shape_word(a)} and {_shape_word(b)}.")
+            return a * b
+        if op == "/":
+            if b.ndim != 1:
+                raise EvalError(f"You cannot divide by {_shape_word(b)}.")
+            return a / _bcast(b, a)
+        if op == "^":
+            if a.ndim != 1 or b.ndim != 1:
+                raise EvalError("Only numbers can be raised to a power; for an element-wise square of a vector "
+                                "write v .* v.")
+            with np.errstate(all="ignore"):
+                return np.power(a, b)
+        raise EvalError(f"unknown operator {op}", "internal")
+
+
+def _scale(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.ndim == 1 and b.ndim == 1:
+        return a * b
+    if a.ndim == 1:
+        return _bcast(a, b) * b
+    return a * _bcast(b, a)
+
+
+def evaluate(tree: Node, world: World) -> np.ndarray:
+    return Evaluator(world)(tree)
+
+
+def exact_value(node: Node) -> Optional[Fraction]:
+    """Exact rational value of a tree of integers and + - * / (for numeric answers like 1/2)."""
+    if isinstance(node, Num):
+        return Fraction(node.value) if isinstance(node.value, (int, Fraction)) else None
+    if isinstance(node, Neg):
+        v = exact_value(node.arg)
+        return None if v is None else -v
+    if isinstance(node, Bin) and node.op in "+-*/":
+        a, b = exact_value(node.left), exact_value(node.right)
+        if a is None or b is None:
+            return None
+        if node.op == "/":
+            return None if b == 0 else a / b
+        return a + b if node.op == "+" else a - b if node.op == "-" else a * b
+    return None

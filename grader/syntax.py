@@ -1,0 +1,727 @@
+"""Reading what students type: untrusted text -> parse tree, against a problem's symbol table.
+
+Modelled on tomli: plain functions over (tokens, position) returning (position, value), one
+error type that carries the column, no global state. Nothing here evaluates text: the tree
+is built node by node, and every limit (length, nesting, size of numbers and exponents) is
+checked before anything downstream computes with it.
+
+The one decision that matters most lives in `_name`: after a name declared as indexed,
+`_...` are subscripts and `^...` is the layer index; after anything else `^` is a power.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Optional
+
+from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
+from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 40
+MAX_NODES = 400
+MAX_DIGITS = 40
+MAX_EXPONENT = 1000.0
+MAX_SUM_NESTING = 3
+
+
+class AnswerSyntaxError(ValueError):
+    """Why an answer could not be read, written for a student, with the column it points at."""
+
+    def __init__(self, message: str, position: int = 0, source: str = "", *, too_complex: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.position = position
+        self.source = source
+        self.too_complex = too_complex
+
+    @property
+    def column(self) -> int:
+        return self.position + 1
+
+    def caret(self) -> str:
+        """The answer with a caret under the offending character (empty for unprintable input)."""
+        src = self.source
+        if not src or len(src) > 200 or "\n" in src or any(unicodedata.category(c)[0] == "C" for c in src):
+            return ""
+        pad = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in src[: self.position])
+        return f"{src}\n{' ' * pad}^"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- normalisation ----------------------------------------------------------------------
+
+GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
+    "ζ": "zeta", "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
+    "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi", "ϕ": "phi",
+    "χ": "chi", "ψ": "psi", "ω": "omega", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda",
+    "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega", "Γ": "Gamma",
+}
+GREEK_NAMES = {v: k for k, v in GREEK.items()}
+SYMBOLS = {
+    "−": "-", "–": "-", "—": "-", "‐": "-", "‑": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*",
+    "÷": "/", "∕": "/", "⊙": ".*", "∘": ".*", "∑": "sum", "∏": "prod", "′": "'", "’": "'",
+    "ʹ": "'", "″": "''", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\n": " ", "\r": " ",
+}
+SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
+                "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ᵀ": "T"}
+
+
+def normalise(text: str) -> tuple[str, list[int]]:
+    """Map what a student pastes (math italics, Greek letters, Unicode operators) to the ASCII
+    the grammar reads; the second value maps each output character to its column in `text`."""
+    out: list[str] = []
+    where: list[int] = []
+    prev_sup = False
+    for i, ch in enumerate(text):
+        if ch in SUPERSCRIPTS:
+            rep = SUPERSCRIPTS[ch] if prev_sup else "^" + SUPERSCRIPTS[ch]
+            prev_sup = True
+        else:
+            prev_sup = False
+            if ch.isascii():
+                if ch in "\t\n\r":
+                    rep = " "
+                elif not ch.isprintable():
+                    raise AnswerSyntaxError(
+                        f"The answer contains a control character (U+{ord(ch):04X}) at column {i + 1}.", i, text)
+                else:
+                    rep = ch
+            elif ch in SYMBOLS:
+                rep = SYMBOLS[ch]
+            else:
+                folded = unicodedata.normalize("NFKC", ch)
+                if folded in GREEK:
+                    rep = GREEK[folded]
+                elif folded in SYMBOLS:
+                    rep = SYMBOLS[folded]
+                elif folded.isascii() and folded.isprintable() and folded:
+                    rep = folded
+                elif unicodedata.category(ch)[0] == "C":
+                    raise AnswerSyntaxError(
+                        f"The answer contains an invisible control character (U+{ord(ch):04X}) at column {i + 1}.",
+                        i, text)
+                else:
+                    raise AnswerSyntaxError(f"The character '{ch}' at column {i + 1} is not part of the answer syntax.",
+                                            i, text)
+        out.append(rep)
+        where.extend([i] * len(rep))
+    return "".join(out), where
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str      # NUM NAME OP END
+    text: str
+    pos: int       # column in the normalised text
+    space: bool    # white space before it
+
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z][A-Za-z0-9]*)
+  | (?P<op>\*\*|\.\*|[-+*/^(){}\[\],_'])
+""", re.VERBOSE)
+
+
+def tokenize(src: str) -> list[Token]:
+    tokens: list[Token] = []
+    pos, space = 0, False
+    while pos < len(src):
+        m = _TOKEN.match(src, pos)
+        if m is None:
+            raise _Err(f"'{src[pos]}' is not part of the answer syntax", pos)
+        kind = m.lastgroup
+        if kind == "space":
+            space = True
+        else:
+            tokens.append(Token(kind.upper(), m.group(), pos, space))
+            space = False
+        pos = m.end()
+    tokens.append(Token("END", "", len(src), space))
+    return tokens
+
+
+class _Err(Exception):
+    """Internal: a message and a column in the normalised text, mapped back by `parse`."""
+
+    def __init__(self, message: str, pos: int, too_complex: bool = False):
+        super().__init__(message)
+        self.message, self.pos, self.too_complex = message, pos, too_complex
+
+
+# --- functions ----------------------------------------------------------------------------
+
+BUILTINS = {
+    "exp": "exp", "log": "log", "ln": "log", "sqrt": "sqrt", "abs": "abs", "sin": "sin", "cos": "cos",
+    "tan": "tan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "max": "max", "min": "min",
+    "sigma": "sigmoid", "sigmoid": "sigmoid", "relu": "relu", "ReLU": "relu", "Relu": "relu",
+    "softmax": "softmax",
+}
+ARITY = {"max": 2, "min": 2}
+DIFFERENTIABLE = {"sigmoid", "tanh", "relu", "exp", "sin", "cos", "log"}
+
+
+# --- the parser ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    """An answer as the grader read it: the tree, the source, and renderings for the student."""
+
+    source: str
+    tree: Node
+    table: SymbolTable
+
+    @property
+    def unicode(self) -> str:
+        from grader.render import render
+        return render(self.tree, "unicode")
+
+    @property
+    def ascii(self) -> str:
+        from grader.render import render
+        return render(self.tree, "ascii")
+
+    @property
+    def latex(self) -> str:
+        from grader.render import render
+        return render(self.tree, "latex")
+
+    def sympy(self):
+        """The answer as a SymPy expression built from the tree (never from a string)."""
+        from grader.render import to_sympy
+        return to_sympy(self.tree, self.table)
+
+
+def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
+    """Read one answer. Raises AnswerSyntaxError with a student-facing message and column."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise AnswerSyntaxError(f"The answer is not valid UTF-8 text (byte {exc.start + 1}).", 0, "") from None
+    if not isinstance(text, str):
+        raise AnswerSyntaxError("The answer must be text.", 0, "")
+    if len(text) > MAX_LENGTH:
+        raise AnswerSyntaxError(
+            f"The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
+    src, where = normalise(text)
+    if not src.strip():
+        raise AnswerSyntaxError("The answer is empty.", 0, text)
+    try:
+        tokens = tokenize(src)
+        p = _Parser(tokens, table)
+        tree = p.expr()
+        if p.peek().kind != "END":
+            p.unexpected()
+        _check_limits(tree)
+    except _Err as err:
+        col = where[err.pos] if err.pos < len(where) else len(text)
+        message = err.message if err.message.endswith(("?", ".", ")")) else err.message + "."
+        raise AnswerSyntaxError(message, col, text, too_complex=err.too_complex) from None
+    except RecursionError:
+        raise AnswerSyntaxError("The answer is too deeply nested to check.", 0, text, too_complex=True) from None
+    return ParsedAnswer(text, tree, table)
+
+
+def _check_limits(tree: Node) -> None:
+    nodes = 0
+    for n in walk(tree):
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise _Err(f"This answer is too complex to check (more than {MAX_NODES} parts)", 0, True)
+        if isinstance(n, Bin) and n.op == "^":
+            value = constant_value(n.right)
+            if value is not None and not abs(value) <= MAX_EXPONENT:
+                raise _Err("This answer is too complex to check: an exponent is far too large", 0, True)
+    depth = _sum_depth(tree)
+    if depth > MAX_SUM_NESTING:
+        raise _Err(f"This answer is too complex to check (more than {MAX_SUM_NESTING} nested sums)", 0, True)
+
+
+def _sum_depth(node: Node) -> int:
+    from grader.tree import children
+    inner = max((_sum_depth(c) for c in children(node)), default=0)
+    return inner + (1 if isinstance(node, Sum) else 0)
+
+
+def constant_value(node: Node) -> Optional[float]:
+    """The float value of a subtree made only of numbers, or None. Never raises, never hangs:
+    powers are computed in floats (inf on overflow)."""
+    import math
+    if isinstance(node, Num):
+        return float(node.value)
+    if isinstance(node, Const):
+        return math.pi if node.name == "pi" else math.e
+    if isinstance(node, Neg):
+        v = constant_value(node.arg)
+        return None if v is None else -v
+    if isinstance(node, Bin) and node.op in "+-*/^":
+        a, b = constant_value(node.left), constant_value(node.right)
+        if a is None or b is None:
+            return None
+        try:
+            if node.op == "+":
+                return a + b
+            if node.op == "-":
+                return a - b
+            if node.op == "*":
+                return a * b
+            if node.op == "/":
+                return a / b if b else math.inf
+            if abs(b) > MAX_EXPONENT or (abs(a) > 1 and abs(b) * math.log(abs(a)) > 700):
+                return math.inf
+            r = a ** b
+            return r if isinstance(r, float) else math.nan
+        except (OverflowError, ZeroDivisionError, ValueError):
+            return math.inf
+    return None
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], table: SymbolTable):
+        self.t = tokens
+        self.i = 0
+        self.table = table
+        self.depth = 0
+        self.sums = 0
+        self.bound: list[str] = []   # sum indices in scope that the problem did not declare
+
+    def role(self, name: str) -> Optional[str]:
+        if name in self.bound:
+            return "unit"
+        return self.table.index_role(name)
+
+    # token helpers
+    def peek(self, k: int = 0) -> Token:
+        return self.t[min(self.i + k, len(self.t) - 1)]
+
+    def next(self) -> Token:
+        tok = self.t[self.i]
+        self.i += 1
+        return tok
+
+    def at(self, *texts: str) -> bool:
+        tok = self.peek()
+        return tok.kind == "OP" and tok.text in texts
+
+    def unexpected(self):
+        tok = self.peek()
+        if tok.kind == "END":
+            raise _Err("The answer ends too early: something is missing at the end", tok.pos)
+        if tok.text in ")}]":
+            raise _Err(f"This '{tok.text}' has no matching opening bracket", tok.pos)
+        if tok.text in "*/^,**":
+            raise _Err(f"'{tok.text}' is missing something on its left", tok.pos)
+        raise _Err(f"Unexpected '{tok.text}'", tok.pos)
+
+    def enter(self, pos: int):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Err("This answer is too complex to check: it is nested too deeply", pos, True)
+
+    # grammar
+    def expr(self) -> Node:
+        self.enter(self.peek().pos)
+        left = self.term()
+        while self.at("+", "-"):
+            op = self.next().text
+            left = Bin(op, left, self.term())
+        self.depth -= 1
+        return left
+
+    def starts_atom(self, tok: Token) -> bool:
+        return tok.kind in ("NUM", "NAME") or (tok.kind == "OP" and tok.text in "({[")
+
+    def term(self) -> Node:
+        left = self.unary()
+        while True:
+            tok = self.peek()
+            if tok.kind == "OP" and tok.text in ("*", "/", ".*"):
+                self.next()
+                if self.at("*", "/", ".*", ")", "}", "]") or self.peek().kind == "END":
+                    self.unexpected()
+                right = self.unary()
+                left = Bin("/" if tok.text == "/" else ("*" if tok.text == "*" else ".*"), left, right)
+            elif self.starts_atom(tok):
+                if tok.kind == "NUM":
+                    raise _Err(f"Write '*' before the number {tok.text} if you mean a product", tok.pos)
+                left = Bin("*", left, self.unary(), "implicit")
+            else:
+                return left
+
+    def unary(self) -> Node:
+        if self.at("-"):
+            self.next()
+            if self.at("-", "+"):
+                self.unexpected()
+            return Neg(self.unary())
+        if self.at("+"):
+            self.next()
+            if self.at("-", "+"):
+                self.unexpected()
+            return self.unary()
+        return self.power()
+
+    def power(self) -> Node:
+        base = self.atom()
+        return self.power_tail(base)
+
+    def power_tail(self, base: Node) -> Node:
+        while self.at("^", "**"):
+            op = self.next()
+            nxt = self.peek()
+            if nxt.kind == "NAME" and nxt.text == "T" and self.table.get("T") is None \
+                    and self.table.index_role("T") is None:
+                self.next()
+                base = Transpose(base)
+                continue
+            exponent = self.exponent()
+            return Bin("^", base, exponent, "**" if op.text == "**" else "")
+        return base
+
+    def exponent(self) -> Node:
+        if self.at("-"):
+            self.next()
+            return Neg(self.exponent())
+        if self.at("+"):
+            self.next()
+            return self.exponent()
+        if self.peek().kind == "END" or self.at(")", "}", "]", "*", "/", "^", "**"):
+            self.unexpected()
+        return self.power()
+
+    def atom(self) -> Node:
+        tok = self.peek()
+        if tok.kind == "NUM":
+            self.next()
+            return self.number(tok)
+        if tok.kind == "NAME":
+            return self.name()
+        if tok.kind == "OP" and tok.text in "({[":
+            return self.group()
+        self.unexpected()
+
+    def group(self) -> Node:
+        open_tok = self.next()
+        close = {"(": ")", "{": "}", "[": "]"}[open_tok.text]
+        if self.at(")", "}", "]"):
+            raise _Err("Empty brackets", self.peek().pos)
+        inner = self.expr()
+        tok = self.peek()
+        if tok.kind == "OP" and tok.text in ")}]":
+            if tok.text != close:
+                raise _Err(f"This '{open_tok.text}' is closed by '{tok.text}'", open_tok.pos)
+            self.next()
+            return inner
+        if tok.kind == "END":
+            raise _Err(f"This '{open_tok.text}' is never closed", open_tok.pos)
+        self.unexpected()
+
+    def number(self, tok: Token) -> Node:
+        text = tok.text
+        digits = sum(c.isdigit() for c in text.split("e")[0].split("E")[0])
+        if digits > MAX_DIGITS:
+            raise _Err(f"This number is too long to check ({digits} digits)", tok.pos, True)
+        if re.fullmatch(r"\d+", text):
+            return Num(int(text), text)
+        mant, _, exp = text.lower().partition("e")
+        if exp and abs(int(exp)) > 300:
+            raise _Err("This number is too large to check", tok.pos, True)
+        return Num(float(text), text)
+
+    # names ----------------------------------------------------------------------------
+    def simple_sub(self, k: int) -> Optional[tuple[str, int]]:
+        """The text of a one-token subscript at offset k after '_' (`_1`, `_L`, `_{L}`), and the
+        number of tokens it takes."""
+        tok = self.peek(k)
+        if tok.kind in ("NAME", "NUM") and not tok.space:
+            return tok.text, 1
+        if tok.kind == "OP" and tok.text in "({":
+            inner, close = self.peek(k + 1), self.peek(k + 2)
+            if inner.kind in ("NAME", "NUM") and close.kind == "OP" and close.text in ")}":
+                return inner.text, 3
+        return None
+
+    def compound(self, base: str) -> tuple[str, int]:
+        """The longest declared name `base_x_y` starting here (w_1, f_L, g_L, a_L)."""
+        name, used, best = base, 0, (base, 0)
+        k = 0
+        for _ in range(3):
+            if not (self.peek(k).kind == "OP" and self.peek(k).text == "_" and not self.peek(k).space):
+                break
+            sub = self.simple_sub(k + 1)
+            if sub is None:
+                break
+            name = f"{name}_{sub[0]}"
+            k += 1 + sub[1]
+            if self.table.get(name) is not None:
+                best = (name, k)
+        return best
+
+    def name(self) -> Node:
+        tok = self.next()
+        base = tok.text
+        if base in ("sum", "prod") and self.table.get(base) is None:
+            return self.sum(tok)
+        full, extra = self.compound(base)
+        self.i += extra
+        sym = self.table.get(full)
+        if sym is not None and sym.kind == FUNCTION:
+            return self.call(tok, full, sym)
+        if sym is not None and sym.kind == INDEXED:
+            return self.indexed(tok, sym)
+        if sym is not None:
+            node = Sym(sym.name)
+            if sym.superscript:
+                if not self.at("^") or self.peek(1).text == "T":
+                    raise _Err(f"{sym.name} needs its layer as a superscript, like {sym.name}^(l)", self.peek().pos)
+                self.next()
+                node = Sym(sym.name, self.index_arg(self.peek(), "superscript"))
+            if self.at("_") and not self.peek().space:
+                sub = self.simple_sub(1)
+                shown = f"{full}_{sub[0]}" if sub else f"{full}_"
+                raise _Err(self.unknown(shown), tok.pos)
+            self.no_call(tok, full)
+            return node
+        if base in BUILTINS:
+            return self.call(tok, BUILTINS[base], None)
+        if base in ("pi", "e") and self.table.index_role(base) is None:
+            self.no_call(tok, base)
+            return Const(base)
+        if self.role(base) is not None:
+            raise _Err(f"'{base}' is an index: it can only appear in a subscript or superscript, "
+                       f"or after sum_", tok.pos)
+        raise _Err(self.unknown(base), tok.pos)
+
+    def no_call(self, tok: Token, name: str):
+        nxt = self.peek()
+        if nxt.kind == "OP" and nxt.text == "(" and not nxt.space:
+            raise _Err(f"'{name}' is not a function: write {name}*(...) for a product", nxt.pos)
+
+    def unknown(self, name: str) -> str:
+        table = self.table
+        for s in table.symbols:
+            if s.kind == INDEXED and name.startswith(s.name) and len(name) > len(s.name):
+                rest = name[len(s.name):]
+                if rest and all(c.isalnum() for c in rest):
+                    sub = rest if len(rest) == 1 else f"({rest})"
+                    return f"Unknown name '{name}': did you mean {s.name}_{sub}?"
+        parts = [s.name for s in table.symbols if s.kind != FUNCTION and len(s.name) < len(name)
+                 and name.startswith(s.name)]
+        if parts:
+            first = max(parts, key=len)
+            rest = name[len(first):]
+            if table.get(rest) is not None or rest in ("e", "pi"):
+                return (f"Unknown name '{name}': names are never split into letters; "
+                        f"write {first}*{rest} for a product")
+        pool = list(table.names) + [n for n in BUILTINS] + ["pi", "e"]
+        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+        if close:
+            return f"Unknown name '{name}': did you mean {' or '.join(close)}?"
+        known = ", ".join(sorted(n for n in table.names)) or "none"
+        return f"Unknown name '{name}' (this problem's names: {known})"
+
+    def call(self, tok: Token, name: str, sym: Optional[Symbol]) -> Node:
+        order = 0
+        while self.at("'"):
+            self.next()
+            order += 1
+        if order > 3:
+            raise _Err("At most three primes are allowed", tok.pos)
+        display = name if sym is not None else tok.text
+        if order and sym is None and name not in DIFFERENTIABLE:
+            raise _Err(f"The derivative {display}' is not available here", tok.pos)
+        if not self.at("("):
+            nxt = self.peek()
+            if nxt.kind == "OP" and nxt.text in "[{":
+                raise _Err(f"Use round brackets for {display}(...)", nxt.pos)
+            raise _Err(f"'{display}' is a function: write {display}(...) with its argument in brackets",
+                       nxt.pos if nxt.kind != "END" else tok.pos)
+        open_tok = self.next()
+        args = [self.expr()]
+        while self.at(","):
+            self.next()
+            args.append(self.expr())
+        if not self.at(")"):
+            if self.peek().kind == "END":
+                raise _Err("This '(' is never closed", open_tok.pos)
+            self.unexpected()
+        self.next()
+        want = ARITY.get(name, 1) if sym is None else 1
+        if len(args) != want:
+            raise _Err(f"{display}(...) takes {want} argument{'s' if want > 1 else ''}, not {len(args)}",
+                       open_tok.pos)
+        if sym is not None and sym.alias:
+            return Call(sym.name, tuple(args), order)
+        return Call(name, tuple(args), order)
+
+    def sum(self, tok: Token) -> Node:
+        kind = tok.text
+        if not self.at("_"):
+            raise _Err(f"Write the summation index: {kind}_k(...)", self.peek().pos)
+        self.next()
+        idx_tok = self.peek()
+        sub = self.simple_sub(0)
+        if sub is None:
+            raise _Err(f"Write one index letter after {kind}_, like {kind}_k", idx_tok.pos)
+        letter, used = sub
+        role = self.role(letter)
+        if role is None and not (len(letter) == 1 and letter.isalpha() and self.table.get(letter) is None):
+            raise _Err(f"'{letter}' cannot be a summation index here", idx_tok.pos)
+        if role not in (None, "unit"):
+            raise _Err(f"'{letter}' is a layer index; a sum runs over the units of a layer, like sum_k", idx_tok.pos)
+        self.i += used
+        if self.peek().kind == "END" or self.at("+", "-", ")", "}", "]", "*", "/", "^"):
+            raise _Err(f"{kind}_{letter} has nothing to {'add' if kind == 'sum' else 'multiply'} up",
+                       self.peek().pos)
+        self.sums += 1
+        self.bound.append(letter)
+        body = self.term()
+        self.bound.pop()
+        self.sums -= 1
+        return Sum(letter, body, kind)
+
+    # indices ---------------------------------------------------------------------------
+    def indexed(self, tok: Token, sym: Symbol) -> Node:
+        letters = [l for l, role in self.table.indices if role == "unit"][: sym.subscripts] or ["j", "k"]
+        subs_text = "".join(letters[: sym.subscripts])
+        example = sym.name + (("_" + subs_text if sym.subscripts == 1 else f"_({subs_text})") if sym.subscripts else "") \
+            + ("^l" if sym.superscript else "")
+        subs: list[Index] = []
+        if sym.subscripts:
+            if not self.at("_"):
+                raise _Err(f"{sym.name} needs {sym.subscripts} subscript{'s' if sym.subscripts > 1 else ''}, "
+                           f"like {example}", self.peek().pos if self.at("^") else tok.pos)
+            self.next()
+            subs = self.index_list(self.peek(), sym, example)
+        elif self.at("_"):
+            raise _Err(f"{sym.name} takes no subscript here", self.peek().pos)
+        sup = None
+        if sym.superscript:
+            if not self.at("^"):
+                raise _Err(f"{sym.name} needs its layer as a superscript, like {example}", self.peek().pos)
+            self.next()
+            sup = self.index_arg(self.peek(), "superscript")
+        self.no_call(tok, sym.name)
+        return Idx(sym.name, tuple(subs), sup)
+
+    def index_list(self, first: Token, sym: Symbol, example: str) -> list[Index]:
+        n = sym.subscripts
+        if first.kind == "OP" and first.text in "({":
+            self.next()
+            close = ")" if first.text == "(" else "}"
+            items: list[Index] = []
+            while True:
+                tok = self.peek()
+                if tok.kind == "NAME" and not self.index_follows_op():
+                    self.next()
+                    items.extend(self.split_letters(tok, n if not items else 1, example))
+                else:
+                    items.append(self.index_expr())
+                if self.at(","):
+                    self.next()
+                    continue
+                if self.at(close):
+                    self.next()
+                    break
+                if self.peek().kind in ("NAME", "NUM"):
+                    continue
+                if self.peek().kind == "END":
+                    raise _Err(f"This '{first.text}' is never closed", first.pos)
+                self.unexpected()
+        elif first.kind == "NAME":
+            self.next()
+            items = self.split_letters(first, n, example)
+        elif first.kind == "NUM" and re.fullmatch(r"\d+", first.text):
+            self.next()
+            items = [Index(None, int(first.text))] if n == 1 else [Index(None, int(c)) for c in first.text]
+        else:
+            raise _Err(f"Write the subscripts of {sym.name} like {example}", first.pos)
+        if len(items) != n:
+            raise _Err(f"{sym.name} needs {n} subscript{'s' if n > 1 else ''}, like {example}; "
+                       f"this has {len(items)}", first.pos)
+        return items
+
+    def index_follows_op(self) -> bool:
+        nxt = self.peek(1)
+        return nxt.kind == "OP" and nxt.text in "+-"
+
+    def split_letters(self, tok: Token, n: int, example: str) -> list[Index]:
+        text = tok.text
+        if self.role(text) is not None:
+            return [Index(text)]
+        if n > 1 and len(text) == n and all(self.role(c) is not None for c in text):
+            return [Index(c) for c in text]
+        letters = [c for c in text if self.role(c) is None]
+        bad = letters[0] if letters else text
+        raise _Err(f"'{bad}' is not an index letter of this problem (indices: "
+                   f"{', '.join(l for l, _ in self.table.indices)})", tok.pos)
+
+    def index_arg(self, tok: Token, what: str) -> Index:
+        """One index after `^` or in a one-index subscript: `l`, `(l-1)`, `{l+1}`, `2`."""
+        if tok.kind == "OP" and tok.text in "({":
+            self.next()
+            idx = self.index_expr()
+            close = ")" if tok.text == "(" else "}"
+            if not self.at(close):
+                if self.peek().kind == "END":
+                    raise _Err(f"This '{tok.text}' is never closed", tok.pos)
+                raise _Err(f"A {what} index is a letter, possibly with +1 or -1, like (l-1)", self.peek().pos)
+            self.next()
+            return idx
+        if tok.kind == "NAME":
+            self.next()
+            if self.role(tok.text) is None:
+                raise _Err(f"'{tok.text}' is not an index of this problem: a {what} here is a layer index "
+                           f"like l, l-1 or L (to raise to a power, put the quantity in brackets first)", tok.pos)
+            return Index(tok.text)
+        if tok.kind == "NUM" and re.fullmatch(r"\d+", tok.text):
+            self.next()
+            return Index(None, int(tok.text))
+        if tok.kind == "OP" and tok.text == "-":
+            raise _Err(f"A {what} index cannot be negative; write it in brackets like (l-1)", tok.pos)
+        raise _Err(f"Write the {what} index here, like l or (l-1)", tok.pos)
+
+    def index_expr(self) -> Index:
+        tok = self.peek()
+        if tok.kind == "NUM" and re.fullmatch(r"\d+", tok.text):
+            self.next()
+            return Index(None, int(tok.text))
+        if tok.kind != "NAME" or self.role(tok.text) is None:
+            raise _Err(f"'{tok.text or 'nothing'}' is not an index of this problem", tok.pos)
+        self.next()
+        offset = 0
+        while self.at("+", "-"):
+            sign = 1 if self.next().text == "+" else -1
+            num = self.peek()
+            if num.kind != "NUM" or not re.fullmatch(r"\d{1,3}", num.text):
+                raise _Err("An index can only be shifted by a whole number, like l-1", num.pos)
+            self.next()
+            offset += sign * int(num.text)
+        return Index(tok.text, offset)
+
+
+def table_for(names=(), positive=(), indexed=(), functions=(), indices=()) -> SymbolTable:
+    """A symbol table for ad-hoc comparison: every listed name a real symbol."""
+    symbols = []
+    for n in names:
+        symbols.append(Symbol(n, SCALAR, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0)))
+    for spec in indexed:
+        symbols.append(spec)
+    for f in functions:
+        symbols.append(Symbol(f, FUNCTION))
+    return SymbolTable(tuple(symbols), tuple(indices))
+
+
+__all__ = ["AnswerSyntaxError", "ParsedAnswer", "parse", "normalise", "tokenize", "BUILTINS", "GREEK_NAMES",
+           "constant_value", "VECTOR", "MATRIX"]

@@ -1,0 +1,155 @@
+"""The parse tree: what the parser builds and everything downstream reads.
+
+Nodes are small frozen dataclasses so a parsed reference can be cached and shared between
+threads and processes; evaluation, rendering, repairs and SymPy conversion are plain
+functions over them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Optional, Union
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """An index expression: a declared index letter plus an offset (`l-1`), or a number."""
+
+    var: Optional[str]
+    offset: int = 0
+
+    def __str__(self) -> str:
+        if self.var is None:
+            return str(self.offset)
+        if self.offset == 0:
+            return self.var
+        return f"{self.var}{'+' if self.offset > 0 else '-'}{abs(self.offset)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: Union[int, Fraction, float]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    name: str  # "pi" or "e"
+
+
+@dataclass(frozen=True, slots=True)
+class Sym:
+    """A declared scalar, vector or matrix; `sup` is its layer superscript, if declared."""
+
+    name: str
+    sup: Optional[Index] = None
+
+
+@dataclass(frozen=True, slots=True)
+class Idx:
+    """An indexed quantity such as w_(jk)^l: subscripts and the layer superscript."""
+
+    name: str
+    subs: tuple[Index, ...]
+    sup: Optional[Index] = None
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    arg: "Node"
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    """A binary operation. op is one of + - * / ^ and `.*` (element-wise product);
+    `how` remembers how the student wrote it (`**`, implicit product, `⊙`) for feedback."""
+
+    op: str
+    left: "Node"
+    right: "Node"
+    how: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Transpose:
+    arg: "Node"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A function application; `order` counts primes (f'' has order 2)."""
+
+    name: str
+    args: tuple["Node", ...]
+    order: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Sum:
+    """sum_k body or prod_k body: the index ranges over the units of a layer."""
+
+    index: str
+    body: "Node"
+    kind: str = "sum"
+
+
+Node = Union[Num, Const, Sym, Idx, Neg, Bin, Transpose, Call, Sum]
+
+
+def walk(node: Node):
+    """Every node of the tree, parents first."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, (Neg, Transpose)):
+            stack.append(n.arg)
+        elif isinstance(n, Bin):
+            stack.append(n.right)
+            stack.append(n.left)
+        elif isinstance(n, Call):
+            stack.extend(reversed(n.args))
+        elif isinstance(n, Sum):
+            stack.append(n.body)
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, (Neg, Transpose)):
+        return (node.arg,)
+    if isinstance(node, Bin):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Sum):
+        return (node.body,)
+    return ()
+
+
+def free_indices(node: Node) -> frozenset[str]:
+    """Index letters used but not bound by an enclosing sum."""
+    if isinstance(node, Idx):
+        out = {i.var for i in node.subs if i.var}
+        if node.sup is not None and node.sup.var:
+            out.add(node.sup.var)
+        return frozenset(out)
+    if isinstance(node, Sym):
+        return frozenset({node.sup.var} if node.sup is not None and node.sup.var else ())
+    if isinstance(node, Sum):
+        return free_indices(node.body) - {node.index}
+    out: frozenset[str] = frozenset()
+    for c in children(node):
+        out |= free_indices(c)
+    return out
+
+
+def names_used(node: Node) -> frozenset[str]:
+    """Declared symbols, functions and constants an answer mentions (for required/forbidden)."""
+    out = set()
+    for n in walk(node):
+        if isinstance(n, (Sym, Idx)):
+            out.add(n.name)
+        elif isinstance(n, Const):
+            out.add(n.name)
+        elif isinstance(n, Call):
+            out.add(n.name)
+    return frozenset(out)
