@@ -1,0 +1,1023 @@
+"""Problem files: YAML (read by `yamlsafe`) -> `model.Problem`, plus validation and the schema.
+
+* `load_problem(path)` reads one file and checks every field's name and type, raising
+  `ProblemError` ("path:line: message") at the first mistake;
+* `load_bank(directory)` reads every `*.yaml` / `*.yml` file of a folder, sorted by id;
+* `default_bank_dir()` / `bank_dir(option)` find the bank (the `grader.bank` package, which
+  pyproject maps to the repository's `problems/` folder);
+* `variant_values(problem, student_id)` gives the values a student's numeric parts use;
+* `json_schema()` describes the format for editors (JSON Schema, draft 2020-12);
+* `validate(paths)` reports every problem it can find: file/field errors, duplicate ids, and,
+  through the checker, references that cannot be read, references failing their own tests,
+  mistake rules equivalent to the reference.
+
+The format is documented in docs/yaml-format.md. Nothing here evaluates text from a file:
+numbers are matched against a regular expression before `float()` sees them, expressions
+are handed to `grader.syntax` / `grader.equivalence`, which build trees node by node.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable, Optional, Union
+
+from grader import yamlsafe
+from grader.model import (
+    CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
+    SCALAR, SYMBOL_KINDS, VECTOR, CORRECT, INCORRECT, INVALID, Mistake, Part, PartTest, Problem,
+    Symbol, SymbolTable, Tolerance, Variant,
+)
+from grader.yamlsafe import YDict, YList, YStr
+
+__all__ = [
+    "ProblemError", "ValidationIssue", "load_problem", "load_bank", "default_bank_dir", "bank_dir",
+    "variant_values", "json_schema", "validate", "ID_PATTERN", "PART_ID_PATTERN", "ALIASES", "TEST_STATUSES",
+    "TOP_FIELDS", "SYMBOL_FIELDS", "VARIANT_FIELDS", "PART_FIELDS", "TOLERANCE_FIELDS",
+    "MISTAKE_FIELDS", "TEST_FIELDS", "choice_labels",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
+_ID_RE = re.compile(ID_PATTERN)
+# Part ids are fixed by the gradebooks, and several carry capitals (delta-L, dC-dw, update-W):
+# a part id is letters of either case, digits and '-'.
+PART_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9-]*"
+_PART_ID_RE = re.compile(PART_ID_PATTERN)
+_TAG_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_INDEX_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_INT_RE = re.compile(r"[+-]?\d+")
+_LABEL_RE = re.compile(r"[A-Z]")
+MAX_LABELS = 26
+EXTENSIONS = (".yaml", ".yml")
+
+# Builtin functions a declared function may stand for (`g: {kind: function, alias: sigmoid}`).
+ALIASES = ("sigmoid", "sigma", "tanh", "relu", "ReLU", "exp", "log", "ln", "sqrt", "abs", "sin",
+           "cos", "tan", "sinh", "cosh", "softmax")
+# What a part's sample answer may be expected to get.
+TEST_STATUSES = (CORRECT, INCORRECT, INVALID)
+
+# --- field tables: the loader's allowed keys and the schema's properties come from here ----
+
+TOP_FIELDS = {
+    "title": "Short title shown to students.",
+    "statement": "The problem statement (Markdown), including its notation conventions.",
+    "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, latex, definition}`.",
+    "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`.",
+    "given": "Numeric problems: the course's values of the given quantities, `{x: 3, w1: 0.01}`.",
+    "variants": "Per-student values for given quantities: `{x: {choices: [2, 3]}}` or `{w1: {low: 0.01, high: 0.05, step: 0.01}}`.",
+    "parts": "The questions of the problem, graded separately.",
+}
+SYMBOL_FIELDS = {
+    "kind": "scalar | indexed | vector | matrix | function (default scalar).",
+    "subscripts": "Indexed symbols: how many subscript indices (w_(jk) has 2).",
+    "superscript": "Indexed/vector/matrix symbols: whether the name carries a layer index, as in delta_j^l or W^(l).",
+    "domain": "Sampling interval [low, high] for the symbol's values (default [-2, 2]).",
+    "alias": "Functions: the builtin this name stands for (g: {kind: function, alias: sigmoid}).",
+    "latex": "How to typeset the name in feedback, e.g. '\\delta'.",
+    "definition": "An expression the symbol stands for, in answer syntax (yhat: softmax(a_L)).",
+}
+VARIANT_FIELDS = {
+    "choices": "Values to draw from, one per student.",
+    "low": "Lowest value of the range.",
+    "high": "Highest value of the range.",
+    "step": "Spacing of the values drawn from [low, high] (optional: any value when absent).",
+}
+PART_FIELDS = {
+    "id": "Part id, [A-Za-z0-9][A-Za-z0-9-]*; gradebooks key on it, so never change it.",
+    "prompt": "The question.",
+    "kind": "expression | numeric | choice | multi-choice (default expression).",
+    "answer": "The reference: an expression in answer syntax (expression, numeric), an option label (choice: 'B'), or labels (multi-choice: 'B, C').",
+    "points": "Points of the part (> 0, default 1).",
+    "tolerance": "Expression: {rtol, atol}; numeric: exactly one of {absolute}, {relative}, {decimals}, {sigfigs}.",
+    "options": "Choice / multi-choice: the option texts, labelled A, B, C, ...",
+    "partial_credit": "Multi-choice: give partial credit for partly right selections.",
+    "forbidden": "Names or functions the answer may not use.",
+    "required": "Names the answer must use.",
+    "restriction": "The sentence shown when `forbidden` / `required` refuse an answer.",
+    "hints": "Hints, shown one after another.",
+    "show_solution": "Show the reference after a wrong answer.",
+    "mistakes": "Common wrong answers and the feedback they get (matched by equivalence).",
+    "tests": "Sample answers with their expected status and feedback, checked by `grader validate`.",
+}
+TOLERANCE_FIELDS = {
+    "rtol": "Expressions: relative tolerance at every sampled point.",
+    "atol": "Expressions: absolute tolerance at every sampled point.",
+    "absolute": "Numeric: accept |answer - reference| <= absolute.",
+    "relative": "Numeric: accept |answer - reference| <= relative * |reference|.",
+    "decimals": "Numeric: accept answers that agree when both are rounded to this many decimals.",
+    "sigfigs": "Numeric: accept answers that agree to this many significant figures.",
+}
+MISTAKE_FIELDS = {
+    "answer": "A wrong answer, in answer syntax; any answer equivalent to it gets this rule.",
+    "message": "Feedback that teaches what went wrong.",
+    "tag": "A short name for reports, [a-z0-9-]+.",
+    "score": "Fraction of the part's points given, 0 <= score < 1 (default 0).",
+}
+TEST_FIELDS = {
+    "answer": "A sample answer as a student would type it.",
+    "status": "The status it must get: correct | incorrect | invalid.",
+    "feedback": "A fragment the feedback must contain (case-insensitive).",
+}
+NUMERIC_TOLERANCES = ("absolute", "relative", "decimals", "sigfigs")
+EXPRESSION_TOLERANCES = ("rtol", "atol")
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+class ProblemError(Exception):
+    """A problem file that cannot be used; str(e) = "path:line: message"."""
+
+    def __init__(self, path: Any, line: Optional[int], message: str):
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(self.path, line, message)
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    path: str
+    line: Optional[int]
+    message: str
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _line(value: Any, default: Optional[int] = None) -> Optional[int]:
+    line = getattr(value, "line", None)
+    return line if line is not None else default
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "a text"
+
+
+class _Reader:
+    """Typed access to the YAML tree of one file, raising ProblemError with file:line."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.lines: dict[tuple, Optional[int]] = {}   # ("test", part, i) / ("mistake", part, i) -> line
+
+    def fail(self, line: Optional[int], message: str) -> None:
+        raise ProblemError(self.path, line, message)
+
+    def mapping(self, value: Any, what: str, line: Optional[int]) -> YDict:
+        if not isinstance(value, dict):
+            self.fail(_line(value, line), f"{what} must be a mapping ('key: value' lines), not {_kind_of(value)}")
+        return value
+
+    def check_fields(self, mapping: YDict, allowed: dict, what: str, required: Iterable[str] = ()) -> None:
+        for key in mapping:
+            if key not in allowed:
+                line = mapping.key_lines.get(key, mapping.line)
+                self.fail(line, f"{what}: unknown field '{key}'{_suggest(key, allowed)}")
+        for key in required:
+            if key not in mapping:
+                self.fail(mapping.line, f"{what}: missing field '{key}'")
+
+    def text(self, mapping: YDict, key: str, what: str, *, required: bool = False,
+             empty_ok: bool = False) -> Optional[str]:
+        if key not in mapping:
+            if required:
+                self.fail(mapping.line, f"{what}: missing field '{key}'")
+            return None
+        value = mapping[key]
+        line = mapping.key_lines.get(key, mapping.line)
+        if not isinstance(value, str):
+            self.fail(_line(value, line), f"{what}: '{key}' must be a text, not {_kind_of(value)}")
+        if not empty_ok and not value.strip():
+            self.fail(line, f"{what}: '{key}' is empty")
+        return str(value)
+
+    def number(self, value: Any, what: str, line: Optional[int]) -> float:
+        if not isinstance(value, str) or not _NUMBER_RE.fullmatch(value.strip()):
+            shown = f"'{value}'" if isinstance(value, str) else _kind_of(value)
+            self.fail(_line(value, line), f"{what} must be a number, not {shown}")
+        result = float(value.strip())
+        if not math.isfinite(result):
+            self.fail(_line(value, line), f"{what} is too large a number: '{value}'")
+        return result
+
+    def integer(self, value: Any, what: str, line: Optional[int]) -> int:
+        if not isinstance(value, str) or not _INT_RE.fullmatch(value.strip()) or len(value.strip()) > 6:
+            shown = f"'{value}'" if isinstance(value, str) else _kind_of(value)
+            self.fail(_line(value, line), f"{what} must be a whole number, not {shown}")
+        return int(value.strip())
+
+    def boolean(self, value: Any, what: str, line: Optional[int]) -> bool:
+        if isinstance(value, str) and value.strip() in ("true", "True", "false", "False"):
+            return value.strip() in ("true", "True")
+        shown = f"'{value}'" if isinstance(value, str) else _kind_of(value)
+        self.fail(_line(value, line), f"{what} must be true or false, not {shown}")
+        raise AssertionError  # unreachable
+
+    def text_list(self, value: Any, what: str, line: Optional[int], *, allow_single: bool = False) -> list[str]:
+        if allow_single and isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail(_line(value, line), f"{what} must be a list, not {_kind_of(value)}")
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                self.fail(_line(item, _line(value, line)), f"{what}: item {i + 1} must be a text, not {_kind_of(item)}")
+            if not item.strip():
+                self.fail(_line(item, _line(value, line)), f"{what}: item {i + 1} is empty")
+            out.append(str(item))
+        return out
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+def _read_bytes(path: Any, limit: int) -> bytes:
+    if isinstance(path, (str, os.PathLike)):
+        p = Path(path)
+        try:
+            size = p.stat().st_size
+        except OSError as exc:
+            raise ProblemError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+        if size > limit:
+            raise ProblemError(path, None, f"the file is too large ({size:,} bytes; the limit is {limit:,} bytes)")
+        try:
+            with p.open("rb") as fh:
+                return fh.read(limit + 1)
+        except OSError as exc:
+            raise ProblemError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+    try:   # an importlib.resources Traversable
+        return path.read_bytes()
+    except OSError as exc:
+        raise ProblemError(path, None, f"cannot read the file ({exc})") from None
+
+
+def _stem(path: Any) -> str:
+    name = getattr(path, "name", None) or os.path.basename(str(path))
+    for ext in EXTENSIONS:
+        if name.endswith(ext):
+            return name[: -len(ext)]
+    return Path(name).stem
+
+
+def load_problem(path: Any) -> Problem:
+    """Read and check one problem file. Raises ProblemError("path:line: message")."""
+    problem, _ = _load(path)
+    return problem
+
+
+def _load(path: Any, data: Optional[bytes] = None) -> tuple[Problem, dict]:
+    shown = str(path)
+    if data is None:
+        data = _read_bytes(path, yamlsafe.MAX_BYTES)
+    try:
+        doc = yamlsafe.load(data)
+    except yamlsafe.YamlError as exc:
+        raise ProblemError(shown, exc.line, exc.message) from None
+    reader = _Reader(shown)
+    problem = _problem(reader, doc, _stem(path))
+    return replace(problem, path=shown), reader.lines
+
+
+def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
+    if not _ID_RE.fullmatch(pid):
+        r.fail(None, f"the problem id '{pid}' (the file name) must match {ID_PATTERN}: "
+                     f"lower-case letters, digits and '-'")
+    if doc is None:
+        r.fail(None, "the file is empty")
+    doc = r.mapping(doc, "the problem file", 1)
+    r.check_fields(doc, TOP_FIELDS, "problem")
+    title = r.text(doc, "title", "problem", required=True)
+    statement = r.text(doc, "statement", "problem", required=True)
+
+    indices = _indices(r, doc.get("indices"), doc.key_line("indices")) if "indices" in doc else ()
+    symbols = _symbols(r, doc.get("symbols"), doc.key_line("symbols")) if "symbols" in doc else []
+    letters = {letter for letter, _ in indices}
+    for sym in symbols:
+        if sym.name in letters:
+            r.fail(doc.key_line("symbols"), f"symbol '{sym.name}' is also declared as an index letter")
+
+    given = _given(r, doc.get("given"), doc.key_line("given")) if "given" in doc else ()
+    declared = {s.name: s for s in symbols}
+    for name, _ in given:
+        sym = declared.get(name)
+        if sym is None:   # a given quantity is a scalar the references may use
+            symbols.append(Symbol(name, SCALAR))
+        elif sym.kind != SCALAR:
+            r.fail(doc.key_line("given"), f"given value '{name}' is declared as a {sym.kind}, not a scalar")
+    variants = _variants(r, doc.get("variants"), doc.key_line("variants"), dict(given)) \
+        if "variants" in doc else ()
+
+    table = SymbolTable(tuple(symbols), tuple(indices))
+    if "parts" not in doc:
+        r.fail(doc.line, "problem: missing field 'parts'")
+    parts_value = doc["parts"]
+    parts_line = doc.key_line("parts")
+    if not isinstance(parts_value, list) or not parts_value:
+        r.fail(_line(parts_value, parts_line), "problem: 'parts' must be a non-empty list of parts")
+    parts: list[Part] = []
+    seen: dict[str, Optional[int]] = {}
+    for i, raw in enumerate(parts_value):
+        part = _part(r, raw, i, _line(raw, parts_line), bool(given))
+        if part.id in seen:
+            r.fail(part.line, f"duplicate part id '{part.id}' (first at line {seen[part.id]})")
+        seen[part.id] = part.line
+        parts.append(part)
+    return Problem(id=pid, title=title, statement=statement, table=table, parts=tuple(parts),
+                   given=given, variants=variants)
+
+
+def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, str], ...]:
+    m = r.mapping(value, "'indices'", line)
+    out = []
+    for letter, role in m.items():
+        kline = m.key_lines.get(letter, line)
+        if not _INDEX_RE.fullmatch(letter):
+            r.fail(kline, f"index letter '{letter}' must be a letter followed by letters or digits")
+        if not isinstance(role, str) or role not in INDEX_ROLES:
+            shown = f"'{role}'" if isinstance(role, str) else _kind_of(role)
+            hint = _suggest(role, INDEX_ROLES) if isinstance(role, str) else ""
+            r.fail(_line(role, kline), f"index '{letter}': role must be one of {', '.join(INDEX_ROLES)}, "
+                                       f"not {shown}{hint}")
+        out.append((str(letter), str(role)))
+    return tuple(out)
+
+
+def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
+    m = r.mapping(value, "'symbols'", line)
+    out = []
+    for name, spec in m.items():
+        kline = m.key_lines.get(name, line)
+        what = f"symbol '{name}'"
+        if not _NAME_RE.fullmatch(name):
+            r.fail(kline, f"{what}: a name must start with a letter and use only letters, digits and '_'")
+        if isinstance(spec, str):
+            kind = spec.strip()
+            if kind not in SYMBOL_KINDS:
+                r.fail(_line(spec, kline), f"{what}: unknown kind '{kind}'{_suggest(kind, SYMBOL_KINDS)}; "
+                                           f"use one of {', '.join(SYMBOL_KINDS)}")
+            fields: YDict = YDict(line=kline)
+            fields["kind"] = spec
+        else:
+            fields = r.mapping(spec, what, kline)
+        r.check_fields(fields, SYMBOL_FIELDS, what)
+        kind = r.text(fields, "kind", what) or SCALAR
+        if kind not in SYMBOL_KINDS:
+            r.fail(fields.key_line("kind"), f"{what}: unknown kind '{kind}'{_suggest(kind, SYMBOL_KINDS)}; "
+                                            f"use one of {', '.join(SYMBOL_KINDS)}")
+        subscripts = 0
+        if "subscripts" in fields:
+            subscripts = r.integer(fields["subscripts"], f"{what}: 'subscripts'", fields.key_line("subscripts"))
+            if kind != INDEXED:
+                r.fail(fields.key_line("subscripts"), f"{what}: only indexed symbols have subscripts")
+            if not 0 <= subscripts <= 3:
+                r.fail(fields.key_line("subscripts"), f"{what}: 'subscripts' must be between 0 and 3")
+        superscript = False
+        if "superscript" in fields:
+            superscript = r.boolean(fields["superscript"], f"{what}: 'superscript'", fields.key_line("superscript"))
+            if superscript and kind not in (INDEXED, VECTOR, MATRIX):
+                r.fail(fields.key_line("superscript"),
+                       f"{what}: only indexed, vector and matrix symbols have a layer superscript")
+        if kind == INDEXED and subscripts == 0 and not superscript:
+            r.fail(kline, f"{what}: an indexed symbol needs 'subscripts' or 'superscript: true'")
+        domain = (-2.0, 2.0)
+        if "domain" in fields:
+            dline = fields.key_line("domain")
+            dom = fields["domain"]
+            if not isinstance(dom, list) or len(dom) != 2:
+                r.fail(_line(dom, dline), f"{what}: 'domain' must be a list [low, high]")
+            low = r.number(dom[0], f"{what}: domain low", dline)
+            high = r.number(dom[1], f"{what}: domain high", dline)
+            if not low < high:
+                r.fail(dline, f"{what}: domain low must be smaller than high")
+            if kind == FUNCTION:
+                r.fail(dline, f"{what}: a function has no domain")
+            domain = (low, high)
+        alias = r.text(fields, "alias", what)
+        if alias is not None:
+            if kind != FUNCTION:
+                r.fail(fields.key_line("alias"), f"{what}: only functions can have an alias")
+            if alias not in ALIASES:
+                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{_suggest(alias, ALIASES)}; "
+                                                 f"use one of {', '.join(ALIASES)}")
+        latex = r.text(fields, "latex", what)
+        definition = r.text(fields, "definition", what)
+        if definition is not None and kind == FUNCTION:
+            r.fail(fields.key_line("definition"), f"{what}: a function cannot have a definition; use 'alias'")
+        out.append(Symbol(name=str(name), kind=kind, subscripts=subscripts, superscript=superscript,
+                          domain=domain, alias=alias, latex=latex, definition=definition))
+    return out
+
+
+def _given(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, float], ...]:
+    m = r.mapping(value, "'given'", line)
+    out = []
+    for name, number in m.items():
+        kline = m.key_lines.get(name, line)
+        if not _NAME_RE.fullmatch(name):
+            r.fail(kline, f"given value '{name}': a name must start with a letter and use only letters, digits and '_'")
+        out.append((str(name), r.number(number, f"given value '{name}'", kline)))
+    return tuple(out)
+
+
+def _variants(r: _Reader, value: Any, line: Optional[int], given: dict) -> tuple[Variant, ...]:
+    m = r.mapping(value, "'variants'", line)
+    out = []
+    for name, spec in m.items():
+        kline = m.key_lines.get(name, line)
+        what = f"variant '{name}'"
+        if name not in given:
+            r.fail(kline, f"{what}: only given values can vary, and '{name}' is not in 'given'"
+                          f"{_suggest(name, given)}")
+        spec = r.mapping(spec, what, kline)
+        r.check_fields(spec, VARIANT_FIELDS, what)
+        if "choices" in spec:
+            if any(k in spec for k in ("low", "high", "step")):
+                r.fail(kline, f"{what}: use either 'choices' or 'low'/'high'/'step', not both")
+            raw = spec["choices"]
+            cline = spec.key_line("choices")
+            if not isinstance(raw, list) or not raw:
+                r.fail(_line(raw, cline), f"{what}: 'choices' must be a non-empty list of numbers")
+            choices = tuple(r.number(c, f"{what}: choice {i + 1}", cline) for i, c in enumerate(raw))
+            out.append(Variant(str(name), choices=choices))
+            continue
+        if "low" not in spec or "high" not in spec:
+            r.fail(kline, f"{what}: give 'choices', or 'low' and 'high' (and optionally 'step')")
+        low = r.number(spec["low"], f"{what}: 'low'", spec.key_line("low"))
+        high = r.number(spec["high"], f"{what}: 'high'", spec.key_line("high"))
+        if not low < high:
+            r.fail(spec.key_line("high"), f"{what}: 'low' must be smaller than 'high'")
+        step = None
+        if "step" in spec:
+            step = r.number(spec["step"], f"{what}: 'step'", spec.key_line("step"))
+            if step <= 0:
+                r.fail(spec.key_line("step"), f"{what}: 'step' must be positive")
+            if (high - low) / step > 1_000_000:
+                r.fail(spec.key_line("step"), f"{what}: 'step' is too small for the range")
+        out.append(Variant(str(name), low=low, high=high, step=step))
+    return tuple(out)
+
+
+def choice_labels(text: str) -> list[str]:
+    """'B, C' -> ['B', 'C'] (labels as written, stripped; empty items kept as '')."""
+    return [t.strip() for t in text.split(",")]
+
+
+def _part(r: _Reader, raw: Any, index: int, line: Optional[int], numeric_problem: bool) -> Part:
+    m = r.mapping(raw, f"part {index + 1}", line)
+    pline = m.line if m.line is not None else line
+    pid = r.text(m, "id", f"part {index + 1}", required=True)
+    if not _PART_ID_RE.fullmatch(pid):
+        r.fail(m.key_line("id"), f"part id '{pid}' must match {PART_ID_PATTERN}: letters, digits and '-'")
+    what = f"part '{pid}'"
+    r.check_fields(m, PART_FIELDS, what)
+    prompt = r.text(m, "prompt", what, required=True)
+    kind = r.text(m, "kind", what) or EXPRESSION
+    if kind not in PART_KINDS:
+        r.fail(m.key_line("kind"), f"{what}: unknown kind '{kind}'{_suggest(kind, PART_KINDS)}; "
+                                   f"use one of {', '.join(PART_KINDS)}")
+    answer = r.text(m, "answer", what, required=True).strip()
+
+    points = 1.0
+    if "points" in m:
+        points = r.number(m["points"], f"{what}: 'points'", m.key_line("points"))
+        if not points > 0:
+            r.fail(m.key_line("points"), f"{what}: 'points' must be greater than 0")
+
+    options: tuple[str, ...] = ()
+    is_choice = kind in (CHOICE, MULTI_CHOICE)
+    if "options" in m:
+        if not is_choice:
+            r.fail(m.key_line("options"), f"{what}: only choice and multi-choice parts have 'options'")
+        options = tuple(r.text_list(m["options"], f"{what}: 'options'", m.key_line("options")))
+        if not 2 <= len(options) <= MAX_LABELS:
+            r.fail(m.key_line("options"), f"{what}: give between 2 and {MAX_LABELS} options")
+    elif is_choice:
+        r.fail(pline, f"{what}: a {kind} part needs 'options'")
+    if is_choice:
+        _check_labels(r, answer, kind, len(options), f"{what}: 'answer'", m.key_line("answer"))
+
+    partial_credit = False
+    if "partial_credit" in m:
+        partial_credit = r.boolean(m["partial_credit"], f"{what}: 'partial_credit'", m.key_line("partial_credit"))
+        if kind != MULTI_CHOICE:
+            r.fail(m.key_line("partial_credit"), f"{what}: 'partial_credit' is only for multi-choice parts")
+
+    tolerance = _tolerance(r, m, kind, what)
+
+    forbidden = required = ()
+    if "forbidden" in m:
+        if is_choice:
+            r.fail(m.key_line("forbidden"), f"{what}: choice parts cannot forbid names")
+        forbidden = tuple(r.text_list(m["forbidden"], f"{what}: 'forbidden'", m.key_line("forbidden"),
+                                      allow_single=True))
+    if "required" in m:
+        if is_choice:
+            r.fail(m.key_line("required"), f"{what}: choice parts cannot require names")
+        required = tuple(r.text_list(m["required"], f"{what}: 'required'", m.key_line("required"),
+                                     allow_single=True))
+    clash = set(forbidden) & set(required)
+    if clash:
+        r.fail(m.key_line("required"), f"{what}: '{sorted(clash)[0]}' is both forbidden and required")
+    restriction = r.text(m, "restriction", what)
+
+    hints: tuple[str, ...] = ()
+    if "hints" in m:
+        hints = tuple(r.text_list(m["hints"], f"{what}: 'hints'", m.key_line("hints"), allow_single=True))
+    show_solution = False
+    if "show_solution" in m:
+        show_solution = r.boolean(m["show_solution"], f"{what}: 'show_solution'", m.key_line("show_solution"))
+
+    mistakes = _mistakes(r, m, pid, kind, len(options), what)
+    tests = _tests(r, m, pid, kind, len(options), what)
+    return Part(id=pid, prompt=prompt, kind=kind, answer=answer, points=points, tolerance=tolerance,
+                options=options, partial_credit=partial_credit, forbidden=forbidden, required=required,
+                restriction=restriction, hints=hints, show_solution=show_solution, mistakes=mistakes,
+                tests=tests, line=pline or 0)
+
+
+def _check_labels(r: _Reader, text: str, kind: str, count: int, what: str, line: Optional[int]) -> None:
+    labels = choice_labels(text)
+    last = chr(ord("A") + count - 1)
+    for label in labels:
+        if not _LABEL_RE.fullmatch(label):
+            r.fail(line, f"{what}: '{text}' is not an option label (A to {last}"
+                         f"{', comma separated' if kind == MULTI_CHOICE else ''})")
+        if ord(label) - ord("A") >= count:
+            r.fail(line, f"{what}: option '{label}' is out of range: there are {count} options (A to {last})")
+    if len(set(labels)) != len(labels):
+        r.fail(line, f"{what}: an option is listed twice in '{text}'")
+    if kind == CHOICE and len(labels) != 1:
+        r.fail(line, f"{what}: a single-choice answer is one label, not '{text}'")
+
+
+def _tolerance(r: _Reader, m: YDict, kind: str, what: str) -> Tolerance:
+    if "tolerance" not in m:
+        if kind == NUMERIC:
+            r.fail(m.line, f"{what}: a numeric part needs a 'tolerance': one of "
+                           f"{', '.join(NUMERIC_TOLERANCES)}")
+        return Tolerance()
+    tline = m.key_line("tolerance")
+    if kind in (CHOICE, MULTI_CHOICE):
+        r.fail(tline, f"{what}: choice parts have no tolerance")
+    t = r.mapping(m["tolerance"], f"{what}: 'tolerance'", tline)
+    allowed = NUMERIC_TOLERANCES if kind == NUMERIC else EXPRESSION_TOLERANCES
+    for key in t:
+        if key not in TOLERANCE_FIELDS:
+            r.fail(t.key_line(key), f"{what}: tolerance: unknown field '{key}'{_suggest(key, TOLERANCE_FIELDS)}")
+        if key not in allowed:
+            r.fail(t.key_line(key), f"{what}: tolerance '{key}' is not for {kind} parts; "
+                                    f"use {' / '.join(allowed)}")
+    values: dict[str, Any] = {}
+    for key in t:
+        kl = t.key_line(key)
+        if key in ("decimals", "sigfigs"):
+            n = r.integer(t[key], f"{what}: tolerance '{key}'", kl)
+            if not (0 <= n <= 15 if key == "decimals" else 1 <= n <= 15):
+                r.fail(kl, f"{what}: tolerance '{key}' must be between {0 if key == 'decimals' else 1} and 15")
+            values[key] = n
+        else:
+            x = r.number(t[key], f"{what}: tolerance '{key}'", kl)
+            if key in ("absolute", "relative") and not x > 0:
+                r.fail(kl, f"{what}: tolerance '{key}' must be greater than 0")
+            if key in ("rtol", "atol") and not x >= 0:
+                r.fail(kl, f"{what}: tolerance '{key}' must not be negative")
+            values[key] = x
+    if kind == NUMERIC and len(values) != 1:
+        r.fail(tline, f"{what}: a numeric tolerance is exactly one of {', '.join(NUMERIC_TOLERANCES)}")
+    return Tolerance(**values)
+
+
+def _mistakes(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) -> tuple[Mistake, ...]:
+    if "mistakes" not in m:
+        return ()
+    raw = m["mistakes"]
+    line = m.key_line("mistakes")
+    if not isinstance(raw, list):
+        r.fail(_line(raw, line), f"{what}: 'mistakes' must be a list, not {_kind_of(raw)}")
+    out = []
+    tags: dict[str, Optional[int]] = {}
+    for i, item in enumerate(raw):
+        w = f"{what}: mistake {i + 1}"
+        item = r.mapping(item, w, _line(item, line))
+        r.check_fields(item, MISTAKE_FIELDS, w)
+        answer = r.text(item, "answer", w, required=True).strip()
+        message = r.text(item, "message", w, required=True)
+        tag = r.text(item, "tag", w, required=True).strip()
+        if not _TAG_RE.fullmatch(tag):
+            r.fail(item.key_line("tag"), f"{w}: tag '{tag}' must match {_TAG_RE.pattern}")
+        if tag in tags:
+            r.fail(item.key_line("tag"), f"{w}: duplicate tag '{tag}' (first at line {tags[tag]})")
+        tags[tag] = item.key_line("tag")
+        score = 0.0
+        if "score" in item:
+            score = r.number(item["score"], f"{w}: 'score'", item.key_line("score"))
+            if not 0 <= score < 1:
+                r.fail(item.key_line("score"), f"{w}: 'score' is a fraction of the points, 0 <= score < 1")
+        if kind in (CHOICE, MULTI_CHOICE):
+            _check_labels(r, answer, kind, count, f"{w}: 'answer'", item.key_line("answer"))
+        r.lines[("mistake", pid, i)] = item.line
+        out.append(Mistake(answer=answer, message=message, tag=tag, score=score))
+    return tuple(out)
+
+
+def _tests(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) -> tuple[PartTest, ...]:
+    if "tests" not in m:
+        return ()
+    raw = m["tests"]
+    line = m.key_line("tests")
+    if not isinstance(raw, list):
+        r.fail(_line(raw, line), f"{what}: 'tests' must be a list, not {_kind_of(raw)}")
+    out = []
+    for i, item in enumerate(raw):
+        w = f"{what}: test {i + 1}"
+        item = r.mapping(item, w, _line(item, line))
+        r.check_fields(item, TEST_FIELDS, w)
+        answer = r.text(item, "answer", w, required=True, empty_ok=True)
+        status = r.text(item, "status", w, required=True).strip()
+        if status not in TEST_STATUSES:
+            r.fail(item.key_line("status"), f"{w}: status must be one of {', '.join(TEST_STATUSES)}, "
+                                            f"not '{status}'{_suggest(status, TEST_STATUSES)}")
+        feedback = r.text(item, "feedback", w)
+        r.lines[("test", pid, i)] = item.line
+        out.append(PartTest(answer=answer, status=status, feedback=feedback))
+    return tuple(out)
+
+
+# --- the bank ----------------------------------------------------------------------------------
+
+def _problem_files(directory: Any) -> list[Any]:
+    if isinstance(directory, (str, os.PathLike)):
+        d = Path(directory)
+        if not d.is_dir():
+            raise ProblemError(directory, None, "not a folder of problem files")
+        entries = list(d.iterdir())
+    else:
+        entries = list(directory.iterdir())
+    files = [e for e in entries if e.name.endswith(EXTENSIONS) and not e.name.startswith(".") and e.is_file()]
+    return sorted(files, key=lambda e: (_stem(e), e.name))
+
+
+def load_bank(directory: Any) -> dict[str, Problem]:
+    """Every problem of a folder, keyed and ordered by id. Raises ProblemError at the first
+    broken file or for two files with the same id (sigmoid.yaml and sigmoid.yml)."""
+    bank: dict[str, Problem] = {}
+    for f in _problem_files(directory):
+        problem = load_problem(f)
+        if problem.id in bank:
+            raise ProblemError(f, None, f"duplicate problem id '{problem.id}' (also in {bank[problem.id].path})")
+        bank[problem.id] = problem
+    return dict(sorted(bank.items()))
+
+
+def default_bank_dir() -> Any:
+    """The bank shipped with the package (`grader.bank`, i.e. the repository's problems/)."""
+    try:
+        from importlib.resources import files
+        res = files("grader.bank")
+        if isinstance(res, Path):
+            if res.is_dir():
+                return res
+        elif res.is_dir():
+            try:
+                return Path(str(res)) if Path(str(res)).is_dir() else res
+            except (TypeError, ValueError):
+                return res
+    except (ImportError, ModuleNotFoundError, TypeError, ValueError, AttributeError):
+        pass
+    return Path(__file__).resolve().parent.parent / "problems"
+
+
+def bank_dir(option: Optional[str] = None) -> Any:
+    """--problems option, else $GRADER_PROBLEMS, else the shipped bank."""
+    if option:
+        return Path(option)
+    env = os.environ.get("GRADER_PROBLEMS")
+    if env:
+        return Path(env)
+    return default_bank_dir()
+
+
+# --- variants ------------------------------------------------------------------------------------
+
+def _draw(problem_id: str, student_id: str, name: str) -> int:
+    digest = hashlib.sha256(f"{problem_id}:{student_id}:{name}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _decimals_of(*numbers: float) -> int:
+    best = 0
+    for x in numbers:
+        text = repr(float(x))
+        if "e" in text or "E" in text:
+            return 12
+        if "." in text:
+            best = max(best, len(text.split(".")[1].rstrip("0")))
+    return min(best, 12)
+
+
+def variant_values(problem: Problem, student_id: Optional[str]) -> dict[str, float]:
+    """The given values a student works with: the course's values when student_id is None,
+    otherwise each variant drawn from sha256(f"{problem.id}:{student_id}:{name}")."""
+    values = dict(problem.given)
+    if student_id is None:
+        return values
+    for v in problem.variants:
+        u = _draw(problem.id, str(student_id), v.name)
+        if v.choices:
+            values[v.name] = float(v.choices[u % len(v.choices)])
+        elif v.low is not None and v.high is not None:
+            if v.step:
+                n = int(math.floor((v.high - v.low) / v.step + 1e-9)) + 1
+                value = v.low + (u % n) * v.step
+                value = round(value, _decimals_of(v.low, v.step))
+            else:
+                value = v.low + (u / 2.0 ** 64) * (v.high - v.low)
+            values[v.name] = float(value)
+    return values
+
+
+# --- JSON schema ---------------------------------------------------------------------------------
+
+def _described(schema: dict, description: str) -> dict:
+    return {"description": description, **schema}
+
+
+def json_schema() -> dict:
+    """A JSON Schema (draft 2020-12) for problem files, for editor completion and checks."""
+    number = {"type": "number"}
+    text = {"type": "string"}
+    text_or_number = {"type": ["string", "number"]}
+    names = {"type": "array", "items": {"type": "string"}}
+
+    symbol_props = {
+        "kind": {"enum": list(SYMBOL_KINDS), "default": SCALAR},
+        "subscripts": {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
+        "superscript": {"type": "boolean", "default": False},
+        "domain": {"type": "array", "items": number, "minItems": 2, "maxItems": 2, "default": [-2, 2]},
+        "alias": {"enum": list(ALIASES)},
+        "latex": text,
+        "definition": text,
+    }
+    symbol = {
+        "oneOf": [
+            {"enum": list(SYMBOL_KINDS), "description": "Shorthand for {kind: ...}."},
+            {"type": "object", "additionalProperties": False,
+             "properties": {k: _described(v, SYMBOL_FIELDS[k]) for k, v in symbol_props.items()}},
+        ]
+    }
+    variant_props = {
+        "choices": {"type": "array", "items": number, "minItems": 1},
+        "low": number, "high": number, "step": {"type": "number", "exclusiveMinimum": 0},
+    }
+    variant = {
+        "type": "object", "additionalProperties": False,
+        "properties": {k: _described(v, VARIANT_FIELDS[k]) for k, v in variant_props.items()},
+        "oneOf": [{"required": ["choices"]}, {"required": ["low", "high"]}],
+    }
+    tolerance_props = {
+        "rtol": {"type": "number", "minimum": 0, "default": 1e-7},
+        "atol": {"type": "number", "minimum": 0, "default": 1e-9},
+        "absolute": {"type": "number", "exclusiveMinimum": 0},
+        "relative": {"type": "number", "exclusiveMinimum": 0},
+        "decimals": {"type": "integer", "minimum": 0, "maximum": 15},
+        "sigfigs": {"type": "integer", "minimum": 1, "maximum": 15},
+    }
+    tolerance = {
+        "type": "object", "additionalProperties": False,
+        "properties": {k: _described(v, TOLERANCE_FIELDS[k]) for k, v in tolerance_props.items()},
+    }
+    mistake_props = {
+        "answer": text_or_number, "message": text, "tag": {"type": "string", "pattern": f"^{_TAG_RE.pattern}$"},
+        "score": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0},
+    }
+    mistake = {
+        "type": "object", "additionalProperties": False, "required": ["answer", "message", "tag"],
+        "properties": {k: _described(v, MISTAKE_FIELDS[k]) for k, v in mistake_props.items()},
+    }
+    test_props = {"answer": text_or_number, "status": {"enum": list(TEST_STATUSES)}, "feedback": text}
+    test = {
+        "type": "object", "additionalProperties": False, "required": ["answer", "status"],
+        "properties": {k: _described(v, TEST_FIELDS[k]) for k, v in test_props.items()},
+    }
+    part_props = {
+        "id": {"type": "string", "pattern": f"^{PART_ID_PATTERN}$"},
+        "prompt": text,
+        "kind": {"enum": list(PART_KINDS), "default": EXPRESSION},
+        "answer": text_or_number,
+        "points": {"type": "number", "exclusiveMinimum": 0, "default": 1},
+        "tolerance": {"$ref": "#/$defs/tolerance"},
+        "options": {"type": "array", "items": text, "minItems": 2, "maxItems": MAX_LABELS},
+        "partial_credit": {"type": "boolean", "default": False},
+        "forbidden": {"oneOf": [text, names]},
+        "required": {"oneOf": [text, names]},
+        "restriction": text,
+        "hints": {"oneOf": [text, names]},
+        "show_solution": {"type": "boolean", "default": False},
+        "mistakes": {"type": "array", "items": {"$ref": "#/$defs/mistake"}},
+        "tests": {"type": "array", "items": {"$ref": "#/$defs/test"}},
+    }
+    part = {
+        "type": "object", "additionalProperties": False, "required": ["id", "prompt", "answer"],
+        "properties": {k: _described(v, PART_FIELDS[k]) for k, v in part_props.items()},
+        "allOf": [
+            {"if": {"properties": {"kind": {"enum": [CHOICE, MULTI_CHOICE]}}, "required": ["kind"]},
+             "then": {"required": ["options"]}},
+            {"if": {"properties": {"kind": {"const": NUMERIC}}, "required": ["kind"]},
+             "then": {"required": ["tolerance"],
+                      "properties": {"tolerance": {
+                          "minProperties": 1, "maxProperties": 1,
+                          "propertyNames": {"enum": list(NUMERIC_TOLERANCES)}}}}},
+        ],
+    }
+    top_props = {
+        "title": text,
+        "statement": text,
+        "symbols": {"type": "object", "propertyNames": {"pattern": f"^{_NAME_RE.pattern}$"},
+                    "additionalProperties": {"$ref": "#/$defs/symbol"}},
+        "indices": {"type": "object", "propertyNames": {"pattern": f"^{_INDEX_RE.pattern}$"},
+                    "additionalProperties": {"enum": list(INDEX_ROLES),
+                                             "description": "unit (j, k: bound by sums), layer (l), last (L, nl)"}},
+        "given": {"type": "object", "additionalProperties": number},
+        "variants": {"type": "object", "additionalProperties": {"$ref": "#/$defs/variant"}},
+        "parts": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/part"}},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://backprop-grader.invalid/schema/problem.json",
+        "title": "backprop-grader problem file",
+        "description": "One problem per file problems/<id>.yaml; the id is the file name. See docs/yaml-format.md.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["title", "statement", "parts"],
+        "properties": {k: _described(v, TOP_FIELDS[k]) for k, v in top_props.items()},
+        "$defs": {"symbol": symbol, "variant": variant, "tolerance": tolerance, "mistake": mistake,
+                  "test": test, "part": part},
+    }
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+VALIDATION_STUDENTS = ("validate-a", "validate-b", "validate-c")
+
+
+def _expand(paths: Iterable[Any]) -> list[Any]:
+    out = []
+    for p in paths:
+        if isinstance(p, (str, os.PathLike)) and Path(p).is_dir():
+            out.extend(_problem_files(p))
+        else:
+            out.append(p)
+    return out
+
+
+def validate(paths: Iterable[Any]) -> list[ValidationIssue]:
+    """Every problem found in the given files (folders are expanded to their problem files)."""
+    issues: list[ValidationIssue] = []
+    loaded: list[tuple[Problem, dict]] = []
+    seen: dict[str, str] = {}
+    for path in _expand(paths):
+        try:
+            problem, lines = _load(path)
+        except ProblemError as exc:
+            issues.append(ValidationIssue(exc.path, exc.line, exc.message))
+            continue
+        if problem.id in seen:
+            issues.append(ValidationIssue(problem.path, None,
+                                          f"duplicate problem id '{problem.id}' (also in {seen[problem.id]})"))
+            continue
+        seen[problem.id] = problem.path
+        loaded.append((problem, lines))
+    if not loaded:
+        return issues
+    try:
+        from grader import equivalence, syntax
+    except ImportError as exc:
+        for problem, _ in loaded:
+            issues.append(ValidationIssue(problem.path, None,
+                                          f"cannot check the answers: the checker is not available ({exc})"))
+        return issues
+    for problem, lines in loaded:
+        issues.extend(_check_problem(problem, lines, syntax, equivalence))
+    return issues
+
+
+def _verdict_text(verdict) -> str:
+    return " ".join(verdict.feedback or ())
+
+
+def _check_problem(problem: Problem, lines: dict, syntax, equivalence) -> list[ValidationIssue]:
+    issues: list[ValidationIssue] = []
+
+    def issue(line: Optional[int], message: str) -> None:
+        issues.append(ValidationIssue(problem.path, line, message))
+
+    table = problem.table
+    for sym in table.symbols:
+        if sym.definition is not None:
+            try:
+                syntax.parse(sym.definition, table)
+            except syntax.AnswerSyntaxError as exc:
+                issue(None, f"symbol '{sym.name}': the definition '{sym.definition}' cannot be read: {exc}")
+
+    students: list[Optional[str]] = [None]
+    if problem.variants:
+        students.extend(VALIDATION_STUDENTS)
+
+    for part in problem.parts:
+        where = f"part '{part.id}'"
+        line = part.line or None
+        expression_like = part.kind in (EXPRESSION, NUMERIC)
+        reference_ok = True
+        if expression_like:
+            to_read = [("the reference answer", part.answer, line, True)]
+            to_read += [(f"mistake '{mk.tag}'", mk.answer, lines.get(("mistake", part.id, i), line), False)
+                        for i, mk in enumerate(part.mistakes)]
+            for label, text, where_line, is_reference in to_read:
+                try:
+                    syntax.parse(text, table)
+                except syntax.AnswerSyntaxError as exc:
+                    issue(where_line, f"{where}: {label} '{text}' cannot be read: {exc}")
+                    reference_ok = reference_ok and not is_reference
+                except Exception as exc:  # noqa: BLE001 - never let a checker bug stop validation
+                    issue(where_line, f"{where}: reading '{text}' failed: {type(exc).__name__}: {exc}")
+                    reference_ok = reference_ok and not is_reference
+        if not reference_ok:
+            continue
+
+        # the reference must be right, for the course's values and for variants
+        for student in students:
+            values = variant_values(problem, student) if problem.given else None
+            try:
+                v = equivalence.check(problem, part, part.answer, values)
+            except Exception as exc:  # noqa: BLE001
+                issue(line, f"{where}: checking the reference failed: {type(exc).__name__}: {exc}")
+                break
+            if v.status != CORRECT or v.score < v.max_score - 1e-9:
+                who = "" if student is None else f" (variant values {values})"
+                issue(line, f"{where}: the reference answer '{part.answer}' is graded {v.status}"
+                            f"{who}: {_verdict_text(v)}".rstrip(": "))
+                break
+
+        # a mistake rule must not be the reference in disguise
+        for i, mk in enumerate(part.mistakes):
+            mline = lines.get(("mistake", part.id, i), line)
+            try:
+                same = _equivalent(equivalence, problem, part, mk.answer, part.answer)
+            except Exception as exc:  # noqa: BLE001
+                issue(mline, f"{where}: comparing mistake '{mk.tag}' failed: {type(exc).__name__}: {exc}")
+                continue
+            if same:
+                issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') is equivalent to the reference answer")
+
+        # the part's own tests
+        for i, t in enumerate(part.tests):
+            tline = lines.get(("test", part.id, i), line)
+            try:
+                v = equivalence.check(problem, part, t.answer, None)
+            except Exception as exc:  # noqa: BLE001
+                issue(tline, f"{where}: checking test answer '{t.answer}' failed: {type(exc).__name__}: {exc}")
+                continue
+            if v.status != t.status:
+                issue(tline, f"{where}: test answer '{t.answer}' should be {t.status} but is {v.status}"
+                             + (f" (feedback: {_verdict_text(v)})" if v.feedback else ""))
+            elif t.feedback and t.feedback.lower() not in _verdict_text(v).lower():
+                issue(tline, f"{where}: test answer '{t.answer}' is {v.status} as expected, but its feedback "
+                             f"does not mention '{t.feedback}' (feedback: {_verdict_text(v) or 'none'})")
+    return issues
+
+
+def _equivalent(equivalence, problem: Problem, part: Part, text_a: str, text_b: str) -> bool:
+    """Whether two answers to a part are equivalent, through the checker."""
+    fn = getattr(equivalence, "equivalent", None)
+    if fn is not None:
+        return bool(fn(problem, part, text_a, text_b))
+    if part.kind in (CHOICE, MULTI_CHOICE):
+        return sorted(choice_labels(text_a)) == sorted(choice_labels(text_b))
+    bare = replace(part, answer=text_b, mistakes=(), tests=(), forbidden=(), required=(), restriction=None)
+    v = equivalence.check(problem, bare, text_a, None)
+    return v.status == CORRECT
