@@ -174,7 +174,7 @@ def read_answer_file(path: Path | str | None, student: Optional[str] = None, *,
         return Submission(student, path, None, str(exc))
     if not raw.strip():
         return Submission(student, path, None, f"{path.name} is empty")
-    if b"\x00" in raw:
+    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):   # UTF-16: yamlsafe says so
         return Submission(student, path, None,
                           f"{path.name} is not a text file (it contains binary data); "
                           f"save your answers as plain UTF-8 text")
