@@ -1,0 +1,428 @@
+"""The `grader` command: a thin layer of click over the library.
+
+Exit codes (documented in the README):
+  0  every graded answer right / every submission graded / expressions equivalent
+  1  some answer not right (incorrect, invalid or missing), or below --fail-under
+  2  usage error: unknown problem or part, unreadable file, bad option
+  3  batch: some submission could not be graded (its row says why)
+  4  batch: no submission found
+  5  the problem bank is invalid (grader validate found problems, or a problem file is broken)
+  70 internal error (a bug: please report it)
+Results go to stdout; progress and diagnostics to stderr.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_UNGRADED, EXIT_NOTHING, EXIT_BANK, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5, 70
+
+problems_option = click.option(
+    "--problems", "problems_dir", metavar="DIR", envvar="GRADER_PROBLEMS",
+    help="Folder of problem files (default: $GRADER_PROBLEMS, else the bank shipped with the grader).")
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                             show_default=True, help="Output format.")
+
+
+class UsageProblem(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+class BankProblem(click.ClickException):
+    exit_code = EXIT_BANK
+
+
+def _bank(problems_dir: Optional[str]):
+    from grader.problems import ProblemError, bank_dir, load_bank
+    try:
+        return load_bank(bank_dir(problems_dir))
+    except ProblemError as err:
+        raise BankProblem(f"the problem bank is invalid: {err}") from None
+    except OSError as err:
+        raise UsageProblem(f"cannot read the problem bank: {err}") from None
+
+
+def _find(bank: dict, problem_id: str, part_id: Optional[str] = None):
+    import difflib
+    problem = bank.get(problem_id)
+    if problem is None:
+        close = difflib.get_close_matches(problem_id, list(bank), n=3)
+        hint = f" Did you mean {' or '.join(close)}?" if close else " Run `grader list` to see the problems."
+        raise UsageProblem(f"unknown problem '{problem_id}'.{hint}")
+    if part_id is None:
+        return problem, None
+    part = problem.part(part_id)
+    if part is None:
+        raise UsageProblem(f"problem '{problem_id}' has no part '{part_id}' "
+                           f"(its parts: {', '.join(p.id for p in problem.parts)}).")
+    return problem, part
+
+
+def _values(problem, student: Optional[str]):
+    from grader.problems import variant_values
+    if student is None or not problem.variants:
+        return None
+    return variant_values(problem, student)
+
+
+def _emit_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+class _Group(click.Group):
+    """Turns an unexpected exception into exit code 70 with a one-line message, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence for students
+            if os.environ.get("GRADER_DEBUG"):
+                raise
+            click.echo(f"grader: internal error ({type(exc).__name__}); please report it with the command you ran. "
+                       f"Set GRADER_DEBUG=1 to see details.", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="backprop-grader")
+def main():
+    """Check answers to the backpropagation problems, one at a time or a whole class at once.
+
+    \b
+    Start with:  grader list            (the problems)
+                 grader show sigmoid    (a problem's statement)
+                 grader check sigmoid derivative "e^(-z)/(1+e^(-z))^2"
+                 grader syntax          (how to type answers)
+    """
+
+
+@main.command("list")
+@problems_option
+@format_option
+def list_cmd(problems_dir, fmt):
+    """List the problems and their parts with points."""
+    bank = _bank(problems_dir)
+    if fmt == "json":
+        _emit_json([{"id": p.id, "title": p.title,
+                     "parts": [{"id": q.id, "kind": q.kind, "points": q.points} for q in p.parts]}
+                    for p in bank.values()])
+        return
+    from grader.present import score_text
+    for p in bank.values():
+        click.echo(f"{p.id}  {p.title}  ({score_text(p.max_score)} points)")
+        for q in p.parts:
+            click.echo(f"    {q.id:<32} {q.kind:<13} {score_text(q.points)} pt")
+
+
+@main.command()
+@click.argument("problem_id", metavar="PROBLEM")
+@click.option("--student", metavar="ID", help="Show the given values drawn for this student.")
+@problems_option
+@format_option
+def show(problem_id, student, problems_dir, fmt):
+    """Show a problem: statement, names to use, each part's prompt and answer format."""
+    from grader.present import Style, problem_text
+    from grader.problems import variant_values
+    bank = _bank(problems_dir)
+    problem, _ = _find(bank, problem_id)
+    given = variant_values(problem, student)
+    if fmt == "json":
+        _emit_json({"id": problem.id, "title": problem.title, "statement": problem.statement, "given": given,
+                    "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": q.prompt,
+                               "options": list(q.options)} for q in problem.parts]})
+        return
+    click.echo(problem_text(problem, given, Style.detect()), nl=False)
+
+
+def _hint_state() -> Path:
+    base = os.environ.get("GRADER_STATE_DIR") or os.path.join(
+        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "backprop-grader")
+    return Path(base) / "hints.json"
+
+
+def _next_hint(problem, part) -> Optional[str]:
+    """Reveal hints one at a time; the count is remembered per part between runs."""
+    if not part.hints:
+        return None
+    path = _hint_state()
+    key = f"{problem.id}/{part.id}"
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(state, dict):
+            state = {}
+    except (OSError, ValueError):
+        state = {}
+    shown = state.get(key, 0) if isinstance(state.get(key, 0), int) else 0
+    index = min(shown, len(part.hints) - 1)
+    state[key] = index + 1
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return f"Hint {index + 1} of {len(part.hints)}: {part.hints[index]}"
+
+
+def _read_stdin_answer() -> str:
+    data = sys.stdin.buffer.read(100_001)
+    if len(data) > 100_000:
+        return "x" * 100_001  # refused by the parser's length limit with its own message
+    try:
+        return data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        return data  # the checker reports invalid UTF-8
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("problem_id", metavar="PROBLEM")
+@click.argument("part_id", metavar="PART")
+@click.argument("answer", nargs=-1, type=click.UNPROCESSED)
+@click.option("--hint", is_flag=True, help="Show the part's next hint (one more each time).")
+@click.option("--student", metavar="ID", help="Use the given values drawn for this student.")
+@problems_option
+@format_option
+def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
+    """Check one ANSWER to PART of PROBLEM.
+
+    \b
+    Answers that start with a minus sign work as typed:  grader check two-layer-example dC-dw2 -0.004
+    ANSWER "-" reads the answer from standard input. With no ANSWER, you are asked for answers
+    until the part is right (an empty line or Ctrl-D quits; "?" shows a hint).
+    Options go before PROBLEM when the answer itself looks like an option.
+    """
+    # click stops option parsing at the first argument, so trailing options arrive inside ANSWER
+    answer = list(answer)
+    while answer and answer[-1] == "--hint":
+        hint = True
+        answer.pop()
+    while len(answer) >= 2 and answer[-2] in ("--format", "--student", "--problems"):
+        value = answer.pop()
+        flag = answer.pop()
+        if flag == "--format":
+            if value not in ("text", "json"):
+                raise UsageProblem("--format must be text or json.")
+            fmt = value
+        elif flag == "--student":
+            student = value
+        else:
+            problems_dir = value
+    bank = _bank(problems_dir)
+    problem, part = _find(bank, problem_id, part_id)
+    values = _values(problem, student)
+    from grader.equivalence import check as grade
+    from grader.present import Style, verdict_json, verdict_lines
+    style = Style.detect()
+    if hint:
+        text = _next_hint(problem, part) or "This part has no hints."
+        if not answer:
+            if fmt == "json":
+                _emit_json({"problem": problem.id, "part": part.id, "hint": text})
+            else:
+                click.echo(style.text(text))
+            return
+        click.echo(style.text(text), err=fmt == "json")
+    if answer == ["-"]:
+        texts = [_read_stdin_answer()]
+    elif answer:
+        texts = [" ".join(answer)]
+    else:
+        texts = None
+    if texts is not None:
+        verdict = grade(problem, part, texts[0], values)
+        if fmt == "json":
+            _emit_json(verdict_json(problem.id, part.id, verdict))
+        else:
+            for line in verdict_lines(verdict, texts[0] if isinstance(texts[0], str) else None, style):
+                click.echo(line)
+        sys.exit(EXIT_OK if verdict.status == "correct" else EXIT_WRONG)
+    # interactive: keep asking until right
+    if fmt == "text":
+        click.echo(style.text(part.prompt.strip()), err=True)
+    verdict = None
+    while True:
+        try:
+            text = click.prompt("Your answer", default="", show_default=False, err=True, prompt_suffix=" > ")
+        except (click.Abort, EOFError):
+            break
+        if not text.strip():
+            break
+        if text.strip() == "?":
+            click.echo(style.text(_next_hint(problem, part) or "This part has no hints."), err=True)
+            continue
+        verdict = grade(problem, part, text, values)
+        if fmt == "json":
+            _emit_json(verdict_json(problem.id, part.id, verdict))
+        else:
+            for line in verdict_lines(verdict, text, style):
+                click.echo(line)
+        if verdict.status == "correct":
+            break
+    sys.exit(EXIT_OK if verdict is not None and verdict.status == "correct" else EXIT_WRONG)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="OUTDIR",
+              help="For a folder of submissions: where to write the gradebook and feedback (default: grader-out).")
+@click.option("--student", "students", multiple=True, metavar="ID",
+              help="File: the student id (default: the file or folder name). Folder: regrade only these students.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the number of cores).")
+@click.option("--fail-under", type=float, default=None, metavar="SCORE",
+              help="Exit 1 when a submission scores fewer than SCORE points (a CI gate).")
+@click.option("--gradescope", "gradescope_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
+              help="File: also write Gradescope's results.json to PATH.")
+@click.option("--deadline", type=float, default=5.0, show_default=True, help="Seconds allowed per distinct answer.")
+@problems_option
+@format_option
+def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, problems_dir, fmt):
+    """Grade an answer file, or a folder with one submission per student.
+
+    \b
+    A file (answers.yaml: problem id -> part id -> answer) prints a table of parts and the total.
+    A folder (DIR/<student>/answers.yaml or DIR/<student>.yaml) writes into OUTDIR:
+    results.json, gradebook.csv, feedback/<student>.md, junit.xml, gradescope/<student>/results.json
+    and report.html.
+    """
+    bank = _bank(problems_dir)
+    if path.is_dir():
+        _grade_dir(path, out_dir or Path("grader-out"), list(students) or None, jobs, fail_under, deadline, bank)
+        return
+    if not path.exists() and not path.is_symlink():
+        raise UsageProblem(f"no such file: {path}")
+    from grader.submissions import grade_submission, read_answer_file
+    student = students[0] if students else None
+    sub = read_answer_file(path, student)
+    if sub.error is not None:
+        raise UsageProblem(f"cannot grade {path}: {sub.error}")
+    result = grade_submission(bank, sub)
+    answered = {pid for pid in (sub.answers or {})}
+    parts = [r for r in result.parts if r.problem in answered] or list(result.parts)
+    score = round(sum(r.verdict.score for r in parts), 6)
+    max_score = round(sum(r.verdict.max_score for r in parts), 6)
+    if gradescope_path is not None:
+        from dataclasses import replace
+        from grader.reports import write_gradescope
+        write_gradescope(replace(result, parts=tuple(parts)), gradescope_path)
+    if fmt == "json":
+        from grader.present import verdict_json
+        _emit_json({"student": result.student, "score": score, "max_score": max_score,
+                    "parts": [dict(verdict_json(r.problem, r.part, r.verdict), answer=r.answer) for r in parts],
+                    **({"notes": result.message} if result.message else {})})
+    else:
+        from grader.present import Style, grade_table, score_text
+        style = Style.detect()
+        for line in grade_table(parts, style):
+            click.echo(line)
+        if result.message:
+            click.echo(style.text(f"Note: {result.message}"))
+        click.echo(f"Total: {score_text(score)}/{score_text(max_score)}")
+    all_right = all(r.verdict.status == "correct" for r in parts)
+    if fail_under is not None:
+        sys.exit(EXIT_WRONG if score < fail_under - 1e-9 else EXIT_OK)
+    sys.exit(EXIT_OK if all_right else EXIT_WRONG)
+
+
+def _grade_dir(src, out, students, jobs, fail_under, deadline, bank):
+    from grader.batch import BatchError, fail_under as below, grade_directory
+    try:
+        outcome = grade_directory(src, out, bank, jobs=jobs, students=students, deadline=deadline)
+    except BatchError as err:
+        raise UsageProblem(str(err)) from None
+    click.echo(f"Graded {outcome.graded} submission(s), {outcome.errors} could not be graded; "
+               f"results in {out}", err=True)
+    if outcome.exit_code:
+        sys.exit(outcome.exit_code)
+    if fail_under is not None and below(outcome, fail_under):
+        sys.exit(EXIT_WRONG)
+
+
+@main.command()
+@click.argument("student_expr", metavar="STUDENT")
+@click.argument("reference_expr", metavar="REFERENCE")
+@click.option("--positive", multiple=True, metavar="NAME", help="Sample NAME from positive values only (repeatable).")
+@problems_option
+@click.option("--problem", "problem_id", metavar="PROBLEM",
+              help="Read both expressions with this problem's names and indices (for indexed answers).")
+@format_option
+def compare(student_expr, reference_expr, positive, problems_dir, problem_id, fmt):
+    """Compare two expressions: equivalent, different (with a point where they differ) or invalid.
+
+    Every free name is a real symbol; with --problem, the problem's declared symbols, indexed
+    names, functions and index letters are used instead.
+    """
+    from grader import equivalence
+    table = None
+    if problem_id:
+        problem, _ = _find(_bank(problems_dir), problem_id)
+        table = problem.table
+    outcome = equivalence.compare(student_expr, reference_expr, table, positive=tuple(positive))
+    if fmt == "json":
+        _emit_json({"status": outcome.status, "message": outcome.message, "student": outcome.student,
+                    "reference": outcome.reference})
+    else:
+        from grader.present import Style
+        style = Style.detect()
+        if outcome.student:
+            click.echo(style.text(f"Student:   {outcome.student}"))
+        if outcome.reference:
+            click.echo(style.text(f"Reference: {outcome.reference}"))
+        click.echo(style.text(f"{outcome.status}: {outcome.message}"))
+    sys.exit(EXIT_OK if outcome.status == "equivalent" else EXIT_WRONG)
+
+
+@main.command()
+def syntax():
+    """How to type answers (the answer syntax)."""
+    from grader.present import Style
+    click.echo(Style.detect().text(syntax_text()), nl=False)
+
+
+def syntax_text() -> str:
+    from importlib.resources import files
+    for source in (lambda: files("grader.docs").joinpath("answer-syntax.md").read_text(encoding="utf-8"),
+                   lambda: (Path(__file__).resolve().parent.parent / "docs" / "answer-syntax.md")
+                   .read_text(encoding="utf-8")):
+        try:
+            return source()
+        except (OSError, ModuleNotFoundError, FileNotFoundError, TypeError):
+            continue
+    raise click.ClickException("the syntax guide is missing from this installation")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@problems_option
+def validate(paths, problems_dir):
+    """Check problem files (default: the whole bank): schema, references, tests, mistake rules."""
+    from grader.problems import bank_dir, validate as run
+    targets = list(paths) or [bank_dir(problems_dir)]
+    for p in targets:
+        if not Path(str(p)).exists():
+            raise UsageProblem(f"no such file or folder: {p}")
+    issues = run(targets)
+    for issue in issues:
+        click.echo(str(issue))
+    if issues:
+        click.echo(f"{len(issues)} problem(s) found.", err=True)
+        sys.exit(EXIT_BANK)
+    click.echo("All problem files are valid.", err=True)
+
+
+@main.command()
+def schema():
+    """Print the JSON Schema of problem files (for editors)."""
+    from grader.problems import json_schema
+    _emit_json(json_schema())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
