@@ -54,7 +54,7 @@ def atomic_write(path: Path | str, data: str | bytes) -> None:
     (or none) and at worst a hidden ``.<name>.*.tmp`` file, never a half-written `path`."""
     path = Path(path)
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        data = data.encode("utf-8", "replace")   # a lone surrogate must not abort the write
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -143,7 +143,7 @@ def _sorted(results: Iterable[SubmissionResult]) -> list[SubmissionResult]:
     return sorted(results, key=lambda r: r.student)
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 def _oneline(text: Optional[str]) -> str:
@@ -243,7 +243,7 @@ def parse_results_json(text: str | bytes) -> list[SubmissionResult]:
 def csv_safe(text: Optional[str]) -> str:
     """A text cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
     text = _oneline(text)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20"):
+    if text.lstrip()[:1] in ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20"):
         return "'" + text
     return text
 
