@@ -63,6 +63,21 @@ def _find(bank: dict, problem_id: str, part_id: Optional[str] = None):
     return problem, part
 
 
+def _one_problem(problems_dir: Optional[str], problem_id: str, part_id: Optional[str] = None):
+    """Load only the file of the named problem (fast start); the whole bank only to suggest names."""
+    import re
+    from grader.problems import ProblemError, bank_dir, load_problem
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", problem_id):
+        path = Path(str(bank_dir(problems_dir))) / f"{problem_id}.yaml"
+        if path.is_file():
+            try:
+                problem = load_problem(path)
+            except ProblemError as err:
+                raise BankProblem(f"the problem bank is invalid: {err}") from None
+            return _find({problem.id: problem}, problem_id, part_id)
+    return _find(_bank(problems_dir), problem_id, part_id)
+
+
 def _values(problem, student: Optional[str]):
     from grader.problems import variant_values
     if student is None or not problem.variants:
@@ -130,8 +145,7 @@ def show(problem_id, student, problems_dir, fmt):
     """Show a problem: statement, names to use, each part's prompt and answer format."""
     from grader.present import Style, problem_text
     from grader.problems import variant_values
-    bank = _bank(problems_dir)
-    problem, _ = _find(bank, problem_id)
+    problem, _ = _one_problem(problems_dir, problem_id)
     given = variant_values(problem, student)
     if fmt == "json":
         _emit_json({"id": problem.id, "title": problem.title, "statement": problem.statement, "given": given,
@@ -215,10 +229,9 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
             student = value
         else:
             problems_dir = value
-    bank = _bank(problems_dir)
-    problem, part = _find(bank, problem_id, part_id)
+    problem, part = _one_problem(problems_dir, problem_id, part_id)
     values = _values(problem, student)
-    from grader.equivalence import check as grade
+    from grader.equivalence import check_within as grade
     from grader.present import Style, verdict_json, verdict_lines
     style = Style.detect()
     if hint:
@@ -362,7 +375,7 @@ def compare(student_expr, reference_expr, positive, problems_dir, problem_id, fm
     from grader import equivalence
     table = None
     if problem_id:
-        problem, _ = _find(_bank(problems_dir), problem_id)
+        problem, _ = _one_problem(problems_dir, problem_id)
         table = problem.table
     outcome = equivalence.compare(student_expr, reference_expr, table, positive=tuple(positive))
     if fmt == "json":

@@ -154,6 +154,15 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     return explain(ctx, parsed, values, cmp, shown)
 
 
+def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
+                 seconds: float = 5.0) -> Verdict:
+    """check() under a wall-clock budget enforced by a killable child process."""
+    from grader.budget import run_with_deadline
+    return run_with_deadline(check, (problem, part, answer, values), seconds,
+                             lambda: Verdict(INVALID, 0.0, part.points, feedback=(
+                                 f"{TOO_COMPLEX} It took longer than {seconds:g} seconds.",), rule="too-complex"))
+
+
 def canonical_name(name: str) -> str:
     return BUILTINS.get(name, name)
 
