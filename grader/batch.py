@@ -275,6 +275,7 @@ def grade_answers(tasks: list[Task], problems: dict[str, Problem], check: Callab
                 try:
                     kind, tid, payload = w.conn.recv()
                 except (EOFError, OSError):
+                    w.proc.join(timeout=2)
                     code = w.proc.exitcode
                     if w.task is not None:
                         log(f"grader: a worker died (exit code {code}) while checking "

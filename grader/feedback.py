@@ -154,6 +154,19 @@ def _index_slips(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
         if probe.right(cand):
             return ("layer-off-by-one",
                     f"The layer of {render(old, 'unicode')} is off by one.")
+
+    def transposes(node):
+        if isinstance(node, Transpose):
+            return [node.arg]
+        if isinstance(node, Sym) and probe.ctx.table.get(node.name) is not None and \
+                probe.ctx.table.get(node.name).kind in ("matrix", "vector"):
+            return [Transpose(node)]
+        return []
+
+    for cand, old, new in variants(tree, transposes):
+        if probe.right(cand):
+            what = render(new if isinstance(old, Transpose) else old, "unicode")
+            return ("transpose", f"A transpose is missing or misplaced on {what}.")
     return None
 
 
@@ -185,6 +198,9 @@ def _scaling(ctx: Context, values: np.ndarray) -> Optional[tuple[str, str]]:
     tol = ctx.part.tolerance
     if compare_values(-values, ref, tol).equal:
         return ("sign", "Your answer has the wrong sign.")
+    if values.ndim == 3 and values.shape == ref.shape[:1] + ref.shape[:0:-1] and \
+            compare_values(np.swapaxes(values, 1, 2), ref, tol).equal:
+        return ("transpose", "Your answer is the transpose of the expected one.")
     if values.shape != ref.shape:
         return None
     with np.errstate(all="ignore"):

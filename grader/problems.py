@@ -1013,11 +1013,11 @@ def _check_problem(problem: Problem, lines: dict, syntax, equivalence) -> list[V
 
 def _equivalent(equivalence, problem: Problem, part: Part, text_a: str, text_b: str) -> bool:
     """Whether two answers to a part are equivalent, through the checker."""
+    if part.kind in (CHOICE, MULTI_CHOICE):
+        return sorted(x.upper() for x in choice_labels(text_a)) == sorted(x.upper() for x in choice_labels(text_b))
     fn = getattr(equivalence, "equivalent", None)
     if fn is not None:
         return bool(fn(problem, part, text_a, text_b))
-    if part.kind in (CHOICE, MULTI_CHOICE):
-        return sorted(choice_labels(text_a)) == sorted(choice_labels(text_b))
     bare = replace(part, answer=text_b, mistakes=(), tests=(), forbidden=(), required=(), restriction=None)
     v = equivalence.check(problem, bare, text_a, None)
     return v.status == CORRECT

@@ -77,6 +77,12 @@ def _child(node: Node, style: str, min_prec: int) -> str:
     return _wrap(text, style) if _prec(node) < min_prec else text
 
 
+def _mixed(parent: Bin, child: Node) -> bool:
+    """A matrix product inside an element-wise one (or the reverse) gets brackets: same
+    precedence, but a reader should not have to know that."""
+    return isinstance(child, Bin) and child.op in ("*", ".*") and child.op != parent.op
+
+
 def _r(node: Node, style: str) -> str:
     if isinstance(node, Num):
         if isinstance(node.value, Fraction):
@@ -139,10 +145,10 @@ def _r(node: Node, style: str) -> str:
             return f"{left} {sign} {right}"
         if op in ("*", ".*"):
             left = _child(node.left, style, PREC_MUL)
-            if isinstance(node.left, Sum):
+            if isinstance(node.left, Sum) or _mixed(node, node.left):
                 left = _wrap(left, style)
             right = _child(node.right, style, PREC_MUL)
-            if isinstance(node.right, Neg):
+            if isinstance(node.right, Neg) or _mixed(node, node.right):
                 right = _wrap(right, style)
             if op == ".*":
                 sym = {"unicode": " ⊙ ", "ascii": " .* ", "latex": r" \odot "}[style]

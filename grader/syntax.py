@@ -226,7 +226,7 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
         _check_limits(tree)
     except _Err as err:
         col = where[err.pos] if err.pos < len(where) else len(text)
-        message = err.message if err.message.endswith(("?", ".", ")")) else err.message + "."
+        message = err.message if err.message.endswith(("?", ".", "!")) else err.message + "."
         raise AnswerSyntaxError(message, col, text, too_complex=err.too_complex) from None
     except RecursionError:
         raise AnswerSyntaxError("The answer is too deeply nested to check.", 0, text, too_complex=True) from None
