@@ -125,6 +125,7 @@ def _worker_main(conn, check, problems) -> None:
     """A worker process: check answers sent over `conn` until told to stop."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C and kills us
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (fork)
     except (ValueError, OSError):
         pass
     try:
@@ -506,6 +507,39 @@ def grade_directory(src: Path | str, out: Path | str, problems: dict[str, Proble
         return BatchOutcome(results=previous, graded=0, errors=0, found=0, out=out)
     submissions = load_directory(src, wanted)
 
+    with _sigterm_as_exit():
+        return _run(src, out, problems, submissions, previous, found, jobs=jobs, deadline=deadline,
+                    progress=progress, check=check, generated_at=generated_at, log=log)
+
+
+class _sigterm_as_exit:
+    """While grading, `kill` (SIGTERM) unwinds like Ctrl-C: workers are killed and no
+    temporary file is left behind (only possible in the main thread)."""
+
+    def __enter__(self):
+        self.installed = False
+        try:
+            self.previous = signal.signal(signal.SIGTERM, self._handler)
+            self.installed = True
+        except (ValueError, OSError, AttributeError):   # not the main thread
+            pass
+        return self
+
+    @staticmethod
+    def _handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    def __exit__(self, *exc):
+        if self.installed:
+            try:
+                signal.signal(signal.SIGTERM, self.previous if self.previous is not None else signal.SIG_DFL)
+            except (ValueError, OSError):
+                pass
+        return False
+
+
+def _run(src, out, problems, submissions, previous, found, *, jobs, deadline, progress, check,
+         generated_at, log) -> BatchOutcome:
     tasks = _collect_tasks(problems, submissions)
     if progress is None:
         progress = _stderr_is_tty() and not os.environ.get("CI")

@@ -517,3 +517,62 @@ def test_html_report_of_a_run_is_self_contained(tmp_path):
     p.feed(page)
     assert p.bad == []
     assert "&lt;b&gt;::error::hi" in page
+
+
+def test_sigterm_kills_workers_and_leaves_no_partial_output(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    src = tmp_path / "class"
+    write(src / "a.yaml", "relu:\n  derivative-positive: SLOW\n")
+    calls = tmp_path / "calls.log"
+    root = Path(__file__).resolve().parent.parent
+    code = (
+        "import sys; sys.path[:0] = [%r, %r]\n"
+        "import test_batch as t\n"
+        "from grader.batch import grade_directory\n"
+        "grade_directory(%r, %r, t.make_bank(), jobs=1, deadline=60, check=t.fake_check, progress=False)\n"
+        % (str(root), str(root / "tests"), str(src), str(tmp_path / "out"))
+    )
+    env = dict(os.environ, FAKE_CHECK_LOG=str(calls))
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env)
+    for _ in range(200):
+        if calls.exists() and calls.read_text():
+            break
+        time.sleep(0.05)
+    worker = int(calls.read_text().split()[0])
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 128 + signal.SIGTERM
+    for _ in range(100):   # the worker, stuck in a 120 s sleep, was killed with the run
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("worker still running")
+    out = tmp_path / "out"
+    assert not out.exists() or not list(out.rglob("*"))
+
+
+def test_progress_bar_when_asked(tmp_path, capsys):
+    src = tmp_path / "class"
+    write(src / "alice.yaml", "relu:\n  derivative-positive: 1\n")
+    run(src, tmp_path / "out", progress=True)
+    assert "Grading" in capsys.readouterr().err
+
+
+def test_non_utf8_folder_name_does_not_crash(tmp_path):
+    src = tmp_path / "class"
+    src.mkdir()
+    raw = os.fsencode(str(src)) + b"/caf\xe9"
+    os.mkdir(raw)
+    with open(raw + b"/answers.yaml", "wb") as fh:
+        fh.write(b"relu:\n  derivative-positive: 1\n")
+    outcome = run(src, tmp_path / "out")
+    assert outcome.exit_code == 0 and len(outcome.results) == 1
+    json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    ET.parse(tmp_path / "out" / "junit.xml")
+    [name] = os.listdir(tmp_path / "out" / "feedback")
+    assert name.startswith("caf_") and name.endswith(".md")
