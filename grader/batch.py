@@ -66,7 +66,8 @@ class BatchOutcome:
     found: int = 0                 # submissions found in the source directory by this run
     out: Optional[Path] = None
     checked: int = 0               # distinct answers checked by this run
-    too_complex: int = 0           # of which killed at the deadline
+    too_complex: int = 0           # of which killed at the deadline (the checker's own
+                                   # static "too complex" verdicts are not counted here)
     crashed: int = 0               # of which lost to a worker that died
 
     @property
@@ -575,7 +576,7 @@ def _run(src, out, problems, submissions, previous, found, *, jobs, deadline, pr
     return BatchOutcome(
         results=results, graded=len(results) - errors, errors=errors, found=found, out=out,
         checked=len(tasks),
-        too_complex=sum(1 for v in verdicts.values() if v.rule == "too-complex"),
+        too_complex=sum(1 for v in verdicts.values() if v.feedback == (TOO_COMPLEX,)),
         crashed=sum(1 for v in verdicts.values() if v.rule == "worker-crashed"))
 
 
