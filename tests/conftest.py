@@ -1,0 +1,114 @@
+"""Shared fixtures: symbol tables and small problems built in code.
+
+The YAML bank is written separately; these tests must not depend on it, so every table and
+problem the tests grade against is declared here, close to the notation of the course.
+"""
+from __future__ import annotations
+
+import pytest
+
+from grader.model import (CHOICE, EXPRESSION, FUNCTION, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, SCALAR, VECTOR,
+                          Mistake, Part, Problem, Symbol, SymbolTable, Tolerance)
+
+# --- symbol tables ------------------------------------------------------------------------
+
+#: plain scalars and functions: the sigmoid / cost exercises
+SCALARS = SymbolTable(
+    symbols=(
+        Symbol("z"), Symbol("x"), Symbol("y"), Symbol("a"), Symbol("b"), Symbol("t"),
+        Symbol("eta", domain=(0.1, 1.0)), Symbol("lambda"), Symbol("alpha"),
+        Symbol("w_1"), Symbol("w_2"), Symbol("f_L"), Symbol("partialC"), Symbol("partialw_1"),
+        Symbol("p", domain=(0.1, 3.0)),
+        Symbol("f", FUNCTION), Symbol("g", FUNCTION, alias="sigmoid"), Symbol("g_L", FUNCTION),
+    ),
+)
+
+#: a feed-forward network: a_j^l, z_j^l, delta_j^l, b_j^l, w_(jk)^l, y_j, yhat_i and an activation f
+NETWORK = SymbolTable(
+    symbols=(
+        Symbol("a", INDEXED, subscripts=1, superscript=True),
+        Symbol("z", INDEXED, subscripts=1, superscript=True),
+        Symbol("delta", INDEXED, subscripts=1, superscript=True),
+        Symbol("b", INDEXED, subscripts=1, superscript=True),
+        Symbol("w", INDEXED, subscripts=2, superscript=True),
+        Symbol("y", INDEXED, subscripts=1),
+        Symbol("yhat", INDEXED, subscripts=1),
+        Symbol("W", INDEXED, subscripts=2, superscript=True),
+        Symbol("eta", domain=(0.1, 1.0)),
+        Symbol("w_1"), Symbol("x"),
+        Symbol("f", FUNCTION), Symbol("g", FUNCTION), Symbol("g_L", FUNCTION),
+    ),
+    indices=(("i", "unit"), ("j", "unit"), ("k", "unit"), ("m", "unit"), ("l", "layer"), ("L", "last"),
+             ("nl", "last")),
+)
+
+#: vectors and matrices: the matrix form of backpropagation
+MATRICES = SymbolTable(
+    symbols=(
+        Symbol("W", MATRIX, superscript=True),
+        Symbol("delta", VECTOR, superscript=True),
+        Symbol("z", VECTOR, superscript=True),
+        Symbol("a", VECTOR, superscript=True),
+        Symbol("u", VECTOR), Symbol("v", VECTOR), Symbol("M", MATRIX), Symbol("c"),
+        Symbol("f", FUNCTION),
+    ),
+    indices=(("l", "layer"), ("L", "last")),
+)
+
+#: the two-layer numeric example of the course: x -> relu(w1*x) -> sigma(w2*h + b), loss 1/2 (yhat - t)^2
+TWO_LAYER = SymbolTable(
+    symbols=(Symbol("x"), Symbol("t"), Symbol("w1"), Symbol("w2"), Symbol("b")),
+)
+TWO_LAYER_GIVEN = (("x", 3.0), ("t", 1.0), ("w1", 0.01), ("w2", -5.0), ("b", -1.0))
+
+
+# --- problems -----------------------------------------------------------------------------
+
+def expression(answer: str, table: SymbolTable = SCALARS, pid: str = "p", part_id: str = "a", **part) -> tuple:
+    """A one-part expression problem and its part."""
+    p = Part(id=part_id, prompt="", kind=EXPRESSION, answer=answer, **part)
+    prob = Problem(id=pid, title="", statement="", table=table, parts=(p,))
+    return prob, p
+
+
+def numeric(answer: str, tolerance: Tolerance, table: SymbolTable = TWO_LAYER, given=TWO_LAYER_GIVEN,
+            pid: str = "two-layer", part_id: str = "n", **part) -> tuple:
+    p = Part(id=part_id, prompt="", kind=NUMERIC, answer=answer, tolerance=tolerance, **part)
+    prob = Problem(id=pid, title="", statement="", table=table, parts=(p,), given=tuple(given))
+    return prob, p
+
+
+def choice(answer: str, options: tuple, multi: bool = False, **part) -> tuple:
+    p = Part(id="c", prompt="", kind=MULTI_CHOICE if multi else CHOICE, answer=answer, options=options, **part)
+    prob = Problem(id="choices", title="", statement="", table=SymbolTable(), parts=(p,))
+    return prob, p
+
+
+#: the references of the two-layer example (loss and gradients computed from the given values)
+HIDDEN = "relu(w1*x)"
+OUTPUT = f"sigma(w2*{HIDDEN}+b)"
+TWO_LAYER_REFERENCES = {
+    "loss": f"1/2*({OUTPUT}-t)^2",
+    "dC/db": f"({OUTPUT}-t)*sigma'(w2*{HIDDEN}+b)",
+    "dC/dw2": f"({OUTPUT}-t)*sigma'(w2*{HIDDEN}+b)*{HIDDEN}",
+    "dC/dw1": f"({OUTPUT}-t)*sigma'(w2*{HIDDEN}+b)*w2*relu'(w1*x)*x",
+}
+
+
+@pytest.fixture(scope="session")
+def scalars() -> SymbolTable:
+    return SCALARS
+
+
+@pytest.fixture(scope="session")
+def network() -> SymbolTable:
+    return NETWORK
+
+
+@pytest.fixture(scope="session")
+def matrices() -> SymbolTable:
+    return MATRICES
+
+
+__all__ = ["SCALARS", "NETWORK", "MATRICES", "TWO_LAYER", "TWO_LAYER_GIVEN", "TWO_LAYER_REFERENCES", "expression",
+           "numeric", "choice", "Mistake", "Tolerance", "SCALAR"]
