@@ -1,0 +1,567 @@
+"""Benchmark: our grader against its targets and against the naive SymPy baseline.
+
+    python bench/run.py                 # 2,000 students, naive sample of 200 (a few minutes)
+    python bench/run.py --quick         # 200 students, naive sample of 30 (well under a minute)
+    python bench/run.py --students 500 --sample 50 --results /tmp/r.md
+
+One run generates a seeded synthetic class over the whole bank (bench/classgen.py) and
+measures, on the same answers:
+
+1. throughput on the distinct expression answers, cache off (`equivalence._check`, the
+   uncached checker) and cache on (`equivalence.check` over every answer of the class, in
+   student order, with the repeat cache), one process;
+2. per-answer latency p50 / p99 / max (cache off) and the answers over the 5 s budget;
+3. peak memory (ru_maxrss) of this process and of the end-to-end run;
+4. `grader check` cold-start wall time next to `python -c "import sympy"` (median of 5);
+5. the whole class graded end to end by `grader.batch.grade_directory` (all outputs), in a
+   fresh process so no cache is inherited;
+6. the naive baseline (bench/naive.py: SymPy parse_expr + simplify(a - b) == 0) on a seeded
+   sample of the same distinct scalar expression answers, one worker, 10 s per answer,
+   with its agreement with our verdicts.
+
+Prints a table and writes bench/results.md (not with --quick unless --results is given).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+BUDGET = 5.0            # seconds per answer (the batch deadline)
+NAIVE_DEADLINE = 10.0   # seconds per answer for the naive baseline
+
+TARGETS = {
+    "throughput": 1000.0,     # distinct expression answers / s / core, cache off
+    "class_seconds": 60.0,    # 2,000-student class end to end
+    "p99_ms": 50.0,
+    "over_budget": 0,
+    "naive_ratio": 50.0,
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --- machine ---------------------------------------------------------------------------------
+
+def machine() -> dict:
+    import numpy
+    import sympy
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+    except Exception:
+        commit = "unknown"
+    return {
+        "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "sympy": sympy.__version__,
+        "commit": commit,
+    }
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = (len(s) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def short(text: str, n: int = 50) -> str:
+    t = text.encode("unicode_escape").decode("ascii")
+    t = t.replace("|", "\\|")
+    return t if len(t) <= n else t[: n - 1] + "…"
+
+
+def collect(problems, submissions):
+    """Every answer of the class, in student order, as (problem id, part id, answer, values key)."""
+    from grader.submissions import grade_submission
+    from grader.model import Verdict, INVALID
+    ids = {id(p): pid for pid, p in problems.items()}
+    out = []
+    placeholder = Verdict(INVALID, 0.0, 0.0)
+
+    def record(problem, part, answer, values=None):
+        key = tuple(sorted((values or {}).items()))
+        out.append((ids[id(problem)], part.id, answer, key))
+        return placeholder
+
+    for sub in submissions:
+        grade_submission(problems, sub, check=record)
+    return out
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+def measure_ours(problems, answers):
+    """Cache off over the distinct expression answers; cache on over every answer."""
+    from grader import equivalence
+    from grader.model import EXPRESSION, NUMERIC
+    distinct = sorted({a for a in answers if problems[a[0]].part(a[1]).kind == EXPRESSION},
+                      key=lambda a: (a[0], a[1], a[2], a[3]))
+    # per-part setup (world, reference values, rule values): once per part, not per answer
+    equivalence.context.cache_clear()
+    t0 = time.perf_counter()
+    for pid, part_id, _, key in {(a[0], a[1], None, a[3]) for a in answers}:
+        problem = problems[pid]
+        if problem.part(part_id).kind not in (EXPRESSION, NUMERIC):
+            continue
+        try:
+            equivalence.context(problem, problem.part(part_id), key)
+        except Exception as exc:   # a broken bank problem: its answers report it
+            log(f"context of {pid}/{part_id} fails: {type(exc).__name__}: {exc}")
+    setup = time.perf_counter() - t0
+
+    # cache off: the uncached checker, every distinct answer once
+    equivalence._check_cached.cache_clear()
+    lat = []
+    statuses = {}
+    t_all = time.perf_counter()
+    for a in distinct:
+        problem = problems[a[0]]
+        part = problem.part(a[1])
+        t = time.perf_counter()
+        v = equivalence._check(problem, part, a[2], a[3])
+        lat.append(time.perf_counter() - t)
+        statuses[a] = v
+    off_total = time.perf_counter() - t_all
+
+    # all distinct answers (choice, numeric too), cache off
+    every = sorted(set(answers), key=lambda a: (a[0], a[1], a[2], a[3]))
+    t = time.perf_counter()
+    for a in every:
+        problem = problems[a[0]]
+        equivalence._check(problem, problem.part(a[1]), a[2], a[3])
+    every_total = time.perf_counter() - t
+
+    # cache on: every answer of the class through the public check, cache cleared first
+    equivalence._check_cached.cache_clear()
+    expr_answers = [a for a in answers if problems[a[0]].part(a[1]).kind == EXPRESSION]
+    t = time.perf_counter()
+    for a in expr_answers:
+        problem = problems[a[0]]
+        equivalence.check(problem, problem.part(a[1]), a[2], dict(a[3]) or None)
+    on_total = time.perf_counter() - t
+    info = equivalence._check_cached.cache_info()
+
+    slow = sorted(zip(lat, distinct), key=lambda x: -x[0])[:10]
+    return {
+        "distinct": distinct, "lat": lat, "verdicts": statuses, "setup": setup,
+        "off_total": off_total, "every_count": len(every), "every_total": every_total,
+        "on_count": len(expr_answers), "on_total": on_total, "cache_info": info, "slowest": slow,
+    }
+
+
+def profile_ours(problems, distinct, top: int = 15) -> str:
+    from grader import equivalence
+    pr = cProfile.Profile()
+    pr.enable()
+    for a in distinct:
+        problem = problems[a[0]]
+        equivalence._check(problem, problem.part(a[1]), a[2], a[3])
+    pr.disable()
+    out = io.StringIO()
+    st = pstats.Stats(pr, stream=out)
+    st.sort_stats("tottime").print_stats(top)
+    text = out.getvalue()
+    out2 = io.StringIO()
+    pstats.Stats(pr, stream=out2).sort_stats("cumulative").print_stats(top)
+    return _trim_profile(text) + "\n\n" + _trim_profile(out2.getvalue())
+
+
+def _trim_profile(text: str) -> str:
+    lines = text.strip().splitlines()
+    keep = []
+    started = False
+    for line in lines:
+        if line.strip().startswith("ncalls"):
+            started = True
+        if started or "function calls" in line or "Ordered by" in line:
+            keep.append(line.replace(str(ROOT) + "/", ""))
+    return "\n".join(keep)
+
+
+def cold_start(repeats: int) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("GRADER_PROBLEMS", None)
+
+    def med(cmd):
+        times = []
+        code = None
+        for _ in range(repeats):
+            t = time.perf_counter()
+            r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True)
+            times.append(time.perf_counter() - t)
+            code = r.returncode
+        return statistics.median(times), code
+
+    check, code = med([sys.executable, "-m", "grader", "check", "sigmoid", "derivative", "e^(-z)/(1+e^(-z))^2"])
+    sympy_t, _ = med([sys.executable, "-c", "import sympy"])
+    numpy_t, _ = med([sys.executable, "-c", "import numpy"])
+    bare, _ = med([sys.executable, "-c", "pass"])
+    return {"check": check, "check_exit": code, "sympy": sympy_t, "numpy": numpy_t, "python": bare}
+
+
+_E2E = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+from grader.batch import grade_directory
+from grader.problems import bank_dir, load_bank
+bank = load_bank(bank_dir(None))
+t1 = time.perf_counter()
+outcome = grade_directory({src!r}, {out!r}, bank, jobs={jobs}, deadline={deadline}, progress=False,
+                          generated_at="2000-01-01T00:00:00Z")
+t2 = time.perf_counter()
+print(json.dumps(dict(import_load=t1 - t0, grade=t2 - t1, checked=outcome.checked, graded=outcome.graded,
+                      errors=outcome.errors, too_complex=outcome.too_complex, crashed=outcome.crashed,
+                      rows=len(outcome.results),
+                      maxrss_self=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      maxrss_children=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)))
+"""
+
+
+def end_to_end(src: Path, out: Path, jobs: int) -> dict:
+    code = _E2E.format(root=str(ROOT), src=str(src), out=str(out), jobs=jobs, deadline=BUDGET)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("GRADER_PROBLEMS", None)
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if r.returncode != 0:
+        raise RuntimeError(f"end-to-end run failed ({r.returncode}): {r.stderr[-2000:]}")
+    data = json.loads(r.stdout.strip().splitlines()[-1])
+    data["wall"] = wall
+    data["outputs"] = sorted(p.name for p in out.iterdir())
+    data["stderr_lines"] = len([x for x in r.stderr.splitlines() if x.strip()])
+    return data
+
+
+def naive(problems, ours: dict, sample_size: int, seed: int) -> dict:
+    from naive import naive_check, scalar_only
+    from grader.batch import grade_answers
+    pool = [a for a in ours["distinct"] if scalar_only(problems[a[0]])]
+    rng = random.Random(seed)
+    sample = rng.sample(pool, min(sample_size, len(pool)))
+    sample.sort(key=lambda a: (a[0], a[1], a[2]))
+    tasks = [(a[0], a[1], a[2], None) for a in sample]
+    t = time.perf_counter()
+    verdicts = grade_answers(tasks, problems, naive_check, jobs=1, deadline=NAIVE_DEADLINE, log=lambda s: None)
+    total = time.perf_counter() - t
+    lat_by = dict(zip(ours["distinct"], ours["lat"]))
+    ours_on_sample = sum(lat_by[a] for a in sample)
+    rows = []
+    for i, a in enumerate(sample):
+        nv = verdicts[i]
+        timeout = nv.rule == "too-complex"
+        crashed = nv.rule in ("worker-crashed", "internal-error")
+        rows.append((a, ours["verdicts"][a].status, "timeout" if timeout else ("crash" if crashed else nv.status), nv))
+    judged = [r for r in rows if r[2] not in ("timeout", "crash")]
+    agree3 = sum(1 for r in judged if r[1] == r[2])
+    agree2 = sum(1 for r in judged if (r[1] == "correct") == (r[2] == "correct"))
+    return {
+        "pool": len(pool), "n": len(sample), "total": total, "ours_on_sample": ours_on_sample,
+        "timeouts": sum(1 for r in rows if r[2] == "timeout"),
+        "crashes": sum(1 for r in rows if r[2] == "crash"),
+        "judged": len(judged), "agree3": agree3, "agree2": agree2,
+        "disagreements": [r for r in rows if r[1] != r[2]],
+        "confusion": Counter((r[1], r[2]) for r in rows),
+    }
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def met(ok: bool) -> str:
+    return "**met**" if ok else "**MISSED**"
+
+
+def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers) -> tuple[str, dict]:
+    lat_ms = [x * 1000 for x in ours["lat"]]
+    n_distinct = len(ours["distinct"])
+    thr_off = n_distinct / ours["off_total"] if ours["off_total"] else float("inf")
+    thr_on = ours["on_count"] / ours["on_total"] if ours["on_total"] else float("inf")
+    thr_every = ours["every_count"] / ours["every_total"] if ours["every_total"] else float("inf")
+    p50, p99, pmax = percentile(lat_ms, 0.5), percentile(lat_ms, 0.99), max(lat_ms or [0])
+    over = sum(1 for x in ours["lat"] if x > BUDGET)
+    naive_thr = nv["n"] / nv["total"] if nv and nv["total"] else float("nan")
+    ours_sample_thr = nv["n"] / nv["ours_on_sample"] if nv and nv["ours_on_sample"] else float("nan")
+    ratio = ours_sample_thr / naive_thr if nv else float("nan")
+    ratio_all = thr_off / naive_thr if nv else float("nan")
+    maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    class_secs = e2e["wall"]
+    scale = 2000 / args.students
+    figures = dict(thr_off=thr_off, thr_on=thr_on, p50=p50, p99=p99, pmax=pmax, over=over,
+                   class_secs=class_secs, naive_thr=naive_thr, ratio=ratio)
+
+    L = []
+    w = L.append
+    w("# Benchmark results")
+    w("")
+    w("Produced by `python bench/run.py" + (" " + " ".join(args.argv) if args.argv else "") + "` "
+      "(see bench/README.md). All figures come from one run on the same synthetic class.")
+    w("")
+    w("## Machine")
+    w("")
+    w("| | |")
+    w("|---|---|")
+    for k, label in (("date", "Date (UTC)"), ("nproc", "Cores (nproc)"), ("cpu", "CPU"), ("memory", "Memory"),
+                     ("os", "OS"), ("python", "Python"), ("numpy", "NumPy"), ("sympy", "SymPy"),
+                     ("commit", "Repository commit")):
+        w(f"| {label} | {mach[k]} |")
+    w("")
+    w("## The class")
+    w("")
+    w(f"{args.students} students (seed {args.seed}), {gen['problems']} problems, {gen['parts']} parts; "
+      f"{n_answers:,} answers given, {gen['distinct_all']:,} distinct (problem, part, answer); "
+      f"{gen['expr_answers']:,} answers to expression parts, of which **{n_distinct:,} distinct**. "
+      f"Answer files: {gen['bytes']:,} bytes. Mix per part: "
+      + ", ".join(f"{k} {v:.1%}" for k, v in gen["mix"].items())
+      + f". The {gen['top3']:.0%} of expression answers are one of their part's 3 most common answers.")
+    w("")
+    w("Verdicts of our grader on the distinct expression answers: "
+      + ", ".join(f"{k} {v}" for k, v in sorted(Counter(v.status for v in ours['verdicts'].values()).items())) + ".")
+    w("")
+    w("## Figures")
+    w("")
+    w("| Measure | Value |")
+    w("|---|---|")
+    w(f"| Throughput, distinct expression answers, cache off, 1 process | **{thr_off:,.0f} answers/s** "
+      f"({n_distinct:,} in {ours['off_total']:.2f} s) |")
+    w(f"| Throughput, every distinct answer of every kind (choice, numeric too), cache off | "
+      f"{thr_every:,.0f} answers/s ({ours['every_count']:,} in {ours['every_total']:.2f} s) |")
+    ci = ours["cache_info"]
+    w(f"| Throughput, all {ours['on_count']:,} expression answers of the class, repeat cache on, 1 process | "
+      f"**{thr_on:,.0f} answers/s** ({ours['on_total']:.2f} s; cache hits {ci.hits:,}, misses {ci.misses:,}) |")
+    w(f"| Per-part setup (worlds, reference and rule values), all parts | {ours['setup'] * 1000:.0f} ms |")
+    w(f"| Latency per answer, cache off: p50 / p99 / max | {p50:.2f} ms / **{p99:.2f} ms** / {pmax:.1f} ms |")
+    w(f"| Answers over the {BUDGET:.0f} s budget | **{over}** |")
+    w(f"| Peak memory (ru_maxrss), this process | {maxrss_mb:.0f} MB |")
+    w(f"| Peak memory, end-to-end run: parent / largest worker | {e2e['maxrss_self'] / 1024:.0f} MB / "
+      f"{e2e['maxrss_children'] / 1024:.0f} MB |")
+    w(f"| `grader check sigmoid derivative ...` cold start (median of {args.repeats}) | "
+      f"**{cold['check']:.2f} s** (exit {cold['check_exit']}) |")
+    w(f"| `python -c \"import sympy\"` / `import numpy` / bare `python` (median of {args.repeats}) | "
+      f"{cold['sympy']:.2f} s / {cold['numpy']:.2f} s / {cold['python']:.2f} s |")
+    w(f"| Whole class end to end: `grade_directory`, {e2e['jobs']} jobs, all outputs, fresh process | "
+      f"**{class_secs:.1f} s** wall (imports + bank {e2e['import_load']:.1f} s, grading + writing "
+      f"{e2e['grade']:.1f} s; {e2e['checked']:,} distinct answers checked, {e2e['rows']:,} rows, "
+      f"{e2e['too_complex']} too complex, {e2e['crashed']} crashed) |")
+    if nv:
+        w(f"| Naive baseline (parse_expr + simplify), sample of {nv['n']} distinct scalar expression answers, "
+          f"1 process, {NAIVE_DEADLINE:.0f} s limit | **{naive_thr:.2f} answers/s** ({nv['total']:.1f} s; "
+          f"{nv['timeouts']} timeouts, {nv['crashes']} crashes) |")
+        w(f"| Our grader on the same sample, cache off | {ours_sample_thr:,.0f} answers/s |")
+        w(f"| **Ours / naive** (same sample) | **{ratio:,.0f}x** (all distinct expression answers vs naive: "
+          f"{ratio_all:,.0f}x) |")
+        w(f"| Agreement with our verdicts (answers the baseline judged: {nv['judged']}) | "
+          f"right/wrong: **{nv['agree2'] / max(1, nv['judged']):.1%}**; exact status "
+          f"(correct/incorrect/invalid): {nv['agree3'] / max(1, nv['judged']):.1%} |")
+    w("")
+    w("## Targets")
+    w("")
+    w("| Target | Measured | Verdict |")
+    w("|---|---|---|")
+    w(f"| >= {TARGETS['throughput']:,.0f} distinct expression answers/s per core, cache off | {thr_off:,.0f}/s | "
+      f"{met(thr_off >= TARGETS['throughput'])} ({thr_off / TARGETS['throughput']:.2f}x the target) |")
+    if args.students == 2000:
+        w(f"| 2,000-student class end to end < {TARGETS['class_seconds']:.0f} s | {class_secs:.1f} s | "
+          f"{met(class_secs < TARGETS['class_seconds'])} ({class_secs / TARGETS['class_seconds']:.0%} of the limit) |")
+    else:
+        w(f"| 2,000-student class end to end < {TARGETS['class_seconds']:.0f} s | {class_secs:.1f} s for "
+          f"{args.students} students (not the target size) | not measured at 2,000 students |")
+    w(f"| p99 latency < {TARGETS['p99_ms']:.0f} ms | {p99:.2f} ms | {met(p99 < TARGETS['p99_ms'])} |")
+    w(f"| no answer over the {BUDGET:.0f} s budget | {over} | {met(over == 0)} (max {pmax:.1f} ms) |")
+    if nv:
+        w(f"| >= {TARGETS['naive_ratio']:.0f}x the naive baseline | {ratio:,.0f}x | "
+          f"{met(ratio >= TARGETS['naive_ratio'])} |")
+    w("")
+    w("## Slowest answers (cache off)")
+    w("")
+    w("| ms | problem/part | answer | verdict |")
+    w("|---|---|---|---|")
+    for dt, a in ours["slowest"]:
+        v = ours["verdicts"][a]
+        w(f"| {dt * 1000:.1f} | {a[0]}/{a[1]} | `{short(a[2])}` | {v.status} ({v.rule or '-'}) |")
+    w("")
+    if nv:
+        w("## Naive baseline: how it differs from our verdicts")
+        w("")
+        w("Counts of (ours, naive) on the sample:")
+        w("")
+        w("| ours | naive | answers |")
+        w("|---|---|---|")
+        for (o, n), c in sorted(nv["confusion"].items(), key=lambda x: -x[1]):
+            w(f"| {o} | {n} | {c} |")
+        w("")
+        w("A few disagreements:")
+        w("")
+        w("| problem/part | answer | ours | naive |")
+        w("|---|---|---|---|")
+        seen = Counter()
+        for a, o, n, v in nv["disagreements"]:
+            if seen[(o, n)] >= 3:
+                continue
+            seen[(o, n)] += 1
+            extra = f" ({v.feedback[0]})" if v.feedback and n == "invalid" else ""
+            w(f"| {a[0]}/{a[1]} | `{short(a[2])}` | {o} ({ours['verdicts'][a].rule or '-'}) | {n}{extra} |")
+        w("")
+        w("Why they differ: the baseline cannot read `f'(z)` (prime notation), treats every "
+          "forbidden/required-name restriction as absent (our `restriction` verdicts are invalid, "
+          "its verdicts are correct/incorrect), and `simplify` fails to prove some true identities "
+          "(or times out). Where both read the answer the same way they agree.")
+        w("")
+    w("## Profile of the cache-off pass (cProfile, top functions)")
+    w("")
+    w("```")
+    w(prof)
+    w("```")
+    w("")
+    return "\n".join(L), figures
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Benchmark the grader (see bench/README.md).")
+    ap.add_argument("--students", type=int, default=None, help="class size (default 2000; 200 with --quick)")
+    ap.add_argument("--sample", type=int, default=None, help="answers for the naive baseline (default 200; 30 with --quick)")
+    ap.add_argument("--quick", action="store_true", help="small class and sample, no results.md unless --results")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers for the end-to-end run")
+    ap.add_argument("--repeats", type=int, default=5, help="cold-start repetitions")
+    ap.add_argument("--results", default=None, help="where to write the Markdown report (default bench/results.md)")
+    ap.add_argument("--keep", default=None, help="keep the class and the outputs in this folder")
+    args = ap.parse_args(argv)
+    args.argv = list(argv if argv is not None else sys.argv[1:])
+    if args.students is None:
+        args.students = 200 if args.quick else 2000
+    if args.sample is None:
+        args.sample = 30 if args.quick else 200
+    if args.results is None and not args.quick:
+        args.results = str(ROOT / "bench" / "results.md")
+
+    from grader.model import EXPRESSION
+    from grader.problems import bank_dir, load_bank
+    from grader.submissions import load_directory
+    import classgen
+
+    mach = machine()
+    bank = load_bank(bank_dir(None))
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    src, out = work / "class", work / "out"
+    for p in (src, out):
+        if p.exists():
+            shutil.rmtree(p)
+    try:
+        log(f"generating {args.students} students over {len(bank)} problems")
+        klass = classgen.generate(bank, args.students, args.seed)
+        size = classgen.write_class(src, klass)
+        submissions = load_directory(src)
+        answers = collect(bank, submissions)
+        expr = [a for a in answers if bank[a[0]].part(a[1]).kind == EXPRESSION]
+        counts = Counter(expr)
+        per_part = Counter()
+        top3 = 0
+        by_part: dict = {}
+        for a, c in counts.items():
+            by_part.setdefault((a[0], a[1]), []).append(c)
+        for cs in by_part.values():
+            top3 += sum(sorted(cs, reverse=True)[:3])
+        gen = {"problems": len(bank), "parts": sum(len(p.parts) for p in bank.values()), "bytes": size,
+               "distinct_all": len(set(answers)), "expr_answers": len(expr), "mix": classgen.MIX,
+               "top3": top3 / max(1, len(expr))}
+        del per_part
+
+        log(f"our grader: {len(answers):,} answers, {len(counts):,} distinct expression answers")
+        ours = measure_ours(bank, answers)
+        log(f"cache off: {len(ours['distinct']) / ours['off_total']:,.0f} answers/s")
+        log("profiling the cache-off pass")
+        prof = profile_ours(bank, ours["distinct"])
+        log("cold start")
+        cold = cold_start(args.repeats)
+        log(f"end to end with {args.jobs} jobs")
+        e2e = end_to_end(src, out, args.jobs)
+        e2e["jobs"] = args.jobs
+        log(f"end to end: {e2e['wall']:.1f} s")
+        nv = None
+        if args.sample > 0:
+            log(f"naive baseline on {args.sample} answers (up to {NAIVE_DEADLINE:.0f} s each)")
+            nv = naive(bank, ours, args.sample, args.seed)
+            log(f"naive: {nv['n'] / nv['total']:.2f} answers/s, {nv['timeouts']} timeouts")
+        report, fig = build_report(args, mach, gen, ours, cold, e2e, nv, prof, len(answers))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    rows = [
+        ("distinct expression answers/s, cache off", f"{fig['thr_off']:,.0f}", f">= {TARGETS['throughput']:,.0f}",
+         fig["thr_off"] >= TARGETS["throughput"]),
+        ("expression answers/s, cache on", f"{fig['thr_on']:,.0f}", "", None),
+        ("latency p50 / p99 / max (ms)", f"{fig['p50']:.2f} / {fig['p99']:.2f} / {fig['pmax']:.1f}",
+         f"p99 < {TARGETS['p99_ms']:.0f}", fig["p99"] < TARGETS["p99_ms"]),
+        ("answers over budget", str(fig["over"]), "0", fig["over"] == 0),
+        (f"class of {args.students} end to end (s)", f"{fig['class_secs']:.1f}", f"< {TARGETS['class_seconds']:.0f} (2000)",
+         fig["class_secs"] < TARGETS["class_seconds"] if args.students == 2000 else None),
+        ("grader check cold start (s)", f"{cold['check']:.2f}", f"import sympy {cold['sympy']:.2f}", None),
+    ]
+    if nv:
+        rows.append(("naive answers/s", f"{fig['naive_thr']:.2f}", "", None))
+        rows.append(("ours / naive", f"{fig['ratio']:,.0f}x", f">= {TARGETS['naive_ratio']:.0f}x",
+                     fig["ratio"] >= TARGETS["naive_ratio"]))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'value':>22}  {'target':>22}  result")
+    for name, value, target, ok in rows:
+        res = "" if ok is None else ("met" if ok else "MISSED")
+        print(f"{name:<{width}}  {value:>22}  {target:>22}  {res}")
+    if args.results:
+        Path(args.results).write_text(report, encoding="utf-8")
+        log(f"wrote {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
