@@ -953,19 +953,23 @@ def _check_problem(problem: Problem, lines: dict, syntax, equivalence) -> list[V
         line = part.line or None
         expression_like = part.kind in (EXPRESSION, NUMERIC)
         reference_ok = True
+        unreadable: set[int] = set()   # mistakes already reported as unreadable
         if expression_like:
-            to_read = [("the reference answer", part.answer, line, True)]
-            to_read += [(f"mistake '{mk.tag}'", mk.answer, lines.get(("mistake", part.id, i), line), False)
+            to_read = [("the reference answer", part.answer, line, None)]
+            to_read += [(f"mistake '{mk.tag}'", mk.answer, lines.get(("mistake", part.id, i), line), i)
                         for i, mk in enumerate(part.mistakes)]
-            for label, text, where_line, is_reference in to_read:
+            for label, text, where_line, mistake_index in to_read:
                 try:
                     syntax.parse(text, table)
+                    continue
                 except syntax.AnswerSyntaxError as exc:
                     issue(where_line, f"{where}: {label} '{text}' cannot be read: {exc}")
-                    reference_ok = reference_ok and not is_reference
                 except Exception as exc:  # noqa: BLE001 - never let a checker bug stop validation
                     issue(where_line, f"{where}: reading '{text}' failed: {type(exc).__name__}: {exc}")
-                    reference_ok = reference_ok and not is_reference
+                if mistake_index is None:
+                    reference_ok = False
+                else:
+                    unreadable.add(mistake_index)
         if not reference_ok:
             continue
 
@@ -985,6 +989,8 @@ def _check_problem(problem: Problem, lines: dict, syntax, equivalence) -> list[V
 
         # a mistake rule must not be the reference in disguise
         for i, mk in enumerate(part.mistakes):
+            if i in unreadable:
+                continue
             mline = lines.get(("mistake", part.id, i), line)
             try:
                 same = _equivalent(equivalence, problem, part, mk.answer, part.answer)
