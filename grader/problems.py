@@ -888,7 +888,14 @@ VALIDATION_STUDENTS = ("validate-a", "validate-b", "validate-c")
 def _expand(paths: Iterable[Any]) -> list[Any]:
     out = []
     for p in paths:
-        if isinstance(p, (str, os.PathLike)) and Path(p).is_dir():
+        if isinstance(p, (str, os.PathLike)):
+            is_dir = Path(p).is_dir()
+        else:   # an importlib.resources Traversable
+            try:
+                is_dir = bool(p.is_dir())
+            except (AttributeError, OSError):
+                is_dir = False
+        if is_dir:
             out.extend(_problem_files(p))
         else:
             out.append(p)
