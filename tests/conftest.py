@@ -12,6 +12,9 @@ from grader.model import (CHOICE, EXPRESSION, FUNCTION, INDEXED, MATRIX, MULTI_C
 
 # --- symbol tables ------------------------------------------------------------------------
 
+#: only plain scalars: unknown-name messages list these names, diagnoses show points in them
+PLAIN = SymbolTable(symbols=(Symbol("x"), Symbol("y"), Symbol("z"), Symbol("a"), Symbol("b")))
+
 #: plain scalars and functions: the sigmoid / cost exercises
 SCALARS = SymbolTable(
     symbols=(
@@ -110,5 +113,24 @@ def matrices() -> SymbolTable:
     return MATRICES
 
 
-__all__ = ["SCALARS", "NETWORK", "MATRICES", "TWO_LAYER", "TWO_LAYER_GIVEN", "TWO_LAYER_REFERENCES", "expression",
-           "numeric", "choice", "Mistake", "Tolerance", "SCALAR"]
+__all__ = ["PLAIN", "SCALARS", "NETWORK", "MATRICES", "TWO_LAYER", "TWO_LAYER_GIVEN", "TWO_LAYER_REFERENCES", "expression",
+           "numeric", "choice", "plain_tree", "Mistake", "Tolerance", "SCALAR"]
+
+
+# --- helpers over parse trees ---------------------------------------------------------------
+
+def plain_tree(node):
+    """The tree without the notes on how the student typed an operator (`**`, implicit `*`):
+    those are kept for feedback and do not change the reading."""
+    from grader.tree import Bin, Call, Neg, Sum, Transpose
+    if isinstance(node, Bin):
+        return Bin(node.op, plain_tree(node.left), plain_tree(node.right), "")
+    if isinstance(node, Neg):
+        return Neg(plain_tree(node.arg))
+    if isinstance(node, Transpose):
+        return Transpose(plain_tree(node.arg))
+    if isinstance(node, Call):
+        return Call(node.name, tuple(plain_tree(a) for a in node.args), node.order)
+    if isinstance(node, Sum):
+        return Sum(node.index, plain_tree(node.body), node.kind)
+    return node
