@@ -6,9 +6,22 @@ import pickle
 import time
 
 import pytest
-from hypothesis import given, settings, strategies as st
+import yaml
+from hypothesis import HealthCheck, given, settings, strategies as st
 
+from grader import yamlsafe
 from grader.yamlsafe import YDict, YList, YStr, YamlError, load
+
+PARSERS = {"python": yaml.SafeLoader}
+if getattr(yaml, "CSafeLoader", None) is not None:
+    PARSERS["libyaml"] = yaml.CSafeLoader
+
+
+@pytest.fixture(autouse=True, params=sorted(PARSERS))
+def parser(request, monkeypatch):
+    """Every test runs with both PyYAML parsers: messages and positions must agree."""
+    monkeypatch.setattr(yamlsafe, "_loader_class", lambda: PARSERS[request.param])
+    return request.param
 
 
 def error_of(data, **kwargs) -> YamlError:
@@ -243,7 +256,7 @@ def test_wrong_type_rejected():
         load(12)  # type: ignore[arg-type]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=200))
 def test_any_text_gives_value_or_yamlerror(text):
     try:
@@ -252,10 +265,29 @@ def test_any_text_gives_value_or_yamlerror(text):
         assert e.message and isinstance(e.message, str)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=300))
 def test_any_bytes_gives_value_or_yamlerror(data):
     try:
         load(data)
     except YamlError as e:
         assert e.message
+
+
+def test_libyaml_is_used_when_available(monkeypatch):
+    monkeypatch.undo()   # the real choice, not the fixture's
+    if getattr(yaml, "CSafeLoader", None) is None:
+        pytest.skip("PyYAML built without libyaml")
+    assert yamlsafe._loader_class() is yaml.CSafeLoader
+
+
+def test_two_megabytes_parse_in_reasonable_time(parser):
+    n = 40000 if parser == "libyaml" else 4000     # the pure-Python parser is ~15 times slower
+    data = "".join(f"s{i}:\n  p{i}: \"a_k^(l-1)*delta_j^l + {i}\"\n" for i in range(n))
+    assert len(data) < 2_000_000
+    start = time.perf_counter()
+    doc = load(data)
+    elapsed = time.perf_counter() - start
+    assert len(doc) == n and doc[f"s{n - 1}"][f"p{n - 1}"].line == 2 * n
+    if parser == "libyaml":
+        assert elapsed < 5
