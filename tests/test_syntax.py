@@ -236,10 +236,14 @@ def test_matrix_without_layer_transposed():
     assert read("M^T^T", MATRICES).tree == Transpose(Transpose(Sym("M")))
 
 
-def test_superscript_T_before_a_name_is_a_transpose_then_a_product():
-    # (W^(l+1))ᵀδ^(l+1), pasted from a course page: ᵀ must not glue to the next name
-    assert ascii_of("Mᵀu", MATRICES) == "M^T*u"
-    assert ascii_of("(W^(l+1))ᵀδ^(l+1)", MATRICES) == "(W^(l+1))^T*delta^(l+1)"
+@pytest.mark.parametrize("text, reading", [
+    ("Mᵀu", "M^T*u"),
+    ("(W^(l+1))ᵀδ^(l+1)", "(W^(l+1))^T*delta^(l+1)"),   # pasted from a course page
+    ("Mᵀᵀ", "M^T^T"),                                    # the unicode rendering of (M^T)^T
+])
+def test_superscript_T_is_a_transpose_even_before_a_letter(text, reading):
+    # ᵀ must not glue to the next letter ("Tu", "TT")
+    assert ascii_of(text, MATRICES) == reading
 
 
 @pytest.mark.parametrize("text, reading", [
