@@ -123,9 +123,9 @@ class YList(list):
 # --- text checks -----------------------------------------------------------------------------
 
 # Everything YAML (and we) refuse: C0 controls other than tab/LF/CR, DEL, C1 controls (NEL
-# included: YAML would treat it as a line break and shift every line number), lone
-# surrogates and the non-characters U+FFFE / U+FFFF.
-_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# included), the line/paragraph separators U+2028/U+2029 (YAML 1.1 line breaks that editors
+# do not show, which would shift every line number), lone surrogates and U+FFFE / U+FFFF.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 _CHAR_NAMES = {
     "\x00": "a NUL character (U+0000)",
@@ -135,9 +135,14 @@ _CHAR_NAMES = {
 }
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")   # YAML's line breaks (NEL and U+2028/9 are refused)
+
+
 def _position(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    start = text.rfind("\n", 0, offset) + 1
+    """1-based line and column of `offset`, counting lines the way YAML does."""
+    line, start = 1, 0
+    for m in _LINE_BREAK.finditer(text, 0, offset):
+        line, start = line + 1, m.end()
     return line, offset - start + 1
 
 
@@ -176,6 +181,8 @@ def _check_characters(text: str) -> None:
     ch = m.group()
     line, column = _position(text, m.start())
     name = _CHAR_NAMES.get(ch, f"a control character (U+{ord(ch):04X})")
+    if ch in "\u2028\u2029":
+        name = f"an invisible line separator (U+{ord(ch):04X})"
     if "\ud800" <= ch <= "\udfff":
         name = f"an invalid character (U+{ord(ch):04X})"
     elif ch in "\ufffe\uffff":
@@ -223,7 +230,7 @@ def _mark_position(mark) -> tuple[Optional[int], Optional[int]]:
 def _line_text(text: str, line: Optional[int]) -> str:
     if line is None:
         return ""
-    lines = text.split("\n")
+    lines = _LINE_BREAK.split(text)
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 

@@ -291,3 +291,15 @@ def test_two_megabytes_parse_in_reasonable_time(parser):
     assert len(doc) == n and doc[f"s{n - 1}"][f"p{n - 1}"].line == 2 * n
     if parser == "libyaml":
         assert elapsed < 5
+
+
+def test_line_numbers_count_cr_and_crlf_breaks():
+    e = error_of("a: 1\rb: 2\r\nc: x\x07\n")
+    assert (e.line, e.column) == (3, 5)
+    e = error_of("a: 1\r\nb: 2\r\na: 3\r\n")
+    assert e.message == "duplicate key 'a' (first at line 1)" and e.line == 3
+
+
+def test_invisible_line_separators_refused():
+    e = error_of("a: x\u2028y\n")
+    assert "U+2028" in e.message and e.line == 1
