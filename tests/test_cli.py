@@ -14,7 +14,6 @@ import csv
 import json
 import math
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -154,6 +153,15 @@ def bank_parts() -> list[tuple[str, str, float]]:
     return [(p["id"], q["id"], q["points"]) for p in data for q in p["parts"]]
 
 
+def points(problem: str, part: str) -> float:
+    """A part's points in the shipped bank (the bank's authors set them, not these tests)."""
+    return {(p, q): pts for p, q, pts in bank_parts()}[(problem, part)]
+
+
+def g(x: float) -> str:
+    return f"{x:g}"
+
+
 # --- list ---------------------------------------------------------------------------------
 
 FIXED_IDS = {
@@ -177,8 +185,8 @@ def test_list_text_shows_every_problem_and_part_with_points():
         for part in parts:
             assert any(re.match(rf"^    {re.escape(part)}\s+(expression|numeric|choice|multi-choice)\s+[\d.]+ pt$",
                                 line) for line in lines), (pid, part)
-    assert re.search(r"^    saturation\s+choice\s+1 pt$", result.stdout, re.M)
-    assert re.search(r"^    loss\s+numeric\s+1 pt$", result.stdout, re.M)
+    assert re.search(r"^    saturation\s+choice\s+[\d.]+ pt$", result.stdout, re.M)
+    assert re.search(r"^    loss\s+numeric\s+[\d.]+ pt$", result.stdout, re.M)
 
 
 def test_list_json_is_a_list_of_problems_with_parts():
@@ -196,7 +204,7 @@ def test_list_json_is_a_list_of_problems_with_parts():
     for pid, parts in FIXED_IDS.items():
         assert [q["id"] for q in by_id[pid]["parts"]] == parts
     assert [q["kind"] for q in by_id["two-layer-example"]["parts"]] == ["numeric"] * 4
-    assert by_id["sigmoid"]["parts"][1] == {"id": "saturation", "kind": "choice", "points": 1}
+    assert by_id["sigmoid"]["parts"][1]["kind"] == "choice"
     assert [p["id"] for p in data] == sorted(p["id"] for p in data)
 
 
@@ -269,9 +277,7 @@ def test_show_student_values_differ_between_students_and_are_stable():
     for sid, values in drawn.items():
         assert set(values) == set(COURSE), sid
         assert values["t"] == 1.0 and values["b"] == -1.0          # not drawn: the course's values
-        assert values["x"] in (1.0, 2.0, 3.0, 4.0)
-        assert values["w2"] in (-5.0, -4.0, -3.0, 2.0, 3.0)
-        assert any(math.isclose(values["w1"], w) for w in (0.01, 0.02, 0.03, 0.04, 0.05))
+        assert values["x"] > 0 and values["w1"] > 0                # the statement: z1 = w1*x stays positive
     distinct = {tuple(sorted(v.items())) for v in drawn.values()}
     assert len(distinct) >= 2, "every student got the same values"
     assert given_for("alice") == drawn["alice"]                    # seeded: the same on every run
@@ -610,9 +616,10 @@ def test_grade_file_table_and_total(tmp_path):
     result = run("grade", f)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert re.fullmatch(r"relu/derivative-positive\s+1/1\s+Correct", lines[0])
-    assert re.fullmatch(r"relu/derivative-negative\s+1/1\s+Correct", lines[1])
-    assert lines[-1] == "Total: 2/2"
+    pos, neg = points("relu", "derivative-positive"), points("relu", "derivative-negative")
+    assert re.fullmatch(rf"relu/derivative-positive\s+{g(pos)}/{g(pos)}\s+Correct", lines[0])
+    assert re.fullmatch(rf"relu/derivative-negative\s+{g(neg)}/{g(neg)}\s+Correct", lines[1])
+    assert lines[-1] == f"Total: {g(pos + neg)}/{g(pos + neg)}"
 
 
 def test_grade_file_wrong_and_missing_parts(tmp_path):
@@ -620,10 +627,12 @@ def test_grade_file_wrong_and_missing_parts(tmp_path):
     result = run("grade", f)
     assert result.exit_code == 1
     out = result.stdout
-    assert re.search(r"^relu/derivative-negative\s+0/1\s+Missing$", out, re.M)
+    pos, neg = points("relu", "derivative-positive"), points("relu", "derivative-negative")
+    total = pos + neg + points("output-error", "delta-L")
+    assert re.search(rf"^relu/derivative-negative\s+0/{g(neg)}\s+Missing$", out, re.M)
     assert re.search(r"^output-error/delta-L\s+0/\d+\s+Missing$", out, re.M)
     assert "No answer given." in out
-    assert re.search(r"^Total: 1/\d+$", out, re.M)
+    assert out.splitlines()[-1] == f"Total: {g(pos)}/{g(total)}"
     result, data = run_json("grade", f, "--format", "json")
     missing = [p for p in data["parts"] if p["status"] == "missing"]
     assert {(p["problem"], p["part"]) for p in missing} == {("relu", "derivative-negative"),
@@ -649,7 +658,7 @@ def test_grade_file_json(tmp_path):
     assert got[("sigmoid", "derivative")] == "missing"
     assert data["score"] == sum(p["score"] for p in data["parts"])
     assert data["max_score"] == sum(p["max_score"] for p in data["parts"])
-    assert data["score"] == 2
+    assert data["score"] == points("relu", "derivative-positive") + points("sigmoid", "saturation")
 
 
 def test_grade_file_student_option_names_the_student(tmp_path):
@@ -665,7 +674,7 @@ def test_grade_file_reports_unknown_problem_and_part_by_name(tmp_path):
     assert result.exit_code == 1
     assert "'sigmod'" in result.stdout
     assert "'relu/derivative-negativ'" in result.stdout
-    assert re.search(r"^relu/derivative-negative\s+0/1\s+Missing$", result.stdout, re.M)
+    assert re.search(r"^relu/derivative-negative\s+0/[\d.]+\s+Missing$", result.stdout, re.M)
     _, data = run_json("grade", f, "--format", "json")
     assert "sigmod" in data["notes"] and "relu/derivative-negativ" in data["notes"]
     assert all(p["problem"] != "sigmod" for p in data["parts"])
@@ -702,7 +711,8 @@ def test_grade_file_uses_the_students_own_values(tmp_path):
     f = write(tmp_path / sid / "answers.yaml", body)
     result = run("grade", f)
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1] == "Total: 6/6"
+    total = sum(points("two-layer-example", q) for q in ("loss", "dC-dw1", "dC-dw2", "dC-db"))
+    assert result.stdout.splitlines()[-1] == f"Total: {g(total)}/{g(total)}"
     # the same answers under another id (the course's values) are not all right
     other = run("grade", f, "--student", course_value_student())
     assert other.exit_code == 1
@@ -738,22 +748,23 @@ def test_grade_gradescope_file(tmp_path):
     result, data = run_json("grade", f, "--gradescope", target, "--format", "json")
     assert result.exit_code == 1
     gs = json.loads(target.read_text(encoding="utf-8"))
-    assert gs["score"] == data["score"] == 1
+    assert gs["score"] == data["score"] == points("relu", "derivative-positive")
     assert len(gs["tests"]) == len(data["parts"]) == 2
     for t in gs["tests"]:
         assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(t)
     by_name = {t["name"]: t for t in gs["tests"]}
     assert by_name["relu/derivative-positive"]["status"] == "passed"
-    assert by_name["relu/derivative-positive"]["score"] == 1
+    assert by_name["relu/derivative-positive"]["score"] == points("relu", "derivative-positive")
     assert by_name["relu/derivative-negative"]["status"] == "failed"
     assert by_name["relu/derivative-negative"]["score"] == 0
 
 
 def test_grade_file_fail_under(tmp_path):
     f = write(tmp_path / "ann" / "answers.yaml", "relu:\n  derivative-positive: 1\n  derivative-negative: 1\n")
+    pos = points("relu", "derivative-positive")
     assert run("grade", f).exit_code == 1
-    assert run("grade", f, "--fail-under", "1").exit_code == 0
-    assert run("grade", f, "--fail-under", "1.5").exit_code == 1
+    assert run("grade", f, "--fail-under", g(pos)).exit_code == 0
+    assert run("grade", f, "--fail-under", g(pos + 0.5)).exit_code == 1
 
 
 # --- grade DIR --out OUTDIR ---------------------------------------------------------------
@@ -820,7 +831,9 @@ def test_grade_folder_exit_0_whatever_the_scores(tmp_path):
     result = run("grade", cls, "--out", out, "--jobs", "1")
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert [(r["student"], r["status"], r["score"]) for r in results] == [("ann", "graded", 2), ("ben", "graded", 1)]
+    pos, neg = points("relu", "derivative-positive"), points("relu", "derivative-negative")
+    assert [(r["student"], r["status"], r["score"]) for r in results] == [("ann", "graded", pos + neg),
+                                                                          ("ben", "graded", pos)]
 
 
 def test_grade_folder_default_out_dir(tmp_path):
@@ -832,11 +845,14 @@ def test_grade_folder_default_out_dir(tmp_path):
 
 def test_grade_folder_fail_under(tmp_path):
     cls = make_class(tmp_path / "cls", {"ann": RELU_RIGHT})
-    assert run("grade", cls, "--out", tmp_path / "o1", "--fail-under", "2", "--jobs", "1").exit_code == 0
-    assert run("grade", cls, "--out", tmp_path / "o2", "--fail-under", "2.5", "--jobs", "1").exit_code == 1
+    pos, neg = points("relu", "derivative-positive"), points("relu", "derivative-negative")
+    full = g(pos + neg)
+    assert run("grade", cls, "--out", tmp_path / "o1", "--fail-under", full, "--jobs", "1").exit_code == 0
+    assert run("grade", cls, "--out", tmp_path / "o2", "--fail-under", g(pos + neg + 0.5),
+               "--jobs", "1").exit_code == 1
     cls2 = make_class(tmp_path / "cls2", {"ann": RELU_RIGHT, "ben": RELU_HALF})
-    assert run("grade", cls2, "--out", tmp_path / "o3", "--fail-under", "2", "--jobs", "1").exit_code == 1
-    assert run("grade", cls2, "--out", tmp_path / "o4", "--fail-under", "1", "--jobs", "1").exit_code == 0
+    assert run("grade", cls2, "--out", tmp_path / "o3", "--fail-under", full, "--jobs", "1").exit_code == 1
+    assert run("grade", cls2, "--out", tmp_path / "o4", "--fail-under", g(pos), "--jobs", "1").exit_code == 0
 
 
 def test_grade_folder_student_regrades_only_that_student(tmp_path):
@@ -851,7 +867,8 @@ def test_grade_folder_student_regrades_only_that_student(tmp_path):
     assert result.exit_code == 0, result.output
     after = {r["student"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))}
     assert sorted(after) == ["ann", "ben", "cat"]
-    assert after["ben"]["score"] == 2 and before["ben"]["score"] == 1
+    pos, neg = points("relu", "derivative-positive"), points("relu", "derivative-negative")
+    assert after["ben"]["score"] == pos + neg and before["ben"]["score"] == pos
     assert after["cat"] == before["cat"]                               # kept, not regraded
     assert after["ann"] == before["ann"]
 
