@@ -114,7 +114,7 @@ def matrices() -> SymbolTable:
 
 
 __all__ = ["PLAIN", "SCALARS", "NETWORK", "MATRICES", "TWO_LAYER", "TWO_LAYER_GIVEN", "TWO_LAYER_REFERENCES", "expression",
-           "numeric", "choice", "plain_tree", "Mistake", "Tolerance", "SCALAR"]
+           "numeric", "choice", "plain_tree", "associate", "Mistake", "Tolerance", "SCALAR"]
 
 
 # --- helpers over parse trees ---------------------------------------------------------------
@@ -133,4 +133,29 @@ def plain_tree(node):
         return Call(node.name, tuple(plain_tree(a) for a in node.args), node.order)
     if isinstance(node, Sum):
         return Sum(node.index, plain_tree(node.body), node.kind)
+    return node
+
+
+def associate(node):
+    """Rotate right-nested chains of one precedence level to the left, as a re-parse reads them:
+    x + (y - z) and x + y - z, x*(y/z) and x*y/z are the same reading."""
+    from grader.tree import Bin, Call, Neg, Sum, Transpose
+    if isinstance(node, Bin):
+        left, right = associate(node.left), associate(node.right)
+        if isinstance(right, Bin):
+            if node.op == "+" and right.op in "+-":
+                return associate(Bin(right.op, Bin("+", left, right.left), right.right))
+            if node.op == "*" and right.op in ("*", "/"):
+                return associate(Bin(right.op, Bin("*", left, right.left), right.right))
+            if node.op == ".*" and right.op == ".*":
+                return associate(Bin(".*", Bin(".*", left, right.left), right.right))
+        return Bin(node.op, left, right)
+    if isinstance(node, Neg):
+        return Neg(associate(node.arg))
+    if isinstance(node, Transpose):
+        return Transpose(associate(node.arg))
+    if isinstance(node, Call):
+        return Call(node.name, tuple(associate(a) for a in node.args), node.order)
+    if isinstance(node, Sum):
+        return Sum(node.index, associate(node.body), node.kind)
     return node

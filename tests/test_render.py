@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import MATRICES, NETWORK, PLAIN, SCALARS, plain_tree
+from conftest import MATRICES, NETWORK, PLAIN, SCALARS, associate, plain_tree
 from grader.model import Symbol, SymbolTable
 from grader.render import render
 from grader.syntax import parse
@@ -201,30 +201,6 @@ def test_double_script_detector():
 
 
 # --- ASCII re-parses to the same tree -------------------------------------------------------
-
-def associate(node):
-    """Rotate right-nested chains of one precedence level to the left, as a re-parse reads them:
-    x + (y - z) and x + y - z, x*(y/z) and x*y/z are the same reading."""
-    if isinstance(node, Bin):
-        left, right = associate(node.left), associate(node.right)
-        if isinstance(right, Bin):
-            if node.op == "+" and right.op in "+-":
-                return associate(Bin(right.op, Bin("+", left, right.left), right.right))
-            if node.op == "*" and right.op in ("*", "/"):
-                return associate(Bin(right.op, Bin("*", left, right.left), right.right))
-            if node.op == ".*" and right.op == ".*":
-                return associate(Bin(".*", Bin(".*", left, right.left), right.right))
-        return Bin(node.op, left, right)
-    if isinstance(node, Neg):
-        return Neg(associate(node.arg))
-    if isinstance(node, Transpose):
-        return Transpose(associate(node.arg))
-    if isinstance(node, Call):
-        return Call(node.name, tuple(associate(a) for a in node.args), node.order)
-    if isinstance(node, Sum):
-        return Sum(node.index, associate(node.body), node.kind)
-    return node
-
 
 ROUND_TRIP = [(r[0], r[1]) for r in RENDERINGS] + [
     ("x + (y - z)", PLAIN), ("x*(y/z)", PLAIN), ("x*(y*z)", PLAIN), ("(x+y)+z", PLAIN), ("x^y^z", PLAIN),
