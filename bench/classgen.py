@@ -68,13 +68,13 @@ ZIPF_S = 1.3
 def _respace(rng: random.Random, text: str) -> str:
     """The same answer typed with different spacing (and sometimes `*` left out before '(')."""
     out = []
-    for i, ch in enumerate(text):
-        if ch in "+-*/=" and rng.random() < 0.5:
-            out.append(f" {ch} ")
-        elif ch == "," and rng.random() < 0.5:
+    for tok in re.findall(r"\*\*|\.\*|[+\-*/=,]|[^+\-*/=,.]+|.", text):
+        if tok in ("+", "-", "*", "/", "=", "**", ".*") and rng.random() < 0.5:
+            out.append(f" {tok} ")
+        elif tok == "," and rng.random() < 0.5:
             out.append(", ")
         else:
-            out.append(ch)
+            out.append(tok)
     s = "".join(out)
     s = re.sub(r"  +", " ", s).strip()
     if rng.random() < 0.3:

@@ -222,7 +222,9 @@ def _trim_profile(text: str) -> str:
         if line.strip().startswith("ncalls"):
             started = True
         if started or "function calls" in line or "Ordered by" in line:
-            keep.append(line.replace(str(ROOT) + "/", ""))
+            line = line.replace(str(ROOT) + "/", "")
+            line = line.replace(os.path.dirname(os.__file__) + "/", "<stdlib>/")
+            keep.append(line)
     return "\n".join(keep)
 
 
@@ -254,13 +256,28 @@ sys.path.insert(0, {root!r})
 from grader.batch import grade_directory
 from grader.problems import bank_dir, load_bank
 bank = load_bank(bank_dir(None))
+import grader.batch as B
+phases = {{}}
+def _timed(name):
+    f = getattr(B, name, None)
+    if f is None:
+        return
+    def g(*a, **k):
+        t = time.perf_counter()
+        try:
+            return f(*a, **k)
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - t
+    setattr(B, name, g)
+for _n in ("load_directory", "_collect_tasks", "grade_answers", "write_outputs"):
+    _timed(_n)
 t1 = time.perf_counter()
 outcome = grade_directory({src!r}, {out!r}, bank, jobs={jobs}, deadline={deadline}, progress=False,
                           generated_at="2000-01-01T00:00:00Z")
 t2 = time.perf_counter()
 print(json.dumps(dict(import_load=t1 - t0, grade=t2 - t1, checked=outcome.checked, graded=outcome.graded,
                       errors=outcome.errors, too_complex=outcome.too_complex, crashed=outcome.crashed,
-                      rows=len(outcome.results),
+                      rows=len(outcome.results), phases=phases,
                       maxrss_self=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                       maxrss_children=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)))
 """
@@ -280,6 +297,25 @@ def end_to_end(src: Path, out: Path, jobs: int) -> dict:
     data["outputs"] = sorted(p.name for p in out.iterdir())
     data["stderr_lines"] = len([x for x in r.stderr.splitlines() if x.strip()])
     return data
+
+
+def profile_writing(problems, out: Path, students: int, top: int = 12) -> str:
+    """cProfile of `batch.write_outputs` on the end-to-end run's results (first `students`)."""
+    from grader import batch, reports
+    results = reports.parse_results_json((out / "results.json").read_bytes())[:students]
+    target = Path(tempfile.mkdtemp(prefix="grader-bench-write-"))
+    try:
+        pr = cProfile.Profile()
+        pr.enable()
+        batch.write_outputs(target, results, problems, "2000-01-01T00:00:00Z")
+        pr.disable()
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    text = io.StringIO()
+    pstats.Stats(pr, stream=text).sort_stats("tottime").print_stats(top)
+    text2 = io.StringIO()
+    pstats.Stats(pr, stream=text2).sort_stats("cumulative").print_stats(top)
+    return _trim_profile(text.getvalue()) + "\n\n" + _trim_profile(text2.getvalue())
 
 
 def naive(problems, ours: dict, sample_size: int, seed: int) -> dict:
@@ -320,7 +356,7 @@ def met(ok: bool) -> str:
     return "**met**" if ok else "**MISSED**"
 
 
-def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers) -> tuple[str, dict]:
+def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof="") -> tuple[str, dict]:
     lat_ms = [x * 1000 for x in ours["lat"]]
     n_distinct = len(ours["distinct"])
     thr_off = n_distinct / ours["off_total"] if ours["off_total"] else float("inf")
@@ -391,6 +427,10 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers) -> tuple
       f"**{class_secs:.1f} s** wall (imports + bank {e2e['import_load']:.1f} s, grading + writing "
       f"{e2e['grade']:.1f} s; {e2e['checked']:,} distinct answers checked, {e2e['rows']:,} rows, "
       f"{e2e['too_complex']} too complex, {e2e['crashed']} crashed) |")
+    ph = e2e.get("phases") or {}
+    if ph:
+        w("| End to end, by phase (parent process) | " + "; ".join(
+            f"`{k}` {v:.1f} s" for k, v in ph.items()) + " |")
     if nv:
         w(f"| Naive baseline (parse_expr + simplify), sample of {nv['n']} distinct scalar expression answers, "
           f"1 process, {NAIVE_DEADLINE:.0f} s limit | **{naive_thr:.2f} answers/s** ({nv['total']:.1f} s; "
@@ -454,6 +494,13 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers) -> tuple
           "forbidden/required-name restriction as absent (our `restriction` verdicts are invalid, "
           "its verdicts are correct/incorrect), and `simplify` fails to prove some true identities "
           "(or times out). Where both read the answer the same way they agree.")
+        w("")
+    if wprof:
+        w(f"## Profile of writing the outputs (`batch.write_outputs`, first {min(args.students, 500)} students' results, cProfile)")
+        w("")
+        w("```")
+        w(wprof)
+        w("```")
         w("")
     w("## Profile of the cache-off pass (cProfile, top functions)")
     w("")
@@ -527,12 +574,14 @@ def main(argv=None) -> int:
         e2e = end_to_end(src, out, args.jobs)
         e2e["jobs"] = args.jobs
         log(f"end to end: {e2e['wall']:.1f} s")
+        log("profiling the output writing")
+        wprof = profile_writing(bank, out, min(args.students, 500))
         nv = None
         if args.sample > 0:
             log(f"naive baseline on {args.sample} answers (up to {NAIVE_DEADLINE:.0f} s each)")
             nv = naive(bank, ours, args.sample, args.seed)
             log(f"naive: {nv['n'] / nv['total']:.2f} answers/s, {nv['timeouts']} timeouts")
-        report, fig = build_report(args, mach, gen, ours, cold, e2e, nv, prof, len(answers))
+        report, fig = build_report(args, mach, gen, ours, cold, e2e, nv, prof, len(answers), wprof)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
