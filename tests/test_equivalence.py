@@ -546,3 +546,11 @@ def test_check_always_returns_a_known_status():
         v = check(prob, p, answer)
         assert v.status in STATUSES
         assert v.max_score == 1.0
+
+
+@pytest.mark.parametrize("reference, answer", [
+    ("a_j^l", "a_(j+4)^l"),          # unit 4 further on is another unit (or none), never the same one
+    ("a_j^l", "a_j^(l+7)"),          # seven layers up is not the same layer
+])
+def test_shifted_indices_are_not_the_same_quantity(reference, answer):
+    assert status(reference, answer, NETWORK) == INCORRECT
