@@ -79,6 +79,11 @@ def test_validate_accepts_the_folder_itself():
     assert P.validate([BANK]) == []
 
 
+def test_every_statement_states_its_notation(bank):
+    for pid, problem in bank.items():
+        assert "Notation used in this problem" in problem.statement, pid
+
+
 @pytest.mark.parametrize("pid, part_id", list(_all_parts()))
 def test_every_part_is_complete(bank, pid, part_id):
     problem = bank[pid]
