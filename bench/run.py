@@ -425,7 +425,7 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof=""
       f"{cold['sympy']:.2f} s / {cold['numpy']:.2f} s / {cold['python']:.2f} s |")
     w(f"| Whole class end to end: `grade_directory`, {e2e['jobs']} jobs, all outputs, fresh process | "
       f"**{class_secs:.1f} s** wall (imports + bank {e2e['import_load']:.1f} s, grading + writing "
-      f"{e2e['grade']:.1f} s; {e2e['checked']:,} distinct answers checked, {e2e['rows']:,} rows, "
+      f"{e2e['grade']:.1f} s; {e2e['checked']:,} distinct answers checked, {e2e['rows']:,} rows ({e2e['errors']} unreadable), "
       f"{e2e['too_complex']} too complex, {e2e['crashed']} crashed) |")
     ph = e2e.get("phases") or {}
     if ph:
