@@ -49,6 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 BUDGET = 5.0            # seconds per answer (the batch deadline)
 NAIVE_DEADLINE = 10.0   # seconds per answer for the naive baseline
 
+ANALYSIS_MARKER = "<!-- analysis: written by hand, kept by bench/run.py when it rewrites this file -->"
+
 TARGETS = {
     "throughput": 1000.0,     # distinct expression answers / s / core, cache off
     "class_seconds": 60.0,    # 2,000-student class end to end
@@ -522,6 +524,8 @@ def main(argv=None) -> int:
     ap.add_argument("--results", default=None, help="where to write the Markdown report (default bench/results.md)")
     ap.add_argument("--keep", default=None, help="keep the class and the outputs in this folder")
     args = ap.parse_args(argv)
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # so `finally` removes the work folder
     args.argv = list(argv if argv is not None else sys.argv[1:])
     if args.students is None:
         args.students = 200 if args.quick else 2000
@@ -607,7 +611,13 @@ def main(argv=None) -> int:
         res = "" if ok is None else ("met" if ok else "MISSED")
         print(f"{name:<{width}}  {value:>22}  {target:>22}  {res}")
     if args.results:
-        Path(args.results).write_text(report, encoding="utf-8")
+        target = Path(args.results)
+        kept = ""
+        if target.exists():   # the hand-written analysis below the marker survives a rerun
+            old = target.read_text(encoding="utf-8")
+            if ANALYSIS_MARKER in old:
+                kept = old[old.index(ANALYSIS_MARKER):]
+        target.write_text(report.rstrip("\n") + "\n\n" + (kept or ANALYSIS_MARKER + "\n"), encoding="utf-8")
         log(f"wrote {args.results}")
     return 0
 
