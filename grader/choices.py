@@ -17,7 +17,7 @@ def _one(token: str, options: tuple[str, ...]) -> Optional[int]:
     tok = token.strip().strip("().[]").strip()
     if len(tok) == 1 and tok.upper() in LETTERS[: len(options)]:
         return LETTERS.index(tok.upper())
-    if tok.isdigit() and 1 <= int(tok) <= len(options):
+    if tok.isascii() and tok.isdigit() and len(tok) < 4 and 1 <= int(tok) <= len(options):
         return int(tok) - 1
     for i, opt in enumerate(options):
         if _norm(opt) == _norm(token):

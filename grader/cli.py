@@ -20,6 +20,8 @@ from typing import Optional
 
 import click
 
+from grader import __version__
+
 EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_UNGRADED, EXIT_NOTHING, EXIT_BANK, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5, 70
 
 problems_option = click.option(
@@ -78,6 +80,21 @@ def _one_problem(problems_dir: Optional[str], problem_id: str, part_id: Optional
     return _find(_bank(problems_dir), problem_id, part_id)
 
 
+def _ensure_checkable(problem, part, values) -> None:
+    """A broken reference is the bank's fault (exit 5), not the student's; computing the part's
+    context here also lets the forked checker inherit it."""
+    if part.kind not in ("expression", "numeric"):
+        return
+    from grader.equivalence import context
+    from grader.evaluate import EvalError
+    from grader.syntax import AnswerSyntaxError
+    try:
+        context(problem, part, tuple(sorted((values or {}).items())))
+    except (AnswerSyntaxError, EvalError) as err:
+        raise BankProblem(f"the problem bank is invalid: {problem.path}: part '{part.id}': "
+                          f"its reference answer cannot be checked: {err}") from None
+
+
 def _values(problem, student: Optional[str]):
     from grader.problems import variant_values
     if student is None or not problem.variants:
@@ -106,7 +123,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="backprop-grader")
+@click.version_option(version=__version__, prog_name="grader")
 def main():
     """Check answers to the backpropagation problems, one at a time or a whole class at once.
 
@@ -215,22 +232,26 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
     """
     # click stops option parsing at the first argument, so trailing options arrive inside ANSWER
     answer = list(answer)
-    while answer and answer[-1] == "--hint":
-        hint = True
-        answer.pop()
-    while len(answer) >= 2 and answer[-2] in ("--format", "--student", "--problems"):
-        value = answer.pop()
-        flag = answer.pop()
-        if flag == "--format":
-            if value not in ("text", "json"):
-                raise UsageProblem("--format must be text or json.")
-            fmt = value
-        elif flag == "--student":
-            student = value
+    while answer:
+        if answer[-1] == "--hint":
+            hint = True
+            answer.pop()
+        elif len(answer) >= 2 and answer[-2] in ("--format", "--student", "--problems"):
+            value = answer.pop()
+            flag = answer.pop()
+            if flag == "--format":
+                if value not in ("text", "json"):
+                    raise UsageProblem("--format must be text or json.")
+                fmt = value
+            elif flag == "--student":
+                student = value
+            else:
+                problems_dir = value
         else:
-            problems_dir = value
+            break
     problem, part = _one_problem(problems_dir, problem_id, part_id)
     values = _values(problem, student)
+    _ensure_checkable(problem, part, values)
     from grader.equivalence import check_within as grade
     from grader.present import Style, verdict_json, verdict_lines
     style = Style.detect()

@@ -22,6 +22,7 @@ from grader.syntax import BUILTINS, AnswerSyntaxError, ParsedAnswer, parse
 from grader.tree import Node, free_indices, names_used
 
 TOO_COMPLEX = "This answer is too complex to check."
+BROKEN = "This part cannot be checked: its reference answer is broken. Please tell your instructor."
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,10 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     refused = restriction(part, parsed.tree)
     if refused:
         return Verdict(INVALID, 0.0, points, feedback=(refused,), rule="restriction", **shown)
-    ctx = context(problem, part, key)
+    try:
+        ctx = context(problem, part, key)
+    except (AnswerSyntaxError, EvalError):
+        return Verdict(INVALID, 0.0, points, feedback=(BROKEN,), rule="broken-part", **shown)
     if parsed.tree == ctx.reference.tree and part.kind == EXPRESSION:
         return Verdict(CORRECT, points, points, **shown)   # the same tree: no need to evaluate
     try:
@@ -196,7 +200,7 @@ def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *
             positive: tuple[str, ...] = ()) -> Outcome:
     """Compare two expressions, every free name a real symbol unless the table says otherwise."""
     if table is None:
-        table = infer_table(student, reference, positive)
+        table = infer_table(student, reference, positive=positive)
     part = Part(id="compare", prompt="", kind=EXPRESSION, answer=reference)
     problem = Problem(id="compare", title="", statement="", table=table, parts=(part,))
     try:

@@ -87,9 +87,10 @@ def make_world(table: SymbolTable, seed: int, given: Optional[dict] = None, samp
             if sym.alias is None:
                 world.functions[sym.name] = _random_function(rng, S)
             continue
-        layer = (LAYERS,) if sym.superscript else ()
+        # one extra slot per index position: where a shifted index falls outside the network
+        layer = (LAYERS + 1,) if sym.superscript else ()
         if sym.kind == INDEXED:
-            shape = (S,) + layer + (MAX_WIDTH,) * sym.subscripts
+            shape = (S,) + layer + (MAX_WIDTH + 1,) * sym.subscripts
         elif sym.kind == VECTOR:
             shape = (S,) + layer + (MAX_WIDTH, 1)
         elif sym.kind == MATRIX:
@@ -207,7 +208,8 @@ class Evaluator:
             val = np.full(self.world.samples, i.offset)
         else:
             val = np.asarray(self.env[i.var]) + i.offset
-        return np.mod(val, LAYERS if layer else MAX_WIDTH)
+        size = LAYERS if layer else MAX_WIDTH
+        return np.where((val < 0) | (val >= size), size, val)
 
     def symbol(self, name: str, sup: Optional[Index]) -> np.ndarray:
         w = self.world

@@ -230,8 +230,11 @@ def _names(ctx: Context, tree: Node) -> Optional[tuple[str, str]]:
 
 
 def _point(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, sample: int, undefined: bool) -> str:
-    scalar_problem = all(s.kind in (SCALAR,) or (s.kind == FUNCTION and s.alias) for s in ctx.table.symbols) \
-        and values.ndim == 1
+    def shown_plainly(name: str) -> bool:
+        sym = ctx.table.get(name)
+        return sym is None or sym.kind == SCALAR or (sym.kind == FUNCTION and sym.alias is not None)
+    scalar_problem = values.ndim == 1 and all(
+        shown_plainly(n) for n in names_used(parsed.tree) | names_used(ctx.reference.tree))
     names = sorted(n for n in names_used(parsed.tree) | names_used(ctx.reference.tree)
                    if ctx.table.get(n) is not None and ctx.table.get(n).kind == SCALAR)
     if scalar_problem and names and len(names) <= 4:

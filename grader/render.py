@@ -111,7 +111,8 @@ def _r(node: Node, style: str) -> str:
         return MINUS[style] + _child(node.arg, style, PREC_NEG if not isinstance(node.arg, Neg) else PREC_ATOM)
     if isinstance(node, Transpose):
         base = _child(node.arg, style, PREC_ATOM)
-        if isinstance(node.arg, Sym) and node.arg.sup is not None:
+        if (isinstance(node.arg, Sym) and node.arg.sup is not None) or \
+                (style == "latex" and isinstance(node.arg, Transpose)):
             base = _wrap(base, style)
         return base + {"unicode": "ᵀ", "ascii": "^T", "latex": r"^{\top}"}[style]
     if isinstance(node, Call):
@@ -166,7 +167,7 @@ def _r(node: Node, style: str) -> str:
         if op == "^":
             base = _r(node.left, style)
             if _prec(node.left) <= PREC_POW or isinstance(node.left, (Idx, Transpose)) or \
-                    (isinstance(node.left, Sym) and node.left.sup is not None) or \
+                    (isinstance(node.left, Sym) and (node.left.sup is not None or "_" in node.left.name)) or \
                     (isinstance(node.left, Num) and not isinstance(node.left.value, int)):
                 base = _wrap(base, style)
             exp = node.right

@@ -80,7 +80,9 @@ def normalise(text: str) -> tuple[str, list[int]]:
     where: list[int] = []
     prev_sup = False
     for i, ch in enumerate(text):
-        if ch in SUPERSCRIPTS:
+        if ch == "ᵀ":
+            rep, prev_sup = "^T ", False
+        elif ch in SUPERSCRIPTS:
             rep = SUPERSCRIPTS[ch] if prev_sup else "^" + SUPERSCRIPTS[ch]
             prev_sup = True
         else:
@@ -103,7 +105,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
                     rep = SYMBOLS[folded]
                 elif folded.isascii() and folded.isprintable() and folded:
                     rep = folded
-                elif unicodedata.category(ch)[0] == "C":
+                elif unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp"):
                     raise AnswerSyntaxError(
                         f"The answer contains an invisible control character (U+{ord(ch):04X}) at column {i + 1}.",
                         i, text)
@@ -509,6 +511,8 @@ class _Parser:
             raise _Err(f"'{name}' is not a function: write {name}*(...) for a product", nxt.pos)
 
     def unknown(self, name: str) -> str:
+        if len(name) > 40:
+            return f"Unknown name '{name[:20]}…' ({len(name)} letters long)"
         table = self.table
         for s in table.symbols:
             if s.kind == INDEXED and name.startswith(s.name) and len(name) > len(s.name):
@@ -548,9 +552,13 @@ class _Parser:
             raise _Err(f"'{display}' is a function: write {display}(...) with its argument in brackets",
                        nxt.pos if nxt.kind != "END" else tok.pos)
         open_tok = self.next()
+        if self.at(")"):
+            raise _Err(f"{display}() needs an argument inside the brackets", self.peek().pos)
         args = [self.expr()]
         while self.at(","):
             self.next()
+            if self.at(")") or self.peek().kind == "END":
+                raise _Err("An argument is missing after ','", self.peek().pos)
             args.append(self.expr())
         if not self.at(")"):
             if self.peek().kind == "END":

@@ -203,11 +203,11 @@ def test_undefined_answer_at_a_point():
     assert float(m[1]) <= 0
 
 
-def test_undefined_answer_without_a_point():
+def test_undefined_answer_names_the_point():
+    # SCALARS declares a function, but neither answer uses it: the point can be shown
     v = verdict(SIGMOID_PRIME, "log(z)", SCALARS)
     assert v.rule == "undefined"
-    assert v.feedback == ("Your answer is undefined (a division by zero or the log of a negative number?) where "
-                          "the expected answer is defined.",)
+    assert v.feedback == ("Your answer is undefined at z = -0.6225, where the expected answer is defined.",)
 
 
 def test_indexed_answer_difference_is_described_without_numbers_of_arrays():
