@@ -84,8 +84,8 @@ def _repairs(probe: _Probe, source: str) -> Optional[tuple[str, str]]:
         return ("star-star", "Your answer would be right with * instead of **: ** means a power, not a product.")
     closers = [i for i, c in enumerate(source) if c in ")}"] + [len(source)]
     for i, ch in enumerate(source):
-        if ch not in "/^":
-            continue
+        if ch not in "/^" or source[i + 1: i + 2].lstrip("-+ ")[:1] in ("(", "{"):
+            continue   # already bracketed: a bracket repair cannot change the reading
         for end in closers:
             if end <= i + 1:
                 continue
