@@ -25,10 +25,10 @@ import signal
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from grader import reports
 from grader.model import INVALID, Problem, SubmissionResult, Verdict

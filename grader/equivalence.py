@@ -15,7 +15,7 @@ from typing import Optional
 
 import numpy as np
 
-from grader.evaluate import EvalError, World, evaluate, exact_value, make_world, seed_for
+from grader.evaluate import EvalError, World, evaluate, make_world, seed_for
 from grader.model import (CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Part, Problem,
                           Symbol, SymbolTable, Tolerance, Verdict)
 from grader.syntax import BUILTINS, AnswerSyntaxError, ParsedAnswer, parse

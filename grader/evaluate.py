@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Optional
 
 import numpy as np
@@ -333,20 +332,3 @@ def _scale(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def evaluate(tree: Node, world: World) -> np.ndarray:
     return Evaluator(world)(tree)
-
-
-def exact_value(node: Node) -> Optional[Fraction]:
-    """Exact rational value of a tree of integers and + - * / (for numeric answers like 1/2)."""
-    if isinstance(node, Num):
-        return Fraction(node.value) if isinstance(node.value, (int, Fraction)) else None
-    if isinstance(node, Neg):
-        v = exact_value(node.arg)
-        return None if v is None else -v
-    if isinstance(node, Bin) and node.op in "+-*/":
-        a, b = exact_value(node.left), exact_value(node.right)
-        if a is None or b is None:
-            return None
-        if node.op == "/":
-            return None if b == 0 else a / b
-        return a + b if node.op == "+" else a - b if node.op == "-" else a * b
-    return None

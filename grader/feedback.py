@@ -16,10 +16,10 @@ import numpy as np
 
 from grader.equivalence import Context, compare_values, format_number
 from grader.evaluate import EvalError, _shape_word, evaluate
-from grader.model import CORRECT, FUNCTION, INCORRECT, INDEXED, INVALID, SCALAR, Tolerance, Verdict
+from grader.model import CORRECT, FUNCTION, INCORRECT, INVALID, SCALAR, Tolerance, Verdict
 from grader.render import render
 from grader.syntax import AnswerSyntaxError, ParsedAnswer, parse
-from grader.tree import Bin, Call, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices, names_used, walk
+from grader.tree import Bin, Call, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices, names_used
 
 MAX_VARIANTS = 60
 

@@ -32,7 +32,7 @@ from grader.model import (
     SCALAR, SYMBOL_KINDS, VECTOR, CORRECT, INCORRECT, INVALID, Mistake, Part, PartTest, Problem,
     Symbol, SymbolTable, Tolerance, Variant,
 )
-from grader.yamlsafe import YDict, YList, YStr
+from grader.yamlsafe import YDict
 
 __all__ = [
     "ProblemError", "ValidationIssue", "load_problem", "load_bank", "default_bank_dir", "bank_dir",

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, NamedTuple, Optional
 
 from grader import yamlsafe
 from grader.model import (
-    CORRECT, INVALID, MISSING, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
+    INVALID, MISSING, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
 )
 
 __all__ = [

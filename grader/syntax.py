@@ -14,7 +14,6 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Optional
 
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
@@ -456,7 +455,7 @@ class _Parser:
 
     def compound(self, base: str) -> tuple[str, int]:
         """The longest declared name `base_x_y` starting here (w_1, f_L, g_L, a_L)."""
-        name, used, best = base, 0, (base, 0)
+        name, best = base, (base, 0)
         k = 0
         for _ in range(3):
             if not (self.peek(k).kind == "OP" and self.peek(k).text == "_" and not self.peek(k).space):
