@@ -295,7 +295,8 @@ class _Parser:
         self.table = table
         self.depth = 0
         self.sums = 0
-        self.bound: list[str] = []   # sum indices in scope that the problem did not declare
+        self.bound: list[str] = []
+        self._current: Optional[str] = None   # the indexed name whose subscripts are being read   # sum indices in scope that the problem did not declare
 
     def role(self, name: str) -> Optional[str]:
         if name in self.bound:
@@ -437,7 +438,7 @@ class _Parser:
             return Num(int(text), text)
         mant, _, exp = text.lower().partition("e")
         if exp and abs(int(exp)) > 300:
-            raise _Err("This number is too large to check", tok.pos, True)
+            raise _Err("This number is too large or too small to check", tok.pos, True)
         return Num(float(text), text)
 
     # names ----------------------------------------------------------------------------
@@ -502,7 +503,18 @@ class _Parser:
         if self.role(base) is not None:
             raise _Err(f"'{base}' is an index: it can only appear in a subscript or superscript, "
                        f"or after sum_", tok.pos)
+        nxt = self.peek()
+        if nxt.kind == "OP" and nxt.text == "(" and not nxt.space:
+            raise _Err(self.unknown_function(base), tok.pos)
         raise _Err(self.unknown(base), tok.pos)
+
+    def unknown_function(self, name: str) -> str:
+        shown = name if len(name) <= 40 else name[:20] + "…"
+        pool = [s.name for s in self.table.symbols if s.kind == FUNCTION] + sorted(set(BUILTINS))
+        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+        if close:
+            return f"Unknown function '{shown}': did you mean {' or '.join(close)}?"
+        return f"Unknown function '{shown}' (functions: {', '.join(pool)})"
 
     def no_call(self, tok: Token, name: str):
         nxt = self.peek()
@@ -600,6 +612,7 @@ class _Parser:
 
     # indices ---------------------------------------------------------------------------
     def indexed(self, tok: Token, sym: Symbol) -> Node:
+        self._current = sym.name
         letters = [l for l, role in self.table.indices if role == "unit"][: sym.subscripts] or ["j", "k"]
         subs_text = "".join(letters[: sym.subscripts])
         example = sym.name + (("_" + subs_text if sym.subscripts == 1 else f"_({subs_text})") if sym.subscripts else "") \
@@ -670,7 +683,10 @@ class _Parser:
         if n > 1 and len(text) == n and all(self.role(c) is not None for c in text):
             return [Index(c) for c in text]
         letters = [c for c in text if self.role(c) is None]
-        bad = letters[0] if letters else text
+        if not letters:
+            raise _Err(f"{self.table.get(self._current).name if self._current else 'This name'} needs {n} "
+                       f"subscript{'s' if n > 1 else ''}, like {example}; this has {len(text)}", tok.pos)
+        bad = letters[0]
         raise _Err(f"'{bad}' is not an index letter of this problem (indices: "
                    f"{', '.join(l for l, _ in self.table.indices)})", tok.pos)
 
