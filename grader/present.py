@@ -36,7 +36,6 @@ class Style:
         return cls(colour, uni)
 
     def status(self, status: str) -> str:
-        word = status.upper() if status != CORRECT else "correct"
         word = {CORRECT: "Correct", INCORRECT: "Incorrect", INVALID: "Invalid", MISSING: "Missing"}[status]
         if self.colour and self.unicode:
             word = f"{MARKS[status]} {word}"

@@ -244,15 +244,6 @@ def _check_limits(tree: Node) -> None:
             value = constant_value(n.right)
             if value is not None and not abs(value) <= MAX_EXPONENT:
                 raise _Err("This answer is too complex to check: an exponent is far too large", 0, True)
-    depth = _sum_depth(tree)
-    if depth > MAX_SUM_NESTING:
-        raise _Err(f"This answer is too complex to check (more than {MAX_SUM_NESTING} nested sums)", 0, True)
-
-
-def _sum_depth(node: Node) -> int:
-    from grader.tree import children
-    inner = max((_sum_depth(c) for c in children(node)), default=0)
-    return inner + (1 if isinstance(node, Sum) else 0)
 
 
 def constant_value(node: Node) -> Optional[float]:
@@ -604,6 +595,8 @@ class _Parser:
             raise _Err(f"{kind}_{letter} has nothing to {'add' if kind == 'sum' else 'multiply'} up",
                        self.peek().pos)
         self.sums += 1
+        if self.sums > MAX_SUM_NESTING:
+            raise _Err(f"This answer is too complex to check (more than {MAX_SUM_NESTING} nested sums)", tok.pos, True)
         self.bound.append(letter)
         body = self.term()
         self.bound.pop()
