@@ -72,9 +72,20 @@ SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": 
                 "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ᵀ": "T"}
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WHITESPACE = str.maketrans("\t\n\r", "   ")
+
+
 def normalise(text: str) -> tuple[str, list[int]]:
     """Map what a student pastes (math italics, Greek letters, Unicode operators) to the ASCII
     the grammar reads; the second value maps each output character to its column in `text`."""
+    if text.isascii():   # the common case: no per-character work beyond finding control characters
+        bad = _ASCII_CONTROL.search(text)
+        if bad is not None:
+            i = bad.start()
+            raise AnswerSyntaxError(
+                f"The answer contains a control character (U+{ord(text[i]):04X}) at column {i + 1}.", i, text)
+        return text.translate(_WHITESPACE), list(range(len(text)))
     out: list[str] = []
     where: list[int] = []
     prev_sup = False
