@@ -612,19 +612,25 @@ def _tolerance(r: _Reader, m: YDict, kind: str, what: str) -> Tolerance:
     return Tolerance(**values)
 
 
-def _mistakes(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) -> tuple[Mistake, ...]:
-    if "mistakes" not in m:
-        return ()
-    raw = m["mistakes"]
-    line = m.key_line("mistakes")
+def _entries(r: _Reader, m: YDict, key: str, noun: str, fields: dict, what: str):
+    """(index, mapping, description) for each entry of a list of mappings such as `mistakes`."""
+    if key not in m:
+        return
+    raw = m[key]
+    line = m.key_line(key)
     if not isinstance(raw, list):
-        r.fail(_line(raw, line), f"{what}: 'mistakes' must be a list, not {_kind_of(raw)}")
+        r.fail(_line(raw, line), f"{what}: '{key}' must be a list, not {_kind_of(raw)}")
+    for i, item in enumerate(raw):
+        w = f"{what}: {noun} {i + 1}"
+        item = r.mapping(item, w, _line(item, line))
+        r.check_fields(item, fields, w)
+        yield i, item, w
+
+
+def _mistakes(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) -> tuple[Mistake, ...]:
     out = []
     tags: dict[str, Optional[int]] = {}
-    for i, item in enumerate(raw):
-        w = f"{what}: mistake {i + 1}"
-        item = r.mapping(item, w, _line(item, line))
-        r.check_fields(item, MISTAKE_FIELDS, w)
+    for i, item, w in _entries(r, m, "mistakes", "mistake", MISTAKE_FIELDS, what):
         answer = r.text(item, "answer", w, required=True).strip()
         message = r.text(item, "message", w, required=True)
         tag = r.text(item, "tag", w, required=True).strip()
@@ -646,17 +652,8 @@ def _mistakes(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) 
 
 
 def _tests(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) -> tuple[PartTest, ...]:
-    if "tests" not in m:
-        return ()
-    raw = m["tests"]
-    line = m.key_line("tests")
-    if not isinstance(raw, list):
-        r.fail(_line(raw, line), f"{what}: 'tests' must be a list, not {_kind_of(raw)}")
     out = []
-    for i, item in enumerate(raw):
-        w = f"{what}: test {i + 1}"
-        item = r.mapping(item, w, _line(item, line))
-        r.check_fields(item, TEST_FIELDS, w)
+    for i, item, w in _entries(r, m, "tests", "test", TEST_FIELDS, what):
         answer = r.text(item, "answer", w, required=True, empty_ok=True)
         status = r.text(item, "status", w, required=True).strip()
         if status not in TEST_STATUSES:

@@ -585,21 +585,15 @@ def report_html(results: Iterable[SubmissionResult], problems: Optional[dict[str
     if not any_wrong:
         h.append('<p class="muted">No wrong answers.</p>')
 
-    if errors:
-        h.append("<h2>Submissions that could not be graded</h2>")
-        h.append("<table>")
-        h.append("<tr><th>Student</th><th>Reason</th></tr>")
-        for r in errors:
-            h.append(f"<tr><td>{_e(r.student)}</td><td>{_e(r.message)}</td></tr>")
-        h.append("</table>")
-    notes = [r for r in graded if r.message]
-    if notes:
-        h.append("<h2>Notes</h2>")
-        h.append("<table>")
-        h.append("<tr><th>Student</th><th>Note</th></tr>")
-        for r in notes:
-            h.append(f"<tr><td>{_e(r.student)}</td><td>{_e(r.message)}</td></tr>")
-        h.append("</table>")
+    for title, column, rows in (("Submissions that could not be graded", "Reason", errors),
+                                ("Notes", "Note", [r for r in graded if r.message])):
+        if rows:
+            h.append(f"<h2>{title}</h2>")
+            h.append("<table>")
+            h.append(f"<tr><th>Student</th><th>{column}</th></tr>")
+            for r in rows:
+                h.append(f"<tr><td>{_e(r.student)}</td><td>{_e(r.message)}</td></tr>")
+            h.append("</table>")
     h.append("</body>")
     h.append("</html>")
     return "\n".join(h) + "\n"
