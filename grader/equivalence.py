@@ -160,6 +160,13 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     return explain(ctx, parsed, values, cmp, shown)
 
 
+def clear_caches() -> None:
+    """Forget every cached part context and verdict: after a problem file changed in place,
+    and for tests that must see a verdict computed afresh."""
+    context.cache_clear()
+    _check_cached.cache_clear()
+
+
 def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
                  seconds: float = 5.0) -> Verdict:
     """check() under a wall-clock budget enforced by a killable child process."""

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+import jsonschema
 
 from grader import problems as P
 from grader import yamlsafe
+from grader import submissions
 from grader.equivalence import check
 from grader.model import CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC
 
@@ -192,7 +194,6 @@ def test_softmax_definition(bank):
 # --- the schema describes the bank ---------------------------------------------------------------
 
 def test_bank_files_match_the_json_schema():
-    jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(P.json_schema())
     for path in sorted(BANK.glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))   # the bank is trusted text
@@ -228,7 +229,6 @@ def test_solution_grades_full_marks(bank, pid):
 @pytest.mark.parametrize("pid", sorted(EXPECTED))
 def test_solution_grades_full_marks_for_any_student(bank, pid):
     """Through the submission reader, for students with their own variants."""
-    submissions = pytest.importorskip("grader.submissions")
     for student in ("ada", "grace", "student-42"):
         sub = submissions.read_answer_file(SOLUTIONS / f"{pid}.yaml", student)
         result = submissions.grade_submission({pid: bank[pid]}, sub)

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import jsonschema
 
 from grader import problems as P
 from grader import yamlsafe
@@ -568,7 +569,6 @@ def test_schema_is_draft_2020_12_and_json():
     schema = P.json_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     json.dumps(schema)
-    jsonschema = pytest.importorskip("jsonschema")
     jsonschema.Draft202012Validator.check_schema(schema)
 
 
@@ -630,7 +630,6 @@ def test_every_field_used_by_the_bank_is_in_the_schema():
 
 
 def test_schema_rejects_what_the_loader_rejects():
-    jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(P.json_schema())
     good = {"title": "T", "statement": "S", "parts": [{"id": "p", "prompt": "P", "answer": "z"}]}
     assert not list(validator.iter_errors(good))
