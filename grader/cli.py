@@ -21,6 +21,7 @@ from typing import Optional
 import click
 
 from grader import __version__
+from grader.errors import os_reason
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_UNGRADED, EXIT_NOTHING, EXIT_BANK, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5, 70
 
@@ -46,7 +47,7 @@ def _bank(problems_dir: Optional[str]):
     except ProblemError as err:
         raise BankProblem(f"the problem bank is invalid: {err}") from None
     except OSError as err:
-        raise UsageProblem(f"cannot read the problem bank: {err}") from None
+        raise UsageProblem(f"cannot read the problem bank {problems_dir or ''}: {os_reason(err)}".replace(" :", ":")) from None
 
 
 def _find(bank: dict, problem_id: str, part_id: Optional[str] = None):
@@ -106,8 +107,90 @@ def _emit_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False))
 
 
+def _param_name(param: Optional[click.Parameter]) -> str:
+    if param is None:
+        return "a value"
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return (param.human_readable_name or "a value").upper()
+
+
+def _reworded(err: click.UsageError) -> click.UsageError:
+    """click's usage errors in our words: its wording changes between releases and is not
+    written for students (we own every message a user sees)."""
+    if isinstance(err, click.NoSuchOption):
+        close = [p for p in (err.possibilities or ()) if p]
+        hint = f" Did you mean {' or '.join(sorted(close))}?" if close else ""
+        message = f"there is no option {err.option_name}.{hint}"
+    elif isinstance(err, click.MissingParameter):
+        message = f"{_param_name(err.param)} is missing."
+    elif isinstance(err, click.BadParameter):
+        param = err.param
+        if param is not None and isinstance(param.type, click.Choice):
+            message = f"{_param_name(param)} must be one of: {', '.join(map(str, param.type.choices))}."
+        elif param is not None and isinstance(param.type, (click.IntRange, click.FloatRange)):
+            low, high = param.type.min, param.type.max
+            bounds = (f"from {low} to {high}" if low is not None and high is not None
+                      else f"of at least {low}" if low is not None else f"of at most {high}")
+            message = f"{_param_name(param)} needs a number {bounds}."
+        elif param is not None and param.type.name in ("integer", "float"):
+            message = f"{_param_name(param)} needs a number."
+        else:
+            message = f"the value of {_param_name(param)} cannot be used."
+    elif isinstance(err, click.BadOptionUsage):
+        message = f"{err.option_name} needs a value."
+    elif isinstance(err, click.BadArgumentUsage) or "unexpected extra argument" in err.message:
+        message = "too many arguments (put an answer with spaces in quotes)."
+    else:
+        message = "this command line cannot be read."
+    return _Usage(message, err.ctx)
+
+
+class _Usage(click.UsageError):
+    """A usage error as we show it: the usage line from our own parameters, then our message."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:
+        ctx = self.ctx
+        if ctx is not None:
+            click.echo(ctx.get_usage(), err=True)
+            click.echo(f"(`{ctx.command_path} --help` lists the options.)", err=True)
+        click.echo(f"Error: {self.message}", err=True)
+
+
+class _Command(click.Command):
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except _Usage:
+            raise
+        except click.UsageError as err:
+            raise _reworded(err) from None
+
+
 class _Group(click.Group):
-    """Turns an unexpected exception into exit code 70 with a one-line message, never a traceback."""
+    """Turns an unexpected exception into exit code 70 with a one-line message, never a traceback;
+    usage errors in our words."""
+
+    command_class = _Command
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except _Usage:
+            raise
+        except click.UsageError as err:
+            raise _reworded(err) from None
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            import difflib
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=2)
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
+            raise _Usage(f"there is no command '{name}'.{hint}", ctx)
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx):
         try:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
 from grader import yamlsafe
+from grader.errors import AuthorError, os_reason
 from grader.model import (
     CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
     SCALAR, SYMBOL_KINDS, VECTOR, CORRECT, INCORRECT, INVALID, Mistake, Part, PartTest, Problem,
@@ -132,14 +133,13 @@ EXPRESSION_TOLERANCES = ("rtol", "atol")
 
 # --- errors ----------------------------------------------------------------------------------
 
-class ProblemError(Exception):
+class ProblemError(AuthorError):
     """A problem file that cannot be used; str(e) = "path:line: message"."""
 
     def __init__(self, path: Any, line: Optional[int], message: str):
+        super().__init__(message, str(path), line)
         self.path = str(path)
         self.line = line
-        self.message = message
-        super().__init__(self.path, line, message)
 
     def __str__(self) -> str:
         if self.line is None:
@@ -262,18 +262,18 @@ def _read_bytes(path: Any, limit: int) -> bytes:
         try:
             size = p.stat().st_size
         except OSError as exc:
-            raise ProblemError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+            raise ProblemError(path, None, f"cannot read the file ({os_reason(exc)})") from None
         if size > limit:
             raise ProblemError(path, None, f"the file is too large ({size:,} bytes; the limit is {limit:,} bytes)")
         try:
             with p.open("rb") as fh:
                 return fh.read(limit + 1)
         except OSError as exc:
-            raise ProblemError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+            raise ProblemError(path, None, f"cannot read the file ({os_reason(exc)})") from None
     try:   # an importlib.resources Traversable
         return path.read_bytes()
     except OSError as exc:
-        raise ProblemError(path, None, f"cannot read the file ({exc})") from None
+        raise ProblemError(path, None, f"cannot read the file ({os_reason(exc)})") from None
 
 
 def _stem(path: Any) -> str:

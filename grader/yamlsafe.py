@@ -37,13 +37,15 @@ from typing import Optional
 import yaml
 from yaml import events as _ev
 
+from grader.errors import GraderError
+
 __all__ = ["YamlError", "YDict", "YList", "YStr", "load", "MAX_BYTES", "MAX_DEPTH"]
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 50
 
 
-class YamlError(Exception):
+class YamlError(GraderError):
     """A file that could not be read as (safe, simple) YAML.
 
     `.message` is a plain sentence for a human, `.line` / `.column` are 1-based or None.
@@ -51,10 +53,9 @@ class YamlError(Exception):
     """
 
     def __init__(self, message: str, line: Optional[int] = None, column: Optional[int] = None):
-        self.message = message
+        super().__init__(message, line, column)
         self.line = line
         self.column = column
-        super().__init__(message, line, column)
 
     def __str__(self) -> str:
         if self.line is None:

@@ -1078,3 +1078,25 @@ def test_unknown_command_and_option_are_usage_errors():
     result = run("list", "--bogus")
     assert result.exit_code == 2
     assert "--bogus" in result.stderr
+
+
+# --- usage errors in our words (click's wording changes between releases) --------------------
+
+@pytest.mark.parametrize("args, message", [
+    (["chek"], "Error: there is no command 'chek'. Did you mean check"),
+    (["check"], "Error: PROBLEM is missing."),
+    (["check", "sigmoid"], "Error: PART is missing."),
+    (["list", "--format", "xml"], "Error: --format must be one of: text, json."),
+    (["grade", "--jobs", "0", "x"], "Error: --jobs needs a number from 1 to 64."),
+    (["grade", "--jobs", "abc", "x"], "Error: --jobs needs a number from 1 to 64."),
+    (["list", "--colour"], "Error: there is no option --colour."),
+    (["list", "--problem"], "Error: there is no option --problem. Did you mean --problems?"),
+    (["check", "--student"], "Error: --student needs a value."),
+    (["syntax", "extra"], "Error: too many arguments (put an answer with spaces in quotes)."),
+])
+def test_usage_errors_are_ours(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith(message), result.output
+    assert "Try '" not in result.output and "No such" not in result.output
