@@ -40,10 +40,18 @@ class BankProblem(click.ClickException):
     exit_code = EXIT_BANK
 
 
+def _bank_location(problems_dir: Optional[str]):
+    """--problems (click fills it from $GRADER_PROBLEMS too), else the bank shipped with the grader."""
+    if problems_dir:
+        return Path(problems_dir)
+    from grader.problems import default_bank_dir
+    return default_bank_dir()
+
+
 def _bank(problems_dir: Optional[str]):
-    from grader.problems import ProblemError, bank_dir, load_bank
+    from grader.problems import ProblemError, load_bank
     try:
-        return load_bank(bank_dir(problems_dir))
+        return load_bank(_bank_location(problems_dir))
     except ProblemError as err:
         raise BankProblem(f"the problem bank is invalid: {err}") from None
     except OSError as err:
@@ -68,16 +76,14 @@ def _find(bank: dict, problem_id: str, part_id: Optional[str] = None):
 
 def _one_problem(problems_dir: Optional[str], problem_id: str, part_id: Optional[str] = None):
     """Load only the file of the named problem (fast start); the whole bank only to suggest names."""
-    import re
-    from grader.problems import ProblemError, bank_dir, load_problem
-    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", problem_id):
-        path = Path(str(bank_dir(problems_dir))) / f"{problem_id}.yaml"
-        if path.is_file():
-            try:
-                problem = load_problem(path)
-            except ProblemError as err:
-                raise BankProblem(f"the problem bank is invalid: {err}") from None
-            return _find({problem.id: problem}, problem_id, part_id)
+    from grader.problems import ProblemError, load_problem, problem_file
+    path = problem_file(_bank_location(problems_dir), problem_id)
+    if path is not None:
+        try:
+            problem = load_problem(path)
+        except ProblemError as err:
+            raise BankProblem(f"the problem bank is invalid: {err}") from None
+        return _find({problem.id: problem}, problem_id, part_id)
     return _find(_bank(problems_dir), problem_id, part_id)
 
 
@@ -97,7 +103,7 @@ def _ensure_checkable(problem, part, values) -> None:
 
 
 def _values(problem, student: Optional[str]):
-    from grader.problems import variant_values
+    from grader.variants import variant_values
     if student is None or not problem.variants:
         return None
     return variant_values(problem, student)
@@ -244,7 +250,7 @@ def list_cmd(problems_dir, fmt):
 def show(problem_id, student, problems_dir, fmt):
     """Show a problem: statement, names to use, each part's prompt and answer format."""
     from grader.present import Style, problem_text
-    from grader.problems import variant_values
+    from grader.variants import variant_values
     problem, _ = _one_problem(problems_dir, problem_id)
     given = variant_values(problem, student)
     if fmt == "json":
@@ -520,8 +526,8 @@ def syntax_text() -> str:
 @problems_option
 def validate(paths, problems_dir):
     """Check problem files (default: the whole bank): schema, references, tests, mistake rules."""
-    from grader.problems import bank_dir, validate as run
-    targets = list(paths) or [bank_dir(problems_dir)]
+    from grader.validation import validate as run
+    targets = list(paths) or [_bank_location(problems_dir)]
     for p in targets:
         if not Path(str(p)).exists():
             raise UsageProblem(f"no such file or folder: {p}")
@@ -537,7 +543,7 @@ def validate(paths, problems_dir):
 @main.command()
 def schema():
     """Print the JSON Schema of problem files (for editors)."""
-    from grader.problems import json_schema
+    from grader.schema import json_schema
     _emit_json(json_schema())
 
 

@@ -26,6 +26,7 @@ from typing import Callable, Iterable, NamedTuple, Optional
 
 from grader import yamlsafe
 from grader.errors import os_reason
+from grader.variants import variant_values
 from grader.model import (
     INVALID, MISSING, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
 )
@@ -346,9 +347,8 @@ def student_values(problem: Problem, student: str) -> Optional[dict[str, float]]
     """The given values this student's variant of `problem` uses (None: the course's own)."""
     if not problem.variants:
         return None
-    from grader import problems as _problems
     values = dict(problem.given)
-    values.update(_problems.variant_values(problem, student))
+    values.update(variant_values(problem, student))
     return values
 
 

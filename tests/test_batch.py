@@ -247,7 +247,7 @@ def test_each_distinct_answer_is_checked_once(tmp_path, monkeypatch):
 
 
 def test_variant_values_make_answers_distinct(tmp_path, monkeypatch):
-    from grader import problems as bank_module
+    from grader import variants as bank_module
     bank = make_bank()
     src = tmp_path / "class"
     names = [f"student{i}" for i in range(6)]

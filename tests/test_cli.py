@@ -139,8 +139,9 @@ def given_for(student=None) -> dict:
 
 def course_value_student() -> str:
     """A student id whose drawn values are exactly the course's (about 1 id in 100)."""
-    from grader.problems import bank_dir, load_bank, variant_values
-    problem = load_bank(bank_dir(None))["two-layer-example"]
+    from grader.problems import default_bank_dir, load_bank
+    from grader.variants import variant_values
+    problem = load_bank(default_bank_dir())["two-layer-example"]
     for i in range(5000):
         sid = f"student-{i}"
         if variant_values(problem, sid) == COURSE:
