@@ -23,7 +23,7 @@ from grader import yamlsafe
 from grader.errors import AuthorError, os_reason
 from grader.model import (
     CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
-    SCALAR, SYMBOL_KINDS, VECTOR, Mistake, Part, PartTest, Problem,
+    SCALAR, SYMBOL_KINDS, VECTOR, IndexRole, Mistake, PartKind, Status, SymbolKind, Part, PartTest, Problem,
     Symbol, SymbolTable, Tolerance, Variant,
 )
 from grader.problem_format import (
@@ -253,7 +253,7 @@ def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, st
             hint = _suggest(role, INDEX_ROLES) if isinstance(role, str) else ""
             r.fail(_line(role, kline), f"index '{letter}': role must be one of {', '.join(INDEX_ROLES)}, "
                                        f"not {shown}{hint}")
-        out.append((str(letter), str(role)))
+        out.append((str(letter), IndexRole(role)))
     return tuple(out)
 
 
@@ -266,19 +266,16 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
         if not NAME_RE.fullmatch(name):
             r.fail(kline, f"{what}: a name must start with a letter and use only letters, digits and '_'")
         if isinstance(spec, str):
-            kind = spec.strip()
-            if kind not in SYMBOL_KINDS:
-                r.fail(_line(spec, kline), f"{what}: unknown kind '{kind}'{_suggest(kind, SYMBOL_KINDS)}; "
-                                           f"use one of {', '.join(SYMBOL_KINDS)}")
-            fields: YDict = YDict(line=kline)
+            fields: YDict = YDict(line=_line(spec, kline))
             fields["kind"] = spec
         else:
             fields = r.mapping(spec, what, kline)
         r.check_fields(fields, SYMBOL_FIELDS, what)
-        kind = r.text(fields, "kind", what) or SCALAR
+        kind = (r.text(fields, "kind", what) or SCALAR).strip()
         if kind not in SYMBOL_KINDS:
             r.fail(fields.key_line("kind"), f"{what}: unknown kind '{kind}'{_suggest(kind, SYMBOL_KINDS)}; "
                                             f"use one of {', '.join(SYMBOL_KINDS)}")
+        kind = SymbolKind(kind)
         subscripts = 0
         if "subscripts" in fields:
             subscripts = r.integer(fields["subscripts"], f"{what}: 'subscripts'", fields.key_line("subscripts"))
@@ -390,6 +387,7 @@ def _part(r: _Reader, raw: Any, index: int, line: Optional[int], numeric_problem
     if kind not in PART_KINDS:
         r.fail(m.key_line("kind"), f"{what}: unknown kind '{kind}'{_suggest(kind, PART_KINDS)}; "
                                    f"use one of {', '.join(PART_KINDS)}")
+    kind = PartKind(kind)
     answer = r.text(m, "answer", what, required=True).strip()
 
     points = 1.0
@@ -551,7 +549,7 @@ def _tests(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) -> 
                                             f"not '{status}'{_suggest(status, TEST_STATUSES)}")
         feedback = r.text(item, "feedback", w)
         r.lines[("test", pid, i)] = item.line
-        out.append(PartTest(answer=answer, status=status, feedback=feedback))
+        out.append(PartTest(answer=answer, status=Status(status), feedback=feedback))
     return tuple(out)
 
 # --- the bank ----------------------------------------------------------------------------------
