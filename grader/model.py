@@ -26,6 +26,9 @@ class Word(str, Enum):
 
 # --- declared symbols --------------------------------------------------------------------
 
+DEFAULT_DOMAIN = (-2.0, 2.0)   # where a symbol's values are drawn unless a problem says otherwise
+
+
 class SymbolKind(Word):
     SCALAR = "scalar"      # a plain real symbol: z, eta, w_1, partialC, f_L
     INDEXED = "indexed"    # delta_j^l, w_(jk)^l, y_j: subscripts and an optional layer superscript
@@ -64,7 +67,7 @@ class Symbol:
     kind: SymbolKind = SCALAR
     subscripts: int = 0
     superscript: bool = False
-    domain: tuple[float, float] = (-2.0, 2.0)
+    domain: tuple[float, float] = DEFAULT_DOMAIN
     alias: Optional[str] = None
     latex: Optional[str] = None
     definition: Optional[str] = None   # e.g. yhat: softmax(a_L); evaluated from the definition

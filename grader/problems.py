@@ -22,13 +22,13 @@ from typing import Any, Iterable, Optional
 from grader import yamlsafe
 from grader.errors import AuthorError, os_reason
 from grader.model import (
-    CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
+    DEFAULT_DOMAIN, CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
     SCALAR, SYMBOL_KINDS, VECTOR, IndexRole, Mistake, PartKind, Status, SymbolKind, Part, PartTest, Problem,
     Symbol, SymbolTable, Tolerance, Variant,
 )
 from grader.problem_format import (
     ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE, ALIASES,
-    EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
+    EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
 )
 from grader.yamlsafe import YDict
@@ -281,8 +281,8 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
             subscripts = r.integer(fields["subscripts"], f"{what}: 'subscripts'", fields.key_line("subscripts"))
             if kind != INDEXED:
                 r.fail(fields.key_line("subscripts"), f"{what}: only indexed symbols have subscripts")
-            if not 0 <= subscripts <= 3:
-                r.fail(fields.key_line("subscripts"), f"{what}: 'subscripts' must be between 0 and 3")
+            if not 0 <= subscripts <= MAX_SUBSCRIPTS:
+                r.fail(fields.key_line("subscripts"), f"{what}: 'subscripts' must be between 0 and {MAX_SUBSCRIPTS}")
         superscript = False
         if "superscript" in fields:
             superscript = r.boolean(fields["superscript"], f"{what}: 'superscript'", fields.key_line("superscript"))
@@ -291,7 +291,7 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
                        f"{what}: only indexed, vector and matrix symbols have a layer superscript")
         if kind == INDEXED and subscripts == 0 and not superscript:
             r.fail(kline, f"{what}: an indexed symbol needs 'subscripts' or 'superscript: true'")
-        domain = (-2.0, 2.0)
+        domain = DEFAULT_DOMAIN
         if "domain" in fields:
             dline = fields.key_line("domain")
             dom = fields["domain"]
