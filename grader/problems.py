@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
-from grader import yamlsafe
+from grader import functions, yamlsafe
 from grader.model import (
     CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
     SCALAR, SYMBOL_KINDS, VECTOR, CORRECT, INCORRECT, INVALID, Mistake, Part, PartTest, Problem,
@@ -36,7 +36,7 @@ from grader.yamlsafe import YDict
 
 __all__ = [
     "ProblemError", "ValidationIssue", "load_problem", "load_bank", "default_bank_dir", "bank_dir",
-    "variant_values", "json_schema", "validate", "ID_PATTERN", "PART_ID_PATTERN", "ALIASES", "TEST_STATUSES",
+    "variant_values", "json_schema", "validate", "ID_PATTERN", "PART_ID_PATTERN", "TEST_STATUSES",
     "TOP_FIELDS", "SYMBOL_FIELDS", "VARIANT_FIELDS", "PART_FIELDS", "TOLERANCE_FIELDS",
     "MISTAKE_FIELDS", "TEST_FIELDS", "choice_labels",
 ]
@@ -58,9 +58,6 @@ _LABEL_RE = re.compile(r"[A-Z]")
 MAX_LABELS = 26
 EXTENSIONS = (".yaml", ".yml")
 
-# Builtin functions a declared function may stand for (`g: {kind: function, alias: sigmoid}`).
-ALIASES = ("sigmoid", "sigma", "tanh", "relu", "ReLU", "exp", "log", "ln", "sqrt", "abs", "sin",
-           "cos", "tan", "sinh", "cosh", "softmax")
 # What a part's sample answer may be expected to get.
 TEST_STATUSES = (CORRECT, INCORRECT, INVALID)
 
@@ -421,9 +418,10 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
         if alias is not None:
             if kind != FUNCTION:
                 r.fail(fields.key_line("alias"), f"{what}: only functions can have an alias")
-            if alias not in ALIASES:
-                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{_suggest(alias, ALIASES)}; "
-                                                 f"use one of {', '.join(ALIASES)}")
+            aliases = functions.alias_names()
+            if alias not in aliases:
+                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{_suggest(alias, aliases)}; "
+                                                 f"use one of {', '.join(aliases)}")
         latex = r.text(fields, "latex", what)
         definition = r.text(fields, "definition", what)
         if definition is not None and kind == FUNCTION:
@@ -776,7 +774,7 @@ def json_schema() -> dict:
         "subscripts": {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
         "superscript": {"type": "boolean", "default": False},
         "domain": {"type": "array", "items": number, "minItems": 2, "maxItems": 2, "default": [-2, 2]},
-        "alias": {"enum": list(ALIASES)},
+        "alias": {"enum": functions.alias_names()},
         "latex": text,
         "definition": text,
     }

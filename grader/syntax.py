@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
+from grader import functions, greek
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
 
@@ -55,14 +56,6 @@ class AnswerSyntaxError(ValueError):
 
 # --- normalisation ----------------------------------------------------------------------
 
-GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
-    "ζ": "zeta", "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
-    "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi", "ϕ": "phi",
-    "χ": "chi", "ψ": "psi", "ω": "omega", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda",
-    "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega", "Γ": "Gamma",
-}
-GREEK_NAMES = {v: k for k, v in GREEK.items()}
 SYMBOLS = {
     "−": "-", "–": "-", "—": "-", "‐": "-", "‑": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*",
     "÷": "/", "∕": "/", "⊙": ".*", "∘": ".*", "∑": "sum", "∏": "prod", "′": "'", "’": "'",
@@ -109,8 +102,8 @@ def normalise(text: str) -> tuple[str, list[int]]:
                 rep = SYMBOLS[ch]
             else:
                 folded = unicodedata.normalize("NFKC", ch)
-                if folded in GREEK:
-                    rep = GREEK[folded]
+                if folded in greek.NAMES:
+                    rep = greek.NAMES[folded]
                 elif folded in SYMBOLS:
                     rep = SYMBOLS[folded]
                 elif folded.isascii() and folded.isprintable() and folded:
@@ -169,18 +162,6 @@ class _Err(Exception):
     def __init__(self, message: str, pos: int, too_complex: bool = False):
         super().__init__(message)
         self.message, self.pos, self.too_complex = message, pos, too_complex
-
-
-# --- functions ----------------------------------------------------------------------------
-
-BUILTINS = {
-    "exp": "exp", "log": "log", "ln": "log", "sqrt": "sqrt", "abs": "abs", "sin": "sin", "cos": "cos",
-    "tan": "tan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "max": "max", "min": "min",
-    "sigma": "sigmoid", "sigmoid": "sigmoid", "relu": "relu", "ReLU": "relu", "Relu": "relu",
-    "softmax": "softmax",
-}
-ARITY = {"max": 2, "min": 2}
-DIFFERENTIABLE = {"sigmoid", "tanh", "relu", "exp", "sin", "cos", "log"}
 
 
 # --- the parser ---------------------------------------------------------------------------
@@ -497,8 +478,9 @@ class _Parser:
                 raise _Err(self.unknown(shown), tok.pos)
             self.no_call(tok, full)
             return node
-        if base in BUILTINS:
-            return self.call(tok, BUILTINS[base], None)
+        fn = functions.lookup(base)
+        if fn is not None:
+            return self.call(tok, fn.name, None, fn)
         if base in ("pi", "e") and self.table.index_role(base) is None:
             self.no_call(tok, base)
             return Const(base)
@@ -512,7 +494,7 @@ class _Parser:
 
     def unknown_function(self, name: str) -> str:
         shown = name if len(name) <= 40 else name[:20] + "…"
-        pool = [s.name for s in self.table.symbols if s.kind == FUNCTION] + sorted(set(BUILTINS))
+        pool = [s.name for s in self.table.symbols if s.kind == FUNCTION] + sorted(set(functions.spellings()))
         close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
         if close:
             return f"Unknown function '{shown}': did you mean {' or '.join(close)}?"
@@ -541,14 +523,14 @@ class _Parser:
             if table.get(rest) is not None or rest in ("e", "pi"):
                 return (f"Unknown name '{name}': names are never split into letters; "
                         f"write {first}*{rest} for a product")
-        pool = list(table.names) + [n for n in BUILTINS] + ["pi", "e"]
+        pool = list(table.names) + functions.spellings() + ["pi", "e"]
         close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
         if close:
             return f"Unknown name '{name}': did you mean {' or '.join(close)}?"
         known = ", ".join(sorted(n for n in table.names)) or "none"
         return f"Unknown name '{name}' (this problem's names: {known})"
 
-    def call(self, tok: Token, name: str, sym: Optional[Symbol]) -> Node:
+    def call(self, tok: Token, name: str, sym: Optional[Symbol], fn: Optional[functions.Function] = None) -> Node:
         order = 0
         while self.at("'"):
             self.next()
@@ -556,7 +538,7 @@ class _Parser:
         if order > 3:
             raise _Err("At most three primes are allowed", tok.pos)
         display = name if sym is not None else tok.text
-        if order and sym is None and name not in DIFFERENTIABLE:
+        if sym is None and order > len(fn.derivatives):
             raise _Err(f"The derivative {display}' is not available here", tok.pos)
         if not self.at("("):
             nxt = self.peek()
@@ -578,10 +560,9 @@ class _Parser:
                 raise _Err("This '(' is never closed", open_tok.pos)
             self.unexpected()
         self.next()
-        want = ARITY.get(name, 1) if sym is None else 1
-        if len(args) != want:
-            raise _Err(f"{display}(...) takes {want} argument{'s' if want > 1 else ''}, not {len(args)}",
-                       open_tok.pos)
+        if not (fn.takes(len(args)) if sym is None else len(args) == 1):
+            want = fn.arity_text() if sym is None else "1 argument"
+            raise _Err(f"{display}(...) takes {want}, not {len(args)}", open_tok.pos)
         if sym is not None and sym.alias:
             return Call(sym.name, tuple(args), order)
         return Call(name, tuple(args), order)
@@ -750,5 +731,5 @@ def table_for(names=(), positive=(), indexed=(), functions=(), indices=()) -> Sy
     return SymbolTable(tuple(symbols), tuple(indices))
 
 
-__all__ = ["AnswerSyntaxError", "ParsedAnswer", "parse", "normalise", "tokenize", "BUILTINS", "GREEK_NAMES",
+__all__ = ["AnswerSyntaxError", "ParsedAnswer", "parse", "normalise", "tokenize",
            "constant_value", "VECTOR", "MATRIX"]
