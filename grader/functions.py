@@ -117,29 +117,181 @@ def _softmax(args: list) -> Array:
     return ex / ex.sum(axis=1, keepdims=True)
 
 
+def _root(args: list) -> Array:
+    """The n-th root; an odd whole n takes the real root of a negative number, as on paper."""
+    x, n = args
+    odd = (np.abs(n - np.round(n)) < 1e-12) & (np.round(n) % 2 == 1)
+    return np.where(odd, np.sign(x) * np.abs(x) ** (1.0 / n), np.power(x, 1.0 / n))
+
+
+def _log_base(args: list) -> Array:
+    if len(args) == 1:
+        return np.log(args[0])
+    return np.log(args[0]) / np.log(args[1])
+
+
+_FACTORIALS = np.array([float(math.factorial(n)) for n in range(171)])
+
+
+def _factorial(args: list) -> Array:
+    """Factorials of whole numbers 0..170 only: anything else is undefined (NaN)."""
+    x = args[0]
+    whole = (x >= 0) & (x <= 170) & (x == np.floor(x))
+    return np.where(whole, _FACTORIALS[np.clip(np.nan_to_num(x), 0, 170).astype(np.int64)], np.nan)
+
+
+def _sec(x): return 1 / np.cos(x)
+def _csc(x): return 1 / np.sin(x)
+def _cot(x): return 1 / np.tan(x)
+def _sech(x): return 1 / np.cosh(x)
+def _csch(x): return 1 / np.sinh(x)
+def _coth(x): return 1 / np.tanh(x)
+
+
+def _tan_d(order):
+    def d(x):
+        t = np.tan(x)
+        return [1 + t * t, 2 * t * (1 + t * t), 2 * (1 + t * t) * (1 + 3 * t * t)][order - 1]
+    return d
+
+
+def _cot_d(order):
+    def d(x):
+        k = _cot(x)
+        return [-(1 + k * k), 2 * k * (1 + k * k), -2 * (1 + k * k) * (1 + 3 * k * k)][order - 1]
+    return d
+
+
+def _sec_d(order):
+    def d(x):
+        s, t = _sec(x), np.tan(x)
+        return [s * t, s * (t * t + s * s), s * t * (t * t + 5 * s * s)][order - 1]
+    return d
+
+
+def _csc_d(order):
+    def d(x):
+        c, k = _csc(x), _cot(x)
+        return [-c * k, c * (k * k + c * c), -c * k * (k * k + 5 * c * c)][order - 1]
+    return d
+
+
+def _sech_d(order):
+    def d(x):
+        s, t = _sech(x), np.tanh(x)
+        return [-s * t, s * (t * t - s * s), s * t * (5 * s * s - t * t)][order - 1]
+    return d
+
+
+def _csch_d(order):
+    def d(x):
+        c, k = _csch(x), _coth(x)
+        return [-c * k, c * (k * k + c * c), -c * k * (k * k + 5 * c * c)][order - 1]
+    return d
+
+
+def _coth_d(order):
+    def d(x):
+        k = _coth(x)
+        return [1 - k * k, -2 * k * (1 - k * k), (1 - k * k) * (6 * k * k - 2)][order - 1]
+    return d
+
+
+def _asin_d(sign):
+    return (lambda x: sign * (1 - x * x) ** -0.5,
+            lambda x: sign * x * (1 - x * x) ** -1.5,
+            lambda x: sign * (1 + 2 * x * x) * (1 - x * x) ** -2.5)
+
+
+def _atan_d(sign):
+    return (lambda x: sign / (1 + x * x),
+            lambda x: sign * -2 * x / (1 + x * x) ** 2,
+            lambda x: sign * (6 * x * x - 2) / (1 + x * x) ** 3)
+
+
+_ASINH_D = (lambda x: (1 + x * x) ** -0.5, lambda x: -x * (1 + x * x) ** -1.5,
+            lambda x: (2 * x * x - 1) * (1 + x * x) ** -2.5)
+_ACOSH_D = (lambda x: (x * x - 1) ** -0.5, lambda x: -x * (x * x - 1) ** -1.5,
+            lambda x: (2 * x * x + 1) * (x * x - 1) ** -2.5)
+_ATANH_D = (lambda x: 1 / (1 - x * x), lambda x: 2 * x / (1 - x * x) ** 2,
+            lambda x: (2 + 6 * x * x) / (1 - x * x) ** 3)
+_SQRT_D = (lambda x: 0.5 * x ** -0.5, lambda x: -0.25 * x ** -1.5, lambda x: 0.375 * x ** -2.5)
+_ZERO = lambda x: 0 * x   # noqa: E731
+
+
+def _scaled(ds, factor):
+    return tuple((lambda d: lambda x: d(x) / factor)(d) for d in ds)
+
+
+def _op(name: str) -> str:
+    return rf"\operatorname{{{name}}}"
+
+
+_LOG_D = tuple(_log_d(n) for n in (1, 2, 3))
+_SIGMOID_D = tuple(_sigmoid_d(n) for n in (1, 2, 3))
+
 _FUNCTIONS = (
     Function("exp", _unary(np.exp), derivatives=(np.exp,) * 3, latex=r"\exp", sympy="exp"),
-    Function("log", _unary(np.log), ("ln",), derivatives=tuple(_log_d(n) for n in (1, 2, 3)),
-             latex=r"\log", sympy="log"),
-    Function("sqrt", _unary(np.sqrt), latex=r"\sqrt{{{0}}}", sympy="sqrt"),
-    Function("abs", _unary(np.abs), latex=r"\left|{0}\right|", sympy="Abs"),
+    Function("log", _log_base, ("ln",), derivatives=_LOG_D, max_args=2, latex=r"\log", sympy="log"),
+    Function("sqrt", _unary(np.sqrt), derivatives=_SQRT_D, latex=r"\sqrt{{{0}}}", sympy="sqrt"),
+    Function("abs", _unary(np.abs), derivatives=(np.sign, _ZERO, _ZERO), latex=r"\left|{0}\right|", sympy="Abs"),
     Function("sin", _unary(lambda x: np.sin(x + 0 * math.pi / 2)),
              derivatives=tuple(_shifted(np.sin, n) for n in (1, 2, 3)), latex=r"\sin", sympy="sin"),
     Function("cos", _unary(lambda x: np.cos(x + 0 * math.pi / 2)),
              derivatives=tuple(_shifted(np.cos, n) for n in (1, 2, 3)), latex=r"\cos", sympy="cos"),
-    Function("tan", _unary(np.tan), latex=r"\tan", sympy="tan"),
-    Function("sinh", _unary(np.sinh), latex=r"\sinh", sympy="sinh"),
-    Function("cosh", _unary(np.cosh), latex=r"\cosh", sympy="cosh"),
+    Function("tan", _unary(np.tan), derivatives=tuple(_tan_d(n) for n in (1, 2, 3)), latex=r"\tan", sympy="tan"),
+    Function("sinh", _unary(np.sinh), derivatives=(np.cosh, np.sinh, np.cosh), latex=r"\sinh", sympy="sinh"),
+    Function("cosh", _unary(np.cosh), derivatives=(np.sinh, np.cosh, np.sinh), latex=r"\cosh", sympy="cosh"),
     Function("tanh", _unary(np.tanh), derivatives=tuple(_tanh_d(n) for n in (1, 2, 3)), latex=r"\tanh",
              sympy="tanh", activation=True),
-    Function("max", lambda args: reduce(np.maximum, args), min_args=2, max_args=2, latex=r"\max", sympy="Max"),
-    Function("min", lambda args: reduce(np.minimum, args), min_args=2, max_args=2, latex=r"\min", sympy="Min"),
-    Function("sigmoid", _unary(_sigmoid), ("sigma",), derivatives=tuple(_sigmoid_d(n) for n in (1, 2, 3)),
+    Function("max", lambda args: reduce(np.maximum, args), min_args=2, max_args=None, latex=r"\max", sympy="Max"),
+    Function("min", lambda args: reduce(np.minimum, args), min_args=2, max_args=None, latex=r"\min", sympy="Min"),
+    Function("sigmoid", _unary(_sigmoid), ("sigma", "logistic"), derivatives=_SIGMOID_D,
              unicode="σ", latex=r"\sigma", activation=True),
     Function("relu", _unary(lambda x: np.maximum(x, 0.0)), ("ReLU", "Relu"),
-             derivatives=(lambda x: (x > 0).astype(float), lambda x: 0 * x, lambda x: 0 * x),
+             derivatives=(lambda x: (x > 0).astype(float), _ZERO, _ZERO),
              unicode="ReLU", latex=r"\operatorname{ReLU}", activation=True),
     Function("softmax", _softmax, latex=r"\operatorname{softmax}"),
+    # added for issue 13: the rest of the elementary functions
+    Function("sec", _unary(_sec), derivatives=tuple(_sec_d(n) for n in (1, 2, 3)), latex=r"\sec", sympy="sec"),
+    Function("csc", _unary(_csc), derivatives=tuple(_csc_d(n) for n in (1, 2, 3)), latex=r"\csc", sympy="csc"),
+    Function("cot", _unary(_cot), derivatives=tuple(_cot_d(n) for n in (1, 2, 3)), latex=r"\cot", sympy="cot"),
+    Function("asin", _unary(np.arcsin), ("arcsin",), derivatives=_asin_d(1), latex=r"\arcsin", sympy="asin"),
+    Function("acos", _unary(np.arccos), ("arccos",), derivatives=_asin_d(-1), latex=r"\arccos", sympy="acos"),
+    Function("atan", _unary(np.arctan), ("arctan",), derivatives=_atan_d(1), latex=r"\arctan", sympy="atan"),
+    Function("asec", _unary(lambda x: np.arccos(1 / x)), ("arcsec",),
+             derivatives=(lambda x: 1 / (np.abs(x) * np.sqrt(x * x - 1)),), latex=_op("arcsec"), sympy="asec"),
+    Function("acsc", _unary(lambda x: np.arcsin(1 / x)), ("arccsc",),
+             derivatives=(lambda x: -1 / (np.abs(x) * np.sqrt(x * x - 1)),), latex=_op("arccsc"), sympy="acsc"),
+    Function("acot", _unary(lambda x: np.arctan(1 / x)), ("arccot",), derivatives=_atan_d(-1),
+             latex=_op("arccot"), sympy="acot"),
+    Function("sech", _unary(_sech), derivatives=tuple(_sech_d(n) for n in (1, 2, 3)), latex=_op("sech"),
+             sympy="sech"),
+    Function("csch", _unary(_csch), derivatives=tuple(_csch_d(n) for n in (1, 2, 3)), latex=_op("csch"),
+             sympy="csch"),
+    Function("coth", _unary(_coth), derivatives=tuple(_coth_d(n) for n in (1, 2, 3)), latex=r"\coth",
+             sympy="coth"),
+    Function("asinh", _unary(np.arcsinh), ("arcsinh", "arsinh"), derivatives=_ASINH_D, latex=_op("arsinh"),
+             sympy="asinh"),
+    Function("acosh", _unary(np.arccosh), ("arccosh", "arcosh"), derivatives=_ACOSH_D, latex=_op("arcosh"),
+             sympy="acosh"),
+    Function("atanh", _unary(np.arctanh), ("arctanh", "artanh"), derivatives=_ATANH_D, latex=_op("artanh"),
+             sympy="atanh"),
+    Function("asech", _unary(lambda x: np.arccosh(1 / x)), ("arcsech", "arsech"),
+             derivatives=(lambda x: -1 / (x * np.sqrt(1 - x * x)),), latex=_op("arsech"), sympy="asech"),
+    Function("acsch", _unary(lambda x: np.arcsinh(1 / x)), ("arccsch", "arcsch"),
+             derivatives=(lambda x: -1 / (np.abs(x) * np.sqrt(1 + x * x)),), latex=_op("arcsch"), sympy="acsch"),
+    Function("acoth", _unary(lambda x: np.arctanh(1 / x)), ("arccoth", "arcoth"), derivatives=_ATANH_D,
+             latex=_op("arcoth"), sympy="acoth"),
+    Function("log10", _unary(np.log10), derivatives=_scaled(_LOG_D, math.log(10)), latex=r"\log_{{10}}\left({0}\right)"),
+    Function("log2", _unary(np.log2), derivatives=_scaled(_LOG_D, math.log(2)), latex=r"\log_{{2}}\left({0}\right)"),
+    Function("root", _root, min_args=2, max_args=2, latex=r"\sqrt[{1}]{{{0}}}"),
+    Function("sign", _unary(np.sign), ("sgn",), latex=_op("sign"), sympy="sign"),
+    Function("floor", _unary(np.floor), latex=r"\left\lfloor {0}\right\rfloor", sympy="floor"),
+    Function("ceil", _unary(np.ceil), ("ceiling",), latex=r"\left\lceil {0}\right\rceil", sympy="ceiling"),
+    Function("factorial", _factorial, latex=r"\left({0}\right)!", sympy="factorial"),
+    Function("softplus", _unary(lambda x: np.logaddexp(0.0, x)), derivatives=(_sigmoid,) + _SIGMOID_D[:2],
+             latex=_op("softplus"), activation=True),
 )
 
 REGISTRY = Registry(_FUNCTIONS)
@@ -168,5 +320,5 @@ def spellings() -> list[str]:
 
 
 def alias_names() -> list[str]:
-    """What `alias:` may name in a problem file: every spelling of a one-argument built-in."""
-    return [s for fn in REGISTRY.functions if fn.max_args == 1 for s in fn.spellings]
+    """What `alias:` may name in a problem file: every spelling of a built-in that takes one argument."""
+    return [s for fn in REGISTRY.functions if fn.min_args == 1 for s in fn.spellings]
