@@ -15,10 +15,11 @@ from typing import Optional
 
 import numpy as np
 
+from grader import functions
 from grader.evaluate import EvalError, World, evaluate, make_world, seed_for
 from grader.model import (CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Part, Problem,
                           Symbol, SymbolTable, Tolerance, Verdict)
-from grader.syntax import BUILTINS, AnswerSyntaxError, ParsedAnswer, parse
+from grader.syntax import AnswerSyntaxError, ParsedAnswer, parse
 from grader.tree import Node, free_indices, names_used
 
 TOO_COMPLEX = "This answer is too complex to check."
@@ -177,7 +178,7 @@ def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = 
 
 
 def canonical_name(name: str) -> str:
-    return BUILTINS.get(name, name)
+    return functions.canonical_name(name)
 
 
 def restriction(part: Part, tree: Node) -> Optional[str]:
@@ -230,7 +231,7 @@ def infer_table(*texts: str, positive: tuple[str, ...] = ()) -> SymbolTable:
     (`w_1` stays whole), so `grader compare` needs no problem file."""
     from grader.syntax import normalise
     names: set[str] = set()
-    functions: set[str] = set()
+    called: set[str] = set()
     for text in texts:
         try:
             src, _ = normalise(text)
@@ -240,11 +241,11 @@ def infer_table(*texts: str, positive: tuple[str, ...] = ()) -> SymbolTable:
             name = m.group()
             end = m.end()
             is_call = end < len(src) and src[end] in "('"
-            if name in BUILTINS or name in ("pi", "e", "sum", "prod"):
+            if functions.lookup(name) is not None or name in ("pi", "e", "sum", "prod"):
                 continue
-            (functions if is_call else names).add(name)
-    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0)) for n in sorted(names - functions))
-    return SymbolTable(symbols + tuple(Symbol(f, "function") for f in sorted(functions)))
+            (called if is_call else names).add(name)
+    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0)) for n in sorted(names - called))
+    return SymbolTable(symbols + tuple(Symbol(f, "function") for f in sorted(called)))
 
 
 def equivalent(problem: Problem, part: Part, a: str, b: str) -> bool:
