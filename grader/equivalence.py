@@ -128,10 +128,7 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     try:
         parsed = parse(answer, problem.table)
     except AnswerSyntaxError as err:
-        feedback = (TOO_COMPLEX + " " + err.message,) if err.too_complex and not err.message.startswith("This answer is too") \
-            else (err.message,)
-        return Verdict(INVALID, 0.0, points, feedback=feedback, rule="too-complex" if err.too_complex else "syntax",
-                       column=err.column if err.source else None)
+        return unreadable(err, points)
     shown = dict(interpreted=parsed.unicode, interpreted_ascii=parsed.ascii, interpreted_latex=parsed.latex)
     refused = restriction(part, parsed.tree)
     if refused:
@@ -158,6 +155,14 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
         return Verdict(CORRECT, points, points, **shown)
     from grader.feedback import explain
     return explain(ctx, parsed, values, cmp, shown)
+
+
+def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:
+    """The verdict for an answer that cannot be read (also what the web page's live preview shows)."""
+    feedback = (TOO_COMPLEX + " " + err.message,) if err.too_complex and not err.message.startswith("This answer is too") \
+        else (err.message,)
+    return Verdict(INVALID, 0.0, points, feedback=feedback, rule="too-complex" if err.too_complex else "syntax",
+                   column=err.column if err.source else None)
 
 
 def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,

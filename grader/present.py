@@ -11,10 +11,20 @@ from dataclasses import dataclass
 
 import click
 
-from grader.model import CORRECT, INCORRECT, INVALID, MISSING, PartResult, Problem, Verdict
+from grader.model import (CHOICE, CORRECT, INCORRECT, INVALID, MISSING, MULTI_CHOICE, NUMERIC, Part, PartResult,
+                          Problem, Verdict)
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow"}
 MARKS = {CORRECT: "✓", INCORRECT: "✗", INVALID: "!", MISSING: "·"}
+WORDS = {CORRECT: "Correct", INCORRECT: "Incorrect", INVALID: "Invalid", MISSING: "Missing"}
+PARTLY = "Partly correct"
+
+
+def verdict_word(verdict: Verdict) -> str:
+    """Partial credit is not "Incorrect": a student who earned points should see that."""
+    if verdict.status == INCORRECT and verdict.score > 0:
+        return PARTLY
+    return WORDS[verdict.status]
 
 
 @dataclass(frozen=True)
@@ -35,11 +45,15 @@ class Style:
             uni = False
         return cls(colour, uni)
 
-    def status(self, status: str) -> str:
-        word = {CORRECT: "Correct", INCORRECT: "Incorrect", INVALID: "Invalid", MISSING: "Missing"}[status]
+    def status(self, status: str, word: str | None = None) -> str:
+        word = word or WORDS[status]
         if self.colour and self.unicode:
-            word = f"{MARKS[status]} {word}"
-        return click.style(word, fg=COLOURS[status], bold=True) if self.colour else word
+            word = f"{MARKS[status] if word == WORDS[status] else '◐'} {word}"
+        return click.style(word, fg=COLOURS[status] if word == WORDS[status] else "yellow", bold=True) \
+            if self.colour else word
+
+    def verdict(self, verdict: Verdict) -> str:
+        return self.status(verdict.status, verdict_word(verdict))
 
     def maths(self, verdict: Verdict) -> str:
         return (verdict.interpreted if self.unicode else verdict.interpreted_ascii) or ""
@@ -55,7 +69,7 @@ def score_text(x: float) -> str:
 
 
 def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[str]:
-    lines = [f"{style.status(verdict.status)}  ({score_text(verdict.score)}/{score_text(verdict.max_score)} points)"]
+    lines = [f"{style.verdict(verdict)}  ({score_text(verdict.score)}/{score_text(verdict.max_score)} points)"]
     if verdict.interpreted:
         lines.append(f"Interpreted as: {style.maths(verdict)}")
     if verdict.column is not None and answer and len(answer) <= 200 and answer.isprintable():
@@ -84,16 +98,28 @@ def grade_table(results: list[PartResult], style: Style) -> list[str]:
     for r in results:
         v = r.verdict
         label = f"{r.problem}/{r.part}".ljust(width)
-        lines.append(f"{label}  {score_text(v.score):>4}/{score_text(v.max_score):<4} {style.status(v.status)}")
+        lines.append(f"{label}  {score_text(v.score):>4}/{score_text(v.max_score):<4} {style.verdict(v)}")
         if v.status != CORRECT:
             for message in v.feedback:
                 lines.append(" " * (width + 2) + style.text(message))
     return lines
 
 
+def expects(part: Part) -> str:
+    """What kind of answer a part takes, said the same way in the terminal, notebook and page."""
+    if part.kind == CHOICE:
+        return "Answer with a letter."
+    if part.kind == MULTI_CHOICE:
+        return "Answer with a letter or several, separated by commas."
+    if part.kind == NUMERIC:
+        from grader.feedback import tolerance_words   # feedback pulls in NumPy: only when shown
+        return f"Answer with a number (or arithmetic on numbers). Accuracy needed: {tolerance_words(part.tolerance)}."
+    return "Answer with an expression in the names above."
+
+
 def problem_text(problem: Problem, given: dict, style: Style) -> str:
     """What a student needs to answer: the statement, the names to use, each part's prompt."""
-    from grader.model import CHOICE, FUNCTION, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, VECTOR
+    from grader.model import FUNCTION, INDEXED, MATRIX, VECTOR
     from grader.choices import LETTERS
     out = [click.style(problem.title, bold=True) if style.colour else problem.title, "=" * len(problem.title), "",
            problem.statement.strip(), ""]
@@ -127,10 +153,7 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
         if part.kind in (CHOICE, MULTI_CHOICE):
             for i, opt in enumerate(part.options):
                 out.append(f"  {LETTERS[i]}) {opt}")
-            out.append("Answer with a letter" + (" or several, separated by commas" if part.kind == MULTI_CHOICE
-                                                 else "") + ".")
-        elif part.kind == NUMERIC:
-            out.append("Answer with a number (or arithmetic on numbers).")
+        out.append(expects(part))
         if part.restriction:
             out.append(part.restriction)
         out.append("")

@@ -261,8 +261,10 @@ def test_show_mini_problem_exact_text(mini_bank):
     result = run("show", "mini", "--problems", mini_bank)
     assert result.exit_code == 0
     assert result.stdout == ("Mini problem\n============\n\nDifferentiate x^2.\n\nNames you can use: x\n\n"
-                             "Part d (3 points, expression)\nWhat is d/dx x^2?\n\n"
-                             "Part plain (1 point, expression)\nWhat is x?\n")
+                             "Part d (3 points, expression)\nWhat is d/dx x^2?\n"
+                             "Answer with an expression in the names above.\n\n"
+                             "Part plain (1 point, expression)\nWhat is x?\n"
+                             "Answer with an expression in the names above.\n")
 
 
 def test_show_two_layer_without_student_shows_the_course_values():
