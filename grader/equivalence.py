@@ -169,9 +169,12 @@ def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = 
                  seconds: float = 5.0) -> Verdict:
     """check() under a wall-clock budget enforced by a killable child process."""
     from grader.budget import run_with_deadline
-    return run_with_deadline(check, (problem, part, answer, values), seconds,
-                             lambda: Verdict(INVALID, 0.0, part.points, feedback=(
-                                 f"{TOO_COMPLEX} It took longer than {seconds:g} seconds.",), rule="too-complex"))
+    return run_with_deadline(check, (problem, part, answer, values), seconds, lambda: timed_out(part, seconds))
+
+
+def timed_out(part: Part, seconds: float) -> Verdict:
+    return Verdict(INVALID, 0.0, part.points, feedback=(f"{TOO_COMPLEX} It took longer than {seconds:g} seconds.",),
+                   rule="too-complex")
 
 
 def canonical_name(name: str) -> str:

@@ -105,6 +105,16 @@ def grade_table(results: list[PartResult], style: Style) -> list[str]:
     return lines
 
 
+def no_more_hints(total: int) -> str:
+    return f"There are no more hints: you have seen all {total} of this part's hints."
+
+
+def options_lines(part: Part) -> list[str]:
+    """A choice part's options as the terminal lists them: `  A) text`."""
+    from grader.choices import LETTERS
+    return [f"  {LETTERS[i]}) {opt}" for i, opt in enumerate(part.options)]
+
+
 def expects(part: Part) -> str:
     """What kind of answer a part takes, said the same way in the terminal, notebook and page."""
     if part.kind == CHOICE:
@@ -117,15 +127,9 @@ def expects(part: Part) -> str:
     return "Answer with an expression in the names above."
 
 
-def problem_text(problem: Problem, given: dict, style: Style) -> str:
-    """What a student needs to answer: the statement, the names to use, each part's prompt."""
+def name_entries(problem: Problem, given: dict) -> list[tuple[str, str]]:
+    """The names a student may use, each as an example of how to type it and a note."""
     from grader.model import FUNCTION, INDEXED, MATRIX, VECTOR
-    from grader.choices import LETTERS
-    out = [click.style(problem.title, bold=True) if style.colour else problem.title, "=" * len(problem.title), "",
-           problem.statement.strip(), ""]
-    if given:
-        out.append("Given values: " + ", ".join(f"{k} = {v:g}" for k, v in sorted(given.items())))
-        out.append("")
     names = []
     for s in problem.table.symbols:
         if s.name in given:
@@ -134,13 +138,24 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
             subs = "".join(l for l, role in problem.table.indices if role == "unit")[: s.subscripts]
             ex = s.name + (f"_({subs})" if s.subscripts > 1 else f"_{subs}" if s.subscripts else "")
             ex += "^l" if s.superscript else ""
-            names.append(f"{ex} (indexed)")
+            names.append((ex, "indexed"))
         elif s.kind == FUNCTION:
-            names.append(f"{s.name}(...) (function{', ' + s.alias if s.alias else ''}; derivative {s.name}'(...))")
+            names.append((f"{s.name}(...)", f"function{', ' + s.alias if s.alias else ''}; derivative {s.name}'(...)"))
         elif s.kind in (VECTOR, MATRIX):
-            names.append(f"{s.name}{'^(l)' if s.superscript else ''} ({s.kind})")
+            names.append((f"{s.name}{'^(l)' if s.superscript else ''}", s.kind))
         else:
-            names.append(s.name)
+            names.append((s.name, ""))
+    return names
+
+
+def problem_text(problem: Problem, given: dict, style: Style) -> str:
+    """What a student needs to answer: the statement, the names to use, each part's prompt."""
+    out = [click.style(problem.title, bold=True) if style.colour else problem.title, "=" * len(problem.title), "",
+           problem.statement.strip(), ""]
+    if given:
+        out.append("Given values: " + ", ".join(f"{k} = {v:g}" for k, v in sorted(given.items())))
+        out.append("")
+    names = [f"{example} ({note})" if note else example for example, note in name_entries(problem, given)]
     if names:
         out.append("Names you can use: " + ", ".join(names))
     if problem.table.indices:
@@ -150,9 +165,7 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
         head = f"Part {part.id} ({score_text(part.points)} point{'s' if part.points != 1 else ''}, {part.kind})"
         out.append(click.style(head, bold=True) if style.colour else head)
         out.append(part.prompt.strip())
-        if part.kind in (CHOICE, MULTI_CHOICE):
-            for i, opt in enumerate(part.options):
-                out.append(f"  {LETTERS[i]}) {opt}")
+        out.extend(options_lines(part))
         out.append(expects(part))
         if part.restriction:
             out.append(part.restriction)
