@@ -166,10 +166,24 @@ class ProblemSheet:
         return problem_html(self.problem, self.given, self.student)
 
 
+def prose_html(text: str) -> str:
+    """A statement or prompt as a problem author wrote it: paragraphs reflowed, indented lines
+    (formulas) kept as they are, `backticks` as code. Everything escaped first."""
+    out = []
+    for block in re.split(r"\n\s*\n", text.strip("\n")):
+        lines = block.split("\n")
+        if all(line.startswith("    ") or not line.strip() for line in lines):
+            out.append(f"<pre>{escape(chr(10).join(line[4:] for line in lines))}</pre>")
+            continue
+        words = escape(" ".join(line.strip() for line in lines))
+        out.append("<p>" + re.sub(r"`([^`]+)`", r"<code>\1</code>", words) + "</p>")
+    return "".join(out)
+
+
 def problem_html(problem: Problem, given: tuple[tuple[str, float], ...], student: Optional[str]) -> str:
     from grader.choices import LETTERS
     out = [f'<section class="grader-problem"><h2>{escape(problem.title)}</h2>',
-           f'<div class="grader-statement">{escape(problem.statement.strip())}</div>']
+           f'<div class="grader-statement">{prose_html(problem.statement)}</div>']
     if given:
         who = f" (for student {escape(student)})" if student else ""
         out.append(f'<p class="grader-given">Given values{who}: '
@@ -177,7 +191,7 @@ def problem_html(problem: Problem, given: tuple[tuple[str, float], ...], student
     for part in problem.parts:
         out.append(f'<h3>Part {escape(part.id)} <span class="grader-points">({score_text(part.points)} '
                    f'point{"s" if part.points != 1 else ""}, {escape(part.kind)})</span></h3>')
-        out.append(f'<p class="grader-prompt">{escape(part.prompt.strip())}</p>')
+        out.append(f'<div class="grader-prompt">{prose_html(part.prompt)}</div>')
         if part.kind in (CHOICE, MULTI_CHOICE):
             out.append("<ol class=\"grader-options\">" + "".join(
                 f"<li><b>{LETTERS[i]}</b>) {escape(o)}</li>" for i, o in enumerate(part.options)) + "</ol>")

@@ -29,7 +29,7 @@ from grader.equivalence import check, context, timed_out
 from grader.evaluate import EvalError
 from grader.mathml import mathml
 from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Problem
-from grader.notebook import caret_html, problem_html, verdict_html
+from grader.notebook import caret_html, problem_html, prose_html, verdict_html
 from grader.present import expects, name_entries, no_more_hints, verdict_json, verdict_word
 from grader.problems import variant_values
 from grader.syntax import MAX_LENGTH, AnswerSyntaxError, parse
@@ -144,6 +144,7 @@ def _answer(body: dict) -> str:
 
 def _part_json(problem: Problem, part) -> dict:
     out = {"id": part.id, "kind": part.kind, "points": part.points, "prompt": part.prompt.strip(),
+           "prompt_html": prose_html(part.prompt),
            "expects": expects(part), "hints": len(part.hints), "restriction": part.restriction}
     if part.kind in (CHOICE, MULTI_CHOICE):
         out["options"] = [{"letter": LETTERS[i], "text": text} for i, text in enumerate(part.options)]
@@ -176,7 +177,8 @@ async def problem(request: Request) -> Response:
     p = _problem(state, request.path_params["problem"])
     given = variant_values(p, state.student)
     return _json({
-        "id": p.id, "title": p.title, "statement": p.statement.strip(), "points": p.max_score,
+        "id": p.id, "title": p.title, "statement": p.statement.strip(), "statement_html": prose_html(p.statement),
+        "points": p.max_score,
         "student": state.student, "given": [{"name": k, "value": f"{v:g}"} for k, v in sorted(given.items())],
         "names": [_name_json(p, ex, note) for ex, note in name_entries(p, given)],
         "indices": [{"letter": letter, "role": role} for letter, role in p.table.indices],

@@ -79,6 +79,11 @@ def test_problem_list(client, bank):
 def test_problem_page_data(client):
     p = client.get("/api/problems/sigmoid").json()
     assert p["statement"].startswith("The logistic sigmoid squashes any real number")
+    assert p["statement_html"].startswith(
+        "<p>The logistic sigmoid squashes any real number into the interval (0, 1):</p>"
+        "<pre>sigma(z) = 1 / (1 + e^(-z))</pre><p>It was the classic activation function for hidden units, and the "
+        "shape of its derivative explains why deep sigmoid networks can be slow to train.</p>")
+    assert "(type <code>e^(-z)</code> or <code>e^-z</code>;" in p["statement_html"]
     derivative, saturation = p["parts"]
     assert derivative["expects"] == "Answer with an expression in the names above."
     assert derivative["hints"] == 3
@@ -257,7 +262,7 @@ def test_attack_corpus_through_the_api(bank, sentinel):
     with TestClient(web.create_app(bank, student="mallory"), raise_server_exceptions=False) as c:
         for name, text, allowed in corpus.answers(sentinel):
             for problem, part in chosen:
-                body = json.dumps({"problem": problem.id, "part": part.id, "answer": text})   # \\uXXXX escapes
+                body = json.dumps({"problem": problem.id, "part": part.id, "answer": text})   # non-ASCII as \\u escapes, as a browser may send
                 r = c.post("/api/check", content=body)
                 if r.status_code == 413:
                     assert r.json() == {"error": "The request is too large (the limit is 16384 bytes)."}, name
@@ -274,3 +279,10 @@ def test_attack_corpus_through_the_api(bank, sentinel):
                 assert re.search(r"<script|javascript:", p.json().get("mathml") or "", re.I) is None
                 assert "<script" not in (p.json().get("html") or "").lower()
     assert seen > 200
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"\*\*Run the whole test suite\*\*.*?```bash\n(.*?)\n```", readme, re.S).group(1)
+    assert "apt-get install -y -qq chromium chromium-driver" in command and '".[test,web]"' in command
+    assert (REPO / ".ci" / "run").read_text(encoding="utf-8").rstrip("\n").splitlines()[-1] == command

@@ -89,7 +89,7 @@ async function showProblem(problemId) {
   }
   renderList(p.id);
   document.title = `${p.title} · Backpropagation problems`;
-  const parts = [el("h2", { text: p.title }), el("div", { class: "statement", text: p.statement })];
+  const parts = [el("h2", { text: p.title }), el("div", { class: "statement", html: p.statement_html })];
   if (p.given.length) {
     const who = p.student ? ` (for student ${p.student})` : "";
     parts.push(el("p", { class: "given", text: `Given values${who}: ` +
@@ -116,7 +116,7 @@ function partSection(problem, part) {
   const section = el("section", { class: "part", "aria-labelledby": `${base}-title` },
     el("h3", { id: `${base}-title` }, `Part ${part.id} `,
        el("span", { class: "points", text: `(${points(part.points)}, ${part.kind})` })),
-    el("p", { class: "prompt", id: `${base}-prompt`, text: part.prompt }),
+    el("div", { class: "prompt", id: `${base}-prompt`, html: part.prompt_html }),
     el("p", { class: "expects", id: `${base}-expects`, text: part.expects }));
   if (part.restriction) section.append(el("p", { class: "expects", text: part.restriction }));
   const form = el("form", { novalidate: true });
