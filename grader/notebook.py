@@ -44,6 +44,14 @@ class Interpretation:
             return f"Interpreted as: {self.unicode}"
         return "\n".join(verdict_lines(self.error, self.answer, _PLAIN)[1:])
 
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        if self.error is None:
+            return f'<p class="grader-interpreted">Interpreted as: {self.mathml}</p>'
+        return caret_html(self.answer, self.column) + "".join(f"<p>{escape(m)}</p>" for m in self.error.feedback)
+
 
 @dataclass(frozen=True)
 class CheckResult:
