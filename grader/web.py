@@ -70,6 +70,7 @@ class Grading:
         self.seconds = seconds
         self.slots = threading.BoundedSemaphore(slots)   # held in worker threads: loop-agnostic
         self.cache: OrderedDict = OrderedDict()
+        self.pages: dict[str, dict] = {}
 
     def values(self, problem: Problem):
         return api.student_values(problem, self.student)
@@ -175,15 +176,21 @@ async def problems(request: Request) -> Response:
 async def problem(request: Request) -> Response:
     state: Grading = request.app.state.grading
     p = _problem(state, request.path_params["problem"])
-    given = variant_values(p, state.student)
-    return _json({
+    if p.id not in state.pages:     # the same for every request: built once
+        state.pages[p.id] = _problem_json(p, state.student)
+    return _json(state.pages[p.id])
+
+
+def _problem_json(p: Problem, student: Optional[str]) -> dict:
+    given = variant_values(p, student)
+    return {
         "id": p.id, "title": p.title, "statement": p.statement.strip(), "statement_html": prose_html(p.statement),
         "points": p.max_score,
-        "student": state.student, "given": [{"name": k, "value": f"{v:g}"} for k, v in sorted(given.items())],
+        "student": student, "given": [{"name": k, "value": f"{v:g}"} for k, v in sorted(given.items())],
         "names": [_name_json(p, ex, note) for ex, note in name_entries(p, given)],
         "indices": [{"letter": letter, "role": role} for letter, role in p.table.indices],
         "parts": [_part_json(p, q) for q in p.parts],
-        "html": problem_html(p, tuple(sorted(given.items())), state.student)})
+        "html": problem_html(p, tuple(sorted(given.items())), student)}
 
 
 async def parse_answer(request: Request) -> Response:
