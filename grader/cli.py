@@ -286,7 +286,10 @@ def _next_hint(problem, part) -> Optional[str]:
     except (OSError, ValueError):
         state = {}
     shown = state.get(key, 0) if isinstance(state.get(key, 0), int) else 0
-    index = min(shown, len(part.hints) - 1)
+    if shown >= len(part.hints):
+        from grader.present import no_more_hints
+        return no_more_hints(len(part.hints))
+    index = max(shown, 0)
     state[key] = index + 1
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -375,7 +378,9 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
         sys.exit(EXIT_OK if verdict.status == CORRECT else EXIT_WRONG)
     # interactive: keep asking until right
     if fmt == "text":
-        click.echo(style.text(part.prompt.strip()), err=True)
+        from grader.present import expects, options_lines
+        for line in [part.prompt.strip(), *options_lines(part), expects(part)]:
+            click.echo(style.text(line), err=True)
     verdict = None
     while True:
         try:
@@ -542,6 +547,39 @@ def validate(paths, problems_dir):
         click.echo(f"{len(issues)} problem(s) found.", err=True)
         sys.exit(EXIT_BANK)
     click.echo("All problem files are valid.", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this computer (127.0.0.1) lets others reach the page.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--student", metavar="ID", help="Use (and show) the given values drawn for this student.")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
+@problems_option
+def serve(host, port, student, no_browser, problems_dir):
+    """Open a local web page to answer the problems: live preview of what the grader reads,
+    Check with feedback, hints one at a time. Stop it with Ctrl-C."""
+    try:
+        from grader import web
+    except ImportError:
+        raise UsageProblem('the web page needs the optional web extra: pip install "backprop-grader[web]"') from None
+    bank = _bank(problems_dir)
+    if not web.is_loopback(host):
+        click.echo(f"grader: warning: listening on {host}: other computers can reach this page and use this "
+                   f"computer to check answers. Use --host 127.0.0.1 to keep it local.", err=True)
+    app = web.create_app(bank, student=student)
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown_host}:{port}/"
+
+    def ready():
+        click.echo(f"The grader's page is at {url} (Ctrl-C stops it).", err=True)
+        if not no_browser:
+            import webbrowser
+            webbrowser.open(url)
+    try:
+        web.run(app, host, port, on_ready=ready)
+    except OSError as err:
+        raise UsageProblem(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
 
 
 @main.command()
