@@ -8,7 +8,12 @@ Exit codes (documented in the README):
   4  batch: no submission found
   5  the problem bank is invalid (grader validate found problems, or a problem file is broken)
   70 internal error (a bug: please report it)
-Results go to stdout; progress and diagnostics to stderr.
+Results go to stdout; progress and diagnostics to stderr. The CLI owns the terminal and the
+environment: every environment variable the grader honours is read here, once.
+
+The library is imported inside each command, on purpose: importing all of it (NumPy, the
+checker, the batch and web modules) takes 0.34 s on the 2-core development machine against
+0.13 s for this module alone, and a student waits for that on every `grader check`.
 """
 from __future__ import annotations
 
