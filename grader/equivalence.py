@@ -130,10 +130,7 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     try:
         parsed = parse(answer, problem.table)
     except AnswerSyntaxError as err:
-        feedback = (TOO_COMPLEX + " " + err.message,) if err.too_complex and not err.message.startswith("This answer is too") \
-            else (err.message,)
-        return Verdict(INVALID, 0.0, points, feedback=feedback, rule="too-complex" if err.too_complex else "syntax",
-                       column=err.column if err.source else None)
+        return unreadable(err, points)
     shown = dict(interpreted=parsed.unicode, interpreted_ascii=parsed.ascii, interpreted_latex=parsed.latex)
     refused = restriction(part, parsed.tree)
     if refused:
@@ -162,13 +159,31 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     return explain(ctx, parsed, values, cmp, shown)
 
 
+def clear_caches() -> None:
+    """Forget every cached part context and verdict: after a problem file changed in place,
+    and for tests that must see a verdict computed afresh."""
+    context.cache_clear()
+    _check_cached.cache_clear()
+
+
+def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:
+    """The verdict for an answer that cannot be read (also what the web page's live preview shows)."""
+    feedback = (TOO_COMPLEX + " " + err.message,) if err.too_complex and not err.message.startswith("This answer is too") \
+        else (err.message,)
+    return Verdict(INVALID, 0.0, points, feedback=feedback, rule="too-complex" if err.too_complex else "syntax",
+                   column=err.column if err.source else None)
+
+
 def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
                  seconds: float = 5.0) -> Verdict:
     """check() under a wall-clock budget enforced by a killable child process."""
     from grader.budget import run_with_deadline
-    return run_with_deadline(check, (problem, part, answer, values), seconds,
-                             lambda: Verdict(INVALID, 0.0, part.points, feedback=(
-                                 f"{TOO_COMPLEX} It took longer than {seconds:g} seconds.",), rule="too-complex"))
+    return run_with_deadline(check, (problem, part, answer, values), seconds, lambda: timed_out(part, seconds))
+
+
+def timed_out(part: Part, seconds: float) -> Verdict:
+    return Verdict(INVALID, 0.0, part.points, feedback=(f"{TOO_COMPLEX} It took longer than {seconds:g} seconds.",),
+                   rule="too-complex")
 
 
 def canonical_name(name: str) -> str:

@@ -10,7 +10,8 @@ import pytest
 from grader import functions
 from grader.equivalence import check, compare
 from grader.model import CORRECT, INCORRECT
-from grader.problems import json_schema, load_problem
+from grader.problems import load_problem
+from grader.schema import json_schema
 from grader.render import render, to_sympy
 from grader.syntax import AnswerSyntaxError, parse, table_for
 from grader.tree import Call, Sym
