@@ -10,7 +10,8 @@ from __future__ import annotations
 from fractions import Fraction
 from html import escape
 
-from grader.render import (FUNCTION_NAMES, GREEK_LETTERS, PREC_ADD, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW,
+from grader import functions
+from grader.render import (GREEK_LETTERS, PREC_ADD, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW,
                            _mixed, _prec)
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 
@@ -118,7 +119,8 @@ def _m(node: Node) -> str:
             return f"<msqrt>{_row(_m(node.args[0]))}</msqrt>"
         if node.name == "abs" and node.order == 0 and len(node.args) == 1:
             return _row(_mo("|"), _m(node.args[0]), _mo("|"))
-        shown = FUNCTION_NAMES["unicode"].get(node.name)
+        fn = functions.by_name(node.name)
+        shown = fn.unicode if fn is not None else None
         name = _mi(shown) if shown else name_mathml(node.name)
         if node.order:
             name = f"<msup>{name}{_mo('′' * node.order)}</msup>"
