@@ -327,6 +327,14 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
     ANSWER "-" reads the answer from standard input. With no ANSWER, you are asked for answers
     until the part is right (an empty line or Ctrl-D quits; "?" shows a hint).
     Options go before PROBLEM when the answer itself looks like an option.
+
+    \b
+    Quote the answer for the shell: single quotes keep ( ) * | ! $ \\ as typed,
+      grader check sigmoid derivative 'e^(-z)/(1+e^(-z))^2'
+    an answer with a prime needs double quotes,
+      grader check hidden-error delta-l "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_j^l)"
+    or skip the shell: ANSWER "-" (standard input), no ANSWER (asked interactively),
+    or an answers file with grader grade FILE.
     """
     # click stops option parsing at the first argument, so trailing options arrive inside ANSWER
     answer = list(answer)

@@ -410,3 +410,21 @@ def test_every_registry_function_round_trips_through_latex(fn):
     args = ", ".join(["x", "y", "z"][: fn.min_args])
     parsed = parse(f"{fn.name}({args})", PLAIN)
     assert parse(parsed.latex, PLAIN).tree == parsed.tree, parsed.latex
+
+
+LATEX_TOKENS = [r"\frac", r"\sqrt", "[", "]", "{", "}", "(", ")", r"\left(", r"\right)", r"\left|", r"\right|",
+                "^", "_", r"\cdot", r"\partial", r"\sum", r"\alpha", r"\hat", r"\operatorname", "$", r"\(", r"\)",
+                r"\,", r"\!", r"\prime", "'", r"\unknown", "\\", "z", "x", "k", "=", "1", "2", " ", r"\tanh",
+                r"\log", r"\top", "T", "-", "+", "/", r"\Delta", r"\mathrm", r"\lfloor", r"\rfloor"]
+
+
+@SETTINGS
+@given(tokens=st.lists(st.sampled_from(LATEX_TOKENS), max_size=60))
+def test_random_latex_reads_or_gives_a_message_with_a_column_inside_the_answer(tokens):
+    text = "".join(tokens)
+    for table in (PLAIN, NETWORK):
+        try:
+            parse(text, table)
+        except AnswerSyntaxError as err:
+            assert err.message and err.message[-1] in ".?!"
+            assert 1 <= err.column <= max(len(text), 1) + 1, (text, err.column)
