@@ -31,7 +31,7 @@ _SYMBOLS = {
     "cdot": "*", "times": "*", "ast": "*", "bullet": ".*", "odot": ".*", "circ": ".*", "div": "/",
     "top": "T", "intercal": "T", "prime": "'", "ell": "l", "infty": "oo",
     "{": "{", "}": "}", "lbrace": "{", "rbrace": "}", "lbrack": "[", "rbrack": "]", "langle": "(", "rangle": ")",
-    "|": "|", "vert": "|", "lvert": "|", "rvert": "|", "mid": "|", "Vert": "|",
+    "|": "|", "vert": "|", "lvert": "abs(", "rvert": ")", "mid": "|", "Vert": "|",
     "lfloor": "floor(", "rfloor": ")", "lceil": "ceil(", "rceil": ")",
     "(": "", ")": "", "[": "", "]": "",   # \( \) \[ \] delimiters
 }
@@ -143,7 +143,7 @@ class _Reader:
             self.emit(ch, self.i)
             self.i += 1
         else:
-            raise LatexError(f"{what} is missing here", pos if not ch else self.i)
+            raise LatexError(f"{what}: it is missing here", pos if not ch else self.i)
 
     def run(self, stop: Optional[str] = None, open_at: int = 0):
         while self.i < len(self.src):
@@ -196,6 +196,13 @@ class _Reader:
             self.skip_spaces()
             if self.peek() == ".":
                 self.i += 1
+            bar = re.compile(r"\||\\[lr]?vert\b|\\\|").match(self.src, self.i)
+            if bar and name in ("left", "bigl", "Bigl", "biggl", "Biggl"):
+                self.i = bar.end()
+                self.emit("abs(", pos)        # \left| ... \right| nests, unlike bare bars
+            elif bar and name in ("right", "bigr", "Bigr", "biggr", "Biggr"):
+                self.i = bar.end()
+                self.emit(")", pos)
             return
         if name in _FRACTIONS:
             self.emit("((", pos)

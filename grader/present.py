@@ -10,6 +10,7 @@ from typing import Mapping
 
 import click
 
+from grader.latex import looks_like_latex
 from grader.model import (CHOICE, CORRECT, INCORRECT, INVALID, MISSING, MULTI_CHOICE, NUMERIC, UNIT, Part,
                           PartResult, Problem, Verdict)
 
@@ -72,6 +73,8 @@ def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[st
     lines = [f"{style.verdict(verdict)}  ({score_text(verdict.score)}/{score_text(verdict.max_score)} points)"]
     if verdict.interpreted:
         lines.append(f"Interpreted as: {style.maths(verdict)}")
+        if verdict.interpreted_latex and answer and looks_like_latex(answer):
+            lines.append(f"In LaTeX:       {verdict.interpreted_latex}")   # a LaTeX answer is echoed in LaTeX
     if verdict.column is not None and answer and len(answer) <= 200 and answer.isprintable():
         lines.append(f"  {style.text(answer)}")
         lines.append("  " + " " * (verdict.column - 1) + "^")

@@ -59,7 +59,7 @@ class AnswerSyntaxError(StudentError):
 SYMBOLS = {
     "−": "-", "–": "-", "—": "-", "‐": "-", "‑": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*",
     "÷": "/", "∕": "/", "⊙": ".*", "∘": ".*", "∑": "sum", "∏": "prod", "′": "'", "’": "'",
-    "ʹ": "'", "″": "''", "∞": "oo", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\n": " ", "\r": " ",
+    "ʹ": "'", "″": "''", "∞": "oo", "⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\n": " ", "\r": " ",
 }
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
                 "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ᵀ": "T"}
@@ -114,6 +114,10 @@ def normalise(text: str) -> tuple[str, list[int]]:
                     rep = ch
             elif ch in SYMBOLS:
                 rep = SYMBOLS[ch]
+            elif ch in ACCENTS and i > 0 and text[i - 1].isalpha():
+                shown = text[i - 1:i + 1]
+                raise AnswerSyntaxError(f"The character '{shown}' at column {i} is not part of the answer "
+                                        f"syntax{_spelled(unicodedata.normalize('NFC', shown))}.", i - 1, text)
             else:
                 folded = unicodedata.normalize("NFKC", ch)
                 if folded in greek.NAMES:
@@ -793,7 +797,7 @@ class _Parser:
                     break
                 if self.peek().kind in ("NAME", "NUM"):
                     continue
-                if self.peek().kind == "END":
+                if not any(t.kind == "OP" and t.text == close for t in self.t[self.i:]):
                     raise _Err(f"This '{first.text}' is never closed", first.pos)
                 self.unexpected()
         elif first.kind == "NAME":
