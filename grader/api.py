@@ -62,7 +62,7 @@ def find(problems: BankSource, problem_id: str, part_id: Optional[str] = None) -
 
 def student_values(problem: Problem, student: Optional[str]) -> Optional[dict[str, float]]:
     """The given values drawn for a student, or None when the problem has no variants."""
-    from grader.problems import variant_values
+    from grader.variants import variant_values
     if student is None or not problem.variants:
         return None
     return variant_values(problem, student)
@@ -70,7 +70,7 @@ def student_values(problem: Problem, student: Optional[str]) -> Optional[dict[st
 
 def problem(problem_id: str, *, student: Optional[str] = None, problems: BankSource = None) -> ProblemSheet:
     """A problem as a student reads it (statement, names, parts); shows itself in Jupyter."""
-    from grader.problems import variant_values
+    from grader.variants import variant_values
     found, _ = find(problems, problem_id)
     return ProblemSheet(found, tuple(sorted(variant_values(found, student).items())), student)
 

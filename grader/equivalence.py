@@ -165,6 +165,13 @@ def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:
                    column=err.column if err.source else None)
 
 
+def clear_caches() -> None:
+    """Forget every cached part context and verdict: after a problem file changed in place,
+    and for tests that must see a verdict computed afresh."""
+    context.cache_clear()
+    _check_cached.cache_clear()
+
+
 def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
                  seconds: float = 5.0) -> Verdict:
     """check() under a wall-clock budget enforced by a killable child process."""

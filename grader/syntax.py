@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
+from grader.errors import StudentError
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
 
@@ -27,12 +28,11 @@ MAX_EXPONENT = 1000.0
 MAX_SUM_NESTING = 3
 
 
-class AnswerSyntaxError(ValueError):
+class AnswerSyntaxError(StudentError):
     """Why an answer could not be read, written for a student, with the column it points at."""
 
     def __init__(self, message: str, position: int = 0, source: str = "", *, too_complex: bool = False):
         super().__init__(message)
-        self.message = message
         self.position = position
         self.source = source
         self.too_complex = too_complex

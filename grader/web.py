@@ -31,7 +31,7 @@ from grader.mathml import mathml
 from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Problem
 from grader.notebook import caret_html, problem_html, prose_html, verdict_html
 from grader.present import expects, name_entries, no_more_hints, verdict_json, verdict_word
-from grader.problems import variant_values
+from grader.variants import variant_values
 from grader.syntax import MAX_LENGTH, AnswerSyntaxError, parse
 
 MAX_BODY = 16_384           # bytes of JSON per request: an answer is at most MAX_LENGTH characters

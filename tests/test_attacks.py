@@ -33,7 +33,8 @@ from grader import equivalence
 from grader.batch import BatchError, grade_directory
 from grader.cli import main as cli
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, Verdict
-from grader.problems import ProblemError, bank_dir, load_bank, load_problem, validate
+from grader.problems import ProblemError, default_bank_dir, load_bank, load_problem
+from grader.validation import validate
 from grader.syntax import AnswerSyntaxError, parse
 
 TIME_LIMIT = 2.0          # seconds per answer (the batch budget is 5 s; generous for slow CI)
@@ -53,7 +54,7 @@ _BAD_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 @pytest.fixture(scope="module")
 def bank():
-    return load_bank(bank_dir(None))
+    return load_bank(default_bank_dir())
 
 
 @pytest.fixture(scope="module")

@@ -139,8 +139,9 @@ def given_for(student=None) -> dict:
 
 def course_value_student() -> str:
     """A student id whose drawn values are exactly the course's (about 1 id in 100)."""
-    from grader.problems import bank_dir, load_bank, variant_values
-    problem = load_bank(bank_dir(None))["two-layer-example"]
+    from grader.problems import default_bank_dir, load_bank
+    from grader.variants import variant_values
+    problem = load_bank(default_bank_dir())["two-layer-example"]
     for i in range(5000):
         sid = f"student-{i}"
         if variant_values(problem, sid) == COURSE:
@@ -1106,3 +1107,25 @@ def test_unknown_command_and_option_are_usage_errors():
     result = run("list", "--bogus")
     assert result.exit_code == 2
     assert "--bogus" in result.stderr
+
+
+# --- usage errors in our words (click's wording changes between releases) --------------------
+
+@pytest.mark.parametrize("args, message", [
+    (["chek"], "Error: there is no command 'chek'. Did you mean check"),
+    (["check"], "Error: PROBLEM is missing."),
+    (["check", "sigmoid"], "Error: PART is missing."),
+    (["list", "--format", "xml"], "Error: --format must be one of: text, json."),
+    (["grade", "--jobs", "0", "x"], "Error: --jobs needs a number from 1 to 64."),
+    (["grade", "--jobs", "abc", "x"], "Error: --jobs needs a number from 1 to 64."),
+    (["list", "--colour"], "Error: there is no option --colour."),
+    (["list", "--problem"], "Error: there is no option --problem. Did you mean --problems?"),
+    (["check", "--student"], "Error: --student needs a value."),
+    (["syntax", "extra"], "Error: too many arguments (put an answer with spaces in quotes)."),
+])
+def test_usage_errors_are_ours(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith(message), result.output
+    assert "Try '" not in result.output and "No such" not in result.output

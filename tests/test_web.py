@@ -20,7 +20,7 @@ import attack_corpus as corpus
 from grader import web
 from grader.api import load_bank
 from grader.cli import main
-from grader.problems import variant_values
+from grader.variants import variant_values
 
 REPO = Path(__file__).resolve().parent.parent
 STATUSES = {"correct", "incorrect", "invalid"}
