@@ -193,6 +193,7 @@ def test_hints_one_at_a_time_then_no_more(client, bank):
     (b"not json", 400, "The request must be a JSON object."),
     (b"[1, 2]", 400, "The request must be a JSON object."),
     (b"\xff\xfe", 400, "The request must be a JSON object."),
+    (b"[" * 16_000, 400, "The request must be a JSON object."),
     (b'{"problem": "sigmoid", "part": "derivative"}', 400, "The request needs an 'answer' (text)."),
     (b'{"problem": "sigmoid", "part": "derivative", "answer": 3}', 400, "The request needs an 'answer' (text)."),
     (b'{"problem": "nope", "part": "derivative", "answer": "z"}', 404, "There is no such problem."),
@@ -334,3 +335,10 @@ def test_serve_opens_the_browser_when_ready(monkeypatch):
     assert result.exit_code == 0
     assert opened == ["http://127.0.0.1:8125/"]
     assert "The grader's page is at http://127.0.0.1:8125/ (Ctrl-C stops it)." in result.stderr
+
+
+def test_a_long_answer_is_refused_with_its_real_length(client):
+    r = client.post("/api/check", json={"problem": "sigmoid", "part": "derivative", "answer": "z+" * 2500}).json()
+    assert r["status"] == "invalid"
+    assert r["feedback"] == ["This answer is too complex to check. The answer is too long (5000 characters; "
+                             "the limit is 2000)."]
