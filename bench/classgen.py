@@ -271,8 +271,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--problems", default=None, help="bank folder (default: the shipped bank)")
     args = ap.parse_args(argv)
-    from grader.problems import bank_dir, load_bank
-    bank = load_bank(bank_dir(args.problems))
+    from grader.problems import default_bank_dir, load_bank
+    bank = load_bank(args.problems or default_bank_dir())
     klass = generate(bank, args.students, args.seed)
     size = write_class(args.directory, klass)
     print(f"wrote {len(klass)} students ({size:,} bytes) to {args.directory}")

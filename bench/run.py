@@ -256,8 +256,8 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 from grader.batch import grade_directory
-from grader.problems import bank_dir, load_bank
-bank = load_bank(bank_dir(None))
+from grader.problems import default_bank_dir, load_bank
+bank = load_bank(default_bank_dir())
 import grader.batch as B
 phases = {{}}
 def _timed(name):
@@ -535,12 +535,12 @@ def main(argv=None) -> int:
         args.results = str(ROOT / "bench" / "results.md")
 
     from grader.model import EXPRESSION
-    from grader.problems import bank_dir, load_bank
+    from grader.problems import default_bank_dir, load_bank
     from grader.submissions import load_directory
     import classgen
 
     mach = machine()
-    bank = load_bank(bank_dir(None))
+    bank = load_bank(default_bank_dir())
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="grader-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     src, out = work / "class", work / "out"

@@ -7,6 +7,7 @@ values, the instructor rules' values) is computed once and kept in a bounded cac
 """
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -15,10 +16,11 @@ from typing import Optional
 
 import numpy as np
 
+from grader import functions
 from grader.evaluate import EvalError, World, evaluate, make_world, seed_for
 from grader.model import (CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Part, Problem,
                           Symbol, SymbolTable, Tolerance, Verdict)
-from grader.syntax import BUILTINS, AnswerSyntaxError, ParsedAnswer, parse
+from grader.syntax import AnswerSyntaxError, ParsedAnswer, parse
 from grader.tree import Node, free_indices, names_used
 
 TOO_COMPLEX = "This answer is too complex to check."
@@ -128,10 +130,7 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     try:
         parsed = parse(answer, problem.table)
     except AnswerSyntaxError as err:
-        feedback = (TOO_COMPLEX + " " + err.message,) if err.too_complex and not err.message.startswith("This answer is too") \
-            else (err.message,)
-        return Verdict(INVALID, 0.0, points, feedback=feedback, rule="too-complex" if err.too_complex else "syntax",
-                       column=err.column if err.source else None)
+        return unreadable(err, points)
     shown = dict(interpreted=parsed.unicode, interpreted_ascii=parsed.ascii, interpreted_latex=parsed.latex)
     refused = restriction(part, parsed.tree)
     if refused:
@@ -160,17 +159,35 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     return explain(ctx, parsed, values, cmp, shown)
 
 
+def clear_caches() -> None:
+    """Forget every cached part context and verdict: after a problem file changed in place,
+    and for tests that must see a verdict computed afresh."""
+    context.cache_clear()
+    _check_cached.cache_clear()
+
+
+def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:
+    """The verdict for an answer that cannot be read (also what the web page's live preview shows)."""
+    feedback = (TOO_COMPLEX + " " + err.message,) if err.too_complex and not err.message.startswith("This answer is too") \
+        else (err.message,)
+    return Verdict(INVALID, 0.0, points, feedback=feedback, rule="too-complex" if err.too_complex else "syntax",
+                   column=err.column if err.source else None)
+
+
 def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
                  seconds: float = 5.0) -> Verdict:
     """check() under a wall-clock budget enforced by a killable child process."""
     from grader.budget import run_with_deadline
-    return run_with_deadline(check, (problem, part, answer, values), seconds,
-                             lambda: Verdict(INVALID, 0.0, part.points, feedback=(
-                                 f"{TOO_COMPLEX} It took longer than {seconds:g} seconds.",), rule="too-complex"))
+    return run_with_deadline(check, (problem, part, answer, values), seconds, lambda: timed_out(part, seconds))
+
+
+def timed_out(part: Part, seconds: float) -> Verdict:
+    return Verdict(INVALID, 0.0, part.points, feedback=(f"{TOO_COMPLEX} It took longer than {seconds:g} seconds.",),
+                   rule="too-complex")
 
 
 def canonical_name(name: str) -> str:
-    return BUILTINS.get(name, name)
+    return functions.canonical_name(name)
 
 
 def restriction(part: Part, tree: Node) -> Optional[str]:
@@ -197,10 +214,18 @@ class Outcome:
 
 
 def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *,
-            positive: tuple[str, ...] = ()) -> Outcome:
-    """Compare two expressions, every free name a real symbol unless the table says otherwise."""
+            positive: tuple[str, ...] = (), functions_declared: tuple[str, ...] = ()) -> Outcome:
+    """Compare two expressions, every free name a real symbol unless the table says otherwise.
+    Without a table, a name used only before brackets is an unknown function: an error unless
+    `functions_declared` names it (a misspelt `sine(x)` must not become a made-up function)."""
     if table is None:
-        table = infer_table(student, reference, positive=positive)
+        table, called = infer_names(student, reference, positive=positive, declared=functions_declared)
+        if called:
+            name = called[0]
+            close = difflib.get_close_matches(name, functions.spellings(), n=2, cutoff=0.6)
+            hint = f"did you mean {' or '.join(close)}? If not, " if close else ""
+            return Outcome("invalid", f"Unknown function '{name}': {hint}declare it with --function {name} if it "
+                                      f"stands for any function, or write {name}*(...) for a product.")
     part = Part(id="compare", prompt="", kind=EXPRESSION, answer=reference)
     problem = Problem(id="compare", title="", statement="", table=table, parts=(part,))
     try:
@@ -215,29 +240,38 @@ def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *
     return Outcome("different", " ".join(verdict.feedback), verdict.interpreted, ref.unicode)
 
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]+))*")
+_NOT_NAMES = ("pi", "e", "sum", "prod", "oo", "inf", "infty", "infinity", "Infinity")
 
 
-def infer_table(*texts: str, positive: tuple[str, ...] = ()) -> SymbolTable:
+def infer_names(*texts: str, positive: tuple[str, ...] = (), declared: tuple[str, ...] = ()) \
+        -> tuple[SymbolTable, list[str]]:
     """Every name in the texts that is not a function or constant becomes a real scalar symbol
-    (`w_1` stays whole), so `grader compare` needs no problem file."""
+    (`w_1` and `a_{0}` stay whole), so `grader compare` needs no problem file; `declared` names
+    are unknown functions. Also returns the other names used only before brackets."""
+    from grader import latex
     from grader.syntax import normalise
     names: set[str] = set()
-    functions: set[str] = set()
+    called: set[str] = set()
     for text in texts:
         try:
             src, _ = normalise(text)
-        except AnswerSyntaxError:
+            if latex.looks_like_latex(src):
+                src, _ = latex.read(src)
+        except (AnswerSyntaxError, latex.LatexError):
             continue
         for m in _NAME.finditer(src):
-            name = m.group()
+            name = m.group().replace("{", "").replace("}", "")
+            head = name.split("_")[0]
             end = m.end()
-            is_call = end < len(src) and src[end] in "('"
-            if name in BUILTINS or name in ("pi", "e", "sum", "prod"):
+            if functions.lookup(name) is not None or functions.lookup(head) is not None \
+                    or name in _NOT_NAMES or head in ("sum", "prod"):
                 continue
-            (functions if is_call else names).add(name)
-    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0)) for n in sorted(names - functions))
-    return SymbolTable(symbols + tuple(Symbol(f, "function") for f in sorted(functions)))
+            (called if end < len(src) and src[end] in "('" else names).add(name)
+    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0))
+                    for n in sorted(names - set(declared)))
+    declared_fns = tuple(Symbol(f, "function") for f in sorted(set(declared)))
+    return SymbolTable(symbols + declared_fns), sorted(called - names - set(declared))
 
 
 def equivalent(problem: Problem, part: Part, a: str, b: str) -> bool:

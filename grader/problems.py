@@ -1,157 +1,47 @@
-"""Problem files: YAML (read by `yamlsafe`) -> `model.Problem`, plus validation and the schema.
+"""Problem files: YAML (read by `yamlsafe`) -> `model.Problem`.
 
 * `load_problem(path)` reads one file and checks every field's name and type, raising
   `ProblemError` ("path:line: message") at the first mistake;
 * `load_bank(directory)` reads every `*.yaml` / `*.yml` file of a folder, sorted by id;
-* `default_bank_dir()` / `bank_dir(option)` find the bank (the `grader.bank` package, which
-  pyproject maps to the repository's `problems/` folder);
-* `variant_values(problem, student_id)` gives the values a student's numeric parts use;
-* `json_schema()` describes the format for editors (JSON Schema, draft 2020-12);
-* `validate(paths)` reports every problem it can find: file/field errors, duplicate ids, and,
-  through the checker, references that cannot be read, references failing their own tests,
-  mistake rules equivalent to the reference.
+* `default_bank_dir()` is the bank shipped with the package (`grader.bank`, which pyproject
+  maps to the repository's `problems/` folder).
 
-The format is documented in docs/yaml-format.md. Nothing here evaluates text from a file:
-numbers are matched against a regular expression before `float()` sees them, expressions
-are handed to `grader.syntax` / `grader.equivalence`, which build trees node by node.
+The format (fields, patterns, limits) lives in `problem_format` and is documented in
+docs/yaml-format.md. Nothing here evaluates text from a file: numbers are matched against a
+regular expression before `float()` sees them; expressions are kept as text for the parser.
 """
 from __future__ import annotations
 
 import difflib
-import hashlib
 import math
 import os
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Iterable, Optional
 
-from grader import yamlsafe
+from grader import functions, yamlsafe
+from grader.errors import AuthorError, os_reason
 from grader.model import (
-    CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
-    SCALAR, SYMBOL_KINDS, VECTOR, CORRECT, INCORRECT, INVALID, Mistake, Part, PartTest, Problem,
+    DEFAULT_DOMAIN, CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
+    SCALAR, SYMBOL_KINDS, VECTOR, IndexRole, Mistake, PartKind, Status, SymbolKind, Part, PartTest, Problem,
     Symbol, SymbolTable, Tolerance, Variant,
+)
+from grader.problem_format import (
+    ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
+    EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
+    SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
 )
 from grader.yamlsafe import YDict
 
-__all__ = [
-    "ProblemError", "ValidationIssue", "load_problem", "load_bank", "default_bank_dir", "bank_dir",
-    "variant_values", "json_schema", "validate", "ID_PATTERN", "PART_ID_PATTERN", "ALIASES", "TEST_STATUSES",
-    "TOP_FIELDS", "SYMBOL_FIELDS", "VARIANT_FIELDS", "PART_FIELDS", "TOLERANCE_FIELDS",
-    "MISTAKE_FIELDS", "TEST_FIELDS", "choice_labels",
-]
-
-PathLike = Union[str, "os.PathLike[str]"]
-
-ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
-_ID_RE = re.compile(ID_PATTERN)
-# Part ids are fixed by the gradebooks, and several carry capitals (delta-L, dC-dw, update-W):
-# a part id is letters of either case, digits and '-'.
-PART_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9-]*"
-_PART_ID_RE = re.compile(PART_ID_PATTERN)
-_TAG_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
-_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_INDEX_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_INT_RE = re.compile(r"[+-]?\d+")
-_LABEL_RE = re.compile(r"[A-Z]")
-MAX_LABELS = 26
-EXTENSIONS = (".yaml", ".yml")
-
-# Builtin functions a declared function may stand for (`g: {kind: function, alias: sigmoid}`).
-ALIASES = ("sigmoid", "sigma", "tanh", "relu", "ReLU", "exp", "log", "ln", "sqrt", "abs", "sin",
-           "cos", "tan", "sinh", "cosh", "softmax")
-# What a part's sample answer may be expected to get.
-TEST_STATUSES = (CORRECT, INCORRECT, INVALID)
-
-# --- field tables: the loader's allowed keys and the schema's properties come from here ----
-
-TOP_FIELDS = {
-    "title": "Short title shown to students.",
-    "statement": "The problem statement (Markdown), including its notation conventions.",
-    "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, latex, definition}`.",
-    "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`.",
-    "given": "Numeric problems: the course's values of the given quantities, `{x: 3, w1: 0.01}`.",
-    "variants": "Per-student values for given quantities: `{x: {choices: [2, 3]}}` or `{w1: {low: 0.01, high: 0.05, step: 0.01}}`.",
-    "parts": "The questions of the problem, graded separately.",
-}
-SYMBOL_FIELDS = {
-    "kind": "scalar | indexed | vector | matrix | function (default scalar).",
-    "subscripts": "Indexed symbols: how many subscript indices (w_(jk) has 2).",
-    "superscript": "Indexed/vector/matrix symbols: whether the name carries a layer index, as in delta_j^l or W^(l).",
-    "domain": "Sampling interval [low, high] for the symbol's values (default [-2, 2]).",
-    "alias": "Functions: the builtin this name stands for (g: {kind: function, alias: sigmoid}).",
-    "latex": "How to typeset the name in feedback, e.g. '\\delta'.",
-    "definition": "An expression the symbol stands for, in answer syntax (yhat: softmax(a_L)).",
-}
-VARIANT_FIELDS = {
-    "choices": "Values to draw from, one per student.",
-    "low": "Lowest value of the range.",
-    "high": "Highest value of the range.",
-    "step": "Spacing of the values drawn from [low, high] (optional: any value when absent).",
-}
-PART_FIELDS = {
-    "id": "Part id, [A-Za-z0-9][A-Za-z0-9-]*; gradebooks key on it, so never change it.",
-    "prompt": "The question.",
-    "kind": "expression | numeric | choice | multi-choice (default expression).",
-    "answer": "The reference: an expression in answer syntax (expression, numeric), an option label (choice: 'B'), or labels (multi-choice: 'B, C').",
-    "points": "Points of the part (> 0, default 1).",
-    "tolerance": "Expression: {rtol, atol}; numeric: exactly one of {absolute}, {relative}, {decimals}, {sigfigs}.",
-    "options": "Choice / multi-choice: the option texts, labelled A, B, C, ...",
-    "partial_credit": "Multi-choice: give partial credit for partly right selections.",
-    "forbidden": "Names or functions the answer may not use.",
-    "required": "Names the answer must use.",
-    "restriction": "The sentence shown when `forbidden` / `required` refuse an answer.",
-    "hints": "Hints, shown one after another.",
-    "show_solution": "Show the reference after a wrong answer.",
-    "mistakes": "Common wrong answers and the feedback they get (matched by equivalence).",
-    "tests": "Sample answers with their expected status and feedback, checked by `grader validate`.",
-}
-TOLERANCE_FIELDS = {
-    "rtol": "Expressions: relative tolerance at every sampled point.",
-    "atol": "Expressions: absolute tolerance at every sampled point.",
-    "absolute": "Numeric: accept |answer - reference| <= absolute.",
-    "relative": "Numeric: accept |answer - reference| <= relative * |reference|.",
-    "decimals": "Numeric: accept answers that agree when both are rounded to this many decimals.",
-    "sigfigs": "Numeric: accept answers that agree to this many significant figures.",
-}
-MISTAKE_FIELDS = {
-    "answer": "A wrong answer, in answer syntax; any answer equivalent to it gets this rule.",
-    "message": "Feedback that teaches what went wrong.",
-    "tag": "A short name for reports, [a-z0-9-]+.",
-    "score": "Fraction of the part's points given, 0 <= score < 1 (default 0).",
-}
-TEST_FIELDS = {
-    "answer": "A sample answer as a student would type it.",
-    "status": "The status it must get: correct | incorrect | invalid.",
-    "feedback": "A fragment the feedback must contain (case-insensitive).",
-}
-NUMERIC_TOLERANCES = ("absolute", "relative", "decimals", "sigfigs")
-EXPRESSION_TOLERANCES = ("rtol", "atol")
-
-
 # --- errors ----------------------------------------------------------------------------------
 
-class ProblemError(Exception):
+class ProblemError(AuthorError):
     """A problem file that cannot be used; str(e) = "path:line: message"."""
 
     def __init__(self, path: Any, line: Optional[int], message: str):
+        super().__init__(message, str(path), line)
         self.path = str(path)
         self.line = line
-        self.message = message
-        super().__init__(self.path, line, message)
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
-
-
-@dataclass(frozen=True)
-class ValidationIssue:
-    path: str
-    line: Optional[int]
-    message: str
 
     def __str__(self) -> str:
         if self.line is None:
@@ -218,7 +108,7 @@ class _Reader:
         return str(value)
 
     def number(self, value: Any, what: str, line: Optional[int]) -> float:
-        if not isinstance(value, str) or not _NUMBER_RE.fullmatch(value.strip()):
+        if not isinstance(value, str) or not NUMBER_RE.fullmatch(value.strip()):
             shown = f"'{value}'" if isinstance(value, str) else _kind_of(value)
             self.fail(_line(value, line), f"{what} must be a number, not {shown}")
         result = float(value.strip())
@@ -227,7 +117,7 @@ class _Reader:
         return result
 
     def integer(self, value: Any, what: str, line: Optional[int]) -> int:
-        if not isinstance(value, str) or not _INT_RE.fullmatch(value.strip()) or len(value.strip()) > 6:
+        if not isinstance(value, str) or not INT_RE.fullmatch(value.strip()) or len(value.strip()) > 6:
             shown = f"'{value}'" if isinstance(value, str) else _kind_of(value)
             self.fail(_line(value, line), f"{what} must be a whole number, not {shown}")
         return int(value.strip())
@@ -262,18 +152,18 @@ def _read_bytes(path: Any, limit: int) -> bytes:
         try:
             size = p.stat().st_size
         except OSError as exc:
-            raise ProblemError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+            raise ProblemError(path, None, f"cannot read the file ({os_reason(exc)})") from None
         if size > limit:
             raise ProblemError(path, None, f"the file is too large ({size:,} bytes; the limit is {limit:,} bytes)")
         try:
             with p.open("rb") as fh:
                 return fh.read(limit + 1)
         except OSError as exc:
-            raise ProblemError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+            raise ProblemError(path, None, f"cannot read the file ({os_reason(exc)})") from None
     try:   # an importlib.resources Traversable
         return path.read_bytes()
     except OSError as exc:
-        raise ProblemError(path, None, f"cannot read the file ({exc})") from None
+        raise ProblemError(path, None, f"cannot read the file ({os_reason(exc)})") from None
 
 
 def _stem(path: Any) -> str:
@@ -304,7 +194,7 @@ def _load(path: Any, data: Optional[bytes] = None) -> tuple[Problem, dict]:
 
 
 def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
-    if not _ID_RE.fullmatch(pid):
+    if not ID_RE.fullmatch(pid):
         r.fail(None, f"the problem id '{pid}' (the file name) must match {ID_PATTERN}: "
                      f"lower-case letters, digits and '-'")
     if doc is None:
@@ -356,14 +246,14 @@ def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, st
     out = []
     for letter, role in m.items():
         kline = m.key_lines.get(letter, line)
-        if not _INDEX_RE.fullmatch(letter):
+        if not INDEX_RE.fullmatch(letter):
             r.fail(kline, f"index letter '{letter}' must be a letter followed by letters or digits")
         if not isinstance(role, str) or role not in INDEX_ROLES:
             shown = f"'{role}'" if isinstance(role, str) else _kind_of(role)
             hint = _suggest(role, INDEX_ROLES) if isinstance(role, str) else ""
             r.fail(_line(role, kline), f"index '{letter}': role must be one of {', '.join(INDEX_ROLES)}, "
                                        f"not {shown}{hint}")
-        out.append((str(letter), str(role)))
+        out.append((str(letter), IndexRole(role)))
     return tuple(out)
 
 
@@ -373,29 +263,26 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
     for name, spec in m.items():
         kline = m.key_lines.get(name, line)
         what = f"symbol '{name}'"
-        if not _NAME_RE.fullmatch(name):
+        if not NAME_RE.fullmatch(name):
             r.fail(kline, f"{what}: a name must start with a letter and use only letters, digits and '_'")
         if isinstance(spec, str):
-            kind = spec.strip()
-            if kind not in SYMBOL_KINDS:
-                r.fail(_line(spec, kline), f"{what}: unknown kind '{kind}'{_suggest(kind, SYMBOL_KINDS)}; "
-                                           f"use one of {', '.join(SYMBOL_KINDS)}")
-            fields: YDict = YDict(line=kline)
+            fields: YDict = YDict(line=_line(spec, kline))
             fields["kind"] = spec
         else:
             fields = r.mapping(spec, what, kline)
         r.check_fields(fields, SYMBOL_FIELDS, what)
-        kind = r.text(fields, "kind", what) or SCALAR
+        kind = (r.text(fields, "kind", what) or SCALAR).strip()
         if kind not in SYMBOL_KINDS:
             r.fail(fields.key_line("kind"), f"{what}: unknown kind '{kind}'{_suggest(kind, SYMBOL_KINDS)}; "
                                             f"use one of {', '.join(SYMBOL_KINDS)}")
+        kind = SymbolKind(kind)
         subscripts = 0
         if "subscripts" in fields:
             subscripts = r.integer(fields["subscripts"], f"{what}: 'subscripts'", fields.key_line("subscripts"))
             if kind != INDEXED:
                 r.fail(fields.key_line("subscripts"), f"{what}: only indexed symbols have subscripts")
-            if not 0 <= subscripts <= 3:
-                r.fail(fields.key_line("subscripts"), f"{what}: 'subscripts' must be between 0 and 3")
+            if not 0 <= subscripts <= MAX_SUBSCRIPTS:
+                r.fail(fields.key_line("subscripts"), f"{what}: 'subscripts' must be between 0 and {MAX_SUBSCRIPTS}")
         superscript = False
         if "superscript" in fields:
             superscript = r.boolean(fields["superscript"], f"{what}: 'superscript'", fields.key_line("superscript"))
@@ -404,7 +291,7 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
                        f"{what}: only indexed, vector and matrix symbols have a layer superscript")
         if kind == INDEXED and subscripts == 0 and not superscript:
             r.fail(kline, f"{what}: an indexed symbol needs 'subscripts' or 'superscript: true'")
-        domain = (-2.0, 2.0)
+        domain = DEFAULT_DOMAIN
         if "domain" in fields:
             dline = fields.key_line("domain")
             dom = fields["domain"]
@@ -421,9 +308,10 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
         if alias is not None:
             if kind != FUNCTION:
                 r.fail(fields.key_line("alias"), f"{what}: only functions can have an alias")
-            if alias not in ALIASES:
-                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{_suggest(alias, ALIASES)}; "
-                                                 f"use one of {', '.join(ALIASES)}")
+            aliases = functions.alias_names()
+            if alias not in aliases:
+                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{_suggest(alias, aliases)}; "
+                                                 f"use one of {', '.join(aliases)}")
         latex = r.text(fields, "latex", what)
         definition = r.text(fields, "definition", what)
         if definition is not None and kind == FUNCTION:
@@ -438,7 +326,7 @@ def _given(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, floa
     out = []
     for name, number in m.items():
         kline = m.key_lines.get(name, line)
-        if not _NAME_RE.fullmatch(name):
+        if not NAME_RE.fullmatch(name):
             r.fail(kline, f"given value '{name}': a name must start with a letter and use only letters, digits and '_'")
         out.append((str(name), r.number(number, f"given value '{name}'", kline)))
     return tuple(out)
@@ -491,7 +379,7 @@ def _part(r: _Reader, raw: Any, index: int, line: Optional[int], numeric_problem
     m = r.mapping(raw, f"part {index + 1}", line)
     pline = m.line if m.line is not None else line
     pid = r.text(m, "id", f"part {index + 1}", required=True)
-    if not _PART_ID_RE.fullmatch(pid):
+    if not PART_ID_RE.fullmatch(pid):
         r.fail(m.key_line("id"), f"part id '{pid}' must match {PART_ID_PATTERN}: letters, digits and '-'")
     what = f"part '{pid}'"
     r.check_fields(m, PART_FIELDS, what)
@@ -500,6 +388,7 @@ def _part(r: _Reader, raw: Any, index: int, line: Optional[int], numeric_problem
     if kind not in PART_KINDS:
         r.fail(m.key_line("kind"), f"{what}: unknown kind '{kind}'{_suggest(kind, PART_KINDS)}; "
                                    f"use one of {', '.join(PART_KINDS)}")
+    kind = PartKind(kind)
     answer = r.text(m, "answer", what, required=True).strip()
 
     points = 1.0
@@ -564,7 +453,7 @@ def _check_labels(r: _Reader, text: str, kind: str, count: int, what: str, line:
     labels = choice_labels(text)
     last = chr(ord("A") + count - 1)
     for label in labels:
-        if not _LABEL_RE.fullmatch(label):
+        if not LABEL_RE.fullmatch(label):
             r.fail(line, f"{what}: '{text}' is not an option label (A to {last}"
                          f"{', comma separated' if kind == MULTI_CHOICE else ''})")
         if ord(label) - ord("A") >= count:
@@ -634,8 +523,8 @@ def _mistakes(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) 
         answer = r.text(item, "answer", w, required=True).strip()
         message = r.text(item, "message", w, required=True)
         tag = r.text(item, "tag", w, required=True).strip()
-        if not _TAG_RE.fullmatch(tag):
-            r.fail(item.key_line("tag"), f"{w}: tag '{tag}' must match {_TAG_RE.pattern}")
+        if not TAG_RE.fullmatch(tag):
+            r.fail(item.key_line("tag"), f"{w}: tag '{tag}' must match {TAG_RE.pattern}")
         if tag in tags:
             r.fail(item.key_line("tag"), f"{w}: duplicate tag '{tag}' (first at line {tags[tag]})")
         tags[tag] = item.key_line("tag")
@@ -661,9 +550,8 @@ def _tests(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) -> 
                                             f"not '{status}'{_suggest(status, TEST_STATUSES)}")
         feedback = r.text(item, "feedback", w)
         r.lines[("test", pid, i)] = item.line
-        out.append(PartTest(answer=answer, status=status, feedback=feedback))
+        out.append(PartTest(answer=answer, status=Status(status), feedback=feedback))
     return tuple(out)
-
 
 # --- the bank ----------------------------------------------------------------------------------
 
@@ -677,6 +565,18 @@ def _problem_files(directory: Any) -> list[Any]:
         entries = list(directory.iterdir())
     files = [e for e in entries if e.name.endswith(EXTENSIONS) and not e.name.startswith(".") and e.is_file()]
     return sorted(files, key=lambda e: (_stem(e), e.name))
+
+
+def problem_file(directory: Any, problem_id: str) -> Optional[Any]:
+    """The file of one problem in a bank folder (`id.yaml` or `id.yml`), without reading the
+    others: `grader check` starts faster than with the whole bank."""
+    if not ID_RE.fullmatch(problem_id):
+        return None
+    for ext in EXTENSIONS:
+        candidate = Path(str(directory)) / f"{problem_id}{ext}"
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def load_bank(directory: Any) -> dict[str, Problem]:
@@ -707,327 +607,3 @@ def default_bank_dir() -> Any:
     except (ImportError, ModuleNotFoundError, TypeError, ValueError, AttributeError):
         pass
     return Path(__file__).resolve().parent.parent / "problems"
-
-
-def bank_dir(option: Optional[str] = None) -> Any:
-    """--problems option, else $GRADER_PROBLEMS, else the shipped bank."""
-    if option:
-        return Path(option)
-    env = os.environ.get("GRADER_PROBLEMS")
-    if env:
-        return Path(env)
-    return default_bank_dir()
-
-
-# --- variants ------------------------------------------------------------------------------------
-
-def _draw(problem_id: str, student_id: str, name: str) -> int:
-    digest = hashlib.sha256(f"{problem_id}:{student_id}:{name}".encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
-def _decimals_of(*numbers: float) -> int:
-    best = 0
-    for x in numbers:
-        text = repr(float(x))
-        if "e" in text or "E" in text:
-            return 12
-        if "." in text:
-            best = max(best, len(text.split(".")[1].rstrip("0")))
-    return min(best, 12)
-
-
-def variant_values(problem: Problem, student_id: Optional[str]) -> dict[str, float]:
-    """The given values a student works with: the course's values when student_id is None,
-    otherwise each variant drawn from sha256(f"{problem.id}:{student_id}:{name}")."""
-    values = dict(problem.given)
-    if student_id is None:
-        return values
-    for v in problem.variants:
-        u = _draw(problem.id, str(student_id), v.name)
-        if v.choices:
-            values[v.name] = float(v.choices[u % len(v.choices)])
-        elif v.low is not None and v.high is not None:
-            if v.step:
-                n = int(math.floor((v.high - v.low) / v.step + 1e-9)) + 1
-                value = v.low + (u % n) * v.step
-                value = round(value, _decimals_of(v.low, v.step))
-            else:
-                value = v.low + (u / 2.0 ** 64) * (v.high - v.low)
-            values[v.name] = float(value)
-    return values
-
-
-# --- JSON schema ---------------------------------------------------------------------------------
-
-def _described(schema: dict, description: str) -> dict:
-    return {"description": description, **schema}
-
-
-def json_schema() -> dict:
-    """A JSON Schema (draft 2020-12) for problem files, for editor completion and checks."""
-    number = {"type": "number"}
-    text = {"type": "string"}
-    text_or_number = {"type": ["string", "number"]}
-    names = {"type": "array", "items": {"type": "string"}}
-
-    symbol_props = {
-        "kind": {"enum": list(SYMBOL_KINDS), "default": SCALAR},
-        "subscripts": {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
-        "superscript": {"type": "boolean", "default": False},
-        "domain": {"type": "array", "items": number, "minItems": 2, "maxItems": 2, "default": [-2, 2]},
-        "alias": {"enum": list(ALIASES)},
-        "latex": text,
-        "definition": text,
-    }
-    symbol = {
-        "oneOf": [
-            {"enum": list(SYMBOL_KINDS), "description": "Shorthand for {kind: ...}."},
-            {"type": "object", "additionalProperties": False,
-             "properties": {k: _described(v, SYMBOL_FIELDS[k]) for k, v in symbol_props.items()}},
-        ]
-    }
-    variant_props = {
-        "choices": {"type": "array", "items": number, "minItems": 1},
-        "low": number, "high": number, "step": {"type": "number", "exclusiveMinimum": 0},
-    }
-    variant = {
-        "type": "object", "additionalProperties": False,
-        "properties": {k: _described(v, VARIANT_FIELDS[k]) for k, v in variant_props.items()},
-        "oneOf": [{"required": ["choices"]}, {"required": ["low", "high"]}],
-    }
-    tolerance_props = {
-        "rtol": {"type": "number", "minimum": 0, "default": 1e-7},
-        "atol": {"type": "number", "minimum": 0, "default": 1e-9},
-        "absolute": {"type": "number", "exclusiveMinimum": 0},
-        "relative": {"type": "number", "exclusiveMinimum": 0},
-        "decimals": {"type": "integer", "minimum": 0, "maximum": 15},
-        "sigfigs": {"type": "integer", "minimum": 1, "maximum": 15},
-    }
-    tolerance = {
-        "type": "object", "additionalProperties": False,
-        "properties": {k: _described(v, TOLERANCE_FIELDS[k]) for k, v in tolerance_props.items()},
-    }
-    mistake_props = {
-        "answer": text_or_number, "message": text, "tag": {"type": "string", "pattern": f"^{_TAG_RE.pattern}$"},
-        "score": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0},
-    }
-    mistake = {
-        "type": "object", "additionalProperties": False, "required": ["answer", "message", "tag"],
-        "properties": {k: _described(v, MISTAKE_FIELDS[k]) for k, v in mistake_props.items()},
-    }
-    test_props = {"answer": text_or_number, "status": {"enum": list(TEST_STATUSES)}, "feedback": text}
-    test = {
-        "type": "object", "additionalProperties": False, "required": ["answer", "status"],
-        "properties": {k: _described(v, TEST_FIELDS[k]) for k, v in test_props.items()},
-    }
-    part_props = {
-        "id": {"type": "string", "pattern": f"^{PART_ID_PATTERN}$"},
-        "prompt": text,
-        "kind": {"enum": list(PART_KINDS), "default": EXPRESSION},
-        "answer": text_or_number,
-        "points": {"type": "number", "exclusiveMinimum": 0, "default": 1},
-        "tolerance": {"$ref": "#/$defs/tolerance"},
-        "options": {"type": "array", "items": text, "minItems": 2, "maxItems": MAX_LABELS},
-        "partial_credit": {"type": "boolean", "default": False},
-        "forbidden": {"oneOf": [text, names]},
-        "required": {"oneOf": [text, names]},
-        "restriction": text,
-        "hints": {"oneOf": [text, names]},
-        "show_solution": {"type": "boolean", "default": False},
-        "mistakes": {"type": "array", "items": {"$ref": "#/$defs/mistake"}},
-        "tests": {"type": "array", "items": {"$ref": "#/$defs/test"}},
-    }
-    part = {
-        "type": "object", "additionalProperties": False, "required": ["id", "prompt", "answer"],
-        "properties": {k: _described(v, PART_FIELDS[k]) for k, v in part_props.items()},
-        "allOf": [
-            {"if": {"properties": {"kind": {"enum": [CHOICE, MULTI_CHOICE]}}, "required": ["kind"]},
-             "then": {"required": ["options"]}},
-            {"if": {"properties": {"kind": {"const": NUMERIC}}, "required": ["kind"]},
-             "then": {"required": ["tolerance"],
-                      "properties": {"tolerance": {
-                          "minProperties": 1, "maxProperties": 1,
-                          "propertyNames": {"enum": list(NUMERIC_TOLERANCES)}}}}},
-        ],
-    }
-    top_props = {
-        "title": text,
-        "statement": text,
-        "symbols": {"type": "object", "propertyNames": {"pattern": f"^{_NAME_RE.pattern}$"},
-                    "additionalProperties": {"$ref": "#/$defs/symbol"}},
-        "indices": {"type": "object", "propertyNames": {"pattern": f"^{_INDEX_RE.pattern}$"},
-                    "additionalProperties": {"enum": list(INDEX_ROLES),
-                                             "description": "unit (j, k: bound by sums), layer (l), last (L, nl)"}},
-        "given": {"type": "object", "additionalProperties": number},
-        "variants": {"type": "object", "additionalProperties": {"$ref": "#/$defs/variant"}},
-        "parts": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/part"}},
-    }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://backprop-grader.invalid/schema/problem.json",
-        "title": "backprop-grader problem file",
-        "description": "One problem per file problems/<id>.yaml; the id is the file name. See docs/yaml-format.md.",
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["title", "statement", "parts"],
-        "properties": {k: _described(v, TOP_FIELDS[k]) for k, v in top_props.items()},
-        "$defs": {"symbol": symbol, "variant": variant, "tolerance": tolerance, "mistake": mistake,
-                  "test": test, "part": part},
-    }
-
-
-# --- validation ----------------------------------------------------------------------------------
-
-VALIDATION_STUDENTS = ("validate-a", "validate-b", "validate-c")
-
-
-def _expand(paths: Iterable[Any]) -> list[Any]:
-    out = []
-    for p in paths:
-        if isinstance(p, (str, os.PathLike)):
-            is_dir = Path(p).is_dir()
-        else:   # an importlib.resources Traversable
-            try:
-                is_dir = bool(p.is_dir())
-            except (AttributeError, OSError):
-                is_dir = False
-        if is_dir:
-            out.extend(_problem_files(p))
-        else:
-            out.append(p)
-    return out
-
-
-def validate(paths: Iterable[Any]) -> list[ValidationIssue]:
-    """Every problem found in the given files (folders are expanded to their problem files)."""
-    issues: list[ValidationIssue] = []
-    loaded: list[tuple[Problem, dict]] = []
-    seen: dict[str, str] = {}
-    for path in _expand(paths):
-        try:
-            problem, lines = _load(path)
-        except ProblemError as exc:
-            issues.append(ValidationIssue(exc.path, exc.line, exc.message))
-            continue
-        if problem.id in seen:
-            issues.append(ValidationIssue(problem.path, None,
-                                          f"duplicate problem id '{problem.id}' (also in {seen[problem.id]})"))
-            continue
-        seen[problem.id] = problem.path
-        loaded.append((problem, lines))
-    if not loaded:
-        return issues
-    try:
-        from grader import equivalence, syntax
-    except ImportError as exc:
-        for problem, _ in loaded:
-            issues.append(ValidationIssue(problem.path, None,
-                                          f"cannot check the answers: the checker is not available ({exc})"))
-        return issues
-    for problem, lines in loaded:
-        issues.extend(_check_problem(problem, lines, syntax, equivalence))
-    return issues
-
-
-def _verdict_text(verdict) -> str:
-    return " ".join(verdict.feedback or ())
-
-
-def _check_problem(problem: Problem, lines: dict, syntax, equivalence) -> list[ValidationIssue]:
-    issues: list[ValidationIssue] = []
-
-    def issue(line: Optional[int], message: str) -> None:
-        issues.append(ValidationIssue(problem.path, line, message))
-
-    table = problem.table
-    for sym in table.symbols:
-        if sym.definition is not None:
-            try:
-                syntax.parse(sym.definition, table)
-            except syntax.AnswerSyntaxError as exc:
-                issue(None, f"symbol '{sym.name}': the definition '{sym.definition}' cannot be read: {exc}")
-
-    students: list[Optional[str]] = [None]
-    if problem.variants:
-        students.extend(VALIDATION_STUDENTS)
-
-    for part in problem.parts:
-        where = f"part '{part.id}'"
-        line = part.line or None
-        expression_like = part.kind in (EXPRESSION, NUMERIC)
-        reference_ok = True
-        unreadable: set[int] = set()   # mistakes already reported as unreadable
-        if expression_like:
-            to_read = [("the reference answer", part.answer, line, None)]
-            to_read += [(f"mistake '{mk.tag}'", mk.answer, lines.get(("mistake", part.id, i), line), i)
-                        for i, mk in enumerate(part.mistakes)]
-            for label, text, where_line, mistake_index in to_read:
-                try:
-                    syntax.parse(text, table)
-                    continue
-                except syntax.AnswerSyntaxError as exc:
-                    issue(where_line, f"{where}: {label} '{text}' cannot be read: {exc}")
-                except Exception as exc:  # noqa: BLE001 - never let a checker bug stop validation
-                    issue(where_line, f"{where}: reading '{text}' failed: {type(exc).__name__}: {exc}")
-                if mistake_index is None:
-                    reference_ok = False
-                else:
-                    unreadable.add(mistake_index)
-        if not reference_ok:
-            continue
-
-        # the reference must be right, for the course's values and for variants
-        for student in students:
-            values = variant_values(problem, student) if problem.given else None
-            try:
-                v = equivalence.check(problem, part, part.answer, values)
-            except Exception as exc:  # noqa: BLE001
-                issue(line, f"{where}: checking the reference failed: {type(exc).__name__}: {exc}")
-                break
-            if v.status != CORRECT or v.score < v.max_score - 1e-9:
-                who = "" if student is None else f" (variant values {values})"
-                issue(line, f"{where}: the reference answer '{part.answer}' is graded {v.status}"
-                            f"{who}: {_verdict_text(v)}".rstrip(": "))
-                break
-
-        # a mistake rule must not be the reference in disguise
-        for i, mk in enumerate(part.mistakes):
-            if i in unreadable:
-                continue
-            mline = lines.get(("mistake", part.id, i), line)
-            try:
-                same = _equivalent(equivalence, problem, part, mk.answer, part.answer)
-            except Exception as exc:  # noqa: BLE001
-                issue(mline, f"{where}: comparing mistake '{mk.tag}' failed: {type(exc).__name__}: {exc}")
-                continue
-            if same:
-                issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') is equivalent to the reference answer")
-
-        # the part's own tests
-        for i, t in enumerate(part.tests):
-            tline = lines.get(("test", part.id, i), line)
-            try:
-                v = equivalence.check(problem, part, t.answer, None)
-            except Exception as exc:  # noqa: BLE001
-                issue(tline, f"{where}: checking test answer '{t.answer}' failed: {type(exc).__name__}: {exc}")
-                continue
-            if v.status != t.status:
-                issue(tline, f"{where}: test answer '{t.answer}' should be {t.status} but is {v.status}"
-                             + (f" (feedback: {_verdict_text(v)})" if v.feedback else ""))
-            elif t.feedback and t.feedback.lower() not in _verdict_text(v).lower():
-                issue(tline, f"{where}: test answer '{t.answer}' is {v.status} as expected, but its feedback "
-                             f"does not mention '{t.feedback}' (feedback: {_verdict_text(v) or 'none'})")
-    return issues
-
-
-def _equivalent(equivalence, problem: Problem, part: Part, text_a: str, text_b: str) -> bool:
-    """Whether two answers to a part are equivalent, through the checker."""
-    if part.kind in (CHOICE, MULTI_CHOICE):
-        return sorted(x.upper() for x in choice_labels(text_a)) == sorted(x.upper() for x in choice_labels(text_b))
-    fn = getattr(equivalence, "equivalent", None)
-    if fn is not None:
-        return bool(fn(problem, part, text_a, text_b))
-    bare = replace(part, answer=text_b, mistakes=(), tests=(), forbidden=(), required=(), restriction=None)
-    v = equivalence.check(problem, bare, text_a, None)
-    return v.status == CORRECT

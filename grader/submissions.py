@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Optional
 
 from grader import yamlsafe
+from grader.errors import os_reason
+from grader.variants import variant_values
 from grader.model import (
     INVALID, MISSING, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
 )
@@ -143,7 +145,7 @@ def _read_bytes(path: Path, max_bytes: int, follow_symlinks: bool) -> bytes:
         except FileNotFoundError:
             raise _Refused(f"no {path.name}") from None
         except OSError as exc:
-            raise _Refused(f"cannot read {path.name}: {exc.strerror or exc}") from None
+            raise _Refused(f"cannot read {path.name}: {os_reason(exc)}") from None
         if stat.S_ISLNK(st.st_mode):
             raise _Refused("refused: symbolic link")
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -156,7 +158,7 @@ def _read_bytes(path: Path, max_bytes: int, follow_symlinks: bool) -> bytes:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise _Refused("refused: symbolic link") from None
-        raise _Refused(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        raise _Refused(f"cannot read {path.name}: {os_reason(exc)}") from None
     try:
         for attempt in range(_READ_ATTEMPTS):
             st = os.fstat(fd)
@@ -167,7 +169,7 @@ def _read_bytes(path: Path, max_bytes: int, follow_symlinks: bool) -> bytes:
         raise _Refused(f"{path.name} kept changing while it was read ({_READ_ATTEMPTS} tries); "
                        f"it was not graded: save it once and grade again")
     except OSError as exc:
-        raise _Refused(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        raise _Refused(f"cannot read {path.name}: {os_reason(exc)}") from None
     finally:
         os.close(fd)
 
@@ -418,9 +420,8 @@ def student_values(problem: Problem, student: str) -> Optional[dict[str, float]]
     """The given values this student's variant of `problem` uses (None: the course's own)."""
     if not problem.variants:
         return None
-    from grader import problems as _problems
     values = dict(problem.given)
-    values.update(_problems.variant_values(problem, student))
+    values.update(variant_values(problem, student))
     return values
 
 

@@ -37,13 +37,15 @@ from typing import Optional
 import yaml
 from yaml import events as _ev
 
+from grader.errors import GraderError
+
 __all__ = ["YamlError", "YDict", "YList", "YStr", "load", "MAX_BYTES", "MAX_DEPTH"]
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 50
 
 
-class YamlError(Exception):
+class YamlError(GraderError):
     """A file that could not be read as (safe, simple) YAML.
 
     `.message` is a plain sentence for a human, `.line` / `.column` are 1-based or None.
@@ -51,10 +53,9 @@ class YamlError(Exception):
     """
 
     def __init__(self, message: str, line: Optional[int] = None, column: Optional[int] = None):
-        self.message = message
+        super().__init__(message, line, column)
         self.line = line
         self.column = column
-        super().__init__(message, line, column)
 
     def __str__(self) -> str:
         if self.line is None:
@@ -174,6 +175,18 @@ def _decode(data: str | bytes, max_bytes: int) -> str:
     return data
 
 
+_DIRECTIVE = re.compile(r"\A(?:[ \t]*(?:#[^\r\n]*)?(?:\r\n|\r|\n))*%")
+
+
+def _check_directives(text: str) -> None:
+    """Directives (`%YAML`, `%TAG`, anything `%...` before the content) are refused here:
+    the two parsers disagree on unknown ones (one warns, the other stops)."""
+    m = _DIRECTIVE.match(text)
+    if m:
+        line, column = _position(text, m.end() - 1)
+        raise YamlError("directives ('%...') are not allowed; remove the line", line, column)
+
+
 def _check_characters(text: str) -> None:
     m = _BAD_CHAR.search(text)
     if m is None:
@@ -192,34 +205,6 @@ def _check_characters(text: str) -> None:
 
 
 # --- error messages ----------------------------------------------------------------------------
-
-_TOKEN_WORDS = {
-    "<block end>": "the end of an indented block",
-    "<block mapping start>": "a new 'key: value' block",
-    "<block sequence start>": "a new '- item' list",
-    "<block entry>": "a '- ' list item",
-    "<flow mapping start>": "'{'",
-    "<flow sequence start>": "'['",
-    "<flow mapping end>": "'}'",
-    "<flow sequence end>": "']'",
-    "<flow entry>": "','",
-    "<document start>": "'---'",
-    "<document end>": "'...'",
-    "<stream end>": "the end of the file",
-    "<scalar>": "a value",
-    "<key>": "a key",
-    "<value>": "':'",
-    "<alias>": "an alias ('*name')",
-    "<anchor>": "an anchor ('&name')",
-    "<tag>": "a tag ('!')",
-}
-
-
-def _plain_words(text: str) -> str:
-    for token, words in _TOKEN_WORDS.items():
-        text = text.replace(f"'{token}'", words).replace(token, words)
-    return text
-
 
 def _mark_position(mark) -> tuple[Optional[int], Optional[int]]:
     if mark is None:
@@ -241,11 +226,38 @@ def _char_at(text: str, line: Optional[int], column: Optional[int]) -> str:
     return source[column - 1]
 
 
+# Every error either parser can raise -> one of our sentences. PyYAML and libyaml word the
+# same problem differently and change wording between releases (libyaml 0.2.6 added its own
+# nesting limit), so the problem text only picks a sentence; it is never shown.
+_GENERIC = "this is not valid YAML here; check the indentation, the quotes and the brackets"
+_DOCUMENT_END = "unexpected text after the end of the document; check the indentation and the quotes"
+_PROBLEMS = (
+    ("mapping values are not allowed", "unexpected ':' here; put a text that contains ': ' in quotes, "
+                                       "or check the indentation"),
+    ("found unexpected end of stream", None),            # closing quote, with the line it opened
+    ("expected <block end>", "bad indentation: this line is not aligned with the lines above it"),
+    ("did not find expected key", "bad indentation: this line is not aligned with the lines above it"),
+    ("did not find expected '-' indicator", "bad indentation: this line is not aligned with the lines above it"),
+    ("block sequence entries are not allowed", "a '- ' list item is not allowed here; check the indentation"),
+    ("expected the node content", "a value is missing here"),
+    ("did not find expected node content", "a value is missing here"),
+    ("document separator", "a '---' line is inside a quoted text; a closing quote is missing"),
+    ("document indicator", "a '---' line is inside a quoted text; a closing quote is missing"),
+    ("document start", _DOCUMENT_END),
+)
+_CONTEXTS = (
+    ("anchor", "anchors and aliases ('&name', '*name') are not allowed; write the value out"),
+    ("alias", "anchors and aliases ('&name', '*name') are not allowed; write the value out"),
+    ("tag", "tags ('!...') are not allowed; put the value in quotes if it must be text"),
+    ("block scalar", "after '|' or '>' only '-', '+' or an indentation digit may follow on the same line"),
+)
+
+
 def _translate(exc: yaml.YAMLError, text: str) -> YamlError:
-    """PyYAML's (or libyaml's) error -> a plain sentence at the right line. Both parsers'
-    wordings are handled; the offending character is read from the text, not the message."""
+    """PyYAML's (or libyaml's) error -> one of our sentences at the right line. The offending
+    character is read from the text, never from the library's message."""
     if not isinstance(exc, yaml.MarkedYAMLError):
-        return YamlError(f"the file is not valid YAML ({_plain_words(str(exc).strip())})")
+        return YamlError(_GENERIC)
     problem = exc.problem or ""
     context = exc.context or ""
     line, column = _mark_position(exc.problem_mark or exc.context_mark)
@@ -257,44 +269,42 @@ def _translate(exc: yaml.YAMLError, text: str) -> YamlError:
     if "\t" in indent or "tab character" in problem or "'\\t'" in problem or \
             (at == "\t" and "cannot start any token" in problem):
         return YamlError("a tab character is used for indentation; indent with spaces only", line, column)
-    if "mapping values are not allowed" in problem:
-        return YamlError(
-            "unexpected ':' here; put a text that contains ': ' in quotes, or check the indentation",
-            line, column)
     if "could not find expected ':'" in problem:
         if ctx_line:   # report the line of the key, where the ':' is missing
             line, column = _mark_position(exc.context_mark)
         return YamlError("expected 'key: value' but found no ':' after the key", line, column)
-    if "found unexpected end of stream" in problem:
-        where = f" that starts at line {ctx_line}" if ctx_line else ""
-        return YamlError(f"the file ends inside a quoted text{where}; a closing quote is missing",
-                         line, column)
-    if problem.startswith("expected <block end>") or "did not find expected key" in problem \
-            or "did not find expected '-' indicator" in problem:
-        return YamlError("bad indentation: this line is not aligned with the lines above it",
-                         line, column)
     if "found character" in problem and "cannot start any token" in problem:
         ch = at or "?"
         if ch in ("@", "`"):
             return YamlError(f"a value cannot start with '{ch}'; put it in quotes", line, column)
         return YamlError(f"unexpected character '{ch}'; put the value in quotes", line, column)
-    if "found unknown escape character" in problem:
+    if "unknown escape character" in problem:
         m = re.search(r"found unknown escape character '(.*?)'", problem)
-        if m:
-            ch = m.group(1)
-        else:   # libyaml points at the backslash and does not name the character
-            ch = _char_at(text, line, (column or 0) + 1) if at == "\\" else at
+        if at != "\\" and column:   # PyYAML points after the backslash, libyaml at it
+            column -= 1
+        ch = m.group(1) if m else _char_at(text, line, (column or 0) + 1)
         return YamlError(
             f"unknown escape '\\{ch or '?'}' inside double quotes; use single quotes or write '\\\\'",
             line, column)
-    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
-        closing = "]" if "]" in problem else "}"
-        return YamlError(f"expected ',' or '{closing}' here (a bracket is not closed?)", line, column)
-    message = _plain_words(problem) or "this is not valid YAML"
-    if context:
-        message = f"{message} ({_plain_words(context)}"
-        message += f" at line {ctx_line})" if ctx_line and ctx_line != line else ")"
-    return YamlError(message, line, column)
+    for closing in "]}":
+        if f"expected ',' or '{closing}'" in problem:
+            return YamlError(f"expected ',' or '{closing}' here (a bracket is not closed?)", line, column)
+    for fragment, sentence in _PROBLEMS:
+        if fragment not in problem:
+            continue
+        if sentence is None:
+            where = f" that starts at line {ctx_line}" if ctx_line else ""
+            return YamlError(f"the file ends inside a quoted text{where}; a closing quote is missing",
+                             line, column)
+        return YamlError(sentence, line, column)
+    for fragment, sentence in _CONTEXTS:
+        if fragment in context:
+            return YamlError(sentence, line, column)
+    return YamlError(_GENERIC, line, column)
+
+
+def _too_deep(max_depth: int, line: Optional[int] = None, column: Optional[int] = None) -> YamlError:
+    return YamlError(f"the file is nested too deeply (more than {max_depth} levels)", line, column)
 
 
 def _tag_name(tag: str) -> str:
@@ -325,16 +335,37 @@ def load(data: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_
     YStr / None (empty document). Raises `YamlError` for anything unreadable or refused."""
     text = _decode(data, max_bytes)
     _check_characters(text)
+    _check_directives(text)
 
-    loader = _loader_class()(text)
+    try:
+        return _parse(_loader_class(), text, max_depth)
+    except _LibraryLimit:
+        # libyaml >= 0.2.6 refuses deep nesting itself, scanning ahead of the events we count;
+        # PyYAML's own parser reads lazily, so our depth check finds the exact place and the
+        # message is the same whichever parser is installed.
+        return _parse(yaml.SafeLoader, text, max_depth)
+
+
+class _LibraryLimit(Exception):
+    """The parser stopped at a limit of its own, before our checks saw the events."""
+
+
+def _parse(loader_class, text: str, max_depth: int) -> object:
+    loader = loader_class(text)
     try:
         return _build(loader, text, max_depth)
     except YamlError:
         raise
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in (exc.problem or ""):
+            if loader_class is yaml.SafeLoader:   # not expected: PyYAML has no such limit
+                raise _too_deep(max_depth) from None
+            raise _LibraryLimit() from None
+        raise _translate(exc, text) from None
     except yaml.YAMLError as exc:
         raise _translate(exc, text) from None
     except RecursionError:   # not expected (nothing here recurses), but never leak it
-        raise YamlError("the file is nested too deeply") from None
+        raise _too_deep(max_depth) from None
     finally:
         dispose = getattr(loader, "dispose", None)
         if dispose is not None:
@@ -405,8 +436,7 @@ def _build(loader: yaml.SafeLoader, text: str, max_depth: int) -> object:
         elif isinstance(event, (_ev.SequenceStartEvent, _ev.MappingStartEvent)):
             depth = (stack[-1].depth + 1) if stack else 1
             if depth > max_depth:
-                raise YamlError(f"the file is nested too deeply (more than {max_depth} levels)",
-                                line, column)
+                raise _too_deep(max_depth, line, column)
             if isinstance(event, _ev.SequenceStartEvent):
                 container = YList(line=line, column=column)
             else:

@@ -5,6 +5,9 @@ problem the tests grade against is declared here, close to the notation of the c
 """
 from __future__ import annotations
 
+import platform
+from importlib import metadata
+
 import pytest
 
 from grader.model import (CHOICE, EXPRESSION, FUNCTION, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, SCALAR, VECTOR,
@@ -159,3 +162,23 @@ def associate(node):
     if isinstance(node, Sum):
         return Sum(node.index, associate(node.body), node.kind)
     return node
+
+
+# --- the versions this run resolved ---------------------------------------------------------
+
+VERSIONED = ("sympy", "numpy", "click", "PyYAML", "pytest", "hypothesis", "jsonschema")
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def pytest_sessionstart(session):
+    """One line before the tests (also under -q), so a red run shows what pip resolved."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        line = ", ".join(f"{d} {_version(d)}" for d in VERSIONED)
+        reporter.write_line(f"versions: Python {platform.python_version()}, {line}")

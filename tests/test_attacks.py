@@ -35,7 +35,8 @@ from grader.classrun import BatchError, grade_class
 from grader.submissions import student_id
 from grader.cli import main as cli
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, Verdict
-from grader.problems import ProblemError, bank_dir, load_bank, load_problem, validate
+from grader.problems import ProblemError, default_bank_dir, load_bank, load_problem
+from grader.validation import validate
 from grader.syntax import AnswerSyntaxError, parse
 
 TIME_LIMIT = 2.0          # seconds per answer (the batch budget is 5 s; generous for slow CI)
@@ -55,7 +56,7 @@ _BAD_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 @pytest.fixture(scope="module")
 def bank():
-    return load_bank(bank_dir(None))
+    return load_bank(default_bank_dir())
 
 
 @pytest.fixture(scope="module")

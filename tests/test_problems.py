@@ -12,9 +12,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import jsonschema
 
+from grader import problem_format as F
 from grader import problems as P
-from grader import yamlsafe
+from grader import functions, yamlsafe
+from grader import schema as S
+from grader import validation as V
+from grader import variants as VAR
 from grader.model import (CHOICE, FUNCTION, INDEXED, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS,
                           INDEX_ROLES, VECTOR, Problem)
 from grader.problems import ProblemError, load_problem
@@ -188,7 +193,7 @@ def test_message_format_with_relative_path(tmp_path, monkeypatch):
     (("  z: scalar", "  z: {kind: scalar, domain: [a, 1]}"), 4, "symbol 'z': domain low must be a number, not 'a'"),
     (("  z: scalar", "  z: {kind: scalar, alias: sigmoid}"), 4, "symbol 'z': only functions can have an alias"),
     (("  z: scalar", "  z: {kind: function, alias: sigmod}"), 4,
-     "symbol 'z': unknown builtin 'sigmod' (did you mean 'sigmoid'?); use one of " + ", ".join(P.ALIASES)),
+     "symbol 'z': unknown builtin 'sigmod' (did you mean 'sigmoid'?); use one of " + ", ".join(functions.alias_names())),
     (("  z: scalar", "  z: {kind: scalar, superscript: yes}"), 4,
      "symbol 'z': 'superscript' must be true or false, not 'yes'"),
     (("  z: scalar", "  z: scalar\n  2z: scalar"), 5,
@@ -402,15 +407,15 @@ def test_variants_loaded(tmp_path):
 
 def test_variant_values_course_values(tmp_path):
     p = load_problem(write(tmp_path, VARIANTS, "var.yaml"))
-    assert P.variant_values(p, None) == {"x": 3.0, "w1": 0.01, "w2": -5.0}
+    assert VAR.variant_values(p, None) == {"x": 3.0, "w1": 0.01, "w2": -5.0}
 
 
 def test_variant_values_deterministic_and_in_range(tmp_path):
     p = load_problem(write(tmp_path, VARIANTS, "var.yaml"))
     seen_x, seen_w1 = set(), set()
     for n in range(200):
-        a = P.variant_values(p, f"s{n}")
-        assert a == P.variant_values(p, f"s{n}")
+        a = VAR.variant_values(p, f"s{n}")
+        assert a == VAR.variant_values(p, f"s{n}")
         assert a["x"] in (1, 2, 3, 4)
         assert a["w1"] in (0.01, 0.02, 0.03, 0.04, 0.05)      # exact grid values, no float noise
         assert -5 <= a["w2"] <= 5
@@ -423,12 +428,12 @@ def test_variant_values_use_sha256_of_problem_student_and_name(tmp_path):
     p = load_problem(write(tmp_path, VARIANTS, "var.yaml"))
     digest = hashlib.sha256(b"var:alice:x").digest()
     u = int.from_bytes(digest[:8], "big")
-    assert P.variant_values(p, "alice")["x"] == (1, 2, 3, 4)[u % 4]
+    assert VAR.variant_values(p, "alice")["x"] == (1, 2, 3, 4)[u % 4]
 
 
 def test_variant_values_do_not_depend_on_python_hash_seed(tmp_path):
     path = write(tmp_path, VARIANTS, "var.yaml")
-    code = ("import json, sys; from grader.problems import load_problem, variant_values; "
+    code = ("import json, sys; from grader.problems import load_problem; from grader.variants import variant_values; "
             f"print(json.dumps(variant_values(load_problem({str(path)!r}), 'zoë martin')))")
     outs = set()
     for seed in ("0", "1", "12345"):
@@ -436,15 +441,15 @@ def test_variant_values_do_not_depend_on_python_hash_seed(tmp_path):
         outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                                 check=True).stdout)
     assert len(outs) == 1
-    assert json.loads(outs.pop()) == P.variant_values(load_problem(path), "zoë martin")
+    assert json.loads(outs.pop()) == VAR.variant_values(load_problem(path), "zoë martin")
 
 
 def test_variants_differ_between_students_and_problems(tmp_path):
     p = load_problem(write(tmp_path, VARIANTS, "var.yaml"))
     q = load_problem(write(tmp_path, VARIANTS, "other.yaml"))
-    values = {tuple(sorted(P.variant_values(p, f"s{n}").items())) for n in range(50)}
+    values = {tuple(sorted(VAR.variant_values(p, f"s{n}").items())) for n in range(50)}
     assert len(values) > 10
-    assert any(P.variant_values(p, f"s{n}") != P.variant_values(q, f"s{n}") for n in range(10))
+    assert any(VAR.variant_values(p, f"s{n}") != VAR.variant_values(q, f"s{n}") for n in range(10))
 
 
 @pytest.mark.parametrize("variants, line, message", [
@@ -548,12 +553,13 @@ def test_load_bank_reports_broken_file(tmp_path):
     assert info.value.path.endswith("broken.yaml")
 
 
-def test_bank_dir_precedence(tmp_path, monkeypatch):
-    monkeypatch.setenv("GRADER_PROBLEMS", str(tmp_path / "env"))
-    assert P.bank_dir(str(tmp_path / "opt")) == tmp_path / "opt"
-    assert P.bank_dir(None) == tmp_path / "env"
-    monkeypatch.delenv("GRADER_PROBLEMS")
-    assert P.bank_dir(None) == P.default_bank_dir()
+def test_problem_file_finds_yaml_and_yml(tmp_path):
+    write(tmp_path, MINIMAL, "one.yaml")
+    write(tmp_path, MINIMAL, "two.yml")
+    assert P.problem_file(tmp_path, "one") == tmp_path / "one.yaml"
+    assert P.problem_file(tmp_path, "two") == tmp_path / "two.yml"
+    assert P.problem_file(tmp_path, "three") is None
+    assert P.problem_file(tmp_path, "../one") is None     # not an id: never a path outside the bank
 
 
 def test_default_bank_dir_holds_the_bank():
@@ -565,36 +571,35 @@ def test_default_bank_dir_holds_the_bank():
 # --- schema ------------------------------------------------------------------------------------
 
 def test_schema_is_draft_2020_12_and_json():
-    schema = P.json_schema()
+    schema = S.json_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     json.dumps(schema)
-    jsonschema = pytest.importorskip("jsonschema")
     jsonschema.Draft202012Validator.check_schema(schema)
 
 
 def test_schema_fields_match_the_loader():
-    schema = P.json_schema()
+    schema = S.json_schema()
     defs = schema["$defs"]
-    assert set(schema["properties"]) == set(P.TOP_FIELDS)
-    assert set(defs["part"]["properties"]) == set(P.PART_FIELDS)
-    assert set(defs["symbol"]["oneOf"][1]["properties"]) == set(P.SYMBOL_FIELDS)
-    assert set(defs["variant"]["properties"]) == set(P.VARIANT_FIELDS)
-    assert set(defs["tolerance"]["properties"]) == set(P.TOLERANCE_FIELDS)
-    assert set(defs["mistake"]["properties"]) == set(P.MISTAKE_FIELDS)
-    assert set(defs["test"]["properties"]) == set(P.TEST_FIELDS)
+    assert set(schema["properties"]) == set(F.TOP_FIELDS)
+    assert set(defs["part"]["properties"]) == set(F.PART_FIELDS)
+    assert set(defs["symbol"]["oneOf"][1]["properties"]) == set(F.SYMBOL_FIELDS)
+    assert set(defs["variant"]["properties"]) == set(F.VARIANT_FIELDS)
+    assert set(defs["tolerance"]["properties"]) == set(F.TOLERANCE_FIELDS)
+    assert set(defs["mistake"]["properties"]) == set(F.MISTAKE_FIELDS)
+    assert set(defs["test"]["properties"]) == set(F.TEST_FIELDS)
     for props in (schema["properties"], defs["part"]["properties"], defs["mistake"]["properties"]):
         assert all(p.get("description") for p in props.values())
 
 
 def test_schema_enums():
-    schema = P.json_schema()
+    schema = S.json_schema()
     defs = schema["$defs"]
     assert defs["part"]["properties"]["kind"]["enum"] == list(PART_KINDS)
     assert defs["symbol"]["oneOf"][1]["properties"]["kind"]["enum"] == list(SYMBOL_KINDS)
     assert defs["symbol"]["oneOf"][0]["enum"] == list(SYMBOL_KINDS)
     assert schema["properties"]["indices"]["additionalProperties"]["enum"] == list(INDEX_ROLES)
     assert defs["test"]["properties"]["status"]["enum"] == ["correct", "incorrect", "invalid"]
-    assert defs["symbol"]["oneOf"][1]["properties"]["alias"]["enum"] == list(P.ALIASES)
+    assert defs["symbol"]["oneOf"][1]["properties"]["alias"]["enum"] == functions.alias_names()
 
 
 def _keys(node, level, out):
@@ -603,7 +608,7 @@ def _keys(node, level, out):
 
 
 def test_every_field_used_by_the_bank_is_in_the_schema():
-    schema = P.json_schema()
+    schema = S.json_schema()
     defs = schema["$defs"]
     used: dict[str, set] = {}
     for path in sorted((ROOT / "problems").glob("*.yaml")):
@@ -630,8 +635,7 @@ def test_every_field_used_by_the_bank_is_in_the_schema():
 
 
 def test_schema_rejects_what_the_loader_rejects():
-    jsonschema = pytest.importorskip("jsonschema")
-    validator = jsonschema.Draft202012Validator(P.json_schema())
+    validator = jsonschema.Draft202012Validator(S.json_schema())
     good = {"title": "T", "statement": "S", "parts": [{"id": "p", "prompt": "P", "answer": "z"}]}
     assert not list(validator.iter_errors(good))
     bad_field = {**good, "parts": [{"id": "p", "prompt": "P", "answr": "z"}]}
@@ -666,12 +670,12 @@ def checked(tmp_path, name="prob.yaml", answer="2*z", mistake="3*z", test="z+z",
 
 
 def test_validate_clean_problem(tmp_path):
-    assert P.validate([checked(tmp_path)]) == []
+    assert V.validate([checked(tmp_path)]) == []
 
 
 def test_validate_unknown_symbol_in_reference(tmp_path):
     path = checked(tmp_path, answer="2*q")
-    issues = P.validate([path])
+    issues = V.validate([path])
     assert len(issues) == 1
     issue = issues[0]
     assert issue.path == str(path) and issue.line == 6
@@ -680,14 +684,14 @@ def test_validate_unknown_symbol_in_reference(tmp_path):
 
 
 def test_validate_unreadable_mistake(tmp_path):
-    issues = P.validate([checked(tmp_path, mistake="3*(z")])
+    issues = V.validate([checked(tmp_path, mistake="3*(z")])
     assert len(issues) == 1 and issues[0].line == 10
     assert "mistake 'rule' '3*(z' cannot be read" in issues[0].message
 
 
 def test_validate_reference_failing_its_own_test(tmp_path):
     path = checked(tmp_path, test="z*z")
-    issues = P.validate([path])
+    issues = V.validate([path])
     assert len(issues) == 1
     assert issues[0].line == 14
     assert "test answer 'z*z' should be correct but is incorrect" in issues[0].message
@@ -696,35 +700,35 @@ def test_validate_reference_failing_its_own_test(tmp_path):
 def test_validate_test_feedback_fragment(tmp_path):
     text = CHECKED.format(answer="2*z", mistake="3*z", test="3*z", status="incorrect").replace(
         "status: incorrect}", "status: incorrect, feedback: \"NOT QUITE\"}")
-    assert P.validate([write(tmp_path, text)]) == []      # case-insensitive
+    assert V.validate([write(tmp_path, text)]) == []      # case-insensitive
     text = text.replace("NOT QUITE", "something else")
-    issues = P.validate([write(tmp_path, text)])
+    issues = V.validate([write(tmp_path, text)])
     assert len(issues) == 1 and "does not mention 'something else'" in issues[0].message
 
 
 def test_validate_mistake_equivalent_to_reference(tmp_path):
-    issues = P.validate([checked(tmp_path, mistake="z*2")])
+    issues = V.validate([checked(tmp_path, mistake="z*2")])
     assert any(i.line == 10 and "mistake 'rule' ('z*2') is equivalent to the reference answer" in i.message
                for i in issues), issues
 
 
 def test_validate_choice_label_out_of_range(tmp_path):
     path = write(tmp_path, CHOICE_PART.format(kind="choice", answer="F"))
-    issues = P.validate([path])
-    assert issues == [P.ValidationIssue(str(path), 8, "part 'c': 'answer': option 'F' is out of range: "
+    issues = V.validate([path])
+    assert issues == [V.ValidationIssue(str(path), 8, "part 'c': 'answer': option 'F' is out of range: "
                                                       "there are 4 options (A to D)")]
 
 
 def test_validate_choice_tests(tmp_path):
     text = CHOICE_PART.format(kind="choice", answer="B") + "    tests:\n      - {answer: A, status: correct}\n"
-    issues = P.validate([write(tmp_path, text)])
+    issues = V.validate([write(tmp_path, text)])
     assert len(issues) == 1 and "should be correct but is incorrect" in issues[0].message
 
 
 def test_validate_duplicate_ids_across_files(tmp_path):
     a = checked(tmp_path, "one/same.yaml")
     b = checked(tmp_path, "two/same.yaml")
-    issues = P.validate([a, b])
+    issues = V.validate([a, b])
     assert len(issues) == 1
     assert issues[0].path == str(b) and f"duplicate problem id 'same' (also in {a})" == issues[0].message
 
@@ -733,7 +737,7 @@ def test_validate_hostile_and_broken_files_do_not_stop_the_rest(tmp_path):
     bad = write(tmp_path, b"title: &a x\n", "bad.yaml")
     junk = write(tmp_path, bytes(range(256)), "junk.yaml")
     good = checked(tmp_path, "good.yaml", test="z*z")
-    issues = P.validate([bad, junk, good])
+    issues = V.validate([bad, junk, good])
     assert [i.path for i in issues] == [str(bad), str(junk), str(good)]
     assert "anchors" in issues[0].message and issues[0].line == 1
     assert "should be correct" in issues[2].message
@@ -742,14 +746,14 @@ def test_validate_hostile_and_broken_files_do_not_stop_the_rest(tmp_path):
 def test_validate_expands_folders(tmp_path):
     checked(tmp_path, "a.yaml")
     checked(tmp_path, "b.yaml", test="z*z")
-    issues = P.validate([tmp_path])
+    issues = V.validate([tmp_path])
     assert len(issues) == 1 and issues[0].path.endswith("b.yaml")
 
 
 def test_validate_unreadable_definition(tmp_path):
     text = CHECKED.format(answer="2*z", mistake="3*z", test="z+z", status="correct").replace(
         "  z: scalar", "  z: scalar\n  v: {kind: vector, definition: \"softmax(q)\"}")
-    issues = P.validate([write(tmp_path, text)])
+    issues = V.validate([write(tmp_path, text)])
     assert any("symbol 'v': the definition 'softmax(q)' cannot be read" in i.message for i in issues)
 
 
@@ -770,10 +774,10 @@ def test_validate_numeric_reference_checked_for_variants(tmp_path):
           - {answer: "6", status: correct}
           - {answer: "6.1", status: incorrect}
     """
-    assert P.validate([write(tmp_path, text)]) == []
+    assert V.validate([write(tmp_path, text)]) == []
 
 
 def test_validation_issue_str():
-    assert str(P.ValidationIssue("a.yaml", 3, "m")) == "a.yaml:3: m"
-    assert str(P.ValidationIssue("a.yaml", None, "m")) == "a.yaml: m"
+    assert str(V.ValidationIssue("a.yaml", 3, "m")) == "a.yaml:3: m"
+    assert str(V.ValidationIssue("a.yaml", None, "m")) == "a.yaml: m"
     assert str(ProblemError("a.yaml", None, "m")) == "a.yaml: m"

@@ -1,0 +1,58 @@
+"""The grader's errors: one base, with a branch for what a student can fix and one for what an
+instructor can fix, so an interface knows whom to address without reading the message.
+
+Every message is written by us for that reader. Operating-system errors are said in our words
+too (`os_reason`): the C library's wording differs between systems and locales.
+"""
+from __future__ import annotations
+
+import errno
+
+
+class GraderError(Exception):
+    """Anything the grader refuses on purpose; `.message` is a sentence for a person."""
+
+    def __init__(self, message: str, *args):
+        super().__init__(message, *args)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class StudentError(GraderError):
+    """An answer or an answer file that cannot be graded as it is: the student can fix it."""
+
+
+class AuthorError(GraderError):
+    """A problem file that cannot be used as it is: the instructor can fix it."""
+
+
+_OS_REASONS = {
+    errno.ENOENT: "no such file or folder",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.ENOTDIR: "part of the path is not a folder",
+    errno.ELOOP: "too many symbolic links",
+    errno.ENAMETOOLONG: "the name is too long",
+    errno.EMFILE: "too many files are open",
+    errno.ENFILE: "too many files are open",
+    errno.EIO: "the device reported an input/output error",
+    errno.EBUSY: "the file is busy",
+    errno.EEXIST: "it already exists",
+    errno.ENOTEMPTY: "the folder is not empty",
+    errno.EXDEV: "it is on another file system",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in our words (never the C library's `strerror`)."""
+    reason = _OS_REASONS.get(exc.errno)
+    if reason is None:
+        code = errno.errorcode.get(exc.errno) if exc.errno is not None else None
+        reason = f"the system refused it ({code})" if code else "the system refused it"
+    return reason

@@ -1,0 +1,95 @@
+"""The problem file format in one place: field names with their descriptions, the patterns
+ids and names must match, and the limits. The loader (`problems`) enforces it and the JSON
+Schema (`schema`) describes it, both from these tables, so they cannot disagree.
+"""
+from __future__ import annotations
+
+import re
+
+from grader.model import CORRECT, INCORRECT, INVALID
+
+ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
+ID_RE = re.compile(ID_PATTERN)
+# Part ids are fixed by the gradebooks, and several carry capitals (delta-L, dC-dw, update-W):
+# a part id is letters of either case, digits and '-'.
+PART_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9-]*"
+PART_ID_RE = re.compile(PART_ID_PATTERN)
+TAG_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+INDEX_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+INT_RE = re.compile(r"[+-]?\d+")
+LABEL_RE = re.compile(r"[A-Z]")
+MAX_LABELS = 26          # choice options are labelled A..Z
+MAX_SUBSCRIPTS = 3       # w_(jk) has 2; nothing in the course has more than 3
+EXTENSIONS = (".yaml", ".yml")
+
+# What a part's sample answer may be expected to get.
+TEST_STATUSES = (CORRECT, INCORRECT, INVALID)
+
+# --- field tables: the loader's allowed keys and the schema's properties come from here ----
+
+TOP_FIELDS = {
+    "title": "Short title shown to students.",
+    "statement": "The problem statement (Markdown), including its notation conventions.",
+    "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, latex, definition}`.",
+    "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`.",
+    "given": "Numeric problems: the course's values of the given quantities, `{x: 3, w1: 0.01}`.",
+    "variants": "Per-student values for given quantities: `{x: {choices: [2, 3]}}` or `{w1: {low: 0.01, high: 0.05, step: 0.01}}`.",
+    "parts": "The questions of the problem, graded separately.",
+}
+SYMBOL_FIELDS = {
+    "kind": "scalar | indexed | vector | matrix | function (default scalar).",
+    "subscripts": "Indexed symbols: how many subscript indices (w_(jk) has 2).",
+    "superscript": "Indexed/vector/matrix symbols: whether the name carries a layer index, as in delta_j^l or W^(l).",
+    "domain": "Sampling interval [low, high] for the symbol's values (default [-2, 2]).",
+    "alias": "Functions: the builtin this name stands for (g: {kind: function, alias: sigmoid}).",
+    "latex": "How to typeset the name in feedback, e.g. '\\delta'.",
+    "definition": "An expression the symbol stands for, in answer syntax (yhat: softmax(a_L)).",
+}
+VARIANT_FIELDS = {
+    "choices": "Values to draw from, one per student.",
+    "low": "Lowest value of the range.",
+    "high": "Highest value of the range.",
+    "step": "Spacing of the values drawn from [low, high] (optional: any value when absent).",
+}
+PART_FIELDS = {
+    "id": "Part id, [A-Za-z0-9][A-Za-z0-9-]*; gradebooks key on it, so never change it.",
+    "prompt": "The question.",
+    "kind": "expression | numeric | choice | multi-choice (default expression).",
+    "answer": "The reference: an expression in answer syntax (expression, numeric), an option label (choice: 'B'), or labels (multi-choice: 'B, C').",
+    "points": "Points of the part (> 0, default 1).",
+    "tolerance": "Expression: {rtol, atol}; numeric: exactly one of {absolute}, {relative}, {decimals}, {sigfigs}.",
+    "options": "Choice / multi-choice: the option texts, labelled A, B, C, ...",
+    "partial_credit": "Multi-choice: give partial credit for partly right selections.",
+    "forbidden": "Names or functions the answer may not use.",
+    "required": "Names the answer must use.",
+    "restriction": "The sentence shown when `forbidden` / `required` refuse an answer.",
+    "hints": "Hints, shown one after another.",
+    "show_solution": "Show the reference after a wrong answer.",
+    "mistakes": "Common wrong answers and the feedback they get (matched by equivalence).",
+    "tests": "Sample answers with their expected status and feedback, checked by `grader validate`.",
+}
+TOLERANCE_FIELDS = {
+    "rtol": "Expressions: relative tolerance at every sampled point.",
+    "atol": "Expressions: absolute tolerance at every sampled point.",
+    "absolute": "Numeric: accept |answer - reference| <= absolute.",
+    "relative": "Numeric: accept |answer - reference| <= relative * |reference|.",
+    "decimals": "Numeric: accept answers that agree when both are rounded to this many decimals.",
+    "sigfigs": "Numeric: accept answers that agree to this many significant figures.",
+}
+MISTAKE_FIELDS = {
+    "answer": "A wrong answer, in answer syntax; any answer equivalent to it gets this rule.",
+    "message": "Feedback that teaches what went wrong.",
+    "tag": "A short name for reports, [a-z0-9-]+.",
+    "score": "Fraction of the part's points given, 0 <= score < 1 (default 0).",
+}
+TEST_FIELDS = {
+    "answer": "A sample answer as a student would type it.",
+    "status": "The status it must get: correct | incorrect | invalid.",
+    "feedback": "A fragment the feedback must contain (case-insensitive).",
+}
+NUMERIC_TOLERANCES = ("absolute", "relative", "decimals", "sigfigs")
+EXPRESSION_TOLERANCES = ("rtol", "atol")
+
+

@@ -1,0 +1,50 @@
+"""Per-student values: which given values a student's numeric parts use.
+
+Each variant is drawn from sha256 of (problem, student, name), so a student gets the same
+values on every machine and in every run, and nobody can derive another student's values
+without their id.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Optional
+
+from grader.model import Problem
+
+def _draw(problem_id: str, student_id: str, name: str) -> int:
+    digest = hashlib.sha256(f"{problem_id}:{student_id}:{name}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _decimals_of(*numbers: float) -> int:
+    best = 0
+    for x in numbers:
+        text = repr(float(x))
+        if "e" in text or "E" in text:
+            return 12
+        if "." in text:
+            best = max(best, len(text.split(".")[1].rstrip("0")))
+    return min(best, 12)
+
+
+def variant_values(problem: Problem, student_id: Optional[str]) -> dict[str, float]:
+    """The given values a student works with: the course's values when student_id is None,
+    otherwise each variant drawn from sha256(f"{problem.id}:{student_id}:{name}")."""
+    values = dict(problem.given)
+    if student_id is None:
+        return values
+    for v in problem.variants:
+        u = _draw(problem.id, str(student_id), v.name)
+        if v.choices:
+            values[v.name] = float(v.choices[u % len(v.choices)])
+        elif v.low is not None and v.high is not None:
+            if v.step:
+                n = int(math.floor((v.high - v.low) / v.step + 1e-9)) + 1
+                value = v.low + (u % n) * v.step
+                value = round(value, _decimals_of(v.low, v.step))
+            else:
+                value = v.low + (u / 2.0 ** 64) * (v.high - v.low)
+            values[v.name] = float(value)
+    return values
+
