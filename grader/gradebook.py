@@ -37,7 +37,7 @@ from grader.workers import Task
 __all__ = ["Gradebook", "SCHEMA_VERSION", "verdict_body", "answer_key"]
 
 SCHEMA_VERSION = "1"
-_CACHE = 65536
+_CACHE = 8192        # verdicts kept decoded: a class repeats a few thousand
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -85,8 +85,13 @@ CREATE TABLE IF NOT EXISTS submissions (
     failures INTEGER,
     complete INTEGER,
     body TEXT,
+    base_name TEXT,
+    base_fold TEXT,
+    fname TEXT,
+    fold TEXT,
     run_id INTEGER REFERENCES runs (id)
 );
+CREATE INDEX IF NOT EXISTS submissions_fold ON submissions (fold);
 """
 
 
@@ -125,6 +130,8 @@ class Gradebook:
         self.db.execute("INSERT INTO meta (name, value) VALUES ('schema', ?) ON CONFLICT (name) DO NOTHING",
                         (SCHEMA_VERSION,))
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS seen (student TEXT PRIMARY KEY)")
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS found (student TEXT NOT NULL, path BLOB, error TEXT)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS temp.found_student ON found (student)")
         self._ids: OrderedDict[str, int] = OrderedDict()
         self._verdicts: OrderedDict[int, Verdict] = OrderedDict()
         self._in_tx = False
@@ -269,14 +276,62 @@ class Gradebook:
                 yield student, json.loads(source)
             last, first = rows[-1][0], False
 
-    def put_result(self, result: SubmissionResult, complete: bool) -> None:
+    def put_result(self, result: SubmissionResult, complete: bool, name: str, fold: str) -> None:
+        """A graded row; `name` is its file-name stem before any clash is resolved, `fold` the
+        form two names clash in (case-folded)."""
         parts = [[p.problem, p.part, p.answer, self.verdict_id(p.verdict)] for p in result.parts]
         failures = sum(1 for p in result.parts if p.verdict.status != "correct")
         self.db.execute(
             "UPDATE submissions SET state = 'done', source = NULL, status = ?, score = ?, max_score = ?, "
-            "cases = ?, failures = ?, complete = ?, body = ? WHERE student = ?",
+            "cases = ?, failures = ?, complete = ?, body = ?, base_name = ?, base_fold = ? WHERE student = ?",
             (result.status, result.score, result.max_score, len(result.parts), failures,
-             1 if complete else 0, _dumps({"message": result.message, "parts": parts}), result.student))
+             1 if complete else 0, _dumps({"message": result.message, "parts": parts}), name, fold,
+             result.student))
+
+    # --- file names: unique, checked in the database ------------------------------------------
+
+    def reset_names(self) -> None:
+        self.db.execute("UPDATE submissions SET fname = base_name, fold = base_fold")
+
+    def clashing_names(self) -> list[list[str]]:
+        """Groups of students whose file names clash (same folded name)."""
+        groups: dict[str, list[str]] = {}
+        for fold, student in self.db.execute(
+                "SELECT fold, student FROM submissions WHERE fold IN "
+                "(SELECT fold FROM submissions GROUP BY fold HAVING count(*) > 1) ORDER BY fold, student"):
+            groups.setdefault(fold, []).append(student)
+        return list(groups.values())
+
+    def set_name(self, student: str, name: str, fold: str) -> None:
+        self.db.execute("UPDATE submissions SET fname = ?, fold = ? WHERE student = ?", (name, fold, student))
+
+    # --- this run's class folder, grouped by student without holding it in memory -------------
+
+    def add_found(self, student: str, path: Optional[bytes], error: Optional[str]) -> None:
+        self.db.execute("INSERT INTO found (student, path, error) VALUES (?, ?, ?)", (student, path, error))
+
+    def found(self, batch: int = 500) -> Iterator[list[tuple[str, Optional[bytes], Optional[str]]]]:
+        """The entries found, one list per student, by student."""
+        last, first = "", True
+        while True:
+            students = [s for (s,) in self.db.execute(
+                "SELECT DISTINCT student FROM found WHERE (student > ? OR ?) ORDER BY student LIMIT ?",
+                (last, 1 if first else 0, batch))]
+            if not students:
+                return
+            marks = ", ".join("?" for _ in students)
+            rows: dict[str, list] = {s: [] for s in students}
+            for student, path, error in self.db.execute(
+                    f"SELECT student, path, error FROM found WHERE student IN ({marks})", students):
+                rows[student].append((student, path, error))
+            yield from rows.values()
+            last, first = students[-1], False
+
+    def was_found(self, student: str) -> bool:
+        return self.db.execute("SELECT 1 FROM found WHERE student = ? LIMIT 1", (student,)).fetchone() is not None
+
+    def count_found(self) -> int:
+        return int(self.db.execute("SELECT count(DISTINCT student) FROM found").fetchone()[0])
 
     def mark_seen(self, students: Iterable[str]) -> None:
         self.db.executemany("INSERT INTO seen (student) VALUES (?) ON CONFLICT (student) DO NOTHING",
@@ -288,12 +343,12 @@ class Gradebook:
         self.db.execute("DELETE FROM seen")
         return cur.rowcount
 
-    def import_result(self, result: SubmissionResult, run_id: int) -> None:
+    def import_result(self, result: SubmissionResult, run_id: int, name: str, fold: str) -> None:
         """A row carried over from a results.json written before the gradebook existed."""
         self.db.execute(
             "INSERT INTO submissions (student, content_hash, bank_fp, state, run_id) "
             "VALUES (?, '', '', 'done', ?) ON CONFLICT (student) DO NOTHING", (result.student, run_id))
-        self.put_result(result, complete=True)
+        self.put_result(result, True, name, fold)
 
     # --- reading the class back --------------------------------------------------------------
 
@@ -306,26 +361,26 @@ class Gradebook:
         return {"students": row[0], "errors": row[1], "cases": row[2], "failures": row[3],
                 "incomplete": row[4], "pending": row[5]}
 
-    def results(self, where: str = "", params: tuple = ()) -> Iterator[SubmissionResult]:
+    def results(self) -> Iterator[SubmissionResult]:
         """Graded submissions sorted by student, streamed a page at a time."""
+        for _name, result in self.named_results():
+            yield result
+
+    def named_results(self) -> Iterator[tuple[str, SubmissionResult]]:
+        """(file-name stem, submission) sorted by student, streamed a page at a time."""
         last, first = "", True
-        cond = f" AND ({where})" if where else ""
         while True:
             rows = self.db.execute(
-                f"SELECT student, status, body FROM submissions WHERE state = 'done' AND "
-                f"(student > ? OR ?){cond} ORDER BY student LIMIT 500",
-                (last, 1 if first else 0, *params)).fetchall()
+                "SELECT student, status, body, fname FROM submissions WHERE state = 'done' AND "
+                "(student > ? OR ?) ORDER BY student LIMIT 500", (last, 1 if first else 0)).fetchall()
             if not rows:
                 return
-            for student, status, body in rows:
+            for student, status, body, fname in rows:
                 d = json.loads(body)
                 parts = tuple(PartResult(pid, part, answer, self.verdict(vid))
                               for pid, part, answer, vid in d["parts"])
-                yield SubmissionResult(student=student, status=status, parts=parts, message=d["message"])
+                yield fname, SubmissionResult(student=student, status=status, parts=parts, message=d["message"])
             last, first = rows[-1][0], False
-
-    def student_ids(self) -> list[str]:
-        return [s for (s,) in self.db.execute("SELECT student FROM submissions ORDER BY student")]
 
     def scores(self) -> Iterator[float]:
         """Scores of the graded (not error) submissions in increasing order (for the median)."""
