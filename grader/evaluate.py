@@ -56,7 +56,8 @@ class World:
         return np.arange(self.samples)
 
 
-def _shape_word(v: np.ndarray) -> str:
+def shape_word(v: np.ndarray) -> str:
+    """What a value is, in the words of a sentence about it (evaluator errors and feedback)."""
     if v.ndim == 1:
         return "a number"
     r, c = v.shape[1], v.shape[2]
@@ -291,14 +292,14 @@ class Evaluator:
                 if a.ndim == 1 and b.ndim == 1:
                     pass
                 else:
-                    raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {_shape_word(b)} "
-                                    f"{'to' if op == '+' else 'from'} {_shape_word(a)}.")
+                    raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {shape_word(b)} "
+                                    f"{'to' if op == '+' else 'from'} {shape_word(a)}.")
             return a + b if op == "+" else a - b
         if op == "*":
             if a.ndim == 1 or b.ndim == 1:
                 return _scale(a, b)
             if a.shape[2] != b.shape[1]:
-                raise EvalError(f"You cannot multiply {_shape_word(a)} by {_shape_word(b)}: their sizes do not "
+                raise EvalError(f"You cannot multiply {shape_word(a)} by {shape_word(b)}: their sizes do not "
                                 f"match (is a transpose missing or misplaced?).")
             out = a @ b
             return out[:, 0, 0] if out.shape[1:] == (1, 1) else out
@@ -307,11 +308,11 @@ class Evaluator:
                 return _scale(a, b)
             if a.shape != b.shape:
                 raise EvalError(f"An element-wise product needs two values of the same size, not "
-                                f"{_shape_word(a)} and {_shape_word(b)}.")
+                                f"{shape_word(a)} and {shape_word(b)}.")
             return a * b
         if op == "/":
             if b.ndim != 1:
-                raise EvalError(f"You cannot divide by {_shape_word(b)}.")
+                raise EvalError(f"You cannot divide by {shape_word(b)}.")
             return a / _bcast(b, a)
         if op == "^":
             if a.ndim != 1 or b.ndim != 1:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import click
 
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, PartResult, Problem, Verdict
+from grader.numbers import format_number, score_text
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow"}
 MARKS = {CORRECT: "✓", INCORRECT: "✗", INVALID: "!", MISSING: "·"}
@@ -48,10 +49,6 @@ class Style:
         if self.unicode:
             return s
         return s.encode("ascii", "replace").decode("ascii")
-
-
-def score_text(x: float) -> str:
-    return f"{x:g}"
 
 
 def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[str]:
@@ -98,7 +95,7 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
     out = [click.style(problem.title, bold=True) if style.colour else problem.title, "=" * len(problem.title), "",
            problem.statement.strip(), ""]
     if given:
-        out.append("Given values: " + ", ".join(f"{k} = {v:g}" for k, v in sorted(given.items())))
+        out.append("Given values: " + ", ".join(f"{k} = {format_number(v, 6)}" for k, v in sorted(given.items())))
         out.append("")
     names = []
     for s in problem.table.symbols:
