@@ -22,6 +22,7 @@ import click
 
 from grader import __version__
 from grader.errors import os_reason
+from grader.model import CORRECT, EXPRESSION, NUMERIC
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_UNGRADED, EXIT_NOTHING, EXIT_BANK, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5, 70
 
@@ -90,7 +91,7 @@ def _one_problem(problems_dir: Optional[str], problem_id: str, part_id: Optional
 def _ensure_checkable(problem, part, values) -> None:
     """A broken reference is the bank's fault (exit 5), not the student's; computing the part's
     context here also lets the forked checker inherit it."""
-    if part.kind not in ("expression", "numeric"):
+    if part.kind not in (EXPRESSION, NUMERIC):
         return
     from grader.equivalence import context
     from grader.evaluate import EvalError
@@ -107,6 +108,11 @@ def _values(problem, student: Optional[str]):
     if student is None or not problem.variants:
         return None
     return variant_values(problem, student)
+
+
+def _style():
+    from grader.present import Style
+    return Style.detect(sys.stdout, os.environ)
 
 
 def _emit_json(obj) -> None:
@@ -249,7 +255,7 @@ def list_cmd(problems_dir, fmt):
 @format_option
 def show(problem_id, student, problems_dir, fmt):
     """Show a problem: statement, names to use, each part's prompt and answer format."""
-    from grader.present import Style, problem_text
+    from grader.present import problem_text
     from grader.variants import variant_values
     problem, _ = _one_problem(problems_dir, problem_id)
     given = variant_values(problem, student)
@@ -258,7 +264,7 @@ def show(problem_id, student, problems_dir, fmt):
                     "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": q.prompt,
                                "options": list(q.options)} for q in problem.parts]})
         return
-    click.echo(problem_text(problem, given, Style.detect()), nl=False)
+    click.echo(problem_text(problem, given, _style()), nl=False)
 
 
 def _hint_state() -> Path:
@@ -342,8 +348,8 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
     values = _values(problem, student)
     _ensure_checkable(problem, part, values)
     from grader.equivalence import check_within as grade
-    from grader.present import Style, verdict_json, verdict_lines
-    style = Style.detect()
+    from grader.present import verdict_json, verdict_lines
+    style = _style()
     if hint:
         text = _next_hint(problem, part) or "This part has no hints."
         if not answer:
@@ -366,7 +372,7 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
         else:
             for line in verdict_lines(verdict, texts[0] if isinstance(texts[0], str) else None, style):
                 click.echo(line)
-        sys.exit(EXIT_OK if verdict.status == "correct" else EXIT_WRONG)
+        sys.exit(EXIT_OK if verdict.status == CORRECT else EXIT_WRONG)
     # interactive: keep asking until right
     if fmt == "text":
         click.echo(style.text(part.prompt.strip()), err=True)
@@ -387,9 +393,9 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
         else:
             for line in verdict_lines(verdict, text, style):
                 click.echo(line)
-        if verdict.status == "correct":
+        if verdict.status == CORRECT:
             break
-    sys.exit(EXIT_OK if verdict is not None and verdict.status == "correct" else EXIT_WRONG)
+    sys.exit(EXIT_OK if verdict is not None and verdict.status == CORRECT else EXIT_WRONG)
 
 
 @main.command()
@@ -441,14 +447,14 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
                     "parts": [dict(verdict_json(r.problem, r.part, r.verdict), answer=r.answer) for r in parts],
                     **({"notes": result.message} if result.message else {})})
     else:
-        from grader.present import Style, grade_table, score_text
-        style = Style.detect()
+        from grader.present import grade_table, score_text
+        style = _style()
         for line in grade_table(parts, style):
             click.echo(line)
         if result.message:
             click.echo(style.text(f"Note: {result.message}"))
         click.echo(f"Total: {score_text(score)}/{score_text(max_score)}")
-    all_right = all(r.verdict.status == "correct" for r in parts)
+    all_right = all(r.verdict.status == CORRECT for r in parts)
     if fail_under is not None:
         sys.exit(EXIT_WRONG if score < fail_under - 1e-9 else EXIT_OK)
     sys.exit(EXIT_OK if all_right else EXIT_WRONG)
@@ -492,8 +498,7 @@ def compare(student_expr, reference_expr, positive, problems_dir, problem_id, fm
         _emit_json({"status": outcome.status, "message": outcome.message, "student": outcome.student,
                     "reference": outcome.reference})
     else:
-        from grader.present import Style
-        style = Style.detect()
+        style = _style()
         if outcome.student:
             click.echo(style.text(f"Student:   {outcome.student}"))
         if outcome.reference:
@@ -505,8 +510,7 @@ def compare(student_expr, reference_expr, positive, problems_dir, problem_id, fm
 @main.command()
 def syntax():
     """How to type answers (the answer syntax)."""
-    from grader.present import Style
-    click.echo(Style.detect().text(syntax_text()), nl=False)
+    click.echo(_style().text(syntax_text()), nl=False)
 
 
 def syntax_text() -> str:

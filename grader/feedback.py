@@ -18,7 +18,7 @@ import numpy as np
 from grader.decide import Context, Decision, Why, compare_values
 from grader.errors import TOO_COMPLEX
 from grader.evaluate import EvalError, evaluate, shape_word
-from grader.model import FUNCTION, SCALAR, Verdict
+from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
 from grader.numbers import format_number, format_pair
 from grader.render import render
 from grader import tolerance
@@ -299,7 +299,7 @@ def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
         return "shape", ("This part asks for a single number.",)
     if why is Why.NOT_FINITE:
         return "not-finite", ("Your answer does not evaluate to a finite number.",)
-    if d.ctx.part.kind == "numeric":
+    if d.ctx.part.kind == NUMERIC:
         return _wrong_number(d)
     return _wrong_expression(d)
 

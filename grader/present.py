@@ -5,13 +5,12 @@ NO_COLOR); Unicode maths with an ASCII fallback when the output cannot encode it
 """
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
+from typing import Mapping
 
 import click
 
-from grader.model import CORRECT, INCORRECT, INVALID, MISSING, PartResult, Problem, Verdict
+from grader.model import CORRECT, INCORRECT, INVALID, MISSING, UNIT, PartResult, Problem, Verdict
 from grader.numbers import format_number, score_text
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow"}
@@ -24,10 +23,11 @@ class Style:
     unicode: bool
 
     @classmethod
-    def detect(cls, stream=None) -> "Style":
-        stream = stream or sys.stdout
+    def detect(cls, stream, environ: Mapping[str, str]) -> "Style":
+        """Colour only on a terminal that shows it (not piped, not NO_COLOR, not TERM=dumb);
+        Unicode only where the stream can encode it. The caller passes the environment."""
         tty = hasattr(stream, "isatty") and stream.isatty()
-        colour = tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        colour = tty and "NO_COLOR" not in environ and environ.get("TERM") != "dumb"
         encoding = (getattr(stream, "encoding", None) or "ascii").lower()
         try:
             "δ✓²·−".encode(encoding)
@@ -102,7 +102,7 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
         if s.name in given:
             continue
         if s.kind == INDEXED:
-            subs = "".join(l for l, role in problem.table.indices if role == "unit")[: s.subscripts]
+            subs = "".join(l for l, role in problem.table.indices if role == UNIT)[: s.subscripts]
             ex = s.name + (f"_({subs})" if s.subscripts > 1 else f"_{subs}" if s.subscripts else "")
             ex += "^l" if s.superscript else ""
             names.append(f"{ex} (indexed)")

@@ -21,6 +21,7 @@ NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 INT_RE = re.compile(r"[+-]?\d+")
 LABEL_RE = re.compile(r"[A-Z]")
 MAX_LABELS = 26          # choice options are labelled A..Z
+MAX_SUBSCRIPTS = 3       # w_(jk) has 2; nothing in the course has more than 3
 EXTENSIONS = (".yaml", ".yml")
 
 # Builtin functions a declared function may stand for (`g: {kind: function, alias: sigmoid}`).
