@@ -16,12 +16,18 @@ from typing import Optional
 
 import numpy as np
 
-from grader.evaluate import EvalError, World, evaluate, make_world, seed_for
+from grader.conditions import ConditionError, bounds, holds, read_condition
+from grader.evaluate import SAMPLES, EvalError, World, evaluate, make_world, seed_for
+from grader.exact import exact_value
 from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NUMERIC, Mistake, Part, Problem, SymbolTable,
                           Tolerance)
 from grader.syntax import BUILTINS, AnswerSyntaxError, ParsedAnswer, parse
+from grader.restatements import contains, derivative_candidates
 from grader.tolerance import close, within
 from grader.tree import Node, free_indices, names_used
+
+
+SEARCH_MINIMUM = 16      # a domain search that finds fewer points than this gives up
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ class Context:
     ref_values: np.ndarray
     rules: tuple[Rule, ...]
     values: tuple               # given values as (name, value) pairs
+    restatements: frozenset = frozenset()   # nodes that name what is asked and alone equal the reference
+    ref_exact: Optional[object] = None      # the reference's exact value (a Fraction) when it has one
 
 
 def _definitions(table: SymbolTable) -> dict:
@@ -88,14 +96,14 @@ def _definitions(table: SymbolTable) -> dict:
 
 @lru_cache(maxsize=256)
 def context(problem: Problem, part: Part, values: tuple = ()) -> Context:
-    """Raises AnswerSyntaxError / EvalError when the problem itself is broken (validate reports it)."""
+    """Raises AnswerSyntaxError / EvalError / ConditionError when the problem itself is broken
+    (validate reports it)."""
     table = problem.table
     given = dict(problem.given)
     given.update(dict(values))
     numeric = part.kind == NUMERIC
-    world = make_world(table, seed_for(problem.id, part.id), given=given, samples=1 if numeric else 64,
-                       definitions=_definitions(table))
     ref = parse(part.answer, table)
+    world = _world(problem, part, given, ref.tree)
     ref_values = evaluate(ref.tree, world)
     rules = []
     for m in part.mistakes:
@@ -103,7 +111,50 @@ def context(problem: Problem, part: Part, values: tuple = ()) -> Context:
             rules.append(Rule(m, evaluate(parse(m.answer, table).tree, world)))
         except (AnswerSyntaxError, EvalError):
             rules.append(Rule(m, None))
-    return Context(problem, part, table, world, ref, ref_values, tuple(rules), tuple(sorted(given.items())))
+    restated = frozenset()
+    if not numeric and not part.allow_restatement:
+        restated = frozenset(c for c in derivative_candidates(part, table, ref.tree)
+                             if _equal(c, world, ref_values, part.tolerance))
+    return Context(problem, part, table, world, ref, ref_values, tuple(rules), tuple(sorted(given.items())),
+                   restated, None if numeric else exact_value(ref.tree))
+
+
+def _world(problem: Problem, part: Part, given: dict, reference: Node) -> World:
+    """The part's world: inside its condition, and where the reference is defined when it is
+    undefined at most points of a plain draw (a search within the symbols' domains)."""
+    table = problem.table
+    seed = seed_for(problem.id, part.id)
+    definitions = _definitions(table)
+    if part.kind == NUMERIC:
+        return make_world(table, seed, given=given, samples=1, definitions=definitions)
+    condition = read_condition(part.where, table) if part.where else None
+    limits = bounds(condition, table)
+    keep = (lambda w: holds(condition, w)) if condition is not None else None
+    world = make_world(table, seed, given=given, samples=SAMPLES, definitions=definitions, bounds=limits, keep=keep)
+    if _defined(evaluate(reference, world)).sum() >= SAMPLES // 2:
+        return world
+
+    def usable(w: World) -> np.ndarray:
+        ok = _defined(evaluate(reference, w))
+        return ok & holds(condition, w) if condition is not None else ok
+    try:
+        return make_world(table, seed, given=given, samples=SAMPLES, definitions=definitions, bounds=limits,
+                          keep=usable, minimum=SEARCH_MINIMUM)
+    except EvalError:
+        return world        # no better points: the comparison says the part cannot be checked
+
+
+def _defined(values: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.isfinite(values).reshape(values.shape[0], -1).all(axis=1)
+
+
+def _equal(tree: Node, world: World, ref_values: np.ndarray, tol: Tolerance) -> bool:
+    try:
+        values = evaluate(tree, world)
+    except EvalError:
+        return False
+    return compare_values(values, ref_values, tol).equal
 
 
 # --- deciding -----------------------------------------------------------------------------
@@ -115,6 +166,7 @@ class Why(enum.Enum):
     SYNTAX = "syntax"                  # the parser refused the text (message: the parser's)
     TOO_COMPLEX = "too-complex"        # refused before or while computing (message: the parser's, or none)
     RESTRICTION = "restriction"        # a forbidden / required name
+    RESTATEMENT = "restatement"        # the answer names what is asked (tanh'(z) for d tanh/dz)
     BROKEN_PART = "broken-part"        # the part's own reference cannot be evaluated
     SHAPE_ERROR = "shape"              # the answer itself mixes shapes (message: the evaluator's)
     EVALUATION = "evaluation"          # the answer cannot be evaluated (message: the evaluator's)
@@ -158,8 +210,10 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
                         parsed=parsed)
     try:
         ctx = context(problem, part, key)
-    except (AnswerSyntaxError, EvalError):
+    except (AnswerSyntaxError, EvalError, ConditionError):
         return Decision(INVALID, 0.0, points, Why.BROKEN_PART, parsed=parsed)
+    if contains(parsed.tree, ctx.restatements):
+        return Decision(INVALID, 0.0, points, Why.RESTATEMENT, parsed=parsed, ctx=ctx)
     if parsed.tree == ctx.reference.tree and part.kind == EXPRESSION:
         return Decision(CORRECT, points, points, Why.SAME, parsed=parsed, ctx=ctx)   # the same tree
     try:
@@ -174,6 +228,10 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
     if part.kind == NUMERIC:
         return _numeric(ctx, values, facts)
     cmp = compare_values(values, ctx.ref_values, part.tolerance)
+    if ctx.ref_exact is not None and cmp.equal:
+        mine = exact_value(parsed.tree)
+        if mine is not None and mine != ctx.ref_exact:
+            cmp = Comparison(False, "exact")
     facts["comparison"] = cmp
     if cmp.equal and free_indices(parsed.tree) <= free_indices(ctx.reference.tree):
         return Decision(CORRECT, points, points, Why.SAME, **facts)

@@ -7,15 +7,16 @@ This is the checker's entry point for every interface (CLI, batch, validation): 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as dc_replace
 from functools import lru_cache
 from typing import Optional
 
 from grader.budget import run_with_deadline
 from grader.choices import check_choice
+from grader.conditions import ConditionError
 from grader.decide import Context, compare_values, context, decide
 from grader.errors import took_too_long
-from grader.evaluate import evaluate
+from grader.evaluate import EvalError, evaluate
 from grader.feedback import explain
 from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, Part, Problem, Symbol, SymbolTable, Verdict
 from grader.syntax import BUILTINS, AnswerSyntaxError, normalise, parse
@@ -69,17 +70,51 @@ class Outcome:
 
 
 def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *,
-            positive: tuple[str, ...] = ()) -> Outcome:
-    """Compare two expressions, every free name a real symbol unless the table says otherwise."""
+            positive: tuple[str, ...] = (), rtol: Optional[float] = None, atol: Optional[float] = None,
+            let: Optional[dict] = None, where: Optional[str] = None, problem: Optional[Problem] = None,
+            part: Optional[Part] = None) -> Outcome:
+    """Compare two expressions, every free name a real symbol unless the table says otherwise.
+
+    An instructor's tool: `rtol`/`atol` replace the tolerance at every sampled point, `let`
+    fixes values (`{"x": 9.72}`), `where` is a condition the samples meet (`"x > 0"`), and
+    `problem`/`part` compare as that part grades: its names, given values, condition,
+    tolerance, world and instructor rules (the answer is judged against `reference`).
+    """
+    if problem is not None:
+        table = problem.table
     if table is None:
-        table = infer_table(student, reference, positive=positive)
-    part = Part(id="compare", prompt="", kind=EXPRESSION, answer=reference)
-    problem = Problem(id="compare", title="", statement="", table=table, parts=(part,))
+        table = infer_table(student, reference, *([where] if where else []), positive=positive)
+    if part is None:
+        base = Part(id="compare", prompt="", kind=EXPRESSION, answer=reference, allow_restatement=True)
+    else:
+        base = dc_replace(part, answer=reference, tests=())
+    tolerance = base.tolerance
+    if rtol is not None:
+        tolerance = dc_replace(tolerance, rtol=rtol)
+    if atol is not None:
+        tolerance = dc_replace(tolerance, atol=atol)
+    trial = dc_replace(base, tolerance=tolerance, where=where if where is not None else base.where)
+    given = dict(problem.given) if problem is not None else {}
+    given.update(let or {})
+    unknown = sorted(n for n in given if table.get(n) is None)
+    if unknown:
+        return Outcome("invalid", f"--let names {unknown[0]}, which is not a name of these expressions.")
+    trial_problem = Problem(id=problem.id if problem is not None else "compare", title="", statement="",
+                            table=table, parts=(trial,), given=tuple(sorted(given.items())))
     try:
         ref = parse(reference, table)
     except AnswerSyntaxError as err:
         return Outcome("invalid", f"The reference cannot be read: {err.message}")
-    verdict = check(problem, part, student)
+    try:
+        context(trial_problem, trial, ())
+    except ConditionError as err:
+        return Outcome("invalid", f"The condition cannot be used: {err.message}", None, ref.unicode)
+    except EvalError as err:
+        if err.kind == "condition":
+            return Outcome("invalid", f"The condition cannot be met: {err.message}.", None, ref.unicode)
+    except AnswerSyntaxError:
+        pass                 # a broken problem: check() says so
+    verdict = check(trial_problem, trial, student)
     if verdict.status == CORRECT:
         return Outcome("equivalent", "The two expressions are equivalent.", verdict.interpreted, ref.unicode)
     if verdict.status == INVALID:
@@ -104,7 +139,7 @@ def infer_table(*texts: str, positive: tuple[str, ...] = ()) -> SymbolTable:
             name = m.group()
             end = m.end()
             is_call = end < len(src) and src[end] in "('"
-            if name in BUILTINS or name in ("pi", "e", "sum", "prod"):
+            if name in BUILTINS or name in ("pi", "e", "sum", "prod", "and"):
                 continue
             (functions if is_call else names).add(name)
     symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0)) for n in sorted(names - functions))

@@ -18,12 +18,14 @@ import numpy as np
 from grader.decide import Context, Decision, Why, compare_values
 from grader.errors import TOO_COMPLEX
 from grader.evaluate import EvalError, evaluate, shape_word
+from grader.exact import exact_value
 from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
 from grader.numbers import format_number, format_pair
 from grader.render import render
 from grader import tolerance
 from grader.syntax import AnswerSyntaxError, ParsedAnswer, parse
-from grader.tree import Bin, Call, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices, names_used
+from grader.tree import (Bin, Call, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices, names_used,
+                         walk)
 
 MAX_VARIANTS = 60
 
@@ -281,6 +283,8 @@ def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
         name, forbidden = d.refused
         return "restriction", (d.message or (f"This part asks for an answer without {name}." if forbidden
                                              else f"This part asks for an answer written with {name}."),)
+    if why is Why.RESTATEMENT:
+        return "restatement", (_restatement(d.ctx),)
     if why is Why.BROKEN_PART:
         return "broken-part", ("This part cannot be checked: its reference answer is broken. Please tell your "
                                "instructor.",)
@@ -304,8 +308,33 @@ def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     return _wrong_expression(d)
 
 
+def _restatement(ctx: Context) -> str:
+    """"That is the question itself": the answer must be written with what the reference uses."""
+    terms: list[str] = []
+    for node in walk(ctx.reference.tree):
+        if isinstance(node, Call) and node.order == 0:
+            shown = render(node, "unicode")
+        elif isinstance(node, (Sym, Idx)) and not _inside_call(ctx.reference.tree, node):
+            shown = render(node, "unicode")
+        else:
+            continue
+        if shown not in terms:
+            terms.append(shown)
+    if not terms:
+        return "That is the question itself: write its value."
+    listed = terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + " and " + terms[-1]
+    return f"That is the question itself: write it in terms of {listed}."
+
+
+def _inside_call(tree: Node, target: Node) -> bool:
+    return any(isinstance(n, Call) and any(target in walk(a) for a in n.args) for n in walk(tree))
+
+
 def _wrong_expression(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     ctx, parsed, values, cmp = d.ctx, d.parsed, d.values, d.comparison
+    if cmp.reason == "exact":
+        gap = format_number(abs(float(exact_value(parsed.tree) - ctx.ref_exact)), 2)
+        return "not-exact", (f"Your answer is not exactly the expected value: they differ by {gap}.",)
     probe = _Probe(ctx)
     diagnosis = None
     for step in (lambda: _scaling(ctx, values) if cmp.reason == "values" else None,

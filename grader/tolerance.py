@@ -7,6 +7,7 @@ answer is. Keeping the rule and its wording together is what keeps them saying t
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
 
@@ -21,22 +22,55 @@ def close(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> np.ndarray:
 
 
 def within(a: float, b: float, tol: Tolerance, widen: float = 1.0) -> bool:
-    """Numeric-part closeness. decimals d accepts an error below one unit of the d-th decimal;
-    sigfigs n accepts an error below half a unit of the n-th significant figure."""
+    """Numeric-part closeness, one meaning per word (docs/yaml-format.md says the same):
+
+    * absolute e: |a - b| <= e;   relative r: |a - b| <= r |b|;
+    * decimals d: a and b round to the same number with d decimals (halves away from zero), so
+      a truncated answer passes only when truncating and rounding agree (2.080 fails for 2.08092
+      with decimals: 3; use absolute: 0.001 to accept it);
+    * sigfigs n: a and b round to the same number with n significant figures.
+
+    A reference within 1e-12 (relative) of a rounding boundary accepts both neighbours, so float
+    noise in the reference never decides. `widen` asks instead whether `a` is a near miss (feedback's
+    "close, but not accurate enough"): within `widen` units of the last decimal or figure asked for.
+    """
     err = abs(a - b)
     slack = 1e-12 * max(1.0, abs(b))
     if tol.absolute is not None:
         return err <= tol.absolute * widen + slack
     if tol.relative is not None:
         return err <= tol.relative * abs(b) * widen + slack
+    if widen != 1.0:     # near misses, for feedback: within `widen` units of the last place asked for
+        if tol.decimals is not None:
+            return err <= 10.0 ** (-tol.decimals) * widen + slack
+        if tol.sigfigs is not None:
+            return b != 0 and err <= 10.0 ** (math.floor(math.log10(abs(b))) - tol.sigfigs + 1) * widen + slack
     if tol.decimals is not None:
-        return err <= 10.0 ** (-tol.decimals) * widen + slack
+        return _same_rounding(a, b, slack, lambda x: _quantum_decimals(tol.decimals))
     if tol.sigfigs is not None:
-        if b == 0:
-            return err <= slack
-        unit = 10.0 ** (math.floor(math.log10(abs(b))) - tol.sigfigs + 1)
-        return err <= 0.5 * unit * widen + slack
+        return _same_rounding(a, b, slack, lambda x: _quantum_sigfigs(x, tol.sigfigs))
     return err <= (tol.atol + tol.rtol * abs(b)) * widen
+
+
+def _quantum_decimals(d: int) -> Decimal:
+    return Decimal(1).scaleb(-d)
+
+
+def _quantum_sigfigs(x: Decimal, n: int) -> Decimal:
+    return Decimal(1).scaleb(x.adjusted() - n + 1) if x != 0 else Decimal(1).scaleb(-n)
+
+
+def _rounded(x: float, quantum) -> Decimal:
+    d = Decimal(repr(x))
+    with localcontext(prec=400):        # a float has at most 309 digits before its point
+        return d.quantize(quantum(d), rounding=ROUND_HALF_UP)
+
+
+def _same_rounding(a: float, b: float, slack: float, quantum) -> bool:
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
+    mine = _rounded(a, quantum)
+    return mine in (_rounded(b - slack, quantum), _rounded(b, quantum), _rounded(b + slack, quantum))
 
 
 def words(tol: Tolerance) -> str:
