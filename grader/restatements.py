@@ -70,4 +70,5 @@ def defined_names(table: SymbolTable, reference: Node) -> list[Sym]:
 
 
 def contains(tree: Node, candidates: frozenset) -> bool:
-    return bool(candidates) and any(n in candidates for n in walk(tree))
+    """Whether the tree uses a candidate (derivative calls only: hashing every subtree is slow)."""
+    return bool(candidates) and any(isinstance(n, Call) and n.order and n in candidates for n in walk(tree))
