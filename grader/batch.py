@@ -31,15 +31,15 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from grader import reports
+from grader.errors import took_too_long
 from grader.model import INVALID, Problem, SubmissionResult, Verdict
 from grader.submissions import Submission, grade_submission, load_directory, scan
 
 __all__ = [
     "BatchOutcome", "BatchError", "grade_directory", "grade_answers", "fail_under",
-    "safe_log_text", "TOO_COMPLEX", "EXIT_OK", "EXIT_ERRORS", "EXIT_NOTHING",
+    "safe_log_text", "EXIT_OK", "EXIT_ERRORS", "EXIT_NOTHING",
 ]
 
-TOO_COMPLEX = "This answer is too complex to check within the time limit."
 CRASHED = ("The grader stopped unexpectedly while checking this answer; "
            "please tell your instructor.")
 INTERNAL_ERROR = ("The grader could not check this answer because of an internal error; "
@@ -211,8 +211,8 @@ class _Worker:
 Task = tuple  # (problem id, part id, answer, values as a sorted tuple of pairs or None)
 
 
-def _too_complex(points: float) -> Verdict:
-    return Verdict(status=INVALID, score=0.0, max_score=float(points), feedback=(TOO_COMPLEX,),
+def _too_complex(points: float, deadline: float) -> Verdict:
+    return Verdict(status=INVALID, score=0.0, max_score=float(points), feedback=(took_too_long(deadline),),
                    rule="too-complex")
 
 
@@ -311,7 +311,7 @@ def grade_answers(tasks: list[Task], problems: dict[str, Problem], check: Callab
                         continue   # the answer arrived just in time: read it next round
                     tid, w.task = w.task, None
                     replace(w)    # SIGKILL: the only thing a stuck C extension obeys
-                    finish(tid, _too_complex(points(tid)))
+                    finish(tid, _too_complex(points(tid), deadline))
                 elif not w.ready and now - w.born >= _STARTUP_TIMEOUT:
                     raise BatchError("grading workers do not start (timed out)")
     finally:
@@ -576,7 +576,7 @@ def _run(src, out, problems, submissions, previous, found, *, jobs, deadline, pr
     return BatchOutcome(
         results=results, graded=len(results) - errors, errors=errors, found=found, out=out,
         checked=len(tasks),
-        too_complex=sum(1 for v in verdicts.values() if v.feedback == (TOO_COMPLEX,)),
+        too_complex=sum(1 for v in verdicts.values() if v == _too_complex(v.max_score, deadline)),
         crashed=sum(1 for v in verdicts.values() if v.rule == "worker-crashed"))
 
 

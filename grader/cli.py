@@ -491,8 +491,17 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank):
 @problems_option
 @click.option("--problem", "problem_id", metavar="PROBLEM",
               help="Read both expressions with this problem's names and indices (for indexed answers).")
+@click.option("--part", "part_id", metavar="PART",
+              help="With --problem: compare as this part grades (its condition, tolerance, given values, rules).")
+@click.option("--tolerance", type=click.FloatRange(min=0), metavar="X",
+              help="Relative and absolute tolerance at every sampled point (default 1e-7 and 1e-9).")
+@click.option("--rtol", type=click.FloatRange(min=0), metavar="X", help="Relative tolerance at every sampled point.")
+@click.option("--atol", type=click.FloatRange(min=0), metavar="X", help="Absolute tolerance at every sampled point.")
+@click.option("--let", "lets", multiple=True, metavar="NAME=NUMBER", help="Fix a value, e.g. --let x=9.72 (repeatable).")
+@click.option("--where", metavar="CONDITION", help='Sample only where a condition holds, e.g. --where "x > 0".')
 @format_option
-def compare(expressions, positive, function_names, problems_dir, problem_id, fmt):
+def compare(expressions, positive, function_names, problems_dir, problem_id, part_id, tolerance, rtol, atol, lets,
+            where, fmt):
     """Compare two expressions: equivalent, different (with a point where they differ) or invalid.
 
     Every free name is a real symbol (a_{0} and w_1 are single names); with --problem, the
@@ -507,11 +516,22 @@ def compare(expressions, positive, function_names, problems_dir, problem_id, fmt
                            "quote each one, like: grader compare 'x*(1-x)' 'x-x^2'")
     student_expr, reference_expr = expressions
     from grader import equivalence
-    table = None
+    from grader.problem_format import NAME_RE, NUMBER_RE
+    let = {}
+    for item in lets:
+        name, _, number = item.partition("=")
+        if not NAME_RE.fullmatch(name.strip()) or not NUMBER_RE.fullmatch(number.strip()):
+            raise UsageProblem(f"--let takes NAME=NUMBER, like x=9.72, not '{item}'.")
+        let[name.strip()] = float(number.strip())
+    if part_id and not problem_id:
+        raise UsageProblem("--part needs --problem.")
+    problem = part = None
     if problem_id:
-        problem, _ = _one_problem(problems_dir, problem_id)
-        table = problem.table
-    outcome = equivalence.compare(student_expr, reference_expr, table, positive=tuple(positive),
+        problem, part = _one_problem(problems_dir, problem_id, part_id)
+    outcome = equivalence.compare(student_expr, reference_expr, positive=tuple(positive),
+                                  rtol=rtol if rtol is not None else tolerance,
+                                  atol=atol if atol is not None else tolerance,
+                                  let=let, where=where, problem=problem, part=part,
                                   functions_declared=tuple(function_names))
     if fmt == "json":
         _emit_json({"status": outcome.status, "message": outcome.message, "student": outcome.student,
