@@ -21,7 +21,8 @@ from grader.evaluate import SAMPLES, EvalError, World, evaluate, make_world, see
 from grader.exact import exact_value
 from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NUMERIC, Mistake, Part, Problem, SymbolTable,
                           Tolerance)
-from grader.syntax import BUILTINS, AnswerSyntaxError, ParsedAnswer, parse
+from grader import functions
+from grader.syntax import AnswerSyntaxError, ParsedAnswer, parse
 from grader.restatements import contains, derivative_candidates
 from grader.tolerance import close, within
 from grader.tree import Node, free_indices, names_used
@@ -202,8 +203,7 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
     try:
         parsed = parse(answer, problem.table)
     except AnswerSyntaxError as err:
-        return Decision(INVALID, 0.0, points, Why.TOO_COMPLEX if err.too_complex else Why.SYNTAX,
-                        message=err.message, column=err.column if err.source else None)
+        return unreadable(err, points)
     refused = refused_name(part, parsed.tree)
     if refused is not None:
         return Decision(INVALID, 0.0, points, Why.RESTRICTION, message=part.restriction, refused=refused,
@@ -245,6 +245,12 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
     return Decision(INCORRECT, 0.0, points, Why.DIFFERENT, **facts)
 
 
+def unreadable(err: AnswerSyntaxError, points: float) -> Decision:
+    """An answer that cannot be read: invalid, with the parser's message and column."""
+    return Decision(INVALID, 0.0, points, Why.TOO_COMPLEX if err.too_complex else Why.SYNTAX,
+                    message=err.message, column=err.column if err.source else None)
+
+
 def _mistake(mistake: Mistake, points: float, facts: dict) -> Decision:
     return Decision(INCORRECT, round(mistake.score * points, 6), points, Why.MISTAKE, mistake=mistake, **facts)
 
@@ -266,7 +272,7 @@ def _numeric(ctx: Context, values: np.ndarray, facts: dict) -> Decision:
 
 
 def canonical_name(name: str) -> str:
-    return BUILTINS.get(name, name)
+    return functions.canonical_name(name)
 
 
 def refused_name(part: Part, tree: Node) -> Optional[tuple[str, bool]]:

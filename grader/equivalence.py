@@ -6,22 +6,26 @@ This is the checker's entry point for every interface (CLI, batch, validation): 
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, replace as dc_replace
 from functools import lru_cache
 from typing import Optional
 
+from grader import functions, latex
 from grader.budget import run_with_deadline
 from grader.choices import check_choice
 from grader.conditions import ConditionError
 from grader.decide import Context, compare_values, context, decide
+from grader.decide import unreadable as unreadable_decision
 from grader.errors import took_too_long
 from grader.evaluate import EvalError, evaluate
 from grader.feedback import explain
-from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, Part, Problem, Symbol, SymbolTable, Verdict
-from grader.syntax import BUILTINS, AnswerSyntaxError, normalise, parse
+from grader.model import (CHOICE, CORRECT, DEFAULT_DOMAIN, EXPRESSION, FUNCTION, INVALID, MULTI_CHOICE, Part, Problem,
+                          Symbol, SymbolTable, Verdict)
+from grader.syntax import AnswerSyntaxError, normalise, parse
 
-__all__ = ["check", "check_within", "clear_caches", "compare", "Outcome", "infer_table", "equivalent", "context",
+__all__ = ["check", "check_within", "clear_caches", "compare", "Outcome", "infer_names", "unreadable", "timed_out", "equivalent", "context",
            "Context"]
 
 
@@ -51,12 +55,20 @@ def clear_caches() -> None:
     _check_cached.cache_clear()
 
 
+def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:
+    """The verdict for an answer that cannot be read (also what the web page's live preview shows)."""
+    return explain(unreadable_decision(err, points))
+
+
 def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
                  seconds: float = 5.0) -> Verdict:
     """check() under a wall-clock budget enforced by a killable child process."""
-    return run_with_deadline(check, (problem, part, answer, values), seconds,
-                             lambda: Verdict(INVALID, 0.0, part.points, feedback=(took_too_long(seconds),),
-                                             rule="too-complex"))
+    return run_with_deadline(check, (problem, part, answer, values), seconds, lambda: timed_out(part, seconds))
+
+
+def timed_out(part: Part, seconds: float) -> Verdict:
+    """The verdict for an answer whose check ran past its wall-clock budget."""
+    return Verdict(INVALID, 0.0, part.points, feedback=(took_too_long(seconds),), rule="too-complex")
 
 
 # --- ad-hoc comparison (grader compare) ----------------------------------------------------
@@ -72,8 +84,10 @@ class Outcome:
 def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *,
             positive: tuple[str, ...] = (), rtol: Optional[float] = None, atol: Optional[float] = None,
             let: Optional[dict] = None, where: Optional[str] = None, problem: Optional[Problem] = None,
-            part: Optional[Part] = None) -> Outcome:
+            part: Optional[Part] = None, functions_declared: tuple[str, ...] = ()) -> Outcome:
     """Compare two expressions, every free name a real symbol unless the table says otherwise.
+    Without a table, a name used only before brackets is an unknown function: an error unless
+    `functions_declared` names it (a misspelt `sine(x)` must not become a made-up function).
 
     An instructor's tool: `rtol`/`atol` replace the tolerance at every sampled point, `let`
     fixes values (`{"x": 9.72}`), `where` is a condition the samples meet (`"x > 0"`), and
@@ -83,7 +97,14 @@ def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *
     if problem is not None:
         table = problem.table
     if table is None:
-        table = infer_table(student, reference, *([where] if where else []), positive=positive)
+        table, called = infer_names(student, reference, *([where] if where else []), positive=positive,
+                                    declared=functions_declared)
+        if called:
+            name = called[0]
+            close = difflib.get_close_matches(name, functions.spellings(), n=2, cutoff=0.6)
+            hint = f"did you mean {' or '.join(close)}? If not, " if close else ""
+            return Outcome("invalid", f"Unknown function '{name}': {hint}declare it with --function {name} if it "
+                                      f"stands for any function, or write {name}*(...) for a product.")
     if part is None:
         base = Part(id="compare", prompt="", kind=EXPRESSION, answer=reference, allow_restatement=True)
     else:
@@ -122,28 +143,36 @@ def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *
     return Outcome("different", " ".join(verdict.feedback), verdict.interpreted, ref.unicode)
 
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]+))*")
+_NOT_NAMES = ("pi", "e", "sum", "prod", "and", "oo", "inf", "infty", "infinity", "Infinity")
 
 
-def infer_table(*texts: str, positive: tuple[str, ...] = ()) -> SymbolTable:
+def infer_names(*texts: str, positive: tuple[str, ...] = (), declared: tuple[str, ...] = ()) \
+        -> tuple[SymbolTable, list[str]]:
     """Every name in the texts that is not a function or constant becomes a real scalar symbol
-    (`w_1` stays whole), so `grader compare` needs no problem file."""
+    (`w_1` and `a_{0}` stay whole), so `grader compare` needs no problem file; `declared` names
+    are unknown functions. Also returns the other names used only before brackets."""
     names: set[str] = set()
-    functions: set[str] = set()
+    called: set[str] = set()
     for text in texts:
         try:
             src, _ = normalise(text)
-        except AnswerSyntaxError:
+            if latex.looks_like_latex(src):
+                src, _ = latex.read(src)
+        except (AnswerSyntaxError, latex.LatexError):
             continue
         for m in _NAME.finditer(src):
-            name = m.group()
+            name = m.group().replace("{", "").replace("}", "")
+            head = name.split("_")[0]
             end = m.end()
-            is_call = end < len(src) and src[end] in "('"
-            if name in BUILTINS or name in ("pi", "e", "sum", "prod", "and"):
+            if functions.lookup(name) is not None or functions.lookup(head) is not None \
+                    or name in _NOT_NAMES or head in ("sum", "prod"):
                 continue
-            (functions if is_call else names).add(name)
-    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0)) for n in sorted(names - functions))
-    return SymbolTable(symbols + tuple(Symbol(f, "function") for f in sorted(functions)))
+            (called if end < len(src) and src[end] in "('" else names).add(name)
+    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else DEFAULT_DOMAIN)
+                    for n in sorted(names - set(declared)))
+    declared_fns = tuple(Symbol(f, FUNCTION) for f in sorted(set(declared)))
+    return SymbolTable(symbols + declared_fns), sorted(called - names - set(declared))
 
 
 def equivalent(problem: Problem, part: Part, a: str, b: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
+from grader import functions
 from grader.decide import Context, Decision, Why, compare_values
 from grader.errors import TOO_COMPLEX
 from grader.evaluate import EvalError, evaluate, shape_word
@@ -115,7 +116,8 @@ def _function_slip(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
             return []
         out = []
         sym = table.get(node.name)
-        if (sym is not None and sym.kind == FUNCTION) or node.name in ("sigmoid", "tanh", "relu"):
+        fn = functions.by_name(node.name) if sym is None else None
+        if (sym is not None and sym.kind == FUNCTION) or (fn is not None and fn.activation):
             if node.order < 3:     # the parser's limit: at most three primes
                 out.append(Call(node.name, node.args, node.order + 1))
             if node.order:

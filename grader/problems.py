@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from grader import yamlsafe
+from grader import functions, yamlsafe
 from grader.errors import AuthorError, os_reason
 from grader.model import (
     DEFAULT_DOMAIN, CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
@@ -27,7 +27,7 @@ from grader.model import (
     Symbol, SymbolTable, Tolerance, Variant,
 )
 from grader.problem_format import (
-    DOMAIN_WORDS, ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE, ALIASES,
+    DOMAIN_WORDS, ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
     EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
 )
@@ -321,9 +321,10 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
         if alias is not None:
             if kind != FUNCTION:
                 r.fail(fields.key_line("alias"), f"{what}: only functions can have an alias")
-            if alias not in ALIASES:
-                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{_suggest(alias, ALIASES)}; "
-                                                 f"use one of {', '.join(ALIASES)}")
+            aliases = functions.alias_names()
+            if alias not in aliases:
+                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{_suggest(alias, aliases)}; "
+                                                 f"use one of {', '.join(aliases)}")
         latex = r.text(fields, "latex", what)
         definition = r.text(fields, "definition", what)
         if definition is not None and kind == FUNCTION:

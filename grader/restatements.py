@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
+from grader import functions
 from grader.model import FUNCTION, INDEXED, SCALAR, Part, SymbolTable
-from grader.syntax import BUILTINS, DIFFERENTIABLE
 from grader.tree import Call, Node, Sym, walk
 
 MAX_ORDER = 3            # the parser's limit on primes
@@ -29,8 +29,9 @@ def functions_asked_about(part: Part, table: SymbolTable, reference: Node) -> li
         if sym is not None and sym.kind == FUNCTION:
             ok = True
         else:
-            name = BUILTINS.get(name, "")
-            ok = name in DIFFERENTIABLE
+            fn = functions.lookup(name)
+            name = fn.name if fn is not None else ""
+            ok = fn is not None and bool(fn.derivatives)
         if ok and name not in names:
             names.append(name)
 

@@ -2,9 +2,10 @@
 the same field tables and limits the loader enforces (`problem_format`)."""
 from __future__ import annotations
 
+from grader import functions
 from grader.model import DEFAULT_DOMAIN, CHOICE, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS
 from grader.problem_format import (
-    DOMAIN_WORDS, INDEX_RE, NAME_RE, TAG_RE, ALIASES, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
+    DOMAIN_WORDS, INDEX_RE, NAME_RE, TAG_RE, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     PART_ID_PATTERN, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
 )
 
@@ -30,7 +31,7 @@ def json_schema() -> dict:
              "properties": {"integer": {"type": "array", "items": {"type": "integer"}, "minItems": 2,
                                         "maxItems": 2}}},
         ], "default": list(DEFAULT_DOMAIN)},
-        "alias": {"enum": list(ALIASES)},
+        "alias": {"enum": functions.alias_names()},
         "latex": text,
         "definition": text,
     }
