@@ -25,15 +25,22 @@ def functions_asked_about(part: Part, table: SymbolTable, reference: Node) -> li
     names: list[str] = []
 
     def add(name: str) -> None:
+        if name in names:
+            return
         sym = table.get(name)
         if sym is not None and sym.kind == FUNCTION:
-            ok = True
-        else:
-            fn = functions.lookup(name)
-            name = fn.name if fn is not None else ""
-            ok = fn is not None and bool(fn.derivatives)
-        if ok and name not in names:
             names.append(name)
+            if sym.alias is not None:
+                add(sym.alias)        # g'(z) and sigma'(z) name the same derivative
+            return
+        fn = functions.lookup(name)
+        if fn is None or not fn.derivatives or fn.name in names:
+            return
+        names.append(fn.name)
+        for other in table.symbols:     # and every declared name for this builtin
+            if other.kind == FUNCTION and other.alias is not None and \
+                    functions.canonical_name(other.alias) == fn.name:
+                add(other.name)
 
     for node in walk(reference):
         if isinstance(node, Call):
