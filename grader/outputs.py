@@ -1,0 +1,106 @@
+"""The output files of a class run, each rendered from the gradebook's rows into a set folder.
+
+Each output format is one writer: a function that reads the rows it needs from a `Rows`
+source (streamed from the gradebook in student order, so memory does not grow with the class)
+and writes its files into the set folder, naming each in the manifest. Adding a format (an
+LMS export, say) is one more function in `WRITERS`. The texts themselves come from
+`grader.reports`, the one place that knows each format.
+
+Files are written without fsync: the set's durability comes from the switch-in step
+(`grader.outdir`), which syncs the file system once.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from grader import reports
+from grader.gradebook import Gradebook
+from grader.model import Problem, SubmissionResult
+from grader.outdir import Manifest
+
+__all__ = ["Rows", "WRITERS", "write_set", "summary_markdown"]
+
+
+@dataclass
+class Rows:
+    """What a writer may read: the class's rows (streamed), the bank, the counts, the
+    per-student file names and the report's timestamp."""
+
+    book: Gradebook
+    problems: dict[str, Problem]
+    generated_at: Optional[str]
+    filenames: dict[str, str]
+
+    def results(self) -> Iterator[SubmissionResult]:
+        return self.book.results()
+
+    def totals(self) -> dict[str, float]:
+        return self.book.totals()
+
+
+def _write(folder: Path, rel: str, chunks: Iterable[str], manifest: Manifest) -> None:
+    """A new file (O_EXCL: two rows can never share one, checked by the file system)."""
+    with open(folder / rel, "xb", buffering=1 << 16) as fh:
+        for chunk in chunks:
+            fh.write(chunk.encode("utf-8", "replace"))   # a lone surrogate must not abort the write
+    manifest.add(rel)
+
+
+def write_student_files(rows: Rows, folder: Path, manifest: Manifest) -> None:
+    """feedback/<student>.md and gradescope/<student>/results.json."""
+    (folder / "feedback").mkdir()
+    (folder / "gradescope").mkdir()
+    for r in rows.results():
+        name = rows.filenames[r.student]
+        _write(folder, f"feedback/{name}.md", (reports.feedback_markdown(r, rows.problems),), manifest)
+        os.mkdir(folder / "gradescope" / name)
+        _write(folder, f"gradescope/{name}/results.json", (reports.gradescope_json(r),), manifest)
+
+
+def write_results_json(rows: Rows, folder: Path, manifest: Manifest) -> None:
+    _write(folder, "results.json", reports.results_json_chunks(rows.results()), manifest)
+
+
+def write_gradebook_csv(rows: Rows, folder: Path, manifest: Manifest) -> None:
+    _write(folder, "gradebook.csv", reports.gradebook_csv_chunks(rows.results(), rows.problems), manifest)
+
+
+def write_junit_xml(rows: Rows, folder: Path, manifest: Manifest) -> None:
+    t = rows.totals()
+    _write(folder, "junit.xml", reports.junit_xml_chunks(rows.results(), int(t["cases"]), int(t["failures"])),
+           manifest)
+
+
+def write_report_html(rows: Rows, folder: Path, manifest: Manifest) -> None:
+    stats = reports.ClassStats()
+    for r in rows.results():
+        stats.add(r)
+    _write(folder, "report.html", (reports.report_html_from(stats, rows.problems, rows.generated_at),), manifest)
+
+
+WRITERS: tuple[Callable[[Rows, Path, Manifest], None], ...] = (
+    write_student_files, write_gradebook_csv, write_junit_xml, write_report_html, write_results_json,
+)
+
+
+def write_set(rows: Rows, folder: Path) -> None:
+    """Every output into `folder` (an empty set folder), then its MANIFEST."""
+    manifest = Manifest(folder)
+    try:
+        for writer in WRITERS:
+            writer(rows, folder, manifest)
+    except BaseException:
+        manifest.abandon()
+        raise
+    manifest.close()
+
+
+def summary_markdown(rows: Rows) -> str:
+    """The Markdown summary for a CI page ($GITHUB_STEP_SUMMARY: the CLI decides where it goes)."""
+    stats = reports.ClassStats()
+    for r in rows.results():
+        stats.add(r)
+    return reports.github_summary_from(stats)
