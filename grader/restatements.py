@@ -14,9 +14,9 @@ import re
 
 from grader import functions
 from grader.model import FUNCTION, INDEXED, SCALAR, Part, SymbolTable
+from grader.syntax import MAX_PRIMES
 from grader.tree import Call, Node, Sym, walk
 
-MAX_ORDER = 3            # the parser's limit on primes
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
@@ -63,7 +63,7 @@ def derivative_candidates(part: Part, table: SymbolTable, reference: Node) -> li
     out = []
     for name in functions_asked_about(part, table, reference):
         for arg in args:
-            for order in range(1, MAX_ORDER + 1):
+            for order in range(1, MAX_PRIMES + 1):
                 cand = Call(name, (arg,), order)
                 if cand not in used:
                     out.append(cand)
