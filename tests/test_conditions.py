@@ -88,6 +88,7 @@ def test_condition_is_read_by_our_parser():
     ("x", "the condition 'x' needs a comparison (<, <=, >, >=, !=) in 'x'"),
     ("x > __import__('os')", "the condition 'x > __import__('os')' cannot be read: '__import__('os')': "),
     ("q > 0", "the condition 'q > 0' cannot be read: 'q': Unknown name 'q'"),
+    ("x > 0 and " * 300 + "x > 0", "the condition is too long (3005 characters; the limit is 2000)"),
 ])
 def test_unreadable_conditions_say_why(text, message):
     with pytest.raises(ConditionError) as info:
