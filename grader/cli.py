@@ -103,10 +103,8 @@ def _ensure_checkable(problem, part, values) -> None:
 
 
 def _values(problem, student: Optional[str]):
-    from grader.variants import variant_values
-    if student is None or not problem.variants:
-        return None
-    return variant_values(problem, student)
+    from grader.variants import student_values
+    return student_values(problem, student)
 
 
 def _emit_json(obj) -> None:
@@ -250,9 +248,8 @@ def list_cmd(problems_dir, fmt):
 def show(problem_id, student, problems_dir, fmt):
     """Show a problem: statement, names to use, each part's prompt and answer format."""
     from grader.present import Style, problem_text
-    from grader.variants import variant_values
     problem, _ = _one_problem(problems_dir, problem_id)
-    given = variant_values(problem, student)
+    given = _values(problem, student) or dict(problem.given)
     if fmt == "json":
         _emit_json({"id": problem.id, "title": problem.title, "statement": problem.statement, "given": given,
                     "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": q.prompt,

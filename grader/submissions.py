@@ -26,7 +26,7 @@ from typing import Callable, Iterable, NamedTuple, Optional
 
 from grader import yamlsafe
 from grader.errors import os_reason
-from grader.variants import variant_values
+from grader.variants import student_values
 from grader.model import (
     INVALID, MISSING, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
 )
@@ -341,15 +341,6 @@ def error_result(problems: dict[str, Problem], student: str, message: str) -> Su
 def _default_check(problem, part, answer, values=None):
     from grader import equivalence
     return equivalence.check(problem, part, answer, values)
-
-
-def student_values(problem: Problem, student: str) -> Optional[dict[str, float]]:
-    """The given values this student's variant of `problem` uses (None: the course's own)."""
-    if not problem.variants:
-        return None
-    values = dict(problem.given)
-    values.update(variant_values(problem, student))
-    return values
 
 
 def _structured_answer(part: Part, value: object) -> Optional[str]:

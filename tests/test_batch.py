@@ -36,7 +36,7 @@ def make_bank() -> dict[str, Problem]:
         )),
         "two-layer-example": Problem("two-layer-example", "Two layers", "", t, (
             Part("dC-dw1", "", "numeric", "2.080", tolerance=Tolerance(absolute=1e-3)),
-        ), given=(("x", 3.0),), variants=(Variant("x", choices=(2.0, 3.0, 4.0)),)),
+        ), given=(("x", 3.0),), variants=(Variant("x", choices=(2.0, 3.0, 4.0)),), randomize=True),
     }
 
 
@@ -142,8 +142,9 @@ def test_grade_directory_writes_every_report(tmp_path):
 
 
 def test_examples_with_the_real_bank_and_checker(tmp_path):
+    from conftest import randomized_bank_dir
     root = Path(__file__).resolve().parent.parent
-    bank = problems_mod.load_bank(root / "problems")
+    bank = problems_mod.load_bank(randomized_bank_dir(tmp_path / "problems"))
     outcome = grade_directory(root / "examples" / "submissions", tmp_path / "out", bank, jobs=2,
                               log=lambda line: None, deadline=30)
     by = {r.student: r for r in outcome.results}

@@ -130,8 +130,9 @@ def two_layer_answers(v: dict) -> dict:
             "dC-dw2": delta * a1, "dC-db": delta}
 
 
-def given_for(student=None) -> dict:
+def given_for(student=None, bank=None) -> dict:
     args = ["show", "two-layer-example", "--format", "json"] + (["--student", student] if student else [])
+    args += ["--problems", bank] if bank else []
     result, data = run_json(*args)
     assert result.exit_code == 0
     return data["given"]
@@ -139,9 +140,9 @@ def given_for(student=None) -> dict:
 
 def course_value_student() -> str:
     """A student id whose drawn values are exactly the course's (about 1 id in 100)."""
-    from grader.problems import default_bank_dir, load_bank
+    from grader.problems import default_bank_dir, load_problem
     from grader.variants import variant_values
-    problem = load_bank(default_bank_dir())["two-layer-example"]
+    problem = load_problem(default_bank_dir() / "two-layer-example.yaml")
     for i in range(5000):
         sid = f"student-{i}"
         if variant_values(problem, sid) == COURSE:
@@ -272,19 +273,26 @@ def test_show_two_layer_without_student_shows_the_course_values():
     assert "Given values: b = -1, t = 1, w1 = 0.01, w2 = -5, x = 3" in out
 
 
-def test_show_student_values_differ_between_students_and_are_stable():
+def test_shipped_bank_grades_the_course_values_for_everyone():
+    """Per-student values are opt-in: the shipped bank declares the ranges but leaves them off."""
+    for sid in ["alice", "bob", "s1"]:
+        assert given_for(sid) == COURSE
+        assert run("check", "two-layer-example", "loss", "0.288", "--student", sid).exit_code == 0
+
+
+def test_show_student_values_differ_between_students_and_are_stable(randomized_bank):
     ids = ["alice", "bob", "chen-wei", "dana", "emeka", "farah", "s1", "s2", "s3", "s4"]
-    drawn = {sid: given_for(sid) for sid in ids}
+    drawn = {sid: given_for(sid, randomized_bank) for sid in ids}
     for sid, values in drawn.items():
         assert set(values) == set(COURSE), sid
         assert values["t"] == 1.0 and values["b"] == -1.0          # not drawn: the course's values
         assert values["x"] > 0 and values["w1"] > 0                # the statement: z1 = w1*x stays positive
     distinct = {tuple(sorted(v.items())) for v in drawn.values()}
     assert len(distinct) >= 2, "every student got the same values"
-    assert given_for("alice") == drawn["alice"]                    # seeded: the same on every run
+    assert given_for("alice", randomized_bank) == drawn["alice"]   # seeded: the same on every run
     # the text shows the student's own values
     alice = drawn["alice"]
-    text = run("show", "two-layer-example", "--student", "alice").stdout
+    text = run("show", "two-layer-example", "--student", "alice", "--problems", randomized_bank).stdout
     expected = ", ".join(f"{k} = {v:g}" for k, v in sorted(alice.items()))
     assert f"Given values: {expected}" in text
 
@@ -439,20 +447,21 @@ def test_check_missing_part_argument_is_a_usage_error():
 
 # --- check: variants ----------------------------------------------------------------------
 
-def test_check_student_uses_that_students_values():
+def test_check_student_uses_that_students_values(randomized_bank):
     course = two_layer_answers(COURSE)
     for sid in ["alice", "bob", "chen-wei", "farah", "s1", "s2", "s3", "s4", "s5", "s6"]:
-        mine = two_layer_answers(given_for(sid))
+        mine = two_layer_answers(given_for(sid, randomized_bank))
         if abs(mine["loss"] - course["loss"]) > 0.01:
             break
     else:
         raise AssertionError("no student among ten has a loss different from the course's")
     answer = f"{mine['loss']:.5f}"
-    assert run("check", "two-layer-example", "loss", answer, "--student", sid).exit_code == 0
-    assert run("check", "--student", sid, "two-layer-example", "loss", answer).exit_code == 0
-    plain = run("check", "two-layer-example", "loss", answer)
+    bank = ["--problems", randomized_bank]
+    assert run("check", "two-layer-example", "loss", answer, "--student", sid, *bank).exit_code == 0
+    assert run("check", "--student", sid, *bank, "two-layer-example", "loss", answer).exit_code == 0
+    plain = run("check", *bank, "two-layer-example", "loss", answer)
     assert plain.exit_code == 1 and plain.stdout.startswith("Incorrect")
-    assert run("check", "two-layer-example", "loss", f"{course['loss']:.5f}").exit_code == 0
+    assert run("check", *bank, "two-layer-example", "loss", f"{course['loss']:.5f}").exit_code == 0
 
 
 @pytest.mark.parametrize("part", ["loss", "dC-dw1", "dC-dw2", "dC-db"])
@@ -702,20 +711,20 @@ def test_grade_file_keeps_answers_as_exact_strings(tmp_path):
     assert result.exit_code == 1
 
 
-def test_grade_file_uses_the_students_own_values(tmp_path):
+def test_grade_file_uses_the_students_own_values(tmp_path, randomized_bank):
     course = two_layer_answers(COURSE)
     for sid in ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"]:
-        mine = two_layer_answers(given_for(sid))
+        mine = two_layer_answers(given_for(sid, randomized_bank))
         if abs(mine["dC-dw1"] - course["dC-dw1"]) > 0.01:
             break
     body = "two-layer-example:\n" + "".join(f"  {k}: {'%.5f' % v}\n" for k, v in mine.items())
     f = write(tmp_path / sid / "answers.yaml", body)
-    result = run("grade", f)
+    result = run("grade", f, "--problems", randomized_bank)
     assert result.exit_code == 0, result.output
     total = sum(points("two-layer-example", q) for q in ("loss", "dC-dw1", "dC-dw2", "dC-db"))
     assert result.stdout.splitlines()[-1] == f"Total: {g(total)}/{g(total)}"
     # the same answers under another id (the course's values) are not all right
-    other = run("grade", f, "--student", course_value_student())
+    other = run("grade", f, "--student", course_value_student(), "--problems", randomized_bank)
     assert other.exit_code == 1
 
 
