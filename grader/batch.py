@@ -562,7 +562,9 @@ def _run(src, out, problems, submissions, previous, found, *, jobs, deadline, pr
     def lookup(problem, part, answer, values=None):
         return by_key[(ids[id(problem)], part.id, answer, _values_key(values))]
 
-    fresh = [grade_submission(problems, sub, check=lookup) for sub in submissions]
+    from grader.othervalues import classmates_values
+    others = classmates_values(problems, [sub.student for sub in submissions] + [r.student for r in previous])
+    fresh = [grade_submission(problems, sub, check=lookup, others=others) for sub in submissions]
     regraded = {r.student for r in fresh}
     results = sorted([r for r in previous if r.student not in regraded] + fresh,
                      key=lambda r: r.student)

@@ -107,6 +107,26 @@ def _values(problem, student: Optional[str]):
     return student_values(problem, student)
 
 
+STUDENT_ENV = "GRADER_STUDENT"
+
+
+def _env_student() -> Optional[str]:
+    return os.environ.get(STUDENT_ENV) or None
+
+
+def _course_values_note(problem) -> str:
+    """What `check` says when a per-student problem is checked without an id."""
+    from grader.variants import varied_text
+    return (f"Note: {problem.id} gives each student their own values; this used the course's values "
+            f"({varied_text(problem, dict(problem.given))}). To use yours: --student ID, "
+            f"or set {STUDENT_ENV}=ID.")
+
+
+def _own_values_line(problem, student, values) -> str:
+    from grader.variants import varied_text
+    return f"Student {student}: your values for {problem.id} are {varied_text(problem, values)}."
+
+
 def _emit_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False))
 
@@ -249,7 +269,7 @@ def show(problem_id, student, problems_dir, fmt):
     """Show a problem: statement, names to use, each part's prompt and answer format."""
     from grader.present import Style, problem_text
     problem, _ = _one_problem(problems_dir, problem_id)
-    given = _values(problem, student) or dict(problem.given)
+    given = _values(problem, student or _env_student()) or dict(problem.given)
     if fmt == "json":
         _emit_json({"id": problem.id, "title": problem.title, "statement": problem.statement, "given": given,
                     "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": q.prompt,
@@ -336,8 +356,15 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
         else:
             break
     problem, part = _one_problem(problems_dir, problem_id, part_id)
+    student = student or _env_student()
     values = _values(problem, student)
     _ensure_checkable(problem, part, values)
+    if not problem.per_student:
+        about = None
+    elif values is None:
+        about = _course_values_note(problem)
+    else:
+        about = _own_values_line(problem, student, values)
     from grader.equivalence import check_within as grade
     from grader.present import Style, verdict_json, verdict_lines
     style = Style.detect()
@@ -357,12 +384,14 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
     else:
         texts = None
     if texts is not None:
-        verdict = grade(problem, part, texts[0], values)
+        verdict = _recognised(problem, part, texts[0], grade(problem, part, texts[0], values), values)
         if fmt == "json":
-            _emit_json(verdict_json(problem.id, part.id, verdict))
+            _emit_json(_with_values(verdict_json(problem.id, part.id, verdict), problem, student, values))
         else:
             for line in verdict_lines(verdict, texts[0] if isinstance(texts[0], str) else None, style):
                 click.echo(line)
+            if about:
+                click.echo(style.text(about))
         sys.exit(EXIT_OK if verdict.status == "correct" else EXIT_WRONG)
     # interactive: keep asking until right
     if fmt == "text":
@@ -378,15 +407,30 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
         if text.strip() == "?":
             click.echo(style.text(_next_hint(problem, part) or "This part has no hints."), err=True)
             continue
-        verdict = grade(problem, part, text, values)
+        verdict = _recognised(problem, part, text, grade(problem, part, text, values), values)
         if fmt == "json":
-            _emit_json(verdict_json(problem.id, part.id, verdict))
+            _emit_json(_with_values(verdict_json(problem.id, part.id, verdict), problem, student, values))
         else:
             for line in verdict_lines(verdict, text, style):
                 click.echo(line)
+            if about:
+                click.echo(style.text(about))
         if verdict.status == "correct":
             break
     sys.exit(EXIT_OK if verdict is not None and verdict.status == "correct" else EXIT_WRONG)
+
+
+def _recognised(problem, part, answer, verdict, values):
+    from grader.othervalues import recognise
+    return recognise(problem, part, answer, verdict, values)
+
+
+def _with_values(obj: dict, problem, student, values) -> dict:
+    """JSON of a per-student problem names the student and the values used (null: the course's)."""
+    if problem.per_student:
+        obj = dict(obj, student=student if values is not None else None,
+                   values=dict(values) if values is not None else None)
+    return obj
 
 
 @main.command()
@@ -418,28 +462,39 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
         return
     if not path.exists() and not path.is_symlink():
         raise UsageProblem(f"no such file: {path}")
+    from dataclasses import replace
     from grader.submissions import grade_submission, read_answer_file
-    student = students[0] if students else None
-    sub = read_answer_file(path, student)
+    sub = read_answer_file(path)
     if sub.error is not None:
         raise UsageProblem(f"cannot grade {path}: {sub.error}")
-    result = grade_submission(bank, sub)
-    answered = {pid for pid in (sub.answers or {})}
-    parts = [r for r in result.parts if r.problem in answered] or list(result.parts)
-    score = round(sum(r.verdict.score for r in parts), 6)
-    max_score = round(sum(r.verdict.max_score for r in parts), 6)
+    student, source = _file_student(path, sub, students[0] if students else None)
+    result = grade_submission(bank, replace(sub, student=student or "", declared=None))
+    # the whole bank (or the assignment's problems): the total the class gradebook gives
+    parts = list(result.parts)
+    score, max_score = result.score, result.max_score
+    randomized = [p for p in bank.values() if p.per_student]
     if gradescope_path is not None:
-        from dataclasses import replace
         from grader.reports import write_gradescope
-        write_gradescope(replace(result, parts=tuple(parts)), gradescope_path)
+        write_gradescope(result, gradescope_path)
     if fmt == "json":
         from grader.present import verdict_json
-        _emit_json({"student": result.student, "score": score, "max_score": max_score,
+        _emit_json({"student": result.student or None, "score": score, "max_score": max_score,
+                    **({"student_from": source, "values": {pid: dict(v) for pid, v in result.values} or None}
+                       if randomized else {}),
                     "parts": [dict(verdict_json(r.problem, r.part, r.verdict), answer=r.answer) for r in parts],
                     **({"notes": result.message} if result.message else {})})
     else:
         from grader.present import Style, grade_table, score_text
+        from grader.reports import values_sentences
         style = Style.detect()
+        if randomized and student:
+            click.echo(style.text(f"Student: {student} (from {source}; --student ID or a 'student: ID' "
+                                  f"line in the file gives another id)"))
+            for line in values_sentences(result, bank):
+                click.echo(style.text(line))
+        elif randomized:
+            for problem in randomized:
+                click.echo(style.text(_course_values_note(problem)))
         for line in grade_table(parts, style):
             click.echo(line)
         if result.message:
@@ -449,6 +504,20 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     if fail_under is not None:
         sys.exit(EXIT_WRONG if score < fail_under - 1e-9 else EXIT_OK)
     sys.exit(EXIT_OK if all_right else EXIT_WRONG)
+
+
+def _file_student(path: Path, sub, flag: Optional[str]) -> tuple[Optional[str], str]:
+    """The student a single answer file is graded as, and where that id came from: --student,
+    then $GRADER_STUDENT, then the file's `student:` line, then its folder (DIR/<id>/answers.yaml)
+    or file name (DIR/<id>.yaml)."""
+    from grader.submissions import student_source
+    if flag:
+        return flag, "--student"
+    if _env_student():
+        return _env_student(), f"${STUDENT_ENV}"
+    if sub.declared:
+        return sub.declared, "the file's 'student:' line"
+    return (sub.student or None), student_source(path)
 
 
 def _grade_dir(src, out, students, jobs, fail_under, deadline, bank):

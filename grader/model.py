@@ -220,6 +220,8 @@ class SubmissionResult:
     status: str
     parts: tuple[PartResult, ...]
     message: Optional[str] = None
+    # the per-student values grading used: ((problem id, ((name, value), ...)), ...)
+    values: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
     @property
     def score(self) -> float:

@@ -17,7 +17,8 @@ from typing import Optional
 from grader.model import Problem
 
 def _draw(problem_id: str, student_id: str, name: str) -> int:
-    digest = hashlib.sha256(f"{problem_id}:{student_id}:{name}".encode("utf-8")).digest()
+    # surrogateescape: a folder name that is not UTF-8 draws from its own bytes
+    digest = hashlib.sha256(f"{problem_id}:{student_id}:{name}".encode("utf-8", "surrogateescape")).digest()
     return int.from_bytes(digest[:8], "big")
 
 

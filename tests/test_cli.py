@@ -621,9 +621,22 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def test_grade_file_table_and_total(tmp_path):
+@pytest.fixture
+def relu_bank(tmp_path) -> Path:
+    """A bank of the shipped relu problem alone: totals of one problem."""
+    d = tmp_path / "relu-bank"
+    d.mkdir()
+    (d / "relu.yaml").write_bytes((REPO / "problems" / "relu.yaml").read_bytes())
+    return d
+
+
+def bank_total() -> float:
+    return sum(pts for _, _, pts in bank_parts())
+
+
+def test_grade_file_table_and_total(tmp_path, relu_bank):
     f = write(tmp_path / "ann" / "answers.yaml", "relu:\n  derivative-positive: 1\n  derivative-negative: 0\n")
-    result = run("grade", f)
+    result = run("grade", f, "--problems", relu_bank)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     pos, neg = points("relu", "derivative-positive"), points("relu", "derivative-negative")
@@ -641,12 +654,14 @@ def test_grade_file_wrong_and_missing_parts(tmp_path):
     total = pos + neg + points("output-error", "delta-L")
     assert re.search(rf"^relu/derivative-negative\s+0/{g(neg)}\s+Missing$", out, re.M)
     assert re.search(r"^output-error/delta-L\s+0/\d+\s+Missing$", out, re.M)
-    assert "No answer given." in out
-    assert out.splitlines()[-1] == f"Total: {g(pos)}/{g(total)}"
+    assert "No answer given." not in out                       # "Missing" says it
+    assert total < bank_total()
+    assert out.splitlines()[-1] == f"Total: {g(pos)}/{g(bank_total())}"   # over the whole bank
     result, data = run_json("grade", f, "--format", "json")
     missing = [p for p in data["parts"] if p["status"] == "missing"]
-    assert {(p["problem"], p["part"]) for p in missing} == {("relu", "derivative-negative"),
-                                                              ("output-error", "delta-L")}
+    assert {(p["problem"], p["part"]) for p in missing} == {(pid, q) for pid, q, _ in bank_parts()} - {
+        ("relu", "derivative-positive")}
+    assert data["max_score"] == bank_total()
     assert all(p["score"] == 0 and p["answer"] is None for p in missing)
 
 
@@ -720,13 +735,20 @@ def test_grade_file_uses_the_students_own_values(tmp_path, randomized_bank):
     body = "two-layer-example:\n" + "".join(f"  {k}: {'%.5f' % v}\n" for k, v in mine.items())
     f = write(tmp_path / sid / "answers.yaml", body)
     result = run("grade", f, "--problems", randomized_bank)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output               # the rest of the bank is missing
     total = sum(points("two-layer-example", q) for q in ("loss", "dC-dw1", "dC-dw2", "dC-db"))
-    assert result.stdout.splitlines()[-1] == f"Total: {g(total)}/{g(total)}"
+    assert result.stdout.splitlines()[-1] == f"Total: {g(total)}/{g(bank_total())}"
+    assert result.stdout.startswith(f"Student: {sid} (from the folder name;")
+    assert f"Your values for two-layer-example (drawn for student {sid}): x = " in result.stdout
+    _, data = run_json("grade", f, "--problems", randomized_bank, "--format", "json")
+    assert data["student"] == sid and data["student_from"] == "the folder name"
+    assert data["values"] == {"two-layer-example": given_for(sid, randomized_bank)}
     # the same answers under another id (the course's values) are not all right
-    other = run("grade", f, "--student", course_value_student(), "--problems", randomized_bank)
-    assert other.exit_code == 1
-
+    other_id = course_value_student()
+    _, other = run_json("grade", f, "--student", other_id, "--problems", randomized_bank, "--format", "json")
+    assert other["student"] == other_id and other["student_from"] == "--student"
+    two_layer = [p for p in other["parts"] if p["problem"] == "two-layer-example"]
+    assert "incorrect" in {p["status"] for p in two_layer}
 
 def test_grade_missing_file_is_a_usage_error(tmp_path):
     result = run("grade", tmp_path / "nope.yaml")
@@ -751,11 +773,11 @@ def test_grade_unreadable_files_are_usage_errors(tmp_path):
     assert "UTF-16" in result.stderr
 
 
-def test_grade_gradescope_file(tmp_path):
+def test_grade_gradescope_file(tmp_path, relu_bank):
     f = write(tmp_path / "ann" / "answers.yaml",
               "relu:\n  derivative-positive: 1\n  derivative-negative: 1\n")
     target = tmp_path / "gs" / "results.json"
-    result, data = run_json("grade", f, "--gradescope", target, "--format", "json")
+    result, data = run_json("grade", f, "--gradescope", target, "--format", "json", "--problems", relu_bank)
     assert result.exit_code == 1
     gs = json.loads(target.read_text(encoding="utf-8"))
     assert gs["score"] == data["score"] == points("relu", "derivative-positive")
