@@ -58,6 +58,46 @@ def _bank(problems_dir: Optional[str]):
         raise UsageProblem(f"cannot read the problem bank {problems_dir or ''}: {os_reason(err)}".replace(" :", ":")) from None
 
 
+def _assignment(path: Optional[Path]):
+    if path is None:
+        return None
+    from grader.assignment import AssignmentError, load_assignment
+    try:
+        return load_assignment(path)
+    except AssignmentError as err:
+        raise UsageProblem(str(err)) from None
+
+
+def _assigned_bank(problems_dir: Optional[str], assignment):
+    """The bank as the assignment grades it (its problems, points and per-student values)."""
+    bank = _bank(problems_dir)
+    if assignment is None:
+        return bank
+    from grader.assignment import AssignmentError, apply
+    try:
+        return apply(assignment, bank)
+    except AssignmentError as err:
+        raise UsageProblem(str(err)) from None
+
+
+def _roster(path: Optional[Path]):
+    if path is None:
+        return None
+    from grader.roster import RosterError, load_roster
+    try:
+        return load_roster(path)
+    except RosterError as err:
+        raise UsageProblem(str(err)) from None
+
+
+assignment_option = click.option(
+    "--assignment", "assignment_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+    help="Assignment file (YAML): which problems, points, per-student values on/off, due date.")
+roster_option = click.option(
+    "--roster", "roster_path", type=click.Path(path_type=Path), default=None, metavar="CSV",
+    help="Roster CSV (submission, name, email, sis_id, login_id, canvas_id, section) for the LMS exports.")
+
+
 def _find(bank: dict, problem_id: str, part_id: Optional[str] = None):
     import difflib
     problem = bank.get(problem_id)
@@ -445,9 +485,12 @@ def _with_values(obj: dict, problem, student, values) -> dict:
 @click.option("--gradescope", "gradescope_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="File: also write Gradescope's results.json to PATH.")
 @click.option("--deadline", type=float, default=5.0, show_default=True, help="Seconds allowed per distinct answer.")
+@assignment_option
+@roster_option
 @problems_option
 @format_option
-def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, problems_dir, fmt):
+def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, assignment_path, roster_path,
+          problems_dir, fmt):
     """Grade an answer file, or a folder with one submission per student.
 
     \b
@@ -456,9 +499,12 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     results.json, gradebook.csv, feedback/<student>.md, junit.xml, gradescope/<student>/results.json
     and report.html.
     """
-    bank = _bank(problems_dir)
+    assignment = _assignment(assignment_path)
+    bank = _assigned_bank(problems_dir, assignment)
     if path.is_dir():
-        _grade_dir(path, out_dir or Path("grader-out"), list(students) or None, jobs, fail_under, deadline, bank)
+        roster = _roster(roster_path)
+        _grade_dir(path, out_dir or Path("grader-out"), list(students) or None, jobs, fail_under, deadline, bank,
+                   assignment, roster)
         return
     if not path.exists() and not path.is_symlink():
         raise UsageProblem(f"no such file: {path}")
@@ -487,6 +533,9 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
         from grader.present import Style, grade_table, score_text
         from grader.reports import values_sentences
         style = Style.detect()
+        if assignment is not None:
+            due = f" (due {assignment.due})" if assignment.due else ""
+            click.echo(style.text(f"Assignment: {assignment.title}{due}"))
         if randomized and student:
             click.echo(style.text(f"Student: {student} (from {source}; --student ID or a 'student: ID' "
                                   f"line in the file gives another id)"))
@@ -506,6 +555,27 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     sys.exit(EXIT_OK if all_right else EXIT_WRONG)
 
 
+def _write_lms_exports(out: Path, results, bank, assignment, roster) -> None:
+    """canvas.csv, gradescope-scores.csv and moodle.csv next to the gradebook; who is missing
+    from the roster, and who from the class, said on stderr."""
+    from grader.assignment import DEFAULT_TITLE
+    from grader.batch import safe_log_text
+    from grader.lms import ScoreRow, exports, roster_report
+    from grader.reports import atomic_write
+    from grader.roster import reconcile
+    rows = [ScoreRow(r.student, r.score, r.max_score, r.status) for r in results]
+    people = reconcile(roster, [r.student for r in rows])
+    points = round(sum(p.max_score for p in bank.values()), 6)
+    title = assignment.title if assignment is not None else DEFAULT_TITLE
+    try:
+        for name, text in exports(rows, people, title, points).items():
+            atomic_write(out / name, text)
+    except OSError as err:
+        raise UsageProblem(f"cannot write the LMS exports into {out}: {os_reason(err)}") from None
+    for line in roster_report(people):
+        click.echo(f"grader: {safe_log_text(line)}", err=True)
+
+
 def _file_student(path: Path, sub, flag: Optional[str]) -> tuple[Optional[str], str]:
     """The student a single answer file is graded as, and where that id came from: --student,
     then $GRADER_STUDENT, then the file's `student:` line, then its folder (DIR/<id>/answers.yaml)
@@ -520,18 +590,63 @@ def _file_student(path: Path, sub, flag: Optional[str]) -> tuple[Optional[str], 
     return (sub.student or None), student_source(path)
 
 
-def _grade_dir(src, out, students, jobs, fail_under, deadline, bank):
+def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=None, roster=None):
     from grader.batch import BatchError, fail_under as below, grade_directory
     try:
         outcome = grade_directory(src, out, bank, jobs=jobs, students=students, deadline=deadline)
     except BatchError as err:
         raise UsageProblem(str(err)) from None
+    if outcome.found:
+        _write_lms_exports(out, outcome.results, bank, assignment, roster)
     click.echo(f"Graded {outcome.graded} submission(s), {outcome.errors} could not be graded; "
                f"results in {out}", err=True)
     if outcome.exit_code:
         sys.exit(outcome.exit_code)
     if fail_under is not None and below(outcome, fail_under):
         sys.exit(EXIT_WRONG)
+
+
+@main.command()
+@click.argument("source", required=False, type=click.Path(path_type=Path), metavar="[DIR]")
+@roster_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("handouts"), show_default=True,
+              metavar="OUTDIR", help="Where to write values.csv and one <student>.md per student.")
+@assignment_option
+@problems_option
+def handout(source, roster_path, out_dir, assignment_path, problems_dir):
+    """Write every student's per-student values: OUTDIR/values.csv and OUTDIR/<student>.md.
+
+    The students come from --roster CSV, or from a class folder DIR (one submission per student).
+    """
+    from grader.handout import handout_csv, handout_markdown, randomized
+    from grader.reports import atomic_write, student_filenames
+    from grader.roster import Person
+    assignment = _assignment(assignment_path)
+    bank = _assigned_bank(problems_dir, assignment)
+    if not randomized(bank):
+        raise UsageProblem("no problem gives per-student values, so everyone uses the course's values: "
+                           "switch them on with 'randomize: per-student' in a problem or assignment file.")
+    if roster_path is not None:
+        people = list(_roster(roster_path).people)
+    elif source is not None:
+        if not source.is_dir():
+            raise UsageProblem(f"{source} is not a folder of submissions")
+        from grader.submissions import scan
+        people = [Person(e.student) for e in scan(source)]
+    else:
+        raise UsageProblem("name the students: --roster CSV, or a class folder DIR.")
+    if not people:
+        raise UsageProblem("there are no students to write handouts for.")
+    due = assignment.due if assignment is not None else None
+    names = student_filenames(p.submission for p in people)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(out_dir / "values.csv", handout_csv(bank, people))
+        for person in people:
+            atomic_write(out_dir / f"{names[person.submission]}.md", handout_markdown(bank, person, due))
+    except OSError as err:
+        raise UsageProblem(f"cannot write the handouts into {out_dir}: {os_reason(err)}") from None
+    click.echo(f"Wrote the values of {len(people)} student(s) to {out_dir}/values.csv and one page each.", err=True)
 
 
 @main.command()
