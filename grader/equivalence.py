@@ -15,10 +15,11 @@ from typing import Optional
 
 import numpy as np
 
+from grader import functions
 from grader.evaluate import EvalError, World, evaluate, make_world, seed_for
 from grader.model import (CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Part, Problem,
                           Symbol, SymbolTable, Tolerance, Verdict)
-from grader.syntax import BUILTINS, AnswerSyntaxError, ParsedAnswer, parse
+from grader.syntax import AnswerSyntaxError, ParsedAnswer, parse
 from grader.tree import Node, free_indices, names_used
 
 TOO_COMPLEX = "This answer is too complex to check."
@@ -128,10 +129,7 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     try:
         parsed = parse(answer, problem.table)
     except AnswerSyntaxError as err:
-        feedback = (TOO_COMPLEX + " " + err.message,) if err.too_complex and not err.message.startswith("This answer is too") \
-            else (err.message,)
-        return Verdict(INVALID, 0.0, points, feedback=feedback, rule="too-complex" if err.too_complex else "syntax",
-                       column=err.column if err.source else None)
+        return unreadable(err, points)
     shown = dict(interpreted=parsed.unicode, interpreted_ascii=parsed.ascii, interpreted_latex=parsed.latex)
     refused = restriction(part, parsed.tree)
     if refused:
@@ -167,17 +165,28 @@ def clear_caches() -> None:
     _check_cached.cache_clear()
 
 
+def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:
+    """The verdict for an answer that cannot be read (also what the web page's live preview shows)."""
+    feedback = (TOO_COMPLEX + " " + err.message,) if err.too_complex and not err.message.startswith("This answer is too") \
+        else (err.message,)
+    return Verdict(INVALID, 0.0, points, feedback=feedback, rule="too-complex" if err.too_complex else "syntax",
+                   column=err.column if err.source else None)
+
+
 def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
                  seconds: float = 5.0) -> Verdict:
     """check() under a wall-clock budget enforced by a killable child process."""
     from grader.budget import run_with_deadline
-    return run_with_deadline(check, (problem, part, answer, values), seconds,
-                             lambda: Verdict(INVALID, 0.0, part.points, feedback=(
-                                 f"{TOO_COMPLEX} It took longer than {seconds:g} seconds.",), rule="too-complex"))
+    return run_with_deadline(check, (problem, part, answer, values), seconds, lambda: timed_out(part, seconds))
+
+
+def timed_out(part: Part, seconds: float) -> Verdict:
+    return Verdict(INVALID, 0.0, part.points, feedback=(f"{TOO_COMPLEX} It took longer than {seconds:g} seconds.",),
+                   rule="too-complex")
 
 
 def canonical_name(name: str) -> str:
-    return BUILTINS.get(name, name)
+    return functions.canonical_name(name)
 
 
 def restriction(part: Part, tree: Node) -> Optional[str]:
@@ -230,7 +239,7 @@ def infer_table(*texts: str, positive: tuple[str, ...] = ()) -> SymbolTable:
     (`w_1` stays whole), so `grader compare` needs no problem file."""
     from grader.syntax import normalise
     names: set[str] = set()
-    functions: set[str] = set()
+    called: set[str] = set()
     for text in texts:
         try:
             src, _ = normalise(text)
@@ -240,11 +249,11 @@ def infer_table(*texts: str, positive: tuple[str, ...] = ()) -> SymbolTable:
             name = m.group()
             end = m.end()
             is_call = end < len(src) and src[end] in "('"
-            if name in BUILTINS or name in ("pi", "e", "sum", "prod"):
+            if functions.lookup(name) is not None or name in ("pi", "e", "sum", "prod"):
                 continue
-            (functions if is_call else names).add(name)
-    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0)) for n in sorted(names - functions))
-    return SymbolTable(symbols + tuple(Symbol(f, "function") for f in sorted(functions)))
+            (called if is_call else names).add(name)
+    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0)) for n in sorted(names - called))
+    return SymbolTable(symbols + tuple(Symbol(f, "function") for f in sorted(called)))
 
 
 def equivalent(problem: Problem, part: Part, a: str, b: str) -> bool:

@@ -16,6 +16,7 @@ from typing import Optional
 
 import numpy as np
 
+from grader import functions
 from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, UNIT, VECTOR, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 
@@ -137,53 +138,15 @@ def _unknown(fn: dict, x: np.ndarray, order: int) -> np.ndarray:
     return out
 
 
-def _sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
 def _builtin(name: str, args: list, order: int) -> np.ndarray:
-    x = args[0]
-    if name == "exp":
-        return np.exp(x)
-    if name == "sin":
-        return np.sin(x + order * math.pi / 2)
-    if name == "cos":
-        return np.cos(x + order * math.pi / 2)
-    if name == "log":
-        if order == 0:
-            return np.log(x)
-        return (-1.0) ** (order - 1) * math.factorial(order - 1) / x ** order
-    if name == "sigmoid":
-        s = _sigmoid(x)
-        return [s, s * (1 - s), s * (1 - s) * (1 - 2 * s), s * (1 - s) * (1 - 6 * s + 6 * s * s)][order]
-    if name == "tanh":
-        t = np.tanh(x)
-        return [t, 1 - t * t, -2 * t * (1 - t * t), (1 - t * t) * (6 * t * t - 2)][order]
-    if name == "relu":
-        return [np.maximum(x, 0.0), (x > 0).astype(float), 0 * x, 0 * x][order]
-    if order:
+    fn = functions.lookup(name)
+    if fn is None:
+        raise EvalError(f"Unknown function {name}.", "function")
+    if order == 0:
+        return fn.value(args)
+    if order > len(fn.derivatives):
         raise EvalError(f"The derivative {name}' is not available.", "function")
-    if name == "sqrt":
-        return np.sqrt(x)
-    if name == "abs":
-        return np.abs(x)
-    if name == "tan":
-        return np.tan(x)
-    if name == "sinh":
-        return np.sinh(x)
-    if name == "cosh":
-        return np.cosh(x)
-    if name == "max":
-        return np.maximum(args[0], args[1])
-    if name == "min":
-        return np.minimum(args[0], args[1])
-    if name == "softmax":
-        if x.ndim == 1:
-            return np.ones_like(x)
-        shifted = x - x.max(axis=1, keepdims=True)
-        ex = np.exp(shifted)
-        return ex / ex.sum(axis=1, keepdims=True)
-    raise EvalError(f"Unknown function {name}.", "function")
+    return fn.derivatives[order - 1](args[0])
 
 
 class Evaluator:

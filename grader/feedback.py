@@ -14,6 +14,7 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
+from grader import functions
 from grader.equivalence import Context, compare_values, format_number
 from grader.evaluate import EvalError, _shape_word, evaluate
 from grader.model import CORRECT, FUNCTION, INCORRECT, INVALID, SCALAR, Tolerance, Verdict
@@ -109,7 +110,8 @@ def _function_slip(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
             return []
         out = []
         sym = table.get(node.name)
-        if (sym is not None and sym.kind == FUNCTION) or node.name in ("sigmoid", "tanh", "relu"):
+        fn = functions.by_name(node.name) if sym is None else None
+        if (sym is not None and sym.kind == FUNCTION) or (fn is not None and fn.activation):
             out.append(Call(node.name, node.args, node.order + 1))
             if node.order:
                 out.append(Call(node.name, node.args, node.order - 1))

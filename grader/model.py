@@ -8,22 +8,49 @@ The YAML loader (`problems`) builds these; the parser (`syntax`), the checker
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Optional
+
+
+class Word(str, Enum):
+    """An enumeration whose members are also the plain words of the file formats: they
+    compare equal to, hash, format and serialise (JSON, CSV) exactly as those strings, so
+    `"correct"` read back from results.json is `Status.CORRECT`."""
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
 
 # --- declared symbols --------------------------------------------------------------------
 
-SCALAR = "scalar"      # a plain real symbol: z, eta, w_1, partialC, f_L
-INDEXED = "indexed"    # delta_j^l, w_(jk)^l, y_j: subscripts and an optional layer superscript
-VECTOR = "vector"      # delta^(l), yhat, e_l: a column vector (optionally per layer)
-MATRIX = "matrix"      # W^(l): a square matrix per layer (every layer has the same width)
-FUNCTION = "function"  # f, g, g_L: unknown smooth function, or an alias of a builtin
-SYMBOL_KINDS = (SCALAR, INDEXED, VECTOR, MATRIX, FUNCTION)
+DEFAULT_DOMAIN = (-2.0, 2.0)   # where a symbol's values are drawn unless a problem says otherwise
 
-# roles of index letters
-UNIT = "unit"          # j, k, i: counts the units of a layer; bound by sums
-LAYER = "layer"        # l: a hidden layer number
-LAST = "last"          # L, nl: the output layer
-INDEX_ROLES = (UNIT, LAYER, LAST)
+
+class SymbolKind(Word):
+    SCALAR = "scalar"      # a plain real symbol: z, eta, w_1, partialC, f_L
+    INDEXED = "indexed"    # delta_j^l, w_(jk)^l, y_j: subscripts and an optional layer superscript
+    VECTOR = "vector"      # delta^(l), yhat, e_l: a column vector (optionally per layer)
+    MATRIX = "matrix"      # W^(l): a square matrix per layer (every layer has the same width)
+    FUNCTION = "function"  # f, g, g_L: unknown smooth function, or an alias of a builtin
+
+
+SCALAR, INDEXED, VECTOR, MATRIX, FUNCTION = SymbolKind
+SYMBOL_KINDS = tuple(SymbolKind)
+
+
+class IndexRole(Word):
+    """What an index letter counts."""
+
+    UNIT = "unit"          # j, k, i: counts the units of a layer; bound by sums
+    LAYER = "layer"        # l: a hidden layer number
+    LAST = "last"          # L, nl: the output layer
+
+
+UNIT, LAYER, LAST = IndexRole
+INDEX_ROLES = tuple(IndexRole)
 
 
 @dataclass(frozen=True)
@@ -37,10 +64,10 @@ class Symbol:
     """
 
     name: str
-    kind: str = SCALAR
+    kind: SymbolKind = SCALAR
     subscripts: int = 0
     superscript: bool = False
-    domain: tuple[float, float] = (-2.0, 2.0)
+    domain: tuple[float, float] = DEFAULT_DOMAIN
     alias: Optional[str] = None
     latex: Optional[str] = None
     definition: Optional[str] = None   # e.g. yhat: softmax(a_L); evaluated from the definition
@@ -54,7 +81,7 @@ class SymbolTable:
     """
 
     symbols: tuple[Symbol, ...] = ()
-    indices: tuple[tuple[str, str], ...] = ()  # (letter, role)
+    indices: tuple[tuple[str, IndexRole], ...] = ()  # (letter, role)
 
     def get(self, name: str) -> Optional[Symbol]:
         for s in self.symbols:
@@ -62,7 +89,7 @@ class SymbolTable:
                 return s
         return None
 
-    def index_role(self, name: str) -> Optional[str]:
+    def index_role(self, name: str) -> Optional[IndexRole]:
         for letter, role in self.indices:
             if letter == name:
                 return role
@@ -75,11 +102,15 @@ class SymbolTable:
 
 # --- parts and problems ------------------------------------------------------------------
 
-EXPRESSION = "expression"
-NUMERIC = "numeric"
-CHOICE = "choice"
-MULTI_CHOICE = "multi-choice"
-PART_KINDS = (EXPRESSION, NUMERIC, CHOICE, MULTI_CHOICE)
+class PartKind(Word):
+    EXPRESSION = "expression"
+    NUMERIC = "numeric"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi-choice"
+
+
+EXPRESSION, NUMERIC, CHOICE, MULTI_CHOICE = PartKind
+PART_KINDS = tuple(PartKind)
 
 
 @dataclass(frozen=True)
@@ -111,7 +142,7 @@ class PartTest:
     """A sample answer with its expected status and a fragment of its expected feedback."""
 
     answer: str
-    status: str
+    status: Status
     feedback: Optional[str] = None
 
 
@@ -119,7 +150,7 @@ class PartTest:
 class Part:
     id: str
     prompt: str
-    kind: str
+    kind: PartKind
     answer: str                         # expression / numeric: student syntax; choice: option labels, comma separated
     points: float = 1.0
     tolerance: Tolerance = field(default_factory=Tolerance)
@@ -176,11 +207,27 @@ class Problem:
 
 # --- results -----------------------------------------------------------------------------
 
-CORRECT = "correct"
-INCORRECT = "incorrect"
-INVALID = "invalid"
-MISSING = "missing"
-STATUSES = (CORRECT, INCORRECT, INVALID, MISSING)
+class Status(Word):
+    """What an answer to one part got."""
+
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    INVALID = "invalid"
+    MISSING = "missing"
+
+
+CORRECT, INCORRECT, INVALID, MISSING = Status
+STATUSES = tuple(Status)
+
+
+class SubmissionStatus(Word):
+    """Whether a submission could be graded at all."""
+
+    GRADED = "graded"
+    ERROR = "error"
+
+
+GRADED, ERROR = SubmissionStatus
 
 
 @dataclass(frozen=True)
@@ -192,7 +239,7 @@ class Verdict:
     the automatic diagnosis that produced the main feedback, so reports can count mistakes.
     """
 
-    status: str
+    status: Status
     score: float
     max_score: float
     interpreted: Optional[str] = None
@@ -217,7 +264,7 @@ class SubmissionResult:
     when the file could not be read at all (every part is then `missing`)."""
 
     student: str
-    status: str
+    status: SubmissionStatus
     parts: tuple[PartResult, ...]
     message: Optional[str] = None
     # the per-student values grading used: ((problem id, ((name, value), ...)), ...)

@@ -5,16 +5,25 @@ NO_COLOR); Unicode maths with an ASCII fallback when the output cannot encode it
 """
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
+from typing import Mapping
 
 import click
 
-from grader.model import CORRECT, INCORRECT, INVALID, MISSING, PartResult, Problem, Verdict
+from grader.model import (CHOICE, CORRECT, INCORRECT, INVALID, MISSING, MULTI_CHOICE, NUMERIC, UNIT, Part,
+                          PartResult, Problem, Verdict)
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow"}
 MARKS = {CORRECT: "✓", INCORRECT: "✗", INVALID: "!", MISSING: "·"}
+WORDS = {CORRECT: "Correct", INCORRECT: "Incorrect", INVALID: "Invalid", MISSING: "Missing"}
+PARTLY = "Partly correct"
+
+
+def verdict_word(verdict: Verdict) -> str:
+    """Partial credit is not "Incorrect": a student who earned points should see that."""
+    if verdict.status == INCORRECT and verdict.score > 0:
+        return PARTLY
+    return WORDS[verdict.status]
 
 
 @dataclass(frozen=True)
@@ -23,10 +32,11 @@ class Style:
     unicode: bool
 
     @classmethod
-    def detect(cls, stream=None) -> "Style":
-        stream = stream or sys.stdout
+    def detect(cls, stream, environ: Mapping[str, str]) -> "Style":
+        """Colour only on a terminal that shows it (not piped, not NO_COLOR, not TERM=dumb);
+        Unicode only where the stream can encode it. The caller passes the environment."""
         tty = hasattr(stream, "isatty") and stream.isatty()
-        colour = tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        colour = tty and "NO_COLOR" not in environ and environ.get("TERM") != "dumb"
         encoding = (getattr(stream, "encoding", None) or "ascii").lower()
         try:
             "δ✓²·−".encode(encoding)
@@ -35,11 +45,15 @@ class Style:
             uni = False
         return cls(colour, uni)
 
-    def status(self, status: str) -> str:
-        word = {CORRECT: "Correct", INCORRECT: "Incorrect", INVALID: "Invalid", MISSING: "Missing"}[status]
+    def status(self, status: str, word: str | None = None) -> str:
+        word = word or WORDS[status]
         if self.colour and self.unicode:
-            word = f"{MARKS[status]} {word}"
-        return click.style(word, fg=COLOURS[status], bold=True) if self.colour else word
+            word = f"{MARKS[status] if word == WORDS[status] else '◐'} {word}"
+        return click.style(word, fg=COLOURS[status] if word == WORDS[status] else "yellow", bold=True) \
+            if self.colour else word
+
+    def verdict(self, verdict: Verdict) -> str:
+        return self.status(verdict.status, verdict_word(verdict))
 
     def maths(self, verdict: Verdict) -> str:
         return (verdict.interpreted if self.unicode else verdict.interpreted_ascii) or ""
@@ -55,7 +69,7 @@ def score_text(x: float) -> str:
 
 
 def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[str]:
-    lines = [f"{style.status(verdict.status)}  ({score_text(verdict.score)}/{score_text(verdict.max_score)} points)"]
+    lines = [f"{style.verdict(verdict)}  ({score_text(verdict.score)}/{score_text(verdict.max_score)} points)"]
     if verdict.interpreted:
         lines.append(f"Interpreted as: {style.maths(verdict)}")
     if verdict.column is not None and answer and len(answer) <= 200 and answer.isprintable():
@@ -84,37 +98,64 @@ def grade_table(results: list[PartResult], style: Style) -> list[str]:
     for r in results:
         v = r.verdict
         label = f"{r.problem}/{r.part}".ljust(width)
-        lines.append(f"{label}  {score_text(v.score):>4}/{score_text(v.max_score):<4} {style.status(v.status)}")
+        lines.append(f"{label}  {score_text(v.score):>4}/{score_text(v.max_score):<4} {style.verdict(v)}")
         if v.status not in (CORRECT, MISSING):    # "Missing" says it all: no "No answer given." line
             for message in v.feedback:
                 lines.append(" " * (width + 2) + style.text(message))
     return lines
 
 
-def problem_text(problem: Problem, given: dict, style: Style) -> str:
-    """What a student needs to answer: the statement, the names to use, each part's prompt."""
-    from grader.model import CHOICE, FUNCTION, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, VECTOR
+def no_more_hints(total: int) -> str:
+    return f"There are no more hints: you have seen all {total} of this part's hints."
+
+
+def options_lines(part: Part) -> list[str]:
+    """A choice part's options as the terminal lists them: `  A) text`."""
     from grader.choices import LETTERS
-    out = [click.style(problem.title, bold=True) if style.colour else problem.title, "=" * len(problem.title), "",
-           problem.statement.strip(), ""]
-    if given:
-        out.append("Given values: " + ", ".join(f"{k} = {v:g}" for k, v in sorted(given.items())))
-        out.append("")
+    return [f"  {LETTERS[i]}) {opt}" for i, opt in enumerate(part.options)]
+
+
+def expects(part: Part) -> str:
+    """What kind of answer a part takes, said the same way in the terminal, notebook and page."""
+    if part.kind == CHOICE:
+        return "Answer with a letter."
+    if part.kind == MULTI_CHOICE:
+        return "Answer with a letter or several, separated by commas."
+    if part.kind == NUMERIC:
+        from grader.feedback import tolerance_words   # feedback pulls in NumPy: only when shown
+        return f"Answer with a number (or arithmetic on numbers). Accuracy needed: {tolerance_words(part.tolerance)}."
+    return "Answer with an expression in the names above."
+
+
+def name_entries(problem: Problem, given: dict) -> list[tuple[str, str]]:
+    """The names a student may use, each as an example of how to type it and a note."""
+    from grader.model import FUNCTION, INDEXED, MATRIX, VECTOR
     names = []
     for s in problem.table.symbols:
         if s.name in given:
             continue
         if s.kind == INDEXED:
-            subs = "".join(l for l, role in problem.table.indices if role == "unit")[: s.subscripts]
+            subs = "".join(l for l, role in problem.table.indices if role == UNIT)[: s.subscripts]
             ex = s.name + (f"_({subs})" if s.subscripts > 1 else f"_{subs}" if s.subscripts else "")
             ex += "^l" if s.superscript else ""
-            names.append(f"{ex} (indexed)")
+            names.append((ex, "indexed"))
         elif s.kind == FUNCTION:
-            names.append(f"{s.name}(...) (function{', ' + s.alias if s.alias else ''}; derivative {s.name}'(...))")
+            names.append((f"{s.name}(...)", f"function{', ' + s.alias if s.alias else ''}; derivative {s.name}'(...)"))
         elif s.kind in (VECTOR, MATRIX):
-            names.append(f"{s.name}{'^(l)' if s.superscript else ''} ({s.kind})")
+            names.append((f"{s.name}{'^(l)' if s.superscript else ''}", s.kind))
         else:
-            names.append(s.name)
+            names.append((s.name, ""))
+    return names
+
+
+def problem_text(problem: Problem, given: dict, style: Style) -> str:
+    """What a student needs to answer: the statement, the names to use, each part's prompt."""
+    out = [click.style(problem.title, bold=True) if style.colour else problem.title, "=" * len(problem.title), "",
+           problem.statement.strip(), ""]
+    if given:
+        out.append("Given values: " + ", ".join(f"{k} = {v:g}" for k, v in sorted(given.items())))
+        out.append("")
+    names = [f"{example} ({note})" if note else example for example, note in name_entries(problem, given)]
     if names:
         out.append("Names you can use: " + ", ".join(names))
     if problem.table.indices:
@@ -124,13 +165,8 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
         head = f"Part {part.id} ({score_text(part.points)} point{'s' if part.points != 1 else ''}, {part.kind})"
         out.append(click.style(head, bold=True) if style.colour else head)
         out.append(part.prompt.strip())
-        if part.kind in (CHOICE, MULTI_CHOICE):
-            for i, opt in enumerate(part.options):
-                out.append(f"  {LETTERS[i]}) {opt}")
-            out.append("Answer with a letter" + (" or several, separated by commas" if part.kind == MULTI_CHOICE
-                                                 else "") + ".")
-        elif part.kind == NUMERIC:
-            out.append("Answer with a number (or arithmetic on numbers).")
+        out.extend(options_lines(part))
+        out.append(expects(part))
         if part.restriction:
             out.append(part.restriction)
         out.append("")

@@ -21,13 +21,11 @@ NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 INT_RE = re.compile(r"[+-]?\d+")
 LABEL_RE = re.compile(r"[A-Z]")
 MAX_LABELS = 26          # choice options are labelled A..Z
+MAX_SUBSCRIPTS = 3       # w_(jk) has 2; nothing in the course has more than 3
 EXTENSIONS = (".yaml", ".yml")
 RANDOMIZE_OFF, RANDOMIZE_PER_STUDENT = "off", "per-student"
 RANDOMIZE_MODES = (RANDOMIZE_OFF, RANDOMIZE_PER_STUDENT)
 
-# Builtin functions a declared function may stand for (`g: {kind: function, alias: sigmoid}`).
-ALIASES = ("sigmoid", "sigma", "tanh", "relu", "ReLU", "exp", "log", "ln", "sqrt", "abs", "sin",
-           "cos", "tan", "sinh", "cosh", "softmax")
 # What a part's sample answer may be expected to get.
 TEST_STATUSES = (CORRECT, INCORRECT, INVALID)
 

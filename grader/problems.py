@@ -19,16 +19,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from grader import yamlsafe
+from grader import functions, yamlsafe
 from grader.errors import AuthorError, os_reason
 from grader.model import (
-    CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
-    SCALAR, SYMBOL_KINDS, VECTOR, Mistake, Part, PartTest, Problem,
+    DEFAULT_DOMAIN, CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
+    SCALAR, SYMBOL_KINDS, VECTOR, IndexRole, Mistake, PartKind, Status, SymbolKind, Part, PartTest, Problem,
     Symbol, SymbolTable, Tolerance, Variant,
 )
 from grader.problem_format import (
-    ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE, ALIASES,
-    EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
+    ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
+    EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
     RANDOMIZE_MODES, RANDOMIZE_PER_STUDENT,
 )
@@ -269,7 +269,7 @@ def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, st
             hint = _suggest(role, INDEX_ROLES) if isinstance(role, str) else ""
             r.fail(_line(role, kline), f"index '{letter}': role must be one of {', '.join(INDEX_ROLES)}, "
                                        f"not {shown}{hint}")
-        out.append((str(letter), str(role)))
+        out.append((str(letter), IndexRole(role)))
     return tuple(out)
 
 
@@ -282,26 +282,23 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
         if not NAME_RE.fullmatch(name):
             r.fail(kline, f"{what}: a name must start with a letter and use only letters, digits and '_'")
         if isinstance(spec, str):
-            kind = spec.strip()
-            if kind not in SYMBOL_KINDS:
-                r.fail(_line(spec, kline), f"{what}: unknown kind '{kind}'{_suggest(kind, SYMBOL_KINDS)}; "
-                                           f"use one of {', '.join(SYMBOL_KINDS)}")
-            fields: YDict = YDict(line=kline)
+            fields: YDict = YDict(line=_line(spec, kline))
             fields["kind"] = spec
         else:
             fields = r.mapping(spec, what, kline)
         r.check_fields(fields, SYMBOL_FIELDS, what)
-        kind = r.text(fields, "kind", what) or SCALAR
+        kind = (r.text(fields, "kind", what) or SCALAR).strip()
         if kind not in SYMBOL_KINDS:
             r.fail(fields.key_line("kind"), f"{what}: unknown kind '{kind}'{_suggest(kind, SYMBOL_KINDS)}; "
                                             f"use one of {', '.join(SYMBOL_KINDS)}")
+        kind = SymbolKind(kind)
         subscripts = 0
         if "subscripts" in fields:
             subscripts = r.integer(fields["subscripts"], f"{what}: 'subscripts'", fields.key_line("subscripts"))
             if kind != INDEXED:
                 r.fail(fields.key_line("subscripts"), f"{what}: only indexed symbols have subscripts")
-            if not 0 <= subscripts <= 3:
-                r.fail(fields.key_line("subscripts"), f"{what}: 'subscripts' must be between 0 and 3")
+            if not 0 <= subscripts <= MAX_SUBSCRIPTS:
+                r.fail(fields.key_line("subscripts"), f"{what}: 'subscripts' must be between 0 and {MAX_SUBSCRIPTS}")
         superscript = False
         if "superscript" in fields:
             superscript = r.boolean(fields["superscript"], f"{what}: 'superscript'", fields.key_line("superscript"))
@@ -310,7 +307,7 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
                        f"{what}: only indexed, vector and matrix symbols have a layer superscript")
         if kind == INDEXED and subscripts == 0 and not superscript:
             r.fail(kline, f"{what}: an indexed symbol needs 'subscripts' or 'superscript: true'")
-        domain = (-2.0, 2.0)
+        domain = DEFAULT_DOMAIN
         if "domain" in fields:
             dline = fields.key_line("domain")
             dom = fields["domain"]
@@ -327,9 +324,10 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
         if alias is not None:
             if kind != FUNCTION:
                 r.fail(fields.key_line("alias"), f"{what}: only functions can have an alias")
-            if alias not in ALIASES:
-                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{_suggest(alias, ALIASES)}; "
-                                                 f"use one of {', '.join(ALIASES)}")
+            aliases = functions.alias_names()
+            if alias not in aliases:
+                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{_suggest(alias, aliases)}; "
+                                                 f"use one of {', '.join(aliases)}")
         latex = r.text(fields, "latex", what)
         definition = r.text(fields, "definition", what)
         if definition is not None and kind == FUNCTION:
@@ -406,6 +404,7 @@ def _part(r: _Reader, raw: Any, index: int, line: Optional[int], numeric_problem
     if kind not in PART_KINDS:
         r.fail(m.key_line("kind"), f"{what}: unknown kind '{kind}'{_suggest(kind, PART_KINDS)}; "
                                    f"use one of {', '.join(PART_KINDS)}")
+    kind = PartKind(kind)
     answer = r.text(m, "answer", what, required=True).strip()
 
     points = 1.0
@@ -567,7 +566,7 @@ def _tests(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) -> 
                                             f"not '{status}'{_suggest(status, TEST_STATUSES)}")
         feedback = r.text(item, "feedback", w)
         r.lines[("test", pid, i)] = item.line
-        out.append(PartTest(answer=answer, status=status, feedback=feedback))
+        out.append(PartTest(answer=answer, status=Status(status), feedback=feedback))
     return tuple(out)
 
 # --- the bank ----------------------------------------------------------------------------------

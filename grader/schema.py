@@ -2,9 +2,10 @@
 the same field tables and limits the loader enforces (`problem_format`)."""
 from __future__ import annotations
 
-from grader.model import CHOICE, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS
+from grader import functions
+from grader.model import DEFAULT_DOMAIN, CHOICE, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS
 from grader.problem_format import (
-    INDEX_RE, NAME_RE, TAG_RE, ALIASES, MAX_LABELS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
+    INDEX_RE, NAME_RE, TAG_RE, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     PART_ID_PATTERN, RANDOMIZE_MODES, RANDOMIZE_OFF, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
 )
 
@@ -21,10 +22,10 @@ def json_schema() -> dict:
 
     symbol_props = {
         "kind": {"enum": list(SYMBOL_KINDS), "default": SCALAR},
-        "subscripts": {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
+        "subscripts": {"type": "integer", "minimum": 0, "maximum": MAX_SUBSCRIPTS, "default": 0},
         "superscript": {"type": "boolean", "default": False},
-        "domain": {"type": "array", "items": number, "minItems": 2, "maxItems": 2, "default": [-2, 2]},
-        "alias": {"enum": list(ALIASES)},
+        "domain": {"type": "array", "items": number, "minItems": 2, "maxItems": 2, "default": list(DEFAULT_DOMAIN)},
+        "alias": {"enum": functions.alias_names()},
         "latex": text,
         "definition": text,
     }

@@ -263,8 +263,10 @@ def test_show_mini_problem_exact_text(mini_bank):
     result = run("show", "mini", "--problems", mini_bank)
     assert result.exit_code == 0
     assert result.stdout == ("Mini problem\n============\n\nDifferentiate x^2.\n\nNames you can use: x\n\n"
-                             "Part d (3 points, expression)\nWhat is d/dx x^2?\n\n"
-                             "Part plain (1 point, expression)\nWhat is x?\n")
+                             "Part d (3 points, expression)\nWhat is d/dx x^2?\n"
+                             "Answer with an expression in the names above.\n\n"
+                             "Part plain (1 point, expression)\nWhat is x?\n"
+                             "Answer with an expression in the names above.\n")
 
 
 def test_show_two_layer_without_student_shows_the_course_values():
@@ -527,6 +529,32 @@ def test_check_interactive_end_of_input_quits_with_exit_1():
     assert result.stdout == ""
 
 
+def test_check_interactive_choice_lists_its_options():
+    result = run("check", "sigmoid", "saturation", input="C\n")
+    assert result.exit_code == 0
+    assert ("What happens to sigma'(z) as |z| grows large?\n"
+            "  A) It keeps growing, roughly in proportion to |z|.\n"
+            "  B) It approaches 1/4, its largest value.\n"
+            "  C) Its magnitude becomes small.\n"
+            "  D) It alternates in sign between positive and negative values.\n"
+            "Answer with a letter.\n") in result.stderr
+    assert result.stdout.startswith("Correct  (1/1 points)")
+
+
+def test_partial_credit_is_labelled_partly_correct():
+    partial = run("check", "deep-chain", "dL-dw1", "B")
+    assert partial.exit_code == 1
+    assert partial.stdout.startswith("Partly correct  (1/2 points)\n")
+    assert run("check", "deep-chain", "dL-dw1", "A").stdout.startswith("Incorrect  (0/2 points)\n")
+
+
+def test_check_interactive_hint_after_the_last_says_no_more(mini_bank):
+    result = run("check", "mini", "d", "--problems", mini_bank, input="?\n?\n?\n2*x\n")
+    assert result.exit_code == 0
+    assert ("Hint 2 of 2: Bring the 2 down.\nYour answer > ?\n"
+            "There are no more hints: you have seen all 2 of this part's hints.\n") in result.stderr
+
+
 def test_check_interactive_question_mark_shows_a_hint(mini_bank):
     result = run("check", "mini", "d", "--problems", mini_bank, input="x\n?\n?\n2*x\n")
     assert result.exit_code == 0
@@ -556,7 +584,7 @@ def test_hint_shows_hints_one_at_a_time(mini_bank, tmp_path):
     outs = [run("check", "--problems", mini_bank, "mini", "d", "--hint") for _ in range(3)]
     assert [r.exit_code for r in outs] == [0, 0, 0]
     assert [r.stdout for r in outs] == ["Hint 1 of 2: Power rule.\n", "Hint 2 of 2: Bring the 2 down.\n",
-                                        "Hint 2 of 2: Bring the 2 down.\n"]
+                                        "There are no more hints: you have seen all 2 of this part's hints.\n"]
     state = json.loads((tmp_path / "state" / "hints.json").read_text(encoding="utf-8"))
     assert state["mini/d"] == 2
 

@@ -16,10 +16,10 @@ import jsonschema
 
 from grader import problem_format as F
 from grader import problems as P
+from grader import functions, yamlsafe
 from grader import schema as S
 from grader import validation as V
 from grader import variants as VAR
-from grader import yamlsafe
 from grader.model import (CHOICE, FUNCTION, INDEXED, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS,
                           INDEX_ROLES, VECTOR, Problem)
 from grader.problems import ProblemError, load_problem
@@ -193,7 +193,7 @@ def test_message_format_with_relative_path(tmp_path, monkeypatch):
     (("  z: scalar", "  z: {kind: scalar, domain: [a, 1]}"), 4, "symbol 'z': domain low must be a number, not 'a'"),
     (("  z: scalar", "  z: {kind: scalar, alias: sigmoid}"), 4, "symbol 'z': only functions can have an alias"),
     (("  z: scalar", "  z: {kind: function, alias: sigmod}"), 4,
-     "symbol 'z': unknown builtin 'sigmod' (did you mean 'sigmoid'?); use one of " + ", ".join(F.ALIASES)),
+     "symbol 'z': unknown builtin 'sigmod' (did you mean 'sigmoid'?); use one of " + ", ".join(functions.alias_names())),
     (("  z: scalar", "  z: {kind: scalar, superscript: yes}"), 4,
      "symbol 'z': 'superscript' must be true or false, not 'yes'"),
     (("  z: scalar", "  z: scalar\n  2z: scalar"), 5,
@@ -624,7 +624,7 @@ def test_schema_enums():
     assert defs["symbol"]["oneOf"][0]["enum"] == list(SYMBOL_KINDS)
     assert schema["properties"]["indices"]["additionalProperties"]["enum"] == list(INDEX_ROLES)
     assert defs["test"]["properties"]["status"]["enum"] == ["correct", "incorrect", "invalid"]
-    assert defs["symbol"]["oneOf"][1]["properties"]["alias"]["enum"] == list(F.ALIASES)
+    assert defs["symbol"]["oneOf"][1]["properties"]["alias"]["enum"] == functions.alias_names()
 
 
 def _keys(node, level, out):

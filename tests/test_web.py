@@ -1,0 +1,288 @@
+"""The JSON API under /api/ and the page files, through Starlette's TestClient (in-process ASGI).
+
+Pins what the page relies on (field names, verdicts identical to `grader check`, the preview
+saying exactly what the CLI says), and that the server is safe to host: bounded requests,
+JSON errors with our own wording, the attack corpus answered cleanly under the budget, no
+file outside the page's own served.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+import attack_corpus as corpus
+from grader import web
+from grader.api import load_bank
+from grader.cli import main
+from grader.variants import variant_values
+
+REPO = Path(__file__).resolve().parent.parent
+STATUSES = {"correct", "incorrect", "invalid"}
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return load_bank(REPO / "problems")
+
+
+@pytest.fixture(scope="module")
+def client(bank):
+    with TestClient(web.create_app(bank), raise_server_exceptions=False) as c:
+        yield c
+
+
+def cli_text(*args):
+    return CliRunner().invoke(main, ["check", *args]).stdout
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+def test_page_files_are_served_with_a_strict_policy(client):
+    index = client.get("/")
+    assert index.status_code == 200 and index.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<script src="/app.js" defer></script>' in index.text
+    assert "default-src 'self'" in index.headers["content-security-policy"]
+    assert index.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/app.js").headers["content-type"] == "text/javascript; charset=utf-8"
+    assert client.get("/style.css").text.startswith(":root")
+    for path in ("/index.html", "/app.js", "/style.css"):
+        page = client.get(path)
+        assert "http://" not in page.text.replace('xmlns="http://www.w3.org', "") and "https://" not in page.text
+
+
+@pytest.mark.parametrize("path", ["/cli.py", "/../grader/cli.py", "/%2e%2e/%2e%2e/etc/passwd", "/webpage/app.js",
+                                  "/api/problems/..%2F..%2Fsetup", "/api/nothing", "/README.md", "/problems/sigmoid.yaml"])
+def test_nothing_else_is_served(client, path):
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.json() == {"error": "There is no such page."} or r.json() == {"error": "There is no such problem."}
+
+
+# --- problems ------------------------------------------------------------------------------------
+
+def test_problem_list(client, bank):
+    data = client.get("/api/problems").json()
+    assert data["student"] is None
+    assert [p["id"] for p in data["problems"]] == list(bank)
+    sigmoid = next(p for p in data["problems"] if p["id"] == "sigmoid")
+    assert sigmoid == {"id": "sigmoid", "title": "The sigmoid activation and its derivative", "points": 3.0,
+                       "parts": [{"id": "derivative", "kind": "expression", "points": 2.0},
+                                 {"id": "saturation", "kind": "choice", "points": 1.0}]}
+
+
+def test_problem_page_data(client):
+    p = client.get("/api/problems/sigmoid").json()
+    assert p["statement"].startswith("The logistic sigmoid squashes any real number")
+    assert p["statement_html"].startswith(
+        "<p>The logistic sigmoid squashes any real number into the interval (0, 1):</p>"
+        "<pre>sigma(z) = 1 / (1 + e^(-z))</pre><p>It was the classic activation function for hidden units, and the "
+        "shape of its derivative explains why deep sigmoid networks can be slow to train.</p>")
+    assert "(type <code>e^(-z)</code> or <code>e^-z</code>;" in p["statement_html"]
+    derivative, saturation = p["parts"]
+    assert derivative["expects"] == "Answer with an expression in the names above."
+    assert derivative["hints"] == 3
+    assert saturation["options"][2] == {"letter": "C", "text": "Its magnitude becomes small."}
+    assert saturation["expects"] == "Answer with a letter."
+    assert p["names"] == [{"text": "z", "note": "", "mathml": '<math xmlns="http://www.w3.org/1998/Math/MathML" '
+                                                               'display="inline"><mi>z</mi></math>'}]
+    numeric = client.get("/api/problems/two-layer-example").json()["parts"][0]
+    assert numeric["tolerance"] == "an error below 0.001"
+    assert numeric["expects"] == "Answer with a number (or arithmetic on numbers). Accuracy needed: an error below 0.001."
+
+
+def test_indexed_names_are_rendered(client):
+    names = client.get("/api/problems/hidden-error").json()["names"]
+    delta = next(n for n in names if n["text"].startswith("delta"))
+    assert delta["note"] == "indexed" and "<msubsup><mi>δ</mi>" in delta["mathml"]
+
+
+def test_student_values_are_shown(bank):
+    with TestClient(web.create_app(bank, student="alice")) as c:
+        assert c.get("/api/problems").json()["student"] == "alice"
+        p = c.get("/api/problems/two-layer-example").json()
+    drawn = variant_values(bank["two-layer-example"], "alice")
+    assert p["student"] == "alice"
+    assert p["given"] == [{"name": k, "value": f"{v:g}"} for k, v in sorted(drawn.items())]
+    assert "Given values (for student alice): " in p["html"]
+
+
+def test_student_values_are_used_for_checking(bank):
+    problem = bank["two-layer-example"]
+    part = problem.parts[0]
+    from grader.equivalence import check
+    with TestClient(web.create_app(bank, student="alice")) as c:
+        for answer in ("0.1", "0.25"):
+            got = c.post("/api/check", json={"problem": problem.id, "part": part.id, "answer": answer}).json()
+            want = check(problem, part, answer, variant_values(problem, "alice"))
+            assert (got["status"], got["feedback"]) == (want.status, list(want.feedback))
+
+
+# --- preview -------------------------------------------------------------------------------------
+
+def test_preview_shows_the_interpretation(client):
+    r = client.post("/api/parse", json={"problem": "sigmoid", "answer": "1/1+e^(-z)"}).json()
+    assert r["ok"] is True and r["interpreted"] == "1/1 + e^(−z)"
+    assert r["mathml"].startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow><mfrac>')
+
+
+@pytest.mark.parametrize("answer", ["e^(-z)/(1+e^(-z)^2", "2*/z", "z)", "sigma(z", "x^^2", "é", "z" * 2001])
+def test_preview_error_is_exactly_what_grader_check_says(client, answer):
+    r = client.post("/api/parse", json={"problem": "sigmoid", "answer": answer}).json()
+    assert r["ok"] is False
+    lines = cli_text("sigmoid", "derivative", answer).splitlines()
+    assert lines[0] == "Invalid  (0/2 points)"
+    message_lines = [line for line in lines[1:] if not line.startswith("  ")]
+    assert r["message"] == " ".join(message_lines)
+    if r["column"] is not None:
+        caret = next(line for line in lines if line.strip() == "^")
+        assert caret.index("^") - 2 == r["column"] - 1
+        assert f'{" " * (r["column"] - 1)}^</pre>' in r["html"]
+
+
+def test_preview_of_nothing(client):
+    assert client.post("/api/parse", json={"problem": "sigmoid", "answer": "  "}).json() == \
+        {"ok": False, "empty": True, "message": None, "html": ""}
+
+
+# --- check and hints -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("problem, part, answer", [
+    ("sigmoid", "derivative", "e^(-z)/(1+e^(-z))^2"),
+    ("sigmoid", "derivative", "1/1+e^(-z)"),
+    ("sigmoid", "derivative", "sigma(z)*(1-sigma(z))"),
+    ("sigmoid", "saturation", "C"),
+    ("hidden-error", "delta-l", "sum_k w_(jk)^(l+1) delta_k^(l+1) f'(z_j^l)"),
+    ("two-layer-example", "dC-dw2", "-0.004"),
+    ("deep-chain", "dL-dw1", "B"),
+])
+def test_check_matches_the_command_line(client, problem, part, answer):
+    got = client.post("/api/check", json={"problem": problem, "part": part, "answer": answer}).json()
+    want = json.loads(CliRunner().invoke(main, ["check", problem, part, answer, "--format", "json"]).stdout)
+    assert {k: got[k] for k in want} == want
+    text = cli_text(problem, part, answer).splitlines()
+    assert text[0].startswith(got["word"] + "  (")
+    for line in got["feedback"]:
+        assert f"<li>{line.replace(chr(39), '&#x27;')}</li>" in got["html"] or "&" in line
+
+
+def test_partial_credit_word(client):
+    got = client.post("/api/check", json={"problem": "deep-chain", "part": "dL-dw1", "answer": "B"}).json()
+    assert (got["status"], got["score"], got["word"]) == ("incorrect", 1.0, "Partly correct")
+    assert 'class="grader-verdict grader-partial"' in got["html"]
+
+
+def test_hints_one_at_a_time_then_no_more(client, bank):
+    hints = bank["sigmoid"].part("derivative").hints
+    for n, text in enumerate(hints, start=1):
+        r = client.get(f"/api/hint?problem=sigmoid&part=derivative&n={n}").json()
+        assert r == {"hint": text, "number": n, "total": 3, "more": n < 3, "message": f"Hint {n} of 3: {text}"}
+    after = client.get("/api/hint?problem=sigmoid&part=derivative&n=4").json()
+    assert after["hint"] is None and after["more"] is False
+    assert after["message"] == "There are no more hints: you have seen all 3 of this part's hints."
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body, status, message", [
+    (b"not json", 400, "The request must be a JSON object."),
+    (b"[1, 2]", 400, "The request must be a JSON object."),
+    (b"\xff\xfe", 400, "The request must be a JSON object."),
+    (b'{"problem": "sigmoid", "part": "derivative"}', 400, "The request needs an 'answer' (text)."),
+    (b'{"problem": "sigmoid", "part": "derivative", "answer": 3}', 400, "The request needs an 'answer' (text)."),
+    (b'{"problem": "nope", "part": "derivative", "answer": "z"}', 404, "There is no such problem."),
+    (b'{"problem": ["sigmoid"], "part": "derivative", "answer": "z"}', 404, "There is no such problem."),
+    (b'{"problem": "sigmoid", "part": "nope", "answer": "z"}', 404, "Problem 'sigmoid' has no such part."),
+])
+def test_bad_requests_get_json_errors(client, body, status, message):
+    r = client.post("/api/check", content=body, headers={"content-type": "application/json"})
+    assert (r.status_code, r.json()) == (status, {"error": message})
+
+
+def test_request_size_is_limited(client):
+    big = json.dumps({"problem": "sigmoid", "part": "derivative", "answer": "z+" * 10_000})
+    r = client.post("/api/check", content=big)
+    assert (r.status_code, r.json()) == (413, {"error": "The request is too large (the limit is 16384 bytes)."})
+
+    def chunks():   # no Content-Length: the limit holds while reading
+        for _ in range(40):
+            yield b" " * 1024
+    r = client.post("/api/parse", content=chunks())
+    assert r.status_code == 413
+
+
+def test_wrong_method_and_bad_hint_number(client):
+    assert client.get("/api/check").json() == {"error": "This address does not take that kind of request."}
+    r = client.get("/api/hint?problem=sigmoid&part=derivative&n=-1")
+    assert (r.status_code, r.json()) == (400, {"error": "n must be a hint number (1, 2, ...)."})
+
+
+def test_an_internal_error_is_json_without_a_traceback(bank, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("secret internals /etc/passwd")
+    monkeypatch.setattr(web, "name_entries", broken)
+    with TestClient(web.create_app(bank), raise_server_exceptions=False) as c:
+        r = c.get("/api/problems/sigmoid")
+    assert r.status_code == 500
+    assert r.json() == {"error": "Internal error in the grader; please tell your instructor what you typed."}
+
+
+def test_a_check_over_the_budget_is_stopped(bank, monkeypatch):
+    def slow(*args):
+        time.sleep(30)
+    monkeypatch.setattr(web, "check", slow)   # the forked child inherits the slow checker
+    with TestClient(web.create_app(bank, seconds=0.5)) as c:
+        t = time.monotonic()
+        r = c.post("/api/check", json={"problem": "sigmoid", "part": "derivative", "answer": "z"}).json()
+        elapsed = time.monotonic() - t
+    assert r["status"] == "invalid"
+    assert r["feedback"] == ["This answer is too complex to check. It took longer than 0.5 seconds."]
+    assert elapsed < 10
+
+
+# --- the attack corpus through the API -------------------------------------------------------------
+
+@pytest.fixture()
+def sentinel(tmp_path):
+    path = tmp_path / "PWNED-sentinel"
+    yield path
+    assert not path.exists(), "a hostile payload was executed"
+
+
+def test_attack_corpus_through_the_api(bank, sentinel):
+    targets = corpus.attack_targets(bank)
+    chosen = [targets[k] for k in ("scalar-with-functions", "indexed", "numeric-variants", "choice") if k in targets]
+    assert len(chosen) >= 3
+    seen = 0
+    with TestClient(web.create_app(bank, student="mallory"), raise_server_exceptions=False) as c:
+        for name, text, allowed in corpus.answers(sentinel):
+            for problem, part in chosen:
+                body = json.dumps({"problem": problem.id, "part": part.id, "answer": text})   # non-ASCII as \\u escapes, as a browser may send
+                r = c.post("/api/check", content=body)
+                if r.status_code == 413:
+                    assert r.json() == {"error": "The request is too large (the limit is 16384 bytes)."}, name
+                    continue
+                assert r.status_code == 200, (name, r.text[:200])
+                got = r.json()
+                allowed_here = corpus.ANY if part.kind == "choice" and name.endswith("many-options") else allowed
+                assert got["status"] in STATUSES and got["status"] in allowed_here, (name, got["status"])
+                assert "Traceback" not in r.text and "Error:" not in " ".join(got["feedback"]), name
+                seen += 1
+            p = c.post("/api/parse", content=json.dumps({"problem": chosen[0][0].id, "answer": text}))
+            assert p.status_code in (200, 413), name
+            if p.status_code == 200:
+                assert re.search(r"<script|javascript:", p.json().get("mathml") or "", re.I) is None
+                assert "<script" not in (p.json().get("html") or "").lower()
+    assert seen > 200
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"\*\*Run the whole test suite\*\*.*?```bash\n(.*?)\n```", readme, re.S).group(1)
+    assert "apt-get install -y -qq chromium chromium-driver" in command and '".[test,web]"' in command
+    assert (REPO / ".ci" / "run").read_text(encoding="utf-8").rstrip("\n").splitlines()[-1] == command
