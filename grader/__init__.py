@@ -30,7 +30,7 @@ _EXPORTS = {
     "CheckResult": "grader.notebook", "ProblemSheet": "grader.notebook", "Interpretation": "grader.notebook",
     "Verdict": "grader.model", "PartResult": "grader.model", "SubmissionResult": "grader.model",
     "Problem": "grader.model", "Part": "grader.model", "Outcome": "grader.equivalence",
-    "BatchOutcome": "grader.batch",
+    "ClassRun": "grader.classrun",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -8,6 +8,8 @@ Exit codes (documented in the README):
   4  batch: no submission found
   5  the problem bank is invalid (grader validate found problems, or a problem file is broken)
   70 internal error (a bug: please report it)
+  130 / 143  interrupted by Ctrl-C / stopped by SIGTERM (a class run says what it kept)
+A closed standard output (``grader list | head``) ends the command quietly.
 Results go to stdout; progress and diagnostics to stderr. The CLI owns the terminal and the
 environment: every environment variable the grader honours is read here, once.
 
@@ -30,6 +32,7 @@ from grader.errors import os_reason
 from grader.model import CORRECT, EXPRESSION, NUMERIC
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_UNGRADED, EXIT_NOTHING, EXIT_BANK, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5, 70
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143     # Ctrl-C, SIGTERM (128 + the signal's number)
 
 problems_option = click.option(
     "--problems", "problems_dir", metavar="DIR", envvar="GRADER_PROBLEMS",
@@ -262,6 +265,16 @@ class _Group(_OurUsageErrors, click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt, SystemExit):
             raise
+        except BrokenPipeError:
+            # the reader went away (`grader list | head`): stop quietly, and let no later
+            # flush of stdout complain either
+            try:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, sys.stdout.fileno())
+                os.close(null)
+            except (OSError, ValueError, AttributeError):
+                pass
+            ctx.exit(EXIT_OK)
         except Exception as exc:  # noqa: BLE001 - last line of defence for students
             if os.environ.get("GRADER_DEBUG"):
                 raise
@@ -561,27 +574,6 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     sys.exit(EXIT_OK if all_right else EXIT_WRONG)
 
 
-def _write_lms_exports(out: Path, results, bank, assignment, roster) -> None:
-    """canvas.csv, gradescope-scores.csv and moodle.csv next to the gradebook; who is missing
-    from the roster, and who from the class, said on stderr."""
-    from grader.assignment import DEFAULT_TITLE
-    from grader.batch import safe_log_text
-    from grader.lms import ScoreRow, exports, roster_report
-    from grader.reports import atomic_write
-    from grader.roster import reconcile
-    rows = [ScoreRow(r.student, r.score, r.max_score, r.status) for r in results]
-    people = reconcile(roster, [r.student for r in rows])
-    points = round(sum(p.max_score for p in bank.values()), 6)
-    title = assignment.title if assignment is not None else DEFAULT_TITLE
-    try:
-        for name, text in exports(rows, people, title, points).items():
-            atomic_write(out / name, text)
-    except OSError as err:
-        raise UsageProblem(f"cannot write the LMS exports into {out}: {os_reason(err)}") from None
-    for line in roster_report(people):
-        click.echo(f"grader: {safe_log_text(line)}", err=True)
-
-
 def _file_student(path: Path, sub, flag: Optional[str]) -> tuple[Optional[str], str]:
     """The student a single answer file is graded as, and where that id came from: --student,
     then $GRADER_STUDENT, then the file's `student:` line, then its folder (DIR/<id>/answers.yaml)
@@ -596,20 +588,93 @@ def _file_student(path: Path, sub, flag: Optional[str]) -> tuple[Optional[str], 
     return (sub.student or None), student_source(path)
 
 
+class _Stopped(BaseException):
+    """SIGTERM while grading a class: unwinds like Ctrl-C, so every `finally` runs."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Stopped()
+
+
+def _generated_at(epoch: Optional[str]) -> Optional[str]:
+    """SOURCE_DATE_EPOCH pins the report's timestamp (reproducible builds convention)."""
+    if not (epoch and epoch.strip().isdigit()):
+        return None
+    from datetime import datetime, timezone
+    when = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=None, roster=None):
-    from grader.batch import BatchError, fail_under as below, grade_directory
+    import signal
+    from grader.cilog import safe_log_text
+    from grader.classrun import BatchError, fail_under as below, grade_class
+    env_ci = os.environ.get("CI")
+    env_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    env_epoch = os.environ.get("SOURCE_DATE_EPOCH")
+
+    def log(line: str) -> None:
+        click.echo(f"grader: {safe_log_text(line)}", err=True)
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Grading", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    show_bar = _isatty(sys.stderr) and not env_ci
+    kept = (f"{out} still holds its previous complete set of outputs; the answers checked so far "
+            f"are kept in its gradebook: run the same command again to continue")
+    from grader.assignment import DEFAULT_TITLE
+    from grader.outputs import ClassInfo
+    info = ClassInfo(assignment.title if assignment else DEFAULT_TITLE, assignment.due if assignment else None,
+                     roster)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        outcome = grade_directory(src, out, bank, jobs=jobs, students=students, deadline=deadline)
+        outcome = grade_class(src, out, bank, jobs=jobs, students=students, deadline=deadline,
+                              generated_at=_generated_at(env_epoch), summary=bool(env_summary),
+                              on_progress=progress if show_bar else None, log=log, info=info)
     except BatchError as err:
-        raise UsageProblem(str(err)) from None
+        raise UsageProblem(safe_log_text(err)) from None
+    except KeyboardInterrupt:
+        click.echo(f"\ngrader: interrupted; {kept}.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except _Stopped:
+        click.echo(f"grader: stopped (SIGTERM); {kept}.", err=True)
+        sys.exit(EXIT_TERMINATED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if env_summary and outcome.summary is not None:
+        try:
+            with open(env_summary, "a", encoding="utf-8") as fh:
+                fh.write(outcome.summary + "\n")
+        except OSError as exc:
+            log(f"cannot write the GitHub step summary: {exc}")
     if outcome.found:
-        _write_lms_exports(out, outcome.results, bank, assignment, roster)
-    click.echo(f"Graded {outcome.graded} submission(s), {outcome.errors} could not be graded; "
-               f"results in {out}", err=True)
+        from grader.lms import roster_report
+        from grader.roster import reconcile
+        for line in roster_report(reconcile(roster, (r.student for r in outcome.results()))):
+            log(line)
+    incomplete = f", {outcome.incomplete} not fully graded" if outcome.incomplete else ""
+    click.echo(f"Graded {outcome.graded} submission(s), {outcome.errors} could not be graded{incomplete}; "
+               f"{outcome.regraded} read and graded, {outcome.reused} unchanged, "
+               f"{outcome.checked} distinct answer(s) checked; results in {out}", err=True)
     if outcome.exit_code:
         sys.exit(outcome.exit_code)
     if fail_under is not None and below(outcome, fail_under):
         sys.exit(EXIT_WRONG)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 @main.command()
