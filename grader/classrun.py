@@ -109,7 +109,7 @@ def _part_fingerprints(problems: dict[str, Problem]) -> dict[tuple[str, str], st
         p = problems[pid]
         for part in p.parts:
             core = replace(part, line=0, hints=(), tests=(), prompt="")
-            fps[(pid, part.id)] = _sha(repr((pid, p.table, p.given, p.variants, core)))
+            fps[(pid, part.id)] = _sha(repr((pid, p.table, p.given, p.variants, p.randomize, core)))
     return fps
 
 
@@ -137,12 +137,13 @@ def _values_key(values) -> Optional[tuple[tuple[str, float], ...]]:
 
 def _source(sub: Submission) -> dict:
     return {"answers": sub.answers, "error": sub.error,
-            "structured": [[pid, part, value] for (pid, part), value in sub.structured.items()]}
+            "structured": [[pid, part, value] for (pid, part), value in sub.structured.items()],
+            **({"declared": sub.declared} if sub.declared is not None else {})}
 
 
 def _from_source(student: str, d: dict) -> Submission:
     return Submission(student, None, d["answers"], d["error"],
-                      {(pid, part): value for pid, part, value in d["structured"]})
+                      {(pid, part): value for pid, part, value in d["structured"]}, declared=d.get("declared"))
 
 
 def _now() -> str:
@@ -156,14 +157,16 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
                 deadline: float = 5.0, check: Optional[Callable[..., Verdict]] = None,
                 generated_at: Optional[str] = None, summary: bool = False,
                 on_progress: Optional[Callable[[int, int], None]] = None,
-                log: Optional[Callable[[str], None]] = None) -> ClassRun:
+                log: Optional[Callable[[str], None]] = None,
+                info: Optional[outputs.ClassInfo] = None) -> ClassRun:
     """Grade every submission in the class folder `src` against `problems` (a bank, or a bank
     folder) and write the outputs into `out` (see `grader.outdir` for its layout).
 
     `jobs`: worker processes (default: the number of CPUs). `students`: grade only these ids,
     keeping everybody else's rows. `deadline`: seconds per distinct answer. `check` replaces
     `equivalence.check` (tests). `generated_at`: the report's timestamp (default: now).
-    `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
+    `info`: the assignment's title and due date and the roster, for the reports and the LMS
+    exports. `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
     called as answers are checked; `log` receives one line per notable event (raw text: a
     student's id or answer may be in it, escape it for where it goes).
 
@@ -211,7 +214,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         try:
             return _run(book, outdir, src, problems, check, entries, missing, wanted, skipped,
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
-                        summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd)
+                        summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info)
         except sqlite3.OperationalError as exc:
             if "full" in str(exc):
                 raise BatchError(str(no_space(out))) from None
@@ -234,7 +237,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
 
 def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem], check, entries,
          missing, wanted, skipped, *, jobs, deadline, generated_at, summary, on_progress, log,
-         lock_fd) -> ClassRun:
+         lock_fd, info=None) -> ClassRun:
     fps = _part_fingerprints(problems)
     checker = _checker_id(check)
     bank_fp = _sha(repr((sorted(fps.items()), checker)))
@@ -300,6 +303,8 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem
         book.commit()
 
     # 3. grade each submission read in step 1 from the verdicts
+    from grader.othervalues import classmates_values
+    others = classmates_values(problems, book.student_ids())     # a classmate's numbers are recognised
     book.begin()
     for n, (student, source) in enumerate(book.pending()):
         sub = _from_source(student, source)
@@ -312,7 +317,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem
                 lost.append(f"{task.problem}/{task.part}")
             return verdict
 
-        result = grade_submission(problems, sub, check=lookup)
+        result = grade_submission(problems, sub, check=lookup, others=others)
         if lost:
             note = NOT_FULLY_GRADED.format(parts=", ".join(lost))
             result = replace(result, message=f"{note} {result.message}" if result.message else note)
@@ -327,7 +332,8 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem
     book.commit()
 
     # 4. the whole set, from the gradebook, switched in at once
-    rows = outputs.Rows(book, problems, generated_at, reports.student_filenames(book.student_ids()))
+    rows = outputs.Rows(book, problems, generated_at, reports.student_filenames(book.student_ids()),
+                        info or outputs.ClassInfo())
     folder = outdir.new_set()
     try:
         outputs.write_set(rows, folder)

@@ -276,7 +276,9 @@ class Gradebook:
             "UPDATE submissions SET state = 'done', source = NULL, status = ?, score = ?, max_score = ?, "
             "cases = ?, failures = ?, complete = ?, body = ? WHERE student = ?",
             (result.status, result.score, result.max_score, len(result.parts), failures,
-             1 if complete else 0, _dumps({"message": result.message, "parts": parts}), result.student))
+             1 if complete else 0, _dumps({"message": result.message, "parts": parts,
+                                           **({"values": result.values} if result.values else {})}),
+             result.student))
 
     def mark_seen(self, students: Iterable[str]) -> None:
         self.db.executemany("INSERT INTO seen (student) VALUES (?) ON CONFLICT (student) DO NOTHING",
@@ -321,7 +323,9 @@ class Gradebook:
                 d = json.loads(body)
                 parts = tuple(PartResult(pid, part, answer, self.verdict(vid))
                               for pid, part, answer, vid in d["parts"])
-                yield SubmissionResult(student=student, status=status, parts=parts, message=d["message"])
+                values = tuple((pid, tuple((n, float(x)) for n, x in vals)) for pid, vals in d.get("values", ()))
+                yield SubmissionResult(student=student, status=status, parts=parts, message=d["message"],
+                                       values=values)
             last, first = rows[-1][0], False
 
     def student_ids(self) -> list[str]:

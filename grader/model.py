@@ -192,6 +192,12 @@ class Problem:
     given: tuple[tuple[str, float], ...] = ()     # the course's own values
     variants: tuple[Variant, ...] = ()
     path: str = ""
+    randomize: bool = False     # `randomize: per-student`: each student draws `variants`
+
+    @property
+    def per_student(self) -> bool:
+        """Whether grading uses each student's own values (opt-in, as on course platforms)."""
+        return self.randomize and bool(self.variants)
 
     def part(self, part_id: str) -> Optional[Part]:
         for p in self.parts:
@@ -266,6 +272,8 @@ class SubmissionResult:
     status: SubmissionStatus
     parts: tuple[PartResult, ...]
     message: Optional[str] = None
+    # the per-student values grading used: ((problem id, ((name, value), ...)), ...)
+    values: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
     @property
     def score(self) -> float:

@@ -30,9 +30,13 @@ import time
 from pathlib import Path
 from typing import Iterable, Optional
 
+from grader.lms import EXPORTS
+
+LMS_FILES = tuple(EXPORTS)        # canvas.csv, gradescope-scores.csv, moodle.csv
+
 __all__ = ["Outdir", "OutdirError", "Manifest", "OWNED", "STATE_DIR", "no_space"]
 
-OWNED = ("results.json", "gradebook.csv", "junit.xml", "report.html", "feedback", "gradescope")
+OWNED = ("results.json", "gradebook.csv", "junit.xml", "report.html", "feedback", "gradescope", *LMS_FILES)
 STATE_DIR = ".grader"
 MANIFEST = "MANIFEST"
 _BYTES_PER_STUDENT = 16_000       # one set (feedback ~4 KB, gradescope ~4 KB, class files) + rows, generous

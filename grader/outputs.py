@@ -16,23 +16,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from grader import reports
+from grader import lms, reports
+from grader.assignment import DEFAULT_TITLE
 from grader.gradebook import Gradebook
 from grader.model import Problem, SubmissionResult
 from grader.outdir import Manifest
+from grader.roster import Roster, reconcile
 
-__all__ = ["Rows", "WRITERS", "write_set", "summary_markdown"]
+__all__ = ["ClassInfo", "Rows", "WRITERS", "write_set", "summary_markdown"]
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """What the class's outputs say about the assignment: its title (the LMS exports' column),
+    its due date and the roster that maps submissions to people."""
+
+    title: str = DEFAULT_TITLE
+    due: Optional[str] = None
+    roster: Optional[Roster] = None
 
 
 @dataclass
 class Rows:
     """What a writer may read: the class's rows (streamed), the bank, the counts, the
-    per-student file names and the report's timestamp."""
+    per-student file names, the report's timestamp and the assignment."""
 
     book: Gradebook
     problems: dict[str, Problem]
     generated_at: Optional[str]
     filenames: dict[str, str]
+    info: ClassInfo = ClassInfo()
 
     def results(self) -> Iterator[SubmissionResult]:
         return self.book.results()
@@ -81,8 +94,18 @@ def write_report_html(rows: Rows, folder: Path, manifest: Manifest) -> None:
     _write(folder, "report.html", (reports.report_html_from(stats, rows.problems, rows.generated_at),), manifest)
 
 
+def write_lms_exports(rows: Rows, folder: Path, manifest: Manifest) -> None:
+    """canvas.csv, gradescope-scores.csv, moodle.csv (grader.lms): one small row per student."""
+    scores = [lms.ScoreRow(r.student, r.score, r.max_score, r.status) for r in rows.results()]
+    people = reconcile(rows.info.roster, [s.student for s in scores])
+    points = round(sum(p.max_score for p in rows.problems.values()), 6)
+    for name, text in lms.exports(scores, people, rows.info.title, points).items():
+        _write(folder, name, (text,), manifest)
+
+
 WRITERS: tuple[Callable[[Rows, Path, Manifest], None], ...] = (
     write_student_files, write_gradebook_csv, write_junit_xml, write_report_html, write_results_json,
+    write_lms_exports,
 )
 
 

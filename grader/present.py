@@ -99,7 +99,7 @@ def grade_table(results: list[PartResult], style: Style) -> list[str]:
         v = r.verdict
         label = f"{r.problem}/{r.part}".ljust(width)
         lines.append(f"{label}  {score_text(v.score):>4}/{score_text(v.max_score):<4} {style.verdict(v)}")
-        if v.status != CORRECT:
+        if v.status not in (CORRECT, MISSING):    # "Missing" says it all: no "No answer given." line
             for message in v.feedback:
                 lines.append(" " * (width + 2) + style.text(message))
     return lines

@@ -23,6 +23,8 @@ LABEL_RE = re.compile(r"[A-Z]")
 MAX_LABELS = 26          # choice options are labelled A..Z
 MAX_SUBSCRIPTS = 3       # w_(jk) has 2; nothing in the course has more than 3
 EXTENSIONS = (".yaml", ".yml")
+RANDOMIZE_OFF, RANDOMIZE_PER_STUDENT = "off", "per-student"
+RANDOMIZE_MODES = (RANDOMIZE_OFF, RANDOMIZE_PER_STUDENT)
 
 # What a part's sample answer may be expected to get.
 TEST_STATUSES = (CORRECT, INCORRECT, INVALID)
@@ -35,7 +37,8 @@ TOP_FIELDS = {
     "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, latex, definition}`.",
     "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`.",
     "given": "Numeric problems: the course's values of the given quantities, `{x: 3, w1: 0.01}`.",
-    "variants": "Per-student values for given quantities: `{x: {choices: [2, 3]}}` or `{w1: {low: 0.01, high: 0.05, step: 0.01}}`.",
+    "variants": "Ranges of per-student values for given quantities: `{x: {choices: [2, 3]}}` or `{w1: {low: 0.01, high: 0.05, step: 0.01}}`; used only with `randomize: per-student`.",
+    "randomize": "`per-student`: each student grades with their own values drawn from `variants` (seeded by the student id); `off` (default): everyone grades the course's `given` values.",
     "parts": "The questions of the problem, graded separately.",
 }
 SYMBOL_FIELDS = {

@@ -30,6 +30,7 @@ from grader.problem_format import (
     DOMAIN_WORDS, ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
     EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
+    RANDOMIZE_MODES, RANDOMIZE_PER_STUDENT,
 )
 from grader.yamlsafe import YDict
 
@@ -221,6 +222,7 @@ def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
             r.fail(doc.key_line("given"), f"given value '{name}' is declared as a {sym.kind}, not a scalar")
     variants = _variants(r, doc.get("variants"), doc.key_line("variants"), dict(given)) \
         if "variants" in doc else ()
+    randomize = _randomize(r, doc, bool(variants))
 
     table = SymbolTable(tuple(symbols), tuple(indices))
     if "parts" not in doc:
@@ -238,7 +240,21 @@ def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
         seen[part.id] = part.line
         parts.append(part)
     return Problem(id=pid, title=title, statement=statement, table=table, parts=tuple(parts),
-                   given=given, variants=variants)
+                   given=given, variants=variants, randomize=randomize)
+
+
+def _randomize(r: _Reader, doc: YDict, has_variants: bool) -> bool:
+    """Per-student values are opt-in: without `randomize: per-student` everyone grades the
+    course's values, so a class gradebook and a student's own check agree by default."""
+    if "randomize" not in doc:
+        return False
+    line = doc.key_line("randomize")
+    mode = doc["randomize"]
+    if not isinstance(mode, str) or mode not in RANDOMIZE_MODES:
+        r.fail(line, f"'randomize' must be one of: {', '.join(RANDOMIZE_MODES)}")
+    if mode == RANDOMIZE_PER_STUDENT and not has_variants:
+        r.fail(line, "'randomize: per-student' needs 'variants': the ranges each student's values are drawn from")
+    return mode == RANDOMIZE_PER_STUDENT
 
 
 def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, str], ...]:

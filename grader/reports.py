@@ -182,6 +182,7 @@ def result_to_dict(result: SubmissionResult) -> dict:
         "max_score": result.max_score,
         "status": result.status,
         "message": result.message,
+        **({"values": {pid: dict(vals) for pid, vals in result.values}} if result.values else {}),
         "parts": [
             {
                 "problem": p.problem,
@@ -234,7 +235,18 @@ def result_from_dict(d: dict) -> SubmissionResult:
     if status not in ("graded", "error"):
         raise ValueError(f"unknown submission status {status!r}")
     return SubmissionResult(student=d["student"], status=status, parts=tuple(parts),
-                            message=_opt_str(d, "message"))
+                            message=_opt_str(d, "message"), values=_values_from(d.get("values")))
+
+
+def _values_from(data) -> tuple:
+    if data is None:
+        return ()
+    if not isinstance(data, dict) or not all(
+            isinstance(v, dict) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values())
+            for v in data.values()):
+        raise ValueError("'values' must map problem ids to {name: number}")
+    return tuple((str(pid), tuple((str(n), float(x)) for n, x in sorted(v.items())))
+                 for pid, v in sorted(data.items()))
 
 
 def _dumps(obj) -> str:
@@ -344,12 +356,25 @@ def _part_points(result: SubmissionResult) -> str:
     return f"{format_score(result.score)} / {format_score(result.max_score)}"
 
 
+def values_sentences(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None) -> list[str]:
+    """"Your values for two-layer-example (student bob): x = 2, ...": every output states them."""
+    from grader.variants import varied_text, values_text
+    out = []
+    for pid, vals in result.values:
+        problem = (problems or {}).get(pid)
+        shown = varied_text(problem, dict(vals)) if problem is not None else values_text(dict(vals))
+        out.append(f"Your values for {pid} (drawn for student {result.student}): {shown}")
+    return out
+
+
 def feedback_markdown(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None) -> str:
     """feedback/<student>.md: every part with the answer (as a code span), what it was read
     as, the verdict and the feedback."""
     lines = [f"# Feedback for {md_text(result.student)}", ""]
     lines.append(f"**Score: {_part_points(result)}**")
     lines.append("")
+    for line in values_sentences(result, problems):
+        lines += [md_text(line), ""]
     if result.status == "error":
         lines += [f"> **Your submission could not be graded:** {md_text(result.message)}", "",
                   "Fix the file and submit again; every part below counts as missing until then.", ""]

@@ -6,7 +6,7 @@ from grader import functions
 from grader.model import DEFAULT_DOMAIN, CHOICE, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS
 from grader.problem_format import (
     DOMAIN_WORDS, INDEX_RE, NAME_RE, TAG_RE, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
-    PART_ID_PATTERN, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
+    PART_ID_PATTERN, RANDOMIZE_MODES, RANDOMIZE_OFF, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
 )
 
 def _described(schema: dict, description: str) -> dict:
@@ -118,6 +118,7 @@ def json_schema() -> dict:
                                              "description": "unit (j, k: bound by sums), layer (l), last (L, nl)"}},
         "given": {"type": "object", "additionalProperties": number},
         "variants": {"type": "object", "additionalProperties": {"$ref": "#/$defs/variant"}},
+        "randomize": {"enum": list(RANDOMIZE_MODES), "default": RANDOMIZE_OFF},
         "parts": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/part"}},
     }
     return {

@@ -37,7 +37,7 @@ def make_bank() -> dict[str, Problem]:
         )),
         "two-layer-example": Problem("two-layer-example", "Two layers", "", t, (
             Part("dC-dw1", "", "numeric", "2.080", tolerance=Tolerance(absolute=1e-3)),
-        ), given=(("x", 3.0),), variants=(Variant("x", choices=(2.0, 3.0, 4.0)),)),
+        ), given=(("x", 3.0),), variants=(Variant("x", choices=(2.0, 3.0, 4.0)),), randomize=True),
     }
 
 
@@ -170,8 +170,9 @@ def test_grade_directory_writes_every_report(tmp_path):
 
 
 def test_examples_with_the_real_bank_and_checker(tmp_path):
+    from conftest import randomized_bank_dir
     root = Path(__file__).resolve().parent.parent
-    bank = problems_mod.load_bank(root / "problems")
+    bank = problems_mod.load_bank(randomized_bank_dir(tmp_path / "problems"))
     outcome = Run(grade_class(root / "examples" / "submissions", tmp_path / "out", bank, jobs=2,
                               log=lambda line: None, deadline=30))
     by = {r.student: r for r in outcome.results}
@@ -297,7 +298,7 @@ def test_two_runs_are_byte_identical(tmp_path):
     a = run(src, tmp_path / "a", jobs=2, generated_at="2023-11-14T22:13:20Z")
     b = run(src, tmp_path / "b", jobs=1, generated_at="2023-11-14T22:13:20Z")
     fa, fb = all_files(tmp_path / "a"), all_files(tmp_path / "b")
-    assert fa.keys() == fb.keys() and len(fa) == 4 + 2 * 6
+    assert fa.keys() == fb.keys() and len(fa) == 4 + 3 + 2 * 6     # 4 class files, 3 LMS exports, 2 per student
     assert fa == fb
     assert b"Generated at 2023-11-14T22:13:20Z" in fa["report.html"]
     assert a.results == b.results

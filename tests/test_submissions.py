@@ -32,7 +32,7 @@ def make_bank() -> dict[str, Problem]:
     two = Problem("two-layer-example", "Two layers", "", SymbolTable(), (
         Part("dC-dw1", "", "numeric", "2.080", tolerance=Tolerance(absolute=1e-3)),
         Part("pick", "", MULTI_CHOICE, "A, C", options=("a", "b", "c")),
-    ), given=(("x", 3.0),), variants=(Variant("x", choices=(2.0, 3.0, 4.0)),))
+    ), given=(("x", 3.0),), variants=(Variant("x", choices=(2.0, 3.0, 4.0)),), randomize=True)
     return {"two-layer-example": two, "sigmoid": sigmoid, "relu": relu}   # unsorted on purpose
 
 
