@@ -32,9 +32,9 @@ from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Problem
 from grader.notebook import caret_html, problem_html, prose_html, verdict_html
 from grader.present import expects, name_entries, no_more_hints, verdict_json, verdict_word
 from grader.variants import variant_values
-from grader.syntax import MAX_LENGTH, AnswerSyntaxError, parse
+from grader.syntax import AnswerSyntaxError, parse
 
-MAX_BODY = 16_384           # bytes of JSON per request: an answer is at most MAX_LENGTH characters
+MAX_BODY = 16_384           # bytes of JSON per request; answers over syntax.MAX_LENGTH are refused anyway
 CACHE_SIZE = 4096           # distinct (part, answer, values) verdicts kept in the server
 PAGE_FILES = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
               "style.css": "text/css; charset=utf-8"}
@@ -129,7 +129,7 @@ async def _body(request: Request) -> dict:
             raise Refused(413, f"The request is too large (the limit is {MAX_BODY} bytes).")
     try:
         body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise Refused(400, "The request must be a JSON object.") from None
     if not isinstance(body, dict):
         raise Refused(400, "The request must be a JSON object.")
@@ -214,8 +214,6 @@ async def check_answer(request: Request) -> Response:
     p = _problem(state, body.get("problem"))
     part = _part(p, body.get("part"))
     answer = _answer(body)
-    if len(answer) > MAX_LENGTH * 2:
-        answer = answer[: MAX_LENGTH + 1]    # still refused by the parser's length limit, with its message
     verdict = await state.verdict(p, part, answer)
     shown = None
     if verdict.interpreted and part.kind not in (CHOICE, MULTI_CHOICE):
