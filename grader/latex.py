@@ -10,6 +10,7 @@ plain way to write it. `\\frac{a}{b}` becomes `((a)/(b))`, `\\sqrt[n]{x}` become
 """
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Optional
 
@@ -247,6 +248,13 @@ class _Reader:
         shown = "\\" + name
         if hint:
             raise LatexError(f"'{shown}' is not part of the answer syntax: {hint}", pos)
+        known = sorted(set(self.commands) | _SIZING | _FRACTIONS | _TEXT | set(_ACCENTS) | set(_SYMBOLS)
+                       | {"sqrt", "partial", "sum", "prod"})
+        close = difflib.get_close_matches(name, [k for k in known if k.isalpha()], n=1, cutoff=0.75) \
+            if len(name) >= 4 else []
+        if close:
+            raise LatexError(f"The LaTeX command '{shown}' is not one the grader reads: did you mean "
+                             f"\\{close[0]}?", pos)
         raise LatexError(f"The LaTeX command '{shown}' is not one the grader reads: write this part in plain "
                          f"answer syntax (see `grader syntax`)", pos)
 

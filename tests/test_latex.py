@@ -230,13 +230,15 @@ MESSAGES = [
     # unknown Unicode letters
     ("ŷ - y", PLAIN, "The character 'ŷ' at column 1 is not part of the answer syntax: type yhat.", 1),
     ("x̄", PLAIN, "The character 'x̄' at column 1 is not part of the answer syntax: type xbar.", 1),
+    ("2*ŷ_1", SymbolTable((Symbol("yhat_1"),)),
+     "The character 'ŷ' at column 3 is not part of the answer syntax: type yhat (this problem's name: yhat_1).", 3),
     # never closed
     ("a_j^(l+1 * x", NETWORK, "This '(' is never closed.", 5),
     ("w_(kj^l", NETWORK, "This '(' is never closed.", 3),
     ("|x + 1", PLAIN, "This '|' is never closed.", 1),
     # names are never split
     ("w_2delta_2", SymbolTable((Symbol("w_2"), Symbol("delta_2"))),
-     "'w_2' runs into 'delta': names are never split, so write w_2*delta for a product.", 4),
+     "'w_2' runs into 'delta_2': names are never split, so write w_2*delta_2 for a product.", 4),
     # complex numbers and infinity
     ("1j", PLAIN, "'j' is not a name in this problem; complex numbers (like 1j or i) are outside what the grader "
                   "checks.", 2),
@@ -258,6 +260,8 @@ MESSAGES = [
     # LaTeX commands the grader does not read, named, with the plain way
     (r"\foo{x}", PLAIN, "The LaTeX command '\\foo' is not one the grader reads: write this part in plain answer "
                         "syntax (see `grader syntax`).", 1),
+    (r"\fraq{1}{2}", PLAIN, "The LaTeX command '\\fraq' is not one the grader reads: did you mean \\frac?", 1),
+    (r"\alpah", PLAIN, "The LaTeX command '\\alpah' is not one the grader reads: did you mean \\alpha?", 1),
     (r"x + \int y", PLAIN, "'\\int' is not part of the answer syntax: integrals are not part of answers.", 5),
     (r"x \approx y", PLAIN, "'\\approx' is not part of the answer syntax: write only the expression, not an "
                             "approximation.", 3),
