@@ -432,3 +432,24 @@ def test_random_latex_reads_or_gives_a_message_with_a_column_inside_the_answer(t
         except AnswerSyntaxError as err:
             assert err.message and err.message[-1] in ".?!"
             assert 1 <= err.column <= max(len(text), 1) + 1, (text, err.column)
+
+
+MATRIX_LEAVES = st.sampled_from(["W^(l)", "delta^(l+1)", "z^(l)", "a^(l)", "u", "v", "M", "c", "2"])
+
+
+def _matrix_combine(children):
+    return st.one_of(
+        children.map(lambda c: f"({c})^T"),
+        st.tuples(children, st.sampled_from(["*", ".*", "+", "-"]), children).map(lambda t: f"({t[0]}){t[1]}({t[2]})"),
+        children.map(lambda c: f"f'({c})"), children.map(lambda c: f"-({c})"))
+
+
+@SETTINGS
+@given(text=st.recursive(MATRIX_LEAVES, _matrix_combine, max_leaves=8))
+def test_latex_rendering_of_vectors_and_matrices_reads_back(text):
+    try:
+        parsed = parse(text, MATRICES)
+    except AnswerSyntaxError:
+        assume(False)
+    again = parse(parsed.latex, MATRICES)
+    assert associate(plain_tree(again.tree)) == associate(plain_tree(parsed.tree)), (text, parsed.latex)
