@@ -281,6 +281,12 @@ class _Reader:
         save = self.i
         self.skip_spaces()
         ch = self.peek()
+        if ch == "{":             # \exp{-z}: braces are invisible in LaTeX, the group is the argument
+            self.emit("(", self.i)
+            self.group("an argument", pos)
+            self.emit(")", self.i)
+            self.sep = False
+            return
         if not ch or ch in "({[^_'}|" or ch in "+-*/=,)]" or self.src.startswith("\\left", self.i) \
                 or self.src.startswith("\\big", self.i) or self.src.startswith("\\Big", self.i):
             self.i = save

@@ -557,6 +557,9 @@ class _Parser:
         if base in ("sum", "prod") and self.table.get(base) is None:
             return self.sum(tok)
         base = self.joined_name(base)
+        primes = self.primes_before_subscript(base)
+        if primes:
+            return self.call(tok, primes[0], self.table.get(primes[0]), order=primes[1])
         full, extra = self.compound(base)
         self.i += extra
         nxt = self.peek()
@@ -641,8 +644,25 @@ class _Parser:
         known = ", ".join(sorted(n for n in table.names)) or "none"
         return f"Unknown name '{name}' (this problem's names: {known})"
 
-    def call(self, tok: Token, name: str, sym: Optional[Symbol], fn: Optional[functions.Function] = None) -> Node:
-        order = 0
+    def primes_before_subscript(self, base: str) -> Optional[tuple[str, int]]:
+        """`g'_L(z)`, as the course prints g_L'(z): the declared function and the number of primes
+        (consumed), or None."""
+        k = 0
+        while self.peek(k).kind == "OP" and self.peek(k).text == "'":
+            k += 1
+        if not k or not (self.peek(k).kind == "OP" and self.peek(k).text == "_"):
+            return None
+        self.i += k
+        full, extra = self.compound(base)
+        sym = self.table.get(full)
+        if extra and sym is not None and sym.kind == FUNCTION:
+            self.i += extra
+            return full, k
+        self.i -= k
+        return None
+
+    def call(self, tok: Token, name: str, sym: Optional[Symbol], fn: Optional[functions.Function] = None,
+             order: int = 0) -> Node:
         while self.at("'"):
             self.next()
             order += 1
