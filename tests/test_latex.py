@@ -410,6 +410,8 @@ def test_latex_rendering_reads_back_to_the_same_tree(text):
         assume(False)
     again = parse(parsed.latex, ROUND_TRIP_TABLE)
     assert associate(plain_tree(again.tree)) == associate(plain_tree(parsed.tree)), (text, parsed.latex)
+    plain = parse(parsed.ascii, ROUND_TRIP_TABLE)      # the new notations re-read in ASCII too
+    assert associate(plain_tree(plain.tree)) == associate(plain_tree(parsed.tree)), (text, parsed.ascii)
 
 
 @pytest.mark.parametrize("fn", functions.REGISTRY.functions, ids=lambda f: f.name)
