@@ -131,7 +131,7 @@ def grade_class(src: Union[str, PathLike], out: Union[str, PathLike], *, problem
                 jobs: Optional[int] = None, students: Optional[list[str]] = None, deadline: float = CHECK_SECONDS,
                 log: Optional[Callable[[str], None]] = None):
     """Grade a folder with one submission per student and write every report into `out`.
-    Returns the batch outcome (results, counts, exit code)."""
-    from grader.batch import grade_directory
-    return grade_directory(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students,
-                           deadline=deadline, progress=False, log=log)
+    Returns a `ClassRun` (counts, exit code; `results()` streams the rows from the gradebook)."""
+    from grader.classrun import grade_class as run
+    return run(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students,
+               deadline=deadline, log=log)

@@ -15,6 +15,7 @@ import re
 from typing import Optional
 
 from grader import functions, greek
+from grader.errors import TOO_COMPLEX
 
 MAX_GROUP_DEPTH = 40
 GLUE = "\x1f"    # stands for the space after a Greek command; never in normalised text (a control character)
@@ -125,7 +126,7 @@ class _Reader:
     def enter(self, pos: int):
         self.depth += 1
         if self.depth > MAX_GROUP_DEPTH:
-            raise LatexError("This answer is too complex to check: it is nested too deeply", pos, True)
+            raise LatexError(f"{TOO_COMPLEX}: it is nested too deeply", pos, True)
 
     def group(self, what: str, pos: int) -> None:
         """Copy one argument: a {...} group (its contents rewritten), a command or one character."""

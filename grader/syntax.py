@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from grader import functions, greek, latex
-from grader.errors import StudentError
+from grader.errors import TOO_COMPLEX, StudentError
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
 
@@ -238,7 +238,7 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
         raise AnswerSyntaxError("The answer must be text.", 0, "")
     if len(text) > MAX_LENGTH:
         raise AnswerSyntaxError(
-            f"The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
+            f"{TOO_COMPLEX}. The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
     src, where = normalise(text, table.names)
     from_tex = latex.looks_like_latex(src)
     if from_tex:
@@ -261,7 +261,7 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
         col = where[err.pos] if err.pos < len(where) else len(text)
         raise AnswerSyntaxError(_sentence(err.message), col, text, too_complex=err.too_complex) from None
     except RecursionError:
-        raise AnswerSyntaxError("The answer is too deeply nested to check.", 0, text, too_complex=True) from None
+        raise AnswerSyntaxError(f"{TOO_COMPLEX}. The answer is too deeply nested to check.", 0, text, too_complex=True) from None
     return ParsedAnswer(text, tree, table)
 
 
@@ -274,11 +274,11 @@ def _check_limits(tree: Node) -> None:
     for n in walk(tree):
         nodes += 1
         if nodes > MAX_NODES:
-            raise _Err(f"This answer is too complex to check (more than {MAX_NODES} parts)", 0, True)
+            raise _Err(f"{TOO_COMPLEX} (more than {MAX_NODES} parts)", 0, True)
         if isinstance(n, Bin) and n.op == "^":
             value = constant_value(n.right)
             if value is not None and not abs(value) <= MAX_EXPONENT:
-                raise _Err("This answer is too complex to check: an exponent is far too large", 0, True)
+                raise _Err(f"{TOO_COMPLEX}: an exponent is far too large", 0, True)
 
 
 def constant_value(node: Node) -> Optional[float]:
@@ -360,7 +360,7 @@ class _Parser:
     def enter(self, pos: int):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _Err("This answer is too complex to check: it is nested too deeply", pos, True)
+            raise _Err(f"{TOO_COMPLEX}: it is nested too deeply", pos, True)
 
     # grammar
     def expr(self) -> Node:
@@ -491,12 +491,12 @@ class _Parser:
         text = tok.text
         digits = sum(c.isdigit() for c in text.split("e")[0].split("E")[0])
         if digits > MAX_DIGITS:
-            raise _Err(f"This number is too long to check ({digits} digits)", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX}. This number is too long to check ({digits} digits)", tok.pos, True)
         if re.fullmatch(r"\d+", text):
             return Num(int(text), text)
         mant, _, exp = text.lower().partition("e")
         if exp and abs(int(exp)) > 300:
-            raise _Err("This number is too large or too small to check", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX}. This number is too large or too small to check", tok.pos, True)
         return Num(float(text), text)
 
     # names ----------------------------------------------------------------------------
@@ -775,7 +775,7 @@ class _Parser:
                        self.peek().pos)
         self.sums += 1
         if self.sums > MAX_SUM_NESTING:
-            raise _Err(f"This answer is too complex to check (more than {MAX_SUM_NESTING} nested sums)", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX} (more than {MAX_SUM_NESTING} nested sums)", tok.pos, True)
         self.bound.append(letter)
         body = self.term()
         self.bound.pop()
