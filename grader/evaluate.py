@@ -126,7 +126,6 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
     width = rng.integers(2, MAX_WIDTH + 1, size=S)
     world = World(table, S, width, definitions=definitions or {})
     for sym in table.symbols:
-        lo, hi = sym.domain
         if sym.name in given:
             world.arrays[sym.name] = np.full(S, float(given[sym.name]))
             continue
