@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -342,3 +343,13 @@ def test_a_long_answer_is_refused_with_its_real_length(client):
     assert r["status"] == "invalid"
     assert r["feedback"] == ["This answer is too complex to check. The answer is too long (5000 characters; "
                              "the limit is 2000)."]
+
+
+def test_serve_without_the_web_extra_says_how_to_get_it(monkeypatch):
+    import grader
+    monkeypatch.setitem(sys.modules, "grader.web", None)     # as if starlette/uvicorn were missing
+    monkeypatch.delattr(grader, "web")
+    monkeypatch.setattr(web, "run", lambda *a, **k: pytest.fail("the server was started"))
+    result = CliRunner().invoke(main, ["serve", "--no-browser"])
+    assert result.exit_code == 2
+    assert result.stderr == 'Error: the web page needs the optional web extra: pip install "backprop-grader[web]"\n'
