@@ -10,7 +10,7 @@ The public API (everything else is internal and may change):
     grader.load_bank(folder)                     # -> {problem id: Problem}
     grader.find(bank, "sigmoid", "derivative")   # -> (Problem, Part), or UnknownName
     grader.grade_file("answers.yaml")            # -> SubmissionResult
-    grader.grade_class("submissions/", "grader-out")  # -> the batch outcome, reports written
+    grader.grade_class("submissions/", "grader-out")  # -> ClassRun: counts; outputs written
 
 `problems=` takes a loaded bank, a folder, or None (the bank shipped with the package).
 CheckResult and ProblemSheet show themselves in Jupyter (HTML with MathML, or Markdown) and
@@ -30,7 +30,7 @@ _EXPORTS = {
     "CheckResult": "grader.notebook", "ProblemSheet": "grader.notebook", "Interpretation": "grader.notebook",
     "Verdict": "grader.model", "PartResult": "grader.model", "SubmissionResult": "grader.model",
     "Problem": "grader.model", "Part": "grader.model", "Outcome": "grader.equivalence",
-    "BatchOutcome": "grader.batch",
+    "ClassRun": "grader.classrun",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -12,6 +12,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Union
 
+from grader.errors import GraderError
 from grader.model import CHOICE, MULTI_CHOICE, Part, Problem, SubmissionResult, Verdict
 from grader.notebook import CheckResult, Interpretation, ProblemSheet
 
@@ -21,15 +22,13 @@ BankSource = Union[Bank, str, PathLike, None]
 CHECK_SECONDS = 5.0   # the CLI's budget for one answer
 
 
-class UnknownName(LookupError):
-    """A problem or part id the bank does not have; the message suggests close names."""
+class UnknownName(GraderError, LookupError):
+    """A problem or part id the bank does not have; the message suggests close names
+    (`suggestions`, empty when none is close)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, suggestions: tuple[str, ...] = ()):
         super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
+        self.suggestions = suggestions
 
 
 def load_bank(directory: Union[str, PathLike, None] = None) -> dict[str, Problem]:
@@ -48,9 +47,9 @@ def find(problems: BankSource, problem_id: str, part_id: Optional[str] = None) -
     bank = _bank(problems)
     problem = bank.get(problem_id) if isinstance(problem_id, str) else None
     if problem is None:
-        close = difflib.get_close_matches(str(problem_id), list(bank), n=3)
+        close = tuple(difflib.get_close_matches(str(problem_id), list(bank), n=3))
         hint = f" Did you mean {' or '.join(close)}?" if close else ""
-        raise UnknownName(f"unknown problem '{problem_id}'.{hint}")
+        raise UnknownName(f"unknown problem '{problem_id}'.{hint}", close)
     if part_id is None:
         return problem, None
     part = problem.part(part_id)
@@ -132,7 +131,7 @@ def grade_class(src: Union[str, PathLike], out: Union[str, PathLike], *, problem
                 jobs: Optional[int] = None, students: Optional[list[str]] = None, deadline: float = CHECK_SECONDS,
                 log: Optional[Callable[[str], None]] = None):
     """Grade a folder with one submission per student and write every report into `out`.
-    Returns the batch outcome (results, counts, exit code)."""
-    from grader.batch import grade_directory
-    return grade_directory(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students,
-                           deadline=deadline, progress=False, log=log)
+    Returns a `ClassRun` (counts, exit code; `results()` streams the rows from the gradebook)."""
+    from grader.classrun import grade_class as run
+    return run(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students,
+               deadline=deadline, log=log)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from fractions import Fraction
 from html import escape
 
-from grader.render import (FUNCTION_NAMES, GREEK_LETTERS, PREC_ADD, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW,
+from grader import functions
+from grader.greek import LETTERS as GREEK_LETTERS
+from grader.render import (PREC_ADD, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW,
                            _mixed, _prec)
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 
@@ -118,8 +120,8 @@ def _m(node: Node) -> str:
             return f"<msqrt>{_row(_m(node.args[0]))}</msqrt>"
         if node.name == "abs" and node.order == 0 and len(node.args) == 1:
             return _row(_mo("|"), _m(node.args[0]), _mo("|"))
-        shown = FUNCTION_NAMES["unicode"].get(node.name)
-        name = _mi(shown) if shown else name_mathml(node.name)
+        fn = functions.by_name(node.name)
+        name = _mi(fn.unicode) if fn is not None and fn.unicode is not None else name_mathml(node.name)
         if node.order:
             name = f"<msup>{name}{_mo('′' * node.order)}</msup>"
         args = []

@@ -8,18 +8,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from grader import functions
+from grader.greek import LETTERS as GREEK_LETTERS
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 
-GREEK_LETTERS = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ", "eta": "η",
-    "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "rho": "ρ",
-    "sigma": "σ", "tau": "τ", "phi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω", "Delta": "Δ",
-    "Theta": "Θ", "Lambda": "Λ", "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω", "Gamma": "Γ",
-}
-FUNCTION_NAMES = {"unicode": {"sigmoid": "σ", "relu": "ReLU"}, "ascii": {}, "latex": {}}
-LATEX_FUNCS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
-               "sinh": r"\sinh", "cosh": r"\cosh", "tanh": r"\tanh", "max": r"\max", "min": r"\min",
-               "sigmoid": r"\sigma", "relu": r"\operatorname{ReLU}", "softmax": r"\operatorname{softmax}"}
 SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 MINUS = {"unicode": "−", "ascii": "-", "latex": "-"}
 
@@ -116,15 +108,15 @@ def _r(node: Node, style: str) -> str:
             base = _wrap(base, style)
         return base + {"unicode": "ᵀ", "ascii": "^T", "latex": r"^{\top}"}[style]
     if isinstance(node, Call):
-        name = FUNCTION_NAMES[style].get(node.name, node.name)
+        fn = functions.by_name(node.name)
         if style == "latex":
-            name = LATEX_FUNCS.get(node.name, name_text(node.name, style))
-            if node.name == "sqrt":
-                return rf"\sqrt{{{_r(node.args[0], style)}}}"
-            if node.name == "abs":
-                return rf"\left|{_r(node.args[0], style)}\right|"
+            if fn is not None and fn.latex is not None and "{0}" in fn.latex:
+                return fn.latex.format(*(_r(a, style) for a in node.args))
+            name = fn.latex if fn is not None and fn.latex is not None else name_text(node.name, style)
         elif style == "unicode":
-            name = name_text(name, style) if node.name not in FUNCTION_NAMES["unicode"] else name
+            name = fn.unicode if fn is not None and fn.unicode is not None else name_text(node.name, style)
+        else:
+            name = node.name
         primes = ("′" if style == "unicode" else "'") * node.order
         args = ", ".join(_r(a, style) for a in node.args)
         return f"{name}{primes}{_wrap(args, style)}"
@@ -195,9 +187,6 @@ def to_sympy(node: Node, table=None):
         return sp.Add(sp.Symbol(i.var, integer=True), sp.Integer(i.offset), evaluate=False) if i.offset \
             else sp.Symbol(i.var, integer=True)
 
-    funcs = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "sin": sp.sin, "cos": sp.cos,
-             "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh}
-
     def go(n: Node):
         if isinstance(n, Num):
             if isinstance(n.value, int):
@@ -222,10 +211,9 @@ def to_sympy(node: Node, table=None):
             return cls(go(n.body), (k, 1, sp.Symbol("n", integer=True, positive=True)))
         if isinstance(n, Call):
             args = [go(a) for a in n.args]
-            if n.order == 0 and n.name in funcs:
-                return funcs[n.name](*args, evaluate=False)
-            if n.order == 0 and n.name in ("max", "min"):
-                return (sp.Max if n.name == "max" else sp.Min)(*args, evaluate=False)
+            fn = functions.by_name(n.name)
+            if n.order == 0 and fn is not None and fn.sympy is not None:
+                return getattr(sp, fn.sympy)(*args, evaluate=False)
             return sp.Function(n.name + "'" * n.order)(*args)
         if isinstance(n, Bin):
             a, b = go(n.left), go(n.right)

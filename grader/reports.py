@@ -22,9 +22,10 @@ import re
 import tempfile
 import unicodedata
 import xml.etree.ElementTree as ET
+from array import array
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Iterator, Optional
 
 from grader.model import (
     CORRECT, INCORRECT, INVALID, MISSING, STATUSES, PartResult, Problem, SubmissionResult, Verdict,
@@ -36,12 +37,15 @@ __all__ = [
     "gradebook_csv", "feedback_markdown", "junit_xml",
     "gradescope_dict", "gradescope_json", "write_gradescope",
     "report_html", "github_summary_markdown", "csv_safe", "xml_safe", "md_text", "md_code",
-    "format_score", "POINTS_ROW_LABEL",
+    "format_score", "POINTS_ROW_LABEL", "student_hash", "csv_student", "ClassStats",
+    "results_json_chunks", "gradebook_csv_chunks", "junit_xml_chunks", "report_html_from",
+    "github_summary_from",
 ]
 
 POINTS_ROW_LABEL = "POINTS POSSIBLE"
 SUMMARY_MAX_ROWS = 300          # GitHub caps a step summary at 1 MiB
 COMMON_WRONG_SHOWN = 5
+_BINS = 10                      # score histogram
 
 _STATUS_ICON = {CORRECT: "✅", INCORRECT: "❌", INVALID: "⚠️", MISSING: "➖"}
 
@@ -86,8 +90,12 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10))
 _UNSAFE_FILE_CHARS = set('/\\<>:"|?*')
 
 
+def student_hash(text: str, width: int = 8) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:width]
+
+
 def _hash8(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return student_hash(text, 8)
 
 
 def safe_filename(student: str) -> str:
@@ -112,16 +120,23 @@ def safe_filename(student: str) -> str:
 
 
 def student_filenames(students: Iterable[str]) -> dict[str, str]:
-    """`safe_filename` for each student, also unique on case-insensitive file systems."""
-    names = {s: safe_filename(s) for s in sorted(set(students))}
-    groups: dict[str, list[str]] = {}
-    for s, name in names.items():
-        groups.setdefault(unicodedata.normalize("NFC", name).casefold(), []).append(s)
-    for members in groups.values():
-        if len(members) > 1:
+    """`safe_filename` for each student, unique even on a case-insensitive file system, and
+    checked rather than assumed: ids whose names clash get a hash suffix, and a name that
+    still clashes after that (``Ana``, ``ana`` and a student really called ``Ana-<hash of
+    Ana>``) gets a longer hash until none does."""
+    students = sorted(set(students))
+    names = {s: safe_filename(s) for s in students}
+    for width in (8, 16, 32, 64):
+        groups: dict[str, list[str]] = {}
+        for s in students:
+            groups.setdefault(unicodedata.normalize("NFC", names[s]).casefold(), []).append(s)
+        clashes = [members for members in groups.values() if len(members) > 1]
+        if not clashes:
+            return names
+        for members in clashes:
             for s in members:
-                names[s] = f"{names[s]}-{_hash8(s)}"
-    return names
+                names[s] = f"{safe_filename(s)}-{student_hash(s, width)}"
+    raise RuntimeError("student file names still clash after the longest hash")   # a sha256 collision
 
 
 # --- shared helpers --------------------------------------------------------------------------
@@ -167,6 +182,7 @@ def result_to_dict(result: SubmissionResult) -> dict:
         "max_score": result.max_score,
         "status": result.status,
         "message": result.message,
+        **({"values": {pid: dict(vals) for pid, vals in result.values}} if result.values else {}),
         "parts": [
             {
                 "problem": p.problem,
@@ -219,7 +235,18 @@ def result_from_dict(d: dict) -> SubmissionResult:
     if status not in ("graded", "error"):
         raise ValueError(f"unknown submission status {status!r}")
     return SubmissionResult(student=d["student"], status=status, parts=tuple(parts),
-                            message=_opt_str(d, "message"))
+                            message=_opt_str(d, "message"), values=_values_from(d.get("values")))
+
+
+def _values_from(data) -> tuple:
+    if data is None:
+        return ()
+    if not isinstance(data, dict) or not all(
+            isinstance(v, dict) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values())
+            for v in data.values()):
+        raise ValueError("'values' must map problem ids to {name: number}")
+    return tuple((str(pid), tuple((str(n), float(x)) for n, x in sorted(v.items())))
+                 for pid, v in sorted(data.items()))
 
 
 def _dumps(obj) -> str:
@@ -228,7 +255,18 @@ def _dumps(obj) -> str:
 
 def results_json(results: Iterable[SubmissionResult]) -> str:
     """results.json: a list of submissions sorted by student (stable, sorted keys)."""
-    return _dumps([result_to_dict(r) for r in _sorted(results)])
+    return "".join(results_json_chunks(_sorted(results)))
+
+
+def results_json_chunks(sorted_results: Iterable[SubmissionResult]) -> Iterator[str]:
+    """results.json a submission at a time (the same bytes as one `json.dumps` of the list),
+    for results already sorted by student."""
+    first = True
+    for r in sorted_results:
+        item = json.dumps(result_to_dict(r), sort_keys=True, indent=2, ensure_ascii=False)
+        yield ("[\n  " if first else ",\n  ") + item.replace("\n", "\n  ")
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 def parse_results_json(text: str | bytes) -> list[SubmissionResult]:
@@ -248,23 +286,45 @@ def csv_safe(text: Optional[str]) -> str:
     return text
 
 
+def csv_student(student: str) -> str:
+    """The student cell: `csv_safe`, and also a quote before an id that starts with one or that
+    reads like the points row, so that no two ids share a cell and no id passes for that row."""
+    text = csv_safe(student)
+    if text == _oneline(student) and (text.startswith("'") or text == POINTS_ROW_LABEL):
+        text = "'" + text
+    return text
+
+
 def gradebook_csv(results: Iterable[SubmissionResult], problems: dict[str, Problem]) -> str:
     """gradebook.csv: header ``student, problem/part..., total``; the first data row holds the
     points possible; then one row per student (sorted). UTF-8 with a byte-order mark so that
     spreadsheets read non-ASCII names right; CRLF line ends (RFC 4180)."""
+    return "".join(gradebook_csv_chunks(_sorted(results), problems))
+
+
+def gradebook_csv_chunks(sorted_results: Iterable[SubmissionResult],
+                         problems: dict[str, Problem]) -> Iterator[str]:
     cols = columns(problems)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+    def take() -> str:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text
+
     w.writerow(["student", *(csv_safe(f"{pid}/{part}") for pid, part, _ in cols), "total"])
     w.writerow([POINTS_ROW_LABEL, *(format_score(pts) for _, _, pts in cols),
                 format_score(sum(pts for _, _, pts in cols))])
-    for r in _sorted(results):
+    yield "\ufeff" + take()
+    for r in sorted_results:
         by_key = {(p.problem, p.part): p.verdict.score for p in r.parts}
         scores = [by_key.get((pid, part)) for pid, part, _ in cols]
         total = sum(s for s in scores if s is not None)
-        w.writerow([csv_safe(r.student), *("" if s is None else format_score(s) for s in scores),
+        w.writerow([csv_student(r.student), *("" if s is None else format_score(s) for s in scores),
                     format_score(total)])
-    return "\ufeff" + buf.getvalue()
+        yield take()
 
 
 # --- Markdown --------------------------------------------------------------------------------
@@ -296,12 +356,25 @@ def _part_points(result: SubmissionResult) -> str:
     return f"{format_score(result.score)} / {format_score(result.max_score)}"
 
 
+def values_sentences(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None) -> list[str]:
+    """"Your values for two-layer-example (student bob): x = 2, ...": every output states them."""
+    from grader.variants import varied_text, values_text
+    out = []
+    for pid, vals in result.values:
+        problem = (problems or {}).get(pid)
+        shown = varied_text(problem, dict(vals)) if problem is not None else values_text(dict(vals))
+        out.append(f"Your values for {pid} (drawn for student {result.student}): {shown}")
+    return out
+
+
 def feedback_markdown(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None) -> str:
     """feedback/<student>.md: every part with the answer (as a code span), what it was read
     as, the verdict and the feedback."""
     lines = [f"# Feedback for {md_text(result.student)}", ""]
     lines.append(f"**Score: {_part_points(result)}**")
     lines.append("")
+    for line in values_sentences(result, problems):
+        lines += [md_text(line), ""]
     if result.status == "error":
         lines += [f"> **Your submission could not be graded:** {md_text(result.message)}", "",
                   "Fix the file and submit again; every part below counts as missing until then.", ""]
@@ -358,25 +431,34 @@ def junit_xml(results: Iterable[SubmissionResult], problems: Optional[dict[str, 
     """junit.xml: one testsuite, one testcase per part per student (classname = student,
     name = problem/part); incorrect, invalid and missing parts carry a <failure>."""
     results = _sorted(results)
-    cases = [(r, p) for r in results for p in r.parts]
-    failures = sum(1 for _, p in cases if p.verdict.status != CORRECT)
-    root = ET.Element("testsuites", {"name": "backprop-grader", "tests": str(len(cases)),
-                                     "failures": str(failures), "errors": "0"})
-    suite = ET.SubElement(root, "testsuite", {
-        "name": "backprop-grader", "tests": str(len(cases)), "failures": str(failures),
-        "errors": "0", "skipped": "0"})
-    for r, p in cases:
-        case = ET.SubElement(suite, "testcase", {
-            "classname": xml_safe(r.student), "name": xml_safe(f"{p.problem}/{p.part}"), "time": "0"})
-        if p.verdict.status != CORRECT:
-            first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
-            if r.status == "error" and r.message:
-                first = f"Submission could not be graded: {r.message}"
-            failure = ET.SubElement(case, "failure", {"message": xml_safe(_oneline(first)),
-                                                      "type": xml_safe(p.verdict.status)})
-            failure.text = xml_safe(_part_text(p, r))
-    ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    cases = sum(len(r.parts) for r in results)
+    failures = sum(1 for r in results for p in r.parts if p.verdict.status != CORRECT)
+    return "".join(junit_xml_chunks(results, cases, failures))
+
+
+def junit_xml_chunks(sorted_results: Iterable[SubmissionResult], cases: int, failures: int) -> Iterator[str]:
+    """junit.xml a student at a time; `cases` and `failures` (the header's counts) come first."""
+    head = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<testsuites name="backprop-grader" tests="{cases}" failures="{failures}" errors="0">\n'
+            f'  <testsuite name="backprop-grader" tests="{cases}" failures="{failures}" errors="0" skipped="0"')
+    if not cases:   # ElementTree writes an empty suite as one self-closing tag
+        yield head + " />\n</testsuites>\n"
+        return
+    yield head + ">"
+    for r in sorted_results:
+        for p in r.parts:
+            case = ET.Element("testcase", {
+                "classname": xml_safe(r.student), "name": xml_safe(f"{p.problem}/{p.part}"), "time": "0"})
+            if p.verdict.status != CORRECT:
+                first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
+                if r.status == "error" and r.message:
+                    first = f"Submission could not be graded: {r.message}"
+                failure = ET.SubElement(case, "failure", {"message": xml_safe(_oneline(first)),
+                                                          "type": xml_safe(p.verdict.status)})
+                failure.text = xml_safe(_part_text(p, r))
+            ET.indent(case, space="  ", level=2)
+            yield "\n    " + ET.tostring(case, encoding="unicode")
+    yield "\n  </testsuite>\n</testsuites>\n"
 
 
 # --- Gradescope ------------------------------------------------------------------------------
@@ -416,46 +498,103 @@ def write_gradescope(result: SubmissionResult, path: Path | str) -> None:
 
 # --- statistics shared by the HTML report and the step summary ---------------------------------
 
-def _part_stats(results: Sequence[SubmissionResult], cols: list[tuple[str, str, float]]):
-    graded = [r for r in results if r.status == "graded"]
-    stats = []
-    for pid, part, pts in cols:
-        counts = Counter()
-        total_score = 0.0
-        wrong: dict[str, list[PartResult]] = {}
-        for r in graded:
-            for p in r.parts:
-                if p.problem == pid and p.part == part:
-                    counts[p.verdict.status] += 1
-                    total_score += p.verdict.score
-                    if p.verdict.status in (INCORRECT, INVALID) and p.answer is not None:
-                        wrong.setdefault("".join(p.answer.split()), []).append(p)
-                    break
-            else:
-                counts[MISSING] += 1
-        n = len(graded)
-        common = []
-        for key, items in wrong.items():
-            forms = Counter(p.answer for p in items)
-            shown = min(forms, key=lambda a: (-forms[a], a))
-            example = next(p for p in items if p.answer == shown)
-            common.append((len(items), key, shown, example))
-        common.sort(key=lambda t: (-t[0], t[1]))
-        stats.append({
-            "problem": pid, "part": part, "points": pts, "n": n, "counts": counts,
-            "rate": (counts[CORRECT] / n) if n else None,
-            "mean": (total_score / n) if n else None,
-            "common": common[:COMMON_WRONG_SHOWN],
-        })
-    return stats
+class _PartTally:
+    __slots__ = ("counts", "matched", "total", "wrong")
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+        self.matched = 0
+        self.total = 0.0
+        # whitespace-free answer -> [count, Counter of forms typed, first verdict of each form]
+        self.wrong: dict[str, list] = {}
 
 
-def _cols_from_results(results: Sequence[SubmissionResult]) -> list[tuple[str, str, float]]:
-    seen: dict[tuple[str, str], float] = {}
-    for r in results:
+class ClassStats:
+    """What report.html and the step summary need from a class, gathered one submission at a
+    time (in student order) so that a class of any size can be streamed through: memory grows
+    with the distinct wrong answers and the rows that carry a message, not with the class."""
+
+    def __init__(self):
+        self.total = 0
+        self.graded = 0
+        self.score_sum = 0.0
+        self.first_max: Optional[float] = None
+        self.scores = array("d")
+        self.bins = [0] * _BINS
+        self.cols: dict[tuple[str, str], float] = {}
+        self.parts: dict[tuple[str, str], _PartTally] = {}
+        self.errors: list[tuple[str, Optional[str]]] = []
+        self.notes: list[tuple[str, Optional[str]]] = []
+        self.first_rows: list[tuple[str, str, str]] = []   # the step summary's table
+
+    def add(self, r: SubmissionResult) -> None:
+        self.total += 1
+        frac = (r.score / r.max_score) if r.max_score else 0.0
+        self.bins[min(_BINS - 1, max(0, int(math.floor(frac * _BINS + 1e-9))))] += 1
         for p in r.parts:
-            seen.setdefault((p.problem, p.part), p.verdict.max_score)
-    return [(pid, part, pts) for (pid, part), pts in seen.items()]
+            self.cols.setdefault((p.problem, p.part), p.verdict.max_score)
+        if len(self.first_rows) < SUMMARY_MAX_ROWS:
+            status = "graded" if r.status == "graded" else f"error: {r.message or ''}"
+            self.first_rows.append((r.student, _part_points(r), status))
+        if r.status != "graded":
+            self.errors.append((r.student, r.message))
+            return
+        if r.message:
+            self.notes.append((r.student, r.message))
+        self.graded += 1
+        self.score_sum += r.score
+        self.scores.append(r.score)
+        if self.first_max is None:
+            self.first_max = r.max_score
+        seen = set()
+        for p in r.parts:
+            key = (p.problem, p.part)
+            if key in seen:
+                continue
+            seen.add(key)
+            t = self.parts.get(key)
+            if t is None:
+                t = self.parts[key] = _PartTally()
+            t.matched += 1
+            t.counts[p.verdict.status] += 1
+            t.total += p.verdict.score
+            if p.verdict.status in (INCORRECT, INVALID) and p.answer is not None:
+                w = t.wrong.get("".join(p.answer.split()))
+                if w is None:
+                    w = t.wrong["".join(p.answer.split())] = [0, Counter(), {}]
+                w[0] += 1
+                w[1][p.answer] += 1
+                w[2].setdefault(p.answer, p.verdict)
+
+    def part_stats(self, cols: list[tuple[str, str, float]]) -> list[dict]:
+        n = self.graded
+        stats = []
+        for pid, part, pts in cols:
+            t = self.parts.get((pid, part)) or _PartTally()
+            counts = Counter(t.counts)
+            counts[MISSING] += n - t.matched
+            common = []
+            for key, (count, forms, verdicts) in t.wrong.items():
+                shown = min(forms, key=lambda a: (-forms[a], a))
+                common.append((count, key, shown, verdicts[shown]))
+            common.sort(key=lambda c: (-c[0], c[1]))
+            stats.append({
+                "problem": pid, "part": part, "points": pts, "n": n, "counts": counts,
+                "rate": (counts[CORRECT] / n) if n else None,
+                "mean": (t.total / n) if n else None,
+                "common": common[:COMMON_WRONG_SHOWN],
+            })
+        return stats
+
+    def result_cols(self) -> list[tuple[str, str, float]]:
+        return [(pid, part, pts) for (pid, part), pts in self.cols.items()]
+
+
+def class_stats(results: Iterable[SubmissionResult]) -> ClassStats:
+    stats = ClassStats()
+    for r in _sorted(results):
+        stats.add(r)
+    return stats
 
 
 def _pct(x: Optional[float]) -> str:
@@ -468,11 +607,8 @@ def _e(text) -> str:
     return html.escape(_CONTROL.sub("", "" if text is None else str(text)), quote=True)
 
 
-def _histogram_svg(results: Sequence[SubmissionResult], bins: int = 10) -> str:
-    counts = [0] * bins
-    for r in results:
-        frac = (r.score / r.max_score) if r.max_score else 0.0
-        counts[min(bins - 1, max(0, int(math.floor(frac * bins + 1e-9))))] += 1
+def _histogram_svg(counts: list[int]) -> str:
+    bins = len(counts)
     width, height, pad, top = 640, 240, 40, 20
     bar_w = (width - 2 * pad) / bins
     peak = max(counts) or 1
@@ -514,13 +650,16 @@ def report_html(results: Iterable[SubmissionResult], problems: Optional[dict[str
     """report.html: one offline page (no scripts, no external resources): summary, score
     histogram (inline SVG), per-part success rates and the most common wrong answers with
     their counts and feedback. `generated_at` is the only non-deterministic content."""
-    results = _sorted(results)
-    cols = columns(problems) if problems else _cols_from_results(results)
-    stats = _part_stats(results, cols)
-    graded = [r for r in results if r.status == "graded"]
-    errors = [r for r in results if r.status == "error"]
+    return report_html_from(class_stats(results), problems, generated_at)
+
+
+def report_html_from(cs: ClassStats, problems: Optional[dict[str, Problem]] = None,
+                     generated_at: Optional[str] = None) -> str:
+    """`report_html` from statistics gathered a submission at a time."""
+    cols = columns(problems) if problems else cs.result_cols()
+    stats = cs.part_stats(cols)
     max_total = sum(pts for _, _, pts in cols)
-    scores = sorted(r.score for r in graded)
+    scores = sorted(cs.scores)
     h = []
     h.append("<!DOCTYPE html>")
     h.append('<html lang="en">')
@@ -538,9 +677,9 @@ def report_html(results: Iterable[SubmissionResult], problems: Optional[dict[str
         h.append(f'<p class="muted">Generated at {_e(generated_at)}.</p>')
     h.append("<h2>Summary</h2>")
     h.append("<table>")
-    h.append(f'<tr><th>Submissions</th><td class="num">{len(results)}</td></tr>')
-    h.append(f'<tr><th>Graded</th><td class="num">{len(graded)}</td></tr>')
-    h.append(f'<tr><th>Could not be graded</th><td class="num">{len(errors)}</td></tr>')
+    h.append(f'<tr><th>Submissions</th><td class="num">{cs.total}</td></tr>')
+    h.append(f'<tr><th>Graded</th><td class="num">{cs.graded}</td></tr>')
+    h.append(f'<tr><th>Could not be graded</th><td class="num">{len(cs.errors)}</td></tr>')
     h.append(f'<tr><th>Points possible</th><td class="num">{_e(format_score(max_total))}</td></tr>')
     if scores:
         mean = sum(scores) / len(scores)
@@ -551,7 +690,7 @@ def report_html(results: Iterable[SubmissionResult], problems: Optional[dict[str
     h.append("</table>")
 
     h.append("<h2>Score distribution</h2>")
-    h.append(_histogram_svg(results))
+    h.append(_histogram_svg(cs.bins))
 
     h.append("<h2>Parts</h2>")
     h.append("<table>")
@@ -577,7 +716,7 @@ def report_html(results: Iterable[SubmissionResult], problems: Optional[dict[str
         h.append("<table>")
         h.append("<tr><th>Answer</th><th>Count</th><th>Verdict</th><th>Feedback</th><th>Rule</th></tr>")
         for count, _key, shown, example in s["common"]:
-            v = example.verdict
+            v = example
             fb = "<br>".join(_e(f) for f in v.feedback)
             h.append(f"<tr><td><code>{_e(_oneline(shown))}</code></td><td class=\"num\">{count}</td>"
                      f"<td>{_e(v.status)}</td><td>{fb}</td><td>{_e(v.rule or '')}</td></tr>")
@@ -585,14 +724,14 @@ def report_html(results: Iterable[SubmissionResult], problems: Optional[dict[str
     if not any_wrong:
         h.append('<p class="muted">No wrong answers.</p>')
 
-    for title, column, rows in (("Submissions that could not be graded", "Reason", errors),
-                                ("Notes", "Note", [r for r in graded if r.message])):
+    for title, column, rows in (("Submissions that could not be graded", "Reason", cs.errors),
+                                ("Notes", "Note", cs.notes)):
         if rows:
             h.append(f"<h2>{title}</h2>")
             h.append("<table>")
             h.append(f"<tr><th>Student</th><th>{column}</th></tr>")
-            for r in rows:
-                h.append(f"<tr><td>{_e(r.student)}</td><td>{_e(r.message)}</td></tr>")
+            for student, message in rows:
+                h.append(f"<tr><td>{_e(student)}</td><td>{_e(message)}</td></tr>")
             h.append("</table>")
     h.append("</body>")
     h.append("</html>")
@@ -608,30 +747,31 @@ def _md_cell(text: Optional[str]) -> str:
 def github_summary_markdown(results: Iterable[SubmissionResult]) -> str:
     """Markdown for $GITHUB_STEP_SUMMARY: counts, one row per student (capped), and the
     success rate of every part. All student text is escaped (no HTML, links or tables breaks)."""
-    results = _sorted(results)
-    graded = [r for r in results if r.status == "graded"]
-    errors = [r for r in results if r.status == "error"]
+    return github_summary_from(class_stats(results))
+
+
+def github_summary_from(cs: ClassStats) -> str:
+    """`github_summary_markdown` from statistics gathered a submission at a time."""
     lines = ["## Backpropagation homework: grading summary", ""]
-    lines.append(f"{len(results)} submission{'s' if len(results) != 1 else ''}: "
-                 f"{len(graded)} graded, {len(errors)} could not be graded.")
-    if graded:
-        mean = sum(r.score for r in graded) / len(graded)
+    lines.append(f"{cs.total} submission{'s' if cs.total != 1 else ''}: "
+                 f"{cs.graded} graded, {len(cs.errors)} could not be graded.")
+    if cs.graded:
+        mean = cs.score_sum / cs.graded
         lines.append("")
-        lines.append(f"Mean score {format_score(mean)} / {format_score(graded[0].max_score)}.")
+        lines.append(f"Mean score {format_score(mean)} / {format_score(cs.first_max)}.")
     lines.append("")
-    if results:
+    if cs.total:
         lines += ["| Student | Score | Status |", "| --- | ---: | --- |"]
-        for r in results[:SUMMARY_MAX_ROWS]:
-            status = "graded" if r.status == "graded" else f"error: {r.message or ''}"
-            lines.append(f"| {_md_cell(r.student)} | {_part_points(r)} | {_md_cell(status)} |")
-        if len(results) > SUMMARY_MAX_ROWS:
+        for student, points, status in cs.first_rows:
+            lines.append(f"| {_md_cell(student)} | {points} | {_md_cell(status)} |")
+        if cs.total > SUMMARY_MAX_ROWS:
             lines.append("")
-            lines.append(f"… and {len(results) - SUMMARY_MAX_ROWS} more (see results.json).")
+            lines.append(f"… and {cs.total - SUMMARY_MAX_ROWS} more (see results.json).")
         lines.append("")
-    cols = _cols_from_results(results)
-    if cols and graded:
+    cols = cs.result_cols()
+    if cols and cs.graded:
         lines += ["| Part | Correct | Success rate |", "| --- | ---: | ---: |"]
-        for s in _part_stats(results, cols):
+        for s in cs.part_stats(cols):
             lines.append(f"| {_md_cell(s['problem'] + '/' + s['part'])} | {s['counts'][CORRECT]} / {s['n']} "
                          f"| {_pct(s['rate'])} |")
         lines.append("")

@@ -18,15 +18,16 @@ Student text is never evaluated; it is only handed, as a string, to the checker.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Optional
 
 from grader import yamlsafe
 from grader.errors import os_reason
-from grader.variants import variant_values
+from grader.variants import student_values
 from grader.model import (
     INVALID, MISSING, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
 )
@@ -42,6 +43,7 @@ ANSWER_FILE_NAMES = ("answers.yaml", "answers.yml")
 _SUFFIXES = (".yaml", ".yml")
 
 NO_ANSWER = "No answer given."
+STUDENT_KEY = "student"     # optional top-level line of an answers file: `student: ID`
 NOT_TEXT = ("Your answer must be a single piece of text (one line), not a {what}. "
             "Write it on the same line as the part id.")
 INTERNAL_ERROR = ("The grader could not check this answer because of an internal error; "
@@ -68,6 +70,8 @@ class Submission:
     answers: Optional[dict[str, dict[str, str]]]
     error: Optional[str] = None
     structured: dict[tuple[str, str], object] = field(default_factory=dict)
+    declared: Optional[str] = None      # the file's own `student: ID` line, if any
+    content_hash: Optional[str] = None      # sha256 of the bytes read (None: nothing was read)
 
     @property
     def ok(self) -> bool:
@@ -77,19 +81,60 @@ class Submission:
 class Entry(NamedTuple):
     """One student found in a class directory (`scan`). `error` is set when the entry is
     refused before reading (a symbolic link, two submissions under the same id); `path` is
-    None when the student's folder has no answer file."""
+    None when the student's folder has no answer file. `skipped` says why an entry that is not
+    a submission was left out (it gets no row, but the caller can say so)."""
 
     student: str
     path: Optional[Path]
     error: Optional[str] = None
+    skipped: Optional[str] = None
+
+
+def student_id(name: str) -> str:
+    """The id shown for a folder or file name: printable UTF-8 kept as it is; a backslash,
+    a control or invisible character and a byte that is not UTF-8 written as ``\\``,
+    ``\\xNN`` or ``\\uNNNN``. Two different names never give the same id, and no id
+    hides a newline, a tab or a terminal escape."""
+    if name.isprintable() and "\\" not in name:
+        return name
+    out = []
+    for ch in name:
+        c = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif 0xDC80 <= c <= 0xDCFF:          # a byte os.fsdecode could not decode
+            out.append(f"\\x{c - 0xDC00:02x}")
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif c < 0x100:
+            out.append(f"\\x{c:02x}")
+        elif c < 0x10000:
+            out.append(f"\\u{c:04x}")
+        else:
+            out.append(f"\\U{c:08x}")
+    return "".join(out)
 
 
 # --- reading one file ------------------------------------------------------------------------
 
 def _student_from_path(path: Path) -> str:
-    if path.name.lower() in ANSWER_FILE_NAMES and path.parent.name:
-        return path.parent.name
+    """DIR/<id>/answers.yaml -> <id> wherever the command runs from (`answers.yaml` in the
+    current folder too); DIR/<id>.yaml -> <id>."""
+    source = student_source(path)
+    if source == FROM_FOLDER:
+        return Path(os.path.abspath(path)).parent.name
     return path.stem if path.suffix.lower() in _SUFFIXES else path.name
+
+
+FROM_FOLDER, FROM_FILE_NAME = "the folder name", "the file name"
+
+
+def student_source(path: Path) -> str:
+    """Where a file's student id comes from when nobody names it: its folder or its name."""
+    path = Path(path)
+    if path.name.lower() in ANSWER_FILE_NAMES and Path(os.path.abspath(path)).parent.name:
+        return FROM_FOLDER
+    return FROM_FILE_NAME
 
 
 def _short(name: str) -> str:
@@ -131,29 +176,55 @@ def _read_bytes(path: Path, max_bytes: int, follow_symlinks: bool) -> bytes:
             raise _Refused("refused: symbolic link") from None
         raise _Refused(f"cannot read {path.name}: {os_reason(exc)}") from None
     try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise _Refused(f"{path.name} is a folder, not a file")
-        if not stat.S_ISREG(st.st_mode):
-            raise _Refused(f"{path.name} is not a regular file")
-        if st.st_size > max_bytes:
-            raise _Refused(f"{path.name} is too large ({st.st_size:,} bytes; the limit is "
-                           f"{max_bytes:,} bytes)")
-        chunks = []
-        total = 0
-        while True:   # the file may grow while we read: never read more than the limit + 1
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > max_bytes:
-                raise _Refused(f"{path.name} is too large (more than {max_bytes:,} bytes)")
-        return b"".join(chunks)
+        for attempt in range(_READ_ATTEMPTS):
+            st = os.fstat(fd)
+            data = _read_open(fd, path, st, max_bytes)
+            if _same(st, os.fstat(fd)) and _same_file(path, st, follow_symlinks):
+                return data
+            os.lseek(fd, 0, os.SEEK_SET)
+        raise _Refused(f"{path.name} kept changing while it was read ({_READ_ATTEMPTS} tries); "
+                       f"it was not graded: save it once and grade again")
     except OSError as exc:
         raise _Refused(f"cannot read {path.name}: {os_reason(exc)}") from None
     finally:
         os.close(fd)
+
+
+_READ_ATTEMPTS = 3
+
+
+def _same(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_size, a.st_mtime_ns, a.st_ctime_ns, a.st_ino) == (b.st_size, b.st_mtime_ns, b.st_ctime_ns, b.st_ino)
+
+
+def _same_file(path: Path, st: os.stat_result, follow_symlinks: bool) -> bool:
+    """The name still points to the file read (a save by rename replaces it)."""
+    try:
+        now = os.stat(path) if follow_symlinks else os.lstat(path)
+    except OSError:
+        return False
+    return (now.st_ino, now.st_dev) == (st.st_ino, st.st_dev) and _same(st, now)
+
+
+def _read_open(fd: int, path: Path, st: os.stat_result, max_bytes: int) -> bytes:
+    if stat.S_ISDIR(st.st_mode):
+        raise _Refused(f"{path.name} is a folder, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise _Refused(f"{path.name} is not a regular file")
+    if st.st_size > max_bytes:
+        raise _Refused(f"{path.name} is too large ({st.st_size:,} bytes; the limit is "
+                       f"{max_bytes:,} bytes)")
+    chunks = []
+    total = 0
+    while True:   # the file may grow while we read: never read more than the limit + 1
+        chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise _Refused(f"{path.name} is too large (more than {max_bytes:,} bytes)")
+    return b"".join(chunks)
 
 
 class _Refused(Exception):
@@ -174,6 +245,11 @@ def read_answer_file(path: Path | str | None, student: Optional[str] = None, *,
         raw = _read_bytes(path, max_bytes, follow_symlinks)
     except _Refused as exc:
         return Submission(student, path, None, str(exc))
+    digest = hashlib.sha256(raw).hexdigest()
+    return replace(_parse(student, path, raw, max_bytes), content_hash=digest)
+
+
+def _parse(student: str, path: Path, raw: bytes, max_bytes: int) -> Submission:
     if not raw.strip():
         return Submission(student, path, None, f"{path.name} is empty")
     if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):   # UTF-16: yamlsafe says so
@@ -201,8 +277,12 @@ def _structure(student: str, path: Path, data: object) -> Submission:
             f"indented 'part-id: answer' lines), but it is a {_what(data) if not isinstance(data, str) else 'single value'}")
     answers: dict[str, dict[str, str]] = {}
     structured: dict[tuple[str, str], object] = {}
+    declared: Optional[str] = None
     for pid, entry in data.items():
         pid = str(pid)
+        if pid == STUDENT_KEY and isinstance(entry, str) and entry.strip():
+            declared = entry.strip()     # `student: ID`: whose values the file is answered with
+            continue
         if entry is None or (isinstance(entry, str) and not entry.strip()):
             answers[pid] = {}
             continue
@@ -224,43 +304,51 @@ def _structure(student: str, path: Path, data: object) -> Submission:
             else:
                 structured[(pid, part_id)] = value
         answers[pid] = parts
-    return Submission(student, path, answers, None, structured)
+    return Submission(student, path, answers, None, structured, declared)
 
 
 # --- a class directory -----------------------------------------------------------------------
 
-def _hidden(name: str) -> bool:
+def _looks_hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("~") or name.endswith("~") or name == "__MACOSX"
 
 
-def scan(directory: Path | str) -> list[Entry]:
+def scan(directory: Path | str, skip: Iterable[str] = ()) -> list[Entry]:
     """Every student of a class directory, sorted by student id, with the file to read.
 
     * ``DIR/<student>/answers.yaml`` (or ``answers.yml``): a folder per student; a folder
-      without an answer file still gets an entry (path None: "no answers.yaml").
+      without an answer file still gets an entry (path None: "no answers.yaml"), unless its
+      name looks hidden or like a backup (``.git``, ``__MACOSX``, ``x~``): that one is listed
+      as skipped, with the reason.
     * ``DIR/<student>.yaml`` / ``.yml``: a file per student.
+    * Hidden and backup-looking names that hold a submission are graded like any other:
+      every submission gets a row.
+    * The student id is `student_id` of the name: escaped when it is not printable UTF-8.
     * Symbolic links are never followed: an entry that is one (or a folder's answer file that
       is one) is refused with "refused: symbolic link".
-    * Hidden names (``.git``, ``.DS_Store``), editor backups (``x~``) and other files are ignored.
+    * Names in `skip` (the output folder, when it sits inside the class folder) are skipped.
     * Two submissions for one id (``bob/`` and ``bob.yaml``) give one entry with an error.
     """
     directory = Path(directory)
+    skip = set(skip)
     found: dict[str, list[Entry]] = {}
+    skipped: list[Entry] = []
     with os.scandir(directory) as it:
         items = sorted(it, key=lambda e: e.name)
     for item in items:
         name = item.name
-        if _hidden(name):
-            continue
         suffix = os.path.splitext(name)[1].lower()
         path = directory / name
+        if name in skip:
+            skipped.append(Entry(student_id(name), path, None, "it is the output folder"))
+            continue
         if item.is_symlink():
             # never followed, so we cannot tell a linked folder from a linked file: refuse it
-            student = name[: -len(suffix)] if suffix in _SUFFIXES else name
+            student = student_id(name[: -len(suffix)] if suffix in _SUFFIXES else name)
             found.setdefault(student, []).append(Entry(student, path, "refused: symbolic link"))
             continue
         if item.is_dir(follow_symlinks=False):
-            student = name
+            student = student_id(name)
             answer = None
             for candidate in ANSWER_FILE_NAMES:
                 p = path / candidate
@@ -270,32 +358,37 @@ def scan(directory: Path | str) -> list[Entry]:
             if answer is not None and os.path.islink(answer):
                 found.setdefault(student, []).append(Entry(student, answer, "refused: symbolic link"))
             elif answer is None:
-                found.setdefault(student, []).append(Entry(student, None, "no answers.yaml"))
+                if _looks_hidden(name):
+                    skipped.append(Entry(student, path, None,
+                                         "a hidden or backup folder without answers.yaml"))
+                else:
+                    found.setdefault(student, []).append(Entry(student, None, "no answers.yaml"))
             else:
                 found.setdefault(student, []).append(Entry(student, answer))
             continue
-        if item.is_file(follow_symlinks=False) and suffix in _SUFFIXES:
-            student = name[: -len(suffix)]
-            if not student:
-                continue
+        if item.is_file(follow_symlinks=False) and suffix in _SUFFIXES and name[: -len(suffix)]:
+            student = student_id(name[: -len(suffix)])
             found.setdefault(student, []).append(Entry(student, path))
+        elif _looks_hidden(name) or suffix in _SUFFIXES:
+            skipped.append(Entry(student_id(name), path, None,
+                                 "not a submission (neither a folder nor a .yaml file)"))
     result = []
     for student in sorted(found):
         entries = found[student]
         if len(entries) == 1:
             result.append(entries[0])
         else:
-            names = ", ".join(str(e.path.relative_to(directory)) if e.path else f"{student}/"
+            names = ", ".join(student_id(str(e.path.relative_to(directory))) if e.path else f"{student}/"
                               for e in entries)
             result.append(Entry(student, entries[0].path,
                                 f"more than one submission for this student ({names}); keep one"))
-    return result
+    return sorted(result + skipped, key=lambda e: e.student)
 
 
 def discover(directory: Path | str) -> list[tuple[str, Optional[Path]]]:
     """``(student id, answer file or None)`` for every student of a class directory, sorted.
     See `scan` for the rules and for why an entry is refused."""
-    return [(e.student, e.path) for e in scan(directory)]
+    return [(e.student, e.path) for e in scan(directory) if e.skipped is None]
 
 
 def load_directory(directory: Path | str, students: Optional[Iterable[str]] = None,
@@ -306,7 +399,7 @@ def load_directory(directory: Path | str, students: Optional[Iterable[str]] = No
     out = []
     seen = set()
     for entry in scan(directory):
-        if wanted is not None and entry.student not in wanted:
+        if entry.skipped or (wanted is not None and entry.student not in wanted):
             continue
         seen.add(entry.student)
         if entry.error:
@@ -335,21 +428,23 @@ def error_result(problems: dict[str, Problem], student: str, message: str) -> Su
     """The result of a submission that could not be read: every part missing."""
     parts = tuple(PartResult(pid, part.id, None, missing_verdict(part))
                   for pid in sorted(problems) for part in problems[pid].parts)
-    return SubmissionResult(student=student, status="error", parts=parts, message=message)
+    return SubmissionResult(student=student, status="error", parts=parts, message=message,
+                            values=values_used(problems, student))
+
+
+def values_used(problems: dict[str, Problem], student: Optional[str]):
+    """The per-student values a student's results are graded with, for every output to state."""
+    out = []
+    for pid in sorted(problems):
+        values = student_values(problems[pid], student or None)
+        if values is not None:
+            out.append((pid, tuple((n, float(values[n])) for n in sorted(values))))
+    return tuple(out)
 
 
 def _default_check(problem, part, answer, values=None):
     from grader import equivalence
     return equivalence.check(problem, part, answer, values)
-
-
-def student_values(problem: Problem, student: str) -> Optional[dict[str, float]]:
-    """The given values this student's variant of `problem` uses (None: the course's own)."""
-    if not problem.variants:
-        return None
-    values = dict(problem.given)
-    values.update(variant_values(problem, student))
-    return values
 
 
 def _structured_answer(part: Part, value: object) -> Optional[str]:
@@ -361,11 +456,15 @@ def _structured_answer(part: Part, value: object) -> Optional[str]:
 
 
 def grade_submission(problems: dict[str, Problem], submission: Submission,
-                     check: Optional[Callable[..., Verdict]] = None) -> SubmissionResult:
+                     check: Optional[Callable[..., Verdict]] = None,
+                     others: Optional[dict[str, tuple]] = None) -> SubmissionResult:
     """Grade every part of the bank (problem ids sorted, parts in file order) for one
     submission. Unanswered parts are `missing`; ids the bank does not know are named in
     `SubmissionResult.message`. `check(problem, part, answer, values)` defaults to
-    `equivalence.check`; an exception from it makes that one answer invalid, not the batch."""
+    `equivalence.check`; an exception from it makes that one answer invalid, not the batch.
+    `others` (`othervalues.classmates_values`) lets feedback recognise a classmate's number;
+    a number right for the course's values is recognised whenever values are per student."""
+    from grader.othervalues import recognise
     if check is None:
         check = _default_check
     if not submission.ok:
@@ -379,7 +478,7 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
         values_error: Optional[str] = None
         if any(part.id in given or (pid, part.id) in submission.structured for part in problem.parts):
             try:
-                values = student_values(problem, submission.student)
+                values = student_values(problem, submission.student or None)
             except Exception as exc:   # a bank problem: report it on the part, keep going
                 values_error = f"{type(exc).__name__}: {exc}"
         for part in problem.parts:
@@ -403,10 +502,19 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
                     raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
             except Exception:
                 verdict = _invalid(part, INTERNAL_ERROR, "internal-error")
+            if values is not None:
+                try:
+                    verdict = recognise(problem, part, answer, verdict, values, (others or {}).get(pid, ()))
+                except Exception:     # the recognition is a courtesy: never lose the verdict
+                    pass
             parts.append(PartResult(pid, part.id, answer, verdict))
     notes = _unknown_ids(problems, answers, submission.structured)
+    if submission.declared is not None and submission.declared != submission.student:
+        said = (f"The file says 'student: {_short(submission.declared)[1:-1]}', but it is graded as "
+                f"{_short(submission.student)} (the name of its file or folder).")
+        notes = f"{notes} {said}" if notes else said
     return SubmissionResult(student=submission.student, status="graded", parts=tuple(parts),
-                            message=notes)
+                            message=notes, values=values_used(problems, submission.student))
 
 
 def _unknown_ids(problems: dict[str, Problem], answers: dict[str, dict[str, str]],

@@ -16,7 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
-from grader.errors import StudentError
+from grader import functions, greek, latex
+from grader.errors import TOO_COMPLEX, StudentError
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
 
@@ -55,21 +56,27 @@ class AnswerSyntaxError(StudentError):
 
 # --- normalisation ----------------------------------------------------------------------
 
-GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
-    "ζ": "zeta", "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
-    "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi", "ϕ": "phi",
-    "χ": "chi", "ψ": "psi", "ω": "omega", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda",
-    "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega", "Γ": "Gamma",
-}
-GREEK_NAMES = {v: k for k, v in GREEK.items()}
 SYMBOLS = {
     "−": "-", "–": "-", "—": "-", "‐": "-", "‑": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*",
     "÷": "/", "∕": "/", "⊙": ".*", "∘": ".*", "∑": "sum", "∏": "prod", "′": "'", "’": "'",
-    "ʹ": "'", "″": "''", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\n": " ", "\r": " ",
+    "ʹ": "'", "″": "''", "∞": "oo", "⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\n": " ", "\r": " ",
 }
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
                 "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ᵀ": "T"}
+
+
+ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar", "\u0307": "dot",
+           "\u0308": "ddot", "\u20d7": "vec"}
+
+
+def _spelled(ch: str) -> str:
+    """How to type a letter with an accent (ŷ -> yhat), as the end of a message, or ''."""
+    parts = unicodedata.normalize("NFD", ch)
+    base, marks = parts[:1], parts[1:]
+    base = greek.NAMES.get(base, base)
+    if base.isascii() and base.isalpha() and marks and all(m in ACCENTS for m in marks):
+        return ": type " + base + "".join(ACCENTS[m] for m in marks)
+    return ""
 
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -107,10 +114,14 @@ def normalise(text: str) -> tuple[str, list[int]]:
                     rep = ch
             elif ch in SYMBOLS:
                 rep = SYMBOLS[ch]
+            elif ch in ACCENTS and i > 0 and text[i - 1].isalpha():
+                shown = text[i - 1:i + 1]
+                raise AnswerSyntaxError(f"The character '{shown}' at column {i} is not part of the answer "
+                                        f"syntax{_spelled(unicodedata.normalize('NFC', shown))}.", i - 1, text)
             else:
                 folded = unicodedata.normalize("NFKC", ch)
-                if folded in GREEK:
-                    rep = GREEK[folded]
+                if folded in greek.NAMES:
+                    rep = greek.NAMES[folded]
                 elif folded in SYMBOLS:
                     rep = SYMBOLS[folded]
                 elif folded.isascii() and folded.isprintable() and folded:
@@ -120,8 +131,8 @@ def normalise(text: str) -> tuple[str, list[int]]:
                         f"The answer contains an invisible control character (U+{ord(ch):04X}) at column {i + 1}.",
                         i, text)
                 else:
-                    raise AnswerSyntaxError(f"The character '{ch}' at column {i + 1} is not part of the answer syntax.",
-                                            i, text)
+                    raise AnswerSyntaxError(f"The character '{ch}' at column {i + 1} is not part of the answer "
+                                            f"syntax{_spelled(ch)}.", i, text)
         out.append(rep)
         where.extend([i] * len(rep))
     return "".join(out), where
@@ -135,20 +146,27 @@ class Token:
     text: str
     pos: int       # column in the normalised text
     space: bool    # white space before it
+    glue: bool = False   # that space followed a LaTeX letter command (\\Delta W): a declared DeltaW may join
 
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z][A-Za-z0-9]*)
-  | (?P<op>\*\*|\.\*|[-+*/^(){}\[\],_'])
+  | (?P<op>\*\*|\.\*|[-+*/^(){}\[\],_'|!])
 """, re.VERBOSE)
 
 
-def tokenize(src: str) -> list[Token]:
+def tokenize(src: str, glue: bool = False) -> list[Token]:
+    """`glue`: the text came from the LaTeX reader, whose GLUE character marks a space after a
+    letter command."""
     tokens: list[Token] = []
-    pos, space = 0, False
+    pos, space, glued = 0, False, False
     while pos < len(src):
+        if glue and src[pos] == latex.GLUE:
+            space = glued = True
+            pos += 1
+            continue
         m = _TOKEN.match(src, pos)
         if m is None:
             raise _Err(f"'{src[pos]}' is not part of the answer syntax", pos)
@@ -156,8 +174,8 @@ def tokenize(src: str) -> list[Token]:
         if kind == "space":
             space = True
         else:
-            tokens.append(Token(kind.upper(), m.group(), pos, space))
-            space = False
+            tokens.append(Token(kind.upper(), m.group(), pos, space, glued))
+            space = glued = False
         pos = m.end()
     tokens.append(Token("END", "", len(src), space))
     return tokens
@@ -169,18 +187,6 @@ class _Err(Exception):
     def __init__(self, message: str, pos: int, too_complex: bool = False):
         super().__init__(message)
         self.message, self.pos, self.too_complex = message, pos, too_complex
-
-
-# --- functions ----------------------------------------------------------------------------
-
-BUILTINS = {
-    "exp": "exp", "log": "log", "ln": "log", "sqrt": "sqrt", "abs": "abs", "sin": "sin", "cos": "cos",
-    "tan": "tan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "max": "max", "min": "min",
-    "sigma": "sigmoid", "sigmoid": "sigmoid", "relu": "relu", "ReLU": "relu", "Relu": "relu",
-    "softmax": "softmax",
-}
-ARITY = {"max": 2, "min": 2}
-DIFFERENTIABLE = {"sigmoid", "tanh", "relu", "exp", "sin", "cos", "log"}
 
 
 # --- the parser ---------------------------------------------------------------------------
@@ -225,12 +231,20 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
         raise AnswerSyntaxError("The answer must be text.", 0, "")
     if len(text) > MAX_LENGTH:
         raise AnswerSyntaxError(
-            f"The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
+            f"{TOO_COMPLEX}. The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
     src, where = normalise(text)
+    from_tex = latex.looks_like_latex(src)
+    if from_tex:
+        try:
+            src, from_latex = latex.read(src)
+        except latex.LatexError as err:
+            col = where[err.pos] if err.pos < len(where) else len(text)
+            raise AnswerSyntaxError(_sentence(err.message), col, text, too_complex=err.too_complex) from None
+        where = [where[i] if i < len(where) else len(text) for i in from_latex]
     if not src.strip():
         raise AnswerSyntaxError("The answer is empty.", 0, text)
     try:
-        tokens = tokenize(src)
+        tokens = tokenize(src, from_tex)
         p = _Parser(tokens, table)
         tree = p.expr()
         if p.peek().kind != "END":
@@ -238,11 +252,14 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
         _check_limits(tree)
     except _Err as err:
         col = where[err.pos] if err.pos < len(where) else len(text)
-        message = err.message if err.message.endswith(("?", ".", "!")) else err.message + "."
-        raise AnswerSyntaxError(message, col, text, too_complex=err.too_complex) from None
+        raise AnswerSyntaxError(_sentence(err.message), col, text, too_complex=err.too_complex) from None
     except RecursionError:
-        raise AnswerSyntaxError("The answer is too deeply nested to check.", 0, text, too_complex=True) from None
+        raise AnswerSyntaxError(f"{TOO_COMPLEX}. The answer is too deeply nested to check.", 0, text, too_complex=True) from None
     return ParsedAnswer(text, tree, table)
+
+
+def _sentence(message: str) -> str:
+    return message if message.endswith(("?", ".", "!")) else message + "."
 
 
 def _check_limits(tree: Node) -> None:
@@ -250,11 +267,11 @@ def _check_limits(tree: Node) -> None:
     for n in walk(tree):
         nodes += 1
         if nodes > MAX_NODES:
-            raise _Err(f"This answer is too complex to check (more than {MAX_NODES} parts)", 0, True)
+            raise _Err(f"{TOO_COMPLEX} (more than {MAX_NODES} parts)", 0, True)
         if isinstance(n, Bin) and n.op == "^":
             value = constant_value(n.right)
             if value is not None and not abs(value) <= MAX_EXPONENT:
-                raise _Err("This answer is too complex to check: an exponent is far too large", 0, True)
+                raise _Err(f"{TOO_COMPLEX}: an exponent is far too large", 0, True)
 
 
 def constant_value(node: Node) -> Optional[float]:
@@ -298,7 +315,8 @@ class _Parser:
         self.depth = 0
         self.sums = 0
         self.bound: list[str] = []
-        self._current: Optional[str] = None   # the indexed name whose subscripts are being read   # sum indices in scope that the problem did not declare
+        self._current: Optional[str] = None   # the indexed name whose subscripts are being read
+        self.bars = 0                          # open |...| (inside one, a '|' closes it)
 
     def role(self, name: str) -> Optional[str]:
         if name in self.bound:
@@ -320,6 +338,10 @@ class _Parser:
 
     def unexpected(self):
         tok = self.peek()
+        if tok.text == "," and self.i > 0 and self.t[self.i - 1].kind == "NUM" and self.peek(1).kind == "NUM" \
+                and not tok.space and not self.peek(1).space:
+            number = f"{self.t[self.i - 1].text}.{self.peek(1).text}"
+            raise _Err(f"Use a decimal point: {number}", tok.pos)
         if tok.kind == "END":
             raise _Err("The answer ends too early: something is missing at the end", tok.pos)
         if tok.text in ")}]":
@@ -331,7 +353,7 @@ class _Parser:
     def enter(self, pos: int):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _Err("This answer is too complex to check: it is nested too deeply", pos, True)
+            raise _Err(f"{TOO_COMPLEX}: it is nested too deeply", pos, True)
 
     # grammar
     def expr(self) -> Node:
@@ -344,7 +366,8 @@ class _Parser:
         return left
 
     def starts_atom(self, tok: Token) -> bool:
-        return tok.kind in ("NUM", "NAME") or (tok.kind == "OP" and tok.text in "({[")
+        return tok.kind in ("NUM", "NAME") or (tok.kind == "OP" and (tok.text in "({[" or
+                                                                      (tok.text == "|" and not self.bars)))
 
     def term(self) -> Node:
         left = self.unary()
@@ -378,6 +401,9 @@ class _Parser:
 
     def power(self) -> Node:
         base = self.atom()
+        while self.at("!") and not self.peek().space:
+            self.next()
+            base = Call("factorial", (base,))
         return self.power_tail(base)
 
     def power_tail(self, base: Node) -> Node:
@@ -387,6 +413,12 @@ class _Parser:
             if nxt.kind == "NAME" and nxt.text == "T" and self.table.get("T") is None \
                     and self.table.index_role("T") is None:
                 self.next()
+                base = Transpose(base)
+                continue
+            if nxt.kind == "OP" and nxt.text in "({" and self.peek(1).text == "T" and self.peek(1).kind == "NAME" \
+                    and self.peek(2).text == {"(": ")", "{": "}"}[nxt.text] and self.table.get("T") is None \
+                    and self.table.index_role("T") is None:
+                self.i += 3
                 base = Transpose(base)
                 continue
             exponent = self.exponent()
@@ -413,7 +445,24 @@ class _Parser:
             return self.name()
         if tok.kind == "OP" and tok.text in "({[":
             return self.group()
+        if tok.kind == "OP" and tok.text == "|" and not self.bars:
+            return self.bars_abs()
         self.unexpected()
+
+    def bars_abs(self) -> Node:
+        """|x| is abs(x). Bars do not nest (|a|b|c| has two readings): inside one, '|' closes it."""
+        open_tok = self.next()
+        if self.at("|"):
+            raise _Err("Empty bars: write the value between | and |", self.peek().pos)
+        self.bars += 1
+        inner = self.expr()
+        self.bars -= 1
+        if not self.at("|"):
+            if self.peek().kind == "END":
+                raise _Err("This '|' is never closed", open_tok.pos)
+            self.unexpected()
+        self.next()
+        return Call("abs", (inner,))
 
     def group(self) -> Node:
         open_tok = self.next()
@@ -435,12 +484,12 @@ class _Parser:
         text = tok.text
         digits = sum(c.isdigit() for c in text.split("e")[0].split("E")[0])
         if digits > MAX_DIGITS:
-            raise _Err(f"This number is too long to check ({digits} digits)", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX}. This number is too long to check ({digits} digits)", tok.pos, True)
         if re.fullmatch(r"\d+", text):
             return Num(int(text), text)
         mant, _, exp = text.lower().partition("e")
         if exp and abs(int(exp)) > 300:
-            raise _Err("This number is too large or too small to check", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX}. This number is too large or too small to check", tok.pos, True)
         return Num(float(text), text)
 
     # names ----------------------------------------------------------------------------
@@ -455,6 +504,19 @@ class _Parser:
             if inner.kind in ("NAME", "NUM") and close.kind == "OP" and close.text in ")}":
                 return inner.text, 3
         return None
+
+    def joined_name(self, base: str) -> str:
+        """LaTeX `\\Delta W` where the problem declares the single name DeltaW: the name the problem
+        made by joining, read joined (typed plain, `Delta W` stays two names: names have no spaces)."""
+        nxt = self.peek()
+        if nxt.kind != "NAME" or not nxt.glue or self.table.get(base) is not None \
+                or functions.lookup(base) is not None:
+            return base
+        joined = base + nxt.text
+        if any(n == joined or n.startswith(joined + "_") for n in self.table.names):
+            self.next()
+            return joined
+        return base
 
     def compound(self, base: str) -> tuple[str, int]:
         """The longest declared name `base_x_y` starting here (w_1, f_L, g_L, a_L)."""
@@ -477,8 +539,13 @@ class _Parser:
         base = tok.text
         if base in ("sum", "prod") and self.table.get(base) is None:
             return self.sum(tok)
+        base = self.joined_name(base)
         full, extra = self.compound(base)
         self.i += extra
+        nxt = self.peek()
+        if extra and self.t[self.i - 1].kind == "NUM" and nxt.kind == "NAME" and not nxt.space:
+            raise _Err(f"'{full}' runs into '{nxt.text}': names are never split, so write {full}*{nxt.text} "
+                       f"for a product", nxt.pos)
         sym = self.table.get(full)
         if sym is not None and sym.kind == FUNCTION:
             return self.call(tok, full, sym)
@@ -495,16 +562,23 @@ class _Parser:
                 sub = self.simple_sub(1)
                 shown = f"{full}_{sub[0]}" if sub else f"{full}_"
                 raise _Err(self.unknown(shown), tok.pos)
-            self.no_call(tok, full)
             return node
-        if base in BUILTINS:
-            return self.call(tok, BUILTINS[base], None)
+        fn = functions.lookup(base)
+        if fn is not None and fn.name == "log" and self.at("_") and not self.peek().space:
+            return self.log_base(tok, fn)
+        if fn is not None:
+            return self.call(tok, fn.name, None, fn)
         if base in ("pi", "e") and self.table.index_role(base) is None:
             self.no_call(tok, base)
             return Const(base)
         if self.role(base) is not None:
             raise _Err(f"'{base}' is an index: it can only appear in a subscript or superscript, "
                        f"or after sum_", tok.pos)
+        if base in ("oo", "inf", "infty", "infinity", "Infinity"):
+            raise _Err("Infinity is not a value an answer can have here: write a finite expression", tok.pos)
+        if base in ("i", "j", "I", "J"):
+            raise _Err(f"'{base}' is not a name in this problem; complex numbers (like 1j or i) are outside "
+                       f"what the grader checks", tok.pos)
         nxt = self.peek()
         if nxt.kind == "OP" and nxt.text == "(" and not nxt.space:
             raise _Err(self.unknown_function(base), tok.pos)
@@ -512,11 +586,12 @@ class _Parser:
 
     def unknown_function(self, name: str) -> str:
         shown = name if len(name) <= 40 else name[:20] + "…"
-        pool = [s.name for s in self.table.symbols if s.kind == FUNCTION] + sorted(set(BUILTINS))
-        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+        declared = [s.name for s in self.table.symbols if s.kind == FUNCTION]
+        close = difflib.get_close_matches(name, declared + sorted(set(functions.spellings())), n=3, cutoff=0.6)
         if close:
             return f"Unknown function '{shown}': did you mean {' or '.join(close)}?"
-        return f"Unknown function '{shown}' (functions: {', '.join(pool)})"
+        mine = f"this problem's functions: {', '.join(declared)}; " if declared else ""
+        return f"Unknown function '{shown}' ({mine}the built-in functions are listed by `grader syntax`)"
 
     def no_call(self, tok: Token, name: str):
         nxt = self.peek()
@@ -541,14 +616,14 @@ class _Parser:
             if table.get(rest) is not None or rest in ("e", "pi"):
                 return (f"Unknown name '{name}': names are never split into letters; "
                         f"write {first}*{rest} for a product")
-        pool = list(table.names) + [n for n in BUILTINS] + ["pi", "e"]
+        pool = list(table.names) + functions.spellings() + ["pi", "e"]
         close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
         if close:
             return f"Unknown name '{name}': did you mean {' or '.join(close)}?"
         known = ", ".join(sorted(n for n in table.names)) or "none"
         return f"Unknown name '{name}' (this problem's names: {known})"
 
-    def call(self, tok: Token, name: str, sym: Optional[Symbol]) -> Node:
+    def call(self, tok: Token, name: str, sym: Optional[Symbol], fn: Optional[functions.Function] = None) -> Node:
         order = 0
         while self.at("'"):
             self.next()
@@ -556,8 +631,9 @@ class _Parser:
         if order > 3:
             raise _Err("At most three primes are allowed", tok.pos)
         display = name if sym is not None else tok.text
-        if order and sym is None and name not in DIFFERENTIABLE:
+        if sym is None and order > len(fn.derivatives):
             raise _Err(f"The derivative {display}' is not available here", tok.pos)
+        power = self.function_power(display) if self.at("^", "**") else None
         if not self.at("("):
             nxt = self.peek()
             if nxt.kind == "OP" and nxt.text in "[{":
@@ -578,13 +654,67 @@ class _Parser:
                 raise _Err("This '(' is never closed", open_tok.pos)
             self.unexpected()
         self.next()
-        want = ARITY.get(name, 1) if sym is None else 1
-        if len(args) != want:
-            raise _Err(f"{display}(...) takes {want} argument{'s' if want > 1 else ''}, not {len(args)}",
-                       open_tok.pos)
-        if sym is not None and sym.alias:
-            return Call(sym.name, tuple(args), order)
-        return Call(name, tuple(args), order)
+        if not (fn.takes(len(args)) if sym is None else len(args) == 1):
+            want = fn.arity_text() if sym is None else "1 argument"
+            comma = self.decimal_comma(args)
+            raise _Err(f"{display}(...) takes {want}, not {len(args)}{comma}", open_tok.pos)
+        if order and len(args) > 1:
+            raise _Err(f"The derivative {display}' takes one argument", open_tok.pos)
+        node = Call(name, tuple(args), order)
+        return node if power is None else Bin("^", node, power)
+
+    def decimal_comma(self, args: list) -> str:
+        """`sigma(0,5)`: two whole numbers where one is expected is a decimal comma."""
+        if len(args) == 2 and all(isinstance(a, Num) and isinstance(a.value, int) for a in args):
+            return f" (for a decimal number use a decimal point: {args[0].text}.{args[1].text})"
+        return ""
+
+    def function_power(self, display: str) -> Node:
+        """`tanh^2(z)`, `tanh²(z)`: the course's way of writing (tanh(z))^2."""
+        hat = self.next()
+        tok, k = self.peek(), 0
+        if tok.kind == "OP" and tok.text in "({":
+            tok, k = self.peek(1), 1
+        close = self.peek(k + 1)
+        if tok.kind == "OP" and tok.text == "-":
+            raise _Err(f"{display}^(-1) would be an inverse function: write 1/{display}(...) for a reciprocal, "
+                       f"or the inverse by its name (like atanh)", tok.pos)
+        if tok.kind != "NUM" or not re.fullmatch(r"[1-9]", tok.text) or \
+                (k and not (close.kind == "OP" and close.text == {"(": ")", "{": "}"}[self.peek().text])):
+            raise _Err(f"A power of {display} is written {display}^2(x) or ({display}(x))^2", hat.pos)
+        self.i += 1 + 2 * k
+        if not self.at("("):
+            raise _Err(f"'{display}' is a function: write {display}^{tok.text}(...) with its argument in brackets",
+                       self.peek().pos)
+        return Num(int(tok.text), tok.text)
+
+    def log_base(self, tok: Token, fn: functions.Function) -> Node:
+        """log_2(x), log_10(x), log_b(x): a logarithm with a base (log_e is ln)."""
+        sub = self.simple_sub(1)
+        if sub is None:
+            raise _Err("Write the base of the logarithm like log_2(x) or log_(10)(x)", self.peek(1).pos)
+        text, used = sub
+        base_tok = self.peek(1 if used == 1 else 2)
+        self.i += 1 + used
+        if text in ("2", "10"):
+            return self.call(tok, "log" + text, None, functions.by_name("log" + text))
+        if text == "e":
+            return self.call(tok, "log", None, fn)
+        if base_tok.kind == "NUM":
+            base = self.number(base_tok)
+        else:
+            sym = self.table.get(text)
+            if sym is None or sym.kind != SCALAR or sym.superscript:
+                raise _Err(f"The base of a logarithm is a number or a declared name, not '{text}'", base_tok.pos)
+            base = Sym(text)
+        call = self.call(tok, "log", None, fn)
+        target = call.left if isinstance(call, Bin) else call
+        if len(target.args) != 1:
+            raise _Err("A logarithm with a base takes one argument: log_b(x)", tok.pos)
+        if target.order:
+            raise _Err("The derivative of a logarithm with a base is written 1/(x*log(b))", tok.pos)
+        new = Call("log", (target.args[0], base))
+        return Bin("^", new, call.right) if isinstance(call, Bin) else new
 
     def sum(self, tok: Token) -> Node:
         kind = tok.text
@@ -607,7 +737,7 @@ class _Parser:
                        self.peek().pos)
         self.sums += 1
         if self.sums > MAX_SUM_NESTING:
-            raise _Err(f"This answer is too complex to check (more than {MAX_SUM_NESTING} nested sums)", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX} (more than {MAX_SUM_NESTING} nested sums)", tok.pos, True)
         self.bound.append(letter)
         body = self.term()
         self.bound.pop()
@@ -622,22 +752,29 @@ class _Parser:
         example = sym.name + (("_" + subs_text if sym.subscripts == 1 else f"_({subs_text})") if sym.subscripts else "") \
             + ("^l" if sym.superscript else "")
         subs: list[Index] = []
+        sup = None
+        hat = self.peek().pos if self.at("^") else tok.pos
+        if sym.superscript and sym.subscripts and self.at("^") and not self.transpose_follows():
+            self.next()        # delta^l_j: the layer first, then the subscripts
+            sup = self.index_arg(self.peek(), "superscript")
         if sym.subscripts:
             if not self.at("_"):
                 raise _Err(f"{sym.name} needs {sym.subscripts} subscript{'s' if sym.subscripts > 1 else ''}, "
-                           f"like {example}", self.peek().pos if self.at("^") else tok.pos)
+                           f"like {example}", hat)
             self.next()
             subs = self.index_list(self.peek(), sym, example)
         elif self.at("_"):
             raise _Err(f"{sym.name} takes no subscript here", self.peek().pos)
-        sup = None
-        if sym.superscript:
+        if sym.superscript and sup is None:
             if not self.at("^"):
                 raise _Err(f"{sym.name} needs its layer as a superscript, like {example}", self.peek().pos)
             self.next()
             sup = self.index_arg(self.peek(), "superscript")
-        self.no_call(tok, sym.name)
         return Idx(sym.name, tuple(subs), sup)
+
+    def transpose_follows(self) -> bool:
+        nxt = self.peek(1)
+        return nxt.kind == "NAME" and nxt.text == "T" and self.table.index_role("T") is None
 
     def index_list(self, first: Token, sym: Symbol, example: str) -> list[Index]:
         n = sym.subscripts
@@ -660,7 +797,7 @@ class _Parser:
                     break
                 if self.peek().kind in ("NAME", "NUM"):
                     continue
-                if self.peek().kind == "END":
+                if not any(t.kind == "OP" and t.text == close for t in self.t[self.i:]):
                     raise _Err(f"This '{first.text}' is never closed", first.pos)
                 self.unexpected()
         elif first.kind == "NAME":
@@ -698,15 +835,22 @@ class _Parser:
         """One index after `^` or in a one-index subscript: `l`, `(l-1)`, `{l+1}`, `2`."""
         if tok.kind == "OP" and tok.text in "({":
             self.next()
-            idx = self.index_expr()
+            inner = self.peek()
+            if inner.kind == "OP" and inner.text in "({" and inner.text != tok.text:
+                idx = self.index_arg(inner, what)       # ^{(l)}: the course's layer in brackets, in braces
+            else:
+                idx = self.index_expr()
             close = ")" if tok.text == "(" else "}"
             if not self.at(close):
-                if self.peek().kind == "END":
+                if not any(t.kind == "OP" and t.text == close for t in self.t[self.i:]):
                     raise _Err(f"This '{tok.text}' is never closed", tok.pos)
                 raise _Err(f"A {what} index is a letter, possibly with +1 or -1, like (l-1)", self.peek().pos)
             self.next()
             return idx
         if tok.kind == "NAME":
+            joined = self.joined_index()
+            if joined is not None:
+                return Index(joined)
             self.next()
             if self.role(tok.text) is None:
                 raise _Err(f"'{tok.text}' is not an index of this problem: a {what} here is a layer index "
@@ -719,14 +863,30 @@ class _Parser:
             raise _Err(f"A {what} index cannot be negative; write it in brackets like (l-1)", tok.pos)
         raise _Err(f"Write the {what} index here, like l or (l-1)", tok.pos)
 
+    def joined_index(self) -> Optional[str]:
+        """`n_l` where the problem declares the index `nl` (the course prints n_l, n_{l}): the
+        declared index, with its tokens consumed, or None."""
+        tok, bar = self.peek(), self.peek(1)
+        if tok.kind != "NAME" or not (bar.kind == "OP" and bar.text == "_" and not bar.space):
+            return None
+        sub = self.simple_sub(2)
+        if sub is None or self.role(tok.text + sub[0]) is None:
+            return None
+        self.i += 2 + sub[1]
+        return tok.text + sub[0]
+
     def index_expr(self) -> Index:
         tok = self.peek()
         if tok.kind == "NUM" and re.fullmatch(r"\d+", tok.text):
             self.next()
             return Index(None, int(tok.text))
-        if tok.kind != "NAME" or self.role(tok.text) is None:
+        joined = self.joined_index()
+        if joined is not None:
+            tok = Token("NAME", joined, tok.pos, tok.space)
+        elif tok.kind != "NAME" or self.role(tok.text) is None:
             raise _Err(f"'{tok.text or 'nothing'}' is not an index of this problem", tok.pos)
-        self.next()
+        else:
+            self.next()
         offset = 0
         while self.at("+", "-"):
             sign = 1 if self.next().text == "+" else -1
@@ -750,5 +910,5 @@ def table_for(names=(), positive=(), indexed=(), functions=(), indices=()) -> Sy
     return SymbolTable(tuple(symbols), tuple(indices))
 
 
-__all__ = ["AnswerSyntaxError", "ParsedAnswer", "parse", "normalise", "tokenize", "BUILTINS", "GREEK_NAMES",
+__all__ = ["AnswerSyntaxError", "ParsedAnswer", "parse", "normalise", "tokenize",
            "constant_value", "VECTOR", "MATRIX"]

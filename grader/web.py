@@ -150,7 +150,7 @@ def _part_json(problem: Problem, part) -> dict:
     if part.kind in (CHOICE, MULTI_CHOICE):
         out["options"] = [{"letter": LETTERS[i], "text": text} for i, text in enumerate(part.options)]
     if part.kind == NUMERIC:
-        from grader.feedback import tolerance_words
+        from grader.tolerance import words as tolerance_words
         out["tolerance"] = tolerance_words(part.tolerance)
     return out
 

@@ -96,7 +96,9 @@ ACCEPTED = [
 
 @pytest.mark.parametrize("reference, answer, table", ACCEPTED, ids=[f"{a} = {r}" for r, a, _ in ACCEPTED])
 def test_equivalent_forms_are_correct(reference, answer, table):
-    v = verdict(reference, answer, table)
+    # forms of the same value; whether a part may be answered by naming what it asks
+    # (tanh'(z)) is the restatement rule's business, pinned in test_conditions.py
+    v = verdict(reference, answer, table, allow_restatement=True)
     assert v.status == CORRECT, v.feedback
     assert v.score == v.max_score == 1.0
     assert v.feedback == ()
@@ -299,7 +301,8 @@ def test_course_published_values_pass_with_absolute_tolerance(key, published):
     (Tolerance(relative=0.01), "2.06", INCORRECT),
     (Tolerance(relative=0.01), "2.05", INCORRECT),
     (Tolerance(decimals=3), "2.081", CORRECT),
-    (Tolerance(decimals=3), "2.080", CORRECT),      # within one unit of the third decimal
+    (Tolerance(decimals=3), "2.080", INCORRECT),    # truncated: 2.08092 rounds to 2.081 (absolute 0.001 takes it)
+    (Tolerance(decimals=3), "2.0805", CORRECT),     # rounds to 2.081 too
     (Tolerance(decimals=3), "2.082", INCORRECT),
     (Tolerance(decimals=2), "2.08", CORRECT),
     (Tolerance(decimals=2), "2.1", INCORRECT),
@@ -507,7 +510,7 @@ def test_compare_shows_both_readings():
     ("f(x)*(1-f(x))", "f'(x)"), ("sqrt(x^2)", "x"),
 ])
 def test_compare_different(student, reference):
-    out = compare(student, reference)
+    out = compare(student, reference, functions_declared=("f",))
     assert out.status == "different"
     assert out.message
 

@@ -16,10 +16,10 @@ import jsonschema
 
 from grader import problem_format as F
 from grader import problems as P
+from grader import functions, yamlsafe
 from grader import schema as S
 from grader import validation as V
 from grader import variants as VAR
-from grader import yamlsafe
 from grader.model import (CHOICE, FUNCTION, INDEXED, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS,
                           INDEX_ROLES, VECTOR, Problem)
 from grader.problems import ProblemError, load_problem
@@ -193,7 +193,7 @@ def test_message_format_with_relative_path(tmp_path, monkeypatch):
     (("  z: scalar", "  z: {kind: scalar, domain: [a, 1]}"), 4, "symbol 'z': domain low must be a number, not 'a'"),
     (("  z: scalar", "  z: {kind: scalar, alias: sigmoid}"), 4, "symbol 'z': only functions can have an alias"),
     (("  z: scalar", "  z: {kind: function, alias: sigmod}"), 4,
-     "symbol 'z': unknown builtin 'sigmod' (did you mean 'sigmoid'?); use one of " + ", ".join(F.ALIASES)),
+     "symbol 'z': unknown builtin 'sigmod' (did you mean 'sigmoid'?); use one of " + ", ".join(functions.alias_names())),
     (("  z: scalar", "  z: {kind: scalar, superscript: yes}"), 4,
      "symbol 'z': 'superscript' must be true or false, not 'yes'"),
     (("  z: scalar", "  z: scalar\n  2z: scalar"), 5,
@@ -469,6 +469,31 @@ def test_variant_errors(tmp_path, variants, line, message):
     assert (e.line, e.message) == (line, message)
 
 
+def test_randomize_is_off_unless_the_problem_says_per_student(tmp_path):
+    p = load_problem(write(tmp_path, VARIANTS, "var.yaml"))
+    assert p.variants and not p.randomize and not p.per_student
+    assert VAR.student_values(p, "alice") is None                 # grading uses the course's values
+    off = load_problem(write(tmp_path, VARIANTS + "randomize: 'off'\n", "var.yaml"))
+    assert not off.per_student
+    on = load_problem(write(tmp_path, VARIANTS + "randomize: per-student\n", "var.yaml"))
+    assert on.per_student
+    assert VAR.student_values(on, "alice") == VAR.variant_values(on, "alice")
+    assert VAR.student_values(on, None) is None
+
+
+@pytest.mark.parametrize("text, message", [
+    (VARIANTS + "randomize: yes\n", "'randomize' must be one of: off, per-student"),
+    (VARIANTS + "randomize: per_student\n", "'randomize' must be one of: off, per-student"),
+    (VARIANTS.replace("variants:\n  x: {choices: [1, 2, 3, 4]}\n  w1: {low: 0.01, high: 0.05, step: 0.01}\n"
+                      "  w2: {low: -5, high: 5}\n", "") + "randomize: per-student\n",
+     "'randomize: per-student' needs 'variants': the ranges each student's values are drawn from"),
+])
+def test_randomize_errors(tmp_path, text, message):
+    e = error(write(tmp_path, text))
+    assert e.message == message
+    assert e.line == text.splitlines().index(next(l for l in text.splitlines() if l.startswith("randomize"))) + 1
+
+
 def test_given_must_be_numbers(tmp_path):
     for value, shown in (('"3,5"', "'3,5'"), ("[3]", "a list"), ("yes", "'yes'"), ("", "''")):
         e = error(write(tmp_path, NUMERIC_PART.replace("given: {x: 3}", f"given:\n  x: {value}")
@@ -599,7 +624,7 @@ def test_schema_enums():
     assert defs["symbol"]["oneOf"][0]["enum"] == list(SYMBOL_KINDS)
     assert schema["properties"]["indices"]["additionalProperties"]["enum"] == list(INDEX_ROLES)
     assert defs["test"]["properties"]["status"]["enum"] == ["correct", "incorrect", "invalid"]
-    assert defs["symbol"]["oneOf"][1]["properties"]["alias"]["enum"] == list(F.ALIASES)
+    assert defs["symbol"]["oneOf"][1]["properties"]["alias"]["enum"] == functions.alias_names()
 
 
 def _keys(node, level, out):

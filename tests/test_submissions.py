@@ -32,7 +32,7 @@ def make_bank() -> dict[str, Problem]:
     two = Problem("two-layer-example", "Two layers", "", SymbolTable(), (
         Part("dC-dw1", "", "numeric", "2.080", tolerance=Tolerance(absolute=1e-3)),
         Part("pick", "", MULTI_CHOICE, "A, C", options=("a", "b", "c")),
-    ), given=(("x", 3.0),), variants=(Variant("x", choices=(2.0, 3.0, 4.0)),))
+    ), given=(("x", 3.0),), variants=(Variant("x", choices=(2.0, 3.0, 4.0)),), randomize=True)
     return {"two-layer-example": two, "sigmoid": sigmoid, "relu": relu}   # unsorted on purpose
 
 
@@ -207,13 +207,14 @@ def test_discover_layouts_sorted(tmp_path):
     write(tmp_path / "erin" / "answers.yml", "relu: {}\n")
     write(tmp_path / "zoë martin" / "answers.yaml", "relu:\n  derivative-positive: 1\n")
     write(tmp_path / "李 雷.yaml", "relu:\n  derivative-positive: 1\n")
-    write(tmp_path / ".hidden" / "answers.yaml", "x: 1\n")       # ignored
-    write(tmp_path / ".git" / "config", "x")                      # ignored
+    write(tmp_path / ".hidden" / "answers.yaml", "x: 1\n")       # a submission: graded (issue 15.7)
+    write(tmp_path / ".git" / "config", "x")                      # skipped, with the reason
     write(tmp_path / "README.md", "# class\n")                    # ignored
     write(tmp_path / "notes.txt", "x")                            # ignored
-    write(tmp_path / "alice.yaml~", "x")                          # editor backup: ignored
+    write(tmp_path / "alice.yaml~", "x")                          # editor backup: skipped, with the reason
     found = discover(tmp_path)
     assert found == [
+        (".hidden", tmp_path / ".hidden" / "answers.yaml"),
         ("alice", tmp_path / "alice.yaml"),
         ("bob", tmp_path / "bob" / "answers.yaml"),
         ("carol", tmp_path / "carol.yml"),
@@ -222,6 +223,9 @@ def test_discover_layouts_sorted(tmp_path):
         ("zoë martin", tmp_path / "zoë martin" / "answers.yaml"),
         ("李 雷", tmp_path / "李 雷.yaml"),
     ]
+    skipped = {e.student: e.skipped for e in submissions.scan(tmp_path) if e.skipped}
+    assert skipped == {".git": "a hidden or backup folder without answers.yaml",
+                       "alice.yaml~": "not a submission (neither a folder nor a .yaml file)"}
     subs = {s.student: s for s in load_directory(tmp_path)}
     assert subs["dave"].error == "no answers.yaml"
     assert subs["zoë martin"].ok and subs["李 雷"].ok and subs["erin"].ok

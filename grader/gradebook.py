@@ -1,0 +1,338 @@
+"""The gradebook: the SQLite system of record of a class's grading, one file per OUTDIR.
+
+Why a database: it is what makes a class run resumable (a killed run left its checked answers
+and graded submissions here; the rerun only does what is missing), incremental (a submission
+whose bytes did not change, against a bank whose parts did not change, is not regraded; an
+answer is checked once per grader and part definition, ever) and flat in memory (the output
+writers stream rows from here instead of holding the class).
+
+Tables (see docs/gradebook.md for what changes on PostgreSQL):
+
+* ``verdicts``: every distinct verdict once (JSON body); answers and submissions point to it.
+* ``answers``: every distinct answer checked, keyed by a hash of (problem, part, given values,
+  answer text, part fingerprint, checker version); ``verdict_id`` NULL means "still to check";
+  ``final`` 0 marks a stand-in verdict (the worker died twice) to try again on the next run.
+* ``submissions``: the class as last graded, one row per student id: content hash of the file
+  read, the bank fingerprint it was graded against, ``pending`` (read, not yet graded: the
+  parsed answers are kept in ``source``) or ``done`` with status, score and the per-part
+  results (answer text and verdict id per part, in bank order).
+* ``runs``: one row per run (who, when, what it found, checked and reused).
+
+Only portable SQL is used (``INSERT ... ON CONFLICT``, no ``INSERT OR IGNORE``; ``?``
+placeholders are the one thing a PostgreSQL driver spells differently). Free text is stored
+inside JSON with ASCII escapes, so a lone surrogate in an answer cannot break a write.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections import OrderedDict
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from grader.model import PartResult, SubmissionResult, Verdict
+from grader.workers import Task
+
+__all__ = ["Gradebook", "SCHEMA_VERSION", "verdict_body", "answer_key"]
+
+SCHEMA_VERSION = "1"
+_CACHE = 65536
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    pid INTEGER NOT NULL,
+    scope TEXT NOT NULL,
+    found INTEGER,
+    regraded INTEGER,
+    reused INTEGER,
+    checked INTEGER,
+    outcome TEXT
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    id INTEGER PRIMARY KEY,
+    body TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS answers (
+    key TEXT PRIMARY KEY,
+    problem TEXT NOT NULL,
+    part TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    vals TEXT NOT NULL,
+    part_fp TEXT NOT NULL,
+    checker TEXT NOT NULL,
+    verdict_id INTEGER REFERENCES verdicts (id),
+    final INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS answers_todo ON answers (verdict_id);
+CREATE TABLE IF NOT EXISTS submissions (
+    student TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    bank_fp TEXT NOT NULL,
+    state TEXT NOT NULL,
+    source TEXT,
+    status TEXT,
+    score REAL,
+    max_score REAL,
+    cases INTEGER,
+    failures INTEGER,
+    complete INTEGER,
+    body TEXT,
+    run_id INTEGER REFERENCES runs (id)
+);
+"""
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+
+
+def verdict_body(v: Verdict) -> str:
+    return _dumps({"status": v.status, "score": v.score, "max_score": v.max_score,
+                   "interpreted": v.interpreted, "interpreted_ascii": v.interpreted_ascii,
+                   "interpreted_latex": v.interpreted_latex, "feedback": list(v.feedback),
+                   "rule": v.rule, "column": v.column})
+
+
+def _verdict_from(body: str) -> Verdict:
+    d = json.loads(body)
+    d["feedback"] = tuple(d["feedback"])
+    return Verdict(**d)
+
+
+def answer_key(task: Task, part_fp: str, checker: str) -> str:
+    text = _dumps([task.problem, task.part, task.answer,
+                   None if task.values is None else [list(p) for p in task.values], part_fp, checker])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Gradebook:
+    """One open gradebook. Not shared between processes: the workers never touch it."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        self.db.execute("INSERT INTO meta (name, value) VALUES ('schema', ?) ON CONFLICT (name) DO NOTHING",
+                        (SCHEMA_VERSION,))
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS seen (student TEXT PRIMARY KEY)")
+        self._ids: OrderedDict[str, int] = OrderedDict()
+        self._verdicts: OrderedDict[int, Verdict] = OrderedDict()
+        self._in_tx = False
+
+    # --- transactions: many small writes, one commit every so often -------------------------
+
+    def begin(self) -> None:
+        if not self._in_tx:
+            self.db.execute("BEGIN")
+            self._in_tx = True
+
+    def commit(self) -> None:
+        if self._in_tx:
+            self.db.execute("COMMIT")
+            self._in_tx = False
+
+    def close(self) -> None:
+        try:
+            if self._in_tx:
+                self.db.execute("ROLLBACK")
+                self._in_tx = False
+        finally:
+            self.db.close()
+
+    # --- runs --------------------------------------------------------------------------------
+
+    def start_run(self, started: str, pid: int, scope: str) -> int:
+        cur = self.db.execute("INSERT INTO runs (started, pid, scope) VALUES (?, ?, ?)",
+                              (started, pid, scope))
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, finished: str, found: int, regraded: int, reused: int,
+                   checked: int, outcome: str) -> None:
+        self.db.execute("UPDATE runs SET finished = ?, found = ?, regraded = ?, reused = ?, "
+                        "checked = ?, outcome = ? WHERE id = ?",
+                        (finished, found, regraded, reused, checked, outcome, run_id))
+
+    # --- verdicts ----------------------------------------------------------------------------
+
+    def verdict_id(self, v: Verdict) -> int:
+        body = verdict_body(v)
+        vid = self._ids.get(body)
+        if vid is not None:
+            self._ids.move_to_end(body)
+            return vid
+        self.db.execute("INSERT INTO verdicts (body) VALUES (?) ON CONFLICT (body) DO NOTHING", (body,))
+        vid = int(self.db.execute("SELECT id FROM verdicts WHERE body = ?", (body,)).fetchone()[0])
+        self._ids[body] = vid
+        if len(self._ids) > _CACHE:
+            self._ids.popitem(last=False)
+        return vid
+
+    def verdict(self, vid: int) -> Verdict:
+        v = self._verdicts.get(vid)
+        if v is not None:
+            self._verdicts.move_to_end(vid)
+            return v
+        v = _verdict_from(self.db.execute("SELECT body FROM verdicts WHERE id = ?", (vid,)).fetchone()[0])
+        self._verdicts[vid] = v
+        if len(self._verdicts) > _CACHE:
+            self._verdicts.popitem(last=False)
+        return v
+
+    # --- answers -----------------------------------------------------------------------------
+
+    def want(self, key: str, task: Task, part_fp: str, checker: str) -> None:
+        """Record that `task` must have a verdict (nothing happens when it has one already)."""
+        self.db.execute(
+            "INSERT INTO answers (key, problem, part, answer, vals, part_fp, checker) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (key, task.problem, task.part, _dumps(task.answer),
+             _dumps(None if task.values is None else [list(p) for p in task.values]), part_fp, checker))
+
+    def retry_unfinished(self) -> None:
+        """Stand-in verdicts of answers whose worker died are checked again."""
+        self.db.execute("UPDATE answers SET verdict_id = NULL WHERE final = 0")
+
+    def count_unchecked(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM answers WHERE verdict_id IS NULL").fetchone()[0])
+
+    def unchecked(self, batch: int = 500) -> Iterator[Task]:
+        """Answers still to check, in key order, fetched a batch at a time (the caller writes
+        verdicts in between, so no cursor stays open across writes)."""
+        last = ""
+        while True:
+            rows = self.db.execute(
+                "SELECT key, problem, part, answer, vals FROM answers "
+                "WHERE verdict_id IS NULL AND key > ? ORDER BY key LIMIT ?", (last, batch)).fetchall()
+            if not rows:
+                return
+            for key, problem, part, answer, vals in rows:
+                values = json.loads(vals)
+                yield Task(problem, part, json.loads(answer),
+                           None if values is None else tuple((str(k), float(x)) for k, x in values))
+            last = rows[-1][0]
+
+    def store(self, key: str, verdict: Verdict, final: bool) -> None:
+        self.db.execute("UPDATE answers SET verdict_id = ?, final = ? WHERE key = ?",
+                        (self.verdict_id(verdict), 1 if final else 0, key))
+
+    def answer(self, key: str) -> tuple[Verdict, bool]:
+        row = self.db.execute("SELECT verdict_id, final FROM answers WHERE key = ?", (key,)).fetchone()
+        if row is None or row[0] is None:
+            raise KeyError(key)
+        return self.verdict(int(row[0])), bool(row[1])
+
+    def forget_answers_except(self, part_fps: Iterable[str]) -> int:
+        """Answers of part definitions no longer in the bank are dropped (they can never match)."""
+        fps = sorted(set(part_fps))
+        marks = ", ".join("?" for _ in fps) or "''"
+        cur = self.db.execute(f"DELETE FROM answers WHERE part_fp NOT IN ({marks})", fps)
+        return cur.rowcount
+
+    # --- submissions -------------------------------------------------------------------------
+
+    def submission_state(self, student: str) -> Optional[tuple[str, str, str]]:
+        """(content hash, bank fingerprint, state) of a student's row, or None."""
+        row = self.db.execute("SELECT content_hash, bank_fp, state FROM submissions WHERE student = ?",
+                              (student,)).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def put_pending(self, student: str, content_hash: str, bank_fp: str, source: object, run_id: int) -> None:
+        self.db.execute(
+            "INSERT INTO submissions (student, content_hash, bank_fp, state, source, run_id) "
+            "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (student) DO UPDATE SET "
+            "content_hash = excluded.content_hash, bank_fp = excluded.bank_fp, state = 'pending', "
+            "source = excluded.source, status = NULL, score = NULL, max_score = NULL, cases = NULL, "
+            "failures = NULL, complete = NULL, body = NULL, run_id = excluded.run_id",
+            (student, content_hash, bank_fp, _dumps(source), run_id))
+
+    def pending(self, batch: int = 200) -> Iterator[tuple[str, object]]:
+        """(student, source) of submissions read but not yet graded, by student."""
+        last = ""
+        first = True
+        while True:
+            rows = self.db.execute(
+                "SELECT student, source FROM submissions WHERE state = 'pending' AND "
+                "(student > ? OR ?) ORDER BY student LIMIT ?", (last, 1 if first else 0, batch)).fetchall()
+            if not rows:
+                return
+            for student, source in rows:
+                yield student, json.loads(source)
+            last, first = rows[-1][0], False
+
+    def put_result(self, result: SubmissionResult, complete: bool) -> None:
+        parts = [[p.problem, p.part, p.answer, self.verdict_id(p.verdict)] for p in result.parts]
+        failures = sum(1 for p in result.parts if p.verdict.status != "correct")
+        self.db.execute(
+            "UPDATE submissions SET state = 'done', source = NULL, status = ?, score = ?, max_score = ?, "
+            "cases = ?, failures = ?, complete = ?, body = ? WHERE student = ?",
+            (result.status, result.score, result.max_score, len(result.parts), failures,
+             1 if complete else 0, _dumps({"message": result.message, "parts": parts,
+                                           **({"values": result.values} if result.values else {})}),
+             result.student))
+
+    def mark_seen(self, students: Iterable[str]) -> None:
+        self.db.executemany("INSERT INTO seen (student) VALUES (?) ON CONFLICT (student) DO NOTHING",
+                            ((s,) for s in students))
+
+    def drop_unseen(self) -> int:
+        """A full run: students whose submission is gone leave the class."""
+        cur = self.db.execute("DELETE FROM submissions WHERE student NOT IN (SELECT student FROM seen)")
+        self.db.execute("DELETE FROM seen")
+        return cur.rowcount
+
+    def import_result(self, result: SubmissionResult, run_id: int) -> None:
+        """A row carried over from a results.json written before the gradebook existed."""
+        self.db.execute(
+            "INSERT INTO submissions (student, content_hash, bank_fp, state, run_id) "
+            "VALUES (?, '', '', 'done', ?) ON CONFLICT (student) DO NOTHING", (result.student, run_id))
+        self.put_result(result, complete=True)
+
+    # --- reading the class back --------------------------------------------------------------
+
+    def totals(self) -> dict[str, float]:
+        row = self.db.execute(
+            "SELECT count(*), coalesce(sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(cases), 0), coalesce(sum(failures), 0), "
+            "coalesce(sum(CASE WHEN complete = 0 THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0) FROM submissions").fetchone()
+        return {"students": row[0], "errors": row[1], "cases": row[2], "failures": row[3],
+                "incomplete": row[4], "pending": row[5]}
+
+    def results(self, where: str = "", params: tuple = ()) -> Iterator[SubmissionResult]:
+        """Graded submissions sorted by student, streamed a page at a time."""
+        last, first = "", True
+        cond = f" AND ({where})" if where else ""
+        while True:
+            rows = self.db.execute(
+                f"SELECT student, status, body FROM submissions WHERE state = 'done' AND "
+                f"(student > ? OR ?){cond} ORDER BY student LIMIT 500",
+                (last, 1 if first else 0, *params)).fetchall()
+            if not rows:
+                return
+            for student, status, body in rows:
+                d = json.loads(body)
+                parts = tuple(PartResult(pid, part, answer, self.verdict(vid))
+                              for pid, part, answer, vid in d["parts"])
+                values = tuple((pid, tuple((n, float(x)) for n, x in vals)) for pid, vals in d.get("values", ()))
+                yield SubmissionResult(student=student, status=status, parts=parts, message=d["message"],
+                                       values=values)
+            last, first = rows[-1][0], False
+
+    def student_ids(self) -> list[str]:
+        return [s for (s,) in self.db.execute("SELECT student FROM submissions ORDER BY student")]
+
+    def scores(self) -> Iterator[float]:
+        """Scores of the graded (not error) submissions in increasing order (for the median)."""
+        for (score,) in self.db.execute(
+                "SELECT score FROM submissions WHERE state = 'done' AND status = 'graded' ORDER BY score"):
+            yield float(score)

@@ -1,0 +1,312 @@
+"""The killable worker pool: check answers in separate processes, each under a wall-clock deadline.
+
+Why processes: a check stuck inside C (a huge power in SymPy) obeys nothing but SIGKILL, so
+every check runs in a worker that can be killed at its deadline and replaced.
+
+Why the care about parents: a worker must never outlive the run that started it (kill -9 of the
+parent included), or it holds the caller's stdout open and ``grader grade ... | cat`` never
+ends. Each worker (Linux) asks the kernel for SIGKILL when its parent dies (prctl
+PR_SET_PDEATHSIG), closes every inherited copy of the parent's pipe ends (so a parent that is
+gone reads as end-of-file), and points its stdin/stdout at /dev/null.
+
+Why the retry: a worker can die for reasons that are not the answer's (out of memory, a stray
+signal). An answer whose worker died is checked once more in a fresh worker; only a second
+death makes it `worker-crashed`, and the caller is told (`Checked.final` is False) so the
+submission is reported as not fully graded and the answer is tried again on the next run.
+"""
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Optional
+
+from grader.errors import took_too_long
+from grader.model import INVALID, Problem, Verdict
+
+__all__ = ["Task", "Checked", "PoolError", "check_answers",
+           "CRASHED", "INTERNAL_ERROR"]
+
+CRASHED = ("The grader stopped unexpectedly while checking this answer; "
+           "please tell your instructor.")
+INTERNAL_ERROR = ("The grader could not check this answer because of an internal error; "
+                  "please tell your instructor.")
+
+_STARTUP_TIMEOUT = 120.0     # seconds for a worker to start (spawn imports sympy)
+_MAX_STARTUP_FAILURES = 5
+_PR_SET_PDEATHSIG = 1
+
+
+class PoolError(Exception):
+    """The workers cannot run at all (they fail to start)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One distinct answer to check: `values` are the student's given values as sorted pairs."""
+
+    problem: str
+    part: str
+    answer: str
+    values: Optional[tuple[tuple[str, float], ...]] = None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A task's verdict. `final` is False when the verdict stands in for a check that could not
+    finish (the worker died twice): the answer must be checked again on a later run."""
+
+    task: Task
+    verdict: Verdict
+    final: bool = True
+    timed_out: bool = False     # killed at its deadline
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):   # not Linux: the closed pipe below still ends us
+        pass
+    if os.getppid() != parent_pid:      # the parent died before prctl took effect
+        os._exit(0)
+
+
+def _quiet_stdio() -> None:
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _worker_main(conn, check, problems, parent_pid, close_fds) -> None:
+    """A worker process: check answers sent over `conn` until told to stop or the parent goes."""
+    _die_with_parent(parent_pid)
+    for fd in close_fds:                # other ends of pipes, the OUTDIR lock: the parent's alone
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _quiet_stdio()
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C and kills us
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (fork)
+    except (ValueError, OSError):
+        pass
+    try:
+        conn.send(("ready", None))
+    except (OSError, EOFError):
+        return
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        task: Task = msg
+        try:
+            problem = problems[task.problem]
+            part = problem.part(task.part)
+            verdict = check(problem, part, task.answer, None if task.values is None else dict(task.values))
+            if not isinstance(verdict, Verdict):
+                raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
+            reply = ("ok", verdict)
+        except Exception as exc:   # noqa: BLE001 - any failure is this answer's, not the batch's
+            reply = ("error", f"{type(exc).__name__}: {exc}"[:1000])
+        try:
+            conn.send(reply)
+        except (OSError, EOFError):
+            return
+        except Exception as exc:   # an unpicklable verdict
+            try:
+                conn.send(("error", f"cannot send verdict: {type(exc).__name__}"))
+            except Exception:
+                return
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    # fork: the bank and the check function are inherited, nothing has to be pickled
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+class _Worker:
+    def __init__(self, ctx, check, problems, keep_closed: list[int]):
+        parent, child = ctx.Pipe(duplex=True)
+        close = [parent.fileno(), *keep_closed]
+        self.proc = ctx.Process(target=_worker_main,
+                                args=(child, check, problems, os.getpid(), close),
+                                name="grader-worker", daemon=True)
+        self.proc.start()
+        child.close()
+        self.conn = parent
+        self.ready = False
+        self.born = time.monotonic()
+        self.task: Optional[Task] = None
+        self.started = 0.0
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+        except Exception:
+            pass
+        self.proc.join(timeout=10)
+        try:
+            self.conn.close()
+        except Exception:
+            pass
+
+    def stop(self) -> None:
+        if self.proc.is_alive() and self.task is None and self.ready:
+            try:
+                self.conn.send(None)
+            except Exception:
+                pass
+            self.proc.join(timeout=1)
+        if self.proc.is_alive():
+            self.kill()
+        else:
+            self.proc.join(timeout=1)
+            try:
+                self.conn.close()
+            except Exception:
+                pass
+
+
+def _invalid(points: float, message: str, rule: str) -> Verdict:
+    return Verdict(status=INVALID, score=0.0, max_score=float(points), feedback=(message,), rule=rule)
+
+
+def check_answers(tasks: Iterable[Task], problems: dict[str, Problem], check: Callable[..., Verdict],
+                  *, jobs: int = 1, deadline: float = 5.0,
+                  log: Optional[Callable[[str], None]] = None,
+                  inherited_fds: Iterable[int] = (), mp_context=None) -> Iterator[Checked]:
+    """Check every task in worker processes, at most `jobs` at a time, yielding each result as
+    it arrives (in no particular order). Tasks are pulled from `tasks` only as workers free up,
+    so a caller can stream them from a database. A check running longer than `deadline`
+    seconds is killed with its process and graded too-complex. `inherited_fds` are file
+    descriptors the workers must not keep (a lock held by the caller). `log` receives one line
+    per crash or checker failure (raw student text: the caller escapes it for its medium)."""
+    log = log or (lambda line: None)
+    ctx = mp_context or _context()
+    source = iter(tasks)
+    retry: deque[Task] = deque()
+    crashed_once: set[Task] = set()
+    workers: list[_Worker] = []
+    startup_failures = 0
+    exhausted = False
+    jobs = max(1, int(jobs or 1))
+    extra_fds = list(inherited_fds)
+
+    def next_task() -> Optional[Task]:
+        nonlocal exhausted
+        if retry:
+            return retry.popleft()
+        if exhausted:
+            return None
+        try:
+            return next(source)
+        except StopIteration:
+            exhausted = True
+            return None
+
+    def points(task: Task) -> float:
+        part = problems[task.problem].part(task.part)
+        return float(part.points) if part is not None else 0.0
+
+    def spawn() -> _Worker:
+        return _Worker(ctx, check, problems, extra_fds + [w.conn.fileno() for w in workers
+                                                          if not w.conn.closed])
+
+    def replace(w: _Worker) -> None:
+        w.kill()
+        workers.remove(w)
+        workers.append(spawn())
+
+    pending: Optional[Task] = next_task()
+    if pending is None:
+        return
+    try:
+        for _ in range(jobs):
+            workers.append(spawn())
+        while True:
+            for w in list(workers):
+                if w.ready and w.task is None and pending is not None:
+                    try:
+                        w.conn.send(pending)
+                    except (OSError, EOFError, BrokenPipeError):
+                        replace(w)
+                        continue
+                    w.task, w.started = pending, time.monotonic()
+                    pending = next_task()
+            busy = [w for w in workers if w.task is not None]
+            if pending is None and not busy:
+                break
+            now = time.monotonic()
+            waits = [w.started + deadline - now for w in busy]
+            waits += [w.born + _STARTUP_TIMEOUT - now for w in workers if not w.ready]
+            timeout = max(0.0, min(waits)) if waits else 0.5
+            ready = multiprocessing.connection.wait([w.conn for w in workers], timeout)
+            by_conn = {id(w.conn): w for w in workers}
+            for conn in ready:
+                w = by_conn.get(id(conn))
+                if w is None:
+                    continue
+                try:
+                    kind, payload = w.conn.recv()
+                except (EOFError, OSError):
+                    w.proc.join(timeout=2)
+                    code = w.proc.exitcode
+                    task, w.task = w.task, None
+                    if task is not None:
+                        where = f"{task.problem}/{task.part}"
+                        if task in crashed_once:
+                            log(f"a worker died again (exit code {code}) while checking {where}; "
+                                f"that answer is not graded: rerun to try it again")
+                            yield Checked(task, _invalid(points(task), CRASHED, "worker-crashed"), final=False)
+                        else:
+                            log(f"a worker died (exit code {code}) while checking {where}; "
+                                f"trying that answer once more in a fresh worker")
+                            crashed_once.add(task)
+                            retry.append(task)
+                            if pending is None:
+                                pending = next_task()
+                    elif not w.ready:
+                        startup_failures += 1
+                        if startup_failures > _MAX_STARTUP_FAILURES:
+                            raise PoolError(f"grading workers fail to start (exit code {code})")
+                    replace(w)
+                    continue
+                if kind == "ready":
+                    w.ready = True
+                    continue
+                task, w.task = w.task, None
+                if task is None:
+                    continue
+                if kind == "ok":
+                    yield Checked(task, payload)
+                else:
+                    log(f"internal error while checking {task.problem}/{task.part}: {payload}")
+                    yield Checked(task, _invalid(points(task), INTERNAL_ERROR, "internal-error"))
+            now = time.monotonic()
+            for w in list(workers):
+                if w.task is not None and now - w.started >= deadline:
+                    if w.conn.poll(0):
+                        continue   # the answer arrived just in time: read it next round
+                    task, w.task = w.task, None
+                    replace(w)    # SIGKILL: the only thing a stuck C extension obeys
+                    yield Checked(task, _invalid(points(task), took_too_long(deadline), "too-complex"), timed_out=True)
+                elif not w.ready and now - w.born >= _STARTUP_TIMEOUT:
+                    raise PoolError("grading workers do not start (timed out)")
+    finally:
+        for w in workers:
+            w.stop()
