@@ -420,6 +420,8 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
                 problems_dir = value
         else:
             break
+    if answer and answer[0] == "--":      # the shell's "end of options" marker is not part of the answer
+        answer.pop(0)
     problem, part = _one_problem(problems_dir, problem_id, part_id)
     student = student or _env_student()
     values = _values(problem, student)
