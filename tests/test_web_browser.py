@@ -173,3 +173,19 @@ def test_phone_sized_window(browser, server):
         assert box.size["width"] > 300
     finally:
         browser.set_window_size(1100, 1400)
+
+
+def test_checkboxes_and_partial_credit(browser, server):
+    open_problem(browser, server, "deep-chain")
+    box = browser.find_element(By.CSS_SELECTOR, "section[aria-labelledby='part-dL-dw1-title'] fieldset")
+    assert box.find_element(By.TAG_NAME, "legend").text == "Your answer (choose all that apply)"
+    options = {i.get_attribute("value"): i for i in box.find_elements(By.CSS_SELECTOR, "input[type='checkbox']")}
+    assert sorted(options) == ["A", "B", "C", "D"]
+    result = browser.find_element(By.ID, "part-dL-dw1-result")
+    options["B"].send_keys(Keys.SPACE)
+    options["B"].send_keys(Keys.ENTER)
+    wait_for(browser, lambda d: result.text.startswith("Partly correct"))
+    assert "(1/2 points)" in result.text and "1 right option is missing." in result.text
+    options["C"].send_keys(Keys.SPACE)
+    options["C"].send_keys(Keys.ENTER)
+    wait_for(browser, lambda d: result.text.startswith("Correct"))
