@@ -10,10 +10,12 @@ plain way to write it. `\\frac{a}{b}` becomes `((a)/(b))`, `\\sqrt[n]{x}` become
 """
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Optional
 
 from grader import functions, greek
+from grader.errors import TOO_COMPLEX, StudentError
 
 MAX_GROUP_DEPTH = 40
 GLUE = "\x1f"    # stands for the space after a Greek command; never in normalised text (a control character)
@@ -52,12 +54,12 @@ _HINTS = {
 }
 
 
-class LatexError(Exception):
+class LatexError(StudentError):
     """A message for the student and the column (0-based, in the typed text) it points at."""
 
     def __init__(self, message: str, pos: int, too_complex: bool = False):
         super().__init__(message)
-        self.message, self.pos, self.too_complex = message, pos, too_complex
+        self.pos, self.too_complex = pos, too_complex
 
 
 def looks_like_latex(text: str) -> bool:
@@ -124,7 +126,7 @@ class _Reader:
     def enter(self, pos: int):
         self.depth += 1
         if self.depth > MAX_GROUP_DEPTH:
-            raise LatexError("This answer is too complex to check: it is nested too deeply", pos, True)
+            raise LatexError(f"{TOO_COMPLEX}: it is nested too deeply", pos, True)
 
     def group(self, what: str, pos: int) -> None:
         """Copy one argument: a {...} group (its contents rewritten), a command or one character."""
@@ -247,6 +249,13 @@ class _Reader:
         shown = "\\" + name
         if hint:
             raise LatexError(f"'{shown}' is not part of the answer syntax: {hint}", pos)
+        known = sorted(set(self.commands) | _SIZING | _FRACTIONS | _TEXT | set(_ACCENTS) | set(_SYMBOLS)
+                       | {"sqrt", "partial", "sum", "prod"})
+        close = difflib.get_close_matches(name, [k for k in known if k.isalpha()], n=1, cutoff=0.75) \
+            if len(name) >= 4 else []
+        if close:
+            raise LatexError(f"The LaTeX command '{shown}' is not one the grader reads: did you mean "
+                             f"\\{close[0]}?", pos)
         raise LatexError(f"The LaTeX command '{shown}' is not one the grader reads: write this part in plain "
                          f"answer syntax (see `grader syntax`)", pos)
 
@@ -273,6 +282,12 @@ class _Reader:
         save = self.i
         self.skip_spaces()
         ch = self.peek()
+        if ch == "{":             # \exp{-z}: braces are invisible in LaTeX, the group is the argument
+            self.emit("(", self.i)
+            self.group("an argument", pos)
+            self.emit(")", self.i)
+            self.sep = False
+            return
         if not ch or ch in "({[^_'}|" or ch in "+-*/=,)]" or self.src.startswith("\\left", self.i) \
                 or self.src.startswith("\\big", self.i) or self.src.startswith("\\Big", self.i):
             self.i = save

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from grader.errors import GraderError
 from grader import api
 from grader.budget import run_with_deadline
 from grader.choices import LETTERS
@@ -46,13 +47,12 @@ SECURITY_HEADERS = {
 }
 
 
-class Refused(Exception):
+class Refused(GraderError):
     """A request the API answers with a JSON error (status, message)."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
-        self.message = message
 
 
 def _page_files() -> dict[str, bytes]:

@@ -64,6 +64,9 @@ SPELLINGS = [
     ("sigma(z)", r"\sigma(z)", "σ(z)", SCALARS, "sigmoid(z)"),
     ("sigma'(z)", r"\sigma^{\prime}(z)", "σ′(z)", SCALARS, "sigmoid'(z)"),
     ("exp(z)", r"\exp(z)", None, SCALARS, "exp(z)"),
+    ("exp(-z)", r"\exp{-z}", None, SCALARS, "exp(-z)"),
+    ("g_L'(z_j^L)", r"g'_L(z_j^{(L)})", "g′_L(z_j^L)", NETWORK, "g_L'(z_j^(L))"),
+    ("g_L''(z_j^L)", r"g''_{L}(z_j^{(L)})", None, NETWORK, "g_L''(z_j^(L))"),
     ("log(z)", r"\log z", None, SCALARS, "log(z)"),
     ("ln(z)", r"\ln\left(z\right)", None, SCALARS, "log(z)"),
     ("tanh(z)", r"\tanh z", None, SCALARS, "tanh(z)"),
@@ -230,13 +233,15 @@ MESSAGES = [
     # unknown Unicode letters
     ("ŷ - y", PLAIN, "The character 'ŷ' at column 1 is not part of the answer syntax: type yhat.", 1),
     ("x̄", PLAIN, "The character 'x̄' at column 1 is not part of the answer syntax: type xbar.", 1),
+    ("2*ŷ_1", SymbolTable((Symbol("yhat_1"),)),
+     "The character 'ŷ' at column 3 is not part of the answer syntax: type yhat (this problem's name: yhat_1).", 3),
     # never closed
     ("a_j^(l+1 * x", NETWORK, "This '(' is never closed.", 5),
     ("w_(kj^l", NETWORK, "This '(' is never closed.", 3),
     ("|x + 1", PLAIN, "This '|' is never closed.", 1),
     # names are never split
     ("w_2delta_2", SymbolTable((Symbol("w_2"), Symbol("delta_2"))),
-     "'w_2' runs into 'delta': names are never split, so write w_2*delta for a product.", 4),
+     "'w_2' runs into 'delta_2': names are never split, so write w_2*delta_2 for a product.", 4),
     # complex numbers and infinity
     ("1j", PLAIN, "'j' is not a name in this problem; complex numbers (like 1j or i) are outside what the grader "
                   "checks.", 2),
@@ -258,6 +263,8 @@ MESSAGES = [
     # LaTeX commands the grader does not read, named, with the plain way
     (r"\foo{x}", PLAIN, "The LaTeX command '\\foo' is not one the grader reads: write this part in plain answer "
                         "syntax (see `grader syntax`).", 1),
+    (r"\fraq{1}{2}", PLAIN, "The LaTeX command '\\fraq' is not one the grader reads: did you mean \\frac?", 1),
+    (r"\alpah", PLAIN, "The LaTeX command '\\alpah' is not one the grader reads: did you mean \\alpha?", 1),
     (r"x + \int y", PLAIN, "'\\int' is not part of the answer syntax: integrals are not part of answers.", 5),
     (r"x \approx y", PLAIN, "'\\approx' is not part of the answer syntax: write only the expression, not an "
                             "approximation.", 3),
@@ -403,6 +410,8 @@ def test_latex_rendering_reads_back_to_the_same_tree(text):
         assume(False)
     again = parse(parsed.latex, ROUND_TRIP_TABLE)
     assert associate(plain_tree(again.tree)) == associate(plain_tree(parsed.tree)), (text, parsed.latex)
+    plain = parse(parsed.ascii, ROUND_TRIP_TABLE)      # the new notations re-read in ASCII too
+    assert associate(plain_tree(plain.tree)) == associate(plain_tree(parsed.tree)), (text, parsed.ascii)
 
 
 @pytest.mark.parametrize("fn", functions.REGISTRY.functions, ids=lambda f: f.name)
@@ -428,3 +437,24 @@ def test_random_latex_reads_or_gives_a_message_with_a_column_inside_the_answer(t
         except AnswerSyntaxError as err:
             assert err.message and err.message[-1] in ".?!"
             assert 1 <= err.column <= max(len(text), 1) + 1, (text, err.column)
+
+
+MATRIX_LEAVES = st.sampled_from(["W^(l)", "delta^(l+1)", "z^(l)", "a^(l)", "u", "v", "M", "c", "2"])
+
+
+def _matrix_combine(children):
+    return st.one_of(
+        children.map(lambda c: f"({c})^T"),
+        st.tuples(children, st.sampled_from(["*", ".*", "+", "-"]), children).map(lambda t: f"({t[0]}){t[1]}({t[2]})"),
+        children.map(lambda c: f"f'({c})"), children.map(lambda c: f"-({c})"))
+
+
+@SETTINGS
+@given(text=st.recursive(MATRIX_LEAVES, _matrix_combine, max_leaves=8))
+def test_latex_rendering_of_vectors_and_matrices_reads_back(text):
+    try:
+        parsed = parse(text, MATRICES)
+    except AnswerSyntaxError:
+        assume(False)
+    again = parse(parsed.latex, MATRICES)
+    assert associate(plain_tree(again.tree)) == associate(plain_tree(parsed.tree)), (text, parsed.latex)
