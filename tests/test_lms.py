@@ -178,7 +178,11 @@ def test_example_class_writes_the_three_exports_and_reports_the_roster(tmp_path,
     assert canvas[0][-1] == "Backpropagation homework"
     assert canvas[1] == ["Points Possible", "", "", "", "", "54"]
     by_login = {r[3]: r[5] for r in canvas[2:]}
-    assert by_login["amartin"] == "54" == str(results["alice"]["score"]).rstrip("0").rstrip(".")
+    # the assignment draws per-student two-layer values; alice used the course's: 6 points lost, and told why
+    assert by_login["amartin"] == "48" == str(results["alice"]["score"]).rstrip("0").rstrip(".")
+    feedback = (out / "feedback" / "alice.md").read_text(encoding="utf-8")
+    assert ("That is the right value for the course's values (x = 3, w1 = 0.01, w2 = -5), but your values are "
+            "x = 1, w1 = 0.02, w2 = -4: redo the computation with yours.") in feedback
     assert by_login["dlevi"] == "" and by_login["grossi"] == ""
     for name in ("gradescope-scores.csv", "moodle.csv"):
         rows = table((out / name).read_bytes().decode("utf-8"))
@@ -186,7 +190,7 @@ def test_example_class_writes_the_three_exports_and_reports_the_roster(tmp_path,
     # the assignment switched per-student values on: emeka's course numbers are recognised
     emeka = [p for p in results["emeka"]["parts"] if p["problem"] == "two-layer-example"]
     assert {p["rule"] for p in emeka} == {"course-values"}
-    assert results["alice"]["score"] == 54
+    assert results["alice"]["score"] == 48
 
 
 def test_handout_from_a_class_folder_and_from_a_roster(tmp_path):
