@@ -334,6 +334,7 @@ class _Parser:
         self.bound: list[str] = []
         self._current: Optional[str] = None   # the indexed name whose subscripts are being read
         self.bars = 0                          # open |...| (inside one, a '|' closes it)
+        self.transposed = False                # a superscript just read ended in T (W^{(l)T})
 
     def role(self, name: str) -> Optional[str]:
         if name in self.bound:
@@ -594,7 +595,7 @@ class _Parser:
                 sub = self.simple_sub(1)
                 shown = f"{full}_{sub[0]}" if sub else f"{full}_"
                 raise _Err(self.unknown(shown), tok.pos)
-            return node
+            return self.with_transpose(node)
         fn = functions.lookup(base)
         if fn is not None and fn.name == "log" and self.at("_") and not self.peek().space:
             return self.log_base(tok, fn)
@@ -819,7 +820,21 @@ class _Parser:
                 raise _Err(f"{sym.name} needs its layer as a superscript, like {example}", self.peek().pos)
             self.next()
             sup = self.index_arg(self.peek(), "superscript")
-        return Idx(sym.name, tuple(subs), sup)
+        return self.with_transpose(Idx(sym.name, tuple(subs), sup))
+
+    def transpose_inside(self, close: str) -> bool:
+        nxt, after = self.peek(), self.peek(1)
+        return nxt.kind == "NAME" and nxt.text == "T" and after.kind == "OP" and after.text == close \
+            and self.table.get("T") is None and self.table.index_role("T") is None
+
+    def with_transpose(self, node: Node) -> Node:
+        """W^{(l)T} is the transpose of W^(l); for an entry, W_{kj}^{(l)T} is (W^T)_kj = W_jk."""
+        if not self.transposed:
+            return node
+        self.transposed = False
+        if isinstance(node, Idx):
+            return Idx(node.name, node.subs[1::-1] + node.subs[2:], node.sup) if len(node.subs) >= 2 else node
+        return Transpose(node)
 
     def transpose_follows(self) -> bool:
         nxt = self.peek(1)
@@ -890,6 +905,9 @@ class _Parser:
             else:
                 idx = self.index_expr()
             close = ")" if tok.text == "(" else "}"
+            if tok.text == "{" and what == "superscript" and self.transpose_inside(close):
+                self.next()                             # ^{(l)T}: the layer and a transpose in one superscript
+                self.transposed = True
             if not self.at(close):
                 if not any(t.kind == "OP" and t.text == close for t in self.t[self.i:]):
                     raise _Err(f"This '{tok.text}' is never closed", tok.pos)
