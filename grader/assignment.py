@@ -27,7 +27,7 @@ from grader.problem_format import NUMBER_RE, RANDOMIZE_MODES, RANDOMIZE_PER_STUD
 
 FIELDS = ("title", "due", "randomize", "problems")
 PROBLEM_FIELDS = ("id", "points", "randomize")
-DEFAULT_TITLE = "Backpropagation"
+DEFAULT_TITLE = "Backpropagation homework"
 
 
 class AssignmentError(AuthorError):

@@ -25,7 +25,7 @@ from typing import Callable, Iterator, Optional
 from grader import outputs, reports
 from grader.errors import GraderError
 from grader.gradebook import Gradebook, answer_key
-from grader.model import Problem, SubmissionResult, Verdict
+from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
 from grader.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
 from grader.submissions import Submission, grade_submission, read_answer_file, scan, student_id
 from grader.workers import PoolError, Task, check_answers
@@ -138,12 +138,14 @@ def _values_key(values) -> Optional[tuple[tuple[str, float], ...]]:
 def _source(sub: Submission) -> dict:
     return {"answers": sub.answers, "error": sub.error,
             "structured": [[pid, part, value] for (pid, part), value in sub.structured.items()],
-            **({"declared": sub.declared} if sub.declared is not None else {})}
+            **({"declared": sub.declared} if sub.declared is not None else {}),
+            **({"bad": list(sub.bad)} if sub.bad else {})}
 
 
 def _from_source(student: str, d: dict) -> Submission:
     return Submission(student, None, d["answers"], d["error"],
-                      {(pid, part): value for pid, part, value in d["structured"]}, declared=d.get("declared"))
+                      {(pid, part): value for pid, part, value in d["structured"]}, declared=d.get("declared"),
+                      bad=tuple(d.get("bad", ())))
 
 
 def _now() -> str:
@@ -320,7 +322,8 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem
         result = grade_submission(problems, sub, check=lookup, others=others)
         if lost:
             note = NOT_FULLY_GRADED.format(parts=", ".join(lost))
-            result = replace(result, message=f"{note} {result.message}" if result.message else note)
+            result = replace(result, message=f"{note} {result.message}" if result.message else note,
+                             status=PARTIAL if result.status != ERROR else result.status)
         if result.status == "error":
             log(f"{student}: could not be graded: {result.message}")
         elif lost:
@@ -344,9 +347,14 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem
         raise
     t = book.totals()
     book.finish_run(run_id, _now(), len(entries), regraded, reused, checked, "finished")
+    judged, errors, incomplete = int(t["students"]), int(t["errors"]), int(t["incomplete"])
+    if wanted is not None:
+        # `--student X` judges X: the others' rows are kept as they were, not graded by this run
+        s = book.totals_of(wanted)
+        judged, errors, incomplete = s["students"], s["errors"], s["incomplete"]
     return ClassRun(out=outdir.out, found=len(entries), students=int(t["students"]),
-                    graded=int(t["students"] - t["errors"]), errors=int(t["errors"]),
-                    incomplete=int(t["incomplete"]), regraded=regraded, reused=reused, checked=checked,
+                    graded=judged - errors, errors=errors,
+                    incomplete=incomplete, regraded=regraded, reused=reused, checked=checked,
                     too_complex=too_complex, crashed=crashed, skipped=skipped, summary=text)
 
 

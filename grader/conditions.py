@@ -16,7 +16,7 @@ import numpy as np
 from grader.errors import AuthorError
 from grader.evaluate import EvalError, World, evaluate
 from grader.model import SCALAR, SymbolTable
-from grader.syntax import AnswerSyntaxError, constant_value, parse
+from grader.syntax import MAX_LENGTH, AnswerSyntaxError, constant_value, parse
 from grader.tree import Node, Sym
 
 OPERATORS = {"<=": np.less_equal, ">=": np.greater_equal, "!=": np.not_equal, "<": np.less, ">": np.greater}
@@ -44,6 +44,8 @@ class Condition:
 
 def read_condition(text: str, table: SymbolTable) -> Condition:
     """Parse `z > 0 and 0 < x < 1`. Raises ConditionError with what is wrong."""
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(f"the condition is too long ({len(text)} characters; the limit is {MAX_LENGTH})")
     src = text
     for spelling, op in _SPELLINGS.items():
         src = src.replace(spelling, op)

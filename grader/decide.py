@@ -31,12 +31,23 @@ from grader.tree import Node, free_indices, names_used
 SEARCH_MINIMUM = 16      # a domain search that finds fewer points than this gives up
 
 
+class Difference(enum.Enum):
+    """Why two value arrays are not equal."""
+
+    NONE = ""                  # they are equal
+    SHAPE = "shape"            # different shapes
+    UNDEFINED = "undefined"    # the answer is undefined where the reference is defined
+    VALUES = "values"          # different values at some sample
+    UNCHECKED = "unchecked"    # the reference is undefined at (almost) every sample
+    EXACT = "exact"            # equal as floats, different as exact fractions
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """How two value arrays relate: equal, or not with the first differing sample."""
+    """How two value arrays relate: equal, or not, with why and the first differing sample."""
 
     equal: bool
-    reason: str = ""            # "" | "shape" | "undefined" | "values" | "unchecked"
+    reason: Difference = Difference.NONE
     sample: Optional[int] = None
 
 
@@ -45,19 +56,19 @@ def compare_values(ans: np.ndarray, ref: np.ndarray, tol: Tolerance) -> Comparis
         if ans.ndim == 1 and ref.ndim == 1:
             pass
         else:
-            return Comparison(False, "shape")
+            return Comparison(False, Difference.SHAPE)
     with np.errstate(all="ignore"):
         ref_ok = np.isfinite(ref).reshape(ref.shape[0], -1).all(axis=1)
         ans_ok = np.isfinite(ans).reshape(ans.shape[0], -1).all(axis=1)
         if ref_ok.sum() < min(4, ref.shape[0]):
-            return Comparison(False, "unchecked")
+            return Comparison(False, Difference.UNCHECKED)
         bad = ref_ok & ~ans_ok
         if bad.any():
-            return Comparison(False, "undefined", int(np.argmax(bad)))
+            return Comparison(False, Difference.UNDEFINED, int(np.argmax(bad)))
         ok = close(ans, ref, tol)
         wrong = ref_ok & ~ok
         if wrong.any():
-            return Comparison(False, "values", int(np.argmax(wrong)))
+            return Comparison(False, Difference.VALUES, int(np.argmax(wrong)))
     return Comparison(True)
 
 
@@ -231,13 +242,13 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
     if ctx.ref_exact is not None and cmp.equal:
         mine = exact_value(parsed.tree)
         if mine is not None and mine != ctx.ref_exact:
-            cmp = Comparison(False, "exact")
+            cmp = Comparison(False, Difference.EXACT)
     facts["comparison"] = cmp
     if cmp.equal and free_indices(parsed.tree) <= free_indices(ctx.reference.tree):
         return Decision(CORRECT, points, points, Why.SAME, **facts)
-    if cmp.reason == "shape":
+    if cmp.reason is Difference.SHAPE:
         return Decision(INCORRECT, 0.0, points, Why.WRONG_SHAPE, **facts)
-    if cmp.reason == "unchecked":
+    if cmp.reason is Difference.UNCHECKED:
         return Decision(INVALID, 0.0, points, Why.UNCHECKED, **facts)
     for rule in ctx.rules:
         if rule.values is not None and compare_values(values, rule.values, part.tolerance).equal:

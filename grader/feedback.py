@@ -16,7 +16,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from grader import functions
-from grader.decide import Context, Decision, Why, compare_values
+from grader.decide import Context, Decision, Difference, Why, compare_values
 from grader.errors import TOO_COMPLEX
 from grader.evaluate import EvalError, evaluate, shape_word
 from grader.exact import exact_value
@@ -24,7 +24,7 @@ from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
 from grader.numbers import format_number, format_pair
 from grader.render import render
 from grader import tolerance
-from grader.syntax import AnswerSyntaxError, ParsedAnswer, parse
+from grader.syntax import MAX_PRIMES, AnswerSyntaxError, ParsedAnswer, parse
 from grader.tree import (Bin, Call, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices, names_used,
                          walk)
 
@@ -118,7 +118,7 @@ def _function_slip(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
         sym = table.get(node.name)
         fn = functions.by_name(node.name) if sym is None else None
         if (sym is not None and sym.kind == FUNCTION) or (fn is not None and fn.activation):
-            if node.order < 3:     # the parser's limit: at most three primes
+            if node.order < MAX_PRIMES:
                 out.append(Call(node.name, node.args, node.order + 1))
             if node.order:
                 out.append(Call(node.name, node.args, node.order - 1))
@@ -334,12 +334,12 @@ def _inside_call(tree: Node, target: Node) -> bool:
 
 def _wrong_expression(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     ctx, parsed, values, cmp = d.ctx, d.parsed, d.values, d.comparison
-    if cmp.reason == "exact":
+    if cmp.reason is Difference.EXACT:
         gap = format_number(abs(float(exact_value(parsed.tree) - ctx.ref_exact)), 2)
         return "not-exact", (f"Your answer is not exactly the expected value: they differ by {gap}.",)
     probe = _Probe(ctx)
     diagnosis = None
-    for step in (lambda: _scaling(ctx, values) if cmp.reason == "values" else None,
+    for step in (lambda: _scaling(ctx, values) if cmp.reason is Difference.VALUES else None,
                  lambda: _repairs(probe, parsed.source), lambda: _free_index(probe, parsed.tree),
                  lambda: _function_slip(probe, parsed.tree), lambda: _index_slips(probe, parsed.tree),
                  lambda: _names(ctx, parsed.tree)):
@@ -351,10 +351,10 @@ def _wrong_expression(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
         feedback.append(diagnosis[1])
     if diagnosis is None or diagnosis[0] in ("unexpected-name", "missing-name"):
         if cmp.sample is not None:
-            feedback.append(_point(ctx, parsed, values, cmp.sample, cmp.reason == "undefined"))
+            feedback.append(_point(ctx, parsed, values, cmp.sample, cmp.reason is Difference.UNDEFINED))
         elif not feedback:
             feedback.append("Your answer is not equivalent to the expected answer.")
-    rule = diagnosis[0] if diagnosis else ("undefined" if cmp.reason == "undefined" else None)
+    rule = diagnosis[0] if diagnosis else ("undefined" if cmp.reason is Difference.UNDEFINED else None)
     return rule, tuple(feedback)
 
 

@@ -229,10 +229,11 @@ class SubmissionStatus(Word):
     """Whether a submission could be graded at all."""
 
     GRADED = "graded"
+    PARTIAL = "partial"     # graded, but some entries could not be (their sentences in `message`)
     ERROR = "error"
 
 
-GRADED, ERROR = SubmissionStatus
+GRADED, PARTIAL, ERROR = SubmissionStatus
 
 
 @dataclass(frozen=True)

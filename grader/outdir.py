@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Optional
 
+from grader.errors import GraderError
 from grader.lms import EXPORTS
 
 LMS_FILES = tuple(EXPORTS)        # canvas.csv, gradescope-scores.csv, moodle.csv
@@ -42,7 +43,7 @@ MANIFEST = "MANIFEST"
 _BYTES_PER_STUDENT = 16_000       # one set (feedback ~4 KB, gradescope ~4 KB, class files) + rows, generous
 
 
-class OutdirError(Exception):
+class OutdirError(GraderError):
     """OUTDIR cannot be used; the message says why, in words, for the person running the grader."""
 
 

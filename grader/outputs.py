@@ -68,7 +68,7 @@ def write_student_files(rows: Rows, folder: Path, manifest: Manifest) -> None:
     (folder / "gradescope").mkdir()
     for r in rows.results():
         name = rows.filenames[r.student]
-        _write(folder, f"feedback/{name}.md", (reports.feedback_markdown(r, rows.problems),), manifest)
+        _write(folder, f"feedback/{name}.md", (reports.feedback_markdown(r, rows.problems, rows.info.due),), manifest)
         os.mkdir(folder / "gradescope" / name)
         _write(folder, f"gradescope/{name}/results.json", (reports.gradescope_json(r),), manifest)
 
@@ -83,15 +83,19 @@ def write_gradebook_csv(rows: Rows, folder: Path, manifest: Manifest) -> None:
 
 def write_junit_xml(rows: Rows, folder: Path, manifest: Manifest) -> None:
     t = rows.totals()
-    _write(folder, "junit.xml", reports.junit_xml_chunks(rows.results(), int(t["cases"]), int(t["failures"])),
-           manifest)
+    _write(folder, "junit.xml", reports.junit_xml_chunks(rows.results(), int(t["cases"]), int(t["failures"]),
+                                                         int(t["error_cases"])), manifest)
 
 
 def write_report_html(rows: Rows, folder: Path, manifest: Manifest) -> None:
-    stats = reports.ClassStats()
+    stats = reports.ClassStats(reports.per_student_ids(rows.problems))
     for r in rows.results():
         stats.add(r)
-    _write(folder, "report.html", (reports.report_html_from(stats, rows.problems, rows.generated_at),), manifest)
+    info = rows.info
+    names = {p.submission: p.name for p in info.roster.people if p.name} if info.roster else None
+    page = reports.report_html_from(stats, rows.problems, rows.generated_at, title=info.title, due=info.due,
+                                    filenames=rows.filenames, names=names)
+    _write(folder, "report.html", (page,), manifest)
 
 
 def write_lms_exports(rows: Rows, folder: Path, manifest: Manifest) -> None:

@@ -14,9 +14,9 @@ import re
 
 from grader import functions
 from grader.model import FUNCTION, INDEXED, SCALAR, Part, SymbolTable
+from grader.syntax import MAX_PRIMES
 from grader.tree import Call, Node, Sym, walk
 
-MAX_ORDER = 3            # the parser's limit on primes
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
@@ -25,15 +25,22 @@ def functions_asked_about(part: Part, table: SymbolTable, reference: Node) -> li
     names: list[str] = []
 
     def add(name: str) -> None:
+        if name in names:
+            return
         sym = table.get(name)
         if sym is not None and sym.kind == FUNCTION:
-            ok = True
-        else:
-            fn = functions.lookup(name)
-            name = fn.name if fn is not None else ""
-            ok = fn is not None and bool(fn.derivatives)
-        if ok and name not in names:
             names.append(name)
+            if sym.alias is not None:
+                add(sym.alias)        # g'(z) and sigma'(z) name the same derivative
+            return
+        fn = functions.lookup(name)
+        if fn is None or not fn.derivatives or fn.name in names:
+            return
+        names.append(fn.name)
+        for other in table.symbols:     # and every declared name for this builtin
+            if other.kind == FUNCTION and other.alias is not None and \
+                    functions.canonical_name(other.alias) == fn.name:
+                add(other.name)
 
     for node in walk(reference):
         if isinstance(node, Call):
@@ -56,7 +63,7 @@ def derivative_candidates(part: Part, table: SymbolTable, reference: Node) -> li
     out = []
     for name in functions_asked_about(part, table, reference):
         for arg in args:
-            for order in range(1, MAX_ORDER + 1):
+            for order in range(1, MAX_PRIMES + 1):
                 cand = Call(name, (arg,), order)
                 if cand not in used:
                     out.append(cand)
@@ -71,4 +78,5 @@ def defined_names(table: SymbolTable, reference: Node) -> list[Sym]:
 
 
 def contains(tree: Node, candidates: frozenset) -> bool:
-    return bool(candidates) and any(n in candidates for n in walk(tree))
+    """Whether the tree uses a candidate (derivative calls only: hashing every subtree is slow)."""
+    return bool(candidates) and any(isinstance(n, Call) and n.order and n in candidates for n in walk(tree))

@@ -29,7 +29,7 @@ from grader import yamlsafe
 from grader.errors import os_reason
 from grader.variants import student_values
 from grader.model import (
-    INVALID, MISSING, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
+    ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
 )
 
 __all__ = [
@@ -71,6 +71,7 @@ class Submission:
     error: Optional[str] = None
     structured: dict[tuple[str, str], object] = field(default_factory=dict)
     declared: Optional[str] = None      # the file's own `student: ID` line, if any
+    bad: tuple[str, ...] = ()           # entries that could not be read (the rest is graded)
     content_hash: Optional[str] = None      # sha256 of the bytes read (None: nothing was read)
 
     @property
@@ -278,6 +279,7 @@ def _structure(student: str, path: Path, data: object) -> Submission:
     answers: dict[str, dict[str, str]] = {}
     structured: dict[tuple[str, str], object] = {}
     declared: Optional[str] = None
+    bad: list[str] = []
     for pid, entry in data.items():
         pid = str(pid)
         if pid == STUDENT_KEY and isinstance(entry, str) and entry.strip():
@@ -287,13 +289,13 @@ def _structure(student: str, path: Path, data: object) -> Submission:
             answers[pid] = {}
             continue
         if not isinstance(entry, dict):
+            # one bad entry (a part written at the top level, say) is noted; the rest is graded
             line = data.key_line(pid) if hasattr(data, "key_line") else None
             where = f" (line {line})" if line else ""
             kind = "single value" if isinstance(entry, str) else _what(entry)
-            return Submission(
-                student, path, None,
-                f"{name}: problem {_short(pid)}{where} must map part ids to answers "
-                f"(indented 'part-id: answer' lines), but it is a {kind}")
+            bad.append(f"{name}: problem {_short(pid)}{where} must map part ids to answers "
+                       f"(indented 'part-id: answer' lines), but it is a {kind}")
+            continue
         parts: dict[str, str] = {}
         for part_id, value in entry.items():
             part_id = str(part_id)
@@ -304,7 +306,12 @@ def _structure(student: str, path: Path, data: object) -> Submission:
             else:
                 structured[(pid, part_id)] = value
         answers[pid] = parts
-    return Submission(student, path, answers, None, structured, declared)
+    if bad and not any(answers.values()) and not structured:   # nothing readable at all
+        shown = "; ".join(bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
+        return Submission(student, path, None, shown)
+    return Submission(student, path, answers, None, structured, declared,
+                      bad=tuple(bad[:_MAX_NAMED]) + ((f"and {len(bad) - _MAX_NAMED} more entries",)
+                                                     if len(bad) > _MAX_NAMED else ()))
 
 
 # --- a class directory -----------------------------------------------------------------------
@@ -428,7 +435,7 @@ def error_result(problems: dict[str, Problem], student: str, message: str) -> Su
     """The result of a submission that could not be read: every part missing."""
     parts = tuple(PartResult(pid, part.id, None, missing_verdict(part))
                   for pid in sorted(problems) for part in problems[pid].parts)
-    return SubmissionResult(student=student, status="error", parts=parts, message=message,
+    return SubmissionResult(student=student, status=ERROR, parts=parts, message=message,
                             values=values_used(problems, student))
 
 
@@ -509,11 +516,15 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
                     pass
             parts.append(PartResult(pid, part.id, answer, verdict))
     notes = _unknown_ids(problems, answers, submission.structured)
+    if submission.bad:
+        skipped = "Not graded: " + "; ".join(submission.bad) + "."
+        notes = f"{skipped} {notes}" if notes else skipped
+    status = PARTIAL if notes else GRADED     # something in the file was not graded: say so
     if submission.declared is not None and submission.declared != submission.student:
         said = (f"The file says 'student: {_short(submission.declared)[1:-1]}', but it is graded as "
                 f"{_short(submission.student)} (the name of its file or folder).")
         notes = f"{notes} {said}" if notes else said
-    return SubmissionResult(student=submission.student, status="graded", parts=tuple(parts),
+    return SubmissionResult(student=submission.student, status=status, parts=tuple(parts),
                             message=notes, values=values_used(problems, submission.student))
 
 

@@ -24,6 +24,7 @@ from grader.errors import TOO_COMPLEX, StudentError
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
 
+MAX_PRIMES = 3            # f''' at most: derivatives beyond the third are refused
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 MAX_NODES = 400
@@ -678,7 +679,7 @@ class _Parser:
         while self.at("'"):
             self.next()
             order += 1
-        if order > 3:
+        if order > MAX_PRIMES:
             raise _Err("At most three primes are allowed", tok.pos)
         display = name if sym is not None else tok.text
         if sym is None and order > len(fn.derivatives):

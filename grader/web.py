@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from grader.errors import GraderError
 from grader import api
 from grader.budget import run_with_deadline
 from grader.choices import LETTERS
@@ -31,7 +32,6 @@ from grader.mathml import mathml
 from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Problem
 from grader.notebook import caret_html, problem_html, prose_html, verdict_html
 from grader.present import expects, name_entries, no_more_hints, verdict_json, verdict_word
-from grader.variants import variant_values
 from grader.syntax import AnswerSyntaxError, parse
 
 MAX_BODY = 16_384           # bytes of JSON per request; answers over syntax.MAX_LENGTH are refused anyway
@@ -47,13 +47,12 @@ SECURITY_HEADERS = {
 }
 
 
-class Refused(Exception):
+class Refused(GraderError):
     """A request the API answers with a JSON error (status, message)."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
-        self.message = message
 
 
 def _page_files() -> dict[str, bytes]:
@@ -182,10 +181,10 @@ async def problem(request: Request) -> Response:
 
 
 def _problem_json(p: Problem, student: Optional[str]) -> dict:
-    given = variant_values(p, student)
+    given = api.given_values(p, student)
     return {
         "id": p.id, "title": p.title, "statement": p.statement.strip(), "statement_html": prose_html(p.statement),
-        "points": p.max_score,
+        "points": p.max_score, "per_student": p.per_student,
         "student": student, "given": [{"name": k, "value": f"{v:g}"} for k, v in sorted(given.items())],
         "names": [_name_json(p, ex, note) for ex, note in name_entries(p, given)],
         "indices": [{"letter": letter, "role": role} for letter, role in p.table.indices],

@@ -304,7 +304,7 @@ def _answers_yaml(answers: dict) -> str:
 
 def build_hostile_class(root: Path, bank: dict, targets: dict, sentinel: Path) -> tuple[Path, dict]:
     """A class folder full of hostile submissions. Returns (DIR, {student id: expect}) where
-    expect is "graded" or "error"."""
+    expect is "graded", "partial" or "error"."""
     src = root / "class"
     outside = root / "outside"
     src.mkdir()
@@ -372,10 +372,12 @@ def build_hostile_class(root: Path, bank: dict, targets: dict, sentinel: Path) -
     student_file("windows-newlines", "sigmoid:\r\n  derivative: z\r\n")
     student_file("tabs", "sigmoid:\n\tderivative: z\n", "error")
     student_file("many-documents", "sigmoid: {derivative: z}\n---\nrelu: {derivative-positive: '1'}\n", "error")
-    student_file("unknown-ids", _answers_yaml({f"p{i}": {"x": "1"} for i in range(5_000)}))
+    # ids the bank does not know: the rest is graded and the row says "partially graded" (issue 16)
+    student_file("unknown-ids", _answers_yaml({f"p{i}": {"x": "1"} for i in range(5_000)}), "partial")
     student_file("traversal-ids", _answers_yaml({"../../etc/passwd": {"../../x": "1"},
                                                  "/etc/shadow": {"..": "1"},
-                                                 targets["scalar"][0].id: {"../" + targets["scalar"][1].id: "z"}}))
+                                                 targets["scalar"][0].id: {"../" + targets["scalar"][1].id: "z"}}),
+                 "partial")
     student_file("structured-answers", "sigmoid:\n  derivative: [1, 2, {a: b}]\n  saturation: {a: b}\n")
     # a 50 MB file (sparse: costs no disk) and one just over the 2 MB limit
     (src / "huge-50mb").mkdir()

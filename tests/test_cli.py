@@ -845,7 +845,8 @@ def test_grade_example_class_writes_every_output_and_exits_3(tmp_path):
     by_student = {r["student"]: r for r in results}
     assert by_student["dana"]["status"] == "error"
     assert "line" in by_student["dana"]["message"]
-    assert all(r["status"] == "graded" for s, r in by_student.items() if s != "dana")
+    assert by_student["emeka"]["status"] == "partial"             # his mistyped problem id is ignored
+    assert all(r["status"] == "graded" for s, r in by_student.items() if s not in ("dana", "emeka"))
     for r in results:
         assert {"student", "score", "max_score", "status", "parts"} <= set(r)
         for p in r["parts"]:
@@ -857,8 +858,10 @@ def test_grade_example_class_writes_every_output_and_exits_3(tmp_path):
     # gradebook: a header, the possible points, one row per student, in the bank's order
     rows = list(csv.reader((out / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines()))
     parts = bank_parts()
-    assert rows[0] == ["student"] + [f"{p}/{q}" for p, q, _ in parts] + ["total"]
-    assert float(rows[1][-1]) == sum(pts for _, _, pts in parts)
+    assert rows[0] == ["student"] + [f"{p}/{q}" for p, q, _ in parts] + ["total", "status"]
+    assert float(rows[1][-2]) == sum(pts for _, _, pts in parts) and rows[1][-1] == ""
+    assert {r[0]: r[-1].split(":")[0] for r in rows[2:]} == {
+        s: {"dana": "error", "emeka": "partially graded"}.get(s, "graded") for s in EXAMPLE_STUDENTS}
     assert [r[0] for r in rows[2:]] == EXAMPLE_STUDENTS
     # junit: one testcase per part per student
     tree = ET.parse(out / "junit.xml")

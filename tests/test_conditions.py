@@ -88,6 +88,7 @@ def test_condition_is_read_by_our_parser():
     ("x", "the condition 'x' needs a comparison (<, <=, >, >=, !=) in 'x'"),
     ("x > __import__('os')", "the condition 'x > __import__('os')' cannot be read: '__import__('os')': "),
     ("q > 0", "the condition 'q > 0' cannot be read: 'q': Unknown name 'q'"),
+    ("x > 0 and " * 300 + "x > 0", "the condition is too long (3005 characters; the limit is 2000)"),
 ])
 def test_unreadable_conditions_say_why(text, message):
     with pytest.raises(ConditionError) as info:
@@ -404,3 +405,24 @@ def test_a_part_condition_that_is_no_simple_bound_is_met_by_rejection():
     x, y = ctx.world.arrays["x"], ctx.world.arrays["y"]
     assert x.shape == (SAMPLES,) and (x * y > 0.5).all()
     assert check(prob, p, "abs(x*y)").status == CORRECT
+
+
+@pytest.mark.parametrize("reference, answer", [
+    ("g(z)*(1-g(z))", "sigma'(z)"), ("g(z)*(1-g(z))", "sigmoid'(z)"), ("sigma(z)*(1-sigma(z))", "g'(z)"),
+])
+def test_every_name_of_the_function_asked_about_is_a_restatement(reference, answer):
+    prob, p = expression(reference, SCALARS)      # g is declared as an alias of the sigmoid
+    v = check(prob, p, answer)
+    assert (v.status, v.rule) == (INVALID, "restatement")
+
+
+SMALL = st.fractions(min_value=-1000, max_value=1000, max_denominator=10**9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(a=SMALL, b=SMALL)
+def test_decimal_free_constants_are_equivalent_exactly_when_equal(a, b):
+    def text(x):
+        return f"({x.numerator})/({x.denominator})"
+    out = compare(text(a), text(b))
+    assert out.status == ("equivalent" if a == b else "different"), (a, b, out)
