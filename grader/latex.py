@@ -75,9 +75,14 @@ def looks_like_latex(text: str) -> bool:
     return "\\" in text or "$" in text
 
 
+_COMMANDS: list = [None, {}]     # (the registry the table was built from, the table)
+
+
 def _commands() -> dict[str, str]:
     """LaTeX command -> the plain spelling, from the registry (`\\arcsin`, `\\operatorname{sech}` via
-    \\operatorname, `\\ln`) and the Greek table."""
+    \\operatorname, `\\ln`) and the Greek table; rebuilt only when the registry is another one."""
+    if _COMMANDS[0] is functions.REGISTRY:
+        return _COMMANDS[1]
     table = {name: name for name in greek.LETTERS}
     table.update(greek.VARIANTS)
     table["pi"] = "pi"
@@ -87,6 +92,7 @@ def _commands() -> dict[str, str]:
                 table[spelling] = spelling
         if fn.latex and re.fullmatch(r"\\[A-Za-z]+", fn.latex):
             table.setdefault(fn.latex[1:], fn.name)
+    _COMMANDS[:] = [functions.REGISTRY, table]
     return table
 
 
