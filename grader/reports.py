@@ -676,7 +676,7 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; pa
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code { background: #f6f6f6; padding: 0 .2em; white-space: pre-wrap; word-break: break-all; }
 .muted { color: #666; }
 """.strip()
