@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from grader import outputs, reports
+from grader.errors import GraderError
 from grader.gradebook import Gradebook, answer_key
 from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
 from grader.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
 from grader.submissions import Submission, grade_submission, read_answer_file, scan, student_id
-from grader.workers import TOO_COMPLEX, PoolError, Task, check_answers
+from grader.workers import PoolError, Task, check_answers
 
 __all__ = ["grade_class", "ClassRun", "BatchError", "fail_under",
            "EXIT_OK", "EXIT_ERRORS", "EXIT_NOTHING", "NOT_FULLY_GRADED"]
@@ -44,7 +45,7 @@ NO_SUBMISSION = "no submission found for this student"
 _COMMIT_EVERY = 1.0      # seconds between commits while checking: what a kill can lose
 
 
-class BatchError(Exception):
+class BatchError(GraderError):
     """The run cannot happen at all (no such folder, an unusable OUTDIR, another run holding
     it, a full disk). The message is for the person running it."""
 
@@ -293,7 +294,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem
                                   deadline=deadline, log=log, inherited_fds=[lock_fd]):
             book.store(key(done.task), done.verdict, done.final)
             checked += 1
-            too_complex += done.verdict.feedback == (TOO_COMPLEX,)
+            too_complex += done.timed_out
             crashed += not done.final
             if on_progress:
                 on_progress(checked, total)

@@ -407,6 +407,14 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
     ANSWER "-" reads the answer from standard input. With no ANSWER, you are asked for answers
     until the part is right (an empty line or Ctrl-D quits; "?" shows a hint).
     Options go before PROBLEM when the answer itself looks like an option.
+
+    \b
+    Quote the answer for the shell: single quotes keep ( ) * | ! $ \\ as typed,
+      grader check sigmoid derivative 'e^(-z)/(1+e^(-z))^2'
+    an answer with a prime needs double quotes,
+      grader check hidden-error delta-l "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_j^l)"
+    or skip the shell: ANSWER "-" (standard input), no ANSWER (asked interactively),
+    or an answers file with grader grade FILE.
     """
     # click stops option parsing at the first argument, so trailing options arrive inside ANSWER
     answer = list(answer)
@@ -735,26 +743,57 @@ def handout(source, roster_path, out_dir, assignment_path, problems_dir):
     click.echo(f"Wrote the values of {len(people)} student(s) to {out_dir}/values.csv and one page each.", err=True)
 
 
-@main.command()
-@click.argument("student_expr", metavar="STUDENT")
-@click.argument("reference_expr", metavar="REFERENCE")
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("expressions", nargs=-1, type=click.UNPROCESSED, metavar="STUDENT REFERENCE")
 @click.option("--positive", multiple=True, metavar="NAME", help="Sample NAME from positive values only (repeatable).")
+@click.option("--function", "function_names", multiple=True, metavar="NAME",
+              help="NAME is an unknown function, like f in f'(z) (repeatable); other names before brackets "
+                   "are an error.")
 @problems_option
 @click.option("--problem", "problem_id", metavar="PROBLEM",
               help="Read both expressions with this problem's names and indices (for indexed answers).")
+@click.option("--part", "part_id", metavar="PART",
+              help="With --problem: compare as this part grades (its condition, tolerance, given values, rules).")
+@click.option("--tolerance", type=click.FloatRange(min=0), metavar="X",
+              help="Relative and absolute tolerance at every sampled point (default 1e-7 and 1e-9).")
+@click.option("--rtol", type=click.FloatRange(min=0), metavar="X", help="Relative tolerance at every sampled point.")
+@click.option("--atol", type=click.FloatRange(min=0), metavar="X", help="Absolute tolerance at every sampled point.")
+@click.option("--let", "lets", multiple=True, metavar="NAME=NUMBER", help="Fix a value, e.g. --let x=9.72 (repeatable).")
+@click.option("--where", metavar="CONDITION", help='Sample only where a condition holds, e.g. --where "x > 0".')
 @format_option
-def compare(student_expr, reference_expr, positive, problems_dir, problem_id, fmt):
+def compare(expressions, positive, function_names, problems_dir, problem_id, part_id, tolerance, rtol, atol, lets,
+            where, fmt):
     """Compare two expressions: equivalent, different (with a point where they differ) or invalid.
 
-    Every free name is a real symbol; with --problem, the problem's declared symbols, indexed
-    names, functions and index letters are used instead.
+    Every free name is a real symbol (a_{0} and w_1 are single names); with --problem, the
+    problem's declared symbols, indexed names, functions and index letters are used instead.
+
+    \b
+    Expressions starting with a minus sign work as typed:  grader compare -x+1 "1-x"
+    Quote each expression in single quotes in the shell; f'(z) needs double quotes.
     """
+    if len(expressions) != 2:
+        raise UsageProblem(f"compare needs two expressions, STUDENT and REFERENCE (got {len(expressions)}); "
+                           "quote each one, like: grader compare 'x*(1-x)' 'x-x^2'")
+    student_expr, reference_expr = expressions
     from grader import equivalence
-    table = None
+    from grader.problem_format import NAME_RE, NUMBER_RE
+    let = {}
+    for item in lets:
+        name, _, number = item.partition("=")
+        if not NAME_RE.fullmatch(name.strip()) or not NUMBER_RE.fullmatch(number.strip()):
+            raise UsageProblem(f"--let takes NAME=NUMBER, like x=9.72, not '{item}'.")
+        let[name.strip()] = float(number.strip())
+    if part_id and not problem_id:
+        raise UsageProblem("--part needs --problem.")
+    problem = part = None
     if problem_id:
-        problem, _ = _one_problem(problems_dir, problem_id)
-        table = problem.table
-    outcome = equivalence.compare(student_expr, reference_expr, table, positive=tuple(positive))
+        problem, part = _one_problem(problems_dir, problem_id, part_id)
+    outcome = equivalence.compare(student_expr, reference_expr, positive=tuple(positive),
+                                  rtol=rtol if rtol is not None else tolerance,
+                                  atol=atol if atol is not None else tolerance,
+                                  let=let, where=where, problem=problem, part=part,
+                                  functions_declared=tuple(function_names))
     if fmt == "json":
         _emit_json({"status": outcome.status, "message": outcome.message, "student": outcome.student,
                     "reference": outcome.reference})

@@ -10,10 +10,12 @@ plain way to write it. `\\frac{a}{b}` becomes `((a)/(b))`, `\\sqrt[n]{x}` become
 """
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Optional
 
 from grader import functions, greek
+from grader.errors import TOO_COMPLEX
 
 MAX_GROUP_DEPTH = 40
 GLUE = "\x1f"    # stands for the space after a Greek command; never in normalised text (a control character)
@@ -31,7 +33,7 @@ _SYMBOLS = {
     "cdot": "*", "times": "*", "ast": "*", "bullet": ".*", "odot": ".*", "circ": ".*", "div": "/",
     "top": "T", "intercal": "T", "prime": "'", "ell": "l", "infty": "oo",
     "{": "{", "}": "}", "lbrace": "{", "rbrace": "}", "lbrack": "[", "rbrack": "]", "langle": "(", "rangle": ")",
-    "|": "|", "vert": "|", "lvert": "|", "rvert": "|", "mid": "|", "Vert": "|",
+    "|": "|", "vert": "|", "lvert": "abs(", "rvert": ")", "mid": "|", "Vert": "|",
     "lfloor": "floor(", "rfloor": ")", "lceil": "ceil(", "rceil": ")",
     "(": "", ")": "", "[": "", "]": "",   # \( \) \[ \] delimiters
 }
@@ -124,7 +126,7 @@ class _Reader:
     def enter(self, pos: int):
         self.depth += 1
         if self.depth > MAX_GROUP_DEPTH:
-            raise LatexError("This answer is too complex to check: it is nested too deeply", pos, True)
+            raise LatexError(f"{TOO_COMPLEX}: it is nested too deeply", pos, True)
 
     def group(self, what: str, pos: int) -> None:
         """Copy one argument: a {...} group (its contents rewritten), a command or one character."""
@@ -143,7 +145,7 @@ class _Reader:
             self.emit(ch, self.i)
             self.i += 1
         else:
-            raise LatexError(f"{what} is missing here", pos if not ch else self.i)
+            raise LatexError(f"{what}: it is missing here", pos if not ch else self.i)
 
     def run(self, stop: Optional[str] = None, open_at: int = 0):
         while self.i < len(self.src):
@@ -196,6 +198,13 @@ class _Reader:
             self.skip_spaces()
             if self.peek() == ".":
                 self.i += 1
+            bar = re.compile(r"\||\\[lr]?vert\b|\\\|").match(self.src, self.i)
+            if bar and name in ("left", "bigl", "Bigl", "biggl", "Biggl"):
+                self.i = bar.end()
+                self.emit("abs(", pos)        # \left| ... \right| nests, unlike bare bars
+            elif bar and name in ("right", "bigr", "Bigr", "biggr", "Biggr"):
+                self.i = bar.end()
+                self.emit(")", pos)
             return
         if name in _FRACTIONS:
             self.emit("((", pos)
@@ -240,6 +249,13 @@ class _Reader:
         shown = "\\" + name
         if hint:
             raise LatexError(f"'{shown}' is not part of the answer syntax: {hint}", pos)
+        known = sorted(set(self.commands) | _SIZING | _FRACTIONS | _TEXT | set(_ACCENTS) | set(_SYMBOLS)
+                       | {"sqrt", "partial", "sum", "prod"})
+        close = difflib.get_close_matches(name, [k for k in known if k.isalpha()], n=1, cutoff=0.75) \
+            if len(name) >= 4 else []
+        if close:
+            raise LatexError(f"The LaTeX command '{shown}' is not one the grader reads: did you mean "
+                             f"\\{close[0]}?", pos)
         raise LatexError(f"The LaTeX command '{shown}' is not one the grader reads: write this part in plain "
                          f"answer syntax (see `grader syntax`)", pos)
 
@@ -266,6 +282,12 @@ class _Reader:
         save = self.i
         self.skip_spaces()
         ch = self.peek()
+        if ch == "{":             # \exp{-z}: braces are invisible in LaTeX, the group is the argument
+            self.emit("(", self.i)
+            self.group("an argument", pos)
+            self.emit(")", self.i)
+            self.sep = False
+            return
         if not ch or ch in "({[^_'}|" or ch in "+-*/=,)]" or self.src.startswith("\\left", self.i) \
                 or self.src.startswith("\\big", self.i) or self.src.startswith("\\Big", self.i):
             self.i = save

@@ -193,7 +193,7 @@ def problem_html(problem: Problem, given: tuple[tuple[str, float], ...], student
     out = [f'<section class="grader-problem"><h2>{escape(problem.title)}</h2>',
            f'<div class="grader-statement">{prose_html(problem.statement)}</div>']
     if given:
-        who = f" (for student {escape(student)})" if student else ""
+        who = f" (for student {escape(student)})" if student and problem.per_student else ""
         out.append(f'<p class="grader-given">Given values{who}: '
                    + ", ".join(f"{escape(k)} = {v:g}" for k, v in given) + "</p>")
     for part in problem.parts:

@@ -27,7 +27,7 @@ from grader.model import (
     Symbol, SymbolTable, Tolerance, Variant,
 )
 from grader.problem_format import (
-    ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
+    DOMAIN_WORDS, ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
     EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
     RANDOMIZE_MODES, RANDOMIZE_PER_STUDENT,
@@ -307,19 +307,32 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
                        f"{what}: only indexed, vector and matrix symbols have a layer superscript")
         if kind == INDEXED and subscripts == 0 and not superscript:
             r.fail(kline, f"{what}: an indexed symbol needs 'subscripts' or 'superscript: true'")
-        domain = DEFAULT_DOMAIN
+        domain, nonzero, integer = DEFAULT_DOMAIN, False, False
         if "domain" in fields:
             dline = fields.key_line("domain")
             dom = fields["domain"]
-            if not isinstance(dom, list) or len(dom) != 2:
-                r.fail(_line(dom, dline), f"{what}: 'domain' must be a list [low, high]")
-            low = r.number(dom[0], f"{what}: domain low", dline)
-            high = r.number(dom[1], f"{what}: domain high", dline)
-            if not low < high:
-                r.fail(dline, f"{what}: domain low must be smaller than high")
             if kind == FUNCTION:
                 r.fail(dline, f"{what}: a function has no domain")
-            domain = (low, high)
+            if isinstance(dom, str):
+                if dom.strip() not in DOMAIN_WORDS:
+                    r.fail(dline, f"{what}: unknown domain '{dom}'{_suggest(dom.strip(), DOMAIN_WORDS)}; use "
+                                  f"[low, high], {', '.join(DOMAIN_WORDS)} or {{integer: [low, high]}}")
+                domain, nonzero = DOMAIN_WORDS[dom.strip()]
+            else:
+                if isinstance(dom, dict) and list(dom) == ["integer"]:
+                    integer, dom = True, dom["integer"]
+                if not isinstance(dom, list) or len(dom) != 2:
+                    r.fail(_line(dom, dline), f"{what}: 'domain' must be a list [low, high], "
+                                              f"{', '.join(DOMAIN_WORDS)} or {{integer: [low, high]}}")
+                if integer:
+                    low = float(r.integer(dom[0], f"{what}: domain low", dline))
+                    high = float(r.integer(dom[1], f"{what}: domain high", dline))
+                else:
+                    low = r.number(dom[0], f"{what}: domain low", dline)
+                    high = r.number(dom[1], f"{what}: domain high", dline)
+                if not (low <= high if integer else low < high):
+                    r.fail(dline, f"{what}: domain low must be smaller than high")
+                domain = (low, high)
         alias = r.text(fields, "alias", what)
         if alias is not None:
             if kind != FUNCTION:
@@ -333,7 +346,8 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
         if definition is not None and kind == FUNCTION:
             r.fail(fields.key_line("definition"), f"{what}: a function cannot have a definition; use 'alias'")
         out.append(Symbol(name=str(name), kind=kind, subscripts=subscripts, superscript=superscript,
-                          domain=domain, alias=alias, latex=latex, definition=definition))
+                          domain=domain, alias=alias, latex=latex, definition=definition, nonzero=nonzero,
+                          integer=integer))
     return out
 
 
@@ -457,12 +471,23 @@ def _part(r: _Reader, raw: Any, index: int, line: Optional[int], numeric_problem
     if "show_solution" in m:
         show_solution = r.boolean(m["show_solution"], f"{what}: 'show_solution'", m.key_line("show_solution"))
 
+    where = r.text(m, "where", what)
+    if where is not None:
+        if kind not in (EXPRESSION, NUMERIC):
+            r.fail(m.key_line("where"), f"{what}: only expression and numeric parts have a condition")
+        where = where.strip()
+        r.lines[("where", pid)] = m.key_line("where")
+    allow_restatement = False
+    if "allow_restatement" in m:
+        allow_restatement = r.boolean(m["allow_restatement"], f"{what}: 'allow_restatement'",
+                                      m.key_line("allow_restatement"))
+
     mistakes = _mistakes(r, m, pid, kind, len(options), what)
     tests = _tests(r, m, pid, kind, len(options), what)
     return Part(id=pid, prompt=prompt, kind=kind, answer=answer, points=points, tolerance=tolerance,
                 options=options, partial_credit=partial_credit, forbidden=forbidden, required=required,
                 restriction=restriction, hints=hints, show_solution=show_solution, mistakes=mistakes,
-                tests=tests, line=pline or 0)
+                tests=tests, line=pline or 0, where=where, allow_restatement=allow_restatement)
 
 
 def _check_labels(r: _Reader, text: str, kind: str, count: int, what: str, line: Optional[int]) -> None:

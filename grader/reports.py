@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 from array import array
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Iterable, Iterator, Optional
 
 from grader.model import (
     CORRECT, ERROR, INCORRECT, INVALID, MISSING, PARTIAL, STATUSES, PartResult, Problem, SubmissionResult,

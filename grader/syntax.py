@@ -1,11 +1,13 @@
 """Reading what students type: untrusted text -> parse tree, against a problem's symbol table.
 
-Modelled on tomli: plain functions over (tokens, position) returning (position, value), one
-error type that carries the column, no global state. Nothing here evaluates text: the tree
-is built node by node, and every limit (length, nesting, size of numbers and exponents) is
-checked before anything downstream computes with it.
+`normalise` maps pasted Unicode to ASCII (keeping a column map), LaTeX answers are rewritten
+by grader.latex into the same plain text, `tokenize` cuts it into tokens, and `_Parser`, a
+recursive-descent parser over the token list, builds the tree node by node. One error type
+carries the column; nothing here evaluates text; every limit (length, nesting, size of numbers
+and exponents) is checked before anything downstream computes with it. What the built-in
+functions are (spellings, arity, which derivatives exist) comes from grader.functions.
 
-The one decision that matters most lives in `_name`: after a name declared as indexed,
+The one decision that matters most lives in `_Parser.name`: after a name declared as indexed,
 `_...` are subscripts and `^...` is the layer index; after anything else `^` is a power.
 """
 from __future__ import annotations
@@ -17,10 +19,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 from grader import functions, greek, latex
-from grader.errors import StudentError
+from grader.errors import TOO_COMPLEX, StudentError
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
 
+MAX_PRIMES = 3            # f''' at most: derivatives beyond the third are refused
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 MAX_NODES = 400
@@ -59,7 +62,7 @@ class AnswerSyntaxError(StudentError):
 SYMBOLS = {
     "−": "-", "–": "-", "—": "-", "‐": "-", "‑": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*",
     "÷": "/", "∕": "/", "⊙": ".*", "∘": ".*", "∑": "sum", "∏": "prod", "′": "'", "’": "'",
-    "ʹ": "'", "″": "''", "∞": "oo", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\n": " ", "\r": " ",
+    "ʹ": "'", "″": "''", "∞": "oo", "⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\n": " ", "\r": " ",
 }
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
                 "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ᵀ": "T"}
@@ -69,21 +72,26 @@ ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar",
            "\u0308": "ddot", "\u20d7": "vec"}
 
 
-def _spelled(ch: str) -> str:
-    """How to type a letter with an accent (ŷ -> yhat), as the end of a message, or ''."""
+def _spelled(ch: str, names=()) -> str:
+    """How to type a letter with an accent (ŷ -> yhat), as the end of a message, or ''; with the
+    declared name it probably means (yhat_i) when the problem has one."""
     parts = unicodedata.normalize("NFD", ch)
     base, marks = parts[:1], parts[1:]
     base = greek.NAMES.get(base, base)
-    if base.isascii() and base.isalpha() and marks and all(m in ACCENTS for m in marks):
-        return ": type " + base + "".join(ACCENTS[m] for m in marks)
-    return ""
+    if not (base.isascii() and base.isalpha() and marks and all(m in ACCENTS for m in marks)):
+        return ""
+    word = base + "".join(ACCENTS[m] for m in marks)
+    if word in names:
+        return f": type {word}"
+    near = [n for n in names if n.startswith(word + "_")] or difflib.get_close_matches(word, list(names), 1, 0.75)
+    return f": type {word}" + (f" (this problem's name: {near[0]})" if near else "")
 
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE = str.maketrans("\t\n\r", "   ")
 
 
-def normalise(text: str) -> tuple[str, list[int]]:
+def normalise(text: str, names=()) -> tuple[str, list[int]]:
     """Map what a student pastes (math italics, Greek letters, Unicode operators) to the ASCII
     the grammar reads; the second value maps each output character to its column in `text`."""
     if text.isascii():   # the common case: no per-character work beyond finding control characters
@@ -114,6 +122,10 @@ def normalise(text: str) -> tuple[str, list[int]]:
                     rep = ch
             elif ch in SYMBOLS:
                 rep = SYMBOLS[ch]
+            elif ch in ACCENTS and i > 0 and text[i - 1].isalpha():
+                shown = text[i - 1:i + 1]
+                raise AnswerSyntaxError(f"The character '{shown}' at column {i} is not part of the answer "
+                                        f"syntax{_spelled(unicodedata.normalize('NFC', shown), names)}.", i - 1, text)
             else:
                 folded = unicodedata.normalize("NFKC", ch)
                 if folded in greek.NAMES:
@@ -128,7 +140,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
                         i, text)
                 else:
                     raise AnswerSyntaxError(f"The character '{ch}' at column {i + 1} is not part of the answer "
-                                            f"syntax{_spelled(ch)}.", i, text)
+                                            f"syntax{_spelled(ch, names)}.", i, text)
         out.append(rep)
         where.extend([i] * len(rep))
     return "".join(out), where
@@ -227,8 +239,8 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
         raise AnswerSyntaxError("The answer must be text.", 0, "")
     if len(text) > MAX_LENGTH:
         raise AnswerSyntaxError(
-            f"The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
-    src, where = normalise(text)
+            f"{TOO_COMPLEX}. The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
+    src, where = normalise(text, table.names)
     from_tex = latex.looks_like_latex(src)
     if from_tex:
         try:
@@ -250,7 +262,7 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
         col = where[err.pos] if err.pos < len(where) else len(text)
         raise AnswerSyntaxError(_sentence(err.message), col, text, too_complex=err.too_complex) from None
     except RecursionError:
-        raise AnswerSyntaxError("The answer is too deeply nested to check.", 0, text, too_complex=True) from None
+        raise AnswerSyntaxError(f"{TOO_COMPLEX}. The answer is too deeply nested to check.", 0, text, too_complex=True) from None
     return ParsedAnswer(text, tree, table)
 
 
@@ -263,11 +275,11 @@ def _check_limits(tree: Node) -> None:
     for n in walk(tree):
         nodes += 1
         if nodes > MAX_NODES:
-            raise _Err(f"This answer is too complex to check (more than {MAX_NODES} parts)", 0, True)
+            raise _Err(f"{TOO_COMPLEX} (more than {MAX_NODES} parts)", 0, True)
         if isinstance(n, Bin) and n.op == "^":
             value = constant_value(n.right)
             if value is not None and not abs(value) <= MAX_EXPONENT:
-                raise _Err("This answer is too complex to check: an exponent is far too large", 0, True)
+                raise _Err(f"{TOO_COMPLEX}: an exponent is far too large", 0, True)
 
 
 def constant_value(node: Node) -> Optional[float]:
@@ -349,7 +361,7 @@ class _Parser:
     def enter(self, pos: int):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _Err("This answer is too complex to check: it is nested too deeply", pos, True)
+            raise _Err(f"{TOO_COMPLEX}: it is nested too deeply", pos, True)
 
     # grammar
     def expr(self) -> Node:
@@ -480,12 +492,12 @@ class _Parser:
         text = tok.text
         digits = sum(c.isdigit() for c in text.split("e")[0].split("E")[0])
         if digits > MAX_DIGITS:
-            raise _Err(f"This number is too long to check ({digits} digits)", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX}. This number is too long to check ({digits} digits)", tok.pos, True)
         if re.fullmatch(r"\d+", text):
             return Num(int(text), text)
         mant, _, exp = text.lower().partition("e")
         if exp and abs(int(exp)) > 300:
-            raise _Err("This number is too large or too small to check", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX}. This number is too large or too small to check", tok.pos, True)
         return Num(float(text), text)
 
     # names ----------------------------------------------------------------------------
@@ -500,6 +512,16 @@ class _Parser:
             if inner.kind in ("NAME", "NUM") and close.kind == "OP" and close.text in ")}":
                 return inner.text, 3
         return None
+
+    def word_here(self) -> str:
+        """The name as typed from here (`delta_2`, `delta_{2}`), for a message."""
+        parts, k = [], 0
+        while True:
+            tok = self.peek(k)
+            if k and tok.space or not (tok.kind in ("NAME", "NUM") or tok.text in ("_", "{", "}")):
+                return "".join(parts)
+            parts.append(tok.text)
+            k += 1
 
     def joined_name(self, base: str) -> str:
         """LaTeX `\\Delta W` where the problem declares the single name DeltaW: the name the problem
@@ -536,11 +558,15 @@ class _Parser:
         if base in ("sum", "prod") and self.table.get(base) is None:
             return self.sum(tok)
         base = self.joined_name(base)
+        primes = self.primes_before_subscript(base)
+        if primes:
+            return self.call(tok, primes[0], self.table.get(primes[0]), order=primes[1])
         full, extra = self.compound(base)
         self.i += extra
         nxt = self.peek()
         if extra and self.t[self.i - 1].kind == "NUM" and nxt.kind == "NAME" and not nxt.space:
-            raise _Err(f"'{full}' runs into '{nxt.text}': names are never split, so write {full}*{nxt.text} "
+            rest = self.word_here()
+            raise _Err(f"'{full}' runs into '{rest}': names are never split, so write {full}*{rest} "
                        f"for a product", nxt.pos)
         sym = self.table.get(full)
         if sym is not None and sym.kind == FUNCTION:
@@ -619,12 +645,29 @@ class _Parser:
         known = ", ".join(sorted(n for n in table.names)) or "none"
         return f"Unknown name '{name}' (this problem's names: {known})"
 
-    def call(self, tok: Token, name: str, sym: Optional[Symbol], fn: Optional[functions.Function] = None) -> Node:
-        order = 0
+    def primes_before_subscript(self, base: str) -> Optional[tuple[str, int]]:
+        """`g'_L(z)`, as the course prints g_L'(z): the declared function and the number of primes
+        (consumed), or None."""
+        k = 0
+        while self.peek(k).kind == "OP" and self.peek(k).text == "'":
+            k += 1
+        if not k or not (self.peek(k).kind == "OP" and self.peek(k).text == "_"):
+            return None
+        self.i += k
+        full, extra = self.compound(base)
+        sym = self.table.get(full)
+        if extra and sym is not None and sym.kind == FUNCTION:
+            self.i += extra
+            return full, k
+        self.i -= k
+        return None
+
+    def call(self, tok: Token, name: str, sym: Optional[Symbol], fn: Optional[functions.Function] = None,
+             order: int = 0) -> Node:
         while self.at("'"):
             self.next()
             order += 1
-        if order > 3:
+        if order > MAX_PRIMES:
             raise _Err("At most three primes are allowed", tok.pos)
         display = name if sym is not None else tok.text
         if sym is None and order > len(fn.derivatives):
@@ -733,7 +776,7 @@ class _Parser:
                        self.peek().pos)
         self.sums += 1
         if self.sums > MAX_SUM_NESTING:
-            raise _Err(f"This answer is too complex to check (more than {MAX_SUM_NESTING} nested sums)", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX} (more than {MAX_SUM_NESTING} nested sums)", tok.pos, True)
         self.bound.append(letter)
         body = self.term()
         self.bound.pop()
@@ -793,7 +836,7 @@ class _Parser:
                     break
                 if self.peek().kind in ("NAME", "NUM"):
                     continue
-                if self.peek().kind == "END":
+                if not any(t.kind == "OP" and t.text == close for t in self.t[self.i:]):
                     raise _Err(f"This '{first.text}' is never closed", first.pos)
                 self.unexpected()
         elif first.kind == "NAME":

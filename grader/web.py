@@ -31,10 +31,9 @@ from grader.mathml import mathml
 from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Problem
 from grader.notebook import caret_html, problem_html, prose_html, verdict_html
 from grader.present import expects, name_entries, no_more_hints, verdict_json, verdict_word
-from grader.variants import variant_values
-from grader.syntax import MAX_LENGTH, AnswerSyntaxError, parse
+from grader.syntax import AnswerSyntaxError, parse
 
-MAX_BODY = 16_384           # bytes of JSON per request: an answer is at most MAX_LENGTH characters
+MAX_BODY = 16_384           # bytes of JSON per request; answers over syntax.MAX_LENGTH are refused anyway
 CACHE_SIZE = 4096           # distinct (part, answer, values) verdicts kept in the server
 PAGE_FILES = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
               "style.css": "text/css; charset=utf-8"}
@@ -129,7 +128,7 @@ async def _body(request: Request) -> dict:
             raise Refused(413, f"The request is too large (the limit is {MAX_BODY} bytes).")
     try:
         body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise Refused(400, "The request must be a JSON object.") from None
     if not isinstance(body, dict):
         raise Refused(400, "The request must be a JSON object.")
@@ -150,7 +149,7 @@ def _part_json(problem: Problem, part) -> dict:
     if part.kind in (CHOICE, MULTI_CHOICE):
         out["options"] = [{"letter": LETTERS[i], "text": text} for i, text in enumerate(part.options)]
     if part.kind == NUMERIC:
-        from grader.feedback import tolerance_words
+        from grader.tolerance import words as tolerance_words
         out["tolerance"] = tolerance_words(part.tolerance)
     return out
 
@@ -182,10 +181,10 @@ async def problem(request: Request) -> Response:
 
 
 def _problem_json(p: Problem, student: Optional[str]) -> dict:
-    given = variant_values(p, student)
+    given = api.given_values(p, student)
     return {
         "id": p.id, "title": p.title, "statement": p.statement.strip(), "statement_html": prose_html(p.statement),
-        "points": p.max_score,
+        "points": p.max_score, "per_student": p.per_student,
         "student": student, "given": [{"name": k, "value": f"{v:g}"} for k, v in sorted(given.items())],
         "names": [_name_json(p, ex, note) for ex, note in name_entries(p, given)],
         "indices": [{"letter": letter, "role": role} for letter, role in p.table.indices],
@@ -214,8 +213,6 @@ async def check_answer(request: Request) -> Response:
     p = _problem(state, body.get("problem"))
     part = _part(p, body.get("part"))
     answer = _answer(body)
-    if len(answer) > MAX_LENGTH * 2:
-        answer = answer[: MAX_LENGTH + 1]    # still refused by the parser's length limit, with its message
     verdict = await state.verdict(p, part, answer)
     shown = None
     if verdict.interpreted and part.kind not in (CHOICE, MULTI_CHOICE):

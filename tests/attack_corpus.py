@@ -195,6 +195,30 @@ ODD = [
     ("prime-chain", "f" + "'" * 1000 + "(z)", NOT_RIGHT),
 ]
 
+LATEX = [    # the LaTeX reader: under the 2,000-character limit, so the reader itself is attacked
+    ("deep-frac", "\\frac{" * 150 + "z" + "}{2}" * 150, NOT_RIGHT),
+    ("deep-frac-megabyte", "\\frac{" * 200_000 + "z" + "}{2}" * 200_000, NOT_RIGHT),
+    ("deep-frac-unclosed", "\\frac{" * 300, ONLY_INVALID),
+    ("frac-chain", "\\frac{z}{2}" * 150, NOT_RIGHT),
+    ("huge-root-degree", "\\sqrt[" + "9" * 1_000 + "]{z}", NOT_RIGHT),
+    ("root-degree-tower", "\\sqrt[9^9^9^9]{z}", NOT_RIGHT),
+    ("nested-roots", "\\sqrt[3]{" * 100 + "z" + "}" * 100, NOT_RIGHT),
+    ("sqrt-bracket-unclosed", "\\sqrt[" * 300, ONLY_INVALID),
+    ("unknown-command", "\\input{/etc/passwd}", ONLY_INVALID),
+    ("unknown-commands", "\\zzz" * 300, ONLY_INVALID),
+    ("write18", "\\immediate\\write18{touch {sentinel}}", ONLY_INVALID),
+    ("unbalanced-open", "{" * 1_900 + "\\alpha", ONLY_INVALID),
+    ("unbalanced-close", "\\beta" + "}" * 1_900, ONLY_INVALID),
+    ("left-right-flood", "\\left(" * 150 + "z" + "\\right)" * 150, NOT_RIGHT),
+    ("sum-bounds-nested", "\\sum_{k=1}^{" + "{" * 900 + "n" + "}" * 900 + "} z", NOT_RIGHT),
+    ("backslash-flood", "\\" * 1_999, ONLY_INVALID),
+    ("dollar-flood", "$" * 1_999, ONLY_INVALID),
+    ("text-flood", "\\text{" + "z" * 1_900 + "}", NOT_RIGHT),
+    ("prime-superscripts", "f^{" + "\\prime" * 250 + "}(z)", NOT_RIGHT),
+    ("spacing-flood", "z" + "\\," * 990, NOT_RIGHT),
+    ("partial-flood", "\\partial" * 200, ONLY_INVALID),
+]
+
 CATEGORIES = {
     "injection": INJECTION,
     "shell": SHELL,
@@ -205,6 +229,7 @@ CATEGORIES = {
     "confusable": CONFUSABLE,
     "undefined": UNDEFINED,
     "odd": ODD,
+    "latex": LATEX,
 }
 
 

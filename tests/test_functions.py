@@ -136,3 +136,17 @@ def test_every_spelling_is_unique_and_lookups_agree():
     assert functions.by_name("sigma") is None and functions.by_name("sigmoid").name == "sigmoid"
     with pytest.raises(ValueError, match="two functions are spelled 'ln'"):
         functions.REGISTRY.adding(functions.Function("ln2", math.log, ("ln",)))
+
+
+@pytest.mark.parametrize("fn", functions.REGISTRY.functions, ids=lambda f: f.name)
+def test_every_function_converts_to_sympy_without_evaluating(fn):
+    """The SymPy name each entry gives exists and builds an unevaluated expression of the
+    same function (no SymPy class: an undefined function of the registry name)."""
+    import sympy as sp
+    args = ", ".join(["x", "y", "z"][: fn.min_args])
+    expr = parse(f"{fn.name}({args})", table_for(["x", "y", "z"])).sympy()
+    symbols = [sp.Symbol(n, real=True) for n in ["x", "y", "z"][: fn.min_args]]
+    if fn.sympy is None:
+        assert expr == sp.Function(fn.name)(*symbols)
+    else:
+        assert expr == getattr(sp, fn.sympy)(*symbols, evaluate=False)

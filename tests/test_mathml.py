@@ -7,11 +7,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import MATRICES, NETWORK, PLAIN, SCALARS
 
 from grader.api import load_bank
 from grader.mathml import NAMESPACE, mathml
-from grader.syntax import parse
+from grader.syntax import AnswerSyntaxError, parse
 from grader.tree import Sym
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,3 +93,30 @@ def test_every_bank_answer_is_well_formed_mathml():
                 assert n == 3, (text, tag)
         count += 1
     assert count > 100
+
+
+TOKENS = ["z", "x", "a_k^(l-1)", "delta_j^l", "w_(jk)^l", "sum_k", "f'(", "sigmoid(", "sqrt(", "abs(", "(", ")",
+          "+", "-", "*", "/", "^", "**", "2", "0.5", "e", "pi", " ", "<", "&", "'", ",", "max("]
+
+
+def _well_formed(markup: str) -> None:
+    root = ET.fromstring(markup)
+    for el in root.iter():
+        tag = el.tag.split("}")[1]
+        n = len(list(el))
+        if tag in ("msub", "msup", "mfrac", "munder"):
+            assert n == 2, tag
+        elif tag == "msubsup":
+            assert n == 3, tag
+        elif tag in ("mi", "mo", "mn"):
+            assert n == 0 and el.text, tag
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14))
+def test_any_readable_answer_renders_well_formed(tokens):
+    try:
+        parsed = parse("".join(tokens), NETWORK)
+    except AnswerSyntaxError:
+        return
+    _well_formed(mathml(parsed.tree))

@@ -16,12 +16,20 @@ NOTEBOOK = REPO / "examples" / "grader-in-a-notebook.ipynb"
 
 
 def _outputs(nb):
+    """Each code cell's outputs; consecutive stream pieces joined (the kernel may split them)."""
     out = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        out.append([{"type": o.output_type, "data": dict(o.get("data", {})), "text": o.get("text")}
-                    for o in cell.outputs])
+        items = []
+        for o in cell.outputs:
+            if o.output_type == "stream" and items and items[-1]["type"] == "stream" \
+                    and items[-1]["name"] == o.name:
+                items[-1]["text"] += o.text
+                continue
+            items.append({"type": o.output_type, "name": o.get("name"), "data": dict(o.get("data", {})),
+                          "text": o.get("text")})
+        out.append(items)
     return out
 
 

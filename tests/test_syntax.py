@@ -570,7 +570,7 @@ def test_exponent_limit_is_1000():
 def test_one_megabyte_answer_is_refused_quickly():
     err = timed_error("x" * 1_000_000)
     assert err.too_complex
-    assert err.message == "The answer is too long (1000000 characters; the limit is 2000)."
+    assert err.message == "This answer is too complex to check. The answer is too long (1000000 characters; the limit is 2000)."
 
 
 def test_length_limit():
@@ -578,7 +578,7 @@ def test_length_limit():
     ok = "x" + " " * 1998 + "y"
     assert len(ok) == 2000 and read(ok).ascii == "x*y"
     err = error_of(ok + " ")
-    assert err.message == "The answer is too long (2001 characters; the limit is 2000)."
+    assert err.message == "This answer is too complex to check. The answer is too long (2001 characters; the limit is 2000)."
 
 
 def test_thousand_nested_brackets_are_refused_quickly():
@@ -610,12 +610,12 @@ def test_node_limit():
 def test_hundred_digit_literal_is_refused():
     err = timed_error("1" * 100)
     assert err.too_complex
-    assert err.message == "This number is too long to check (100 digits)."
+    assert err.message == "This answer is too complex to check. This number is too long to check (100 digits)."
 
 
 def test_digit_limit_is_40():
     assert read("1" * 40).tree == Num(int("1" * 40), "1" * 40)
-    assert error_of("1" * 41).message == "This number is too long to check (41 digits)."
+    assert error_of("1" * 41).message == "This answer is too complex to check. This number is too long to check (41 digits)."
     assert error_of("0." + "0" * 39 + "1").too_complex
 
 
@@ -623,7 +623,7 @@ def test_digit_limit_is_40():
 def test_float_exponent_limit(text):
     err = error_of(text)
     assert err.too_complex
-    assert err.message == "This number is too large or too small to check."
+    assert err.message == "This answer is too complex to check. This number is too large or too small to check."
 
 
 def test_sum_nesting_limit():

@@ -29,7 +29,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOT = REPO / "docs" / "img" / "web-page.png"
-WAIT = 20
+WAIT = 60          # seconds; generous: a loaded CI machine can be slow
 
 
 def _free_port() -> int:
@@ -158,8 +158,8 @@ def test_hints_and_a_choice_by_keyboard(browser, server):
 
 def test_student_values_and_tolerance_are_shown(browser, server):
     open_problem(browser, server, "two-layer-example")
-    assert "Student: alice" in text_of(browser, "#student")
-    assert text_of(browser, ".given").startswith("Given values (for student alice): ")
+    assert text_of(browser, "#student") == "Student: alice"
+    assert text_of(browser, ".given").startswith("Given values: ")     # the shipped bank draws none per student
     assert "Accuracy needed: an error below 0.001." in text_of(browser, "#part-dC-dw1-expects")
 
 
