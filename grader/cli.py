@@ -681,7 +681,7 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=
     if outcome.found:
         from grader.lms import roster_report
         from grader.roster import reconcile
-        for line in roster_report(reconcile(roster, (r.student for r in outcome.results()))):
+        for line in roster_report(reconcile(roster, (r.student for r in outcome.results))):
             log(line)
     incomplete = f", {outcome.incomplete} not fully graded" if outcome.incomplete else ""
     click.echo(f"Graded {outcome.graded} submission(s), {outcome.errors} could not be graded{incomplete}; "
