@@ -230,3 +230,20 @@ def test_streamed_join_matches_reconcile(students, listed, errors):
     assert [p.submission for p, _ in streamed] == sorted(set(students) & set(listed) | set(listed))
     assert list(lms.join(iter(rows), None)) == [(Person(r.student), None if r.student in errors else r.score)
                                                 for r in rows]
+
+
+def test_grade_file_with_an_assignment_shows_it_and_totals_its_problems(tmp_path, monkeypatch):
+    monkeypatch.delenv("GRADER_PROBLEMS", raising=False)
+    monkeypatch.delenv("GRADER_STUDENT", raising=False)
+    a = tmp_path / "hw.yaml"
+    a.write_text("title: HW 3\ndue: Friday 5 pm\nproblems:\n  - relu\n  - {id: sigmoid, points: 6}\n",
+                 encoding="utf-8")
+    f = tmp_path / "ann" / "answers.yaml"
+    f.parent.mkdir()
+    f.write_text("relu:\n  derivative-positive: 1\n  derivative-negative: 0\n", encoding="utf-8")
+    result = run("grade", f, "--assignment", a)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Assignment: HW 3 (due Friday 5 pm)"
+    bank = load_bank(default_bank_dir())
+    assert lines[-1] == f"Total: {bank['relu'].max_score:g}/{bank['relu'].max_score + 6:g}"
+    assert not any(line.startswith("two-layer-example/") for line in lines)      # not in the assignment
