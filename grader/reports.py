@@ -576,9 +576,12 @@ def _gradescope_test(p: PartResult) -> dict:
 
 
 def _gradescope_output(result: SubmissionResult) -> Optional[str]:
+    lines = values_sentences(result)        # per-student values: the id and values, stated
     if result.status == "error":
-        return f"Your submission could not be graded: {result.message}"
-    return result.message or None
+        lines.insert(0, f"Your submission could not be graded: {result.message}")
+    elif result.message:
+        lines.insert(0, result.message)
+    return "\n".join(lines) or None
 
 
 def gradescope_dict(result: SubmissionResult) -> dict:

@@ -170,6 +170,9 @@ def test_class_recognises_course_and_classmate_values(tmp_path, randomized_bank,
         assert {q["rule"] for q in two("cat").values()} == {"course-values"}
     for s in (ana, ben, "cat"):
         assert rows[s]["values"] == {"two-layer-example": variant_values(p, s)}
+        gs = json.loads((out / "gradescope" / s / "results.json").read_text(encoding="utf-8"))
+        said = gs["output"].split(f"Your values for two-layer-example (drawn for student {s}): ", 1)[1]
+        assert all(part in said for part in varied(s, rbank).split(", "))      # every value, with b and t
         md = (out / "feedback" / f"{s}.md").read_text(encoding="utf-8")
         assert f"Your values for two-layer-example (drawn for student {s}): {varied(s, rbank)}" in md
 
