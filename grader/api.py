@@ -60,18 +60,21 @@ def find(problems: BankSource, problem_id: str, part_id: Optional[str] = None) -
 
 
 def student_values(problem: Problem, student: Optional[str]) -> Optional[dict[str, float]]:
-    """The given values drawn for a student, or None when the problem has no variants."""
-    from grader.variants import variant_values
-    if student is None or not problem.variants:
-        return None
-    return variant_values(problem, student)
+    """The given values grading uses for a student: None (the course's own) unless the problem
+    draws per-student values."""
+    from grader.variants import student_values as drawn
+    return drawn(problem, student)
+
+
+def given_values(problem: Problem, student: Optional[str]) -> dict[str, float]:
+    """The given values a student sees: the ones grading uses."""
+    return student_values(problem, student) or dict(problem.given)
 
 
 def problem(problem_id: str, *, student: Optional[str] = None, problems: BankSource = None) -> ProblemSheet:
     """A problem as a student reads it (statement, names, parts); shows itself in Jupyter."""
-    from grader.variants import variant_values
     found, _ = find(problems, problem_id)
-    return ProblemSheet(found, tuple(sorted(variant_values(found, student).items())), student)
+    return ProblemSheet(found, tuple(sorted(given_values(found, student).items())), student)
 
 
 def grade(problem: Problem, part: Part, answer: str, values: Optional[dict] = None,

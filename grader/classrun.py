@@ -25,12 +25,12 @@ from typing import Callable, Iterator, Optional
 from grader import outputs, reports
 from grader.errors import GraderError
 from grader.gradebook import Gradebook, answer_key
-from grader.model import Problem, SubmissionResult, Verdict
+from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
 from grader.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
 from grader.submissions import (
     Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items, student_id,
 )
-from grader.workers import TOO_COMPLEX, PoolError, Task, check_answers
+from grader.workers import PoolError, Task, check_answers
 
 __all__ = ["grade_class", "ClassRun", "BatchError", "fail_under",
            "EXIT_OK", "EXIT_ERRORS", "EXIT_NOTHING", "NOT_FULLY_GRADED"]
@@ -126,7 +126,7 @@ def _part_fingerprints(problems: dict[str, Problem]) -> dict[tuple[str, str], st
         p = problems[pid]
         for part in p.parts:
             core = replace(part, line=0, hints=(), tests=(), prompt="")
-            fps[(pid, part.id)] = _sha(repr((pid, p.table, p.given, p.variants, core)))
+            fps[(pid, part.id)] = _sha(repr((pid, p.table, p.given, p.variants, p.randomize, core)))
     return fps
 
 
@@ -154,12 +154,15 @@ def _values_key(values) -> Optional[tuple[tuple[str, float], ...]]:
 
 def _source(sub: Submission) -> dict:
     return {"answers": sub.answers, "error": sub.error,
-            "structured": [[pid, part, value] for (pid, part), value in sub.structured.items()]}
+            "structured": [[pid, part, value] for (pid, part), value in sub.structured.items()],
+            **({"declared": sub.declared} if sub.declared is not None else {}),
+            **({"bad": list(sub.bad)} if sub.bad else {})}
 
 
 def _from_source(student: str, d: dict) -> Submission:
     return Submission(student, None, d["answers"], d["error"],
-                      {(pid, part): value for pid, part, value in d["structured"]})
+                      {(pid, part): value for pid, part, value in d["structured"]}, declared=d.get("declared"),
+                      bad=tuple(d.get("bad", ())))
 
 
 def _now() -> str:
@@ -173,14 +176,16 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
                 deadline: float = 5.0, check: Optional[Callable[..., Verdict]] = None,
                 generated_at: Optional[str] = None, summary: bool = False,
                 on_progress: Optional[Callable[[int, int], None]] = None,
-                log: Optional[Callable[[str], None]] = None) -> ClassRun:
+                log: Optional[Callable[[str], None]] = None,
+                info: Optional[outputs.ClassInfo] = None) -> ClassRun:
     """Grade every submission in the class folder `src` against `problems` (a bank, or a bank
     folder) and write the outputs into `out` (see `grader.outdir` for its layout).
 
     `jobs`: worker processes (default: the number of CPUs). `students`: grade only these ids,
     keeping everybody else's rows. `deadline`: seconds per distinct answer. `check` replaces
     `equivalence.check` (tests). `generated_at`: the report's timestamp (default: now).
-    `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
+    `info`: the assignment's title and due date and the roster, for the reports and the LMS
+    exports. `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
     called as answers are checked; `log` receives one line per notable event (raw text: a
     student's id or answer may be in it, escape it for where it goes).
 
@@ -234,7 +239,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         try:
             return _run(book, outdir, src, skip, problems, check, wanted, skipped,
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
-                        summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd)
+                        summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info)
         except sqlite3.OperationalError as exc:
             if "full" in str(exc):
                 raise BatchError(str(no_space(out))) from None
@@ -257,7 +262,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
 
 def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, Problem], check,
          wanted, skipped, *, jobs, deadline, generated_at, summary, on_progress, log,
-         lock_fd) -> ClassRun:
+         lock_fd, info=None) -> ClassRun:
     fps = _part_fingerprints(problems)
     checker = _checker_id(check)
     bank_fp = _sha(repr((sorted(fps.items()), checker)))
@@ -330,7 +335,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
                                   deadline=deadline, log=log, inherited_fds=[lock_fd]):
             book.store(key(done.task), done.verdict, done.final)
             checked += 1
-            too_complex += done.verdict.feedback == (TOO_COMPLEX,)
+            too_complex += done.timed_out
             crashed += not done.final
             if on_progress:
                 on_progress(checked, total)
@@ -343,6 +348,8 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     clock.append(("check", time.perf_counter()))
 
     # 3. grade each submission read in step 1 from the verdicts
+    from grader.othervalues import classmates_values
+    others = classmates_values(problems, book.student_ids())     # a classmate's numbers are recognised
     book.begin()
     for n, (student, source) in enumerate(book.pending()):
         sub = _from_source(student, source)
@@ -355,10 +362,11 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
                 lost.append(f"{task.problem}/{task.part}")
             return verdict
 
-        result = grade_submission(problems, sub, check=lookup)
+        result = grade_submission(problems, sub, check=lookup, others=others)
         if lost:
             note = NOT_FULLY_GRADED.format(parts=", ".join(lost))
-            result = replace(result, message=f"{note} {result.message}" if result.message else note)
+            result = replace(result, message=f"{note} {result.message}" if result.message else note,
+                             status=PARTIAL if result.status != ERROR else result.status)
         if result.status == "error":
             log(f"{student}: could not be graded: {result.message}")
         elif lost:
@@ -376,7 +384,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     book.begin()
     outputs.assign_filenames(book)
     book.commit()
-    rows = outputs.Rows(book, problems, generated_at)
+    rows = outputs.Rows(book, problems, generated_at, info or outputs.ClassInfo())
     folder = outdir.new_set()
     try:
         outputs.write_set(rows, folder)
@@ -389,9 +397,14 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     clock.append(("switch", time.perf_counter()))
     t = book.totals()
     book.finish_run(run_id, _now(), found, regraded, reused, checked, "finished")
+    judged, errors, incomplete = int(t["students"]), int(t["errors"]), int(t["incomplete"])
+    if wanted is not None:
+        # `--student X` judges X: the others' rows are kept as they were, not graded by this run
+        s = book.totals_of(wanted)
+        judged, errors, incomplete = s["students"], s["errors"], s["incomplete"]
     return ClassRun(out=outdir.out, found=found, students=int(t["students"]),
-                    graded=int(t["students"] - t["errors"]), errors=int(t["errors"]),
-                    incomplete=int(t["incomplete"]), regraded=regraded, reused=reused, checked=checked,
+                    graded=judged - errors, errors=errors,
+                    incomplete=incomplete, regraded=regraded, reused=reused, checked=checked,
                     too_complex=too_complex, crashed=crashed, skipped=skipped, summary=text,
                     seconds=tuple((name, round(t1 - t0, 3)) for (_, t0), (name, t1) in zip(clock, clock[1:])))
 

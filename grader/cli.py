@@ -57,14 +57,69 @@ def _bank_location(problems_dir: Optional[str]):
     return default_bank_dir()
 
 
-def _bank(problems_dir: Optional[str]):
+def _editing_bank(problems_dir: Optional[str]) -> Path:
+    """`validate` and `list` read the bank being edited: --problems (or $GRADER_PROBLEMS), else
+    a problems/ folder in the current folder, else the installed bank; and say which (stderr),
+    so an instructor never checks the installed copy by mistake."""
+    from grader.problems import problem_files
+    if problems_dir:
+        where, why = Path(problems_dir), "--problems or $GRADER_PROBLEMS"
+    elif Path("problems").is_dir() and problem_files(Path("problems")):
+        where, why = Path("problems"), "the problems/ folder here"
+    else:
+        where, why = _bank_location(None), "the bank installed with the grader"
+    click.echo(f"Problem bank: {where} ({why})", err=True)
+    return where
+
+
+def _bank(problems_dir: Optional[str], location: Optional[Path] = None):
     from grader.problems import ProblemError, load_bank
     try:
-        return load_bank(_bank_location(problems_dir))
+        return load_bank(location or _bank_location(problems_dir))
     except ProblemError as err:
         raise BankProblem(f"the problem bank is invalid: {err}") from None
     except OSError as err:
         raise UsageProblem(f"cannot read the problem bank {problems_dir or ''}: {os_reason(err)}".replace(" :", ":")) from None
+
+
+def _assignment(path: Optional[Path]):
+    if path is None:
+        return None
+    from grader.assignment import AssignmentError, load_assignment
+    try:
+        return load_assignment(path)
+    except AssignmentError as err:
+        raise UsageProblem(str(err)) from None
+
+
+def _assigned_bank(problems_dir: Optional[str], assignment):
+    """The bank as the assignment grades it (its problems, points and per-student values)."""
+    bank = _bank(problems_dir)
+    if assignment is None:
+        return bank
+    from grader.assignment import AssignmentError, apply
+    try:
+        return apply(assignment, bank)
+    except AssignmentError as err:
+        raise UsageProblem(str(err)) from None
+
+
+def _roster(path: Optional[Path]):
+    if path is None:
+        return None
+    from grader.roster import RosterError, load_roster
+    try:
+        return load_roster(path)
+    except RosterError as err:
+        raise UsageProblem(str(err)) from None
+
+
+assignment_option = click.option(
+    "--assignment", "assignment_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+    help="Assignment file (YAML): which problems, points, per-student values on/off, due date.")
+roster_option = click.option(
+    "--roster", "roster_path", type=click.Path(path_type=Path), default=None, metavar="CSV",
+    help="Roster CSV (submission, name, email, sis_id, login_id, canvas_id, section) for the LMS exports.")
 
 
 def _find(bank: dict, problem_id: str, part_id: Optional[str] = None):
@@ -106,10 +161,28 @@ def _ensure_checkable(problem, part, values) -> None:
 
 
 def _values(problem, student: Optional[str]):
-    from grader.variants import variant_values
-    if student is None or not problem.variants:
-        return None
-    return variant_values(problem, student)
+    from grader.variants import student_values
+    return student_values(problem, student)
+
+
+STUDENT_ENV = "GRADER_STUDENT"
+
+
+def _env_student() -> Optional[str]:
+    return os.environ.get(STUDENT_ENV) or None
+
+
+def _course_values_note(problem) -> str:
+    """What `check` says when a per-student problem is checked without an id."""
+    from grader.variants import varied_text
+    return (f"Note: {problem.id} gives each student their own values; this used the course's values "
+            f"({varied_text(problem, dict(problem.given))}). To use yours: --student ID, "
+            f"or set {STUDENT_ENV}=ID.")
+
+
+def _own_values_line(problem, student, values) -> str:
+    from grader.variants import varied_text
+    return f"Student {student}: your values for {problem.id} are {varied_text(problem, values)}."
 
 
 def _style():
@@ -242,8 +315,8 @@ def main():
 @problems_option
 @format_option
 def list_cmd(problems_dir, fmt):
-    """List the problems and their parts with points."""
-    bank = _bank(problems_dir)
+    """List the problems and their parts with points (the bank: see `grader validate --help`)."""
+    bank = _bank(problems_dir, _editing_bank(problems_dir))
     if fmt == "json":
         _emit_json([{"id": p.id, "title": p.title,
                      "parts": [{"id": q.id, "kind": q.kind, "points": q.points} for q in p.parts]}
@@ -264,9 +337,8 @@ def list_cmd(problems_dir, fmt):
 def show(problem_id, student, problems_dir, fmt):
     """Show a problem: statement, names to use, each part's prompt and answer format."""
     from grader.present import problem_text
-    from grader.variants import variant_values
     problem, _ = _one_problem(problems_dir, problem_id)
-    given = variant_values(problem, student)
+    given = _values(problem, student or _env_student()) or dict(problem.given)
     if fmt == "json":
         _emit_json({"id": problem.id, "title": problem.title, "statement": problem.statement, "given": given,
                     "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": q.prompt,
@@ -363,9 +435,18 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
                 problems_dir = value
         else:
             break
+    if answer and answer[0] == "--":      # the shell's "end of options" marker is not part of the answer
+        answer.pop(0)
     problem, part = _one_problem(problems_dir, problem_id, part_id)
+    student = student or _env_student()
     values = _values(problem, student)
     _ensure_checkable(problem, part, values)
+    if not problem.per_student:
+        about = None
+    elif values is None:
+        about = _course_values_note(problem)
+    else:
+        about = _own_values_line(problem, student, values)
     from grader.equivalence import check_within as grade
     from grader.present import verdict_json, verdict_lines
     style = _style()
@@ -385,12 +466,14 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
     else:
         texts = None
     if texts is not None:
-        verdict = grade(problem, part, texts[0], values)
+        verdict = _recognised(problem, part, texts[0], grade(problem, part, texts[0], values), values)
         if fmt == "json":
-            _emit_json(verdict_json(problem.id, part.id, verdict))
+            _emit_json(_with_values(verdict_json(problem.id, part.id, verdict), problem, student, values))
         else:
             for line in verdict_lines(verdict, texts[0] if isinstance(texts[0], str) else None, style):
                 click.echo(line)
+            if about:
+                click.echo(style.text(about))
         sys.exit(EXIT_OK if verdict.status == CORRECT else EXIT_WRONG)
     # interactive: keep asking until right
     if fmt == "text":
@@ -408,15 +491,30 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
         if text.strip() == "?":
             click.echo(style.text(_next_hint(problem, part) or "This part has no hints."), err=True)
             continue
-        verdict = grade(problem, part, text, values)
+        verdict = _recognised(problem, part, text, grade(problem, part, text, values), values)
         if fmt == "json":
-            _emit_json(verdict_json(problem.id, part.id, verdict))
+            _emit_json(_with_values(verdict_json(problem.id, part.id, verdict), problem, student, values))
         else:
             for line in verdict_lines(verdict, text, style):
                 click.echo(line)
+            if about:
+                click.echo(style.text(about))
         if verdict.status == CORRECT:
             break
     sys.exit(EXIT_OK if verdict is not None and verdict.status == CORRECT else EXIT_WRONG)
+
+
+def _recognised(problem, part, answer, verdict, values):
+    from grader.othervalues import recognise
+    return recognise(problem, part, answer, verdict, values)
+
+
+def _with_values(obj: dict, problem, student, values) -> dict:
+    """JSON of a per-student problem names the student and the values used (null: the course's)."""
+    if problem.per_student:
+        obj = dict(obj, student=student if values is not None else None,
+                   values=dict(values) if values is not None else None)
+    return obj
 
 
 @main.command()
@@ -431,9 +529,12 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
 @click.option("--gradescope", "gradescope_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="File: also write Gradescope's results.json to PATH.")
 @click.option("--deadline", type=float, default=5.0, show_default=True, help="Seconds allowed per distinct answer.")
+@assignment_option
+@roster_option
 @problems_option
 @format_option
-def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, problems_dir, fmt):
+def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, assignment_path, roster_path,
+          problems_dir, fmt):
     """Grade an answer file, or a folder with one submission per student.
 
     \b
@@ -442,34 +543,51 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     results.json, gradebook.csv, feedback/<student>.md, junit.xml, gradescope/<student>/results.json
     and report.html.
     """
-    bank = _bank(problems_dir)
+    assignment = _assignment(assignment_path)
+    bank = _assigned_bank(problems_dir, assignment)
     if path.is_dir():
-        _grade_dir(path, out_dir or Path("grader-out"), list(students) or None, jobs, fail_under, deadline, bank)
+        roster = _roster(roster_path)
+        _grade_dir(path, out_dir or Path("grader-out"), list(students) or None, jobs, fail_under, deadline, bank,
+                   assignment, roster)
         return
     if not path.exists() and not path.is_symlink():
         raise UsageProblem(f"no such file: {path}")
+    from dataclasses import replace
     from grader.submissions import grade_submission, read_answer_file
-    student = students[0] if students else None
-    sub = read_answer_file(path, student)
+    sub = read_answer_file(path)
     if sub.error is not None:
         raise UsageProblem(f"cannot grade {path}: {sub.error}")
-    result = grade_submission(bank, sub)
-    answered = {pid for pid in (sub.answers or {})}
-    parts = [r for r in result.parts if r.problem in answered] or list(result.parts)
-    score = round(sum(r.verdict.score for r in parts), 6)
-    max_score = round(sum(r.verdict.max_score for r in parts), 6)
+    student, source = _file_student(path, sub, students[0] if students else None)
+    result = grade_submission(bank, replace(sub, student=student or "", declared=None))
+    # the whole bank (or the assignment's problems): the total the class gradebook gives
+    parts = list(result.parts)
+    score, max_score = result.score, result.max_score
+    randomized = [p for p in bank.values() if p.per_student]
     if gradescope_path is not None:
-        from dataclasses import replace
         from grader.reports import write_gradescope
-        write_gradescope(replace(result, parts=tuple(parts)), gradescope_path)
+        write_gradescope(result, gradescope_path)
     if fmt == "json":
         from grader.present import verdict_json
-        _emit_json({"student": result.student, "score": score, "max_score": max_score,
+        _emit_json({"student": result.student or None, "score": score, "max_score": max_score,
+                    **({"student_from": source, "values": {pid: dict(v) for pid, v in result.values} or None}
+                       if randomized else {}),
                     "parts": [dict(verdict_json(r.problem, r.part, r.verdict), answer=r.answer) for r in parts],
                     **({"notes": result.message} if result.message else {})})
     else:
         from grader.present import grade_table, score_text
+        from grader.reports import values_sentences
         style = _style()
+        if assignment is not None:
+            due = f" (due {assignment.due})" if assignment.due else ""
+            click.echo(style.text(f"Assignment: {assignment.title}{due}"))
+        if randomized and student:
+            click.echo(style.text(f"Student: {student} (from {source}; --student ID or a 'student: ID' "
+                                  f"line in the file gives another id)"))
+            for line in values_sentences(result, bank):
+                click.echo(style.text(line))
+        elif randomized:
+            for problem in randomized:
+                click.echo(style.text(_course_values_note(problem)))
         for line in grade_table(parts, style):
             click.echo(line)
         if result.message:
@@ -479,6 +597,20 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     if fail_under is not None:
         sys.exit(EXIT_WRONG if score < fail_under - 1e-9 else EXIT_OK)
     sys.exit(EXIT_OK if all_right else EXIT_WRONG)
+
+
+def _file_student(path: Path, sub, flag: Optional[str]) -> tuple[Optional[str], str]:
+    """The student a single answer file is graded as, and where that id came from: --student,
+    then $GRADER_STUDENT, then the file's `student:` line, then its folder (DIR/<id>/answers.yaml)
+    or file name (DIR/<id>.yaml)."""
+    from grader.submissions import student_source
+    if flag:
+        return flag, "--student"
+    if _env_student():
+        return _env_student(), f"${STUDENT_ENV}"
+    if sub.declared:
+        return sub.declared, "the file's 'student:' line"
+    return (sub.student or None), student_source(path)
 
 
 class _Stopped(BaseException):
@@ -498,7 +630,7 @@ def _generated_at(epoch: Optional[str]) -> Optional[str]:
     return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _grade_dir(src, out, students, jobs, fail_under, deadline, bank):
+def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=None, roster=None):
     import signal
     from grader.cilog import safe_log_text
     from grader.classrun import BatchError, fail_under as below, grade_class
@@ -521,11 +653,15 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank):
     show_bar = _isatty(sys.stderr) and not env_ci
     kept = (f"{out} still holds its previous complete set of outputs; the answers checked so far "
             f"are kept in its gradebook: run the same command again to continue")
+    from grader.assignment import DEFAULT_TITLE
+    from grader.outputs import ClassInfo
+    info = ClassInfo(assignment.title if assignment else DEFAULT_TITLE, assignment.due if assignment else None,
+                     roster)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         outcome = grade_class(src, out, bank, jobs=jobs, students=students, deadline=deadline,
                               generated_at=_generated_at(env_epoch), summary=bool(env_summary),
-                              on_progress=progress if show_bar else None, log=log)
+                              on_progress=progress if show_bar else None, log=log, info=info)
     except BatchError as err:
         raise UsageProblem(safe_log_text(err)) from None
     except KeyboardInterrupt:
@@ -544,6 +680,11 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank):
                 fh.write(outcome.summary + "\n")
         except OSError as exc:
             log(f"cannot write the GitHub step summary: {exc}")
+    if outcome.found:
+        from grader.lms import roster_report
+        from grader.roster import reconcile
+        for line in roster_report(reconcile(roster, (r.student for r in outcome.results))):
+            log(line)
     incomplete = f", {outcome.incomplete} not fully graded" if outcome.incomplete else ""
     click.echo(f"Graded {outcome.graded} submission(s), {outcome.errors} could not be graded{incomplete}; "
                f"{outcome.regraded} read and graded, {outcome.reused} unchanged, "
@@ -561,6 +702,49 @@ def _isatty(stream) -> bool:
         return False
 
 
+@main.command()
+@click.argument("source", required=False, type=click.Path(path_type=Path), metavar="[DIR]")
+@roster_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("handouts"), show_default=True,
+              metavar="OUTDIR", help="Where to write values.csv and one <student>.md per student.")
+@assignment_option
+@problems_option
+def handout(source, roster_path, out_dir, assignment_path, problems_dir):
+    """Write every student's per-student values: OUTDIR/values.csv and OUTDIR/<student>.md.
+
+    The students come from --roster CSV, or from a class folder DIR (one submission per student).
+    """
+    from grader.handout import handout_csv, handout_markdown, randomized
+    from grader.reports import atomic_write, student_filenames
+    from grader.roster import Person
+    assignment = _assignment(assignment_path)
+    bank = _assigned_bank(problems_dir, assignment)
+    if not randomized(bank):
+        raise UsageProblem("no problem gives per-student values, so everyone uses the course's values: "
+                           "switch them on with 'randomize: per-student' in a problem or assignment file.")
+    if roster_path is not None:
+        people = list(_roster(roster_path).people)
+    elif source is not None:
+        if not source.is_dir():
+            raise UsageProblem(f"{source} is not a folder of submissions")
+        from grader.submissions import scan
+        people = [Person(e.student) for e in scan(source)]
+    else:
+        raise UsageProblem("name the students: --roster CSV, or a class folder DIR.")
+    if not people:
+        raise UsageProblem("there are no students to write handouts for.")
+    due = assignment.due if assignment is not None else None
+    names = student_filenames(p.submission for p in people)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(out_dir / "values.csv", handout_csv(bank, people))
+        for person in people:
+            atomic_write(out_dir / f"{names[person.submission]}.md", handout_markdown(bank, person, due))
+    except OSError as err:
+        raise UsageProblem(f"cannot write the handouts into {out_dir}: {os_reason(err)}") from None
+    click.echo(f"Wrote the values of {len(people)} student(s) to {out_dir}/values.csv and one page each.", err=True)
+
+
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("expressions", nargs=-1, type=click.UNPROCESSED, metavar="STUDENT REFERENCE")
 @click.option("--positive", multiple=True, metavar="NAME", help="Sample NAME from positive values only (repeatable).")
@@ -570,8 +754,17 @@ def _isatty(stream) -> bool:
 @problems_option
 @click.option("--problem", "problem_id", metavar="PROBLEM",
               help="Read both expressions with this problem's names and indices (for indexed answers).")
+@click.option("--part", "part_id", metavar="PART",
+              help="With --problem: compare as this part grades (its condition, tolerance, given values, rules).")
+@click.option("--tolerance", type=click.FloatRange(min=0), metavar="X",
+              help="Relative and absolute tolerance at every sampled point (default 1e-7 and 1e-9).")
+@click.option("--rtol", type=click.FloatRange(min=0), metavar="X", help="Relative tolerance at every sampled point.")
+@click.option("--atol", type=click.FloatRange(min=0), metavar="X", help="Absolute tolerance at every sampled point.")
+@click.option("--let", "lets", multiple=True, metavar="NAME=NUMBER", help="Fix a value, e.g. --let x=9.72 (repeatable).")
+@click.option("--where", metavar="CONDITION", help='Sample only where a condition holds, e.g. --where "x > 0".')
 @format_option
-def compare(expressions, positive, function_names, problems_dir, problem_id, fmt):
+def compare(expressions, positive, function_names, problems_dir, problem_id, part_id, tolerance, rtol, atol, lets,
+            where, fmt):
     """Compare two expressions: equivalent, different (with a point where they differ) or invalid.
 
     Every free name is a real symbol (a_{0} and w_1 are single names); with --problem, the
@@ -586,11 +779,22 @@ def compare(expressions, positive, function_names, problems_dir, problem_id, fmt
                            "quote each one, like: grader compare 'x*(1-x)' 'x-x^2'")
     student_expr, reference_expr = expressions
     from grader import equivalence
-    table = None
+    from grader.problem_format import NAME_RE, NUMBER_RE
+    let = {}
+    for item in lets:
+        name, _, number = item.partition("=")
+        if not NAME_RE.fullmatch(name.strip()) or not NUMBER_RE.fullmatch(number.strip()):
+            raise UsageProblem(f"--let takes NAME=NUMBER, like x=9.72, not '{item}'.")
+        let[name.strip()] = float(number.strip())
+    if part_id and not problem_id:
+        raise UsageProblem("--part needs --problem.")
+    problem = part = None
     if problem_id:
-        problem, _ = _one_problem(problems_dir, problem_id)
-        table = problem.table
-    outcome = equivalence.compare(student_expr, reference_expr, table, positive=tuple(positive),
+        problem, part = _one_problem(problems_dir, problem_id, part_id)
+    outcome = equivalence.compare(student_expr, reference_expr, positive=tuple(positive),
+                                  rtol=rtol if rtol is not None else tolerance,
+                                  atol=atol if atol is not None else tolerance,
+                                  let=let, where=where, problem=problem, part=part,
                                   functions_declared=tuple(function_names))
     if fmt == "json":
         _emit_json({"status": outcome.status, "message": outcome.message, "student": outcome.student,
@@ -627,9 +831,14 @@ def syntax_text() -> str:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @problems_option
 def validate(paths, problems_dir):
-    """Check problem files (default: the whole bank): schema, references, tests, mistake rules."""
+    """Check problem files (default: the whole bank): schema, references, tests, mistake rules.
+
+    \b
+    The bank: --problems DIR (or $GRADER_PROBLEMS), else ./problems/ when this folder has one
+    (the bank you are editing), else the bank installed with the grader.
+    """
     from grader.validation import validate as run
-    targets = list(paths) or [_bank_location(problems_dir)]
+    targets = list(paths) or [_editing_bank(problems_dir)]
     for p in targets:
         if not Path(str(p)).exists():
             raise UsageProblem(f"no such file or folder: {p}")
@@ -646,7 +855,8 @@ def validate(paths, problems_dir):
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but this computer (127.0.0.1) lets others reach the page.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
-@click.option("--student", metavar="ID", help="Use (and show) the given values drawn for this student.")
+@click.option("--student", metavar="ID",
+              help="The student using the page (default: $GRADER_STUDENT): shown, and their values used.")
 @click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
 @problems_option
 def serve(host, port, student, no_browser, problems_dir):
@@ -660,7 +870,7 @@ def serve(host, port, student, no_browser, problems_dir):
     if not web.is_loopback(host):
         click.echo(f"grader: warning: listening on {host}: other computers can reach this page and use this "
                    f"computer to check answers. Use --host 127.0.0.1 to keep it local.", err=True)
-    app = web.create_app(bank, student=student)
+    app = web.create_app(bank, student=student or _env_student())
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown_host}:{port}/"
 

@@ -1,113 +1,33 @@
-"""Deciding right from wrong: one answer to one part -> a Verdict.
+"""Checking one answer to one part: the decision (`decide`) put into words (`feedback`), cached.
 
-Expressions are compared by value in seeded random worlds (see `evaluate`): the same answer
-to the same part always meets the same world, so verdicts are deterministic and can be
-explained by pointing at a sample. Everything expensive per part (its world, the reference's
-values, the instructor rules' values) is computed once and kept in a bounded cache.
+This is the checker's entry point for every interface (CLI, batch, validation): `check`,
+`check_within` (under a wall-clock budget), `compare` (two expressions, no problem file) and
+`equivalent` (two answers to a part, for validation).
 """
 from __future__ import annotations
 
 import difflib
-import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as dc_replace
 from functools import lru_cache
 from typing import Optional
 
-import numpy as np
+from grader import functions, latex
+from grader.budget import run_with_deadline
+from grader.choices import check_choice
+from grader.conditions import ConditionError
+from grader.decide import Context, compare_values, context, decide
+from grader.decide import unreadable as unreadable_decision
+from grader.errors import took_too_long
+from grader.evaluate import EvalError, evaluate
+from grader.feedback import explain
+from grader.model import (CHOICE, CORRECT, DEFAULT_DOMAIN, EXPRESSION, FUNCTION, INVALID, MULTI_CHOICE, Part, Problem,
+                          Symbol, SymbolTable, Verdict)
+from grader.syntax import AnswerSyntaxError, normalise, parse
 
-from grader import functions
-from grader.evaluate import EvalError, World, evaluate, make_world, seed_for
-from grader.model import (CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Part, Problem,
-                          Symbol, SymbolTable, Tolerance, Verdict)
-from grader.syntax import AnswerSyntaxError, ParsedAnswer, parse
-from grader.tree import Node, free_indices, names_used
+__all__ = ["check", "check_within", "clear_caches", "compare", "Outcome", "infer_names", "unreadable", "timed_out", "equivalent", "context",
+           "Context"]
 
-TOO_COMPLEX = "This answer is too complex to check."
-BROKEN = "This part cannot be checked: its reference answer is broken. Please tell your instructor."
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """How two value arrays relate: equal, or not with the first differing sample."""
-
-    equal: bool
-    reason: str = ""            # "" | "shape" | "undefined" | "values" | "unchecked"
-    sample: Optional[int] = None
-
-
-def close(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> np.ndarray:
-    """Per-sample closeness with an absolute floor, so 0 and sin(pi)*x agree."""
-    diff = np.abs(a - b) <= tol.atol + tol.rtol * np.abs(b)
-    return diff.reshape(diff.shape[0], -1).all(axis=1) if diff.ndim > 1 else diff
-
-
-def compare_values(ans: np.ndarray, ref: np.ndarray, tol: Tolerance) -> Comparison:
-    if ans.shape != ref.shape:
-        if ans.ndim == 1 and ref.ndim == 1:
-            pass
-        else:
-            return Comparison(False, "shape")
-    with np.errstate(all="ignore"):
-        ref_ok = np.isfinite(ref).reshape(ref.shape[0], -1).all(axis=1)
-        ans_ok = np.isfinite(ans).reshape(ans.shape[0], -1).all(axis=1)
-        if ref_ok.sum() < min(4, ref.shape[0]):
-            return Comparison(False, "unchecked")
-        bad = ref_ok & ~ans_ok
-        if bad.any():
-            return Comparison(False, "undefined", int(np.argmax(bad)))
-        ok = close(ans, ref, tol)
-        wrong = ref_ok & ~ok
-        if wrong.any():
-            return Comparison(False, "values", int(np.argmax(wrong)))
-    return Comparison(True)
-
-
-# --- per-part context ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Context:
-    """Everything about a part that does not depend on the answer."""
-
-    problem: Problem
-    part: Part
-    table: SymbolTable
-    world: World
-    reference: ParsedAnswer
-    ref_values: np.ndarray
-    rules: tuple                # (Mistake, values or None)
-    values: tuple               # given values as (name, value) pairs
-
-
-def _definitions(table: SymbolTable) -> dict:
-    out = {}
-    for sym in table.symbols:
-        if sym.definition is not None:
-            out[sym.name] = parse(sym.definition, table).tree
-    return out
-
-
-@lru_cache(maxsize=256)
-def context(problem: Problem, part: Part, values: tuple = ()) -> Context:
-    """Raises AnswerSyntaxError / EvalError when the problem itself is broken (validate reports it)."""
-    table = problem.table
-    given = dict(problem.given)
-    given.update(dict(values))
-    numeric = part.kind == NUMERIC
-    world = make_world(table, seed_for(problem.id, part.id), given=given, samples=1 if numeric else 64,
-                       definitions=_definitions(table))
-    ref = parse(part.answer, table)
-    ref_values = evaluate(ref.tree, world)
-    rules = []
-    for m in part.mistakes:
-        try:
-            rules.append((m, evaluate(parse(m.answer, table).tree, world)))
-        except (AnswerSyntaxError, EvalError):
-            rules.append((m, None))
-    return Context(problem, part, table, world, ref, ref_values, tuple(rules), tuple(sorted(given.items())))
-
-
-# --- checking -----------------------------------------------------------------------------
 
 def check(problem: Problem, part: Part, answer, values: Optional[dict] = None) -> Verdict:
     """Grade one answer. Never raises for anything a student can type."""
@@ -124,39 +44,8 @@ def _check_cached(problem, part, answer, key):
 
 def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     if part.kind in (CHOICE, MULTI_CHOICE):
-        from grader.choices import check_choice
         return check_choice(part, answer)
-    points = part.points
-    try:
-        parsed = parse(answer, problem.table)
-    except AnswerSyntaxError as err:
-        return unreadable(err, points)
-    shown = dict(interpreted=parsed.unicode, interpreted_ascii=parsed.ascii, interpreted_latex=parsed.latex)
-    refused = restriction(part, parsed.tree)
-    if refused:
-        return Verdict(INVALID, 0.0, points, feedback=(refused,), rule="restriction", **shown)
-    try:
-        ctx = context(problem, part, key)
-    except (AnswerSyntaxError, EvalError):
-        return Verdict(INVALID, 0.0, points, feedback=(BROKEN,), rule="broken-part", **shown)
-    if parsed.tree == ctx.reference.tree and part.kind == EXPRESSION:
-        return Verdict(CORRECT, points, points, **shown)   # the same tree: no need to evaluate
-    try:
-        values = evaluate(parsed.tree, ctx.world)
-    except EvalError as err:
-        if err.kind == "shape":
-            return Verdict(INCORRECT, 0.0, points, feedback=(err.message,), rule="shape", **shown)
-        return Verdict(INVALID, 0.0, points, feedback=(err.message,), rule="evaluation", **shown)
-    except (MemoryError, OverflowError, ValueError, IndexError, KeyError):
-        return Verdict(INVALID, 0.0, points, feedback=(TOO_COMPLEX,), rule="too-complex", **shown)
-    if part.kind == NUMERIC:
-        from grader.feedback import numeric_verdict
-        return numeric_verdict(ctx, parsed, values, shown)
-    cmp = compare_values(values, ctx.ref_values, part.tolerance)
-    if cmp.equal and free_indices(parsed.tree) <= free_indices(ctx.reference.tree):
-        return Verdict(CORRECT, points, points, **shown)
-    from grader.feedback import explain
-    return explain(ctx, parsed, values, cmp, shown)
+    return explain(decide(problem, part, answer, key))
 
 
 def clear_caches() -> None:
@@ -168,39 +57,18 @@ def clear_caches() -> None:
 
 def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:
     """The verdict for an answer that cannot be read (also what the web page's live preview shows)."""
-    feedback = (TOO_COMPLEX + " " + err.message,) if err.too_complex and not err.message.startswith("This answer is too") \
-        else (err.message,)
-    return Verdict(INVALID, 0.0, points, feedback=feedback, rule="too-complex" if err.too_complex else "syntax",
-                   column=err.column if err.source else None)
+    return explain(unreadable_decision(err, points))
 
 
 def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
                  seconds: float = 5.0) -> Verdict:
     """check() under a wall-clock budget enforced by a killable child process."""
-    from grader.budget import run_with_deadline
     return run_with_deadline(check, (problem, part, answer, values), seconds, lambda: timed_out(part, seconds))
 
 
 def timed_out(part: Part, seconds: float) -> Verdict:
-    return Verdict(INVALID, 0.0, part.points, feedback=(f"{TOO_COMPLEX} It took longer than {seconds:g} seconds.",),
-                   rule="too-complex")
-
-
-def canonical_name(name: str) -> str:
-    return functions.canonical_name(name)
-
-
-def restriction(part: Part, tree: Node) -> Optional[str]:
-    """Why the part refuses this answer's vocabulary (forbidden / required names), or None."""
-    used = names_used(tree)
-    for name in part.forbidden:
-        if canonical_name(name) in used or name in used:
-            return part.restriction or f"This part asks for an answer without {name}."
-    for name in part.required:
-        if name in used or (name == "e" and "exp" in used) or canonical_name(name) in used:
-            continue
-        return part.restriction or f"This part asks for an answer written with {name}."
-    return None
+    """The verdict for an answer whose check ran past its wall-clock budget."""
+    return Verdict(INVALID, 0.0, part.points, feedback=(took_too_long(seconds),), rule="too-complex")
 
 
 # --- ad-hoc comparison (grader compare) ----------------------------------------------------
@@ -214,25 +82,60 @@ class Outcome:
 
 
 def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *,
-            positive: tuple[str, ...] = (), functions_declared: tuple[str, ...] = ()) -> Outcome:
+            positive: tuple[str, ...] = (), rtol: Optional[float] = None, atol: Optional[float] = None,
+            let: Optional[dict] = None, where: Optional[str] = None, problem: Optional[Problem] = None,
+            part: Optional[Part] = None, functions_declared: tuple[str, ...] = ()) -> Outcome:
     """Compare two expressions, every free name a real symbol unless the table says otherwise.
     Without a table, a name used only before brackets is an unknown function: an error unless
-    `functions_declared` names it (a misspelt `sine(x)` must not become a made-up function)."""
+    `functions_declared` names it (a misspelt `sine(x)` must not become a made-up function).
+
+    An instructor's tool: `rtol`/`atol` replace the tolerance at every sampled point, `let`
+    fixes values (`{"x": 9.72}`), `where` is a condition the samples meet (`"x > 0"`), and
+    `problem`/`part` compare as that part grades: its names, given values, condition,
+    tolerance, world and instructor rules (the answer is judged against `reference`).
+    """
+    if problem is not None:
+        table = problem.table
     if table is None:
-        table, called = infer_names(student, reference, positive=positive, declared=functions_declared)
+        table, called = infer_names(student, reference, *([where] if where else []), positive=positive,
+                                    declared=functions_declared)
         if called:
             name = called[0]
             close = difflib.get_close_matches(name, functions.spellings(), n=2, cutoff=0.6)
             hint = f"did you mean {' or '.join(close)}? If not, " if close else ""
             return Outcome("invalid", f"Unknown function '{name}': {hint}declare it with --function {name} if it "
                                       f"stands for any function, or write {name}*(...) for a product.")
-    part = Part(id="compare", prompt="", kind=EXPRESSION, answer=reference)
-    problem = Problem(id="compare", title="", statement="", table=table, parts=(part,))
+    if part is None:
+        base = Part(id="compare", prompt="", kind=EXPRESSION, answer=reference, allow_restatement=True)
+    else:
+        base = dc_replace(part, answer=reference, tests=())
+    tolerance = base.tolerance
+    if rtol is not None:
+        tolerance = dc_replace(tolerance, rtol=rtol)
+    if atol is not None:
+        tolerance = dc_replace(tolerance, atol=atol)
+    trial = dc_replace(base, tolerance=tolerance, where=where if where is not None else base.where)
+    given = dict(problem.given) if problem is not None else {}
+    given.update(let or {})
+    unknown = sorted(n for n in given if table.get(n) is None)
+    if unknown:
+        return Outcome("invalid", f"--let names {unknown[0]}, which is not a name of these expressions.")
+    trial_problem = Problem(id=problem.id if problem is not None else "compare", title="", statement="",
+                            table=table, parts=(trial,), given=tuple(sorted(given.items())))
     try:
         ref = parse(reference, table)
     except AnswerSyntaxError as err:
         return Outcome("invalid", f"The reference cannot be read: {err.message}")
-    verdict = check(problem, part, student)
+    try:
+        context(trial_problem, trial, ())
+    except ConditionError as err:
+        return Outcome("invalid", f"The condition cannot be used: {err.message}", None, ref.unicode)
+    except EvalError as err:
+        if err.kind == "condition":
+            return Outcome("invalid", f"The condition cannot be met: {err.message}.", None, ref.unicode)
+    except AnswerSyntaxError:
+        pass                 # a broken problem: check() says so
+    verdict = check(trial_problem, trial, student)
     if verdict.status == CORRECT:
         return Outcome("equivalent", "The two expressions are equivalent.", verdict.interpreted, ref.unicode)
     if verdict.status == INVALID:
@@ -241,7 +144,7 @@ def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *
 
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]+))*")
-_NOT_NAMES = ("pi", "e", "sum", "prod", "oo", "inf", "infty", "infinity", "Infinity")
+_NOT_NAMES = ("pi", "e", "sum", "prod", "and", "oo", "inf", "infty", "infinity", "Infinity")
 
 
 def infer_names(*texts: str, positive: tuple[str, ...] = (), declared: tuple[str, ...] = ()) \
@@ -249,8 +152,6 @@ def infer_names(*texts: str, positive: tuple[str, ...] = (), declared: tuple[str
     """Every name in the texts that is not a function or constant becomes a real scalar symbol
     (`w_1` and `a_{0}` stay whole), so `grader compare` needs no problem file; `declared` names
     are unknown functions. Also returns the other names used only before brackets."""
-    from grader import latex
-    from grader.syntax import normalise
     names: set[str] = set()
     called: set[str] = set()
     for text in texts:
@@ -268,9 +169,9 @@ def infer_names(*texts: str, positive: tuple[str, ...] = (), declared: tuple[str
                     or name in _NOT_NAMES or head in ("sum", "prod"):
                 continue
             (called if end < len(src) and src[end] in "('" else names).add(name)
-    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0))
+    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else DEFAULT_DOMAIN)
                     for n in sorted(names - set(declared)))
-    declared_fns = tuple(Symbol(f, "function") for f in sorted(set(declared)))
+    declared_fns = tuple(Symbol(f, FUNCTION) for f in sorted(set(declared)))
     return SymbolTable(symbols + declared_fns), sorted(called - names - set(declared))
 
 
@@ -280,11 +181,3 @@ def equivalent(problem: Problem, part: Part, a: str, b: str) -> bool:
     va = evaluate(parse(a, problem.table).tree, ctx.world)
     vb = evaluate(parse(b, problem.table).tree, ctx.world)
     return compare_values(va, vb, part.tolerance).equal
-
-
-def format_number(x: float, digits: int = 4) -> str:
-    if not math.isfinite(x):
-        return "undefined"
-    if x == 0:
-        return "0"
-    return f"{x:.{digits}g}"

@@ -8,6 +8,15 @@ from __future__ import annotations
 
 import errno
 
+from grader.numbers import format_number
+
+TOO_COMPLEX = "This answer is too complex to check"   # the one opening of every "too complex" message
+
+
+def took_too_long(seconds: float) -> str:
+    """The message for an answer whose check was stopped at its deadline."""
+    return f"{TOO_COMPLEX}. It took longer than {format_number(seconds, 6)} second{'' if seconds == 1 else 's'}."
+
 
 class GraderError(Exception):
     """Anything the grader refuses on purpose; `.message` is a sentence for a person."""

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
+from grader.errors import StudentError
 from grader import functions
 from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, UNIT, VECTOR, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
@@ -23,15 +24,16 @@ from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, 
 SAMPLES = 64
 MAX_WIDTH = 4
 LAYERS = 7          # layers 0..6; l is drawn in 1..3, L (the output layer) is 6
+REJECTION_DRAWS = 16   # a condition is sampled by drawing 16x the samples once and keeping those that meet it
+NONZERO_GAP = 0.1      # `nonzero` symbols are drawn at least this far from 0
 
 
-class EvalError(Exception):
+class EvalError(StudentError):
     """A tree that cannot be evaluated: a shape mismatch, an unavailable derivative. The message
     is written for a student."""
 
     def __init__(self, message: str, kind: str = "shape"):
         super().__init__(message)
-        self.message = message
         self.kind = kind
 
 
@@ -56,8 +58,15 @@ class World:
     def rows(self) -> np.ndarray:
         return np.arange(self.samples)
 
+    def subset(self, rows: np.ndarray) -> "World":
+        """The same world restricted to some samples (in the order given)."""
+        functions = {name: {k: v[:, rows] for k, v in fn.items()} for name, fn in self.functions.items()}
+        return World(self.table, len(rows), self.width[rows], {k: v[rows] for k, v in self.arrays.items()},
+                     functions, {k: np.asarray(v)[rows] for k, v in self.index_values.items()}, self.definitions)
 
-def _shape_word(v: np.ndarray) -> str:
+
+def shape_word(v: np.ndarray) -> str:
+    """What a value is, in the words of a sentence about it (evaluator errors and feedback)."""
     if v.ndim == 1:
         return "a number"
     r, c = v.shape[1], v.shape[2]
@@ -69,15 +78,54 @@ def _shape_word(v: np.ndarray) -> str:
 
 
 def make_world(table: SymbolTable, seed: int, given: Optional[dict] = None, samples: int = SAMPLES,
-               definitions: Optional[dict] = None) -> World:
-    """A world for a table. `given` fixes named scalars (numeric problems: one sample suffices)."""
+               definitions: Optional[dict] = None, bounds: Optional[dict] = None,
+               keep: Optional[Callable[[World], np.ndarray]] = None, minimum: Optional[int] = None) -> World:
+    """A world for a table. `given` fixes named scalars (numeric problems: one sample suffices).
+
+    `bounds` narrows the interval a scalar is drawn from (a part's simple conditions); `keep`
+    says which samples of a larger draw are usable (a part's condition, or where the reference
+    is defined): REJECTION_DRAWS times as many samples are drawn once and the first `samples`
+    kept, so the budget is fixed; fewer than `minimum` (default: all `samples`) usable is an
+    EvalError("condition").
+    """
+    if keep is None:
+        return _draw(table, seed, given, samples, definitions, bounds)
+    draws = samples * REJECTION_DRAWS
+    big = _draw(table, seed, given, draws, definitions, bounds)
+    rows = np.flatnonzero(keep(big))[:samples]
+    if len(rows) < (samples if minimum is None else minimum):
+        raise EvalError(f"only {len(rows)} of {draws} random samples meet the condition, {samples} are needed",
+                        "condition")
+    return big.subset(rows)
+
+
+def _interval(rng, sym, shape, bounds: Optional[dict]) -> np.ndarray:
+    lo, hi = sym.domain
+    if bounds and sym.name in bounds:
+        lo, hi = max(lo, bounds[sym.name][0]), min(hi, bounds[sym.name][1])
+        if not lo <= hi:
+            raise EvalError(f"no value of {sym.name} in its domain {list(sym.domain)} meets the condition",
+                            "condition")
+    if sym.integer:
+        return rng.integers(math.ceil(lo), math.floor(hi) + 1, size=shape).astype(float)
+    if sym.nonzero:
+        gap_lo, gap_hi = max(lo, -NONZERO_GAP), min(hi, NONZERO_GAP)
+        if gap_lo < gap_hi:
+            if hi - lo - (gap_hi - gap_lo) <= 0:
+                raise EvalError(f"no nonzero value of {sym.name} lies in {[lo, hi]}", "condition")
+            x = rng.uniform(lo, hi - (gap_hi - gap_lo), size=shape)
+            return np.where(x >= gap_lo, x + (gap_hi - gap_lo), x)
+    return rng.uniform(lo, hi, size=shape)
+
+
+def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, definitions: Optional[dict],
+          bounds: Optional[dict]) -> World:
     rng = np.random.default_rng(seed)
     given = given or {}
     S = samples
     width = rng.integers(2, MAX_WIDTH + 1, size=S)
     world = World(table, S, width, definitions=definitions or {})
     for sym in table.symbols:
-        lo, hi = sym.domain
         if sym.name in given:
             world.arrays[sym.name] = np.full(S, float(given[sym.name]))
             continue
@@ -97,7 +145,7 @@ def make_world(table: SymbolTable, seed: int, given: Optional[dict] = None, samp
             shape = (S,) + layer + (MAX_WIDTH, MAX_WIDTH)
         else:
             shape = (S,)
-        world.arrays[sym.name] = rng.uniform(lo, hi, size=shape)
+        world.arrays[sym.name] = _interval(rng, sym, shape, bounds)
     for letter, role in table.indices:
         if role == UNIT:
             world.index_values[letter] = (rng.random(S) * width).astype(np.int64)
@@ -254,14 +302,14 @@ class Evaluator:
                 if a.ndim == 1 and b.ndim == 1:
                     pass
                 else:
-                    raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {_shape_word(b)} "
-                                    f"{'to' if op == '+' else 'from'} {_shape_word(a)}.")
+                    raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {shape_word(b)} "
+                                    f"{'to' if op == '+' else 'from'} {shape_word(a)}.")
             return a + b if op == "+" else a - b
         if op == "*":
             if a.ndim == 1 or b.ndim == 1:
                 return _scale(a, b)
             if a.shape[2] != b.shape[1]:
-                raise EvalError(f"You cannot multiply {_shape_word(a)} by {_shape_word(b)}: their sizes do not "
+                raise EvalError(f"You cannot multiply {shape_word(a)} by {shape_word(b)}: their sizes do not "
                                 f"match (is a transpose missing or misplaced?).")
             out = a @ b
             return out[:, 0, 0] if out.shape[1:] == (1, 1) else out
@@ -270,11 +318,11 @@ class Evaluator:
                 return _scale(a, b)
             if a.shape != b.shape:
                 raise EvalError(f"An element-wise product needs two values of the same size, not "
-                                f"{_shape_word(a)} and {_shape_word(b)}.")
+                                f"{shape_word(a)} and {shape_word(b)}.")
             return a * b
         if op == "/":
             if b.ndim != 1:
-                raise EvalError(f"You cannot divide by {_shape_word(b)}.")
+                raise EvalError(f"You cannot divide by {shape_word(b)}.")
             return a / _bcast(b, a)
         if op == "^":
             if a.ndim != 1 or b.ndim != 1:

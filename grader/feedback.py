@@ -1,4 +1,5 @@
-"""Feedback that teaches: find the mistake in a wrong answer and say it in one sentence.
+"""Feedback that teaches: put a decision (`decide`) into words, and find the mistake in a
+wrong answer to say it in one sentence. The status and score are never changed here.
 
 Every diagnosis is a claim checked by evaluation in the part's world: "your answer would be
 right with the indices of w swapped" is only said after the swapped answer was evaluated and
@@ -15,12 +16,17 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from grader import functions
-from grader.equivalence import Context, compare_values, format_number
-from grader.evaluate import EvalError, _shape_word, evaluate
-from grader.model import CORRECT, FUNCTION, INCORRECT, INVALID, SCALAR, Tolerance, Verdict
+from grader.decide import Context, Decision, Difference, Why, compare_values
+from grader.errors import TOO_COMPLEX
+from grader.evaluate import EvalError, evaluate, shape_word
+from grader.exact import exact_value
+from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
+from grader.numbers import format_number, format_pair
 from grader.render import render
-from grader.syntax import AnswerSyntaxError, ParsedAnswer, parse
-from grader.tree import Bin, Call, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices, names_used
+from grader import tolerance
+from grader.syntax import MAX_PRIMES, AnswerSyntaxError, ParsedAnswer, parse
+from grader.tree import (Bin, Call, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices, names_used,
+                         walk)
 
 MAX_VARIANTS = 60
 
@@ -68,7 +74,7 @@ class _Probe:
             return False
         try:
             values = evaluate(tree, self.ctx.world)
-        except (EvalError, MemoryError, ValueError, IndexError, KeyError):
+        except (EvalError, MemoryError, OverflowError, ValueError):
             return False
         return compare_values(values, self.ctx.ref_values, self.ctx.part.tolerance).equal
 
@@ -112,7 +118,8 @@ def _function_slip(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
         sym = table.get(node.name)
         fn = functions.by_name(node.name) if sym is None else None
         if (sym is not None and sym.kind == FUNCTION) or (fn is not None and fn.activation):
-            out.append(Call(node.name, node.args, node.order + 1))
+            if node.order < MAX_PRIMES:
+                out.append(Call(node.name, node.args, node.order + 1))
             if node.order:
                 out.append(Call(node.name, node.args, node.order - 1))
         return out
@@ -195,7 +202,8 @@ def _nice_factor(c: float) -> Optional[str]:
     return None
 
 
-def _scaling(ctx: Context, values: np.ndarray) -> Optional[tuple[str, str]]:
+def _scaling(ctx: Context, values: np.ndarray, constant: bool = False) -> Optional[tuple[str, str]]:
+    """Wrong sign, transpose or a constant factor (not for two constants: 0.7 is not "7/10 times" 1)."""
     ref = ctx.ref_values
     tol = ctx.part.tolerance
     if compare_values(-values, ref, tol).equal:
@@ -212,7 +220,7 @@ def _scaling(ctx: Context, values: np.ndarray) -> Optional[tuple[str, str]]:
         ratio = values[mask] / ref[mask]
     c = float(np.median(ratio))
     if np.allclose(ratio, c, rtol=1e-7, atol=1e-12) and abs(c - 1) > 1e-6:
-        nice = _nice_factor(c)
+        nice = None if constant else _nice_factor(c)
         if nice is not None:
             return ("factor", f"Your answer is {nice} times the expected answer: check for a missing or extra "
                               f"constant factor.")
@@ -249,35 +257,97 @@ def _point(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, sample: int, 
     if undefined:
         return "Your answer is undefined (a division by zero or the log of a negative number?) where the " \
                "expected answer is defined."
+    if not _has_names(parsed.tree) and not _has_names(ctx.reference.tree):
+        return "That is not the expected value."       # two constants: no random values were involved
     return "Your answer gives different values from the expected answer when tested with random values."
 
 
-def format_pair(a: float, b: float) -> tuple[str, str]:
-    """Two numbers with just enough digits to show that they differ."""
-    for digits in range(4, 13):
-        x, y = format_number(a, digits), format_number(b, digits)
-        if x != y:
-            return x, y
-    return x, y
+def _has_names(tree: Node) -> bool:
+    return any(isinstance(n, (Sym, Idx)) for n in walk(tree))
 
 
-def explain(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, cmp, shown: dict) -> Verdict:
-    part = ctx.part
-    points = part.points
-    if cmp.reason == "shape":
-        return Verdict(INCORRECT, 0.0, points, rule="shape", feedback=(
-            f"Your answer is {_shape_word(values)}, but {_shape_word(ctx.ref_values)} is expected.",), **shown)
-    if cmp.reason == "unchecked":
-        return Verdict(INVALID, 0.0, points, rule="unchecked", feedback=(
-            "This part cannot be checked right now (its reference is undefined); please tell your instructor.",),
-            **shown)
-    for mistake, rule_values in ctx.rules:
-        if rule_values is not None and compare_values(values, rule_values, part.tolerance).equal:
-            return _with_solution(ctx, Verdict(INCORRECT, round(mistake.score * points, 6), points,
-                                               feedback=(mistake.message,), rule=mistake.tag, **shown))
+def explain(d: Decision) -> Verdict:
+    """The verdict for a decision: its status and score unchanged, the facts put into words."""
+    shown = {}
+    if d.parsed is not None:
+        shown = dict(interpreted=d.parsed.unicode, interpreted_ascii=d.parsed.ascii,
+                     interpreted_latex=d.parsed.latex)
+    rule, sentences = _words(d)
+    if d.ctx is not None and d.ctx.part.show_solution and d.why in (Why.MISTAKE, Why.DIFFERENT):
+        sentences += (f"The expected answer is {d.ctx.reference.unicode}.",)
+    return Verdict(d.status, d.score, d.points, feedback=sentences, rule=rule,
+                   column=d.column if d.why is Why.SYNTAX or d.why is Why.TOO_COMPLEX else None, **shown)
+
+
+def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
+    """(rule tag, sentences) for a decision."""
+    why = d.why
+    if why is Why.SAME:
+        return None, ()
+    if why is Why.SYNTAX:
+        return "syntax", (d.message,)
+    if why is Why.TOO_COMPLEX:
+        return "too-complex", (d.message or f"{TOO_COMPLEX}.",)
+    if why is Why.RESTRICTION:
+        name, forbidden = d.refused
+        return "restriction", (d.message or (f"This part asks for an answer without {name}." if forbidden
+                                             else f"This part asks for an answer written with {name}."),)
+    if why is Why.RESTATEMENT:
+        return "restatement", (_restatement(d.ctx),)
+    if why is Why.BROKEN_PART:
+        return "broken-part", ("This part cannot be checked: its reference answer is broken. Please tell your "
+                               "instructor.",)
+    if why is Why.SHAPE_ERROR:
+        return "shape", (d.message,)
+    if why is Why.EVALUATION:
+        return "evaluation", (d.message,)
+    if why is Why.MISTAKE:
+        return d.mistake.tag, (d.mistake.message,)
+    if why is Why.UNCHECKED:
+        return "unchecked", ("This part cannot be checked right now (its reference is undefined); please tell "
+                             "your instructor.",)
+    if why is Why.WRONG_SHAPE:
+        return "shape", (f"Your answer is {shape_word(d.values)}, but {shape_word(d.ctx.ref_values)} is expected.",)
+    if why is Why.NOT_A_NUMBER:
+        return "shape", ("This part asks for a single number.",)
+    if why is Why.NOT_FINITE:
+        return "not-finite", ("Your answer does not evaluate to a finite number.",)
+    if d.ctx.part.kind == NUMERIC:
+        return _wrong_number(d)
+    return _wrong_expression(d)
+
+
+def _restatement(ctx: Context) -> str:
+    """"That is the question itself": the answer must be written with what the reference uses."""
+    terms: list[str] = []
+    for node in walk(ctx.reference.tree):
+        if isinstance(node, Call) and node.order == 0:
+            shown = render(node, "unicode")
+        elif isinstance(node, (Sym, Idx)) and not _inside_call(ctx.reference.tree, node):
+            shown = render(node, "unicode")
+        else:
+            continue
+        if shown not in terms:
+            terms.append(shown)
+    if not terms:
+        return "That is the question itself: write its value."
+    listed = terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + " and " + terms[-1]
+    return f"That is the question itself: write it in terms of {listed}."
+
+
+def _inside_call(tree: Node, target: Node) -> bool:
+    return any(isinstance(n, Call) and any(target in walk(a) for a in n.args) for n in walk(tree))
+
+
+def _wrong_expression(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
+    ctx, parsed, values, cmp = d.ctx, d.parsed, d.values, d.comparison
+    if cmp.reason is Difference.EXACT:
+        gap = format_number(abs(float(exact_value(parsed.tree) - ctx.ref_exact)), 2)
+        return "not-exact", (f"Your answer is not exactly the expected value: they differ by {gap}.",)
     probe = _Probe(ctx)
     diagnosis = None
-    for step in (lambda: _scaling(ctx, values) if cmp.reason == "values" else None,
+    constant = not _has_names(parsed.tree) and not _has_names(ctx.reference.tree)
+    for step in (lambda: _scaling(ctx, values, constant) if cmp.reason is Difference.VALUES else None,
                  lambda: _repairs(probe, parsed.source), lambda: _free_index(probe, parsed.tree),
                  lambda: _function_slip(probe, parsed.tree), lambda: _index_slips(probe, parsed.tree),
                  lambda: _names(ctx, parsed.tree)):
@@ -289,74 +359,19 @@ def explain(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, cmp, shown: 
         feedback.append(diagnosis[1])
     if diagnosis is None or diagnosis[0] in ("unexpected-name", "missing-name"):
         if cmp.sample is not None:
-            feedback.append(_point(ctx, parsed, values, cmp.sample, cmp.reason == "undefined"))
+            feedback.append(_point(ctx, parsed, values, cmp.sample, cmp.reason is Difference.UNDEFINED))
         elif not feedback:
             feedback.append("Your answer is not equivalent to the expected answer.")
-    rule = diagnosis[0] if diagnosis else ("undefined" if cmp.reason == "undefined" else None)
-    return _with_solution(ctx, Verdict(INCORRECT, 0.0, points, feedback=tuple(feedback), rule=rule, **shown))
+    rule = diagnosis[0] if diagnosis else ("undefined" if cmp.reason is Difference.UNDEFINED else None)
+    return rule, tuple(feedback)
 
 
-def _with_solution(ctx: Context, verdict: Verdict) -> Verdict:
-    if not ctx.part.show_solution:
-        return verdict
-    return dc_replace(verdict, feedback=verdict.feedback + (f"The expected answer is {ctx.reference.unicode}.",))
-
-
-# --- numbers ------------------------------------------------------------------------------
-
-def tolerance_words(tol: Tolerance) -> str:
-    if tol.decimals is not None:
-        return f"{tol.decimals} decimal place{'s' if tol.decimals != 1 else ''}"
-    if tol.sigfigs is not None:
-        return f"{tol.sigfigs} significant figure{'s' if tol.sigfigs != 1 else ''}"
-    if tol.absolute is not None:
-        return f"an error below {format_number(tol.absolute)}"
-    if tol.relative is not None:
-        return f"a relative error below {format_number(tol.relative * 100)}%"
-    return "the exact value"
-
-
-def within(a: float, b: float, tol: Tolerance, widen: float = 1.0) -> bool:
-    """Numeric-part closeness. decimals d accepts an error below one unit of the d-th decimal;
-    sigfigs n accepts an error below half a unit of the n-th significant figure."""
-    err = abs(a - b)
-    slack = 1e-12 * max(1.0, abs(b))
-    if tol.absolute is not None:
-        return err <= tol.absolute * widen + slack
-    if tol.relative is not None:
-        return err <= tol.relative * abs(b) * widen + slack
-    if tol.decimals is not None:
-        return err <= 10.0 ** (-tol.decimals) * widen + slack
-    if tol.sigfigs is not None:
-        if b == 0:
-            return err <= slack
-        unit = 10.0 ** (math.floor(math.log10(abs(b))) - tol.sigfigs + 1)
-        return err <= 0.5 * unit * widen + slack
-    return err <= (tol.atol + tol.rtol * abs(b)) * widen
-
-
-def numeric_verdict(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, shown: dict) -> Verdict:
-    part = ctx.part
-    points = part.points
-    if values.ndim != 1:
-        return Verdict(INCORRECT, 0.0, points, feedback=("This part asks for a single number.",), rule="shape",
-                       **shown)
-    a, b = float(values[0]), float(ctx.ref_values[0])
-    if not math.isfinite(a):
-        return Verdict(INCORRECT, 0.0, points, feedback=("Your answer does not evaluate to a finite number.",),
-                       rule="not-finite", **shown)
-    tol = part.tolerance
-    if within(a, b, tol):
-        return Verdict(CORRECT, points, points, **shown)
-    for mistake, rule_values in ctx.rules:
-        if rule_values is not None and within(a, float(rule_values[0]), tol):
-            return _with_solution(ctx, Verdict(INCORRECT, round(mistake.score * points, 6), points,
-                                               feedback=(mistake.message,), rule=mistake.tag, **shown))
-    if b != 0 and within(-a, b, tol):
-        fb, rule = "The size of your answer is right but its sign is wrong.", "sign"
-    elif within(a, b, tol, widen=10.0):
-        fb, rule = f"Close, but not accurate enough: this part needs {tolerance_words(tol)}. Check your rounding.", \
-            "rounding"
-    else:
-        fb, rule = "That is not the right value.", None
-    return _with_solution(ctx, Verdict(INCORRECT, 0.0, points, feedback=(fb,), rule=rule, **shown))
+def _wrong_number(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
+    a, b = float(d.values[0]), float(d.ctx.ref_values[0])
+    tol = d.ctx.part.tolerance
+    if b != 0 and tolerance.within(-a, b, tol):
+        return "sign", ("The size of your answer is right but its sign is wrong.",)
+    if tolerance.within(a, b, tol, widen=10.0):
+        return "rounding", (f"Close, but not accurate enough: this part needs {tolerance.words(tol)}. "
+                            f"Check your rounding.",)
+    return None, ("That is not the right value.",)

@@ -305,7 +305,9 @@ class Gradebook:
             "UPDATE submissions SET state = 'done', source = NULL, status = ?, score = ?, max_score = ?, "
             "cases = ?, failures = ?, complete = ?, body = ? WHERE student = ?",
             (result.status, result.score, result.max_score, len(result.parts), failures,
-             1 if complete else 0, _dumps({"message": result.message, "parts": parts}), result.student))
+             1 if complete else 0, _dumps({"message": result.message, "parts": parts,
+                                           **({"values": result.values} if result.values else {})}),
+             result.student))
         self.db.execute(
             "INSERT INTO filenames (student, base_name, base_fold) VALUES (?, ?, ?) ON CONFLICT (student) "
             "DO UPDATE SET base_name = excluded.base_name, base_fold = excluded.base_fold",
@@ -379,11 +381,25 @@ class Gradebook:
     def totals(self) -> dict[str, float]:
         row = self.db.execute(
             "SELECT count(*), coalesce(sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(cases), 0), coalesce(sum(failures), 0), "
+            "coalesce(sum(cases), 0), coalesce(sum(CASE WHEN status = 'error' THEN 0 ELSE failures END), 0), "
             "coalesce(sum(CASE WHEN complete = 0 THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0) FROM submissions").fetchone()
+            "coalesce(sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN status = 'error' THEN cases ELSE 0 END), 0) FROM submissions").fetchone()
+        # junit: a part of a submission that could not be read is an <error>, not a <failure>
         return {"students": row[0], "errors": row[1], "cases": row[2], "failures": row[3],
-                "incomplete": row[4], "pending": row[5]}
+                "incomplete": row[4], "pending": row[5], "error_cases": row[6]}
+
+    def totals_of(self, students: Iterable[str]) -> dict[str, int]:
+        """`totals` of some students only (a `--student` regrade judges those)."""
+        out = {"students": 0, "errors": 0, "incomplete": 0}
+        for student in students:
+            row = self.db.execute("SELECT status, complete FROM submissions WHERE student = ? AND state = 'done'",
+                                  (student,)).fetchone()
+            if row is not None:
+                out["students"] += 1
+                out["errors"] += row[0] == "error"
+                out["incomplete"] += row[1] == 0
+        return out
 
     def results(self) -> Iterator[SubmissionResult]:
         """Graded submissions sorted by student, streamed a page at a time."""
@@ -404,11 +420,17 @@ class Gradebook:
                 d = json.loads(body)
                 parts = tuple(PartResult(pid, part, answer, self.verdict(vid))
                               for pid, part, answer, vid in d["parts"])
-                yield fname, SubmissionResult(student=student, status=status, parts=parts, message=d["message"])
+                values = tuple((pid, tuple((n, float(x)) for n, x in vals)) for pid, vals in d.get("values", ()))
+                yield fname, SubmissionResult(student=student, status=status, parts=parts, message=d["message"],
+                                              values=values)
             last, op = rows[-1][0], ">"
+
+    def student_ids(self) -> Iterator[str]:
+        """Every student id, by id, streamed (a cursor: memory does not grow with the class)."""
+        yield from (s for (s,) in self.db.execute("SELECT student FROM submissions ORDER BY student"))
 
     def scores(self) -> Iterator[float]:
         """Scores of the graded (not error) submissions in increasing order (for the median)."""
         for (score,) in self.db.execute(
-                "SELECT score FROM submissions WHERE state = 'done' AND status = 'graded' ORDER BY score"):
+                "SELECT score FROM submissions WHERE state = 'done' AND status <> 'error' ORDER BY score"):
             yield float(score)

@@ -57,7 +57,8 @@ INDEX_ROLES = tuple(IndexRole)
 class Symbol:
     """One declared name of a problem.
 
-    `domain` is the sampling interval for scalars and for the entries of arrays; `alias` makes
+    `domain` is the sampling interval for scalars and for the entries of arrays (`nonzero`
+    leaves out a gap around 0; `integer` draws whole numbers of the interval); `alias` makes
     a declared function stand for a builtin (`g: {kind: function, alias: sigmoid}`), so
     `g'(z)` is the sigmoid's derivative rather than an unknown function's. Given values of
     numeric problems live in `Problem.given`, not here.
@@ -71,6 +72,8 @@ class Symbol:
     alias: Optional[str] = None
     latex: Optional[str] = None
     definition: Optional[str] = None   # e.g. yhat: softmax(a_L); evaluated from the definition
+    nonzero: bool = False
+    integer: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,8 @@ class Part:
     restriction: Optional[str] = None   # the sentence shown when forbidden/required refuse an answer
     hints: tuple[str, ...] = ()
     show_solution: bool = False         # reveal the reference after a wrong answer
+    where: Optional[str] = None         # a condition on the symbols ("z > 0"), read by grader.conditions
+    allow_restatement: bool = False     # accept answers that name what is asked (tanh'(z) for d tanh/dz)
     mistakes: tuple[Mistake, ...] = ()
     tests: tuple[PartTest, ...] = ()
     line: int = 0                       # where the part starts in its YAML file
@@ -187,6 +192,12 @@ class Problem:
     given: tuple[tuple[str, float], ...] = ()     # the course's own values
     variants: tuple[Variant, ...] = ()
     path: str = ""
+    randomize: bool = False     # `randomize: per-student`: each student draws `variants`
+
+    @property
+    def per_student(self) -> bool:
+        """Whether grading uses each student's own values (opt-in, as on course platforms)."""
+        return self.randomize and bool(self.variants)
 
     def part(self, part_id: str) -> Optional[Part]:
         for p in self.parts:
@@ -218,10 +229,11 @@ class SubmissionStatus(Word):
     """Whether a submission could be graded at all."""
 
     GRADED = "graded"
+    PARTIAL = "partial"     # graded, but some entries could not be (their sentences in `message`)
     ERROR = "error"
 
 
-GRADED, ERROR = SubmissionStatus
+GRADED, PARTIAL, ERROR = SubmissionStatus
 
 
 @dataclass(frozen=True)
@@ -261,6 +273,8 @@ class SubmissionResult:
     status: SubmissionStatus
     parts: tuple[PartResult, ...]
     message: Optional[str] = None
+    # the per-student values grading used: ((problem id, ((name, value), ...)), ...)
+    values: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
     @property
     def score(self) -> float:

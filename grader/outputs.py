@@ -18,22 +18,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from grader import reports
+from grader import lms, reports
+from grader.assignment import DEFAULT_TITLE
 from grader.gradebook import Gradebook
 from grader.model import Problem, SubmissionResult
 from grader.outdir import Manifest
+from grader.roster import Roster
 
-__all__ = ["Rows", "WRITERS", "write_set", "summary_markdown"]
+__all__ = ["ClassInfo", "Rows", "WRITERS", "write_set", "summary_markdown"]
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """What the class's outputs say about the assignment: its title (the LMS exports' column),
+    its due date and the roster that maps submissions to people."""
+
+    title: str = DEFAULT_TITLE
+    due: Optional[str] = None
+    roster: Optional[Roster] = None
 
 
 @dataclass
 class Rows:
     """What a writer may read: the class's rows (streamed, with each student's file-name
-    stem), the bank, the counts and the report's timestamp."""
+    stem), the bank, the counts, the report's timestamp and the assignment."""
 
     book: Gradebook
     problems: dict[str, Problem]
     generated_at: Optional[str]
+    info: ClassInfo = ClassInfo()
 
     def results(self) -> Iterator[SubmissionResult]:
         return self.book.results()
@@ -96,7 +109,7 @@ def write_student_files(rows: Rows, folder: Path, manifest: Manifest) -> None:
     try:
         for name, r in rows.named_results():
             files.write(folder / "feedback" / f"{name}.md",
-                        reports.feedback_markdown(r, rows.problems).encode("utf-8", "replace"))
+                        reports.feedback_markdown(r, rows.problems, rows.info.due).encode("utf-8", "replace"))
             manifest.add(f"feedback/{name}.md")
             files.write(folder / "gradescope" / name / "results.json",
                         reports.gradescope_json(r).encode("utf-8", "replace"), folder / "gradescope" / name)
@@ -115,19 +128,37 @@ def write_gradebook_csv(rows: Rows, folder: Path, manifest: Manifest) -> None:
 
 def write_junit_xml(rows: Rows, folder: Path, manifest: Manifest) -> None:
     t = rows.totals()
-    _write(folder, "junit.xml", reports.junit_xml_chunks(rows.results(), int(t["cases"]), int(t["failures"])),
-           manifest)
+    _write(folder, "junit.xml", reports.junit_xml_chunks(rows.results(), int(t["cases"]), int(t["failures"]),
+                                                         int(t["error_cases"])), manifest)
 
 
 def write_report_html(rows: Rows, folder: Path, manifest: Manifest) -> None:
-    stats = reports.ClassStats()
-    for r in rows.results():
+    stats = reports.ClassStats(reports.per_student_ids(rows.problems))
+    filenames: dict[str, str] = {}          # the roster table's links (the table is capped)
+    for name, r in rows.named_results():
         stats.add(r)
-    _write(folder, "report.html", (reports.report_html_from(stats, rows.problems, rows.generated_at),), manifest)
+        if len(filenames) < reports.ROSTER_MAX_ROWS:
+            filenames[r.student] = name
+    info = rows.info
+    names = {p.submission: p.name for p in info.roster.people if p.name} if info.roster else None
+    page = reports.report_html_from(stats, rows.problems, rows.generated_at, title=info.title, due=info.due,
+                                    filenames=filenames, names=names)
+    _write(folder, "report.html", (page,), manifest)
+
+
+def write_lms_exports(rows: Rows, folder: Path, manifest: Manifest) -> None:
+    """canvas.csv, gradescope-scores.csv, moodle.csv (grader.lms), each streamed from the
+    gradebook's rows joined with the roster (both by submission id)."""
+    points = round(sum(p.max_score for p in rows.problems.values()), 6)
+    for name, chunks in lms.export_chunks(lambda: (lms.ScoreRow(r.student, r.score, r.max_score, r.status)
+                                                   for r in rows.results()),
+                                          rows.info.roster, rows.info.title, points).items():
+        _write(folder, name, chunks, manifest)
 
 
 WRITERS: tuple[Callable[[Rows, Path, Manifest], None], ...] = (
     write_student_files, write_gradebook_csv, write_junit_xml, write_report_html, write_results_json,
+    write_lms_exports,
 )
 
 

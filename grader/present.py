@@ -13,6 +13,7 @@ import click
 from grader.latex import looks_like_latex
 from grader.model import (CHOICE, CORRECT, INCORRECT, INVALID, MISSING, MULTI_CHOICE, NUMERIC, UNIT, Part,
                           PartResult, Problem, Verdict)
+from grader.numbers import format_number, score_text
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow"}
 MARKS = {CORRECT: "✓", INCORRECT: "✗", INVALID: "!", MISSING: "·"}
@@ -65,10 +66,6 @@ class Style:
         return s.encode("ascii", "replace").decode("ascii")
 
 
-def score_text(x: float) -> str:
-    return f"{x:g}"
-
-
 def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[str]:
     lines = [f"{style.verdict(verdict)}  ({score_text(verdict.score)}/{score_text(verdict.max_score)} points)"]
     if verdict.interpreted:
@@ -102,7 +99,7 @@ def grade_table(results: list[PartResult], style: Style) -> list[str]:
         v = r.verdict
         label = f"{r.problem}/{r.part}".ljust(width)
         lines.append(f"{label}  {score_text(v.score):>4}/{score_text(v.max_score):<4} {style.verdict(v)}")
-        if v.status != CORRECT:
+        if v.status not in (CORRECT, MISSING):    # "Missing" says it all: no "No answer given." line
             for message in v.feedback:
                 lines.append(" " * (width + 2) + style.text(message))
     return lines
@@ -125,7 +122,7 @@ def expects(part: Part) -> str:
     if part.kind == MULTI_CHOICE:
         return "Answer with a letter or several, separated by commas."
     if part.kind == NUMERIC:
-        from grader.feedback import tolerance_words   # feedback pulls in NumPy: only when shown
+        from grader.tolerance import words as tolerance_words
         return f"Answer with a number (or arithmetic on numbers). Accuracy needed: {tolerance_words(part.tolerance)}."
     return "Answer with an expression in the names above."
 
@@ -156,7 +153,7 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
     out = [click.style(problem.title, bold=True) if style.colour else problem.title, "=" * len(problem.title), "",
            problem.statement.strip(), ""]
     if given:
-        out.append("Given values: " + ", ".join(f"{k} = {v:g}" for k, v in sorted(given.items())))
+        out.append("Given values: " + ", ".join(f"{k} = {format_number(v, 6)}" for k, v in sorted(given.items())))
         out.append("")
     names = [f"{example} ({note})" if note else example for example, note in name_entries(problem, given)]
     if names:

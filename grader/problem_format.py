@@ -23,6 +23,8 @@ LABEL_RE = re.compile(r"[A-Z]")
 MAX_LABELS = 26          # choice options are labelled A..Z
 MAX_SUBSCRIPTS = 3       # w_(jk) has 2; nothing in the course has more than 3
 EXTENSIONS = (".yaml", ".yml")
+RANDOMIZE_OFF, RANDOMIZE_PER_STUDENT = "off", "per-student"
+RANDOMIZE_MODES = (RANDOMIZE_OFF, RANDOMIZE_PER_STUDENT)
 
 # What a part's sample answer may be expected to get.
 TEST_STATUSES = (CORRECT, INCORRECT, INVALID)
@@ -35,14 +37,17 @@ TOP_FIELDS = {
     "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, latex, definition}`.",
     "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`.",
     "given": "Numeric problems: the course's values of the given quantities, `{x: 3, w1: 0.01}`.",
-    "variants": "Per-student values for given quantities: `{x: {choices: [2, 3]}}` or `{w1: {low: 0.01, high: 0.05, step: 0.01}}`.",
+    "variants": "Ranges of per-student values for given quantities: `{x: {choices: [2, 3]}}` or `{w1: {low: 0.01, high: 0.05, step: 0.01}}`; used only with `randomize: per-student`.",
+    "randomize": "`per-student`: each student grades with their own values drawn from `variants` (seeded by the student id); `off` (default): everyone grades the course's `given` values.",
     "parts": "The questions of the problem, graded separately.",
 }
 SYMBOL_FIELDS = {
     "kind": "scalar | indexed | vector | matrix | function (default scalar).",
     "subscripts": "Indexed symbols: how many subscript indices (w_(jk) has 2).",
     "superscript": "Indexed/vector/matrix symbols: whether the name carries a layer index, as in delta_j^l or W^(l).",
-    "domain": "Sampling interval [low, high] for the symbol's values (default [-2, 2]).",
+    "domain": "Where the symbol's values are drawn: an interval [low, high] (default [-2, 2]), `positive` "
+              "([0.1, 2]), `negative` ([-2, -0.1]), `nonzero` ([-2, -0.1] or [0.1, 2]), or whole numbers "
+              "`{integer: [low, high]}`.",
     "alias": "Functions: the builtin this name stands for (g: {kind: function, alias: sigmoid}).",
     "latex": "How to typeset the name in feedback, e.g. '\\delta'.",
     "definition": "An expression the symbol stands for, in answer syntax (yhat: softmax(a_L)).",
@@ -67,6 +72,10 @@ PART_FIELDS = {
     "restriction": "The sentence shown when `forbidden` / `required` refuse an answer.",
     "hints": "Hints, shown one after another.",
     "show_solution": "Show the reference after a wrong answer.",
+    "where": "A condition the part's values satisfy, as the prompt states it: comparisons (<, <=, >, >=, !=) of "
+             "expressions joined by `and`, e.g. `z > 0` or `0 < x < 1 and y != 0`.",
+    "allow_restatement": "Accept answers that name what is asked (tanh'(z) for the derivative of tanh); "
+                         "refused by default.",
     "mistakes": "Common wrong answers and the feedback they get (matched by equivalence).",
     "tests": "Sample answers with their expected status and feedback, checked by `grader validate`.",
 }
@@ -75,8 +84,8 @@ TOLERANCE_FIELDS = {
     "atol": "Expressions: absolute tolerance at every sampled point.",
     "absolute": "Numeric: accept |answer - reference| <= absolute.",
     "relative": "Numeric: accept |answer - reference| <= relative * |reference|.",
-    "decimals": "Numeric: accept answers that agree when both are rounded to this many decimals.",
-    "sigfigs": "Numeric: accept answers that agree to this many significant figures.",
+    "decimals": "Numeric: accept answers that round to the same number as the reference with this many decimals (halves away from zero); a truncated answer passes only if it is also the rounded one.",
+    "sigfigs": "Numeric: accept answers that round to the same number as the reference with this many significant figures.",
 }
 MISTAKE_FIELDS = {
     "answer": "A wrong answer, in answer syntax; any answer equivalent to it gets this rule.",
@@ -89,6 +98,8 @@ TEST_FIELDS = {
     "status": "The status it must get: correct | incorrect | invalid.",
     "feedback": "A fragment the feedback must contain (case-insensitive).",
 }
+# Domain words: the interval drawn from, and whether a gap around 0 is left out.
+DOMAIN_WORDS = {"positive": ((0.1, 2.0), False), "negative": ((-2.0, -0.1), False), "nonzero": ((-2.0, 2.0), True)}
 NUMERIC_TOLERANCES = ("absolute", "relative", "decimals", "sigfigs")
 EXPRESSION_TOLERANCES = ("rtol", "atol")
 

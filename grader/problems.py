@@ -27,9 +27,10 @@ from grader.model import (
     Symbol, SymbolTable, Tolerance, Variant,
 )
 from grader.problem_format import (
-    ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
+    DOMAIN_WORDS, ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
     EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
+    RANDOMIZE_MODES, RANDOMIZE_PER_STUDENT,
 )
 from grader.yamlsafe import YDict
 
@@ -221,6 +222,7 @@ def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
             r.fail(doc.key_line("given"), f"given value '{name}' is declared as a {sym.kind}, not a scalar")
     variants = _variants(r, doc.get("variants"), doc.key_line("variants"), dict(given)) \
         if "variants" in doc else ()
+    randomize = _randomize(r, doc, bool(variants))
 
     table = SymbolTable(tuple(symbols), tuple(indices))
     if "parts" not in doc:
@@ -238,7 +240,21 @@ def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
         seen[part.id] = part.line
         parts.append(part)
     return Problem(id=pid, title=title, statement=statement, table=table, parts=tuple(parts),
-                   given=given, variants=variants)
+                   given=given, variants=variants, randomize=randomize)
+
+
+def _randomize(r: _Reader, doc: YDict, has_variants: bool) -> bool:
+    """Per-student values are opt-in: without `randomize: per-student` everyone grades the
+    course's values, so a class gradebook and a student's own check agree by default."""
+    if "randomize" not in doc:
+        return False
+    line = doc.key_line("randomize")
+    mode = doc["randomize"]
+    if not isinstance(mode, str) or mode not in RANDOMIZE_MODES:
+        r.fail(line, f"'randomize' must be one of: {', '.join(RANDOMIZE_MODES)}")
+    if mode == RANDOMIZE_PER_STUDENT and not has_variants:
+        r.fail(line, "'randomize: per-student' needs 'variants': the ranges each student's values are drawn from")
+    return mode == RANDOMIZE_PER_STUDENT
 
 
 def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, str], ...]:
@@ -291,19 +307,32 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
                        f"{what}: only indexed, vector and matrix symbols have a layer superscript")
         if kind == INDEXED and subscripts == 0 and not superscript:
             r.fail(kline, f"{what}: an indexed symbol needs 'subscripts' or 'superscript: true'")
-        domain = DEFAULT_DOMAIN
+        domain, nonzero, integer = DEFAULT_DOMAIN, False, False
         if "domain" in fields:
             dline = fields.key_line("domain")
             dom = fields["domain"]
-            if not isinstance(dom, list) or len(dom) != 2:
-                r.fail(_line(dom, dline), f"{what}: 'domain' must be a list [low, high]")
-            low = r.number(dom[0], f"{what}: domain low", dline)
-            high = r.number(dom[1], f"{what}: domain high", dline)
-            if not low < high:
-                r.fail(dline, f"{what}: domain low must be smaller than high")
             if kind == FUNCTION:
                 r.fail(dline, f"{what}: a function has no domain")
-            domain = (low, high)
+            if isinstance(dom, str):
+                if dom.strip() not in DOMAIN_WORDS:
+                    r.fail(dline, f"{what}: unknown domain '{dom}'{_suggest(dom.strip(), DOMAIN_WORDS)}; use "
+                                  f"[low, high], {', '.join(DOMAIN_WORDS)} or {{integer: [low, high]}}")
+                domain, nonzero = DOMAIN_WORDS[dom.strip()]
+            else:
+                if isinstance(dom, dict) and list(dom) == ["integer"]:
+                    integer, dom = True, dom["integer"]
+                if not isinstance(dom, list) or len(dom) != 2:
+                    r.fail(_line(dom, dline), f"{what}: 'domain' must be a list [low, high], "
+                                              f"{', '.join(DOMAIN_WORDS)} or {{integer: [low, high]}}")
+                if integer:
+                    low = float(r.integer(dom[0], f"{what}: domain low", dline))
+                    high = float(r.integer(dom[1], f"{what}: domain high", dline))
+                else:
+                    low = r.number(dom[0], f"{what}: domain low", dline)
+                    high = r.number(dom[1], f"{what}: domain high", dline)
+                if not (low <= high if integer else low < high):
+                    r.fail(dline, f"{what}: domain low must be smaller than high")
+                domain = (low, high)
         alias = r.text(fields, "alias", what)
         if alias is not None:
             if kind != FUNCTION:
@@ -317,7 +346,8 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
         if definition is not None and kind == FUNCTION:
             r.fail(fields.key_line("definition"), f"{what}: a function cannot have a definition; use 'alias'")
         out.append(Symbol(name=str(name), kind=kind, subscripts=subscripts, superscript=superscript,
-                          domain=domain, alias=alias, latex=latex, definition=definition))
+                          domain=domain, alias=alias, latex=latex, definition=definition, nonzero=nonzero,
+                          integer=integer))
     return out
 
 
@@ -441,12 +471,23 @@ def _part(r: _Reader, raw: Any, index: int, line: Optional[int], numeric_problem
     if "show_solution" in m:
         show_solution = r.boolean(m["show_solution"], f"{what}: 'show_solution'", m.key_line("show_solution"))
 
+    where = r.text(m, "where", what)
+    if where is not None:
+        if kind not in (EXPRESSION, NUMERIC):
+            r.fail(m.key_line("where"), f"{what}: only expression and numeric parts have a condition")
+        where = where.strip()
+        r.lines[("where", pid)] = m.key_line("where")
+    allow_restatement = False
+    if "allow_restatement" in m:
+        allow_restatement = r.boolean(m["allow_restatement"], f"{what}: 'allow_restatement'",
+                                      m.key_line("allow_restatement"))
+
     mistakes = _mistakes(r, m, pid, kind, len(options), what)
     tests = _tests(r, m, pid, kind, len(options), what)
     return Part(id=pid, prompt=prompt, kind=kind, answer=answer, points=points, tolerance=tolerance,
                 options=options, partial_credit=partial_credit, forbidden=forbidden, required=required,
                 restriction=restriction, hints=hints, show_solution=show_solution, mistakes=mistakes,
-                tests=tests, line=pline or 0)
+                tests=tests, line=pline or 0, where=where, allow_restatement=allow_restatement)
 
 
 def _check_labels(r: _Reader, text: str, kind: str, count: int, what: str, line: Optional[int]) -> None:
@@ -565,6 +606,11 @@ def _problem_files(directory: Any) -> list[Any]:
         entries = list(directory.iterdir())
     files = [e for e in entries if e.name.endswith(EXTENSIONS) and not e.name.startswith(".") and e.is_file()]
     return sorted(files, key=lambda e: (_stem(e), e.name))
+
+
+def problem_files(directory: Any) -> list[Any]:
+    """The problem files of a bank folder, sorted by id (none: not a bank)."""
+    return _problem_files(directory)
 
 
 def problem_file(directory: Any, problem_id: str) -> Optional[Any]:

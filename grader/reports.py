@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from grader.model import (
-    CORRECT, INCORRECT, INVALID, MISSING, STATUSES, PartResult, Problem, SubmissionResult, Verdict,
+    CORRECT, ERROR, INCORRECT, INVALID, MISSING, PARTIAL, STATUSES, PartResult, Problem, SubmissionResult,
+    SubmissionStatus, Verdict,
 )
 
 __all__ = [
@@ -47,6 +48,7 @@ POINTS_ROW_LABEL = "POINTS POSSIBLE"
 SUMMARY_MAX_ROWS = 300          # GitHub caps a step summary at 1 MiB
 COMMON_WRONG_SHOWN = 5
 _BINS = 10                      # score histogram
+ROSTER_MAX_ROWS = 5000          # report.html's roster table; every row is in gradebook.csv
 
 _STATUS_ICON = {CORRECT: "✅", INCORRECT: "❌", INVALID: "⚠️", MISSING: "➖"}
 
@@ -191,6 +193,7 @@ def result_to_dict(result: SubmissionResult) -> dict:
         "max_score": result.max_score,
         "status": result.status,
         "message": result.message,
+        **({"values": {pid: dict(vals) for pid, vals in result.values}} if result.values else {}),
         "parts": [_part_dict(p) for p in result.parts],
     }
 
@@ -241,10 +244,21 @@ def result_from_dict(d: dict) -> SubmissionResult:
                           rule=_opt_str(p, "rule"))
         parts.append(PartResult(p["problem"], p["part"], _opt_str(p, "answer"), verdict))
     status = d.get("status")
-    if status not in ("graded", "error"):
+    if status not in tuple(SubmissionStatus):
         raise ValueError(f"unknown submission status {status!r}")
     return SubmissionResult(student=d["student"], status=status, parts=tuple(parts),
-                            message=_opt_str(d, "message"))
+                            message=_opt_str(d, "message"), values=_values_from(d.get("values")))
+
+
+def _values_from(data) -> tuple:
+    if data is None:
+        return ()
+    if not isinstance(data, dict) or not all(
+            isinstance(v, dict) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values())
+            for v in data.values()):
+        raise ValueError("'values' must map problem ids to {name: number}")
+    return tuple((str(pid), tuple((str(n), float(x)) for n, x in sorted(v.items())))
+                 for pid, v in sorted(data.items()))
 
 
 def _dumps(obj) -> str:
@@ -301,7 +315,9 @@ def _result_json(r: SubmissionResult, level: int) -> str:
     return _json_object([
         ("max_score", _enc(r.max_score)), ("message", _enc(r.message)),
         ("parts", _json_list([_part_json(p, level + 2) for p in r.parts], level + 1)),
-        ("score", _enc(r.score)), ("status", _enc(r.status)), ("student", _enc(r.student))], level)
+        ("score", _enc(r.score)), ("status", _enc(r.status)), ("student", _enc(r.student)),
+        *((("values", _indented({pid: dict(vals) for pid, vals in r.values}, level + 1)),) if r.values else ())],
+        level)
 
 
 def parse_results_json(text: str | bytes) -> list[SubmissionResult]:
@@ -330,8 +346,20 @@ def csv_student(student: str) -> str:
     return text
 
 
+STATUS_WORDS = {"graded": "graded", "partial": "partially graded", "error": "error"}
+
+
+def status_text(r: SubmissionResult) -> str:
+    """What happened to a submission, in one cell: `graded`, `partially graded: <what was not>`
+    or `error: <why>`, so a row of zeros is never mistaken for a graded one."""
+    word = STATUS_WORDS.get(str(r.status), str(r.status))
+    if r.status in (ERROR, PARTIAL) and r.message:
+        return f"{word}: {_oneline(r.message)}"
+    return word
+
+
 def gradebook_csv(results: Iterable[SubmissionResult], problems: dict[str, Problem]) -> str:
-    """gradebook.csv: header ``student, problem/part..., total``; the first data row holds the
+    """gradebook.csv: header ``student, problem/part..., total, status``; the first data row holds the
     points possible; then one row per student (sorted). UTF-8 with a byte-order mark so that
     spreadsheets read non-ASCII names right; CRLF line ends (RFC 4180)."""
     return "".join(gradebook_csv_chunks(_sorted(results), problems))
@@ -349,16 +377,16 @@ def gradebook_csv_chunks(sorted_results: Iterable[SubmissionResult],
         buf.truncate()
         return text
 
-    w.writerow(["student", *(csv_safe(f"{pid}/{part}") for pid, part, _ in cols), "total"])
+    w.writerow(["student", *(csv_safe(f"{pid}/{part}") for pid, part, _ in cols), "total", "status"])
     w.writerow([POINTS_ROW_LABEL, *(format_score(pts) for _, _, pts in cols),
-                format_score(sum(pts for _, _, pts in cols))])
+                format_score(sum(pts for _, _, pts in cols)), ""])
     yield "\ufeff" + take()
     for r in sorted_results:
         by_key = {(p.problem, p.part): p.verdict.score for p in r.parts}
         scores = [by_key.get((pid, part)) for pid, part, _ in cols]
         total = sum(s for s in scores if s is not None)
         w.writerow([csv_student(r.student), *("" if s is None else format_score(s) for s in scores),
-                    format_score(total)])
+                    format_score(total), csv_safe(status_text(r))])
         yield take()
 
 
@@ -391,12 +419,28 @@ def _part_points(result: SubmissionResult) -> str:
     return f"{format_score(result.score)} / {format_score(result.max_score)}"
 
 
-def feedback_markdown(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None) -> str:
+def values_sentences(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None) -> list[str]:
+    """"Your values for two-layer-example (student bob): x = 2, ...": every output states them."""
+    from grader.variants import varied_text, values_text
+    out = []
+    for pid, vals in result.values:
+        problem = (problems or {}).get(pid)
+        shown = varied_text(problem, dict(vals)) if problem is not None else values_text(dict(vals))
+        out.append(f"Your values for {pid} (drawn for student {result.student}): {shown}")
+    return out
+
+
+def feedback_markdown(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None,
+                      due: Optional[str] = None) -> str:
     """feedback/<student>.md: every part with the answer (as a code span), what it was read
     as, the verdict and the feedback."""
     lines = [f"# Feedback for {md_text(result.student)}", ""]
     lines.append(f"**Score: {_part_points(result)}**")
     lines.append("")
+    if due:
+        lines += [f"Due: {md_text(due)}", ""]
+    for line in values_sentences(result, problems):
+        lines += [md_text(line), ""]
     if result.status == "error":
         lines += [f"> **Your submission could not be graded:** {md_text(result.message)}", "",
                   "Fix the file and submit again; every part below counts as missing until then.", ""]
@@ -456,21 +500,25 @@ def junit_xml(results: Iterable[SubmissionResult], problems: Optional[dict[str, 
     name = problem/part); incorrect, invalid and missing parts carry a <failure>."""
     results = _sorted(results)
     cases = sum(len(r.parts) for r in results)
-    failures = sum(1 for r in results for p in r.parts if p.verdict.status != CORRECT)
-    return "".join(junit_xml_chunks(results, cases, failures))
+    errors = sum(len(r.parts) for r in results if r.status == ERROR)
+    failures = sum(1 for r in results if r.status != ERROR for p in r.parts if p.verdict.status != CORRECT)
+    return "".join(junit_xml_chunks(results, cases, failures, errors))
 
 
-def junit_xml_chunks(sorted_results: Iterable[SubmissionResult], cases: int, failures: int) -> Iterator[str]:
-    """junit.xml a student at a time; `cases` and `failures` (the header's counts) come first."""
+def junit_xml_chunks(sorted_results: Iterable[SubmissionResult], cases: int, failures: int,
+                     errors: int = 0) -> Iterator[str]:
+    """junit.xml a student at a time; the header's counts come first. The parts of a submission
+    that could not be graded are <error> elements (counted in `errors`): CI tools show them
+    apart from wrong answers (<failure>)."""
     head = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuites name="backprop-grader" tests="{cases}" failures="{failures}" errors="0">\n'
-            f'  <testsuite name="backprop-grader" tests="{cases}" failures="{failures}" errors="0" skipped="0"')
+            f'<testsuites name="backprop-grader" tests="{cases}" failures="{failures}" errors="{errors}">\n'
+            f'  <testsuite name="backprop-grader" tests="{cases}" failures="{failures}" errors="{errors}" skipped="0"')
     if not cases:   # ElementTree writes an empty suite as one self-closing tag
         yield head + " />\n</testsuites>\n"
         return
     yield head + ">"
     for r in sorted_results:
-        error = r.message if r.status == "error" and r.message else None
+        error = (r.message or "") if r.status == ERROR else None     # ungradeable: <error>, not <failure>
         if _CLASSNAME in r.student:      # cannot be told from the stand-in: made one by one
             yield "".join("\n    " + _junit_case_xml(p, error, r.student) for p in r.parts)
             continue
@@ -502,11 +550,13 @@ def _junit_case_xml(p: PartResult, error: Optional[str], student: str) -> str:
                                    "time": "0"})
     if p.verdict.status != CORRECT:
         first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
-        if error:
+        element, kind = "failure", p.verdict.status
+        if error is not None:     # the submission could not be graded: CI tools count an <error>
             first = f"Submission could not be graded: {error}"
-        failure = ET.SubElement(case, "failure", {"message": xml_safe(_oneline(first)),
-                                                  "type": xml_safe(p.verdict.status)})
-        failure.text = xml_safe(_part_text(p, SubmissionResult("", "error" if error else "graded", (), error)))
+            element, kind = "error", "ungradeable"
+        failure = ET.SubElement(case, element, {"message": xml_safe(_oneline(first)), "type": xml_safe(kind)})
+        failure.text = xml_safe(_part_text(p, SubmissionResult("", ERROR if error is not None else "graded", (),
+                                                               error)))
     ET.indent(case, space="  ", level=2)
     return ET.tostring(case, encoding="unicode")
 
@@ -526,9 +576,12 @@ def _gradescope_test(p: PartResult) -> dict:
 
 
 def _gradescope_output(result: SubmissionResult) -> Optional[str]:
+    lines = values_sentences(result)        # per-student values: the id and values, stated
     if result.status == "error":
-        return f"Your submission could not be graded: {result.message}"
-    return result.message or None
+        lines.insert(0, f"Your submission could not be graded: {result.message}")
+    elif result.message:
+        lines.insert(0, result.message)
+    return "\n".join(lines) or None
 
 
 def gradescope_dict(result: SubmissionResult) -> dict:
@@ -581,7 +634,10 @@ class ClassStats:
     time (in student order) so that a class of any size can be streamed through: memory grows
     with the distinct wrong answers and the rows that carry a message, not with the class."""
 
-    def __init__(self):
+    def __init__(self, by_diagnosis: Iterable[str] = ()):
+        # problems whose wrong answers are grouped by diagnosis (rule), not by the literal text:
+        # with per-student values the same mistake gives a different number for each student
+        self.by_diagnosis = frozenset(by_diagnosis)
         self.total = 0
         self.graded = 0
         self.score_sum = 0.0
@@ -593,21 +649,26 @@ class ClassStats:
         self.errors: list[tuple[str, Optional[str]]] = []
         self.notes: list[tuple[str, Optional[str]]] = []
         self.first_rows: list[tuple[str, str, str]] = []   # the step summary's table
+        self.roster: list[tuple[str, float, float, str]] = []   # report.html's roster table (capped)
+        self.partial = 0
 
     def add(self, r: SubmissionResult) -> None:
         self.total += 1
-        frac = (r.score / r.max_score) if r.max_score else 0.0
-        self.bins[min(_BINS - 1, max(0, int(math.floor(frac * _BINS + 1e-9))))] += 1
         for p in r.parts:
             self.cols.setdefault((p.problem, p.part), p.verdict.max_score)
         if len(self.first_rows) < SUMMARY_MAX_ROWS:
-            status = "graded" if r.status == "graded" else f"error: {r.message or ''}"
-            self.first_rows.append((r.student, _part_points(r), status))
-        if r.status != "graded":
+            self.first_rows.append((r.student, _part_points(r), status_text(r)))
+        if len(self.roster) < ROSTER_MAX_ROWS:
+            self.roster.append((r.student, r.score, r.max_score, status_text(r)))
+        if r.status == ERROR:
             self.errors.append((r.student, r.message))
             return
+        # the histogram, the mean and the median all count the graded submissions (errors apart)
+        frac = (r.score / r.max_score) if r.max_score else 0.0
+        self.bins[min(_BINS - 1, max(0, int(math.floor(frac * _BINS + 1e-9))))] += 1
         if r.message:
             self.notes.append((r.student, r.message))
+        self.partial += r.status == PARTIAL
         self.graded += 1
         self.score_sum += r.score
         self.scores.append(r.score)
@@ -626,9 +687,11 @@ class ClassStats:
             t.counts[p.verdict.status] += 1
             t.total += p.verdict.score
             if p.verdict.status in (INCORRECT, INVALID) and p.answer is not None:
-                w = t.wrong.get("".join(p.answer.split()))
+                key = (f"\x00{p.verdict.status}:{p.verdict.rule or ''}" if p.problem in self.by_diagnosis
+                       else "".join(p.answer.split()))
+                w = t.wrong.get(key)
                 if w is None:
-                    w = t.wrong["".join(p.answer.split())] = [0, Counter(), {}]
+                    w = t.wrong[key] = [0, Counter(), {}]
                 w[0] += 1
                 w[1][p.answer] += 1
                 w[2].setdefault(p.answer, p.verdict)
@@ -657,11 +720,15 @@ class ClassStats:
         return [(pid, part, pts) for (pid, part), pts in self.cols.items()]
 
 
-def class_stats(results: Iterable[SubmissionResult]) -> ClassStats:
-    stats = ClassStats()
+def class_stats(results: Iterable[SubmissionResult], problems: Optional[dict[str, Problem]] = None) -> ClassStats:
+    stats = ClassStats(per_student_ids(problems))
     for r in _sorted(results):
         stats.add(r)
     return stats
+
+
+def per_student_ids(problems: Optional[dict[str, Problem]]) -> set[str]:
+    return {pid for pid, p in (problems or {}).items() if p.per_student}
 
 
 def _pct(x: Optional[float]) -> str:
@@ -706,27 +773,52 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; pa
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code { background: #f6f6f6; padding: 0 .2em; white-space: pre-wrap; word-break: break-all; }
 .muted { color: #666; }
 """.strip()
 
 
 def report_html(results: Iterable[SubmissionResult], problems: Optional[dict[str, Problem]] = None,
-                generated_at: Optional[str] = None) -> str:
-    """report.html: one offline page (no scripts, no external resources): summary, score
-    histogram (inline SVG), per-part success rates and the most common wrong answers with
-    their counts and feedback. `generated_at` is the only non-deterministic content."""
-    return report_html_from(class_stats(results), problems, generated_at)
+                generated_at: Optional[str] = None, **page) -> str:
+    """report.html: one offline page (no scripts, no external resources): summary, a roster
+    table linking each student's feedback, the score histogram (inline SVG), per-part success
+    rates and the most common wrong answers with their counts, what they were read as (MathML)
+    and feedback. `generated_at` is the only non-deterministic content."""
+    return report_html_from(class_stats(results, problems), problems, generated_at, **page)
+
+
+def _interpreted_mathml(problems: Optional[dict[str, Problem]], pid: str, answer: Optional[str]) -> Optional[str]:
+    """What an answer was read as, rendered by our own MathML renderer (no script, no network);
+    parsed again from the exact text (our parser, within its budgets), only for the few answers shown."""
+    problem = (problems or {}).get(pid)
+    if problem is None or answer is None:
+        return None
+    try:
+        from grader.mathml import mathml
+        from grader.syntax import parse
+        return mathml(parse(answer, problem.table).tree)
+    except Exception:      # unreadable answers are shown as typed
+        return None
+
+
+def _feedback_href(name: str) -> str:
+    from urllib.parse import quote
+    return "feedback/" + quote(f"{name}.md")
 
 
 def report_html_from(cs: ClassStats, problems: Optional[dict[str, Problem]] = None,
-                     generated_at: Optional[str] = None) -> str:
-    """`report_html` from statistics gathered a submission at a time."""
+                     generated_at: Optional[str] = None, *, title: Optional[str] = None,
+                     due: Optional[str] = None, filenames: Optional[dict[str, str]] = None,
+                     names: Optional[dict[str, str]] = None) -> str:
+    """`report_html` from statistics gathered a submission at a time. `title` and `due`: the
+    assignment's; `filenames`: each student's feedback file stem (links); `names`: the
+    roster's names by submission id."""
     cols = columns(problems) if problems else cs.result_cols()
     stats = cs.part_stats(cols)
     max_total = sum(pts for _, _, pts in cols)
     scores = sorted(cs.scores)
+    heading = f"{title or 'Backpropagation homework'}: grading report"
     h = []
     h.append("<!DOCTYPE html>")
     h.append('<html lang="en">')
@@ -735,28 +827,46 @@ def report_html_from(cs: ClassStats, problems: Optional[dict[str, Problem]] = No
     h.append('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
              'style-src \'unsafe-inline\'">')
     h.append('<meta name="viewport" content="width=device-width, initial-scale=1">')
-    h.append("<title>Backpropagation homework: grading report</title>")
+    h.append(f"<title>{_e(heading)}</title>")
     h.append(f"<style>\n{_CSS}\n</style>")
     h.append("</head>")
     h.append("<body>")
-    h.append("<h1>Backpropagation homework: grading report</h1>")
+    h.append(f"<h1>{_e(heading)}</h1>")
+    if due:
+        h.append(f"<p>Due: {_e(due)}</p>")
     if generated_at:
         h.append(f'<p class="muted">Generated at {_e(generated_at)}.</p>')
     h.append("<h2>Summary</h2>")
     h.append("<table>")
     h.append(f'<tr><th>Submissions</th><td class="num">{cs.total}</td></tr>')
     h.append(f'<tr><th>Graded</th><td class="num">{cs.graded}</td></tr>')
+    h.append(f'<tr><th>of which partially graded</th><td class="num">{cs.partial}</td></tr>')
     h.append(f'<tr><th>Could not be graded</th><td class="num">{len(cs.errors)}</td></tr>')
     h.append(f'<tr><th>Points possible</th><td class="num">{_e(format_score(max_total))}</td></tr>')
     if scores:
         mean = sum(scores) / len(scores)
         mid = len(scores) // 2
         median = scores[mid] if len(scores) % 2 else (scores[mid - 1] + scores[mid]) / 2
-        h.append(f'<tr><th>Mean score</th><td class="num">{_e(format_score(mean))}</td></tr>')
-        h.append(f'<tr><th>Median score</th><td class="num">{_e(format_score(median))}</td></tr>')
+        h.append(f'<tr><th>Mean score (graded)</th><td class="num">{_e(format_score(mean))}</td></tr>')
+        h.append(f'<tr><th>Median score (graded)</th><td class="num">{_e(format_score(median))}</td></tr>')
     h.append("</table>")
 
-    h.append("<h2>Score distribution</h2>")
+    h.append("<h2>Students</h2>")
+    h.append('<table class="roster">')
+    who = "<th>Name</th>" if names else ""
+    h.append(f"<tr><th>Student</th>{who}<th>Score</th><th>Status</th><th>Feedback</th></tr>")
+    for student, score, top, status in cs.roster:
+        name = f"<td>{_e(names.get(student, ''))}</td>" if names else ""
+        stem = (filenames or {}).get(student)
+        link = f'<a href="{_e(_feedback_href(stem))}">feedback</a>' if stem is not None else ""
+        h.append(f"<tr><td>{_e(student)}</td>{name}<td class=\"num\">{_e(format_score(score))} / "
+                 f"{_e(format_score(top))}</td><td>{_e(status)}</td><td>{link}</td></tr>")
+    h.append("</table>")
+    if cs.total > len(cs.roster):
+        h.append(f'<p class="muted">The first {len(cs.roster)} of {cs.total} students; gradebook.csv has '
+                 f"every row.</p>")
+
+    h.append(f"<h2>Score distribution ({cs.graded} graded submission{'s' if cs.graded != 1 else ''})</h2>")
     h.append(_histogram_svg(cs.bins))
 
     h.append("<h2>Parts</h2>")
@@ -779,22 +889,30 @@ def report_html_from(cs: ClassStats, problems: Optional[dict[str, Problem]] = No
         if not s["common"]:
             continue
         any_wrong = True
+        grouped = s["problem"] in cs.by_diagnosis
         h.append(f"<h3><code>{_e(s['problem'])}/{_e(s['part'])}</code></h3>")
+        if grouped:
+            h.append('<p class="muted">Each student has their own values here, so wrong answers are '
+                     "grouped by diagnosis, with one example each.</p>")
         h.append("<table>")
-        h.append("<tr><th>Answer</th><th>Count</th><th>Verdict</th><th>Feedback</th><th>Rule</th></tr>")
+        first = "Diagnosis</th><th>Example" if grouped else "Answer"
+        h.append(f"<tr><th>{first}</th><th>Read as</th><th>Count</th><th>Verdict</th><th>Feedback</th>"
+                 "<th>Rule</th></tr>")
         for count, _key, shown, example in s["common"]:
             v = example
             fb = "<br>".join(_e(f) for f in v.feedback)
-            h.append(f"<tr><td><code>{_e(_oneline(shown))}</code></td><td class=\"num\">{count}</td>"
-                     f"<td>{_e(v.status)}</td><td>{fb}</td><td>{_e(v.rule or '')}</td></tr>")
+            read = _interpreted_mathml(problems, s["problem"], shown) or (_e(v.interpreted) if v.interpreted else "")
+            lead = f"<td>{_e(v.rule or 'no diagnosis')}</td>" if grouped else ""
+            h.append(f"<tr>{lead}<td><code>{_e(_oneline(shown))}</code></td><td>{read}</td>"
+                     f"<td class=\"num\">{count}</td><td>{_e(v.status)}</td><td>{fb}</td><td>{_e(v.rule or '')}</td></tr>")
         h.append("</table>")
     if not any_wrong:
         h.append('<p class="muted">No wrong answers.</p>')
 
-    for title, column, rows in (("Submissions that could not be graded", "Reason", cs.errors),
-                                ("Notes", "Note", cs.notes)):
+    for title_, column, rows in (("Submissions that could not be graded", "Reason", cs.errors),
+                                 ("Notes", "Note", cs.notes)):
         if rows:
-            h.append(f"<h2>{title}</h2>")
+            h.append(f"<h2>{title_}</h2>")
             h.append("<table>")
             h.append(f"<tr><th>Student</th><th>{column}</th></tr>")
             for student, message in rows:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from grader import functions
 from grader.model import DEFAULT_DOMAIN, CHOICE, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS
 from grader.problem_format import (
-    INDEX_RE, NAME_RE, TAG_RE, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
-    PART_ID_PATTERN, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
+    DOMAIN_WORDS, INDEX_RE, NAME_RE, TAG_RE, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
+    PART_ID_PATTERN, RANDOMIZE_MODES, RANDOMIZE_OFF, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
 )
 
 def _described(schema: dict, description: str) -> dict:
@@ -24,7 +24,13 @@ def json_schema() -> dict:
         "kind": {"enum": list(SYMBOL_KINDS), "default": SCALAR},
         "subscripts": {"type": "integer", "minimum": 0, "maximum": MAX_SUBSCRIPTS, "default": 0},
         "superscript": {"type": "boolean", "default": False},
-        "domain": {"type": "array", "items": number, "minItems": 2, "maxItems": 2, "default": list(DEFAULT_DOMAIN)},
+        "domain": {"oneOf": [
+            {"type": "array", "items": number, "minItems": 2, "maxItems": 2},
+            {"enum": list(DOMAIN_WORDS)},
+            {"type": "object", "additionalProperties": False, "required": ["integer"],
+             "properties": {"integer": {"type": "array", "items": {"type": "integer"}, "minItems": 2,
+                                        "maxItems": 2}}},
+        ], "default": list(DEFAULT_DOMAIN)},
         "alias": {"enum": functions.alias_names()},
         "latex": text,
         "definition": text,
@@ -84,6 +90,8 @@ def json_schema() -> dict:
         "restriction": text,
         "hints": {"oneOf": [text, names]},
         "show_solution": {"type": "boolean", "default": False},
+        "where": text,
+        "allow_restatement": {"type": "boolean", "default": False},
         "mistakes": {"type": "array", "items": {"$ref": "#/$defs/mistake"}},
         "tests": {"type": "array", "items": {"$ref": "#/$defs/test"}},
     }
@@ -110,6 +118,7 @@ def json_schema() -> dict:
                                              "description": "unit (j, k: bound by sums), layer (l), last (L, nl)"}},
         "given": {"type": "object", "additionalProperties": number},
         "variants": {"type": "object", "additionalProperties": {"$ref": "#/$defs/variant"}},
+        "randomize": {"enum": list(RANDOMIZE_MODES), "default": RANDOMIZE_OFF},
         "parts": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/part"}},
     }
     return {

@@ -27,9 +27,9 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 from grader import yamlsafe
 from grader.errors import os_reason
-from grader.variants import variant_values
+from grader.variants import student_values
 from grader.model import (
-    INVALID, MISSING, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
+    ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
 )
 
 __all__ = [
@@ -43,6 +43,7 @@ ANSWER_FILE_NAMES = ("answers.yaml", "answers.yml")
 _SUFFIXES = (".yaml", ".yml")
 
 NO_ANSWER = "No answer given."
+STUDENT_KEY = "student"     # optional top-level line of an answers file: `student: ID`
 NOT_TEXT = ("Your answer must be a single piece of text (one line), not a {what}. "
             "Write it on the same line as the part id.")
 INTERNAL_ERROR = ("The grader could not check this answer because of an internal error; "
@@ -69,6 +70,8 @@ class Submission:
     answers: Optional[dict[str, dict[str, str]]]
     error: Optional[str] = None
     structured: dict[tuple[str, str], object] = field(default_factory=dict)
+    declared: Optional[str] = None      # the file's own `student: ID` line, if any
+    bad: tuple[str, ...] = ()           # entries that could not be read (the rest is graded)
     content_hash: Optional[str] = None      # sha256 of the bytes read (None: nothing was read)
 
     @property
@@ -116,9 +119,23 @@ def student_id(name: str) -> str:
 # --- reading one file ------------------------------------------------------------------------
 
 def _student_from_path(path: Path) -> str:
-    if path.name.lower() in ANSWER_FILE_NAMES and path.parent.name:
-        return path.parent.name
+    """DIR/<id>/answers.yaml -> <id> wherever the command runs from (`answers.yaml` in the
+    current folder too); DIR/<id>.yaml -> <id>."""
+    source = student_source(path)
+    if source == FROM_FOLDER:
+        return Path(os.path.abspath(path)).parent.name
     return path.stem if path.suffix.lower() in _SUFFIXES else path.name
+
+
+FROM_FOLDER, FROM_FILE_NAME = "the folder name", "the file name"
+
+
+def student_source(path: Path) -> str:
+    """Where a file's student id comes from when nobody names it: its folder or its name."""
+    path = Path(path)
+    if path.name.lower() in ANSWER_FILE_NAMES and Path(os.path.abspath(path)).parent.name:
+        return FROM_FOLDER
+    return FROM_FILE_NAME
 
 
 def _short(name: str) -> str:
@@ -261,19 +278,24 @@ def _structure(student: str, path: Path, data: object) -> Submission:
             f"indented 'part-id: answer' lines), but it is a {_what(data) if not isinstance(data, str) else 'single value'}")
     answers: dict[str, dict[str, str]] = {}
     structured: dict[tuple[str, str], object] = {}
+    declared: Optional[str] = None
+    bad: list[str] = []
     for pid, entry in data.items():
         pid = str(pid)
+        if pid == STUDENT_KEY and isinstance(entry, str) and entry.strip():
+            declared = entry.strip()     # `student: ID`: whose values the file is answered with
+            continue
         if entry is None or (isinstance(entry, str) and not entry.strip()):
             answers[pid] = {}
             continue
         if not isinstance(entry, dict):
+            # one bad entry (a part written at the top level, say) is noted; the rest is graded
             line = data.key_line(pid) if hasattr(data, "key_line") else None
             where = f" (line {line})" if line else ""
             kind = "single value" if isinstance(entry, str) else _what(entry)
-            return Submission(
-                student, path, None,
-                f"{name}: problem {_short(pid)}{where} must map part ids to answers "
-                f"(indented 'part-id: answer' lines), but it is a {kind}")
+            bad.append(f"{name}: problem {_short(pid)}{where} must map part ids to answers "
+                       f"(indented 'part-id: answer' lines), but it is a {kind}")
+            continue
         parts: dict[str, str] = {}
         for part_id, value in entry.items():
             part_id = str(part_id)
@@ -284,7 +306,12 @@ def _structure(student: str, path: Path, data: object) -> Submission:
             else:
                 structured[(pid, part_id)] = value
         answers[pid] = parts
-    return Submission(student, path, answers, None, structured)
+    if bad and not any(answers.values()) and not structured:   # nothing readable at all
+        shown = "; ".join(bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
+        return Submission(student, path, None, shown)
+    return Submission(student, path, answers, None, structured, declared,
+                      bad=tuple(bad[:_MAX_NAMED]) + ((f"and {len(bad) - _MAX_NAMED} more entries",)
+                                                     if len(bad) > _MAX_NAMED else ()))
 
 
 # --- a class directory -----------------------------------------------------------------------
@@ -423,21 +450,23 @@ def error_result(problems: dict[str, Problem], student: str, message: str) -> Su
     """The result of a submission that could not be read: every part missing."""
     parts = tuple(PartResult(pid, part.id, None, missing_verdict(part))
                   for pid in sorted(problems) for part in problems[pid].parts)
-    return SubmissionResult(student=student, status="error", parts=parts, message=message)
+    return SubmissionResult(student=student, status=ERROR, parts=parts, message=message,
+                            values=values_used(problems, student))
+
+
+def values_used(problems: dict[str, Problem], student: Optional[str]):
+    """The per-student values a student's results are graded with, for every output to state."""
+    out = []
+    for pid in sorted(problems):
+        values = student_values(problems[pid], student or None)
+        if values is not None:
+            out.append((pid, tuple((n, float(values[n])) for n in sorted(values))))
+    return tuple(out)
 
 
 def _default_check(problem, part, answer, values=None):
     from grader import equivalence
     return equivalence.check(problem, part, answer, values)
-
-
-def student_values(problem: Problem, student: str) -> Optional[dict[str, float]]:
-    """The given values this student's variant of `problem` uses (None: the course's own)."""
-    if not problem.variants:
-        return None
-    values = dict(problem.given)
-    values.update(variant_values(problem, student))
-    return values
 
 
 def _structured_answer(part: Part, value: object) -> Optional[str]:
@@ -449,11 +478,15 @@ def _structured_answer(part: Part, value: object) -> Optional[str]:
 
 
 def grade_submission(problems: dict[str, Problem], submission: Submission,
-                     check: Optional[Callable[..., Verdict]] = None) -> SubmissionResult:
+                     check: Optional[Callable[..., Verdict]] = None,
+                     others: Optional[dict[str, tuple]] = None) -> SubmissionResult:
     """Grade every part of the bank (problem ids sorted, parts in file order) for one
     submission. Unanswered parts are `missing`; ids the bank does not know are named in
     `SubmissionResult.message`. `check(problem, part, answer, values)` defaults to
-    `equivalence.check`; an exception from it makes that one answer invalid, not the batch."""
+    `equivalence.check`; an exception from it makes that one answer invalid, not the batch.
+    `others` (`othervalues.classmates_values`) lets feedback recognise a classmate's number;
+    a number right for the course's values is recognised whenever values are per student."""
+    from grader.othervalues import recognise
     if check is None:
         check = _default_check
     if not submission.ok:
@@ -467,7 +500,7 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
         values_error: Optional[str] = None
         if any(part.id in given or (pid, part.id) in submission.structured for part in problem.parts):
             try:
-                values = student_values(problem, submission.student)
+                values = student_values(problem, submission.student or None)
             except Exception as exc:   # a bank problem: report it on the part, keep going
                 values_error = f"{type(exc).__name__}: {exc}"
         for part in problem.parts:
@@ -491,10 +524,23 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
                     raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
             except Exception:
                 verdict = _invalid(part, INTERNAL_ERROR, "internal-error")
+            if values is not None:
+                try:
+                    verdict = recognise(problem, part, answer, verdict, values, (others or {}).get(pid, ()))
+                except Exception:     # the recognition is a courtesy: never lose the verdict
+                    pass
             parts.append(PartResult(pid, part.id, answer, verdict))
     notes = _unknown_ids(problems, answers, submission.structured)
-    return SubmissionResult(student=submission.student, status="graded", parts=tuple(parts),
-                            message=notes)
+    if submission.bad:
+        skipped = "Not graded: " + "; ".join(submission.bad) + "."
+        notes = f"{skipped} {notes}" if notes else skipped
+    status = PARTIAL if notes else GRADED     # something in the file was not graded: say so
+    if submission.declared is not None and submission.declared != submission.student:
+        said = (f"The file says 'student: {_short(submission.declared)[1:-1]}', but it is graded as "
+                f"{_short(submission.student)} (the name of its file or folder).")
+        notes = f"{notes} {said}" if notes else said
+    return SubmissionResult(student=submission.student, status=status, parts=tuple(parts),
+                            message=notes, values=values_used(problems, submission.student))
 
 
 def _unknown_ids(problems: dict[str, Problem], answers: dict[str, dict[str, str]],

@@ -1,26 +1,30 @@
 """Reading what students type: untrusted text -> parse tree, against a problem's symbol table.
 
-Modelled on tomli: plain functions over (tokens, position) returning (position, value), one
-error type that carries the column, no global state. Nothing here evaluates text: the tree
-is built node by node, and every limit (length, nesting, size of numbers and exponents) is
-checked before anything downstream computes with it.
+`normalise` maps pasted Unicode to ASCII (keeping a column map), LaTeX answers are rewritten
+by grader.latex into the same plain text, `tokenize` cuts it into tokens, and `_Parser`, a
+recursive-descent parser over the token list, builds the tree node by node. One error type
+carries the column; nothing here evaluates text; every limit (length, nesting, size of numbers
+and exponents) is checked before anything downstream computes with it. What the built-in
+functions are (spellings, arity, which derivatives exist) comes from grader.functions.
 
-The one decision that matters most lives in `_name`: after a name declared as indexed,
+The one decision that matters most lives in `_Parser.name`: after a name declared as indexed,
 `_...` are subscripts and `^...` is the layer index; after anything else `^` is a power.
 """
 from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
 from grader import functions, greek, latex
-from grader.errors import StudentError
+from grader.errors import TOO_COMPLEX, StudentError
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
 
+MAX_PRIMES = 3            # f''' at most: derivatives beyond the third are refused
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 MAX_NODES = 400
@@ -69,21 +73,27 @@ ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar",
            "\u0308": "ddot", "\u20d7": "vec"}
 
 
-def _spelled(ch: str) -> str:
-    """How to type a letter with an accent (ŷ -> yhat), as the end of a message, or ''."""
+def _spelled(ch: str, table: Optional[SymbolTable] = None) -> str:
+    """How to type a letter with an accent (ŷ -> yhat), as the end of a message, or ''; with the
+    declared name it probably means (yhat_i) when the problem has one."""
     parts = unicodedata.normalize("NFD", ch)
     base, marks = parts[:1], parts[1:]
     base = greek.NAMES.get(base, base)
-    if base.isascii() and base.isalpha() and marks and all(m in ACCENTS for m in marks):
-        return ": type " + base + "".join(ACCENTS[m] for m in marks)
-    return ""
+    if not (base.isascii() and base.isalpha() and marks and all(m in ACCENTS for m in marks)):
+        return ""
+    word = base + "".join(ACCENTS[m] for m in marks)
+    names = table.names if table is not None else ()
+    if word in names:
+        return f": type {word}"
+    near = [n for n in names if n.startswith(word + "_")] or difflib.get_close_matches(word, list(names), 1, 0.75)
+    return f": type {word}" + (f" (this problem's name: {near[0]})" if near else "")
 
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE = str.maketrans("\t\n\r", "   ")
 
 
-def normalise(text: str) -> tuple[str, list[int]]:
+def normalise(text: str, table: Optional[SymbolTable] = None) -> tuple[str, list[int]]:
     """Map what a student pastes (math italics, Greek letters, Unicode operators) to the ASCII
     the grammar reads; the second value maps each output character to its column in `text`."""
     if text.isascii():   # the common case: no per-character work beyond finding control characters
@@ -117,7 +127,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
             elif ch in ACCENTS and i > 0 and text[i - 1].isalpha():
                 shown = text[i - 1:i + 1]
                 raise AnswerSyntaxError(f"The character '{shown}' at column {i} is not part of the answer "
-                                        f"syntax{_spelled(unicodedata.normalize('NFC', shown))}.", i - 1, text)
+                                        f"syntax{_spelled(unicodedata.normalize('NFC', shown), table)}.", i - 1, text)
             else:
                 folded = unicodedata.normalize("NFKC", ch)
                 if folded in greek.NAMES:
@@ -132,7 +142,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
                         i, text)
                 else:
                     raise AnswerSyntaxError(f"The character '{ch}' at column {i + 1} is not part of the answer "
-                                            f"syntax{_spelled(ch)}.", i, text)
+                                            f"syntax{_spelled(ch, table)}.", i, text)
         out.append(rep)
         where.extend([i] * len(rep))
     return "".join(out), where
@@ -231,8 +241,8 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
         raise AnswerSyntaxError("The answer must be text.", 0, "")
     if len(text) > MAX_LENGTH:
         raise AnswerSyntaxError(
-            f"The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
-    src, where = normalise(text)
+            f"{TOO_COMPLEX}. The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
+    src, where = normalise(text, table)
     from_tex = latex.looks_like_latex(src)
     if from_tex:
         try:
@@ -254,8 +264,15 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
         col = where[err.pos] if err.pos < len(where) else len(text)
         raise AnswerSyntaxError(_sentence(err.message), col, text, too_complex=err.too_complex) from None
     except RecursionError:
-        raise AnswerSyntaxError("The answer is too deeply nested to check.", 0, text, too_complex=True) from None
+        raise AnswerSyntaxError(f"{TOO_COMPLEX}. The answer is too deeply nested to check.", 0, text, too_complex=True) from None
     return ParsedAnswer(text, tree, table)
+
+
+@lru_cache(maxsize=2048)
+def _close(name: str, pool: tuple[str, ...]) -> list[str]:
+    """Did-you-mean candidates (cached: a class repeats its misspellings, and the pool holds
+    every built-in function's spellings)."""
+    return difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
 
 
 def _sentence(message: str) -> str:
@@ -267,11 +284,11 @@ def _check_limits(tree: Node) -> None:
     for n in walk(tree):
         nodes += 1
         if nodes > MAX_NODES:
-            raise _Err(f"This answer is too complex to check (more than {MAX_NODES} parts)", 0, True)
+            raise _Err(f"{TOO_COMPLEX} (more than {MAX_NODES} parts)", 0, True)
         if isinstance(n, Bin) and n.op == "^":
             value = constant_value(n.right)
             if value is not None and not abs(value) <= MAX_EXPONENT:
-                raise _Err("This answer is too complex to check: an exponent is far too large", 0, True)
+                raise _Err(f"{TOO_COMPLEX}: an exponent is far too large", 0, True)
 
 
 def constant_value(node: Node) -> Optional[float]:
@@ -310,6 +327,7 @@ def constant_value(node: Node) -> Optional[float]:
 class _Parser:
     def __init__(self, tokens: list[Token], table: SymbolTable):
         self.t = tokens
+        self.last = len(tokens) - 1
         self.i = 0
         self.table = table
         self.depth = 0
@@ -317,6 +335,7 @@ class _Parser:
         self.bound: list[str] = []
         self._current: Optional[str] = None   # the indexed name whose subscripts are being read
         self.bars = 0                          # open |...| (inside one, a '|' closes it)
+        self.transposed = False                # a superscript just read ended in T (W^{(l)T})
 
     def role(self, name: str) -> Optional[str]:
         if name in self.bound:
@@ -325,7 +344,8 @@ class _Parser:
 
     # token helpers
     def peek(self, k: int = 0) -> Token:
-        return self.t[min(self.i + k, len(self.t) - 1)]
+        i = self.i + k
+        return self.t[i] if i < self.last else self.t[-1]
 
     def next(self) -> Token:
         tok = self.t[self.i]
@@ -353,7 +373,7 @@ class _Parser:
     def enter(self, pos: int):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _Err("This answer is too complex to check: it is nested too deeply", pos, True)
+            raise _Err(f"{TOO_COMPLEX}: it is nested too deeply", pos, True)
 
     # grammar
     def expr(self) -> Node:
@@ -484,12 +504,12 @@ class _Parser:
         text = tok.text
         digits = sum(c.isdigit() for c in text.split("e")[0].split("E")[0])
         if digits > MAX_DIGITS:
-            raise _Err(f"This number is too long to check ({digits} digits)", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX}. This number is too long to check ({digits} digits)", tok.pos, True)
         if re.fullmatch(r"\d+", text):
             return Num(int(text), text)
         mant, _, exp = text.lower().partition("e")
         if exp and abs(int(exp)) > 300:
-            raise _Err("This number is too large or too small to check", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX}. This number is too large or too small to check", tok.pos, True)
         return Num(float(text), text)
 
     # names ----------------------------------------------------------------------------
@@ -504,6 +524,16 @@ class _Parser:
             if inner.kind in ("NAME", "NUM") and close.kind == "OP" and close.text in ")}":
                 return inner.text, 3
         return None
+
+    def word_here(self) -> str:
+        """The name as typed from here (`delta_2`, `delta_{2}`), for a message."""
+        parts, k = [], 0
+        while True:
+            tok = self.peek(k)
+            if k and tok.space or not (tok.kind in ("NAME", "NUM") or tok.text in ("_", "{", "}")):
+                return "".join(parts)
+            parts.append(tok.text)
+            k += 1
 
     def joined_name(self, base: str) -> str:
         """LaTeX `\\Delta W` where the problem declares the single name DeltaW: the name the problem
@@ -540,11 +570,15 @@ class _Parser:
         if base in ("sum", "prod") and self.table.get(base) is None:
             return self.sum(tok)
         base = self.joined_name(base)
+        primes = self.primes_before_subscript(base)
+        if primes:
+            return self.call(tok, primes[0], self.table.get(primes[0]), order=primes[1])
         full, extra = self.compound(base)
         self.i += extra
         nxt = self.peek()
         if extra and self.t[self.i - 1].kind == "NUM" and nxt.kind == "NAME" and not nxt.space:
-            raise _Err(f"'{full}' runs into '{nxt.text}': names are never split, so write {full}*{nxt.text} "
+            rest = self.word_here()
+            raise _Err(f"'{full}' runs into '{rest}': names are never split, so write {full}*{rest} "
                        f"for a product", nxt.pos)
         sym = self.table.get(full)
         if sym is not None and sym.kind == FUNCTION:
@@ -562,7 +596,7 @@ class _Parser:
                 sub = self.simple_sub(1)
                 shown = f"{full}_{sub[0]}" if sub else f"{full}_"
                 raise _Err(self.unknown(shown), tok.pos)
-            return node
+            return self.with_transpose(node)
         fn = functions.lookup(base)
         if fn is not None and fn.name == "log" and self.at("_") and not self.peek().space:
             return self.log_base(tok, fn)
@@ -587,7 +621,7 @@ class _Parser:
     def unknown_function(self, name: str) -> str:
         shown = name if len(name) <= 40 else name[:20] + "…"
         declared = [s.name for s in self.table.symbols if s.kind == FUNCTION]
-        close = difflib.get_close_matches(name, declared + sorted(set(functions.spellings())), n=3, cutoff=0.6)
+        close = _close(name, tuple(declared + sorted(set(functions.spellings()))))
         if close:
             return f"Unknown function '{shown}': did you mean {' or '.join(close)}?"
         mine = f"this problem's functions: {', '.join(declared)}; " if declared else ""
@@ -617,18 +651,35 @@ class _Parser:
                 return (f"Unknown name '{name}': names are never split into letters; "
                         f"write {first}*{rest} for a product")
         pool = list(table.names) + functions.spellings() + ["pi", "e"]
-        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+        close = _close(name, tuple(pool))
         if close:
             return f"Unknown name '{name}': did you mean {' or '.join(close)}?"
         known = ", ".join(sorted(n for n in table.names)) or "none"
         return f"Unknown name '{name}' (this problem's names: {known})"
 
-    def call(self, tok: Token, name: str, sym: Optional[Symbol], fn: Optional[functions.Function] = None) -> Node:
-        order = 0
+    def primes_before_subscript(self, base: str) -> Optional[tuple[str, int]]:
+        """`g'_L(z)`, as the course prints g_L'(z): the declared function and the number of primes
+        (consumed), or None."""
+        k = 0
+        while self.peek(k).kind == "OP" and self.peek(k).text == "'":
+            k += 1
+        if not k or not (self.peek(k).kind == "OP" and self.peek(k).text == "_"):
+            return None
+        self.i += k
+        full, extra = self.compound(base)
+        sym = self.table.get(full)
+        if extra and sym is not None and sym.kind == FUNCTION:
+            self.i += extra
+            return full, k
+        self.i -= k
+        return None
+
+    def call(self, tok: Token, name: str, sym: Optional[Symbol], fn: Optional[functions.Function] = None,
+             order: int = 0) -> Node:
         while self.at("'"):
             self.next()
             order += 1
-        if order > 3:
+        if order > MAX_PRIMES:
             raise _Err("At most three primes are allowed", tok.pos)
         display = name if sym is not None else tok.text
         if sym is None and order > len(fn.derivatives):
@@ -737,7 +788,7 @@ class _Parser:
                        self.peek().pos)
         self.sums += 1
         if self.sums > MAX_SUM_NESTING:
-            raise _Err(f"This answer is too complex to check (more than {MAX_SUM_NESTING} nested sums)", tok.pos, True)
+            raise _Err(f"{TOO_COMPLEX} (more than {MAX_SUM_NESTING} nested sums)", tok.pos, True)
         self.bound.append(letter)
         body = self.term()
         self.bound.pop()
@@ -770,7 +821,21 @@ class _Parser:
                 raise _Err(f"{sym.name} needs its layer as a superscript, like {example}", self.peek().pos)
             self.next()
             sup = self.index_arg(self.peek(), "superscript")
-        return Idx(sym.name, tuple(subs), sup)
+        return self.with_transpose(Idx(sym.name, tuple(subs), sup))
+
+    def transpose_inside(self, close: str) -> bool:
+        nxt, after = self.peek(), self.peek(1)
+        return nxt.kind == "NAME" and nxt.text == "T" and after.kind == "OP" and after.text == close \
+            and self.table.get("T") is None and self.table.index_role("T") is None
+
+    def with_transpose(self, node: Node) -> Node:
+        """W^{(l)T} is the transpose of W^(l); for an entry, W_{kj}^{(l)T} is (W^T)_kj = W_jk."""
+        if not self.transposed:
+            return node
+        self.transposed = False
+        if isinstance(node, Idx):
+            return Idx(node.name, node.subs[1::-1] + node.subs[2:], node.sup) if len(node.subs) >= 2 else node
+        return Transpose(node)
 
     def transpose_follows(self) -> bool:
         nxt = self.peek(1)
@@ -841,6 +906,9 @@ class _Parser:
             else:
                 idx = self.index_expr()
             close = ")" if tok.text == "(" else "}"
+            if tok.text == "{" and what == "superscript" and self.transpose_inside(close):
+                self.next()                             # ^{(l)T}: the layer and a transpose in one superscript
+                self.transposed = True
             if not self.at(close):
                 if not any(t.kind == "OP" and t.text == close for t in self.t[self.i:]):
                     raise _Err(f"This '{tok.text}' is never closed", tok.pos)

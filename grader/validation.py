@@ -12,6 +12,11 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from grader import equivalence, syntax
+from grader.conditions import ConditionError, holds, read_condition
+from grader.decide import context
+from grader.evaluate import EvalError, make_world
+from grader.render import render
+from grader.restatements import defined_names, derivative_candidates
 from grader.model import CHOICE, CORRECT, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.problems import ProblemError, _load, _problem_files, choice_labels
 from grader.variants import variant_values
@@ -116,6 +121,8 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
                     unreadable.add(mistake_index)
         if not reference_ok:
             continue
+        if part.where is not None and not _condition_ok(problem, part, lines, students, issue):
+            continue
 
         # the reference must be right, for the course's values and for variants
         for student in students:
@@ -144,6 +151,14 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
             if same:
                 issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') is equivalent to the reference answer")
 
+        # an answer that restates the question must not be graded correct
+        if part.kind == EXPRESSION and not part.allow_restatement:
+            for text in _restatements(problem, part):
+                v = equivalence.check(problem, part, text, None)
+                if v.status == CORRECT:
+                    issue(line, f"{where}: the restatement '{text}' of the question is graded correct: forbid it "
+                                f"('forbidden') or accept it on purpose ('allow_restatement: true')")
+
         # the part's own tests
         for i, t in enumerate(part.tests):
             tline = lines.get(("test", part.id, i), line)
@@ -166,3 +181,49 @@ def _equivalent(problem: Problem, part: Part, text_a: str, text_b: str) -> bool:
     if part.kind in (CHOICE, MULTI_CHOICE):
         return sorted(x.upper() for x in choice_labels(text_a)) == sorted(x.upper() for x in choice_labels(text_b))
     return equivalence.equivalent(problem, part, text_a, text_b)
+
+
+MAX_RESTATEMENTS = 60   # candidates tried per part
+
+
+def _restatements(problem: Problem, part: Part) -> list[str]:
+    """The candidate restatements of a part, as a student would type them."""
+    reference = syntax.parse(part.answer, problem.table).tree
+    nodes = defined_names(problem.table, reference) + derivative_candidates(part, problem.table, reference)
+    return [render(n, "ascii") for n in nodes[:MAX_RESTATEMENTS]]
+
+
+def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, issue) -> bool:
+    """Whether a part's condition can be read and met; reports what is wrong at its line."""
+    cline = lines.get(("where", part.id)) or part.line or None
+    label = f"part '{part.id}'"
+    try:
+        condition = read_condition(part.where, problem.table)
+    except ConditionError as exc:
+        issue(cline, f"{label}: {exc.message}")
+        return False
+    if part.kind == NUMERIC:
+        for student in students:
+            values = variant_values(problem, student) if problem.given else {}
+            given = dict(problem.given)
+            given.update(values or {})
+            world = make_world(problem.table, 0, given=given, samples=1)
+            try:
+                met = bool(holds(condition, world)[0])
+            except EvalError as exc:
+                issue(cline, f"{label}: the condition '{part.where}' cannot be checked: {exc.message}")
+                return False
+            if not met:
+                who = "the given values" if student is None else f"the variant values {values}"
+                issue(cline, f"{label}: {who} do not meet the condition '{part.where}'")
+                return False
+        return True
+    try:
+        context(problem, part, ())
+    except EvalError as exc:
+        if exc.kind == "condition":
+            issue(cline, f"{label}: the condition '{part.where}' cannot be met: {exc.message}")
+            return False
+    except Exception:  # noqa: BLE001 - the reference check below reports a broken part
+        pass
+    return True

@@ -1,5 +1,9 @@
 """Per-student values: which given values a student's numeric parts use.
 
+They are opt-in (`randomize: per-student` on a problem, or an assignment that switches them
+on): otherwise everyone grades the course's `given` values. `variant_values` draws a student's
+values whatever the switch (for `validate` and handouts); `student_values` is what grading uses.
+
 Each variant is drawn from sha256 of (problem, student, name), so a student gets the same
 values on every machine and in every run, and nobody can derive another student's values
 without their id.
@@ -13,7 +17,8 @@ from typing import Optional
 from grader.model import Problem
 
 def _draw(problem_id: str, student_id: str, name: str) -> int:
-    digest = hashlib.sha256(f"{problem_id}:{student_id}:{name}".encode("utf-8")).digest()
+    # surrogateescape: a folder name that is not UTF-8 draws from its own bytes
+    digest = hashlib.sha256(f"{problem_id}:{student_id}:{name}".encode("utf-8", "surrogateescape")).digest()
     return int.from_bytes(digest[:8], "big")
 
 
@@ -48,3 +53,29 @@ def variant_values(problem: Problem, student_id: Optional[str]) -> dict[str, flo
             values[v.name] = float(value)
     return values
 
+
+
+def student_values(problem: Problem, student_id: Optional[str]) -> Optional[dict[str, float]]:
+    """The given values grading uses for this student: None (the course's own) unless the
+    problem draws per-student values and the student is known."""
+    if not problem.per_student or student_id is None:
+        return None
+    return variant_values(problem, student_id)
+
+
+def number_text(x: float) -> str:
+    """A given value as a person would write it (3, not 3.0; 0.03, not 0.030000000000000002)."""
+    text = f"{float(x):.12g}"
+    return text
+
+
+def values_text(values: dict[str, float], names: Optional[tuple[str, ...]] = None) -> str:
+    """`x = 2, w1 = 0.03, w2 = -4`: the values in the problem's order (`names`, else sorted)."""
+    order = [n for n in (names or sorted(values)) if n in values]
+    return ", ".join(f"{n} = {number_text(values[n])}" for n in order)
+
+
+def varied_text(problem: Problem, values: dict[str, float]) -> str:
+    """Only the values that vary between students, in the problem's order."""
+    names = tuple(v.name for v in problem.variants)
+    return values_text({n: values[n] for n in names if n in values}, names)

@@ -26,12 +26,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional
 
+from grader.errors import GraderError, took_too_long
 from grader.model import INVALID, Problem, Verdict
 
 __all__ = ["Task", "Checked", "PoolError", "check_answers",
-           "TOO_COMPLEX", "CRASHED", "INTERNAL_ERROR"]
+           "CRASHED", "INTERNAL_ERROR"]
 
-TOO_COMPLEX = "This answer is too complex to check within the time limit."
 CRASHED = ("The grader stopped unexpectedly while checking this answer; "
            "please tell your instructor.")
 INTERNAL_ERROR = ("The grader could not check this answer because of an internal error; "
@@ -42,7 +42,7 @@ _MAX_STARTUP_FAILURES = 5
 _PR_SET_PDEATHSIG = 1
 
 
-class PoolError(Exception):
+class PoolError(GraderError):
     """The workers cannot run at all (they fail to start)."""
 
 
@@ -64,6 +64,7 @@ class Checked:
     task: Task
     verdict: Verdict
     final: bool = True
+    timed_out: bool = False     # killed at its deadline
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -303,7 +304,7 @@ def check_answers(tasks: Iterable[Task], problems: dict[str, Problem], check: Ca
                         continue   # the answer arrived just in time: read it next round
                     task, w.task = w.task, None
                     replace(w)    # SIGKILL: the only thing a stuck C extension obeys
-                    yield Checked(task, _invalid(points(task), TOO_COMPLEX, "too-complex"))
+                    yield Checked(task, _invalid(points(task), took_too_long(deadline), "too-complex"), timed_out=True)
                 elif not w.ready and now - w.born >= _STARTUP_TIMEOUT:
                     raise PoolError("grading workers do not start (timed out)")
     finally:

@@ -6,7 +6,9 @@ problem the tests grade against is declared here, close to the notation of the c
 from __future__ import annotations
 
 import platform
+import shutil
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +184,24 @@ def pytest_sessionstart(session):
     if reporter is not None:
         line = ", ".join(f"{d} {_version(d)}" for d in VERSIONED)
         reporter.write_line(f"versions: Python {platform.python_version()}, {line}")
+
+
+# --- the shipped bank with per-student values switched on ---------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def randomized_bank_dir(dest: Path) -> Path:
+    """A copy of problems/ where the two-layer example draws per-student values (the shipped
+    bank grades the course's values; its variant ranges are ready to be switched on)."""
+    shutil.copytree(REPO / "problems", dest, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    path = dest / "two-layer-example.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "\nrandomize:" not in text
+    path.write_text(text + "\nrandomize: per-student\n", encoding="utf-8")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def randomized_bank(tmp_path_factory) -> Path:
+    return randomized_bank_dir(tmp_path_factory.mktemp("randomized") / "problems")

@@ -39,7 +39,7 @@ from grader.problems import ProblemError, default_bank_dir, load_bank, load_prob
 from grader.validation import validate
 from grader.syntax import AnswerSyntaxError, parse
 
-TIME_LIMIT = 2.0          # seconds per answer (the batch budget is 5 s; generous for slow CI)
+TIME_LIMIT = 5.0          # a hang guard per answer (the batch budget), not a speed claim: bench/ measures speed
 BATCH_LIMIT = 60.0        # seconds for a whole hostile class
 MAX_FEEDBACK = 1000       # characters of feedback a student can be shown for one answer
 STATUSES = (CORRECT, INCORRECT, INVALID)
@@ -157,9 +157,9 @@ def test_hostile_answers_against_student_variants(bank, targets, sentinel):
         problem, part = targets["numeric-variants"]
     else:
         problem, part = targets["numeric"]
-    from grader.submissions import student_values
+    from grader.variants import variant_values    # drawn whether or not the bank switches them on
     for student in ("../../etc/passwd", "\x00", "a" * 10_000, "\u202e", "$(touch x)"):
-        values = student_values(problem, student)
+        values = variant_values(problem, student)
         for _, text, allowed in corpus.answers(sentinel)[:40]:
             v, dt = timed_check(problem, part, text, values)
             assert_clean(v, allowed, dt, f"{text[:30]!r} for student {student[:20]!r}")
@@ -304,7 +304,7 @@ def _answers_yaml(answers: dict) -> str:
 
 def build_hostile_class(root: Path, bank: dict, targets: dict, sentinel: Path) -> tuple[Path, dict]:
     """A class folder full of hostile submissions. Returns (DIR, {student id: expect}) where
-    expect is "graded" or "error"."""
+    expect is "graded", "partial" or "error"."""
     src = root / "class"
     outside = root / "outside"
     src.mkdir()
@@ -372,10 +372,12 @@ def build_hostile_class(root: Path, bank: dict, targets: dict, sentinel: Path) -
     student_file("windows-newlines", "sigmoid:\r\n  derivative: z\r\n")
     student_file("tabs", "sigmoid:\n\tderivative: z\n", "error")
     student_file("many-documents", "sigmoid: {derivative: z}\n---\nrelu: {derivative-positive: '1'}\n", "error")
-    student_file("unknown-ids", _answers_yaml({f"p{i}": {"x": "1"} for i in range(5_000)}))
+    # ids the bank does not know: the rest is graded and the row says "partially graded" (issue 16)
+    student_file("unknown-ids", _answers_yaml({f"p{i}": {"x": "1"} for i in range(5_000)}), "partial")
     student_file("traversal-ids", _answers_yaml({"../../etc/passwd": {"../../x": "1"},
                                                  "/etc/shadow": {"..": "1"},
-                                                 targets["scalar"][0].id: {"../" + targets["scalar"][1].id: "z"}}))
+                                                 targets["scalar"][0].id: {"../" + targets["scalar"][1].id: "z"}}),
+                 "partial")
     student_file("structured-answers", "sigmoid:\n  derivative: [1, 2, {a: b}]\n  saturation: {a: b}\n")
     # a 50 MB file (sparse: costs no disk) and one just over the 2 MB limit
     (src / "huge-50mb").mkdir()

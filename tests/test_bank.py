@@ -18,7 +18,7 @@ from grader.variants import variant_values
 from grader import yamlsafe
 from grader import submissions
 from grader.equivalence import check
-from grader.model import CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC
+from grader.model import CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Tolerance
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "problems"
@@ -165,10 +165,17 @@ def test_sigmoid_restriction(bank):
 def test_two_layer_published_answers(bank, part_id, published, true_value):
     problem = bank["two-layer-example"]
     part = problem.part(part_id)
-    assert part.kind == NUMERIC and part.tolerance.absolute == 0.001
+    careful = {"dC-dw2": Tolerance(relative=0.05)}    # -0.00416: absolute 0.001 would accept -0.0049
+    assert part.kind == NUMERIC and part.tolerance == careful.get(part_id, Tolerance(absolute=0.001))
     assert check(problem, part, published).status == CORRECT
     assert check(problem, part, f"{true_value}").status == CORRECT
     assert check(problem, part, f"{true_value + 0.002}").status == INCORRECT
+
+
+def test_two_layer_dC_dw2_refuses_an_answer_18_percent_off(bank):
+    part = bank["two-layer-example"].part("dC-dw2")
+    verdicts = {a: check(bank["two-layer-example"], part, a).status for a in ("-0.0049", "-0.0044", "-0.0042")}
+    assert verdicts == {"-0.0049": INCORRECT, "-0.0044": INCORRECT, "-0.0042": CORRECT}
 
 
 def test_two_layer_variants_keep_hidden_unit_active(bank):

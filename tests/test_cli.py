@@ -130,8 +130,9 @@ def two_layer_answers(v: dict) -> dict:
             "dC-dw2": delta * a1, "dC-db": delta}
 
 
-def given_for(student=None) -> dict:
+def given_for(student=None, bank=None) -> dict:
     args = ["show", "two-layer-example", "--format", "json"] + (["--student", student] if student else [])
+    args += ["--problems", bank] if bank else []
     result, data = run_json(*args)
     assert result.exit_code == 0
     return data["given"]
@@ -139,9 +140,9 @@ def given_for(student=None) -> dict:
 
 def course_value_student() -> str:
     """A student id whose drawn values are exactly the course's (about 1 id in 100)."""
-    from grader.problems import default_bank_dir, load_bank
+    from grader.problems import default_bank_dir, load_problem
     from grader.variants import variant_values
-    problem = load_bank(default_bank_dir())["two-layer-example"]
+    problem = load_problem(default_bank_dir() / "two-layer-example.yaml")
     for i in range(5000):
         sid = f"student-{i}"
         if variant_values(problem, sid) == COURSE:
@@ -274,19 +275,26 @@ def test_show_two_layer_without_student_shows_the_course_values():
     assert "Given values: b = -1, t = 1, w1 = 0.01, w2 = -5, x = 3" in out
 
 
-def test_show_student_values_differ_between_students_and_are_stable():
+def test_shipped_bank_grades_the_course_values_for_everyone():
+    """Per-student values are opt-in: the shipped bank declares the ranges but leaves them off."""
+    for sid in ["alice", "bob", "s1"]:
+        assert given_for(sid) == COURSE
+        assert run("check", "two-layer-example", "loss", "0.288", "--student", sid).exit_code == 0
+
+
+def test_show_student_values_differ_between_students_and_are_stable(randomized_bank):
     ids = ["alice", "bob", "chen-wei", "dana", "emeka", "farah", "s1", "s2", "s3", "s4"]
-    drawn = {sid: given_for(sid) for sid in ids}
+    drawn = {sid: given_for(sid, randomized_bank) for sid in ids}
     for sid, values in drawn.items():
         assert set(values) == set(COURSE), sid
         assert values["t"] == 1.0 and values["b"] == -1.0          # not drawn: the course's values
         assert values["x"] > 0 and values["w1"] > 0                # the statement: z1 = w1*x stays positive
     distinct = {tuple(sorted(v.items())) for v in drawn.values()}
     assert len(distinct) >= 2, "every student got the same values"
-    assert given_for("alice") == drawn["alice"]                    # seeded: the same on every run
+    assert given_for("alice", randomized_bank) == drawn["alice"]   # seeded: the same on every run
     # the text shows the student's own values
     alice = drawn["alice"]
-    text = run("show", "two-layer-example", "--student", "alice").stdout
+    text = run("show", "two-layer-example", "--student", "alice", "--problems", randomized_bank).stdout
     expected = ", ".join(f"{k} = {v:g}" for k, v in sorted(alice.items()))
     assert f"Given values: {expected}" in text
 
@@ -441,20 +449,21 @@ def test_check_missing_part_argument_is_a_usage_error():
 
 # --- check: variants ----------------------------------------------------------------------
 
-def test_check_student_uses_that_students_values():
+def test_check_student_uses_that_students_values(randomized_bank):
     course = two_layer_answers(COURSE)
     for sid in ["alice", "bob", "chen-wei", "farah", "s1", "s2", "s3", "s4", "s5", "s6"]:
-        mine = two_layer_answers(given_for(sid))
+        mine = two_layer_answers(given_for(sid, randomized_bank))
         if abs(mine["loss"] - course["loss"]) > 0.01:
             break
     else:
         raise AssertionError("no student among ten has a loss different from the course's")
     answer = f"{mine['loss']:.5f}"
-    assert run("check", "two-layer-example", "loss", answer, "--student", sid).exit_code == 0
-    assert run("check", "--student", sid, "two-layer-example", "loss", answer).exit_code == 0
-    plain = run("check", "two-layer-example", "loss", answer)
+    bank = ["--problems", randomized_bank]
+    assert run("check", "two-layer-example", "loss", answer, "--student", sid, *bank).exit_code == 0
+    assert run("check", "--student", sid, *bank, "two-layer-example", "loss", answer).exit_code == 0
+    plain = run("check", *bank, "two-layer-example", "loss", answer)
     assert plain.exit_code == 1 and plain.stdout.startswith("Incorrect")
-    assert run("check", "two-layer-example", "loss", f"{course['loss']:.5f}").exit_code == 0
+    assert run("check", *bank, "two-layer-example", "loss", f"{course['loss']:.5f}").exit_code == 0
 
 
 @pytest.mark.parametrize("part", ["loss", "dC-dw1", "dC-dw2", "dC-db"])
@@ -640,9 +649,22 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def test_grade_file_table_and_total(tmp_path):
+@pytest.fixture
+def relu_bank(tmp_path) -> Path:
+    """A bank of the shipped relu problem alone: totals of one problem."""
+    d = tmp_path / "relu-bank"
+    d.mkdir()
+    (d / "relu.yaml").write_bytes((REPO / "problems" / "relu.yaml").read_bytes())
+    return d
+
+
+def bank_total() -> float:
+    return sum(pts for _, _, pts in bank_parts())
+
+
+def test_grade_file_table_and_total(tmp_path, relu_bank):
     f = write(tmp_path / "ann" / "answers.yaml", "relu:\n  derivative-positive: 1\n  derivative-negative: 0\n")
-    result = run("grade", f)
+    result = run("grade", f, "--problems", relu_bank)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     pos, neg = points("relu", "derivative-positive"), points("relu", "derivative-negative")
@@ -660,12 +682,14 @@ def test_grade_file_wrong_and_missing_parts(tmp_path):
     total = pos + neg + points("output-error", "delta-L")
     assert re.search(rf"^relu/derivative-negative\s+0/{g(neg)}\s+Missing$", out, re.M)
     assert re.search(r"^output-error/delta-L\s+0/\d+\s+Missing$", out, re.M)
-    assert "No answer given." in out
-    assert out.splitlines()[-1] == f"Total: {g(pos)}/{g(total)}"
+    assert "No answer given." not in out                       # "Missing" says it
+    assert total < bank_total()
+    assert out.splitlines()[-1] == f"Total: {g(pos)}/{g(bank_total())}"   # over the whole bank
     result, data = run_json("grade", f, "--format", "json")
     missing = [p for p in data["parts"] if p["status"] == "missing"]
-    assert {(p["problem"], p["part"]) for p in missing} == {("relu", "derivative-negative"),
-                                                              ("output-error", "delta-L")}
+    assert {(p["problem"], p["part"]) for p in missing} == {(pid, q) for pid, q, _ in bank_parts()} - {
+        ("relu", "derivative-positive")}
+    assert data["max_score"] == bank_total()
     assert all(p["score"] == 0 and p["answer"] is None for p in missing)
 
 
@@ -730,22 +754,29 @@ def test_grade_file_keeps_answers_as_exact_strings(tmp_path):
     assert result.exit_code == 1
 
 
-def test_grade_file_uses_the_students_own_values(tmp_path):
+def test_grade_file_uses_the_students_own_values(tmp_path, randomized_bank):
     course = two_layer_answers(COURSE)
     for sid in ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"]:
-        mine = two_layer_answers(given_for(sid))
+        mine = two_layer_answers(given_for(sid, randomized_bank))
         if abs(mine["dC-dw1"] - course["dC-dw1"]) > 0.01:
             break
     body = "two-layer-example:\n" + "".join(f"  {k}: {'%.5f' % v}\n" for k, v in mine.items())
     f = write(tmp_path / sid / "answers.yaml", body)
-    result = run("grade", f)
-    assert result.exit_code == 0, result.output
+    result = run("grade", f, "--problems", randomized_bank)
+    assert result.exit_code == 1, result.output               # the rest of the bank is missing
     total = sum(points("two-layer-example", q) for q in ("loss", "dC-dw1", "dC-dw2", "dC-db"))
-    assert result.stdout.splitlines()[-1] == f"Total: {g(total)}/{g(total)}"
+    assert result.stdout.splitlines()[-1] == f"Total: {g(total)}/{g(bank_total())}"
+    assert result.stdout.startswith(f"Student: {sid} (from the folder name;")
+    assert f"Your values for two-layer-example (drawn for student {sid}): x = " in result.stdout
+    _, data = run_json("grade", f, "--problems", randomized_bank, "--format", "json")
+    assert data["student"] == sid and data["student_from"] == "the folder name"
+    assert data["values"] == {"two-layer-example": given_for(sid, randomized_bank)}
     # the same answers under another id (the course's values) are not all right
-    other = run("grade", f, "--student", course_value_student())
-    assert other.exit_code == 1
-
+    other_id = course_value_student()
+    _, other = run_json("grade", f, "--student", other_id, "--problems", randomized_bank, "--format", "json")
+    assert other["student"] == other_id and other["student_from"] == "--student"
+    two_layer = [p for p in other["parts"] if p["problem"] == "two-layer-example"]
+    assert "incorrect" in {p["status"] for p in two_layer}
 
 def test_grade_missing_file_is_a_usage_error(tmp_path):
     result = run("grade", tmp_path / "nope.yaml")
@@ -770,11 +801,11 @@ def test_grade_unreadable_files_are_usage_errors(tmp_path):
     assert "UTF-16" in result.stderr
 
 
-def test_grade_gradescope_file(tmp_path):
+def test_grade_gradescope_file(tmp_path, relu_bank):
     f = write(tmp_path / "ann" / "answers.yaml",
               "relu:\n  derivative-positive: 1\n  derivative-negative: 1\n")
     target = tmp_path / "gs" / "results.json"
-    result, data = run_json("grade", f, "--gradescope", target, "--format", "json")
+    result, data = run_json("grade", f, "--gradescope", target, "--format", "json", "--problems", relu_bank)
     assert result.exit_code == 1
     gs = json.loads(target.read_text(encoding="utf-8"))
     assert gs["score"] == data["score"] == points("relu", "derivative-positive")
@@ -814,7 +845,8 @@ def test_grade_example_class_writes_every_output_and_exits_3(tmp_path):
     by_student = {r["student"]: r for r in results}
     assert by_student["dana"]["status"] == "error"
     assert "line" in by_student["dana"]["message"]
-    assert all(r["status"] == "graded" for s, r in by_student.items() if s != "dana")
+    assert by_student["emeka"]["status"] == "partial"             # his mistyped problem id is ignored
+    assert all(r["status"] == "graded" for s, r in by_student.items() if s not in ("dana", "emeka"))
     for r in results:
         assert {"student", "score", "max_score", "status", "parts"} <= set(r)
         for p in r["parts"]:
@@ -826,8 +858,10 @@ def test_grade_example_class_writes_every_output_and_exits_3(tmp_path):
     # gradebook: a header, the possible points, one row per student, in the bank's order
     rows = list(csv.reader((out / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines()))
     parts = bank_parts()
-    assert rows[0] == ["student"] + [f"{p}/{q}" for p, q, _ in parts] + ["total"]
-    assert float(rows[1][-1]) == sum(pts for _, _, pts in parts)
+    assert rows[0] == ["student"] + [f"{p}/{q}" for p, q, _ in parts] + ["total", "status"]
+    assert float(rows[1][-2]) == sum(pts for _, _, pts in parts) and rows[1][-1] == ""
+    assert {r[0]: r[-1].split(":")[0] for r in rows[2:]} == {
+        s: {"dana": "error", "emeka": "partially graded"}.get(s, "graded") for s in EXAMPLE_STUDENTS}
     assert [r[0] for r in rows[2:]] == EXAMPLE_STUDENTS
     # junit: one testcase per part per student
     tree = ET.parse(out / "junit.xml")
@@ -1129,3 +1163,9 @@ def test_usage_errors_are_ours(args, message):
     last = result.output.strip().splitlines()[-1]
     assert last.startswith(message), result.output
     assert "Try '" not in result.output and "No such" not in result.output
+
+
+def test_check_takes_the_end_of_options_marker_before_an_answer():
+    result = run("check", "two-layer-example", "dC-dw2", "--", "-0.004")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Correct")

@@ -161,7 +161,10 @@ def test_grade_file_exit_codes(grader, tmp_path):
     good = tmp_path / "ann" / "answers.yaml"
     good.parent.mkdir()
     good.write_text("relu:\n  derivative-positive: 1\n  derivative-negative: 0\n", encoding="utf-8")
-    result = grader("grade", good)
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "relu.yaml").write_bytes((Path(__file__).resolve().parent.parent / "problems" / "relu.yaml").read_bytes())
+    result = grader("grade", good, "--problems", bank)    # one problem: every part of the bank answered
     assert result.returncode == 0
     assert re.fullmatch(r"Total: ([\d.]+)/\1", result.stdout.decode().splitlines()[-1])
     half = tmp_path / "ben.yaml"

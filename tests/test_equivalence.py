@@ -96,7 +96,9 @@ ACCEPTED = [
 
 @pytest.mark.parametrize("reference, answer, table", ACCEPTED, ids=[f"{a} = {r}" for r, a, _ in ACCEPTED])
 def test_equivalent_forms_are_correct(reference, answer, table):
-    v = verdict(reference, answer, table)
+    # forms of the same value; whether a part may be answered by naming what it asks
+    # (tanh'(z)) is the restatement rule's business, pinned in test_conditions.py
+    v = verdict(reference, answer, table, allow_restatement=True)
     assert v.status == CORRECT, v.feedback
     assert v.score == v.max_score == 1.0
     assert v.feedback == ()
@@ -225,7 +227,7 @@ def test_too_complex_answers_are_invalid_quickly(answer):
     prob, p = expression("e^(-z)/(1+e^(-z))^2", PLAIN)
     start = time.perf_counter()
     v = check(prob, p, answer)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 5.0      # a hang guard, not a speed claim
     assert v.status == INVALID
     assert v.rule == "too-complex"
     assert "too complex" in v.feedback[0]
@@ -299,7 +301,8 @@ def test_course_published_values_pass_with_absolute_tolerance(key, published):
     (Tolerance(relative=0.01), "2.06", INCORRECT),
     (Tolerance(relative=0.01), "2.05", INCORRECT),
     (Tolerance(decimals=3), "2.081", CORRECT),
-    (Tolerance(decimals=3), "2.080", CORRECT),      # within one unit of the third decimal
+    (Tolerance(decimals=3), "2.080", INCORRECT),    # truncated: 2.08092 rounds to 2.081 (absolute 0.001 takes it)
+    (Tolerance(decimals=3), "2.0805", CORRECT),     # rounds to 2.081 too
     (Tolerance(decimals=3), "2.082", INCORRECT),
     (Tolerance(decimals=2), "2.08", CORRECT),
     (Tolerance(decimals=2), "2.1", INCORRECT),
@@ -557,3 +560,25 @@ def test_check_always_returns_a_known_status():
 ])
 def test_shifted_indices_are_not_the_same_quantity(reference, answer):
     assert status(reference, answer, NETWORK) == INCORRECT
+
+
+# --- STACK's AlgEquiv answer-test fixtures (maths/moodle-qtype_stack, answer_test_testsuite.php):
+# every row our answer syntax can express, with STACK's expected mark ---------------------------
+
+STACK_ALGEQUIV = [
+    ("4^(-1/2)", "1/2", 1), ("4^(1/2)", "sqrt(4)", 1), ("0.5", "1/2", 1), ("0.33", "1/3", 0),
+    ("0.333333333333333", "1/3", 1), ("x^(1/2)", "sqrt(x)", 1), ("x", "sqrt(x^2)", 0),
+    ("1/sqrt(x)", "sqrt(1/x)", 1), ("abs(x)", "sqrt(x^2)", 1), ("x-1", "(x^2-1)/(x+1)", 1),
+    ("a^b*a^c", "a^(b+c)", 1), ("(x-1)^2", "x^2-2*x+1", 1), ("(x-1)*(x^2+x+1)", "x^3-1", 1),
+    ("(x-1)^(-2)", "1/(x^2-2*x+1)", 1), ("1/n-1/(n+1)", "1/(n*(n+1))", 1), ("cos(x)", "cos(-x)", 1),
+    ("cos(x)^2+sin(x)^2", "1", 1), ("2*cos(x)^2-1", "cos(2*x)", 1),
+    ("2*cos(2*x)+x+1", "-sin(x)^2+3*cos(x)^2+x", 1), ("log(a^2*b)", "2*log(a)+log(b)", 1),
+    ("e^1-e^(-1)", "2*sinh(1)", 1), ("v+w+x+y+z", "a+b+c+A+B", 0), ("X", "x", 0), ("sqrt(12)", "2*sqrt(3)", 1),
+    ("sqrt(11+6*sqrt(2))", "3+sqrt(2)", 1), ("(19601-13860*sqrt(2))^(7/4)", "(5*sqrt(2)-7)^7", 1),
+    ("(19601-13861*sqrt(2))^(7/4)", "(5*sqrt(2)-7)^7", 0), ("1/0", "1", 0), ("1", "1/0", 0),
+]
+
+
+@pytest.mark.parametrize("student, teacher, mark", STACK_ALGEQUIV, ids=[f"{s} ~ {t}" for s, t, _ in STACK_ALGEQUIV])
+def test_stack_algequiv_fixtures(student, teacher, mark):
+    assert (compare(student, teacher).status == "equivalent") == bool(mark)

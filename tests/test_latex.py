@@ -64,6 +64,13 @@ SPELLINGS = [
     ("sigma(z)", r"\sigma(z)", "σ(z)", SCALARS, "sigmoid(z)"),
     ("sigma'(z)", r"\sigma^{\prime}(z)", "σ′(z)", SCALARS, "sigmoid'(z)"),
     ("exp(z)", r"\exp(z)", None, SCALARS, "exp(z)"),
+    ("exp(-z)", r"\exp{-z}", None, SCALARS, "exp(-z)"),
+    ("g_L'(z_j^L)", r"g'_L(z_j^{(L)})", "g′_L(z_j^L)", NETWORK, "g_L'(z_j^(L))"),
+    ("g_L''(z_j^L)", r"g''_{L}(z_j^{(L)})", None, NETWORK, "g_L''(z_j^(L))"),
+    ("f'(z_j^l)", r"\frac{\partial f(z_j^{(l)})}{\partial z_j^{(l)}}", None, NETWORK, "f'(z_j^(l))"),
+    ("(W^(l))^T", r"W^{(l)T}", None, MATRICES, "(W^(l))^T"),
+    ("(W^(l))^T", r"W^{(l)\top}", None, MATRICES, "(W^(l))^T"),
+    ("w_(jk)^(l+1)", r"w_{kj}^{(l+1)T}", None, NETWORK, "w_(jk)^(l+1)"),
     ("log(z)", r"\log z", None, SCALARS, "log(z)"),
     ("ln(z)", r"\ln\left(z\right)", None, SCALARS, "log(z)"),
     ("tanh(z)", r"\tanh z", None, SCALARS, "tanh(z)"),
@@ -230,13 +237,15 @@ MESSAGES = [
     # unknown Unicode letters
     ("ŷ - y", PLAIN, "The character 'ŷ' at column 1 is not part of the answer syntax: type yhat.", 1),
     ("x̄", PLAIN, "The character 'x̄' at column 1 is not part of the answer syntax: type xbar.", 1),
+    ("2*ŷ_1", SymbolTable((Symbol("yhat_1"),)),
+     "The character 'ŷ' at column 3 is not part of the answer syntax: type yhat (this problem's name: yhat_1).", 3),
     # never closed
     ("a_j^(l+1 * x", NETWORK, "This '(' is never closed.", 5),
     ("w_(kj^l", NETWORK, "This '(' is never closed.", 3),
     ("|x + 1", PLAIN, "This '|' is never closed.", 1),
     # names are never split
     ("w_2delta_2", SymbolTable((Symbol("w_2"), Symbol("delta_2"))),
-     "'w_2' runs into 'delta': names are never split, so write w_2*delta for a product.", 4),
+     "'w_2' runs into 'delta_2': names are never split, so write w_2*delta_2 for a product.", 4),
     # complex numbers and infinity
     ("1j", PLAIN, "'j' is not a name in this problem; complex numbers (like 1j or i) are outside what the grader "
                   "checks.", 2),
@@ -258,6 +267,8 @@ MESSAGES = [
     # LaTeX commands the grader does not read, named, with the plain way
     (r"\foo{x}", PLAIN, "The LaTeX command '\\foo' is not one the grader reads: write this part in plain answer "
                         "syntax (see `grader syntax`).", 1),
+    (r"\fraq{1}{2}", PLAIN, "The LaTeX command '\\fraq' is not one the grader reads: did you mean \\frac?", 1),
+    (r"\alpah", PLAIN, "The LaTeX command '\\alpah' is not one the grader reads: did you mean \\alpha?", 1),
     (r"x + \int y", PLAIN, "'\\int' is not part of the answer syntax: integrals are not part of answers.", 5),
     (r"x \approx y", PLAIN, "'\\approx' is not part of the answer syntax: write only the expression, not an "
                             "approximation.", 3),
@@ -315,6 +326,12 @@ COURSE = [
     ("weight-decay", "output-delta", r"-\left( y_i - a_i^{(n_l)} \right) \cdot f'(z_i^{(n_l)})"),
     ("weight-decay", "hidden-delta",
      r"\left( \sum_{j=1}^{s_{l+1}} W_{ji}^{(l)} \delta_j^{(l+1)} \right) \cdot f'(z_i^{(l)})"),
+    ("weight-decay", "hidden-delta",
+     r"\frac{\partial f(z_{i}^{(l)})}{\partial z_{i}^{(l)}} * \sum_{j=1}^{s_{l+1}} (\delta_{j}^{(l+1)} * W_{ji}^{(l)})"),
+    ("layer-notation", "delta-hidden",
+     r"\sum_{k=1}^{n_{\ell+1}} \delta_k^{(\ell+1)} W_{kj}^{(\ell+1)T} g_\ell'(z_j^{(\ell)})"),
+    ("matrix-form", "delta-hidden", r"\left(W^{(l)T}\delta^{(l+1)}\right) \bullet f'(z^{(l)})"),
+    ("output-error", "delta-L", r"\left( a_j^{(L)} - y_j \right) \frac{\partial f\left( z_j^{(L)} \right)}{\partial z_j^{(L)}}"),
     ("weight-decay", "sigmoid-prime-from-activation", r"a_i^{(l)}(1-a_i^{(l)})"),
     ("weight-decay", "update-W",
      r"W_{ji}^{(l)} - \alpha \left[ \left( \frac{1}{m} \Delta W_{ji}^{(l)} \right) + \lambda W_{ji}^{(l)} \right]"),
@@ -403,6 +420,8 @@ def test_latex_rendering_reads_back_to_the_same_tree(text):
         assume(False)
     again = parse(parsed.latex, ROUND_TRIP_TABLE)
     assert associate(plain_tree(again.tree)) == associate(plain_tree(parsed.tree)), (text, parsed.latex)
+    plain = parse(parsed.ascii, ROUND_TRIP_TABLE)      # the new notations re-read in ASCII too
+    assert associate(plain_tree(plain.tree)) == associate(plain_tree(parsed.tree)), (text, parsed.ascii)
 
 
 @pytest.mark.parametrize("fn", functions.REGISTRY.functions, ids=lambda f: f.name)
@@ -428,3 +447,24 @@ def test_random_latex_reads_or_gives_a_message_with_a_column_inside_the_answer(t
         except AnswerSyntaxError as err:
             assert err.message and err.message[-1] in ".?!"
             assert 1 <= err.column <= max(len(text), 1) + 1, (text, err.column)
+
+
+MATRIX_LEAVES = st.sampled_from(["W^(l)", "delta^(l+1)", "z^(l)", "a^(l)", "u", "v", "M", "c", "2"])
+
+
+def _matrix_combine(children):
+    return st.one_of(
+        children.map(lambda c: f"({c})^T"),
+        st.tuples(children, st.sampled_from(["*", ".*", "+", "-"]), children).map(lambda t: f"({t[0]}){t[1]}({t[2]})"),
+        children.map(lambda c: f"f'({c})"), children.map(lambda c: f"-({c})"))
+
+
+@SETTINGS
+@given(text=st.recursive(MATRIX_LEAVES, _matrix_combine, max_leaves=8))
+def test_latex_rendering_of_vectors_and_matrices_reads_back(text):
+    try:
+        parsed = parse(text, MATRICES)
+    except AnswerSyntaxError:
+        assume(False)
+    again = parse(parsed.latex, MATRICES)
+    assert associate(plain_tree(again.tree)) == associate(plain_tree(parsed.tree)), (text, parsed.latex)

@@ -469,6 +469,31 @@ def test_variant_errors(tmp_path, variants, line, message):
     assert (e.line, e.message) == (line, message)
 
 
+def test_randomize_is_off_unless_the_problem_says_per_student(tmp_path):
+    p = load_problem(write(tmp_path, VARIANTS, "var.yaml"))
+    assert p.variants and not p.randomize and not p.per_student
+    assert VAR.student_values(p, "alice") is None                 # grading uses the course's values
+    off = load_problem(write(tmp_path, VARIANTS + "randomize: 'off'\n", "var.yaml"))
+    assert not off.per_student
+    on = load_problem(write(tmp_path, VARIANTS + "randomize: per-student\n", "var.yaml"))
+    assert on.per_student
+    assert VAR.student_values(on, "alice") == VAR.variant_values(on, "alice")
+    assert VAR.student_values(on, None) is None
+
+
+@pytest.mark.parametrize("text, message", [
+    (VARIANTS + "randomize: yes\n", "'randomize' must be one of: off, per-student"),
+    (VARIANTS + "randomize: per_student\n", "'randomize' must be one of: off, per-student"),
+    (VARIANTS.replace("variants:\n  x: {choices: [1, 2, 3, 4]}\n  w1: {low: 0.01, high: 0.05, step: 0.01}\n"
+                      "  w2: {low: -5, high: 5}\n", "") + "randomize: per-student\n",
+     "'randomize: per-student' needs 'variants': the ranges each student's values are drawn from"),
+])
+def test_randomize_errors(tmp_path, text, message):
+    e = error(write(tmp_path, text))
+    assert e.message == message
+    assert e.line == text.splitlines().index(next(l for l in text.splitlines() if l.startswith("randomize"))) + 1
+
+
 def test_given_must_be_numbers(tmp_path):
     for value, shown in (('"3,5"', "'3,5'"), ("[3]", "a list"), ("yes", "'yes'"), ("", "''")):
         e = error(write(tmp_path, NUMERIC_PART.replace("given: {x: 3}", f"given:\n  x: {value}")

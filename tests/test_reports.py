@@ -1,6 +1,8 @@
 """Output formats: every student-controlled string escaped for the format it lands in."""
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -13,12 +15,12 @@ import pytest
 
 from grader import reports
 from grader.model import (
-    CORRECT, INCORRECT, INVALID, MISSING, Part, PartResult, Problem, SubmissionResult, SymbolTable, Verdict,
+    CORRECT, INCORRECT, INVALID, MISSING, Part, PartResult, Problem, SubmissionResult, Symbol, SymbolTable, Verdict,
 )
 
 
 def bank() -> dict[str, Problem]:
-    t = SymbolTable()
+    t = SymbolTable(symbols=(Symbol("z"),))
     return {
         "sigmoid": Problem("sigmoid", "Sigmoid", "", t, (
             Part("derivative", "", "expression", "e^(-z)/(1+e^(-z))^2", points=2),
@@ -147,13 +149,16 @@ def test_gradebook_points_row_columns_and_injection():
     text = reports.gradebook_csv(results(), bank())
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0] == ["student", "relu/derivative-positive", "sigmoid/derivative", "sigmoid/saturation", "total"]
-    assert rows[1] == [reports.POINTS_ROW_LABEL, "1", "2", "1", "4"]
+    assert rows[0] == ["student", "relu/derivative-positive", "sigmoid/derivative", "sigmoid/saturation", "total",
+                       "status"]
+    assert rows[1] == [reports.POINTS_ROW_LABEL, "1", "2", "1", "4", ""]
+    assert [r[-1] for r in rows[2:]] == ["graded", "graded", "error: dana.yaml, line 8: a closing quote is missing",
+                                         "graded"]
     students = [r[0] for r in rows[2:]]
     assert students == ["'=cmd|' /C calc'!A0", "bob", "dana", "zoë martin"]
-    assert rows[2][1:] == ["0", "0", "1", "1"]
-    assert rows[5][1:] == ["1", "2", "0", "3"]
-    assert rows[4][1:] == ["0", "0", "0", "0"]
+    assert rows[2][1:-1] == ["0", "0", "1", "1"]
+    assert rows[5][1:-1] == ["1", "2", "0", "3"]
+    assert rows[4][1:-1] == ["0", "0", "0", "0"]
     for cell in (c for r in rows for c in r):
         assert cell[:1] not in ("=", "+", "@", "-") or cell.lstrip("-").replace(".", "").isdigit()
     assert "\r\n" in text
@@ -211,7 +216,12 @@ def test_junit_is_valid_xml_with_hostile_text():
     assert len(cases) == 12
     assert suites[0].get("tests") == "12"
     failures = [c for c in cases if c.find("failure") is not None]
-    assert suites[0].get("failures") == str(len(failures)) == "9"
+    assert suites[0].get("failures") == str(len(failures)) == "6"
+    # dana's file could not be read: her parts are <error>s, counted in `errors`, not failures
+    errors = [c for c in cases if c.find("error") is not None]
+    assert suites[0].get("errors") == root.get("errors") == str(len(errors)) == "3"
+    assert {c.get("classname") for c in errors} == {"dana"}
+    assert errors[0].find("error").get("type") == "ungradeable"
     by = {(c.get("classname"), c.get("name")): c for c in cases}
     ok = by[("zoë martin", "sigmoid/derivative")]
     assert ok.find("failure") is None
@@ -219,8 +229,8 @@ def test_junit_is_valid_xml_with_hostile_text():
     assert wrong.get("message") == "That is 1 - sigma(z), not its derivative."
     assert wrong.get("type") == INCORRECT
     assert "Answer: 1 - (1/(1+e^(-z)))" in wrong.text
-    missing = by[("dana", "relu/derivative-positive")].find("failure")
-    assert "closing quote" in missing.get("message") and missing.get("type") == MISSING
+    missing = by[("dana", "relu/derivative-positive")].find("error")
+    assert "closing quote" in missing.get("message")
     evil = by[("=cmd|' /C calc'!A0", "relu/derivative-positive")].find("failure")
     assert "<script>" in evil.text   # escaped in the file, intact once parsed
     assert "\x00" not in text and "\x07" not in text and "\x1b" not in text
@@ -262,6 +272,9 @@ class Collect(HTMLParser):
         self.text.append(data)
 
 
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
 def test_report_html_self_contained_and_escaped():
     page = reports.report_html(results(), bank(), generated_at="2024-01-01T00:00:00Z")
     p = Collect()
@@ -270,16 +283,21 @@ def test_report_html_self_contained_and_escaped():
     assert "script" not in p.tags and "link" not in p.tags and "img" not in p.tags and "iframe" not in p.tags
     assert "svg" in p.tags and p.tags.count("rect") == 10
     for name, value in p.attrs:
+        if name == "xmlns":       # MathML's namespace names the vocabulary; nothing is fetched
+            assert value == MATHML_NS
+            continue
         assert name not in ("src", "href", "srcset", "action")
         assert "http://" not in (value or "") and "https://" not in (value or "")
         assert "url(" not in (value or "")
-    assert "http://" not in page.replace('http://evil', '')   # only the escaped student text
+    assert "http://" not in page.replace('http://evil', '').replace(MATHML_NS, '')   # only the escaped student text
+    assert "<math" in page and "<mfrac>" in page       # "read as" rendered as MathML
     assert "<script>" not in page and "&lt;script&gt;" in page
     text = "".join(p.text)
     assert "Generated at 2024-01-01T00:00:00Z" in text
     # most common wrong answer, counted across whitespace variants, with its feedback
     assert "one-minus-sigma" in text and "That is 1 - sigma(z), not its derivative." in text
-    assert '<tr><td><code>1 - (1/(1+e^(-z)))</code></td><td class="num">2</td><td>incorrect</td>' in page
+    assert re.search(r'<tr><td><code>1 - \(1/\(1\+e\^\(-z\)\)\)</code></td><td><math [^\n]*</math></td>'
+                     r'<td class="num">2</td><td>incorrect</td>', page)
     # per-part success rates (3 graded submissions: dana's error is not counted)
     assert ('<tr><td><code>relu/derivative-positive</code></td><td class="num">1</td>'
             '<td class="num">1</td><td class="num">1</td><td class="num">1</td><td class="num">0</td>'

@@ -546,7 +546,8 @@ def test_caret_counts_wide_characters_twice():
 
 # --- limits ---------------------------------------------------------------------------------
 
-def timed_error(text, table=PLAIN, seconds=0.5) -> AnswerSyntaxError:
+def timed_error(text, table=PLAIN, seconds=5.0) -> AnswerSyntaxError:
+    """Refused, and not after a hang: a guard of seconds, not a speed claim (bench/ measures speed)."""
     start = time.perf_counter()
     with pytest.raises(AnswerSyntaxError) as info:
         parse(text, table)
@@ -570,7 +571,7 @@ def test_exponent_limit_is_1000():
 def test_one_megabyte_answer_is_refused_quickly():
     err = timed_error("x" * 1_000_000)
     assert err.too_complex
-    assert err.message == "The answer is too long (1000000 characters; the limit is 2000)."
+    assert err.message == "This answer is too complex to check. The answer is too long (1000000 characters; the limit is 2000)."
 
 
 def test_length_limit():
@@ -578,7 +579,7 @@ def test_length_limit():
     ok = "x" + " " * 1998 + "y"
     assert len(ok) == 2000 and read(ok).ascii == "x*y"
     err = error_of(ok + " ")
-    assert err.message == "The answer is too long (2001 characters; the limit is 2000)."
+    assert err.message == "This answer is too complex to check. The answer is too long (2001 characters; the limit is 2000)."
 
 
 def test_thousand_nested_brackets_are_refused_quickly():
@@ -610,12 +611,12 @@ def test_node_limit():
 def test_hundred_digit_literal_is_refused():
     err = timed_error("1" * 100)
     assert err.too_complex
-    assert err.message == "This number is too long to check (100 digits)."
+    assert err.message == "This answer is too complex to check. This number is too long to check (100 digits)."
 
 
 def test_digit_limit_is_40():
     assert read("1" * 40).tree == Num(int("1" * 40), "1" * 40)
-    assert error_of("1" * 41).message == "This number is too long to check (41 digits)."
+    assert error_of("1" * 41).message == "This answer is too complex to check. This number is too long to check (41 digits)."
     assert error_of("0." + "0" * 39 + "1").too_complex
 
 
@@ -623,7 +624,7 @@ def test_digit_limit_is_40():
 def test_float_exponent_limit(text):
     err = error_of(text)
     assert err.too_complex
-    assert err.message == "This number is too large or too small to check."
+    assert err.message == "This answer is too complex to check. This number is too large or too small to check."
 
 
 def test_sum_nesting_limit():
@@ -639,7 +640,7 @@ def test_tower_with_small_parts_is_kept_as_a_tree_not_computed():
     parsed = read("((9^999)^999)^999*z")
     expr = parsed.sympy()
     str(expr)
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 5.0      # a hang guard: computing the tower would never finish
 
 
 # --- the parsed answer ----------------------------------------------------------------------

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -102,21 +104,36 @@ def test_indexed_names_are_rendered(client):
     assert delta["note"] == "indexed" and "<msubsup><mi>δ</mi>" in delta["mathml"]
 
 
-def test_student_values_are_shown(bank):
-    with TestClient(web.create_app(bank, student="alice")) as c:
+@pytest.fixture(scope="module")
+def drawn_bank(bank):
+    """The bank with two-layer-example drawing its given values per student (opt-in)."""
+    return {**bank, "two-layer-example": replace(bank["two-layer-example"], randomize=True)}
+
+
+def test_student_values_are_shown(drawn_bank):
+    with TestClient(web.create_app(drawn_bank, student="alice")) as c:
         assert c.get("/api/problems").json()["student"] == "alice"
         p = c.get("/api/problems/two-layer-example").json()
-    drawn = variant_values(bank["two-layer-example"], "alice")
+    drawn = variant_values(drawn_bank["two-layer-example"], "alice")
+    assert drawn != dict(drawn_bank["two-layer-example"].given)
     assert p["student"] == "alice"
     assert p["given"] == [{"name": k, "value": f"{v:g}"} for k, v in sorted(drawn.items())]
-    assert "Given values (for student alice): " in p["html"]
+    assert "Given values (for student alice): " in p["html"] and p["per_student"] is True
 
 
-def test_student_values_are_used_for_checking(bank):
-    problem = bank["two-layer-example"]
+def test_course_values_are_shown_when_values_are_not_drawn(bank):
+    with TestClient(web.create_app(bank, student="alice")) as c:
+        p = c.get("/api/problems/two-layer-example").json()
+    course = dict(bank["two-layer-example"].given)
+    assert p["given"] == [{"name": k, "value": f"{v:g}"} for k, v in sorted(course.items())]
+    assert p["per_student"] is False and "Given values: " in p["html"]
+
+
+def test_student_values_are_used_for_checking(drawn_bank):
+    problem = drawn_bank["two-layer-example"]
     part = problem.parts[0]
     from grader.equivalence import check
-    with TestClient(web.create_app(bank, student="alice")) as c:
+    with TestClient(web.create_app(drawn_bank, student="alice")) as c:
         for answer in ("0.1", "0.25"):
             got = c.post("/api/check", json={"problem": problem.id, "part": part.id, "answer": answer}).json()
             want = check(problem, part, answer, variant_values(problem, "alice"))
@@ -310,6 +327,13 @@ def test_serve_binds_to_loopback_by_default(no_server):
     assert "warning" not in result.stderr
 
 
+def test_serve_takes_the_student_from_the_environment(no_server, monkeypatch):
+    monkeypatch.setenv("GRADER_STUDENT", "bob")
+    assert CliRunner().invoke(main, ["serve", "--no-browser"]).exit_code == 0
+    assert CliRunner().invoke(main, ["serve", "--no-browser", "--student", "carol"]).exit_code == 0
+    assert [app.state.grading.student for app, _, _ in no_server] == ["bob", "carol"]
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
 def test_serve_on_another_host_warns(no_server, host):
     result = CliRunner().invoke(main, ["serve", "--no-browser", "--host", host, "--port", "8123"])
@@ -342,3 +366,13 @@ def test_a_long_answer_is_refused_with_its_real_length(client):
     assert r["status"] == "invalid"
     assert r["feedback"] == ["This answer is too complex to check. The answer is too long (5000 characters; "
                              "the limit is 2000)."]
+
+
+def test_serve_without_the_web_extra_says_how_to_get_it(monkeypatch):
+    import grader
+    monkeypatch.setitem(sys.modules, "grader.web", None)     # as if starlette/uvicorn were missing
+    monkeypatch.delattr(grader, "web")
+    monkeypatch.setattr(web, "run", lambda *a, **k: pytest.fail("the server was started"))
+    result = CliRunner().invoke(main, ["serve", "--no-browser"])
+    assert result.exit_code == 2
+    assert result.stderr == 'Error: the web page needs the optional web extra: pip install "backprop-grader[web]"\n'

@@ -91,7 +91,7 @@ async function showProblem(problemId) {
   document.title = `${p.title} · Backpropagation problems`;
   const parts = [el("h2", { text: p.title }), el("div", { class: "statement", html: p.statement_html })];
   if (p.given.length) {
-    const who = p.student ? ` (for student ${p.student})` : "";
+    const who = p.student && p.per_student ? ` (for student ${p.student})` : "";
     parts.push(el("p", { class: "given", text: `Given values${who}: ` +
       p.given.map(g => `${g.name} = ${g.value}`).join(", ") }));
   }
@@ -153,7 +153,7 @@ function partSection(problem, part) {
     event.preventDefault();
     const answer = read();
     if (!answer.trim()) {
-      result.replaceChildren(el("p", { text: "Type an answer first." }));
+      result.replaceChildren(el("p", { text: part.options ? "Choose an option first." : "Type an answer first." }));
       return;
     }
     result.replaceChildren(el("p", { text: "Checking…" }));
@@ -228,7 +228,7 @@ async function start() {
     state.student = data.student;
     if (data.student) {
       const tag = document.getElementById("student");
-      tag.textContent = `Student: ${data.student} (given values are drawn for this student)`;
+      tag.textContent = `Student: ${data.student}`;
       tag.hidden = false;
     }
   } catch (err) {
