@@ -16,6 +16,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from grader.errors import StudentError
 from grader import functions
 from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, UNIT, VECTOR, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
@@ -27,13 +28,12 @@ REJECTION_DRAWS = 16   # a condition is sampled by drawing 16x the samples once 
 NONZERO_GAP = 0.1      # `nonzero` symbols are drawn at least this far from 0
 
 
-class EvalError(Exception):
+class EvalError(StudentError):
     """A tree that cannot be evaluated: a shape mismatch, an unavailable derivative. The message
     is written for a student."""
 
     def __init__(self, message: str, kind: str = "shape"):
         super().__init__(message)
-        self.message = message
         self.kind = kind
 
 

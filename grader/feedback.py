@@ -202,7 +202,8 @@ def _nice_factor(c: float) -> Optional[str]:
     return None
 
 
-def _scaling(ctx: Context, values: np.ndarray) -> Optional[tuple[str, str]]:
+def _scaling(ctx: Context, values: np.ndarray, constant: bool = False) -> Optional[tuple[str, str]]:
+    """Wrong sign, transpose or a constant factor (not for two constants: 0.7 is not "7/10 times" 1)."""
     ref = ctx.ref_values
     tol = ctx.part.tolerance
     if compare_values(-values, ref, tol).equal:
@@ -219,7 +220,7 @@ def _scaling(ctx: Context, values: np.ndarray) -> Optional[tuple[str, str]]:
         ratio = values[mask] / ref[mask]
     c = float(np.median(ratio))
     if np.allclose(ratio, c, rtol=1e-7, atol=1e-12) and abs(c - 1) > 1e-6:
-        nice = _nice_factor(c)
+        nice = None if constant else _nice_factor(c)
         if nice is not None:
             return ("factor", f"Your answer is {nice} times the expected answer: check for a missing or extra "
                               f"constant factor.")
@@ -256,7 +257,13 @@ def _point(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, sample: int, 
     if undefined:
         return "Your answer is undefined (a division by zero or the log of a negative number?) where the " \
                "expected answer is defined."
+    if not _has_names(parsed.tree) and not _has_names(ctx.reference.tree):
+        return "That is not the expected value."       # two constants: no random values were involved
     return "Your answer gives different values from the expected answer when tested with random values."
+
+
+def _has_names(tree: Node) -> bool:
+    return any(isinstance(n, (Sym, Idx)) for n in walk(tree))
 
 
 def explain(d: Decision) -> Verdict:
@@ -339,7 +346,8 @@ def _wrong_expression(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
         return "not-exact", (f"Your answer is not exactly the expected value: they differ by {gap}.",)
     probe = _Probe(ctx)
     diagnosis = None
-    for step in (lambda: _scaling(ctx, values) if cmp.reason is Difference.VALUES else None,
+    constant = not _has_names(parsed.tree) and not _has_names(ctx.reference.tree)
+    for step in (lambda: _scaling(ctx, values, constant) if cmp.reason is Difference.VALUES else None,
                  lambda: _repairs(probe, parsed.source), lambda: _free_index(probe, parsed.tree),
                  lambda: _function_slip(probe, parsed.tree), lambda: _index_slips(probe, parsed.tree),
                  lambda: _names(ctx, parsed.tree)):

@@ -15,7 +15,7 @@ import re
 from typing import Optional
 
 from grader import functions, greek
-from grader.errors import TOO_COMPLEX
+from grader.errors import TOO_COMPLEX, StudentError
 
 MAX_GROUP_DEPTH = 40
 GLUE = "\x1f"    # stands for the space after a Greek command; never in normalised text (a control character)
@@ -54,12 +54,12 @@ _HINTS = {
 }
 
 
-class LatexError(Exception):
+class LatexError(StudentError):
     """A message for the student and the column (0-based, in the typed text) it points at."""
 
     def __init__(self, message: str, pos: int, too_complex: bool = False):
         super().__init__(message)
-        self.message, self.pos, self.too_complex = message, pos, too_complex
+        self.pos, self.too_complex = pos, too_complex
 
 
 def looks_like_latex(text: str) -> bool:

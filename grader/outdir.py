@@ -30,8 +30,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Optional
 
-from grader.errors import os_reason
-
+from grader.errors import GraderError, os_reason
 from grader.lms import EXPORTS
 
 LMS_FILES = tuple(EXPORTS)        # canvas.csv, gradescope-scores.csv, moodle.csv
@@ -44,7 +43,7 @@ MANIFEST = "MANIFEST"
 _BYTES_PER_STUDENT = 64_000       # one set (measured: ~46 KB a student) and its gradebook rows, with margin
 
 
-class OutdirError(Exception):
+class OutdirError(GraderError):
     """OUTDIR cannot be used; the message says why, in words, for the person running the grader."""
 
 

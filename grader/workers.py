@@ -26,7 +26,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional
 
-from grader.errors import took_too_long
+from grader.errors import GraderError, took_too_long
 from grader.model import INVALID, Problem, Verdict
 
 __all__ = ["Task", "Checked", "PoolError", "check_answers",
@@ -42,7 +42,7 @@ _MAX_STARTUP_FAILURES = 5
 _PR_SET_PDEATHSIG = 1
 
 
-class PoolError(Exception):
+class PoolError(GraderError):
     """The workers cannot run at all (they fail to start)."""
 
 

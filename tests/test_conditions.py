@@ -426,3 +426,23 @@ def test_decimal_free_constants_are_equivalent_exactly_when_equal(a, b):
         return f"({x.numerator})/({x.denominator})"
     out = compare(text(a), text(b))
     assert out.status == ("equivalent" if a == b else "different"), (a, b, out)
+
+
+@pytest.mark.parametrize("answer, rule, message", [
+    ("0.7", None, "That is not the expected value."),        # not "7/10 times the expected answer"
+    ("2", None, "That is not the expected value."),
+    ("-1", "sign", "Your answer has the wrong sign."),
+])
+def test_a_wrong_constant_for_a_constant_reference_is_said_plainly(answer, rule, message):
+    v = bank_check("relu", "derivative-positive", answer)
+    assert (v.status, v.rule, v.feedback) == (INCORRECT, rule, (message,))
+
+
+CONDITION_IN_PROMPT = re.compile(r"\b(?:for|when|if|where)\s+[A-Za-z]\w*\s*(?:<|>|<=|>=|!=|≠|≤|≥)")
+
+
+def test_every_bank_part_whose_prompt_states_a_condition_declares_it():
+    stated = [(p.id, q.id) for p in BANK.values() for q in p.parts if CONDITION_IN_PROMPT.search(q.prompt)]
+    assert stated == [("relu", "derivative-positive"), ("relu", "derivative-negative")]
+    for pid, qid in stated:
+        assert BANK[pid].part(qid).where is not None
