@@ -192,6 +192,10 @@ def test_example_class_writes_the_three_exports_and_reports_the_roster(tmp_path,
     for s in ("emeka", "alice"):
         two = [p for p in results[s]["parts"] if p["problem"] == "two-layer-example"]
         assert {p["rule"] for p in two} == {"course-values"}, s
+    assert results["alice"]["score"] == 48                        # 6 points lost to the course's numbers, and told why
+    feedback = (tmp_path / "on" / "feedback" / "alice.md").read_text(encoding="utf-8")
+    assert ("That is the right value for the course's values (x = 3, w1 = 0.01, w2 = -5), but your values are "
+            "x = 1, w1 = 0.02, w2 = -4: redo the computation with yours.") in feedback
 
 
 def per_student_assignment(tmp_path: Path) -> Path:
