@@ -147,13 +147,6 @@ def moodle_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str) ->
 EXPORTS = {"canvas.csv": "Canvas", "gradescope-scores.csv": "Gradescope", "moodle.csv": "Moodle"}
 
 
-def exports(rows: Sequence[ScoreRow], people: Reconciled, assignment: str, points: float) -> dict[str, str]:
-    """file name -> CSV text of the three exports."""
-    return {"canvas.csv": canvas_csv(rows, people, assignment, points),
-            "gradescope-scores.csv": gradescope_csv(rows, people, assignment),
-            "moodle.csv": moodle_csv(rows, people, assignment)}
-
-
 def export_chunks(make_rows: Callable[[], Iterable[ScoreRow]], roster: Optional[Roster], assignment: str,
                   points: float) -> dict[str, Iterator[str]]:
     """file name -> the export's text a line at a time; `make_rows()` streams the class (sorted

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from grader.errors import GraderError, os_reason
-
 from grader.lms import EXPORTS
 
 LMS_FILES = tuple(EXPORTS)        # canvas.csv, gradescope-scores.csv, moodle.csv

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -154,7 +153,7 @@ def test_report_has_roster_links_mathml_due_date_and_consistent_counts(tmp_path)
     for link in p.links:                                  # every link opens a file of the set
         from urllib.parse import unquote
         assert (out / unquote(link)).is_file(), link
-    assert re.search(r"<tr><td>alice</td><td>Martin, Alice</td><td class=\"num\">48 / 54</td><td>graded</td>"
+    assert re.search(r"<tr><td>alice</td><td>Martin, Alice</td><td class=\"num\">54 / 54</td><td>graded</td>"
                      r"<td><a href=\"feedback/alice.md\">feedback</a></td></tr>", page)
     assert re.search(r"<tr><td>dana</td><td>Levi, Dana</td><td class=\"num\">0 / 54</td><td>error: dana.yaml, line 8",
                      page)
@@ -165,12 +164,19 @@ def test_report_has_roster_links_mathml_due_date_and_consistent_counts(tmp_path)
     assert sum(bars) == 6
     assert "<h2>Score distribution (6 graded submissions)</h2>" in page
     assert '<tr><th>Graded</th><td class="num">6</td></tr>' in page
-    # per-student values: wrong answers grouped by diagnosis, not by the literal number
+    # values off: the literal wrong numbers are listed
+    assert "grouped by diagnosis" not in page
+    # per-student values switched on: wrong answers grouped by diagnosis, not by the literal number
+    text = (EXAMPLES / "assignment.yaml").read_text(encoding="utf-8")
+    on = write(tmp_path / "on.yaml", text.replace("\n  - two-layer-example\n",
+                                                  "\n  - {id: two-layer-example, randomize: per-student}\n"))
+    run("grade", EXAMPLES / "submissions", "--out", tmp_path / "on", "--jobs", "2", "--assignment", on)
+    page = (tmp_path / "on" / "report.html").read_text(encoding="utf-8")
     section = page.split("<h3><code>two-layer-example/loss</code></h3>", 1)[1].split("</table>", 1)[0]
     assert "grouped by diagnosis" in section
     assert "<td>course-values</td>" in section and "<td>missing-half</td>" in section
     # the feedback page states the due date and the student's values
-    bob = (out / "feedback" / "bob.md").read_text(encoding="utf-8")
+    bob = (tmp_path / "on" / "feedback" / "bob.md").read_text(encoding="utf-8")
     v = variant_values(load_bank(REPO / "problems")["two-layer-example"], "bob")
     assert "Due: 2026\\-12\\-08 23:59 UTC" in bob or "Due: 2026-12-08 23:59 UTC" in bob
     assert f"Your values for two-layer-example (drawn for student bob): x = {v['x']:g}" in bob

@@ -178,24 +178,40 @@ def test_example_class_writes_the_three_exports_and_reports_the_roster(tmp_path,
     assert canvas[0][-1] == "Backpropagation homework"
     assert canvas[1] == ["Points Possible", "", "", "", "", "54"]
     by_login = {r[3]: r[5] for r in canvas[2:]}
-    # the assignment draws per-student two-layer values; alice used the course's: 6 points lost, and told why
-    assert by_login["amartin"] == "48" == str(results["alice"]["score"]).rstrip("0").rstrip(".")
-    feedback = (out / "feedback" / "alice.md").read_text(encoding="utf-8")
-    assert ("That is the right value for the course's values (x = 3, w1 = 0.01, w2 = -5), but your values are "
-            "x = 1, w1 = 0.02, w2 = -4: redo the computation with yours.") in feedback
+    assert by_login["amartin"] == "54" == str(results["alice"]["score"]).rstrip("0").rstrip(".")
     assert by_login["dlevi"] == "" and by_login["grossi"] == ""
     for name in ("gradescope-scores.csv", "moodle.csv"):
         rows = table((out / name).read_bytes().decode("utf-8"))
         assert len(rows) == 1 + 7                                 # 6 matched + gina, no points row
-    # the assignment switched per-student values on: emeka's course numbers are recognised
-    emeka = [p for p in results["emeka"]["parts"] if p["problem"] == "two-layer-example"]
-    assert {p["rule"] for p in emeka} == {"course-values"}
-    assert results["alice"]["score"] == 48
+    assert results["alice"]["score"] == results["chen-wei"]["score"] == 54
+    # the same class with per-student values switched on by the assignment: emeka's (and now
+    # alice's) course numbers are recognised as such
+    on = per_student_assignment(tmp_path)
+    run("grade", EXAMPLES / "submissions", "--out", tmp_path / "on", "--jobs", "2", "--assignment", on)
+    results = {r["student"]: r for r in json.loads((tmp_path / "on" / "results.json").read_text(encoding="utf-8"))}
+    for s in ("emeka", "alice"):
+        two = [p for p in results[s]["parts"] if p["problem"] == "two-layer-example"]
+        assert {p["rule"] for p in two} == {"course-values"}, s
+    assert results["alice"]["score"] == 48                        # 6 points lost to the course's numbers, and told why
+    feedback = (tmp_path / "on" / "feedback" / "alice.md").read_text(encoding="utf-8")
+    assert ("That is the right value for the course's values (x = 3, w1 = 0.01, w2 = -5), but your values are "
+            "x = 1, w1 = 0.02, w2 = -4: redo the computation with yours.") in feedback
+
+
+def per_student_assignment(tmp_path: Path) -> Path:
+    """examples/assignment.yaml with the two-layer example's per-student values switched on."""
+    text = (EXAMPLES / "assignment.yaml").read_text(encoding="utf-8")
+    assert "\n  - two-layer-example\n" in text
+    path = tmp_path / "per-student.yaml"
+    path.write_text(text.replace("\n  - two-layer-example\n", "\n  - {id: two-layer-example, randomize: per-student}\n"),
+                    encoding="utf-8")
+    return path
 
 
 def test_handout_from_a_class_folder_and_from_a_roster(tmp_path):
     out = tmp_path / "h"
-    result = run("handout", EXAMPLES / "submissions", "--out", out, "--assignment", EXAMPLES / "assignment.yaml")
+    on = per_student_assignment(tmp_path)
+    result = run("handout", EXAMPLES / "submissions", "--out", out, "--assignment", on)
     assert result.exit_code == 0, result.output
     values = list(csv.reader(io.StringIO((out / "values.csv").read_text(encoding="utf-8-sig"))))
     assert values[0] == ["submission", "name", "email", "two-layer-example/x", "two-layer-example/w1",
@@ -209,11 +225,11 @@ def test_handout_from_a_class_folder_and_from_a_roster(tmp_path):
     assert f"| x | {bob['x']:g} |" in page and "| t | 1 (the same for everyone) |" in page
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["values.csv", "alice.md", "bob.md", "chen-wei.md", "dana.md", "emeka.md", "farah.md", "zoë martin.md"])
-    r = run("handout", "--roster", EXAMPLES / "roster.csv", "--out", tmp_path / "r", "--assignment",
-            EXAMPLES / "assignment.yaml")
+    r = run("handout", "--roster", EXAMPLES / "roster.csv", "--out", tmp_path / "r", "--assignment", on)
     assert r.exit_code == 0
     assert (tmp_path / "r" / "gina.md").read_text(encoding="utf-8").startswith("# Your values: Rossi, Gina (gina)")
-    none = run("handout", EXAMPLES / "submissions", "--out", tmp_path / "n")      # the shipped bank: values off
+    none = run("handout", EXAMPLES / "submissions", "--out", tmp_path / "n",      # values off
+               "--assignment", EXAMPLES / "assignment.yaml")
     assert none.exit_code == 2 and "no problem gives per-student values" in none.stderr
 
 
