@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -44,7 +45,8 @@ def start_server(port: int, student: str | None) -> subprocess.Popen:
     if student:
         cmd += ["--student", student]
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.NamedTemporaryFile(prefix="grader-serve-", suffix=".log", delete=False)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log)   # never a full pipe
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -57,7 +59,8 @@ def start_server(port: int, student: str | None) -> subprocess.Popen:
                 break
             time.sleep(0.2)
     proc.kill()
-    raise SystemExit(f"grader serve did not start: {proc.communicate()[1].decode(errors='replace')[-1000:]}")
+    proc.wait()
+    raise SystemExit(f"grader serve did not start: {Path(log.name).read_text(errors='replace')[-1000:]}")
 
 
 class Student(threading.Thread):

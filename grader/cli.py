@@ -420,6 +420,8 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
                 problems_dir = value
         else:
             break
+    if answer and answer[0] == "--":      # the shell's "end of options" marker is not part of the answer
+        answer.pop(0)
     problem, part = _one_problem(problems_dir, problem_id, part_id)
     student = student or _env_student()
     values = _values(problem, student)
@@ -833,7 +835,8 @@ def validate(paths, problems_dir):
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but this computer (127.0.0.1) lets others reach the page.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
-@click.option("--student", metavar="ID", help="Use (and show) the given values drawn for this student.")
+@click.option("--student", metavar="ID",
+              help="The student using the page (default: $GRADER_STUDENT): shown, and their values used.")
 @click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
 @problems_option
 def serve(host, port, student, no_browser, problems_dir):
@@ -847,7 +850,7 @@ def serve(host, port, student, no_browser, problems_dir):
     if not web.is_loopback(host):
         click.echo(f"grader: warning: listening on {host}: other computers can reach this page and use this "
                    f"computer to check answers. Use --host 127.0.0.1 to keep it local.", err=True)
-    app = web.create_app(bank, student=student)
+    app = web.create_app(bank, student=student or _env_student())
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown_host}:{port}/"
 

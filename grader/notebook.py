@@ -11,6 +11,7 @@ from typing import Optional
 
 from grader.model import CHOICE, CORRECT, MULTI_CHOICE, Part, Problem, Verdict
 from grader.present import Style, expects, score_text, verdict_lines, verdict_word
+from grader.numbers import format_number
 
 _PLAIN = Style(colour=False, unicode=True)
 
@@ -160,7 +161,7 @@ class ProblemSheet:
         p = self.problem
         out = [f"### {_md(p.title)}", "```text\n" + p.statement.strip() + "\n```"]
         if self.given:
-            out.append("Given values: " + ", ".join(f"{_md(k)} = {v:g}" for k, v in self.given))
+            out.append("Given values: " + ", ".join(f"{_md(k)} = {format_number(v, 6)}" for k, v in self.given))
         for part in p.parts:
             out.append(f"**Part {_md(part.id)}** ({score_text(part.points)} point{'s' if part.points != 1 else ''}, "
                        f"{part.kind}): {_md(part.prompt.strip())}")
@@ -195,7 +196,7 @@ def problem_html(problem: Problem, given: tuple[tuple[str, float], ...], student
     if given:
         who = f" (for student {escape(student)})" if student and problem.per_student else ""
         out.append(f'<p class="grader-given">Given values{who}: '
-                   + ", ".join(f"{escape(k)} = {v:g}" for k, v in given) + "</p>")
+                   + ", ".join(f"{escape(k)} = {format_number(v, 6)}" for k, v in given) + "</p>")
     for part in problem.parts:
         out.append(f'<h3>Part {escape(part.id)} <span class="grader-points">({score_text(part.points)} '
                    f'point{"s" if part.points != 1 else ""}, {escape(part.kind)})</span></h3>')

@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from grader.errors import GraderError
 from grader import api
+from grader.errors import GraderError
 from grader.budget import run_with_deadline
 from grader.choices import LETTERS
 from grader.equivalence import check, context, timed_out
@@ -32,6 +32,7 @@ from grader.mathml import mathml
 from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Problem
 from grader.notebook import caret_html, problem_html, prose_html, verdict_html
 from grader.present import expects, name_entries, no_more_hints, verdict_json, verdict_word
+from grader.numbers import format_number
 from grader.syntax import AnswerSyntaxError, parse
 
 MAX_BODY = 16_384           # bytes of JSON per request; answers over syntax.MAX_LENGTH are refused anyway
@@ -185,7 +186,7 @@ def _problem_json(p: Problem, student: Optional[str]) -> dict:
     return {
         "id": p.id, "title": p.title, "statement": p.statement.strip(), "statement_html": prose_html(p.statement),
         "points": p.max_score, "per_student": p.per_student,
-        "student": student, "given": [{"name": k, "value": f"{v:g}"} for k, v in sorted(given.items())],
+        "student": student, "given": [{"name": k, "value": format_number(v, 6)} for k, v in sorted(given.items())],
         "names": [_name_json(p, ex, note) for ex, note in name_entries(p, given)],
         "indices": [{"letter": letter, "role": role} for letter, role in p.table.indices],
         "parts": [_part_json(p, q) for q in p.parts],

@@ -1163,3 +1163,9 @@ def test_usage_errors_are_ours(args, message):
     last = result.output.strip().splitlines()[-1]
     assert last.startswith(message), result.output
     assert "Try '" not in result.output and "No such" not in result.output
+
+
+def test_check_takes_the_end_of_options_marker_before_an_answer():
+    result = run("check", "two-layer-example", "dC-dw2", "--", "-0.004")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Correct")

@@ -546,7 +546,8 @@ def test_caret_counts_wide_characters_twice():
 
 # --- limits ---------------------------------------------------------------------------------
 
-def timed_error(text, table=PLAIN, seconds=0.5) -> AnswerSyntaxError:
+def timed_error(text, table=PLAIN, seconds=5.0) -> AnswerSyntaxError:
+    """Refused, and not after a hang: a guard of seconds, not a speed claim (bench/ measures speed)."""
     start = time.perf_counter()
     with pytest.raises(AnswerSyntaxError) as info:
         parse(text, table)
@@ -639,7 +640,7 @@ def test_tower_with_small_parts_is_kept_as_a_tree_not_computed():
     parsed = read("((9^999)^999)^999*z")
     expr = parsed.sympy()
     str(expr)
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 5.0      # a hang guard: computing the tower would never finish
 
 
 # --- the parsed answer ----------------------------------------------------------------------

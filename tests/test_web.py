@@ -327,6 +327,13 @@ def test_serve_binds_to_loopback_by_default(no_server):
     assert "warning" not in result.stderr
 
 
+def test_serve_takes_the_student_from_the_environment(no_server, monkeypatch):
+    monkeypatch.setenv("GRADER_STUDENT", "bob")
+    assert CliRunner().invoke(main, ["serve", "--no-browser"]).exit_code == 0
+    assert CliRunner().invoke(main, ["serve", "--no-browser", "--student", "carol"]).exit_code == 0
+    assert [app.state.grading.student for app, _, _ in no_server] == ["bob", "carol"]
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
 def test_serve_on_another_host_warns(no_server, host):
     result = CliRunner().invoke(main, ["serve", "--no-browser", "--host", host, "--port", "8123"])

@@ -39,12 +39,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "grader", "serve", "--no-browser", "--port", str(port),
-                             "--student", "alice"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
+    with open(log, "wb") as err:    # a file, not a pipe nobody drains: the server never blocks on it
+        proc = subprocess.Popen([sys.executable, "-m", "grader", "serve", "--no-browser", "--port", str(port),
+                                 "--student", "alice"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + WAIT
     while True:
         try:
             with urllib.request.urlopen(url + "api/problems", timeout=2) as r:
@@ -53,8 +55,8 @@ def server():
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                out, err = proc.communicate()
-                pytest.fail(f"grader serve did not start: {err.decode(errors='replace')[-2000:]}")
+                proc.wait()
+                pytest.fail(f"grader serve did not start: {log.read_text(errors='replace')[-2000:]}")
             time.sleep(0.2)
     yield url
     proc.terminate()
@@ -173,3 +175,19 @@ def test_phone_sized_window(browser, server):
         assert box.size["width"] > 300
     finally:
         browser.set_window_size(1100, 1400)
+
+
+def test_checkboxes_and_partial_credit(browser, server):
+    open_problem(browser, server, "deep-chain")
+    box = browser.find_element(By.CSS_SELECTOR, "section[aria-labelledby='part-dL-dw1-title'] fieldset")
+    assert box.find_element(By.TAG_NAME, "legend").text == "Your answer (choose all that apply)"
+    options = {i.get_attribute("value"): i for i in box.find_elements(By.CSS_SELECTOR, "input[type='checkbox']")}
+    assert sorted(options) == ["A", "B", "C", "D"]
+    result = browser.find_element(By.ID, "part-dL-dw1-result")
+    options["B"].send_keys(Keys.SPACE)
+    options["B"].send_keys(Keys.ENTER)
+    wait_for(browser, lambda d: result.text.startswith("Partly correct"))
+    assert "(1/2 points)" in result.text and "1 right option is missing." in result.text
+    options["C"].send_keys(Keys.SPACE)
+    options["C"].send_keys(Keys.ENTER)
+    wait_for(browser, lambda d: result.text.startswith("Correct"))

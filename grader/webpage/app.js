@@ -153,7 +153,7 @@ function partSection(problem, part) {
     event.preventDefault();
     const answer = read();
     if (!answer.trim()) {
-      result.replaceChildren(el("p", { text: "Type an answer first." }));
+      result.replaceChildren(el("p", { text: part.options ? "Choose an option first." : "Type an answer first." }));
       return;
     }
     result.replaceChildren(el("p", { text: "Checking…" }));
