@@ -588,3 +588,14 @@ def test_shown_values_add_digits_only_when_the_condition_needs_them():
     assert shown_values(cond, world, 0, ["x", "y"]) == ["1.00002", "0.49999"]
     assert shown_values(None, world, 0, ["x"]) == ["1"]
     assert shown_values(cond, world, 1, ["x", "y"]) == ["1.235", "-0.4999"]
+
+
+def test_validate_reports_an_empty_index_range_from_the_command_line(tmp_path):
+    path = write(tmp_path / "ranged.yaml", RANGED % ("{role: unit, integer: [3, 2]}", "layer"))
+    message = f"{path}:5: index 'j': the range [3, 2] cannot be drawn: the range [3, 2] is empty"
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 5 and message in result.output
+    proc = subprocess.run([sys.executable, "-m", "grader", "validate", str(path)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert proc.returncode == 5 and message in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
