@@ -4,7 +4,7 @@ evaluates student text with `eval` (inside parse_expr), which is exactly why the
 does not do it. Never import this from `grader/`.
 
 `naive_check(problem, part, answer, values)` has the signature of `equivalence.check` so the
-benchmark can run it through `grader.batch.grade_answers`, which gives every answer a
+benchmark can run it through `grader.workers.check_answers`, which gives every answer a
 killable worker process and a deadline.
 """
 from __future__ import annotations
@@ -78,3 +78,40 @@ def naive_check(problem: Problem, part, answer: str, values=None) -> Verdict:
             raise
         return Verdict(INVALID, 0.0, points, feedback=(f"{type(exc).__name__}",), rule="naive-simplify")
     return Verdict(CORRECT if same else INCORRECT, points if same else 0.0, points, rule="naive")
+
+
+def mathverify_check(problem: Problem, part, answer: str, values=None) -> Verdict:
+    """The second peer: HuggingFace math-verify (``pip install math-verify``, the ``bench``
+    extra), the checker many evaluation harnesses use. Both strings go in as inline LaTeX
+    (``$...$``), which is how its parser reads an expression such as ``e^(-z)/(1+e^(-z))^2``;
+    nothing it cannot extract: invalid. Its own timeouts are off: the worker's deadline rules."""
+    global _limited
+    if not _limited:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (_MEMORY_LIMIT, _MEMORY_LIMIT))
+        except (ValueError, OSError):
+            pass
+        _limited = True
+    import logging
+    logging.getLogger("math_verify").setLevel(logging.ERROR)     # its timeout-off notice, per call
+    from math_verify import LatexExtractionConfig, parse as mv_parse, verify
+    points = float(part.points)
+    config = [LatexExtractionConfig()]
+    try:
+        gold = mv_parse(f"${part.answer}$", extraction_config=config, parsing_timeout=None)
+        pred = mv_parse(f"${answer}$", extraction_config=config, parsing_timeout=None)
+    except BaseException as exc:   # noqa: BLE001
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return Verdict(INVALID, 0.0, points, feedback=(type(exc).__name__,), rule="mv-parse")
+    if not gold:
+        return Verdict(INVALID, 0.0, points, feedback=("reference not extracted",), rule="mv-ref")
+    if not pred:
+        return Verdict(INVALID, 0.0, points, feedback=("nothing extracted",), rule="mv-parse")
+    try:
+        same = verify(gold, pred, timeout_seconds=None)
+    except BaseException as exc:   # noqa: BLE001
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return Verdict(INVALID, 0.0, points, feedback=(type(exc).__name__,), rule="mv-verify")
+    return Verdict(CORRECT if same else INCORRECT, points if same else 0.0, points, rule="math-verify")

@@ -13,11 +13,14 @@ measures, on the same answers:
 2. per-answer latency p50 / p99 / max (cache off) and the answers over the 5 s budget;
 3. peak memory (ru_maxrss) of this process and of the end-to-end run;
 4. `grader check` cold-start wall time next to `python -c "import sympy"` (median of 5);
-5. the whole class graded end to end by `grader.batch.grade_directory` (all outputs), in a
-   fresh process so no cache is inherited;
-6. the naive baseline (bench/naive.py: SymPy parse_expr + simplify(a - b) == 0) on a seeded
-   sample of the same distinct scalar expression answers, one worker, 10 s per answer,
-   with its agreement with our verdicts.
+5. the whole class graded end to end by `grader.classrun.grade_class` (all outputs), in a
+   fresh process so no cache is inherited; with ``--scale 2000,20000,100000`` only this, at
+   each size: wall time, phases, peak memory of the parent and the largest worker, output
+   size, and the ratios between sizes (written into bench/results.md between markers);
+6. the naive baseline (bench/naive.py: SymPy parse_expr + simplify(a - b) == 0) and a second
+   peer, HuggingFace math-verify (the optional ``bench`` extra), on a seeded sample of the same
+   distinct scalar expression answers, one worker, 10 s per answer, with their throughput and
+   their agreement with our verdicts.
 
 Prints a table and writes bench/results.md (not with --quick unless --results is given).
 """
@@ -50,6 +53,8 @@ BUDGET = 5.0            # seconds per answer (the batch deadline)
 NAIVE_DEADLINE = 10.0   # seconds per answer for the naive baseline
 
 ANALYSIS_MARKER = "<!-- analysis: written by hand, kept by bench/run.py when it rewrites this file -->"
+SCALE_BEGIN = "<!-- scale: written by bench/run.py --scale -->"
+SCALE_END = "<!-- /scale -->"
 
 TARGETS = {
     "throughput": 1000.0,     # distinct expression answers / s / core, cache off
@@ -255,37 +260,35 @@ _E2E = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
-from grader.batch import grade_directory
+from grader.classrun import grade_class
 from grader.problems import default_bank_dir, load_bank
 bank = load_bank(default_bank_dir())
-import grader.batch as B
-phases = {{}}
-def _timed(name):
-    f = getattr(B, name, None)
-    if f is None:
-        return
-    def g(*a, **k):
-        t = time.perf_counter()
-        try:
-            return f(*a, **k)
-        finally:
-            phases[name] = phases.get(name, 0.0) + time.perf_counter() - t
-    setattr(B, name, g)
-for _n in ("load_directory", "_collect_tasks", "grade_answers", "write_outputs"):
-    _timed(_n)
 t1 = time.perf_counter()
-outcome = grade_directory({src!r}, {out!r}, bank, jobs={jobs}, deadline={deadline}, progress=False,
-                          generated_at="2000-01-01T00:00:00Z")
+run = grade_class({src!r}, {out!r}, bank, jobs={jobs}, deadline={deadline}, generated_at="2000-01-01T00:00:00Z")
 t2 = time.perf_counter()
-print(json.dumps(dict(import_load=t1 - t0, grade=t2 - t1, checked=outcome.checked, graded=outcome.graded,
-                      errors=outcome.errors, too_complex=outcome.too_complex, crashed=outcome.crashed,
-                      rows=len(outcome.results), phases=phases,
+print(json.dumps(dict(import_load=t1 - t0, grade=t2 - t1, checked=run.checked, graded=run.graded,
+                      errors=run.errors, too_complex=run.too_complex, crashed=run.crashed,
+                      incomplete=run.incomplete, rows=run.students, phases=dict(run.seconds),
                       maxrss_self=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                       maxrss_children=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)))
 """
 
 
+def _tree_bytes(folder: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(root, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
 def end_to_end(src: Path, out: Path, jobs: int) -> dict:
+    """`grade_class` over the class folder in a fresh process (no inherited cache), with its
+    wall time, its phases (read, check, grade, write, switch), peak memory of the parent and
+    of the largest worker, and the size of what it wrote (the output set and the gradebook)."""
     code = _E2E.format(root=str(ROOT), src=str(src), out=str(out), jobs=jobs, deadline=BUDGET)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("GRADER_PROBLEMS", None)
@@ -297,21 +300,80 @@ def end_to_end(src: Path, out: Path, jobs: int) -> dict:
     data = json.loads(r.stdout.strip().splitlines()[-1])
     data["wall"] = wall
     data["outputs"] = sorted(p.name for p in out.iterdir())
+    data["set_bytes"] = _tree_bytes(out / ".grader" / "current")
+    data["db_bytes"] = sum(p.stat().st_size for p in (out / ".grader").glob("gradebook.sqlite*"))
     data["stderr_lines"] = len([x for x in r.stderr.splitlines() if x.strip()])
     return data
 
 
+def scale(sizes: list[int], jobs: int, seed: int, work: Path) -> list[dict]:
+    """The whole class end to end at several sizes, each generated fresh (classgen, same seed)
+    and graded in a fresh process into an empty OUTDIR."""
+    rows = []
+    for n in sizes:
+        src, out = work / f"class-{n}", work / f"out-{n}"
+        for p in (src, out):
+            if p.exists():
+                shutil.rmtree(p)
+        log(f"scale: generating {n:,} students")
+        subprocess.run([sys.executable, str(ROOT / "bench" / "classgen.py"), str(src), "--students", str(n),
+                        "--seed", str(seed)], check=True, capture_output=True)
+        log(f"scale: grading {n:,} students with {jobs} jobs")
+        e2e = end_to_end(src, out, jobs)
+        e2e["students"] = n
+        e2e["input_bytes"] = _tree_bytes(src)
+        rows.append(e2e)
+        log(f"scale: {n:,} students in {e2e['wall']:.1f} s, parent {e2e['maxrss_self'] / 1024:.0f} MB")
+        shutil.rmtree(src, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+    return rows
+
+
+def scale_report(rows: list[dict], jobs: int, mach: dict) -> str:
+    base = rows[0]
+    L = [SCALE_BEGIN, "## Scale: whole classes end to end", "",
+         f"`python bench/run.py --scale {','.join(str(r['students']) for r in rows)}` on {mach['date']} "
+         f"(commit {mach['commit']}, {mach['nproc']} cores shared with other work, {jobs} jobs): each class "
+         f"generated by bench/classgen.py (seed 1) and graded by `grader.classrun.grade_class` in a fresh "
+         f"process into an empty OUTDIR (all outputs, gradebook included). Ratios are to the first size.",
+         "",
+         "| Students | Wall | Per student | Checked (distinct answers) | Read / check / grade / write / switch (s) "
+         "| Writing share | Peak memory parent / largest worker | Output set + gradebook | Ratios: students, wall, per student, parent memory |",
+         "|---:|---:|---:|---:|---|---:|---|---:|---|"]
+    for r in rows:
+        ph = r.get("phases") or {}
+        writing = ph.get("write", 0.0) + ph.get("switch", 0.0)
+        per = r["wall"] / r["students"]
+        L.append(
+            f"| {r['students']:,} | {r['wall']:.1f} s | {per * 1000:.2f} ms | {r['checked']:,} | "
+            + " / ".join(f"{ph.get(k, 0.0):.1f}" for k in ("read", "check", "grade", "write", "switch"))
+            + f" | {writing / r['wall']:.0%} | {r['maxrss_self'] / 1024:.0f} MB / {r['maxrss_children'] / 1024:.0f} MB"
+            f" | {(r['set_bytes'] + r['db_bytes']) / 1e6:,.0f} MB ({r['set_bytes'] / 1e6:,.0f} + {r['db_bytes'] / 1e6:,.0f})"
+            f" | {r['students'] / base['students']:.0f}x, {r['wall'] / base['wall']:.1f}x, "
+            f"{per / (base['wall'] / base['students']):.2f}x, {r['maxrss_self'] / base['maxrss_self']:.2f}x |")
+    L.append("")
+    last = rows[-1]
+    L.append(f"Peak parent memory at {last['students']:,} students is {last['maxrss_self'] / base['maxrss_self']:.2f}x "
+             f"the {base['students']:,}-student run (target: within 1.5x); cost per student is "
+             f"{(last['wall'] / last['students']) / (base['wall'] / base['students']):.2f}x (target: not growing "
+             f"faster than linearly, i.e. at most about 1x).")
+    L.append(SCALE_END)
+    return "\n".join(L)
+
+
 def profile_writing(problems, out: Path, students: int, top: int = 12) -> str:
-    """cProfile of `batch.write_outputs` on the end-to-end run's results (first `students`)."""
-    from grader import batch, reports
-    results = reports.parse_results_json((out / "results.json").read_bytes())[:students]
+    """cProfile of writing the whole output set (`outputs.write_set`) from the end-to-end run's gradebook."""
+    from grader import outputs
+    from grader.gradebook import Gradebook
+    book = Gradebook(out / ".grader" / "gradebook.sqlite")
     target = Path(tempfile.mkdtemp(prefix="grader-bench-write-"))
     try:
         pr = cProfile.Profile()
         pr.enable()
-        batch.write_outputs(target, results, problems, "2000-01-01T00:00:00Z")
+        outputs.write_set(outputs.Rows(book, problems, "2000-01-01T00:00:00Z"), target)
         pr.disable()
     finally:
+        book.close()
         shutil.rmtree(target, ignore_errors=True)
     text = io.StringIO()
     pstats.Stats(pr, stream=text).sort_stats("tottime").print_stats(top)
@@ -320,36 +382,53 @@ def profile_writing(problems, out: Path, students: int, top: int = 12) -> str:
     return _trim_profile(text.getvalue()) + "\n\n" + _trim_profile(text2.getvalue())
 
 
+def _peer(check, problems, sample) -> tuple[list, float]:
+    from grader.workers import Task, check_answers
+    tasks = [Task(a[0], a[1], a[2]) for a in sample]
+    t = time.perf_counter()
+    verdicts = {c.task: c.verdict for c in check_answers(tasks, problems, check, jobs=1, deadline=NAIVE_DEADLINE)}
+    return [verdicts[t] for t in tasks], time.perf_counter() - t
+
+
+def _agreement(sample, ours_verdicts, theirs) -> dict:
+    rows = []
+    for a, nv in zip(sample, theirs):
+        timeout = nv.rule == "too-complex"
+        crashed = nv.rule in ("worker-crashed", "internal-error")
+        rows.append((a, ours_verdicts[a].status, "timeout" if timeout else ("crash" if crashed else nv.status), nv))
+    judged = [r for r in rows if r[2] not in ("timeout", "crash")]
+    return {
+        "timeouts": sum(1 for r in rows if r[2] == "timeout"),
+        "crashes": sum(1 for r in rows if r[2] == "crash"),
+        "judged": len(judged),
+        "agree3": sum(1 for r in judged if r[1] == r[2]),
+        "agree2": sum(1 for r in judged if (r[1] == "correct") == (r[2] == "correct")),
+        "disagreements": [r for r in rows if r[1] != r[2]],
+        "confusion": Counter((r[1], r[2]) for r in rows),
+    }
+
+
 def naive(problems, ours: dict, sample_size: int, seed: int) -> dict:
-    from naive import naive_check, scalar_only
-    from grader.batch import grade_answers
+    """The naive SymPy baseline and the math-verify peer on the same seeded sample of distinct
+    scalar expression answers, each answer in a killable worker with a deadline."""
+    from naive import mathverify_check, naive_check, scalar_only
     pool = [a for a in ours["distinct"] if scalar_only(problems[a[0]])]
     rng = random.Random(seed)
     sample = rng.sample(pool, min(sample_size, len(pool)))
     sample.sort(key=lambda a: (a[0], a[1], a[2]))
-    tasks = [(a[0], a[1], a[2], None) for a in sample]
-    t = time.perf_counter()
-    verdicts = grade_answers(tasks, problems, naive_check, jobs=1, deadline=NAIVE_DEADLINE, log=lambda s: None)
-    total = time.perf_counter() - t
+    verdicts, total = _peer(naive_check, problems, sample)
     lat_by = dict(zip(ours["distinct"], ours["lat"]))
-    ours_on_sample = sum(lat_by[a] for a in sample)
-    rows = []
-    for i, a in enumerate(sample):
-        nv = verdicts[i]
-        timeout = nv.rule == "too-complex"
-        crashed = nv.rule in ("worker-crashed", "internal-error")
-        rows.append((a, ours["verdicts"][a].status, "timeout" if timeout else ("crash" if crashed else nv.status), nv))
-    judged = [r for r in rows if r[2] not in ("timeout", "crash")]
-    agree3 = sum(1 for r in judged if r[1] == r[2])
-    agree2 = sum(1 for r in judged if (r[1] == "correct") == (r[2] == "correct"))
-    return {
-        "pool": len(pool), "n": len(sample), "total": total, "ours_on_sample": ours_on_sample,
-        "timeouts": sum(1 for r in rows if r[2] == "timeout"),
-        "crashes": sum(1 for r in rows if r[2] == "crash"),
-        "judged": len(judged), "agree3": agree3, "agree2": agree2,
-        "disagreements": [r for r in rows if r[1] != r[2]],
-        "confusion": Counter((r[1], r[2]) for r in rows),
-    }
+    out = {"pool": len(pool), "n": len(sample), "total": total,
+           "ours_on_sample": sum(lat_by[a] for a in sample),
+           **_agreement(sample, ours["verdicts"], verdicts)}
+    try:
+        import math_verify  # noqa: F401 - the optional `bench` extra
+    except ImportError:
+        out["mv"] = None
+    else:
+        mv, mv_total = _peer(mathverify_check, problems, sample)
+        out["mv"] = {"total": mv_total, **_agreement(sample, ours["verdicts"], mv)}
+    return out
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -425,7 +504,7 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof=""
       f"**{cold['check']:.2f} s** (exit {cold['check_exit']}) |")
     w(f"| `python -c \"import sympy\"` / `import numpy` / bare `python` (median of {args.repeats}) | "
       f"{cold['sympy']:.2f} s / {cold['numpy']:.2f} s / {cold['python']:.2f} s |")
-    w(f"| Whole class end to end: `grade_directory`, {e2e['jobs']} jobs, all outputs, fresh process | "
+    w(f"| Whole class end to end: `grade_class`, {e2e['jobs']} jobs, all outputs, fresh process | "
       f"**{class_secs:.1f} s** wall (imports + bank {e2e['import_load']:.1f} s, grading + writing "
       f"{e2e['grade']:.1f} s; {e2e['checked']:,} distinct answers checked, {e2e['rows']:,} rows ({e2e['errors']} unreadable), "
       f"{e2e['too_complex']} too complex, {e2e['crashed']} crashed) |")
@@ -443,6 +522,17 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof=""
         w(f"| Agreement with our verdicts (answers the baseline judged: {nv['judged']}) | "
           f"right/wrong: **{nv['agree2'] / max(1, nv['judged']):.1%}**; exact status "
           f"(correct/incorrect/invalid): {nv['agree3'] / max(1, nv['judged']):.1%} |")
+        mv = nv.get("mv")
+        if mv:
+            w(f"| Second peer: HuggingFace math-verify (`parse` of `$answer$` + `verify`), same sample, 1 process, "
+              f"{NAIVE_DEADLINE:.0f} s limit | **{nv['n'] / mv['total']:.2f} answers/s** ({mv['total']:.1f} s; "
+              f"{mv['timeouts']} timeouts, {mv['crashes']} crashes); ours / math-verify: "
+              f"**{(nv['n'] / nv['ours_on_sample']) / (nv['n'] / mv['total']):,.0f}x** |")
+            w(f"| math-verify's agreement with our verdicts (answers it judged: {mv['judged']}) | "
+              f"right/wrong: **{mv['agree2'] / max(1, mv['judged']):.1%}**; exact status: "
+              f"{mv['agree3'] / max(1, mv['judged']):.1%} |")
+        elif mv is None:
+            w("| Second peer: math-verify | not installed (`pip install -e .[bench]`) |")
     w("")
     w("## Targets")
     w("")
@@ -523,7 +613,11 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=5, help="cold-start repetitions")
     ap.add_argument("--results", default=None, help="where to write the Markdown report (default bench/results.md)")
     ap.add_argument("--keep", default=None, help="keep the class and the outputs in this folder")
+    ap.add_argument("--scale", default=None, metavar="N,N,...",
+                    help="only the end-to-end runs at these class sizes (e.g. 2000,20000,100000)")
     args = ap.parse_args(argv)
+    if args.scale:
+        return main_scale(args)
     import signal
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # so `finally` removes the work folder
     args.argv = list(argv if argv is not None else sys.argv[1:])
@@ -617,8 +711,44 @@ def main(argv=None) -> int:
             old = target.read_text(encoding="utf-8")
             if ANALYSIS_MARKER in old:
                 kept = old[old.index(ANALYSIS_MARKER):]
-        target.write_text(report.rstrip("\n") + "\n\n" + (kept or ANALYSIS_MARKER + "\n"), encoding="utf-8")
+        scale_block = _scale_block(target.read_text(encoding="utf-8")) if target.exists() else ""
+        target.write_text(report.rstrip("\n") + "\n\n" + (scale_block + "\n\n" if scale_block else "")
+                          + (kept or ANALYSIS_MARKER + "\n"), encoding="utf-8")
         log(f"wrote {args.results}")
+    return 0
+
+
+def _scale_block(text: str) -> str:
+    if SCALE_BEGIN in text and SCALE_END in text:
+        return text[text.index(SCALE_BEGIN):text.index(SCALE_END) + len(SCALE_END)]
+    return ""
+
+
+def main_scale(args) -> int:
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    sizes = [int(x) for x in args.scale.split(",") if x.strip()]
+    mach = machine()
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="grader-bench-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        rows = scale(sizes, args.jobs, args.seed, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    block = scale_report(rows, args.jobs, mach)
+    print(block)
+    target = Path(args.results or ROOT / "bench" / "results.md")
+    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    old = _scale_block(text)
+    if old:
+        text = text.replace(old, block)
+    elif ANALYSIS_MARKER in text:
+        text = text.replace(ANALYSIS_MARKER, block + "\n\n" + ANALYSIS_MARKER)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    target.write_text(text, encoding="utf-8")
+    log(f"wrote {target}")
     return 0
 
 

@@ -10,7 +10,7 @@ The public API (everything else is internal and may change):
     grader.load_bank(folder)                     # -> {problem id: Problem}
     grader.find(bank, "sigmoid", "derivative")   # -> (Problem, Part), or UnknownName
     grader.grade_file("answers.yaml")            # -> SubmissionResult
-    grader.grade_class("submissions/", "grader-out")  # -> ClassRun: counts; outputs written
+    grader.grade_class("submissions/", "grader-out")  # -> ClassRun: counts, exit code, rows; reports written
 
 `problems=` takes a loaded bank, a folder, or None (the bank shipped with the package).
 CheckResult and ProblemSheet show themselves in Jupyter (HTML with MathML, or Markdown) and

@@ -134,7 +134,8 @@ def grade_class(src: Union[str, PathLike], out: Union[str, PathLike], *, problem
                 jobs: Optional[int] = None, students: Optional[list[str]] = None, deadline: float = CHECK_SECONDS,
                 log: Optional[Callable[[str], None]] = None):
     """Grade a folder with one submission per student and write every report into `out`.
-    Returns a `ClassRun` (counts, exit code; `results()` streams the rows from the gradebook)."""
+    Returns the run's outcome (`grader.classrun.ClassRun`: counts, exit code, and `results`,
+    the rows read back from the gradebook). See `grader.classrun.grade_class` for the rest."""
     from grader.classrun import grade_class as run
     return run(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students,
                deadline=deadline, log=log)

@@ -27,7 +27,9 @@ from grader.errors import GraderError
 from grader.gradebook import Gradebook, answer_key
 from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
 from grader.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
-from grader.submissions import Submission, grade_submission, read_answer_file, scan, student_id
+from grader.submissions import (
+    Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items, student_id,
+)
 from grader.workers import PoolError, Task, check_answers
 
 __all__ = ["grade_class", "ClassRun", "BatchError", "fail_under",
@@ -67,6 +69,7 @@ class ClassRun:
     crashed: int                 # of which lost to a worker that died twice
     skipped: tuple[tuple[str, str], ...] = ()      # (name, why) of entries that are no submission
     summary: Optional[str] = field(default=None, repr=False)
+    seconds: tuple[tuple[str, float], ...] = ()    # wall time of each step (read, check, grade, write, switch)
 
     @property
     def exit_code(self) -> int:
@@ -77,9 +80,23 @@ class ClassRun:
             return EXIT_ERRORS
         return EXIT_OK
 
-    def results(self) -> Iterator[SubmissionResult]:
-        """Every row of the class, by student, read from the gradebook."""
-        book = Gradebook(self.out / ".grader" / "gradebook.sqlite")
+    @property
+    def results(self) -> "Rows":
+        """Every row of the class, by student: iterate it (each pass reads the gradebook
+        again, a page at a time, so a class of any size can be walked through)."""
+        return Rows(self.out / ".grader" / "gradebook.sqlite" if self.students else None)
+
+
+class Rows:
+    """The rows of a class as last graded, read from its gradebook on each iteration."""
+
+    def __init__(self, path: Optional[Path]):
+        self.path = path
+
+    def __iter__(self) -> Iterator[SubmissionResult]:
+        if self.path is None:
+            return
+        book = Gradebook(self.path)
         try:
             yield from book.results()
         finally:
@@ -91,7 +108,7 @@ def fail_under(run: ClassRun, score: float) -> bool:
     `score` points (a submission that could not be graded scores 0), or when there is none."""
     if run.students == 0:
         return True
-    return any(r.score < score - 1e-9 for r in run.results())
+    return any(r.score < score - 1e-9 for r in run.results)
 
 
 # --- fingerprints: what a verdict depends on -------------------------------------------------
@@ -189,14 +206,20 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     if deadline is None or deadline <= 0:
         raise BatchError("the deadline must be a positive number of seconds")
 
-    wanted = None if students is None else sorted(set(students))
-    entries = [e for e in scan(src, skip_names(src, out)) if wanted is None or e.student in wanted]
-    skipped = tuple((e.student, e.skipped) for e in entries if e.skipped)
+    wanted = None if students is None else set(students)
+    skip = tuple(skip_names(src, out))
+    # a first look, holding nothing but counts: is there anything to grade, and how much?
+    skipped_list, found = [], 0
+    for e in scan_items(src, skip):
+        if wanted is not None and e.student not in wanted:
+            continue
+        if e.skipped:
+            skipped_list.append((e.student, e.skipped))
+        else:
+            found += 1
+    skipped = tuple(sorted(skipped_list))
     for name, why in skipped:
         log(f"skipped {name}: {why}")
-    entries = [e for e in entries if not e.skipped]
-    missing = sorted(set(wanted or ()) - {e.student for e in entries})
-    found = len(entries)
     if found == 0:
         return ClassRun(out=out, found=0, students=0, graded=0, errors=0, incomplete=0, regraded=0,
                         reused=0, checked=0, too_complex=0, crashed=0, skipped=skipped)
@@ -204,7 +227,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     outdir = Outdir(out)
     started = _now()
     try:
-        outdir.prepare(found + len(missing))
+        outdir.prepare(found + len(wanted or ()))
         lock_fd = outdir.lock(started)
     except OutdirError as exc:
         raise BatchError(str(exc)) from None
@@ -214,7 +237,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         except sqlite3.Error as exc:
             raise BatchError(f"cannot open the gradebook in {outdir.state}: {exc}") from None
         try:
-            return _run(book, outdir, src, problems, check, entries, missing, wanted, skipped,
+            return _run(book, outdir, src, skip, problems, check, wanted, skipped,
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
                         summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info)
         except sqlite3.OperationalError as exc:
@@ -237,8 +260,8 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         outdir.unlock()
 
 
-def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem], check, entries,
-         missing, wanted, skipped, *, jobs, deadline, generated_at, summary, on_progress, log,
+def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, Problem], check,
+         wanted, skipped, *, jobs, deadline, generated_at, summary, on_progress, log,
          lock_fd, info=None) -> ClassRun:
     fps = _part_fingerprints(problems)
     checker = _checker_id(check)
@@ -256,17 +279,33 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem
 
     # 1. read every submission; an unchanged one keeps its row
     regraded = reused = 0
-    book.begin()
+    clock = [("start", time.perf_counter())]
 
     def want(problem, part, answer, values=None):
         task = Task(ids[id(problem)], part.id, answer, _values_key(values))
         book.want(key(task), task, fps[(task.problem, task.part)], checker)
         return _PLACEHOLDER
 
-    subs = ((e.student, read_answer_file(e.path, e.student, follow_symlinks=False) if not e.error
-             else Submission(e.student, e.path, None, e.error)) for e in entries)
+    # the class folder goes through the gradebook to be grouped by student: memory stays flat
+    for e in scan_items(src, skip):
+        if not e.skipped and (wanted is None or e.student in wanted):
+            book.add_found(e.student, None if e.path is None else os.fsencode(e.path), e.error)
+    book.commit()
+    found = book.count_found()
+    missing = sorted(wanted - {s for s in wanted if book.was_found(s)}) if wanted is not None else []
+
+    def entries():
+        for group in book.found():
+            entry = merge_entries(src, [Entry(student, None if path is None else Path(os.fsdecode(path)), error)
+                                        for student, path, error in group])
+            if entry.error:
+                yield entry.student, Submission(entry.student, entry.path, None, entry.error)
+            else:
+                yield entry.student, read_answer_file(entry.path, entry.student, follow_symlinks=False)
+
+    book.begin()
     subs_missing = ((s, Submission(s, None, None, NO_SUBMISSION)) for s in missing)
-    for n, (student, sub) in enumerate(_chain(subs, subs_missing)):
+    for n, (student, sub) in enumerate(_chain(entries(), subs_missing)):
         content = sub.content_hash or _sha(f"error:{sub.error}")
         if book.submission_state(student) == (content, bank_fp, "done"):
             reused += 1
@@ -281,6 +320,8 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem
     if wanted is None:
         book.drop_unseen()
     book.commit()
+
+    clock.append(("read", time.perf_counter()))
 
     # 2. check every answer the gradebook has no verdict for
     total = book.count_unchecked()
@@ -303,6 +344,8 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem
                 book.begin()
                 last_commit = time.monotonic()
         book.commit()
+
+    clock.append(("check", time.perf_counter()))
 
     # 3. grade each submission read in step 1 from the verdicts
     from grader.othervalues import classmates_values
@@ -328,34 +371,42 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, problems: dict[str, Problem
             log(f"{student}: could not be graded: {result.message}")
         elif lost:
             log(f"{student}: {note}")
-        book.put_result(result, complete=not lost)
+        name = reports.safe_filename(student)
+        book.put_result(result, not lost, name, reports.name_fold(name))
         if n % 500 == 499:
             book.commit()
             book.begin()
     book.commit()
 
+    clock.append(("grade", time.perf_counter()))
+
     # 4. the whole set, from the gradebook, switched in at once
-    rows = outputs.Rows(book, problems, generated_at, reports.student_filenames(book.student_ids()),
-                        info or outputs.ClassInfo())
+    book.begin()
+    outputs.assign_filenames(book)
+    book.commit()
+    rows = outputs.Rows(book, problems, generated_at, info or outputs.ClassInfo())
     folder = outdir.new_set()
     try:
         outputs.write_set(rows, folder)
         text = outputs.summary_markdown(rows) if summary else None
+        clock.append(("write", time.perf_counter()))
         outdir.switch_to(folder)
     except BaseException:
         outdir.discard(folder)
         raise
+    clock.append(("switch", time.perf_counter()))
     t = book.totals()
-    book.finish_run(run_id, _now(), len(entries), regraded, reused, checked, "finished")
+    book.finish_run(run_id, _now(), found, regraded, reused, checked, "finished")
     judged, errors, incomplete = int(t["students"]), int(t["errors"]), int(t["incomplete"])
     if wanted is not None:
         # `--student X` judges X: the others' rows are kept as they were, not graded by this run
         s = book.totals_of(wanted)
         judged, errors, incomplete = s["students"], s["errors"], s["incomplete"]
-    return ClassRun(out=outdir.out, found=len(entries), students=int(t["students"]),
+    return ClassRun(out=outdir.out, found=found, students=int(t["students"]),
                     graded=judged - errors, errors=errors,
                     incomplete=incomplete, regraded=regraded, reused=reused, checked=checked,
-                    too_complex=too_complex, crashed=crashed, skipped=skipped, summary=text)
+                    too_complex=too_complex, crashed=crashed, skipped=skipped, summary=text,
+                    seconds=tuple((name, round(t1 - t0, 3)) for (_, t0), (name, t1) in zip(clock, clock[1:])))
 
 
 def _one_line(log: Callable[[str], None]) -> Callable[[str], None]:
@@ -384,5 +435,6 @@ def _import_previous(book: Gradebook, outdir: Outdir, run_id: int) -> None:
                          f"file written by this grader ({exc})") from None
     book.begin()
     for r in previous:
-        book.import_result(r, run_id)
+        name = reports.safe_filename(r.student)
+        book.import_result(r, run_id, name, reports.name_fold(name))
     book.commit()

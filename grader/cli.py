@@ -57,10 +57,25 @@ def _bank_location(problems_dir: Optional[str]):
     return default_bank_dir()
 
 
-def _bank(problems_dir: Optional[str]):
+def _editing_bank(problems_dir: Optional[str]) -> Path:
+    """`validate` and `list` read the bank being edited: --problems (or $GRADER_PROBLEMS), else
+    a problems/ folder in the current folder, else the installed bank; and say which (stderr),
+    so an instructor never checks the installed copy by mistake."""
+    from grader.problems import problem_files
+    if problems_dir:
+        where, why = Path(problems_dir), "--problems or $GRADER_PROBLEMS"
+    elif Path("problems").is_dir() and problem_files(Path("problems")):
+        where, why = Path("problems"), "the problems/ folder here"
+    else:
+        where, why = _bank_location(None), "the bank installed with the grader"
+    click.echo(f"Problem bank: {where} ({why})", err=True)
+    return where
+
+
+def _bank(problems_dir: Optional[str], location: Optional[Path] = None):
     from grader.problems import ProblemError, load_bank
     try:
-        return load_bank(_bank_location(problems_dir))
+        return load_bank(location or _bank_location(problems_dir))
     except ProblemError as err:
         raise BankProblem(f"the problem bank is invalid: {err}") from None
     except OSError as err:
@@ -300,8 +315,8 @@ def main():
 @problems_option
 @format_option
 def list_cmd(problems_dir, fmt):
-    """List the problems and their parts with points."""
-    bank = _bank(problems_dir)
+    """List the problems and their parts with points (the bank: see `grader validate --help`)."""
+    bank = _bank(problems_dir, _editing_bank(problems_dir))
     if fmt == "json":
         _emit_json([{"id": p.id, "title": p.title,
                      "parts": [{"id": q.id, "kind": q.kind, "points": q.points} for q in p.parts]}
@@ -668,7 +683,7 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=
     if outcome.found:
         from grader.lms import roster_report
         from grader.roster import reconcile
-        for line in roster_report(reconcile(roster, (r.student for r in outcome.results()))):
+        for line in roster_report(reconcile(roster, (r.student for r in outcome.results))):
             log(line)
     incomplete = f", {outcome.incomplete} not fully graded" if outcome.incomplete else ""
     click.echo(f"Graded {outcome.graded} submission(s), {outcome.errors} could not be graded{incomplete}; "
@@ -816,9 +831,14 @@ def syntax_text() -> str:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @problems_option
 def validate(paths, problems_dir):
-    """Check problem files (default: the whole bank): schema, references, tests, mistake rules."""
+    """Check problem files (default: the whole bank): schema, references, tests, mistake rules.
+
+    \b
+    The bank: --problems DIR (or $GRADER_PROBLEMS), else ./problems/ when this folder has one
+    (the bank you are editing), else the bank installed with the grader.
+    """
     from grader.validation import validate as run
-    targets = list(paths) or [_bank_location(problems_dir)]
+    targets = list(paths) or [_editing_bank(problems_dir)]
     for p in targets:
         if not Path(str(p)).exists():
             raise UsageProblem(f"no such file or folder: {p}")

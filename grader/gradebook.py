@@ -16,7 +16,12 @@ Tables (see docs/gradebook.md for what changes on PostgreSQL):
   read, the bank fingerprint it was graded against, ``pending`` (read, not yet graded: the
   parsed answers are kept in ``source``) or ``done`` with status, score and the per-part
   results (answer text and verdict id per part, in bank order).
+* ``filenames``: each student's output file-name stem, kept apart from the wide rows so that
+  resolving clashes rewrites a narrow table.
 * ``runs``: one row per run (who, when, what it found, checked and reused).
+
+Pages are read by key range (``student > ?`` on the primary key, never a scan): a class of
+any size costs the same per row.
 
 Only portable SQL is used (``INSERT ... ON CONFLICT``, no ``INSERT OR IGNORE``; ``?``
 placeholders are the one thing a PostgreSQL driver spells differently). Free text is stored
@@ -36,8 +41,8 @@ from grader.workers import Task
 
 __all__ = ["Gradebook", "SCHEMA_VERSION", "verdict_body", "answer_key"]
 
-SCHEMA_VERSION = "1"
-_CACHE = 65536
+SCHEMA_VERSION = "2"
+_CACHE = 8192        # verdicts kept decoded: a class repeats a few thousand
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -87,6 +92,14 @@ CREATE TABLE IF NOT EXISTS submissions (
     body TEXT,
     run_id INTEGER REFERENCES runs (id)
 );
+CREATE TABLE IF NOT EXISTS filenames (
+    student TEXT PRIMARY KEY REFERENCES submissions (student),
+    base_name TEXT NOT NULL,
+    base_fold TEXT NOT NULL,
+    fname TEXT,
+    fold TEXT
+);
+CREATE INDEX IF NOT EXISTS filenames_fold ON filenames (fold);
 """
 
 
@@ -121,13 +134,28 @@ class Gradebook:
         self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT INTO meta (name, value) VALUES ('schema', ?) ON CONFLICT (name) DO NOTHING",
                         (SCHEMA_VERSION,))
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS seen (student TEXT PRIMARY KEY)")
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS found (student TEXT NOT NULL, path BLOB, error TEXT)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS temp.found_student ON found (student)")
         self._ids: OrderedDict[str, int] = OrderedDict()
         self._verdicts: OrderedDict[int, Verdict] = OrderedDict()
         self._in_tx = False
+
+    def _migrate(self) -> None:
+        """A gradebook written by another schema is started afresh: it is a record of work that
+        can be redone (the next run regrades everything), never the only copy of a result."""
+        tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" not in tables:
+            return
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+        if row is not None and row[0] == SCHEMA_VERSION:
+            return
+        for name in ("filenames", "submissions", "answers", "verdicts", "runs", "meta"):
+            self.db.execute(f"DROP TABLE IF EXISTS {name}")
 
     # --- transactions: many small writes, one commit every so often -------------------------
 
@@ -257,19 +285,20 @@ class Gradebook:
 
     def pending(self, batch: int = 200) -> Iterator[tuple[str, object]]:
         """(student, source) of submissions read but not yet graded, by student."""
-        last = ""
-        first = True
+        last, op = "", ">="
         while True:
             rows = self.db.execute(
-                "SELECT student, source FROM submissions WHERE state = 'pending' AND "
-                "(student > ? OR ?) ORDER BY student LIMIT ?", (last, 1 if first else 0, batch)).fetchall()
+                f"SELECT student, source FROM submissions WHERE student {op} ? AND state = 'pending' "
+                f"ORDER BY student LIMIT ?", (last, batch)).fetchall()
             if not rows:
                 return
             for student, source in rows:
                 yield student, json.loads(source)
-            last, first = rows[-1][0], False
+            last, op = rows[-1][0], ">"
 
-    def put_result(self, result: SubmissionResult, complete: bool) -> None:
+    def put_result(self, result: SubmissionResult, complete: bool, name: str, fold: str) -> None:
+        """A graded row; `name` is its file-name stem before any clash is resolved, `fold` the
+        form two names clash in (case-folded)."""
         parts = [[p.problem, p.part, p.answer, self.verdict_id(p.verdict)] for p in result.parts]
         failures = sum(1 for p in result.parts if p.verdict.status != "correct")
         self.db.execute(
@@ -279,6 +308,56 @@ class Gradebook:
              1 if complete else 0, _dumps({"message": result.message, "parts": parts,
                                            **({"values": result.values} if result.values else {})}),
              result.student))
+        self.db.execute(
+            "INSERT INTO filenames (student, base_name, base_fold) VALUES (?, ?, ?) ON CONFLICT (student) "
+            "DO UPDATE SET base_name = excluded.base_name, base_fold = excluded.base_fold",
+            (result.student, name, fold))
+
+    # --- file names: unique, checked in the database ------------------------------------------
+
+    def reset_names(self) -> None:
+        self.db.execute("DELETE FROM filenames WHERE student NOT IN (SELECT student FROM submissions)")
+        self.db.execute("UPDATE filenames SET fname = base_name, fold = base_fold")
+
+    def clashing_names(self) -> list[list[str]]:
+        """Groups of students whose file names clash (same folded name)."""
+        groups: dict[str, list[str]] = {}
+        for fold, student in self.db.execute(
+                "SELECT fold, student FROM filenames WHERE fold IN "
+                "(SELECT fold FROM filenames GROUP BY fold HAVING count(*) > 1) ORDER BY fold, student"):
+            groups.setdefault(fold, []).append(student)
+        return list(groups.values())
+
+    def set_name(self, student: str, name: str, fold: str) -> None:
+        self.db.execute("UPDATE filenames SET fname = ?, fold = ? WHERE student = ?", (name, fold, student))
+
+    # --- this run's class folder, grouped by student without holding it in memory -------------
+
+    def add_found(self, student: str, path: Optional[bytes], error: Optional[str]) -> None:
+        self.db.execute("INSERT INTO found (student, path, error) VALUES (?, ?, ?)", (student, path, error))
+
+    def found(self, batch: int = 500) -> Iterator[list[tuple[str, Optional[bytes], Optional[str]]]]:
+        """The entries found, one list per student, by student."""
+        last, op = "", ">="
+        while True:
+            students = [s for (s,) in self.db.execute(
+                f"SELECT DISTINCT student FROM found WHERE student {op} ? ORDER BY student LIMIT ?",
+                (last, batch))]
+            if not students:
+                return
+            marks = ", ".join("?" for _ in students)
+            rows: dict[str, list] = {s: [] for s in students}
+            for student, path, error in self.db.execute(
+                    f"SELECT student, path, error FROM found WHERE student IN ({marks})", students):
+                rows[student].append((student, path, error))
+            yield from rows.values()
+            last, op = students[-1], ">"
+
+    def was_found(self, student: str) -> bool:
+        return self.db.execute("SELECT 1 FROM found WHERE student = ? LIMIT 1", (student,)).fetchone() is not None
+
+    def count_found(self) -> int:
+        return int(self.db.execute("SELECT count(DISTINCT student) FROM found").fetchone()[0])
 
     def mark_seen(self, students: Iterable[str]) -> None:
         self.db.executemany("INSERT INTO seen (student) VALUES (?) ON CONFLICT (student) DO NOTHING",
@@ -290,12 +369,12 @@ class Gradebook:
         self.db.execute("DELETE FROM seen")
         return cur.rowcount
 
-    def import_result(self, result: SubmissionResult, run_id: int) -> None:
+    def import_result(self, result: SubmissionResult, run_id: int, name: str, fold: str) -> None:
         """A row carried over from a results.json written before the gradebook existed."""
         self.db.execute(
             "INSERT INTO submissions (student, content_hash, bank_fp, state, run_id) "
             "VALUES (?, '', '', 'done', ?) ON CONFLICT (student) DO NOTHING", (result.student, run_id))
-        self.put_result(result, complete=True)
+        self.put_result(result, True, name, fold)
 
     # --- reading the class back --------------------------------------------------------------
 
@@ -322,28 +401,33 @@ class Gradebook:
                 out["incomplete"] += row[1] == 0
         return out
 
-    def results(self, where: str = "", params: tuple = ()) -> Iterator[SubmissionResult]:
+    def results(self) -> Iterator[SubmissionResult]:
         """Graded submissions sorted by student, streamed a page at a time."""
-        last, first = "", True
-        cond = f" AND ({where})" if where else ""
+        for _name, result in self.named_results():
+            yield result
+
+    def named_results(self) -> Iterator[tuple[str, SubmissionResult]]:
+        """(file-name stem, submission) sorted by student, streamed a page at a time."""
+        last, op = "", ">="
         while True:
             rows = self.db.execute(
-                f"SELECT student, status, body FROM submissions WHERE state = 'done' AND "
-                f"(student > ? OR ?){cond} ORDER BY student LIMIT 500",
-                (last, 1 if first else 0, *params)).fetchall()
+                f"SELECT s.student, s.status, s.body, f.fname FROM submissions AS s "
+                f"LEFT JOIN filenames AS f ON f.student = s.student "
+                f"WHERE s.student {op} ? AND s.state = 'done' ORDER BY s.student LIMIT 500", (last,)).fetchall()
             if not rows:
                 return
-            for student, status, body in rows:
+            for student, status, body, fname in rows:
                 d = json.loads(body)
                 parts = tuple(PartResult(pid, part, answer, self.verdict(vid))
                               for pid, part, answer, vid in d["parts"])
                 values = tuple((pid, tuple((n, float(x)) for n, x in vals)) for pid, vals in d.get("values", ()))
-                yield SubmissionResult(student=student, status=status, parts=parts, message=d["message"],
-                                       values=values)
-            last, first = rows[-1][0], False
+                yield fname, SubmissionResult(student=student, status=status, parts=parts, message=d["message"],
+                                              values=values)
+            last, op = rows[-1][0], ">"
 
-    def student_ids(self) -> list[str]:
-        return [s for (s,) in self.db.execute("SELECT student FROM submissions ORDER BY student")]
+    def student_ids(self) -> Iterator[str]:
+        """Every student id, by id, streamed (a cursor: memory does not grow with the class)."""
+        yield from (s for (s,) in self.db.execute("SELECT student FROM submissions ORDER BY student"))
 
     def scores(self) -> Iterator[float]:
         """Scores of the graded (not error) submissions in increasing order (for the median)."""

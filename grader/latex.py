@@ -54,6 +54,15 @@ _HINTS = {
 }
 
 
+_DERIVATIVE_HEAD = re.compile(r"\s*\\partial\s*([A-Za-z]+(?:_\{[A-Za-z0-9]+\}|_[A-Za-z0-9])?)\s*(?=\\left\(|\()")
+_PARTIAL = re.compile(r"\s*\\partial\s*(.*?)\s*", re.S)
+
+
+def _squash(text: str) -> str:
+    """A LaTeX argument without spacing and sizing, for comparing two spellings of it."""
+    return re.sub(r"\s+|\\left|\\right|[{}]", "", text)
+
+
 class LatexError(StudentError):
     """A message for the student and the column (0-based, in the typed text) it points at."""
 
@@ -66,9 +75,14 @@ def looks_like_latex(text: str) -> bool:
     return "\\" in text or "$" in text
 
 
+_COMMANDS: list = [None, {}]     # (the registry the table was built from, the table)
+
+
 def _commands() -> dict[str, str]:
     """LaTeX command -> the plain spelling, from the registry (`\\arcsin`, `\\operatorname{sech}` via
-    \\operatorname, `\\ln`) and the Greek table."""
+    \\operatorname, `\\ln`) and the Greek table; rebuilt only when the registry is another one."""
+    if _COMMANDS[0] is functions.REGISTRY:
+        return _COMMANDS[1]
     table = {name: name for name in greek.LETTERS}
     table.update(greek.VARIANTS)
     table["pi"] = "pi"
@@ -78,6 +92,7 @@ def _commands() -> dict[str, str]:
                 table[spelling] = spelling
         if fn.latex and re.fullmatch(r"\\[A-Za-z]+", fn.latex):
             table.setdefault(fn.latex[1:], fn.name)
+    _COMMANDS[:] = [functions.REGISTRY, table]
     return table
 
 
@@ -206,6 +221,8 @@ class _Reader:
                 self.i = bar.end()
                 self.emit(")", pos)
             return
+        if name in _FRACTIONS and self.derivative_fraction(pos):
+            return
         if name in _FRACTIONS:
             self.emit("((", pos)
             self.group(f"\\{name} needs a numerator", pos)
@@ -305,6 +322,47 @@ class _Reader:
             self.emit("}", self.i)
         self.emit(")", self.i)
         self.sep = False
+
+    def derivative_fraction(self, pos: int) -> bool:
+        """`\\frac{\\partial f(z_j)}{\\partial z_j}`, as the course notes write f'(z_j): read as
+        the prime of f when the denominator is the function's own argument. Anything else is
+        left to the plain \\frac reading."""
+        save = self.i
+        self.skip_spaces()
+        found = self.derivative_parts() if self.peek() == "{" else None
+        if found is None:
+            self.i = save
+            return False
+        name, num_at, arg_at, den_end = found
+        self.emit(name.replace("{", "").replace("}", "") + "'", pos)
+        self.i = arg_at
+        self.enter(num_at)
+        self.run(stop="}", open_at=num_at)       # the bracketed argument, rewritten like any text
+        self.depth -= 1
+        self.i = den_end + 1
+        return True
+
+    def derivative_parts(self) -> Optional[tuple[str, int, int, int]]:
+        """(function name, numerator's '{', where its bracketed argument starts, denominator's '}')."""
+        try:
+            num_at = self.i
+            num_end = self.matching_brace(num_at)
+            num = self.src[num_at + 1:num_end]
+            head = _DERIVATIVE_HEAD.match(num)
+            k = num_end + 1
+            while k < len(self.src) and self.src[k] in " \t":
+                k += 1
+            if head is None or k >= len(self.src) or self.src[k] != "{":
+                return None
+            den_end = self.matching_brace(k)
+        except LatexError:
+            return None
+        den = _PARTIAL.fullmatch(self.src[k + 1:den_end])
+        bracket = re.fullmatch(r"\\left\((.*)\\right\)|\((.*)\)", num[head.end():].strip(), re.S)
+        if den is None or bracket is None or \
+                _squash(bracket.group(1) or bracket.group(2) or "") != _squash(den.group(1)):
+            return None
+        return head.group(1), num_at, num_at + 1 + head.end(), den_end
 
     def matching_brace(self, at: int) -> int:
         depth = 0

@@ -27,9 +27,9 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
-from grader.roster import Person, Reconciled
+from grader.roster import Person, Reconciled, Roster
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "Points Possible"
@@ -57,50 +57,91 @@ def _score(x: Optional[float]) -> str:
     return "" if x is None else format_score(x)
 
 
-def _csv(rows: Iterable[Sequence[str]]) -> str:
+def _csv(rows: Iterable[Sequence[str]]) -> Iterator[str]:
+    """CSV text a line at a time (a class of any size streams through)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     for row in rows:
         w.writerow(row)
-    return buf.getvalue()
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
 
 
-def _entries(rows: Sequence[ScoreRow], people: Reconciled) -> list[tuple[Person, Optional[float]]]:
+Entry = tuple[Person, Optional[float]]
+
+
+def _score_of(r: ScoreRow) -> Optional[float]:
+    return None if r.status == "error" else r.score
+
+
+def _entries(rows: Sequence[ScoreRow], people: Reconciled) -> list[Entry]:
     """Roster order (by submission id): matched students with their score, absent ones with none."""
-    scores = {r.student: (None if r.status == "error" else r.score) for r in rows}
+    scores = {r.student: _score_of(r) for r in rows}
     out = [(p, scores[s]) for s, p in people.matched]
     out += [(p, None) for p in people.absent]
     return sorted(out, key=lambda e: e[0].submission)
+
+
+def join(rows: Iterable[ScoreRow], roster: Optional[Roster]) -> Iterator[Entry]:
+    """`rows` (sorted by student) joined with the roster by submission id, streamed: the same
+    entries as `reconcile` + `_entries`, without holding the class in memory."""
+    if roster is None:
+        for r in rows:
+            yield Person(r.student), _score_of(r)
+        return
+    people = sorted(roster.people, key=lambda p: p.submission)
+    i = 0
+    for r in rows:
+        while i < len(people) and people[i].submission < r.student:
+            yield people[i], None
+            i += 1
+        if i < len(people) and people[i].submission == r.student:
+            yield people[i], _score_of(r)
+            i += 1
+    for p in people[i:]:
+        yield p, None
 
 
 def _login(p: Person) -> str:
     return p.login_id or (p.submission if not (p.sis_id or p.canvas_id) else "")
 
 
+def canvas_chunks(entries: Iterable[Entry], assignment: str, points: float) -> Iterator[str]:
+    yield from _csv(_chain([[*CANVAS_IDENTITY, _cell(assignment)],
+                            [CANVAS_POINTS_ROW, "", "", "", "", _score(points)]],
+                           ([_cell(p.name or p.submission), _cell(p.canvas_id), _cell(p.sis_id), _cell(_login(p)),
+                             _cell(p.section), _score(score)] for p, score in entries)))
+
+
+def gradescope_chunks(entries: Iterable[Entry], assignment: str) -> Iterator[str]:
+    yield from _csv(_chain([[*GRADESCOPE_COLUMNS, _cell(assignment)]],
+                           ([_cell(p.name or p.submission), _cell(p.sis_id or (p.submission if not p.email else "")),
+                             _cell(p.email), _score(score)] for p, score in entries)))
+
+
+def moodle_chunks(entries: Iterable[Entry], assignment: str) -> Iterator[str]:
+    yield from _csv(_chain([[*MOODLE_IDENTITY, _cell(assignment)]],
+                           ([_cell(p.name or p.submission), _cell(p.sis_id), _cell(p.email),
+                             _cell(p.login_id or (p.submission if not (p.email or p.sis_id) else "")),
+                             _score(score)] for p, score in entries)))
+
+
+def _chain(first: list, rest: Iterable) -> Iterator:
+    yield from first
+    yield from rest
+
+
 def canvas_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str, points: float) -> str:
-    table = [[*CANVAS_IDENTITY, _cell(assignment)],
-             [CANVAS_POINTS_ROW, "", "", "", "", _score(points)]]
-    for p, score in _entries(rows, people):
-        table.append([_cell(p.name or p.submission), _cell(p.canvas_id), _cell(p.sis_id), _cell(_login(p)),
-                      _cell(p.section), _score(score)])
-    return _csv(table)
+    return "".join(canvas_chunks(_entries(rows, people), assignment, points))
 
 
 def gradescope_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str) -> str:
-    table = [[*GRADESCOPE_COLUMNS, _cell(assignment)]]
-    for p, score in _entries(rows, people):
-        sid = p.sis_id or (p.submission if not p.email else "")
-        table.append([_cell(p.name or p.submission), _cell(sid), _cell(p.email), _score(score)])
-    return _csv(table)
+    return "".join(gradescope_chunks(_entries(rows, people), assignment))
 
 
 def moodle_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str) -> str:
-    table = [[*MOODLE_IDENTITY, _cell(assignment)]]
-    for p, score in _entries(rows, people):
-        username = p.login_id or (p.submission if not (p.email or p.sis_id) else "")
-        table.append([_cell(p.name or p.submission), _cell(p.sis_id), _cell(p.email), _cell(username),
-                      _score(score)])
-    return _csv(table)
+    return "".join(moodle_chunks(_entries(rows, people), assignment))
 
 
 EXPORTS = {"canvas.csv": "Canvas", "gradescope-scores.csv": "Gradescope", "moodle.csv": "Moodle"}
@@ -111,6 +152,15 @@ def exports(rows: Sequence[ScoreRow], people: Reconciled, assignment: str, point
     return {"canvas.csv": canvas_csv(rows, people, assignment, points),
             "gradescope-scores.csv": gradescope_csv(rows, people, assignment),
             "moodle.csv": moodle_csv(rows, people, assignment)}
+
+
+def export_chunks(make_rows: Callable[[], Iterable[ScoreRow]], roster: Optional[Roster], assignment: str,
+                  points: float) -> dict[str, Iterator[str]]:
+    """file name -> the export's text a line at a time; `make_rows()` streams the class (sorted
+    by student) once per file."""
+    return {"canvas.csv": canvas_chunks(join(make_rows(), roster), assignment, points),
+            "gradescope-scores.csv": gradescope_chunks(join(make_rows(), roster), assignment),
+            "moodle.csv": moodle_chunks(join(make_rows(), roster), assignment)}
 
 
 def roster_report(people: Reconciled) -> list[str]:

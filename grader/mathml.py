@@ -13,7 +13,7 @@ from html import escape
 from grader import functions
 from grader.greek import LETTERS as GREEK_LETTERS
 from grader.render import (PREC_ADD, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW,
-                           _mixed, _prec)
+                           mixed_products, precedence)
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 
 NAMESPACE = "http://www.w3.org/1998/Math/MathML"
@@ -92,7 +92,7 @@ def _scripted(name: str, subs: str | None, layer: Index | None) -> str:
 
 def _child(node: Node, min_prec: int) -> str:
     inner = _m(node)
-    return _paren(inner) if _prec(node) < min_prec else inner
+    return _paren(inner) if precedence(node) < min_prec else inner
 
 
 def _m(node: Node) -> str:
@@ -148,10 +148,10 @@ def _binary(node: Bin) -> str:
         return _row(left, _mo("−" if op == "-" else "+"), right)
     if op in ("*", ".*"):
         left = _child(node.left, PREC_MUL)
-        if isinstance(node.left, Sum) or _mixed(node, node.left):
+        if isinstance(node.left, Sum) or mixed_products(node, node.left):
             left = _paren(left)
         right = _child(node.right, PREC_MUL)
-        if isinstance(node.right, Neg) or _mixed(node, node.right):
+        if isinstance(node.right, Neg) or mixed_products(node, node.right):
             right = _paren(right)
         return _row(left, _mo("⊙" if op == ".*" else "·"), right)
     if op == "/":
@@ -159,7 +159,7 @@ def _binary(node: Bin) -> str:
     # a power: the base is bracketed exactly when the Unicode rendering brackets it
     base = _m(node.left)
     left = node.left
-    if _prec(left) <= PREC_POW or isinstance(left, (Idx, Transpose)) or \
+    if precedence(left) <= PREC_POW or isinstance(left, (Idx, Transpose)) or \
             (isinstance(left, Sym) and (left.sup is not None or "_" in left.name)) or \
             (isinstance(left, Num) and not isinstance(left.value, int)):
         base = _paren(base)

@@ -29,14 +29,14 @@ def _key(values: dict[str, float]) -> ValuesKey:
 def classmates_values(problems: dict[str, Problem], students: Iterable[str]) -> dict[str, tuple[ValuesKey, ...]]:
     """For each per-student problem, the distinct value sets of a class (sorted, at most
     _MAX_OTHERS): what an answer shared between students would have been computed from."""
-    students = sorted(set(students))
-    out: dict[str, tuple[ValuesKey, ...]] = {}
-    for pid, problem in problems.items():
-        if not problem.per_student:
-            continue
-        keys = sorted({_key(student_values(problem, s) or {}) for s in students})
-        out[pid] = tuple(keys[:_MAX_OTHERS])
-    return out
+    chosen = {pid: p for pid, p in problems.items() if p.per_student}
+    if not chosen:
+        return {}
+    seen: dict[str, set[ValuesKey]] = {pid: set() for pid in chosen}
+    for s in students:       # streamed: memory grows with the distinct value sets, not the class
+        for pid, problem in chosen.items():
+            seen[pid].add(_key(student_values(problem, s) or {}))
+    return {pid: tuple(sorted(keys)[:_MAX_OTHERS]) for pid, keys in seen.items()}
 
 
 def _default_check(problem, part, answer, values=None) -> Verdict:

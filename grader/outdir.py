@@ -30,7 +30,8 @@ import time
 from pathlib import Path
 from typing import Iterable, Optional
 
-from grader.errors import GraderError
+from grader.errors import GraderError, os_reason
+
 from grader.lms import EXPORTS
 
 LMS_FILES = tuple(EXPORTS)        # canvas.csv, gradescope-scores.csv, moodle.csv
@@ -40,7 +41,7 @@ __all__ = ["Outdir", "OutdirError", "Manifest", "OWNED", "STATE_DIR", "no_space"
 OWNED = ("results.json", "gradebook.csv", "junit.xml", "report.html", "feedback", "gradescope", *LMS_FILES)
 STATE_DIR = ".grader"
 MANIFEST = "MANIFEST"
-_BYTES_PER_STUDENT = 16_000       # one set (feedback ~4 KB, gradescope ~4 KB, class files) + rows, generous
+_BYTES_PER_STUDENT = 64_000       # one set (measured: ~46 KB a student) and its gradebook rows, with margin
 
 
 class OutdirError(GraderError):
@@ -120,7 +121,7 @@ class Outdir:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutdirError(f"cannot create the output folder {out}: {exc.strerror or exc}") from None
+            raise OutdirError(f"cannot create the output folder {out}: {os_reason(exc)}") from None
         if not os.access(out, os.W_OK | os.X_OK):
             raise OutdirError(f"cannot write into the output folder {out} (permission denied)")
         for name in OWNED:
@@ -136,7 +137,7 @@ class Outdir:
         except OSError as exc:
             if _is_full(exc):
                 raise no_space(out) from None
-            raise OutdirError(f"cannot write into the output folder {out}: {exc.strerror or exc}") from None
+            raise OutdirError(f"cannot write into the output folder {out}: {os_reason(exc)}") from None
         need = _BYTES_PER_STUDENT * max(1, students) + (1 << 20)
         free = shutil.disk_usage(out).free
         if free < need:
@@ -182,7 +183,7 @@ class Outdir:
         return folder
 
     def discard(self, folder: Path) -> None:
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove_tree(folder)
 
     def current_set(self) -> Optional[Path]:
         try:
@@ -246,7 +247,7 @@ class Outdir:
             ours = _read_manifest(folder)
             if ours is not None and current is not None:
                 self._carry(folder, current, ours)
-            shutil.rmtree(folder, ignore_errors=True)
+            _remove_tree(folder)
 
     @staticmethod
     def _carry(src: Path, dst: Path, ours: Optional[set[str]]) -> None:
@@ -267,6 +268,30 @@ class Outdir:
                     target = target.with_name(target.name + ".kept")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(os.path.join(root, f), target)
+
+
+def _remove_tree(folder: Path) -> None:
+    """rmtree with the unlinks overlapped in a few threads (each waits on the disk)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def unlink(path: str) -> None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+    dirs = []
+    with ThreadPoolExecutor(8, thread_name_prefix="grader-remove") as pool:
+        for root, subdirs, files in os.walk(folder):
+            dirs.append(root)
+            for f in files:
+                pool.submit(unlink, os.path.join(root, f))
+    for d in reversed(dirs):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)      # whatever is left (a race with a TA's editor)
 
 
 def skip_names(src: Path, out: Path) -> Iterable[str]:

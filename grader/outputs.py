@@ -12,6 +12,8 @@ Files are written without fsync: the set's durability comes from the switch-in s
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -21,7 +23,7 @@ from grader.assignment import DEFAULT_TITLE
 from grader.gradebook import Gradebook
 from grader.model import Problem, SubmissionResult
 from grader.outdir import Manifest
-from grader.roster import Roster, reconcile
+from grader.roster import Roster
 
 __all__ = ["ClassInfo", "Rows", "WRITERS", "write_set", "summary_markdown"]
 
@@ -38,17 +40,19 @@ class ClassInfo:
 
 @dataclass
 class Rows:
-    """What a writer may read: the class's rows (streamed), the bank, the counts, the
-    per-student file names, the report's timestamp and the assignment."""
+    """What a writer may read: the class's rows (streamed, with each student's file-name
+    stem), the bank, the counts, the report's timestamp and the assignment."""
 
     book: Gradebook
     problems: dict[str, Problem]
     generated_at: Optional[str]
-    filenames: dict[str, str]
     info: ClassInfo = ClassInfo()
 
     def results(self) -> Iterator[SubmissionResult]:
         return self.book.results()
+
+    def named_results(self) -> Iterator[tuple[str, SubmissionResult]]:
+        return self.book.named_results()
 
     def totals(self) -> dict[str, float]:
         return self.book.totals()
@@ -62,15 +66,56 @@ def _write(folder: Path, rel: str, chunks: Iterable[str], manifest: Manifest) ->
     manifest.add(rel)
 
 
+class _Files:
+    """Creates many small files at once. On a slow file system each creation waits on the
+    disk, not on the CPU, so a few threads overlap the waits (measured on the bench machine:
+    6,000 creations 3.9 s one at a time, 2.3 s with 8 threads). The texts are made in the
+    calling thread; at most `window` wait in memory."""
+
+    def __init__(self, threads: int = 8, window: int = 256):
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="grader-write")
+        self.window = threading.BoundedSemaphore(window)
+        self.error: Optional[BaseException] = None
+
+    def write(self, path: Path, data: bytes, folder: Optional[Path] = None) -> None:
+        if self.error is not None:
+            raise self.error
+        self.window.acquire()
+        self.pool.submit(self._create, path, data, folder)
+
+    def _create(self, path: Path, data: bytes, folder: Optional[Path]) -> None:
+        try:
+            if folder is not None:
+                os.mkdir(folder)
+            with open(path, "xb") as fh:     # O_EXCL: two rows can never share a file
+                fh.write(data)
+        except BaseException as exc:   # noqa: BLE001 - handed to the calling thread
+            if self.error is None:
+                self.error = exc
+        finally:
+            self.window.release()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        if self.error is not None:
+            raise self.error
+
+
 def write_student_files(rows: Rows, folder: Path, manifest: Manifest) -> None:
     """feedback/<student>.md and gradescope/<student>/results.json."""
     (folder / "feedback").mkdir()
     (folder / "gradescope").mkdir()
-    for r in rows.results():
-        name = rows.filenames[r.student]
-        _write(folder, f"feedback/{name}.md", (reports.feedback_markdown(r, rows.problems, rows.info.due),), manifest)
-        os.mkdir(folder / "gradescope" / name)
-        _write(folder, f"gradescope/{name}/results.json", (reports.gradescope_json(r),), manifest)
+    files = _Files()
+    try:
+        for name, r in rows.named_results():
+            files.write(folder / "feedback" / f"{name}.md",
+                        reports.feedback_markdown(r, rows.problems, rows.info.due).encode("utf-8", "replace"))
+            manifest.add(f"feedback/{name}.md")
+            files.write(folder / "gradescope" / name / "results.json",
+                        reports.gradescope_json(r).encode("utf-8", "replace"), folder / "gradescope" / name)
+            manifest.add(f"gradescope/{name}/results.json")
+    finally:
+        files.close()
 
 
 def write_results_json(rows: Rows, folder: Path, manifest: Manifest) -> None:
@@ -89,28 +134,49 @@ def write_junit_xml(rows: Rows, folder: Path, manifest: Manifest) -> None:
 
 def write_report_html(rows: Rows, folder: Path, manifest: Manifest) -> None:
     stats = reports.ClassStats(reports.per_student_ids(rows.problems))
-    for r in rows.results():
+    filenames: dict[str, str] = {}          # the roster table's links (the table is capped)
+    for name, r in rows.named_results():
         stats.add(r)
+        if len(filenames) < reports.ROSTER_MAX_ROWS:
+            filenames[r.student] = name
     info = rows.info
     names = {p.submission: p.name for p in info.roster.people if p.name} if info.roster else None
     page = reports.report_html_from(stats, rows.problems, rows.generated_at, title=info.title, due=info.due,
-                                    filenames=rows.filenames, names=names)
+                                    filenames=filenames, names=names)
     _write(folder, "report.html", (page,), manifest)
 
 
 def write_lms_exports(rows: Rows, folder: Path, manifest: Manifest) -> None:
-    """canvas.csv, gradescope-scores.csv, moodle.csv (grader.lms): one small row per student."""
-    scores = [lms.ScoreRow(r.student, r.score, r.max_score, r.status) for r in rows.results()]
-    people = reconcile(rows.info.roster, [s.student for s in scores])
+    """canvas.csv, gradescope-scores.csv, moodle.csv (grader.lms), each streamed from the
+    gradebook's rows joined with the roster (both by submission id)."""
     points = round(sum(p.max_score for p in rows.problems.values()), 6)
-    for name, text in lms.exports(scores, people, rows.info.title, points).items():
-        _write(folder, name, (text,), manifest)
+    for name, chunks in lms.export_chunks(lambda: (lms.ScoreRow(r.student, r.score, r.max_score, r.status)
+                                                   for r in rows.results()),
+                                          rows.info.roster, rows.info.title, points).items():
+        _write(folder, name, chunks, manifest)
 
 
 WRITERS: tuple[Callable[[Rows, Path, Manifest], None], ...] = (
     write_student_files, write_gradebook_csv, write_junit_xml, write_report_html, write_results_json,
     write_lms_exports,
 )
+
+
+def assign_filenames(book: Gradebook) -> None:
+    """Every row's file-name stem, unique even on a case-insensitive file system, checked in
+    the gradebook rather than assumed (`reports.student_filenames` is the same rule for a
+    list in memory): clashing names get a hash suffix, a longer one while any still clash."""
+    book.reset_names()
+    for width in reports.NAME_HASH_WIDTHS:
+        clashes = book.clashing_names()
+        if not clashes:
+            return
+        for members in clashes:
+            for s in members:
+                name = f"{reports.safe_filename(s)}-{reports.student_hash(s, width)}"
+                book.set_name(s, name, reports.name_fold(name))
+    if book.clashing_names():
+        raise RuntimeError("student file names still clash after the longest hash")   # a sha256 collision
 
 
 def write_set(rows: Rows, folder: Path) -> None:

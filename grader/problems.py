@@ -633,6 +633,11 @@ def _problem_files(directory: Any) -> list[Any]:
     return sorted(files, key=lambda e: (_stem(e), e.name))
 
 
+def problem_files(directory: Any) -> list[Any]:
+    """The problem files of a bank folder, sorted by id (none: not a bank)."""
+    return _problem_files(directory)
+
+
 def problem_file(directory: Any, problem_id: str) -> Optional[Any]:
     """The file of one problem in a bank folder (`id.yaml` or `id.yml`), without reading the
     others: `grader check` starts faster than with the whole bank."""

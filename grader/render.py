@@ -19,7 +19,7 @@ MINUS = {"unicode": "−", "ascii": "-", "latex": "-"}
 PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_ATOM = 1, 2, 3, 4, 5
 
 
-def _prec(node: Node) -> int:
+def precedence(node: Node) -> int:
     if isinstance(node, Bin):
         return {"+": PREC_ADD, "-": PREC_ADD, "*": PREC_MUL, "/": PREC_MUL, ".*": PREC_MUL, "^": PREC_POW}[node.op]
     if isinstance(node, Neg):
@@ -66,10 +66,10 @@ def _wrap(text: str, style: str) -> str:
 
 def _child(node: Node, style: str, min_prec: int) -> str:
     text = _r(node, style)
-    return _wrap(text, style) if _prec(node) < min_prec else text
+    return _wrap(text, style) if precedence(node) < min_prec else text
 
 
-def _mixed(parent: Bin, child: Node) -> bool:
+def mixed_products(parent: Bin, child: Node) -> bool:
     """A matrix product inside an element-wise one (or the reverse) gets brackets: same
     precedence, but a reader should not have to know that."""
     return isinstance(child, Bin) and child.op in ("*", ".*") and child.op != parent.op
@@ -138,10 +138,10 @@ def _r(node: Node, style: str) -> str:
             return f"{left} {sign} {right}"
         if op in ("*", ".*"):
             left = _child(node.left, style, PREC_MUL)
-            if isinstance(node.left, Sum) or _mixed(node, node.left):
+            if isinstance(node.left, Sum) or mixed_products(node, node.left):
                 left = _wrap(left, style)
             right = _child(node.right, style, PREC_MUL)
-            if isinstance(node.right, Neg) or _mixed(node, node.right):
+            if isinstance(node.right, Neg) or mixed_products(node, node.right):
                 right = _wrap(right, style)
             if op == ".*":
                 sym = {"unicode": " ⊙ ", "ascii": " .* ", "latex": r" \odot "}[style]
@@ -158,7 +158,7 @@ def _r(node: Node, style: str) -> str:
             return f"{left}/{right}"
         if op == "^":
             base = _r(node.left, style)
-            if _prec(node.left) <= PREC_POW or isinstance(node.left, (Idx, Transpose)) or \
+            if precedence(node.left) <= PREC_POW or isinstance(node.left, (Idx, Transpose)) or \
                     (isinstance(node.left, Sym) and (node.left.sup is not None or "_" in node.left.name)) or \
                     (isinstance(node.left, Num) and not isinstance(node.left.value, int)):
                 base = _wrap(base, style)

@@ -24,6 +24,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from array import array
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
@@ -38,7 +39,7 @@ __all__ = [
     "gradebook_csv", "feedback_markdown", "junit_xml",
     "gradescope_dict", "gradescope_json", "write_gradescope",
     "report_html", "github_summary_markdown", "csv_safe", "xml_safe", "md_text", "md_code",
-    "format_score", "POINTS_ROW_LABEL", "student_hash", "csv_student", "ClassStats",
+    "format_score", "POINTS_ROW_LABEL", "student_hash", "name_fold", "NAME_HASH_WIDTHS", "csv_student", "ClassStats",
     "results_json_chunks", "gradebook_csv_chunks", "junit_xml_chunks", "report_html_from",
     "github_summary_from",
 ]
@@ -121,6 +122,14 @@ def safe_filename(student: str) -> str:
     return cleaned
 
 
+NAME_HASH_WIDTHS = (8, 16, 32, 64)
+
+
+def name_fold(name: str) -> str:
+    """The form in which two file names are the same file on a case-insensitive file system."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def student_filenames(students: Iterable[str]) -> dict[str, str]:
     """`safe_filename` for each student, unique even on a case-insensitive file system, and
     checked rather than assumed: ids whose names clash get a hash suffix, and a name that
@@ -128,10 +137,10 @@ def student_filenames(students: Iterable[str]) -> dict[str, str]:
     Ana>``) gets a longer hash until none does."""
     students = sorted(set(students))
     names = {s: safe_filename(s) for s in students}
-    for width in (8, 16, 32, 64):
+    for width in NAME_HASH_WIDTHS:
         groups: dict[str, list[str]] = {}
         for s in students:
-            groups.setdefault(unicodedata.normalize("NFC", names[s]).casefold(), []).append(s)
+            groups.setdefault(name_fold(names[s]), []).append(s)
         clashes = [members for members in groups.values() if len(members) > 1]
         if not clashes:
             return names
@@ -185,20 +194,21 @@ def result_to_dict(result: SubmissionResult) -> dict:
         "status": result.status,
         "message": result.message,
         **({"values": {pid: dict(vals) for pid, vals in result.values}} if result.values else {}),
-        "parts": [
-            {
-                "problem": p.problem,
-                "part": p.part,
-                "answer": p.answer,
-                "status": p.verdict.status,
-                "score": _round(p.verdict.score),
-                "max_score": _round(p.verdict.max_score),
-                "interpreted": p.verdict.interpreted,
-                "feedback": list(p.verdict.feedback),
-                "rule": p.verdict.rule,
-            }
-            for p in result.parts
-        ],
+        "parts": [_part_dict(p) for p in result.parts],
+    }
+
+
+def _part_dict(p: PartResult) -> dict:
+    return {
+        "problem": p.problem,
+        "part": p.part,
+        "answer": p.answer,
+        "status": p.verdict.status,
+        "score": _round(p.verdict.score),
+        "max_score": _round(p.verdict.max_score),
+        "interpreted": p.verdict.interpreted,
+        "feedback": list(p.verdict.feedback),
+        "rule": p.verdict.rule,
     }
 
 
@@ -265,10 +275,49 @@ def results_json_chunks(sorted_results: Iterable[SubmissionResult]) -> Iterator[
     for results already sorted by student."""
     first = True
     for r in sorted_results:
-        item = json.dumps(result_to_dict(r), sort_keys=True, indent=2, ensure_ascii=False)
-        yield ("[\n  " if first else ",\n  ") + item.replace("\n", "\n  ")
+        yield ("[\n  " if first else ",\n  ") + _result_json(r, 1)
         first = False
     yield "[]\n" if first else "\n]\n"
+
+
+# Indented JSON is written by the pure-Python encoder, slow at class scale; a class repeats the
+# same few verdicts, so each part's text is encoded once and the objects around it are put
+# together here, in exactly the layout of json.dumps(..., sort_keys=True, indent=2).
+
+def _enc(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _indented(obj, level: int) -> str:
+    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level)
+
+
+def _json_object(pairs: list[tuple[str, str]], level: int) -> str:
+    """An object from (key, encoded value) pairs, keys already in sorted order."""
+    pad = "  " * (level + 1)
+    return "{\n" + ",\n".join(f"{pad}{_enc(k)}: {v}" for k, v in pairs) + "\n" + "  " * level + "}"
+
+
+def _json_list(items: list[str], level: int) -> str:
+    if not items:
+        return "[]"
+    pad = "  " * (level + 1)
+    return "[\n" + ",\n".join(pad + item for item in items) + "\n" + "  " * level + "]"
+
+
+@lru_cache(maxsize=4096)
+def _part_json(p: PartResult, level: int) -> str:
+    return _indented(_part_dict(p), level)
+
+
+def _result_json(r: SubmissionResult, level: int) -> str:
+    """json.dumps(result_to_dict(r), sort_keys=True, indent=2), nested `level` deep."""
+    return _json_object([
+        ("max_score", _enc(r.max_score)), ("message", _enc(r.message)),
+        ("parts", _json_list([_part_json(p, level + 2) for p in r.parts], level + 1)),
+        ("score", _enc(r.score)), ("status", _enc(r.status)), ("student", _enc(r.student)),
+        *((("values", _indented({pid: dict(vals) for pid, vals in r.values}, level + 1)),) if r.values else ())],
+        level)
 
 
 def parse_results_json(text: str | bytes) -> list[SubmissionResult]:
@@ -398,26 +447,28 @@ def feedback_markdown(result: SubmissionResult, problems: Optional[dict[str, Pro
     elif result.message:
         lines += [f"> **Note:** {md_text(result.message)}", ""]
     for p in result.parts:
-        v = p.verdict
         title = p.problem
         if problems and p.problem in problems and problems[p.problem].title:
             title = f"{problems[p.problem].title} ({p.problem})"
-        icon = _STATUS_ICON.get(v.status, "")
-        lines.append(f"## {md_text(title)} — {md_text(p.part)}")
-        lines.append("")
-        lines.append(f"{icon} **{md_text(v.status)}**: {format_score(v.score)} / {format_score(v.max_score)}")
-        lines.append("")
-        if p.answer is not None:
-            lines.append(f"Your answer: {md_code(p.answer)}")
-            lines.append("")
-        if v.interpreted:
-            lines.append(f"Read as: {md_code(v.interpreted)}")
-            lines.append("")
-        for f in v.feedback:
-            lines.append(f"- {md_text(f)}")
-        if v.feedback:
-            lines.append("")
+        lines += _md_part(title, p)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+@lru_cache(maxsize=4096)
+def _md_part(title: str, p: PartResult) -> tuple[str, ...]:
+    """One part's section of a feedback file (a class repeats the same few: made once)."""
+    v = p.verdict
+    icon = _STATUS_ICON.get(v.status, "")
+    lines = [f"## {md_text(title)} — {md_text(p.part)}", "",
+             f"{icon} **{md_text(v.status)}**: {format_score(v.score)} / {format_score(v.max_score)}", ""]
+    if p.answer is not None:
+        lines += [f"Your answer: {md_code(p.answer)}", ""]
+    if v.interpreted:
+        lines += [f"Read as: {md_code(v.interpreted)}", ""]
+    lines += [f"- {md_text(f)}" for f in v.feedback]
+    if v.feedback:
+        lines.append("")
+    return tuple(lines)
 
 
 # --- JUnit XML -------------------------------------------------------------------------------
@@ -467,49 +518,95 @@ def junit_xml_chunks(sorted_results: Iterable[SubmissionResult], cases: int, fai
         return
     yield head + ">"
     for r in sorted_results:
-        for p in r.parts:
-            case = ET.Element("testcase", {
-                "classname": xml_safe(r.student), "name": xml_safe(f"{p.problem}/{p.part}"), "time": "0"})
-            if p.verdict.status != CORRECT:
-                first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
-                element, kind = "failure", p.verdict.status
-                if r.status == ERROR:
-                    first = f"Submission could not be graded: {r.message or ''}"
-                    element, kind = "error", "ungradeable"
-                failure = ET.SubElement(case, element, {"message": xml_safe(_oneline(first)),
-                                                        "type": xml_safe(kind)})
-                failure.text = xml_safe(_part_text(p, r))
-            ET.indent(case, space="  ", level=2)
-            yield "\n    " + ET.tostring(case, encoding="unicode")
+        error = (r.message or "") if r.status == ERROR else None     # ungradeable: <error>, not <failure>
+        if _CLASSNAME in r.student:      # cannot be told from the stand-in: made one by one
+            yield "".join("\n    " + _junit_case_xml(p, error, r.student) for p in r.parts)
+            continue
+        name = _xml_attr(r.student)
+        yield "".join("\n    " + _junit_case(p, error).replace(_CLASSNAME_ATTR, name, 1) for p in r.parts)
     yield "\n  </testsuite>\n</testsuites>\n"
+
+
+# A test case's XML depends on the student only through its classname: each distinct part
+# result is serialised once with a stand-in classname, swapped for the student's.
+_CLASSNAME = "\ue000classname\ue000"
+
+
+def _xml_attr(value: str) -> str:
+    """An attribute value escaped exactly as ElementTree escapes it."""
+    return ET.tostring(ET.Element("x", {"a": xml_safe(value)}), encoding="unicode")[6:-4]
+
+
+_CLASSNAME_ATTR = _xml_attr(_CLASSNAME)
+
+
+@lru_cache(maxsize=4096)
+def _junit_case(p: PartResult, error: Optional[str]) -> str:
+    return _junit_case_xml(p, error, _CLASSNAME)
+
+
+def _junit_case_xml(p: PartResult, error: Optional[str], student: str) -> str:
+    case = ET.Element("testcase", {"classname": xml_safe(student), "name": xml_safe(f"{p.problem}/{p.part}"),
+                                   "time": "0"})
+    if p.verdict.status != CORRECT:
+        first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
+        element, kind = "failure", p.verdict.status
+        if error is not None:     # the submission could not be graded: CI tools count an <error>
+            first = f"Submission could not be graded: {error}"
+            element, kind = "error", "ungradeable"
+        failure = ET.SubElement(case, element, {"message": xml_safe(_oneline(first)), "type": xml_safe(kind)})
+        failure.text = xml_safe(_part_text(p, SubmissionResult("", ERROR if error is not None else "graded", (),
+                                                               error)))
+    ET.indent(case, space="  ", level=2)
+    return ET.tostring(case, encoding="unicode")
 
 
 # --- Gradescope ------------------------------------------------------------------------------
 
+def _gradescope_test(p: PartResult) -> dict:
+    v = p.verdict
+    return {
+        "name": f"{p.problem}/{p.part}",
+        "score": _round(v.score),
+        "max_score": _round(v.max_score),
+        "status": "passed" if v.status == CORRECT else "failed",
+        "output": _part_text(p),
+        "visibility": "visible",
+    }
+
+
+def _gradescope_output(result: SubmissionResult) -> Optional[str]:
+    lines = values_sentences(result)        # per-student values: the id and values, stated
+    if result.status == "error":
+        lines.insert(0, f"Your submission could not be graded: {result.message}")
+    elif result.message:
+        lines.insert(0, result.message)
+    return "\n".join(lines) or None
+
+
 def gradescope_dict(result: SubmissionResult) -> dict:
     """The Gradescope autograder results format (results.json)."""
-    tests = []
-    for p in result.parts:
-        v = p.verdict
-        tests.append({
-            "name": f"{p.problem}/{p.part}",
-            "score": _round(v.score),
-            "max_score": _round(v.max_score),
-            "status": "passed" if v.status == CORRECT else "failed",
-            "output": _part_text(p),
-            "visibility": "visible",
-        })
-    out = {"score": result.score, "tests": tests, "visibility": "visible",
-           "stdout_visibility": "hidden"}
-    if result.status == "error":
-        out["output"] = f"Your submission could not be graded: {result.message}"
-    elif result.message:
-        out["output"] = result.message
+    out = {"score": result.score, "tests": [_gradescope_test(p) for p in result.parts],
+           "visibility": "visible", "stdout_visibility": "hidden"}
+    output = _gradescope_output(result)
+    if output is not None:
+        out["output"] = output
     return out
 
 
+@lru_cache(maxsize=4096)
+def _gradescope_test_json(p: PartResult) -> str:
+    return _indented(_gradescope_test(p), 2)
+
+
 def gradescope_json(result: SubmissionResult) -> str:
-    return _dumps(gradescope_dict(result))
+    """`gradescope_dict` as JSON (sorted keys, indented), each part's text encoded once."""
+    output = _gradescope_output(result)
+    pairs = [("output", _enc(output))] if output is not None else []
+    pairs += [("score", _enc(result.score)), ("stdout_visibility", '"hidden"'),
+              ("tests", _json_list([_gradescope_test_json(p) for p in result.parts], 1)),
+              ("visibility", '"visible"')]
+    return _json_object(pairs, 0) + "\n"
 
 
 def write_gradescope(result: SubmissionResult, path: Path | str) -> None:
@@ -676,7 +773,7 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; pa
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code { background: #f6f6f6; padding: 0 .2em; white-space: pre-wrap; word-break: break-all; }
 .muted { color: #666; }
 """.strip()

@@ -23,7 +23,7 @@ import os
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple, Optional
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 from grader import yamlsafe
 from grader.errors import os_reason
@@ -336,60 +336,75 @@ def scan(directory: Path | str, skip: Iterable[str] = ()) -> list[Entry]:
     * Names in `skip` (the output folder, when it sits inside the class folder) are skipped.
     * Two submissions for one id (``bob/`` and ``bob.yaml``) give one entry with an error.
     """
-    directory = Path(directory)
-    skip = set(skip)
     found: dict[str, list[Entry]] = {}
     skipped: list[Entry] = []
-    with os.scandir(directory) as it:
-        items = sorted(it, key=lambda e: e.name)
-    for item in items:
-        name = item.name
-        suffix = os.path.splitext(name)[1].lower()
-        path = directory / name
-        if name in skip:
-            skipped.append(Entry(student_id(name), path, None, "it is the output folder"))
-            continue
-        if item.is_symlink():
-            # never followed, so we cannot tell a linked folder from a linked file: refuse it
-            student = student_id(name[: -len(suffix)] if suffix in _SUFFIXES else name)
-            found.setdefault(student, []).append(Entry(student, path, "refused: symbolic link"))
-            continue
-        if item.is_dir(follow_symlinks=False):
-            student = student_id(name)
-            answer = None
-            for candidate in ANSWER_FILE_NAMES:
-                p = path / candidate
-                if os.path.lexists(p):
-                    answer = p
-                    break
-            if answer is not None and os.path.islink(answer):
-                found.setdefault(student, []).append(Entry(student, answer, "refused: symbolic link"))
-            elif answer is None:
-                if _looks_hidden(name):
-                    skipped.append(Entry(student, path, None,
-                                         "a hidden or backup folder without answers.yaml"))
-                else:
-                    found.setdefault(student, []).append(Entry(student, None, "no answers.yaml"))
-            else:
-                found.setdefault(student, []).append(Entry(student, answer))
-            continue
-        if item.is_file(follow_symlinks=False) and suffix in _SUFFIXES and name[: -len(suffix)]:
-            student = student_id(name[: -len(suffix)])
-            found.setdefault(student, []).append(Entry(student, path))
-        elif _looks_hidden(name) or suffix in _SUFFIXES:
-            skipped.append(Entry(student_id(name), path, None,
-                                 "not a submission (neither a folder nor a .yaml file)"))
-    result = []
-    for student in sorted(found):
-        entries = found[student]
-        if len(entries) == 1:
-            result.append(entries[0])
+    for entry in scan_items(directory, skip):
+        if entry.skipped:
+            skipped.append(entry)
         else:
-            names = ", ".join(student_id(str(e.path.relative_to(directory))) if e.path else f"{student}/"
-                              for e in entries)
-            result.append(Entry(student, entries[0].path,
-                                f"more than one submission for this student ({names}); keep one"))
+            found.setdefault(entry.student, []).append(entry)
+    result = [merge_entries(directory, found[student]) for student in sorted(found)]
     return sorted(result + skipped, key=lambda e: e.student)
+
+
+def merge_entries(directory: Path | str, entries: list[Entry]) -> Entry:
+    """The one entry of a student found once; an error entry for one found more than once."""
+    if len(entries) == 1:
+        return entries[0]
+    entries = sorted(entries, key=lambda e: e.path.relative_to(directory).parts[0] if e.path else e.student)
+    student = entries[0].student
+    names = ", ".join(student_id(str(e.path.relative_to(directory))) if e.path else f"{student}/"
+                      for e in entries)
+    return Entry(student, entries[0].path, f"more than one submission for this student ({names}); keep one")
+
+
+def scan_items(directory: Path | str, skip: Iterable[str] = ()) -> Iterator[Entry]:
+    """`scan` one folder item at a time, in no particular order and not grouped by student
+    (a class of any size streams through: see `scan` for the rules)."""
+    directory = Path(directory)
+    skip = set(skip)
+    with os.scandir(directory) as items:
+        for item in items:
+            yield from _item(directory, item, skip)
+
+
+def _item(directory: Path, item: os.DirEntry, skip: set[str]) -> Iterator[Entry]:
+    name = item.name
+    suffix = os.path.splitext(name)[1].lower()
+    path = directory / name
+    if name in skip:
+        yield Entry(student_id(name), path, None, "it is the output folder")
+        return
+    if item.is_symlink():
+        # never followed, so we cannot tell a linked folder from a linked file: refuse it
+        student = student_id(name[: -len(suffix)] if suffix in _SUFFIXES else name)
+        yield Entry(student, path, "refused: symbolic link")
+        return
+    if item.is_dir(follow_symlinks=False):
+        student = student_id(name)
+        answer = None
+        for candidate in ANSWER_FILE_NAMES:
+            p = path / candidate
+            if os.path.lexists(p):
+                answer = p
+                break
+        if answer is not None and os.path.islink(answer):
+            yield Entry(student, answer, "refused: symbolic link")
+        elif answer is None:
+            if _looks_hidden(name):
+                yield Entry(student, path, None,
+                                     "a hidden or backup folder without answers.yaml")
+            else:
+                yield Entry(student, None, "no answers.yaml")
+        else:
+            yield Entry(student, answer)
+        return
+    if item.is_file(follow_symlinks=False) and suffix in _SUFFIXES and name[: -len(suffix)]:
+        student = student_id(name[: -len(suffix)])
+        yield Entry(student, path)
+    elif _looks_hidden(name) or suffix in _SUFFIXES:
+        yield Entry(student_id(name), path, None,
+                             "not a submission (neither a folder nor a .yaml file)")
 
 
 def discover(directory: Path | str) -> list[tuple[str, Optional[Path]]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass
 from typing import Optional
@@ -72,7 +73,7 @@ ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar",
            "\u0308": "ddot", "\u20d7": "vec"}
 
 
-def _spelled(ch: str, names=()) -> str:
+def _spelled(ch: str, table: Optional[SymbolTable] = None) -> str:
     """How to type a letter with an accent (ŷ -> yhat), as the end of a message, or ''; with the
     declared name it probably means (yhat_i) when the problem has one."""
     parts = unicodedata.normalize("NFD", ch)
@@ -81,6 +82,7 @@ def _spelled(ch: str, names=()) -> str:
     if not (base.isascii() and base.isalpha() and marks and all(m in ACCENTS for m in marks)):
         return ""
     word = base + "".join(ACCENTS[m] for m in marks)
+    names = table.names if table is not None else ()
     if word in names:
         return f": type {word}"
     near = [n for n in names if n.startswith(word + "_")] or difflib.get_close_matches(word, list(names), 1, 0.75)
@@ -91,7 +93,7 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE = str.maketrans("\t\n\r", "   ")
 
 
-def normalise(text: str, names=()) -> tuple[str, list[int]]:
+def normalise(text: str, table: Optional[SymbolTable] = None) -> tuple[str, list[int]]:
     """Map what a student pastes (math italics, Greek letters, Unicode operators) to the ASCII
     the grammar reads; the second value maps each output character to its column in `text`."""
     if text.isascii():   # the common case: no per-character work beyond finding control characters
@@ -125,7 +127,7 @@ def normalise(text: str, names=()) -> tuple[str, list[int]]:
             elif ch in ACCENTS and i > 0 and text[i - 1].isalpha():
                 shown = text[i - 1:i + 1]
                 raise AnswerSyntaxError(f"The character '{shown}' at column {i} is not part of the answer "
-                                        f"syntax{_spelled(unicodedata.normalize('NFC', shown), names)}.", i - 1, text)
+                                        f"syntax{_spelled(unicodedata.normalize('NFC', shown), table)}.", i - 1, text)
             else:
                 folded = unicodedata.normalize("NFKC", ch)
                 if folded in greek.NAMES:
@@ -140,7 +142,7 @@ def normalise(text: str, names=()) -> tuple[str, list[int]]:
                         i, text)
                 else:
                     raise AnswerSyntaxError(f"The character '{ch}' at column {i + 1} is not part of the answer "
-                                            f"syntax{_spelled(ch, names)}.", i, text)
+                                            f"syntax{_spelled(ch, table)}.", i, text)
         out.append(rep)
         where.extend([i] * len(rep))
     return "".join(out), where
@@ -240,7 +242,7 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
     if len(text) > MAX_LENGTH:
         raise AnswerSyntaxError(
             f"{TOO_COMPLEX}. The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
-    src, where = normalise(text, table.names)
+    src, where = normalise(text, table)
     from_tex = latex.looks_like_latex(src)
     if from_tex:
         try:
@@ -264,6 +266,13 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
     except RecursionError:
         raise AnswerSyntaxError(f"{TOO_COMPLEX}. The answer is too deeply nested to check.", 0, text, too_complex=True) from None
     return ParsedAnswer(text, tree, table)
+
+
+@lru_cache(maxsize=2048)
+def _close(name: str, pool: tuple[str, ...]) -> list[str]:
+    """Did-you-mean candidates (cached: a class repeats its misspellings, and the pool holds
+    every built-in function's spellings)."""
+    return difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
 
 
 def _sentence(message: str) -> str:
@@ -318,6 +327,7 @@ def constant_value(node: Node) -> Optional[float]:
 class _Parser:
     def __init__(self, tokens: list[Token], table: SymbolTable):
         self.t = tokens
+        self.last = len(tokens) - 1
         self.i = 0
         self.table = table
         self.depth = 0
@@ -325,6 +335,7 @@ class _Parser:
         self.bound: list[str] = []
         self._current: Optional[str] = None   # the indexed name whose subscripts are being read
         self.bars = 0                          # open |...| (inside one, a '|' closes it)
+        self.transposed = False                # a superscript just read ended in T (W^{(l)T})
 
     def role(self, name: str) -> Optional[str]:
         if name in self.bound:
@@ -333,7 +344,8 @@ class _Parser:
 
     # token helpers
     def peek(self, k: int = 0) -> Token:
-        return self.t[min(self.i + k, len(self.t) - 1)]
+        i = self.i + k
+        return self.t[i] if i < self.last else self.t[-1]
 
     def next(self) -> Token:
         tok = self.t[self.i]
@@ -584,7 +596,7 @@ class _Parser:
                 sub = self.simple_sub(1)
                 shown = f"{full}_{sub[0]}" if sub else f"{full}_"
                 raise _Err(self.unknown(shown), tok.pos)
-            return node
+            return self.with_transpose(node)
         fn = functions.lookup(base)
         if fn is not None and fn.name == "log" and self.at("_") and not self.peek().space:
             return self.log_base(tok, fn)
@@ -609,7 +621,7 @@ class _Parser:
     def unknown_function(self, name: str) -> str:
         shown = name if len(name) <= 40 else name[:20] + "…"
         declared = [s.name for s in self.table.symbols if s.kind == FUNCTION]
-        close = difflib.get_close_matches(name, declared + sorted(set(functions.spellings())), n=3, cutoff=0.6)
+        close = _close(name, tuple(declared + sorted(set(functions.spellings()))))
         if close:
             return f"Unknown function '{shown}': did you mean {' or '.join(close)}?"
         mine = f"this problem's functions: {', '.join(declared)}; " if declared else ""
@@ -639,7 +651,7 @@ class _Parser:
                 return (f"Unknown name '{name}': names are never split into letters; "
                         f"write {first}*{rest} for a product")
         pool = list(table.names) + functions.spellings() + ["pi", "e"]
-        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+        close = _close(name, tuple(pool))
         if close:
             return f"Unknown name '{name}': did you mean {' or '.join(close)}?"
         known = ", ".join(sorted(n for n in table.names)) or "none"
@@ -809,7 +821,21 @@ class _Parser:
                 raise _Err(f"{sym.name} needs its layer as a superscript, like {example}", self.peek().pos)
             self.next()
             sup = self.index_arg(self.peek(), "superscript")
-        return Idx(sym.name, tuple(subs), sup)
+        return self.with_transpose(Idx(sym.name, tuple(subs), sup))
+
+    def transpose_inside(self, close: str) -> bool:
+        nxt, after = self.peek(), self.peek(1)
+        return nxt.kind == "NAME" and nxt.text == "T" and after.kind == "OP" and after.text == close \
+            and self.table.get("T") is None and self.table.index_role("T") is None
+
+    def with_transpose(self, node: Node) -> Node:
+        """W^{(l)T} is the transpose of W^(l); for an entry, W_{kj}^{(l)T} is (W^T)_kj = W_jk."""
+        if not self.transposed:
+            return node
+        self.transposed = False
+        if isinstance(node, Idx):
+            return Idx(node.name, node.subs[1::-1] + node.subs[2:], node.sup) if len(node.subs) >= 2 else node
+        return Transpose(node)
 
     def transpose_follows(self) -> bool:
         nxt = self.peek(1)
@@ -880,6 +906,9 @@ class _Parser:
             else:
                 idx = self.index_expr()
             close = ")" if tok.text == "(" else "}"
+            if tok.text == "{" and what == "superscript" and self.transpose_inside(close):
+                self.next()                             # ^{(l)T}: the layer and a transpose in one superscript
+                self.transposed = True
             if not self.at(close):
                 if not any(t.kind == "OP" and t.text == close for t in self.t[self.i:]):
                     raise _Err(f"This '{tok.text}' is never closed", tok.pos)

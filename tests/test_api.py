@@ -159,7 +159,7 @@ def test_grade_class(tmp_path):
     (src / "ben.yaml").write_text("sigmoid:\n  derivative: '1'\n", encoding="utf-8")
     outcome = grader.grade_class(src, tmp_path / "out", jobs=1, log=lambda line: None)
     assert (outcome.graded, outcome.errors) == (2, 0)
-    assert {r.student: r.score for r in outcome.results()} == {"ann": 2.0, "ben": 0.0}
+    assert {r.student: r.score for r in outcome.results} == {"ann": 2.0, "ben": 0.0}
     assert (tmp_path / "out" / "gradebook.csv").is_file()
 
 

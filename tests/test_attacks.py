@@ -506,7 +506,7 @@ def test_regrade_named_students_with_traversal_ids(tmp_path, bank, targets):
     except BatchError as exc:       # a clear refusal is fine too
         assert not unclean_text(str(exc))
     else:
-        rows = {r.student for r in outcome.results()}
+        rows = {r.student for r in outcome.results}
         assert "alice" in rows
     assert _snapshot(tmp_path, skip=out) == before
     assert sorted(os.listdir(tmp_path.parent)) == parent_before

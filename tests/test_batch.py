@@ -99,7 +99,7 @@ class Run:
 
     def __init__(self, outcome: ClassRun):
         self.outcome = outcome
-        self.results = list(outcome.results()) if outcome.students else []
+        self.results = list(outcome.results)
 
     def __getattr__(self, name):
         return getattr(self.outcome, name)

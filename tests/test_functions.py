@@ -77,6 +77,8 @@ def test_made_up_function_is_parsed_under_every_spelling(cube):
     table = table_for(["x"])
     assert parse("cube(x)", table).tree == Call("cube", (x,))
     assert parse("cubed''(x)", table).tree == Call("cube", (x,), 2)
+    assert parse(r"\cube x", table).tree == Call("cube", (x,))                 # the LaTeX reader knows it too
+    assert parse(r"\operatorname{cube}(x)", table).tree == Call("cube", (x,))
     with pytest.raises(AnswerSyntaxError, match=r"cube\(\.\.\.\) takes 1 argument, not 2"):
         parse("cube(x, x)", table)
 
@@ -101,6 +103,13 @@ def test_made_up_function_is_accepted_by_the_schema_and_the_loader(cube, tmp_pat
     p = problem_with(tmp_path, "cubed", "g'(z)")
     assert check(p, p.parts[0], "3*z^2").status == CORRECT
     assert check(p, p.parts[0], "3*z").status == INCORRECT
+
+
+def test_the_latex_reader_forgets_the_made_up_function_with_the_registry(cube, monkeypatch):
+    assert parse(r"\cube x", table_for(["x"])).tree == Call("cube", (x,))
+    monkeypatch.undo()
+    with pytest.raises(AnswerSyntaxError, match=r"The LaTeX command '\\cube' is not one the grader reads"):
+        parse(r"\cube x", table_for(["x"]))
 
 
 # --- the numbers the registry gives are right ----------------------------------------------------

@@ -178,7 +178,11 @@ def test_example_class_writes_the_three_exports_and_reports_the_roster(tmp_path,
     assert canvas[0][-1] == "Backpropagation homework"
     assert canvas[1] == ["Points Possible", "", "", "", "", "54"]
     by_login = {r[3]: r[5] for r in canvas[2:]}
-    assert by_login["amartin"] == "54" == str(results["alice"]["score"]).rstrip("0").rstrip(".")
+    # the assignment draws per-student two-layer values; alice used the course's: 6 points lost, and told why
+    assert by_login["amartin"] == "48" == str(results["alice"]["score"]).rstrip("0").rstrip(".")
+    feedback = (out / "feedback" / "alice.md").read_text(encoding="utf-8")
+    assert ("That is the right value for the course's values (x = 3, w1 = 0.01, w2 = -5), but your values are "
+            "x = 1, w1 = 0.02, w2 = -4: redo the computation with yours.") in feedback
     assert by_login["dlevi"] == "" and by_login["grossi"] == ""
     for name in ("gradescope-scores.csv", "moodle.csv"):
         rows = table((out / name).read_bytes().decode("utf-8"))
@@ -186,7 +190,7 @@ def test_example_class_writes_the_three_exports_and_reports_the_roster(tmp_path,
     # the assignment switched per-student values on: emeka's course numbers are recognised
     emeka = [p for p in results["emeka"]["parts"] if p["problem"] == "two-layer-example"]
     assert {p["rule"] for p in emeka} == {"course-values"}
-    assert results["alice"]["score"] == 54
+    assert results["alice"]["score"] == 48
 
 
 def test_handout_from_a_class_folder_and_from_a_roster(tmp_path):
@@ -211,3 +215,39 @@ def test_handout_from_a_class_folder_and_from_a_roster(tmp_path):
     assert (tmp_path / "r" / "gina.md").read_text(encoding="utf-8").startswith("# Your values: Rossi, Gina (gina)")
     none = run("handout", EXAMPLES / "submissions", "--out", tmp_path / "n")      # the shipped bank: values off
     assert none.exit_code == 2 and "no problem gives per-student values" in none.stderr
+
+
+# --- the streamed join is the in-memory reconciliation ---------------------------------------
+
+from hypothesis import given, settings, strategies as st   # noqa: E402
+
+_ids = st.text(alphabet="abcdeé-Z0", min_size=1, max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(students=st.sets(_ids, max_size=12), listed=st.sets(_ids, max_size=12), errors=st.sets(_ids, max_size=4))
+def test_streamed_join_matches_reconcile(students, listed, errors):
+    rows = [lms.ScoreRow(s, float(len(s)), 10.0, "error" if s in errors else "graded") for s in sorted(students)]
+    roster = parse_roster("submission,name\n" + "".join(f"{s},N {s}\n" for s in sorted(listed)))
+    streamed = list(lms.join(iter(rows), roster))
+    assert streamed == lms._entries(rows, reconcile(roster, students))
+    assert [p.submission for p, _ in streamed] == sorted(set(students) & set(listed) | set(listed))
+    assert list(lms.join(iter(rows), None)) == [(Person(r.student), None if r.student in errors else r.score)
+                                                for r in rows]
+
+
+def test_grade_file_with_an_assignment_shows_it_and_totals_its_problems(tmp_path, monkeypatch):
+    monkeypatch.delenv("GRADER_PROBLEMS", raising=False)
+    monkeypatch.delenv("GRADER_STUDENT", raising=False)
+    a = tmp_path / "hw.yaml"
+    a.write_text("title: HW 3\ndue: Friday 5 pm\nproblems:\n  - relu\n  - {id: sigmoid, points: 6}\n",
+                 encoding="utf-8")
+    f = tmp_path / "ann" / "answers.yaml"
+    f.parent.mkdir()
+    f.write_text("relu:\n  derivative-positive: 1\n  derivative-negative: 0\n", encoding="utf-8")
+    result = run("grade", f, "--assignment", a)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Assignment: HW 3 (due Friday 5 pm)"
+    bank = load_bank(default_bank_dir())
+    assert lines[-1] == f"Total: {bank['relu'].max_score:g}/{bank['relu'].max_score + 6:g}"
+    assert not any(line.startswith("two-layer-example/") for line in lines)      # not in the assignment

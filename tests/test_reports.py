@@ -328,3 +328,39 @@ def test_github_summary_escapes_student_text():
     row = next(line for line in md.splitlines() if "calc" in line)
     assert row.count(" | ") == 2   # the student's '|' cannot add a column
     assert "| sigmoid/derivative | 1 / 3 | 33% |" in md
+
+
+# --- the hand-assembled JSON is exactly json.dumps (the writers put cached part texts together) --
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_texts = st.one_of(st.none(), st.text(max_size=30))
+_verdicts = st.builds(Verdict, status=st.sampled_from([CORRECT, INCORRECT, INVALID, MISSING]), score=st.floats(0, 3), max_score=st.floats(0, 3),
+                      interpreted=_texts, feedback=st.lists(st.text(max_size=20), max_size=3).map(tuple),
+                      rule=_texts)
+_parts = st.builds(PartResult, st.text(min_size=1, max_size=10), st.text(min_size=1, max_size=10), _texts, _verdicts)
+_results = st.builds(SubmissionResult, st.text(max_size=15), st.sampled_from(["graded", "error"]),
+                     st.lists(_parts, max_size=4).map(tuple), _texts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_results, max_size=4))
+def test_streamed_json_is_json_dumps(results):
+    results = sorted(results, key=lambda r: r.student)
+    assert reports.results_json(results) == json.dumps(
+        [reports.result_to_dict(r) for r in results], sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    for r in results:
+        assert reports.gradescope_json(r) == json.dumps(
+            reports.gradescope_dict(r), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_results, max_size=4))
+def test_streamed_junit_is_one_elementtree_document(results):
+    import xml.etree.ElementTree as ET
+    text = reports.junit_xml(results)
+    root = ET.fromstring(text.split("\n", 1)[1])
+    cases = root.find("testsuite").findall("testcase")
+    assert len(cases) == sum(len(r.parts) for r in results) == int(root.get("tests"))
+    by_order = [reports.xml_safe(r.student) for r in sorted(results, key=lambda r: r.student) for _ in r.parts]
+    assert [c.get("classname") for c in cases] == by_order

@@ -154,7 +154,12 @@ def test_class_recognises_course_and_classmate_values(tmp_path, randomized_bank,
     out = tmp_path / "out"
     result = run("grade", cls, "--out", out, "--problems", randomized_bank, "--jobs", "1")
     assert result.exit_code == 0, result.output
-    rows = {r["student"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))}
+    text = (out / "results.json").read_text(encoding="utf-8")
+    rows = {r["student"]: r for r in json.loads(text)}
+    # the streamed file is exactly one json.dumps of the rows, the values included
+    from grader.reports import parse_results_json, result_to_dict
+    assert text == json.dumps([result_to_dict(r) for r in parse_results_json(text)], sort_keys=True, indent=2,
+                              ensure_ascii=False) + "\n"
     two = lambda s: {q["part"]: q for q in rows[s]["parts"] if q["problem"] == "two-layer-example"}
     assert {q["status"] for q in two(ana).values()} == {"correct"}
     assert {q["rule"] for q in two(ben).values()} == {"other-student-values"}
@@ -165,6 +170,9 @@ def test_class_recognises_course_and_classmate_values(tmp_path, randomized_bank,
         assert {q["rule"] for q in two("cat").values()} == {"course-values"}
     for s in (ana, ben, "cat"):
         assert rows[s]["values"] == {"two-layer-example": variant_values(p, s)}
+        gs = json.loads((out / "gradescope" / s / "results.json").read_text(encoding="utf-8"))
+        said = gs["output"].split(f"Your values for two-layer-example (drawn for student {s}): ", 1)[1]
+        assert all(part in said for part in varied(s, rbank).split(", "))      # every value, with b and t
         md = (out / "feedback" / f"{s}.md").read_text(encoding="utf-8")
         assert f"Your values for two-layer-example (drawn for student {s}): {varied(s, rbank)}" in md
 

@@ -365,6 +365,6 @@ def test_example_submissions_are_read_as_intended():
     assert subs["dana"].error and "quote" in subs["dana"].error
     assert all(s.ok for name, s in subs.items() if name != "dana")
     assert subs["emeka"].answers["two-layer-example"]["dC-dw1"] == "2.080"
-    assert subs["alice"].answers["two-layer-example"]["dC-dw1"] == "0.5650"
+    assert subs["alice"].answers["two-layer-example"]["dC-dw1"] == "2.080"
     assert subs["bob"].answers["param-gradients"]["dC-dw"] == "a_k^(l-1)**delta_j^l"
     assert subs["zoë martin"].answers["param-gradients"]["dC-db"] == ""
