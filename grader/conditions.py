@@ -16,6 +16,7 @@ import numpy as np
 from grader.errors import AuthorError
 from grader.evaluate import EvalError, World, evaluate
 from grader.model import SCALAR, SymbolTable
+from grader.numbers import format_number
 from grader.syntax import MAX_LENGTH, AnswerSyntaxError, constant_value, parse
 from grader.tree import Node, Sym
 
@@ -56,6 +57,11 @@ def read_condition(text: str, table: SymbolTable) -> Condition:
             raise ConditionError(f"the condition '{text}' needs a comparison (<, <=, >, >=, !=) in '{clause}'")
         sides = []
         for piece in pieces[0::2]:
+            if table.index_role(piece.strip()) is not None:
+                raise ConditionError(f"the condition '{text}' mentions the index letter '{piece.strip()}': give "
+                                     f"its values as a range in 'indices' instead "
+                                     f"({piece.strip()}: {{role: {table.index_role(piece.strip())}, "
+                                     f"integer: [low, high]}})")
             try:
                 sides.append(parse(piece, table).tree)
             except AnswerSyntaxError as exc:
@@ -94,6 +100,27 @@ def bounds(condition: Optional[Condition], table: SymbolTable) -> dict[str, tupl
 
 def _flip(op: str) -> str:
     return {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+
+
+def shown_values(condition: Optional[Condition], world: World, sample: int, names: list[str]) -> list[str]:
+    """The values of `names` at one sample as feedback prints them: 4 significant figures, or
+    as many more as it takes for the printed point itself to meet the condition (x = 1.00002
+    under `x > 1` prints as 1.00002, not as 1)."""
+    exact = {n: float(world.arrays[n][sample]) for n in names}
+    for digits in range(4, 18):
+        texts = [format_number(exact[n], digits) for n in names]
+        if condition is None:
+            return texts
+        point = world.subset(np.array([sample]))
+        point.arrays = dict(point.arrays)
+        for n, t in zip(names, texts):
+            point.arrays[n] = np.array([float(t)])
+        try:
+            if holds(condition, point).all():
+                return texts
+        except EvalError:
+            return texts
+    return texts
 
 
 def holds(condition: Condition, world: World) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Optional
 
 import numpy as np
 
-from grader.conditions import ConditionError, bounds, holds, read_condition
+from grader.conditions import Condition, ConditionError, bounds, holds, read_condition
 from grader.evaluate import SAMPLES, EvalError, World, evaluate, make_world, seed_for
 from grader.exact import exact_value
 from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NUMERIC, Mistake, Part, Problem, SymbolTable,
@@ -96,6 +96,7 @@ class Context:
     values: tuple               # given values as (name, value) pairs
     restatements: frozenset = frozenset()   # nodes that name what is asked and alone equal the reference
     ref_exact: Optional[object] = None      # the reference's exact value (a Fraction) when it has one
+    condition: Optional[Condition] = None   # the part's `where`, which every sample meets
 
 
 def _definitions(table: SymbolTable) -> dict:
@@ -115,7 +116,8 @@ def context(problem: Problem, part: Part, values: tuple = ()) -> Context:
     given.update(dict(values))
     numeric = part.kind == NUMERIC
     ref = parse(part.answer, table)
-    world = _world(problem, part, given, ref.tree)
+    condition = read_condition(part.where, table) if part.where and not numeric else None
+    world = _world(problem, part, given, ref.tree, condition)
     ref_values = evaluate(ref.tree, world)
     rules = []
     for m in part.mistakes:
@@ -128,10 +130,10 @@ def context(problem: Problem, part: Part, values: tuple = ()) -> Context:
         restated = frozenset(c for c in derivative_candidates(part, table, ref.tree)
                              if _equal(c, world, ref_values, part.tolerance))
     return Context(problem, part, table, world, ref, ref_values, tuple(rules), tuple(sorted(given.items())),
-                   restated, None if numeric else exact_value(ref.tree))
+                   restated, None if numeric else exact_value(ref.tree), condition)
 
 
-def _world(problem: Problem, part: Part, given: dict, reference: Node) -> World:
+def _world(problem: Problem, part: Part, given: dict, reference: Node, condition: Optional[Condition]) -> World:
     """The part's world: inside its condition, and where the reference is defined when it is
     undefined at most points of a plain draw (a search within the symbols' domains)."""
     table = problem.table
@@ -139,7 +141,6 @@ def _world(problem: Problem, part: Part, given: dict, reference: Node) -> World:
     definitions = _definitions(table)
     if part.kind == NUMERIC:
         return make_world(table, seed, given=given, samples=1, definitions=definitions)
-    condition = read_condition(part.where, table) if part.where else None
     limits = bounds(condition, table)
     keep = (lambda w: holds(condition, w)) if condition is not None else None
     world = make_world(table, seed, given=given, samples=SAMPLES, definitions=definitions, bounds=limits, keep=keep)

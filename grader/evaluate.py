@@ -24,6 +24,8 @@ from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, 
 SAMPLES = 64
 MAX_WIDTH = 4
 LAYERS = 7          # layers 0..6; l is drawn in 1..3, L (the output layer) is 6
+MIN_WIDTH = 2
+HIDDEN = (1, 3)     # the layers a `layer` letter takes without a range
 REJECTION_DRAWS = 16   # a condition is sampled by drawing 16x the samples once and keeping those that meet it
 NONZERO_GAP = 0.1      # `nonzero` symbols are drawn at least this far from 0
 
@@ -99,6 +101,21 @@ def make_world(table: SymbolTable, seed: int, given: Optional[dict] = None, samp
     return big.subset(rows)
 
 
+def range_misfit(role, low: int, high: int) -> Optional[str]:
+    """Why an index range cannot be drawn in a world (None: it can). Ranges use the numbers a
+    literal index uses (`a_1^2`): a layer has units 0 .. width - 1 (width MIN_WIDTH..MAX_WIDTH),
+    layers are 0 (input) .. LAYERS - 1 (output)."""
+    if low > high:
+        return f"the range [{low}, {high}] is empty"
+    if role == UNIT and not 0 <= low <= high <= MAX_WIDTH - 1:
+        return f"units are numbered 0 to {MAX_WIDTH - 1} (every layer has {MIN_WIDTH} to {MAX_WIDTH} units)"
+    if role == LAYER and not 0 <= low <= high <= LAYERS - 1:
+        return f"layers are numbered 0 (the input layer) to {LAYERS - 1} (the output layer L)"
+    if role == LAST:
+        return f"'{LAST}' is the output layer L, always layer {LAYERS - 1}: a range is for unit and layer letters"
+    return None
+
+
 def _interval(rng, sym, shape, bounds: Optional[dict]) -> np.ndarray:
     lo, hi = sym.domain
     if bounds and sym.name in bounds:
@@ -123,7 +140,10 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
     rng = np.random.default_rng(seed)
     given = given or {}
     S = samples
-    width = rng.integers(2, MAX_WIDTH + 1, size=S)
+    # a unit range starting above MIN_WIDTH needs layers at least that wide
+    narrowest = max([MIN_WIDTH] + [low + 1 for letter, (low, _) in table.index_ranges
+                                   if table.index_role(letter) == UNIT])
+    width = rng.integers(narrowest, MAX_WIDTH + 1, size=S)
     world = World(table, S, width, definitions=definitions or {})
     for sym in table.symbols:
         if sym.name in given:
@@ -147,10 +167,15 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
             shape = (S,)
         world.arrays[sym.name] = _interval(rng, sym, shape, bounds)
     for letter, role in table.indices:
-        if role == UNIT:
+        limits = table.index_range(letter)
+        if role == UNIT and limits is None:
             world.index_values[letter] = (rng.random(S) * width).astype(np.int64)
+        elif role == UNIT:    # units low..high that the sample's layers have
+            low, stop = limits[0], np.minimum(limits[1] + 1, width)
+            world.index_values[letter] = low + (rng.random(S) * (stop - low)).astype(np.int64)
         elif role == LAYER:
-            world.index_values[letter] = rng.integers(1, 4, size=S)
+            low, high = limits or HIDDEN
+            world.index_values[letter] = rng.integers(low, high + 1, size=S)
         elif role == LAST:
             world.index_values[letter] = np.full(S, LAYERS - 1)
     return world

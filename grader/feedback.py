@@ -16,6 +16,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from grader import functions
+from grader.conditions import shown_values
 from grader.decide import Context, Decision, Difference, Why, compare_values
 from grader.errors import TOO_COMPLEX
 from grader.evaluate import EvalError, evaluate, shape_word
@@ -248,8 +249,8 @@ def _point(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, sample: int, 
     names = sorted(n for n in names_used(parsed.tree) | names_used(ctx.reference.tree)
                    if ctx.table.get(n) is not None and ctx.table.get(n).kind == SCALAR)
     if scalar_problem and names and len(names) <= 4:
-        at = ", ".join(f"{render(Sym(n), 'unicode')} = {format_number(float(ctx.world.arrays[n][sample]))}"
-                       for n in names)
+        at = ", ".join(f"{render(Sym(n), 'unicode')} = {text}"
+                       for n, text in zip(names, shown_values(ctx.condition, ctx.world, sample, names)))
         if undefined:
             return f"Your answer is undefined at {at}, where the expected answer is defined."
         mine, theirs = format_pair(float(values[sample]), float(ctx.ref_values[sample]))

@@ -80,17 +80,23 @@ class Symbol:
 class SymbolTable:
     """What the parser reads against: declared symbols and index letters.
 
-    `e` is Euler's number unless a symbol named `e` is declared.
+    `e` is Euler's number unless a symbol named `e` is declared. `index_ranges` confines a free
+    index letter to whole numbers [low, high], numbered as literal indices are (`a_1^2`: units
+    from 0, layers from 0, the input layer); letters without a range take any value of their role.
     """
 
     symbols: tuple[Symbol, ...] = ()
     indices: tuple[tuple[str, IndexRole], ...] = ()  # (letter, role)
+    index_ranges: tuple[tuple[str, tuple[int, int]], ...] = ()   # (letter, (low, high))
 
     def get(self, name: str) -> Optional[Symbol]:
         for s in self.symbols:
             if s.name == name:
                 return s
         return None
+
+    def index_range(self, letter: str) -> Optional[tuple[int, int]]:
+        return dict(self.index_ranges).get(letter)
 
     def index_role(self, name: str) -> Optional[IndexRole]:
         for letter, role in self.indices:

@@ -35,11 +35,18 @@ TOP_FIELDS = {
     "title": "Short title shown to students.",
     "statement": "The problem statement (Markdown), including its notation conventions.",
     "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, latex, definition}`.",
-    "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`.",
+    "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`, or with a range of values "
+               "`{l: {role: layer, integer: [1, 2]}}`.",
     "given": "Numeric problems: the course's values of the given quantities, `{x: 3, w1: 0.01}`.",
     "variants": "Ranges of per-student values for given quantities: `{x: {choices: [2, 3]}}` or `{w1: {low: 0.01, high: 0.05, step: 0.01}}`; used only with `randomize: per-student`.",
     "randomize": "`per-student`: each student grades with their own values drawn from `variants` (seeded by the student id); `off` (default): everyone grades the course's `given` values.",
     "parts": "The questions of the problem, graded separately.",
+}
+INDEX_FIELDS = {
+    "role": "unit (j, k: bound by sums), layer (l), last (L, nl).",
+    "integer": "The whole numbers [low, high] a free letter takes, numbered as a literal index (`a_1^2`): units "
+               "0 to 3 (every layer has units 0 and 1, at most 0..3), layers 0 (the input layer) to 6 (the output "
+               "layer L); `last` takes no range.",
 }
 SYMBOL_FIELDS = {
     "kind": "scalar | indexed | vector | matrix | function (default scalar).",

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Optional
 
 from grader import functions, yamlsafe
 from grader.errors import AuthorError, os_reason
+from grader.evaluate import range_misfit
 from grader.model import (
     DEFAULT_DOMAIN, CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
     SCALAR, SYMBOL_KINDS, VECTOR, IndexRole, Mistake, PartKind, Status, SymbolKind, Part, PartTest, Problem,
@@ -29,7 +30,7 @@ from grader.model import (
 from grader.problem_format import (
     DOMAIN_WORDS, ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
     EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
-    SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
+    INDEX_FIELDS, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
     RANDOMIZE_MODES, RANDOMIZE_PER_STUDENT,
 )
 from grader.yamlsafe import YDict
@@ -205,7 +206,7 @@ def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
     title = r.text(doc, "title", "problem", required=True)
     statement = r.text(doc, "statement", "problem", required=True)
 
-    indices = _indices(r, doc.get("indices"), doc.key_line("indices")) if "indices" in doc else ()
+    indices, ranges = _indices(r, doc.get("indices"), doc.key_line("indices")) if "indices" in doc else ((), ())
     symbols = _symbols(r, doc.get("symbols"), doc.key_line("symbols")) if "symbols" in doc else []
     letters = {letter for letter, _ in indices}
     for sym in symbols:
@@ -224,7 +225,7 @@ def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
         if "variants" in doc else ()
     randomize = _randomize(r, doc, bool(variants))
 
-    table = SymbolTable(tuple(symbols), tuple(indices))
+    table = SymbolTable(tuple(symbols), tuple(indices), ranges)
     if "parts" not in doc:
         r.fail(doc.line, "problem: missing field 'parts'")
     parts_value = doc["parts"]
@@ -257,20 +258,44 @@ def _randomize(r: _Reader, doc: YDict, has_variants: bool) -> bool:
     return mode == RANDOMIZE_PER_STUDENT
 
 
-def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, str], ...]:
+def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[tuple[str, IndexRole], ...],
+                                                                   tuple[tuple[str, tuple[int, int]], ...]]:
+    """The letters with their roles, and the ranges of those given one
+    (`l: {role: layer, integer: [1, 2]}`, read like a symbol's `{integer: [low, high]}` domain)."""
     m = r.mapping(value, "'indices'", line)
-    out = []
-    for letter, role in m.items():
+    out, ranges = [], []
+    for letter, spec in m.items():
         kline = m.key_lines.get(letter, line)
+        what = f"index '{letter}'"
         if not INDEX_RE.fullmatch(letter):
             r.fail(kline, f"index letter '{letter}' must be a letter followed by letters or digits")
+        fields = None
+        role = spec
+        if isinstance(spec, dict):
+            fields = r.mapping(spec, what, kline)
+            r.check_fields(fields, INDEX_FIELDS, what)
+            if "role" not in fields:
+                r.fail(kline, f"{what}: missing field 'role'")
+            role = fields["role"]
+            kline = fields.key_line("role")
         if not isinstance(role, str) or role not in INDEX_ROLES:
             shown = f"'{role}'" if isinstance(role, str) else _kind_of(role)
             hint = _suggest(role, INDEX_ROLES) if isinstance(role, str) else ""
-            r.fail(_line(role, kline), f"index '{letter}': role must be one of {', '.join(INDEX_ROLES)}, "
+            r.fail(_line(role, kline), f"{what}: role must be one of {', '.join(INDEX_ROLES)}, "
                                        f"not {shown}{hint}")
         out.append((str(letter), IndexRole(role)))
-    return tuple(out)
+        if fields is not None and "integer" in fields:
+            iline = fields.key_line("integer")
+            bounds = fields["integer"]
+            if not isinstance(bounds, list) or len(bounds) != 2:
+                r.fail(_line(bounds, iline), f"{what}: 'integer' must be a list [low, high] of whole numbers")
+            low = r.integer(bounds[0], f"{what}: range low", iline)
+            high = r.integer(bounds[1], f"{what}: range high", iline)
+            misfit = range_misfit(IndexRole(role), low, high)
+            if misfit is not None:
+                r.fail(iline, f"{what}: the range [{low}, {high}] cannot be drawn: {misfit}")
+            ranges.append((str(letter), (low, high)))
+    return tuple(out), tuple(ranges)
 
 
 def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from grader import functions
 from grader.model import DEFAULT_DOMAIN, CHOICE, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS
 from grader.problem_format import (
-    DOMAIN_WORDS, INDEX_RE, NAME_RE, TAG_RE, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
+    DOMAIN_WORDS, INDEX_FIELDS, INDEX_RE, NAME_RE, TAG_RE, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     PART_ID_PATTERN, RANDOMIZE_MODES, RANDOMIZE_OFF, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
 )
 
@@ -114,8 +114,13 @@ def json_schema() -> dict:
         "symbols": {"type": "object", "propertyNames": {"pattern": f"^{NAME_RE.pattern}$"},
                     "additionalProperties": {"$ref": "#/$defs/symbol"}},
         "indices": {"type": "object", "propertyNames": {"pattern": f"^{INDEX_RE.pattern}$"},
-                    "additionalProperties": {"enum": list(INDEX_ROLES),
-                                             "description": "unit (j, k: bound by sums), layer (l), last (L, nl)"}},
+                    "additionalProperties": {"oneOf": [
+                        {"enum": list(INDEX_ROLES), "description": INDEX_FIELDS["role"]},
+                        {"type": "object", "additionalProperties": False, "required": ["role"],
+                         "properties": {
+                             "role": {"enum": list(INDEX_ROLES), "description": INDEX_FIELDS["role"]},
+                             "integer": {"type": "array", "items": {"type": "integer"}, "minItems": 2,
+                                         "maxItems": 2, "description": INDEX_FIELDS["integer"]}}}]}},
         "given": {"type": "object", "additionalProperties": number},
         "variants": {"type": "object", "additionalProperties": {"$ref": "#/$defs/variant"}},
         "randomize": {"enum": list(RANDOMIZE_MODES), "default": RANDOMIZE_OFF},

@@ -446,3 +446,156 @@ def test_every_bank_part_whose_prompt_states_a_condition_declares_it():
     assert stated == [("relu", "derivative-positive"), ("relu", "derivative-negative")]
     for pid, qid in stated:
         assert BANK[pid].part(qid).where is not None
+
+
+# --- integer ranges for index letters ---------------------------------------------------------
+
+RANGED = """\
+title: Ranged indices
+statement: s
+symbols:
+  a: {kind: indexed, subscripts: 1, superscript: true}
+indices: {j: %s, k: unit, l: %s, L: last}
+parts:
+  - id: a
+    prompt: What is a_j^l?
+    answer: a_j^l
+"""
+
+
+def ranged(tmp_path, j="unit", l="layer"):
+    return load_problem(write(tmp_path / "ranged.yaml", RANGED % (j, l)))
+
+
+def test_index_ranges_are_loaded_next_to_plain_roles(tmp_path):
+    problem = ranged(tmp_path, "{role: unit, integer: [1, 3]}", "{role: layer, integer: [1, 2]}")
+    assert problem.table.indices == (("j", "unit"), ("k", "unit"), ("l", "layer"), ("L", "last"))
+    assert problem.table.index_ranges == (("j", (1, 3)), ("l", (1, 2)))
+    assert problem.table.index_range("k") is None
+    assert ranged(tmp_path).table.index_ranges == ()
+
+
+@pytest.mark.parametrize("j, l, answer, status", [
+    ("unit", "layer", "a_1^l", INCORRECT),
+    ("{role: unit, integer: [1, 1]}", "layer", "a_1^l", CORRECT),        # j is always unit 1
+    ("{role: unit, integer: [0, 1]}", "layer", "a_1^l", INCORRECT),
+    ("unit", "layer", "a_j^2", INCORRECT),
+    ("unit", "{role: layer, integer: [2, 2]}", "a_j^2", CORRECT),         # l is always layer 2
+    ("unit", "{role: layer, integer: [2, 3]}", "a_j^2", INCORRECT),
+    ("{role: unit, integer: [3, 3]}", "{role: layer, integer: [6, 6]}", "a_3^6", CORRECT),
+])
+def test_a_ranged_letter_takes_only_the_values_of_its_range(tmp_path, j, l, answer, status):
+    problem = ranged(tmp_path, j, l)
+    assert check(problem, problem.parts[0], answer).status == status
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 3), st.integers(0, 3), st.integers(0, 6), st.integers(0, 6), st.integers(0, 2**32))
+def test_every_sample_s_index_lies_in_its_range(u1, u2, l1, l2, seed):
+    unit, layer = (min(u1, u2), max(u1, u2)), (min(l1, l2), max(l1, l2))
+    table = SymbolTable((), (("j", "unit"), ("k", "unit"), ("l", "layer"), ("L", "last")),
+                        (("j", unit), ("l", layer)))
+    world = make_world(table, seed)
+    j, k, l = (world.index_values[x] for x in "jkl")
+    assert ((unit[0] <= j) & (j <= unit[1]) & (j < world.width)).all()
+    assert ((0 <= k) & (k < world.width)).all()
+    assert ((layer[0] <= l) & (l <= layer[1])).all()
+    assert (world.index_values["L"] == 6).all()
+    assert (world.width >= unit[0] + 1).all() and (world.width <= 4).all()
+
+
+def test_letters_without_a_range_are_drawn_as_before():
+    plain = SymbolTable((), (("j", "unit"), ("l", "layer")))
+    world = make_world(plain, 7)
+    assert set(world.index_values["l"]) == {1, 2, 3}
+    assert set(world.width) == {2, 3, 4}
+    assert (world.index_values["j"] < world.width).all()
+
+
+@pytest.mark.parametrize("j, l, line, message", [
+    ("{role: unit, integer: [3, 1]}", "layer", 5, "index 'j': the range [3, 1] cannot be drawn: the range [3, 1] is "
+                                                  "empty"),
+    ("{role: unit, integer: [2, 4]}", "layer", 5, "index 'j': the range [2, 4] cannot be drawn: units are numbered "
+                                                  "0 to 3 (every layer has 2 to 4 units)"),
+    ("unit", "{role: layer, integer: [0, 7]}", 5, "index 'l': the range [0, 7] cannot be drawn: layers are numbered "
+                                                  "0 (the input layer) to 6 (the output layer L)"),
+    ("unit", "{role: layer, integer: [1.5, 2]}", 5, "index 'l': range low must be a whole number, not '1.5'"),
+    ("unit", "{role: layer, integer: 2}", 5, "index 'l': 'integer' must be a list [low, high] of whole numbers"),
+    ("unit", "{integer: [1, 2]}", 5, "index 'l': missing field 'role'"),
+    ("unit", "{role: layr}", 5, "index 'l': role must be one of unit, layer, last, not 'layr' (did you mean "
+                                "'layer'?)"),
+])
+def test_a_range_that_cannot_be_drawn_is_refused_with_its_line(tmp_path, j, l, line, message):
+    with pytest.raises(ProblemError) as info:
+        ranged(tmp_path, j, l)
+    assert str(info.value) == f"{tmp_path / 'ranged.yaml'}:{line}: {message}"
+
+
+def test_the_output_layer_takes_no_range(tmp_path):
+    path = write(tmp_path / "r.yaml", (RANGED % ("unit", "layer")).replace(
+        "L: last}", "L: {role: last, integer: [6, 6]}}"))
+    with pytest.raises(ProblemError) as info:
+        load_problem(path)
+    assert str(info.value) == (f"{path}:5: index 'L': the range [6, 6] cannot be drawn: 'last' is the output layer "
+                               f"L, always layer 6: a range is for unit and layer letters")
+
+
+def test_an_unsatisfiable_range_is_a_validate_error_with_file_and_line(tmp_path):
+    path = write(tmp_path / "ranged.yaml", RANGED % ("{role: unit, integer: [3, 2]}", "layer"))
+    assert [str(i) for i in validate([path])] == [
+        f"{path}:5: index 'j': the range [3, 2] cannot be drawn: the range [3, 2] is empty"]
+
+
+def test_a_condition_on_an_index_letter_points_to_its_range(tmp_path):
+    path = write(tmp_path / "ranged.yaml", RANGED % ("unit", "layer") + "    where: l >= 2\n")
+    assert [str(i) for i in validate([path])] == [
+        f"{path}:10: part 'a': the condition 'l >= 2' mentions the index "
+        f"letter 'l': give its values as a range in 'indices' instead (l: {{role: layer, integer: [low, high]}})"]
+
+
+# --- feedback quotes a point that meets the condition ------------------------------------------
+
+EDGE = """\
+title: Edge
+statement: s
+symbols:
+  x: {domain: [0.99999, 1.00001]}
+parts:
+  - id: a
+    prompt: For x > 1, what is x?
+    answer: x
+    where: x > 1
+    allow_restatement: true
+"""
+
+
+def test_the_quoted_point_meets_a_condition_at_the_edge_of_the_draws(tmp_path):
+    problem = load_problem(write(tmp_path / "edge.yaml", EDGE))
+    v = check(problem, problem.parts[0], "sin(x)")
+    # the sample is x = 1.000007: with 4 significant figures it would print as "x = 1"
+    assert (v.status, v.feedback) == (INCORRECT, ("At x = 1.00001, your answer is 0.8415 but the expected value is 1.",))
+    x = float(context(problem, problem.parts[0], ()).world.arrays["x"][0])
+    assert f"{x:.4g}" == "1" and 1 < x < 1.00001
+
+
+def test_shown_values_add_digits_only_when_the_condition_needs_them():
+    from grader.conditions import shown_values
+    table = SymbolTable((Symbol("x"), Symbol("y")))
+    world = make_world(table, 3, samples=2)
+    world.arrays["x"] = np.array([1.0000200001, 1.234567])
+    world.arrays["y"] = np.array([0.49999, -0.4999])
+    cond = read_condition("x > 1 and y < 0.5", table)
+    assert shown_values(cond, world, 0, ["x", "y"]) == ["1.00002", "0.49999"]
+    assert shown_values(None, world, 0, ["x"]) == ["1"]
+    assert shown_values(cond, world, 1, ["x", "y"]) == ["1.235", "-0.4999"]
+
+
+def test_validate_reports_an_empty_index_range_from_the_command_line(tmp_path):
+    path = write(tmp_path / "ranged.yaml", RANGED % ("{role: unit, integer: [3, 2]}", "layer"))
+    message = f"{path}:5: index 'j': the range [3, 2] cannot be drawn: the range [3, 2] is empty"
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 5 and message in result.output
+    proc = subprocess.run([sys.executable, "-m", "grader", "validate", str(path)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert proc.returncode == 5 and message in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr

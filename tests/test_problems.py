@@ -622,7 +622,9 @@ def test_schema_enums():
     assert defs["part"]["properties"]["kind"]["enum"] == list(PART_KINDS)
     assert defs["symbol"]["oneOf"][1]["properties"]["kind"]["enum"] == list(SYMBOL_KINDS)
     assert defs["symbol"]["oneOf"][0]["enum"] == list(SYMBOL_KINDS)
-    assert schema["properties"]["indices"]["additionalProperties"]["enum"] == list(INDEX_ROLES)
+    index = schema["properties"]["indices"]["additionalProperties"]["oneOf"]
+    assert index[0]["enum"] == index[1]["properties"]["role"]["enum"] == list(INDEX_ROLES)
+    assert set(index[1]["properties"]) == set(F.INDEX_FIELDS)
     assert defs["test"]["properties"]["status"]["enum"] == ["correct", "incorrect", "invalid"]
     assert defs["symbol"]["oneOf"][1]["properties"]["alias"]["enum"] == functions.alias_names()
 
