@@ -7,7 +7,7 @@
 One run generates a seeded synthetic class over the whole bank (bench/classgen.py) and
 measures, on the same answers:
 
-1. throughput on the distinct expression answers, cache off (`equivalence._check`, the
+1. throughput on the distinct expression answers, cache off (`equivalence.check(..., cached=False)`, the
    uncached checker) and cache on (`equivalence.check` over every answer of the class, in
    student order, with the repeat cache), one process;
 2. per-answer latency p50 / p99 / max (cache off) and the answers over the 5 s budget;
@@ -165,7 +165,7 @@ def measure_ours(problems, answers):
     setup = time.perf_counter() - t0
 
     # cache off: the uncached checker, every distinct answer once
-    equivalence._check_cached.cache_clear()
+    equivalence.clear_caches(contexts=False)
     lat = []
     statuses = {}
     t_all = time.perf_counter()
@@ -173,7 +173,7 @@ def measure_ours(problems, answers):
         problem = problems[a[0]]
         part = problem.part(a[1])
         t = time.perf_counter()
-        v = equivalence._check(problem, part, a[2], a[3])
+        v = equivalence.check(problem, part, a[2], dict(a[3]) or None, cached=False)
         lat.append(time.perf_counter() - t)
         statuses[a] = v
     off_total = time.perf_counter() - t_all
@@ -183,18 +183,18 @@ def measure_ours(problems, answers):
     t = time.perf_counter()
     for a in every:
         problem = problems[a[0]]
-        equivalence._check(problem, problem.part(a[1]), a[2], a[3])
+        equivalence.check(problem, problem.part(a[1]), a[2], dict(a[3]) or None, cached=False)
     every_total = time.perf_counter() - t
 
     # cache on: every answer of the class through the public check, cache cleared first
-    equivalence._check_cached.cache_clear()
+    equivalence.clear_caches(contexts=False)
     expr_answers = [a for a in answers if problems[a[0]].part(a[1]).kind == EXPRESSION]
     t = time.perf_counter()
     for a in expr_answers:
         problem = problems[a[0]]
         equivalence.check(problem, problem.part(a[1]), a[2], dict(a[3]) or None)
     on_total = time.perf_counter() - t
-    info = equivalence._check_cached.cache_info()
+    info = equivalence.cache_info()
 
     slow = sorted(zip(lat, distinct), key=lambda x: -x[0])[:10]
     return {
@@ -210,7 +210,7 @@ def profile_ours(problems, distinct, top: int = 15) -> str:
     pr.enable()
     for a in distinct:
         problem = problems[a[0]]
-        equivalence._check(problem, problem.part(a[1]), a[2], a[3])
+        equivalence.check(problem, problem.part(a[1]), a[2], dict(a[3]) or None, cached=False)
     pr.disable()
     out = io.StringIO()
     st = pstats.Stats(pr, stream=out)

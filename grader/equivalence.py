@@ -29,10 +29,11 @@ __all__ = ["check", "check_within", "clear_caches", "compare", "Outcome", "infer
            "Context"]
 
 
-def check(problem: Problem, part: Part, answer, values: Optional[dict] = None) -> Verdict:
-    """Grade one answer. Never raises for anything a student can type."""
+def check(problem: Problem, part: Part, answer, values: Optional[dict] = None, *, cached: bool = True) -> Verdict:
+    """Grade one answer. Never raises for anything a student can type. `cached=False` computes
+    the verdict afresh (the part's world stays cached): what the benchmark measures."""
     key = tuple(sorted((values or {}).items()))
-    if isinstance(answer, str) and len(answer) <= 500:
+    if cached and isinstance(answer, str) and len(answer) <= 500:
         return _check_cached(problem, part, answer, key)
     return _check(problem, part, answer, key)
 
@@ -48,11 +49,17 @@ def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     return explain(decide(problem, part, answer, key))
 
 
-def clear_caches() -> None:
-    """Forget every cached part context and verdict: after a problem file changed in place,
-    and for tests that must see a verdict computed afresh."""
-    context.cache_clear()
+def clear_caches(contexts: bool = True) -> None:
+    """Forget every cached verdict, and the part contexts unless `contexts` is False: after a
+    problem file changed in place, and for tests that must see a verdict computed afresh."""
+    if contexts:
+        context.cache_clear()
     _check_cached.cache_clear()
+
+
+def cache_info():
+    """Hits, misses and size of the verdict cache (for the benchmark)."""
+    return _check_cached.cache_info()
 
 
 def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:

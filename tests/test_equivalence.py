@@ -480,7 +480,7 @@ def test_same_verdict_in_a_fresh_process():
 
 
 def test_caches_are_bounded():
-    assert equivalence._check_cached.cache_info().maxsize is not None
+    assert equivalence.cache_info().maxsize is not None
     assert equivalence.context.cache_info().maxsize is not None
 
 
