@@ -7,7 +7,9 @@ escaped for the format it lands in (CSV formula prefixes, Markdown, XML 1.0 char
 Output is deterministic: same results in, same bytes out (the HTML report carries the only
 timestamp, and only when one is passed in).
 
-`atomic_write` writes a file so that a reader (or an interrupted run) never sees half of it.
+`atomic_write` writes a file so that a reader (or an interrupted run) never sees half of it;
+`resolve_name_clashes` is the one rule that keeps students' file names apart (also in the
+gradebook, through `outputs.assign_filenames`).
 """
 from __future__ import annotations
 
