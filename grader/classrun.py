@@ -31,6 +31,9 @@ from grader.submissions import (
     Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items, student_id,
 )
 from grader.workers import PoolError, Task, check_answers
+from grader import problems as bank
+from grader import equivalence
+from grader.othervalues import classmates_values
 
 __all__ = ["grade_class", "ClassRun", "BatchError", "fail_under",
            "EXIT_OK", "EXIT_ERRORS", "EXIT_NOTHING", "NOT_FULLY_GRADED"]
@@ -196,10 +199,8 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     log = _one_line(log or (lambda line: None))
     src, out = Path(src), Path(out)
     if not isinstance(problems, dict):
-        from grader import problems as bank
         problems = bank.load_bank(problems)
     if check is None:
-        from grader import equivalence
         check = equivalence.check
     if not src.is_dir():
         raise BatchError(f"{src} is not a folder")
@@ -348,7 +349,6 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     clock.append(("check", time.perf_counter()))
 
     # 3. grade each submission read in step 1 from the verdicts
-    from grader.othervalues import classmates_values
     others = classmates_values(problems, book.student_ids())     # a classmate's numbers are recognised
     book.begin()
     for n, (student, source) in enumerate(book.pending()):

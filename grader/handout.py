@@ -13,6 +13,7 @@ from typing import Iterable, Optional
 from grader.model import Problem
 from grader.roster import Person
 from grader.variants import number_text, student_values
+from grader.reports import csv_safe, md_code, md_text
 
 
 def randomized(problems: dict[str, Problem]) -> list[Problem]:
@@ -25,7 +26,6 @@ def _names(problem: Problem) -> list[str]:
 
 def handout_csv(problems: dict[str, Problem], people: Iterable[Person]) -> str:
     """One row per student: `submission, name, email`, then `problem/value` columns."""
-    from grader.reports import csv_safe
     chosen = randomized(problems)
     header = ["submission", "name", "email"] + [f"{p.id}/{n}" for p in chosen for n in _names(p)]
     buf = io.StringIO()
@@ -42,7 +42,6 @@ def handout_csv(problems: dict[str, Problem], people: Iterable[Person]) -> str:
 
 def handout_markdown(problems: dict[str, Problem], person: Person, due: Optional[str] = None) -> str:
     """One page for one student: their id (the one to grade with) and their values."""
-    from grader.reports import md_code, md_text
     who = f"{person.name} ({person.submission})" if person.name else person.submission
     lines = [f"# Your values: {md_text(who)}", ""]
     if due:

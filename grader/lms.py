@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from grader.roster import Person, Reconciled, Roster
+from grader.reports import csv_safe, format_score
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "Points Possible"
@@ -48,12 +49,10 @@ class ScoreRow:
 
 
 def _cell(text: Optional[str]) -> str:
-    from grader.reports import csv_safe
     return csv_safe(text or "")
 
 
 def _score(x: Optional[float]) -> str:
-    from grader.reports import format_score
     return "" if x is None else format_score(x)
 
 

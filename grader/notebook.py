@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from html import escape
 from typing import Optional
 
+from grader.choices import LETTERS
 from grader.model import CHOICE, CORRECT, MULTI_CHOICE, Part, Problem, Verdict
-from grader.present import Style, expects, score_text, verdict_lines, verdict_word
 from grader.numbers import format_number
+from grader.present import Style, expects, problem_text, score_text, verdict_lines, verdict_word
 
 _PLAIN = Style(colour=False, unicode=True)
 
@@ -151,7 +152,6 @@ class ProblemSheet:
         return self.problem.parts
 
     def __str__(self) -> str:
-        from grader.present import problem_text
         return problem_text(self.problem, dict(self.given), _PLAIN)
 
     def _repr_pretty_(self, printer, cycle) -> None:
@@ -166,7 +166,6 @@ class ProblemSheet:
             out.append(f"**Part {_md(part.id)}** ({score_text(part.points)} point{'s' if part.points != 1 else ''}, "
                        f"{part.kind}): {_md(part.prompt.strip())}")
             if part.kind in (CHOICE, MULTI_CHOICE):
-                from grader.choices import LETTERS
                 out.append("\n".join(f"- **{LETTERS[i]}**) {_md(o)}" for i, o in enumerate(part.options)))
             out.append(f"*{_md(expects(part))}*")
         return "\n\n".join(out) + "\n"
@@ -190,7 +189,6 @@ def prose_html(text: str) -> str:
 
 
 def problem_html(problem: Problem, given: tuple[tuple[str, float], ...], student: Optional[str]) -> str:
-    from grader.choices import LETTERS
     out = [f'<section class="grader-problem"><h2>{escape(problem.title)}</h2>',
            f'<div class="grader-statement">{prose_html(problem.statement)}</div>']
     if given:

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Optional, Sequence
 
 from grader.model import CORRECT, INCORRECT, NUMERIC, Part, Problem, Verdict
 from grader.variants import student_values, varied_text
+from grader import equivalence
 
 COURSE_VALUES = "course-values"          # rule tags: reports count them like any diagnosis
 OTHER_STUDENT_VALUES = "other-student-values"
@@ -40,7 +41,6 @@ def classmates_values(problems: dict[str, Problem], students: Iterable[str]) -> 
 
 
 def _default_check(problem, part, answer, values=None) -> Verdict:
-    from grader import equivalence
     return equivalence.check(problem, part, answer, values)
 
 

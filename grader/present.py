@@ -11,8 +11,9 @@ from typing import Mapping
 import click
 
 from grader.latex import looks_like_latex
-from grader.model import (CHOICE, CORRECT, INCORRECT, INVALID, MISSING, MULTI_CHOICE, NUMERIC, UNIT, Part,
-                          PartResult, Problem, Verdict)
+from grader.choices import LETTERS
+from grader.model import (CHOICE, CORRECT, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE,
+                          NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, Verdict)
 from grader.numbers import format_number, score_text
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow"}
@@ -111,7 +112,6 @@ def no_more_hints(total: int) -> str:
 
 def options_lines(part: Part) -> list[str]:
     """A choice part's options as the terminal lists them: `  A) text`."""
-    from grader.choices import LETTERS
     return [f"  {LETTERS[i]}) {opt}" for i, opt in enumerate(part.options)]
 
 
@@ -129,7 +129,6 @@ def expects(part: Part) -> str:
 
 def name_entries(problem: Problem, given: dict) -> list[tuple[str, str]]:
     """The names a student may use, each as an example of how to type it and a note."""
-    from grader.model import FUNCTION, INDEXED, MATRIX, VECTOR
     names = []
     for s in problem.table.symbols:
         if s.name in given:

@@ -34,6 +34,9 @@ from grader.model import (
     CORRECT, ERROR, INCORRECT, INVALID, MISSING, PARTIAL, STATUSES, PartResult, Problem, SubmissionResult,
     SubmissionStatus, Verdict,
 )
+from grader.variants import varied_text, values_text
+from grader.mathml import mathml
+from grader.syntax import parse
 
 __all__ = [
     "atomic_write", "safe_filename", "student_filenames", "resolve_name_clashes", "columns",
@@ -435,7 +438,6 @@ def _part_points(result: SubmissionResult) -> str:
 
 def values_sentences(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None) -> list[str]:
     """"Your values for two-layer-example (student bob): x = 2, ...": every output states them."""
-    from grader.variants import varied_text, values_text
     out = []
     for pid, vals in result.values:
         problem = (problems or {}).get(pid)
@@ -809,8 +811,6 @@ def _interpreted_mathml(problems: Optional[dict[str, Problem]], pid: str, answer
     if problem is None or answer is None:
         return None
     try:
-        from grader.mathml import mathml
-        from grader.syntax import parse
         return mathml(parse(answer, problem.table).tree)
     except Exception:      # unreadable answers are shown as typed
         return None

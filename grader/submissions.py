@@ -31,6 +31,8 @@ from grader.variants import student_values
 from grader.model import (
     ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
 )
+from grader import equivalence
+from grader.othervalues import recognise
 
 __all__ = [
     "Submission", "Entry", "ANSWER_FILE_NAMES", "MAX_BYTES",
@@ -465,7 +467,6 @@ def values_used(problems: dict[str, Problem], student: Optional[str]):
 
 
 def _default_check(problem, part, answer, values=None):
-    from grader import equivalence
     return equivalence.check(problem, part, answer, values)
 
 
@@ -486,7 +487,6 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
     `equivalence.check`; an exception from it makes that one answer invalid, not the batch.
     `others` (`othervalues.classmates_values`) lets feedback recognise a classmate's number;
     a number right for the course's values is recognised whenever values are per student."""
-    from grader.othervalues import recognise
     if check is None:
         check = _default_check
     if not submission.ok:

@@ -23,6 +23,7 @@ from grader import functions, greek, latex
 from grader.errors import TOO_COMPLEX, StudentError
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
+from grader.render import render, to_sympy
 
 MAX_PRIMES = 3            # f''' at most: derivatives beyond the third are refused
 MAX_LENGTH = 2000
@@ -211,22 +212,18 @@ class ParsedAnswer:
 
     @property
     def unicode(self) -> str:
-        from grader.render import render
         return render(self.tree, "unicode")
 
     @property
     def ascii(self) -> str:
-        from grader.render import render
         return render(self.tree, "ascii")
 
     @property
     def latex(self) -> str:
-        from grader.render import render
         return render(self.tree, "latex")
 
     def sympy(self):
         """The answer as a SymPy expression built from the tree (never from a string)."""
-        from grader.render import to_sympy
         return to_sympy(self.tree, self.table)
 
 

@@ -83,8 +83,14 @@ def text_of(driver, css):
 
 
 def open_problem(browser, server, problem_id):
+    """Open a problem and wait for *its* page: the browser is shared between tests, so the previous
+    problem's parts are on screen until the new page replaces them."""
+    with urllib.request.urlopen(f"{server}api/problems/{problem_id}") as response:
+        title = json.load(response)["title"]
     browser.get(f"{server}#/problem/{problem_id}")
-    wait_for(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "section.part")))
+    wait_for(browser, lambda d: d.title.startswith(f"{title} ·")
+             and d.find_elements(By.CSS_SELECTOR, "main h2")[0].text == title
+             and d.find_elements(By.CSS_SELECTOR, "section.part"))
 
 
 def test_typing_checking_and_feedback(browser, server, tmp_path):
