@@ -50,8 +50,9 @@ def parse(text: str, problem: Problem):
     return parse_expr(text, local_dict=dict(_namespace(problem)), transformations=transformations)
 
 
-def naive_check(problem: Problem, part, answer: str, values=None) -> Verdict:
-    """parse_expr both strings, then simplify(a - b) == 0. Any exception: invalid."""
+def _limit_memory() -> None:
+    """Cap this worker's address space once, before a peer first runs: a huge integer in an
+    answer must cost that answer, not the machine."""
     global _limited
     if not _limited:
         try:
@@ -59,6 +60,11 @@ def naive_check(problem: Problem, part, answer: str, values=None) -> Verdict:
         except (ValueError, OSError):
             pass
         _limited = True
+
+
+def naive_check(problem: Problem, part, answer: str, values=None) -> Verdict:
+    """parse_expr both strings, then simplify(a - b) == 0. Any exception: invalid."""
+    _limit_memory()
     import sympy
     points = float(part.points)
     try:
@@ -85,13 +91,7 @@ def mathverify_check(problem: Problem, part, answer: str, values=None) -> Verdic
     extra), the checker many evaluation harnesses use. Both strings go in as inline LaTeX
     (``$...$``), which is how its parser reads an expression such as ``e^(-z)/(1+e^(-z))^2``;
     nothing it cannot extract: invalid. Its own timeouts are off: the worker's deadline rules."""
-    global _limited
-    if not _limited:
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (_MEMORY_LIMIT, _MEMORY_LIMIT))
-        except (ValueError, OSError):
-            pass
-        _limited = True
+    _limit_memory()
     import logging
     logging.getLogger("math_verify").setLevel(logging.ERROR)     # its timeout-off notice, per call
     from math_verify import LatexExtractionConfig, parse as mv_parse, verify

@@ -143,6 +143,14 @@ class _Reader:
         if self.depth > MAX_GROUP_DEPTH:
             raise LatexError(f"{TOO_COMPLEX}: it is nested too deeply", pos, True)
 
+    def index(self) -> None:
+        """Copy a `_` or `^` and its argument, braced so the grader reads the whole argument as the index."""
+        self.emit(self.peek(), self.i)
+        self.i += 1
+        self.emit("{", self.i)
+        self.group("an index", self.i)
+        self.emit("}", self.i)
+
     def group(self, what: str, pos: int) -> None:
         """Copy one argument: a {...} group (its contents rewritten), a command or one character."""
         self.skip_spaces()
@@ -288,11 +296,7 @@ class _Reader:
                 self.emit("'", self.i)
                 self.i += 1
             elif self.peek() in ("_", "^"):
-                self.emit(self.peek(), self.i)
-                self.i += 1
-                self.emit("{", self.i)
-                self.group("an index", self.i)
-                self.emit("}", self.i)
+                self.index()
             else:
                 self.i = save
                 break
@@ -315,11 +319,7 @@ class _Reader:
         self.emit("(", self.i)
         self.group("an argument", pos)
         while self.peek() in ("_", "^"):
-            self.emit(self.peek(), self.i)
-            self.i += 1
-            self.emit("{", self.i)
-            self.group("an index", self.i)
-            self.emit("}", self.i)
+            self.index()
         self.emit(")", self.i)
         self.sep = False
 

@@ -164,19 +164,10 @@ WRITERS: tuple[Callable[[Rows, Path, Manifest], None], ...] = (
 
 def assign_filenames(book: Gradebook) -> None:
     """Every row's file-name stem, unique even on a case-insensitive file system, checked in
-    the gradebook rather than assumed (`reports.student_filenames` is the same rule for a
-    list in memory): clashing names get a hash suffix, a longer one while any still clash."""
+    the gradebook by `reports.resolve_name_clashes` (the rule `student_filenames` uses in memory)."""
     book.reset_names()
-    for width in reports.NAME_HASH_WIDTHS:
-        clashes = book.clashing_names()
-        if not clashes:
-            return
-        for members in clashes:
-            for s in members:
-                name = f"{reports.safe_filename(s)}-{reports.student_hash(s, width)}"
-                book.set_name(s, name, reports.name_fold(name))
-    if book.clashing_names():
-        raise RuntimeError("student file names still clash after the longest hash")   # a sha256 collision
+    reports.resolve_name_clashes(
+        book.clashing_names, lambda s, name: book.set_name(s, name, reports.name_fold(name)))
 
 
 def write_set(rows: Rows, folder: Path) -> None:

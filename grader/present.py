@@ -147,6 +147,17 @@ def name_entries(problem: Problem, given: dict) -> list[tuple[str, str]]:
     return names
 
 
+def index_entries(problem: Problem) -> list[tuple[str, str]]:
+    """``(letter, note)`` for each index letter: its role and, when the problem confines it, its
+    range (``"layer, 1 to 2"``), so a student knows which values the letter stands for. `grader
+    show` and the web page both list these."""
+    out = []
+    for letter, role in problem.table.indices:
+        bounds = problem.table.index_range(letter)
+        out.append((letter, f"{role}, {bounds[0]} to {bounds[1]}" if bounds else str(role)))
+    return out
+
+
 def problem_text(problem: Problem, given: dict, style: Style) -> str:
     """What a student needs to answer: the statement, the names to use, each part's prompt."""
     out = [click.style(problem.title, bold=True) if style.colour else problem.title, "=" * len(problem.title), "",
@@ -158,7 +169,7 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
     if names:
         out.append("Names you can use: " + ", ".join(names))
     if problem.table.indices:
-        out.append("Index letters: " + ", ".join(f"{l} ({role})" for l, role in problem.table.indices))
+        out.append("Index letters: " + ", ".join(f"{l} ({note})" for l, note in index_entries(problem)))
     out.append("")
     for part in problem.parts:
         head = f"Part {part.id} ({score_text(part.points)} point{'s' if part.points != 1 else ''}, {part.kind})"

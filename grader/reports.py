@@ -7,7 +7,9 @@ escaped for the format it lands in (CSV formula prefixes, Markdown, XML 1.0 char
 Output is deterministic: same results in, same bytes out (the HTML report carries the only
 timestamp, and only when one is passed in).
 
-`atomic_write` writes a file so that a reader (or an interrupted run) never sees half of it.
+`atomic_write` writes a file so that a reader (or an interrupted run) never sees half of it;
+`resolve_name_clashes` is the one rule that keeps students' file names apart (also in the
+gradebook, through `outputs.assign_filenames`).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from array import array
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from grader.model import (
     CORRECT, ERROR, INCORRECT, INVALID, MISSING, PARTIAL, STATUSES, PartResult, Problem, SubmissionResult,
@@ -37,7 +39,7 @@ from grader.mathml import mathml
 from grader.syntax import parse
 
 __all__ = [
-    "atomic_write", "safe_filename", "student_filenames", "columns",
+    "atomic_write", "safe_filename", "student_filenames", "resolve_name_clashes", "columns",
     "result_to_dict", "result_from_dict", "results_json", "parse_results_json",
     "gradebook_csv", "feedback_markdown", "junit_xml",
     "gradescope_dict", "gradescope_json", "write_gradescope",
@@ -134,23 +136,35 @@ def name_fold(name: str) -> str:
 
 
 def student_filenames(students: Iterable[str]) -> dict[str, str]:
-    """`safe_filename` for each student, unique even on a case-insensitive file system, and
-    checked rather than assumed: ids whose names clash get a hash suffix, and a name that
-    still clashes after that (``Ana``, ``ana`` and a student really called ``Ana-<hash of
-    Ana>``) gets a longer hash until none does."""
-    students = sorted(set(students))
-    names = {s: safe_filename(s) for s in students}
-    for width in NAME_HASH_WIDTHS:
+    """`safe_filename` for each student, unique even on a case-insensitive file system (the
+    rule is `resolve_name_clashes`, shared with the gradebook's names)."""
+    names = {s: safe_filename(s) for s in sorted(set(students))}
+
+    def clashing() -> list[list[str]]:
         groups: dict[str, list[str]] = {}
-        for s in students:
+        for s in names:
             groups.setdefault(name_fold(names[s]), []).append(s)
-        clashes = [members for members in groups.values() if len(members) > 1]
+        return [members for members in groups.values() if len(members) > 1]
+
+    resolve_name_clashes(clashing, lambda s, name: names.__setitem__(s, name))
+    return names
+
+
+def resolve_name_clashes(clashing: Callable[[], list[list[str]]], rename: Callable[[str, str], None]) -> None:
+    """The one uniqueness rule for students' file names, checked rather than assumed: ids whose
+    names clash (`clashing`: groups of ids with the same `name_fold`) get a hash suffix, and a
+    name that still clashes after that (``Ana``, ``ana`` and a student really called
+    ``Ana-<hash of Ana>``) gets a longer hash until none does. `rename(id, name)` records a
+    new name wherever the names are kept (a dict in memory, the gradebook)."""
+    for width in NAME_HASH_WIDTHS:
+        clashes = clashing()
         if not clashes:
-            return names
+            return
         for members in clashes:
             for s in members:
-                names[s] = f"{safe_filename(s)}-{student_hash(s, width)}"
-    raise RuntimeError("student file names still clash after the longest hash")   # a sha256 collision
+                rename(s, f"{safe_filename(s)}-{student_hash(s, width)}")
+    if clashing():
+        raise RuntimeError("student file names still clash after the longest hash")   # a sha256 collision
 
 
 # --- shared helpers --------------------------------------------------------------------------

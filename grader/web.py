@@ -31,7 +31,7 @@ from grader.evaluate import EvalError
 from grader.mathml import mathml
 from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Problem
 from grader.notebook import caret_html, problem_html, prose_html, verdict_html
-from grader.present import expects, name_entries, no_more_hints, verdict_json, verdict_word
+from grader.present import expects, index_entries, name_entries, no_more_hints, verdict_json, verdict_word
 from grader.numbers import format_number
 from grader.syntax import AnswerSyntaxError, parse
 
@@ -188,7 +188,8 @@ def _problem_json(p: Problem, student: Optional[str]) -> dict:
         "points": p.max_score, "per_student": p.per_student,
         "student": student, "given": [{"name": k, "value": format_number(v, 6)} for k, v in sorted(given.items())],
         "names": [_name_json(p, ex, note) for ex, note in name_entries(p, given)],
-        "indices": [{"letter": letter, "role": role} for letter, role in p.table.indices],
+        "indices": [{"letter": letter, "role": role, "range": p.table.index_range(letter), "note": note}
+                    for (letter, role), (_, note) in zip(p.table.indices, index_entries(p))],
         "parts": [_part_json(p, q) for q in p.parts],
         "html": problem_html(p, tuple(sorted(given.items())), student)}
 

@@ -259,6 +259,23 @@ def test_show_indexed_problem_names_and_index_letters():
     assert re.search(r"^Index letters: .*j \(unit\)", out, re.M)
 
 
+RANGED_INDEX = """\
+title: Ranged
+statement: s
+symbols:
+  a: {kind: indexed, subscripts: 1, superscript: true}
+indices: {j: unit, l: {role: layer, integer: [1, 2]}}
+parts:
+  - {id: a, prompt: "What is a_j^l?", answer: "a_j^l"}
+"""
+
+
+def test_show_lists_an_index_letter_with_its_range(tmp_path):
+    (tmp_path / "ranged.yaml").write_text(RANGED_INDEX, encoding="utf-8")
+    out = run("show", "ranged", "--problems", tmp_path).stdout
+    assert re.search(r"^Index letters: j \(unit\), l \(layer, 1 to 2\)$", out, re.M), out
+
+
 def test_show_mini_problem_exact_text(mini_bank):
     result = run("show", "mini", "--problems", mini_bank)
     assert result.exit_code == 0

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from chromium import start_chromium
 from grader.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,16 +23,7 @@ SCREENSHOT = REPO / "docs" / "img" / "report.png"
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    assert chromium and driver_path, ("the browser tests need Debian's chromium and chromium-driver "
-                                      "(apt-get install -y chromium chromium-driver); see the README's test command")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1100,1600", "--lang=en-US", "--force-device-scale-factor=1"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver = start_chromium("1100,1600")
     yield driver
     driver.quit()
 

@@ -104,6 +104,18 @@ def test_indexed_names_are_rendered(client):
     assert delta["note"] == "indexed" and "<msubsup><mi>δ</mi>" in delta["mathml"]
 
 
+def test_index_letters_carry_their_ranges(tmp_path):
+    (tmp_path / "ranged.yaml").write_text(
+        "title: Ranged\nstatement: s\nsymbols:\n  a: {kind: indexed, subscripts: 1, superscript: true}\n"
+        "indices: {j: unit, l: {role: layer, integer: [1, 2]}}\n"
+        "parts:\n  - {id: a, prompt: p, answer: a_j^l}\n", encoding="utf-8")
+    with TestClient(web.create_app(load_bank(tmp_path)), raise_server_exceptions=False) as c:
+        indices = c.get("/api/problems/ranged").json()["indices"]
+    assert indices == [{"letter": "j", "role": "unit", "range": None, "note": "unit"},
+                       {"letter": "l", "role": "layer", "range": [1, 2], "note": "layer, 1 to 2"}]
+
+
+
 @pytest.fixture(scope="module")
 def drawn_bank(bank):
     """The bank with two-layer-example drawing its given values per student (opt-in)."""

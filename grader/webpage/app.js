@@ -104,7 +104,7 @@ async function showProblem(problemId) {
     parts.push(el("h3", { text: "Names you can use" }), list);
   }
   if (p.indices.length) {
-    parts.push(el("p", { text: "Index letters: " + p.indices.map(i => `${i.letter} (${i.role})`).join(", ") }));
+    parts.push(el("p", { text: "Index letters: " + p.indices.map(i => `${i.letter} (${i.note})`).join(", ") }));
   }
   for (const part of p.parts) parts.push(partSection(p, part));
   main.replaceChildren(...parts);
