@@ -205,3 +205,33 @@ def randomized_bank_dir(dest: Path) -> Path:
 @pytest.fixture(scope="session")
 def randomized_bank(tmp_path_factory) -> Path:
     return randomized_bank_dir(tmp_path_factory.mktemp("randomized") / "problems")
+
+
+# --- helpers many test files share ---------------------------------------------------------
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_cli(*args, env=None):
+    """`grader ARGS` through click's CliRunner: never a traceback, never an unexpected exception."""
+    from click.testing import CliRunner
+    from grader.cli import main
+    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output + result.stderr
+    return result
+
+
+def ascii_of(text, table=PLAIN) -> str:
+    from grader.syntax import parse
+    return parse(text, table).ascii
+
+
+def error_of(text, table=PLAIN):
+    from grader.syntax import AnswerSyntaxError, parse
+    with pytest.raises(AnswerSyntaxError) as info:
+        parse(text, table)
+    return info.value

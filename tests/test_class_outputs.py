@@ -12,9 +12,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from grader.cli import main
+from conftest import run_cli as run, write
 from grader.problems import load_bank
 from grader.submissions import grade_submission, read_answer_file
 from grader.variants import variant_values
@@ -28,19 +27,6 @@ def _clean_env(monkeypatch, tmp_path):
     for name in ("GRADER_PROBLEMS", "GRADER_STUDENT", "GITHUB_STEP_SUMMARY", "CI", "SOURCE_DATE_EPOCH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-
-
-def run(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "Traceback" not in result.output + result.stderr
-    return result
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def gradebook(out: Path) -> dict[str, list[str]]:

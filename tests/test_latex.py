@@ -11,7 +11,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from conftest import MATRICES, NETWORK, PLAIN, SCALARS, associate, plain_tree
+from conftest import MATRICES, NETWORK, PLAIN, SCALARS, associate, plain_tree, ascii_of, error_of
 from grader import functions
 from grader.equivalence import check
 from grader.latex import looks_like_latex
@@ -22,16 +22,6 @@ from grader.syntax import AnswerSyntaxError, parse
 from grader.tree import Bin, Call, Num, Sym
 
 x, y, z = Sym("x"), Sym("y"), Sym("z")
-
-
-def ascii_of(text, table=PLAIN) -> str:
-    return parse(text, table).ascii
-
-
-def error_of(text, table=PLAIN) -> AnswerSyntaxError:
-    with pytest.raises(AnswerSyntaxError) as info:
-        parse(text, table)
-    return info.value
 
 
 # --- one construct, three spellings ------------------------------------------------------------

@@ -10,9 +10,8 @@ import math
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from grader.cli import main
+from conftest import run_cli as run, write
 from grader.problems import load_bank
 from grader.submissions import grade_submission, read_answer_file
 from grader.variants import variant_values
@@ -27,19 +26,6 @@ def _clean_env(tmp_path, monkeypatch):
     for name in ("GRADER_PROBLEMS", "GRADER_STUDENT", "GRADER_DEBUG", "NO_COLOR", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GRADER_STATE_DIR", str(tmp_path / "state"))
-
-
-def run(*args, env=None):
-    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "Traceback" not in result.output + result.stderr
-    return result
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def answers(v: dict) -> dict:

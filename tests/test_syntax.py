@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from conftest import MATRICES, NETWORK, PLAIN, SCALARS, plain_tree
+from conftest import MATRICES, NETWORK, PLAIN, SCALARS, plain_tree, ascii_of, error_of
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, Symbol, SymbolTable
 from grader.syntax import MAX_LENGTH, AnswerSyntaxError, ParsedAnswer, normalise, parse
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Num, Sum, Sym, Transpose
@@ -19,16 +19,6 @@ from grader.tree import Bin, Call, Const, Idx, Index, Neg, Num, Sum, Sym, Transp
 
 def read(text, table=PLAIN) -> ParsedAnswer:
     return parse(text, table)
-
-
-def ascii_of(text, table=PLAIN) -> str:
-    return parse(text, table).ascii
-
-
-def error_of(text, table=PLAIN) -> AnswerSyntaxError:
-    with pytest.raises(AnswerSyntaxError) as info:
-        parse(text, table)
-    return info.value
 
 
 x, y, z = Sym("x"), Sym("y"), Sym("z")
