@@ -1,3 +1,4 @@
+"""`python -m grader`: the same command as `grader`."""
 from grader.cli import main
 
 main()
