@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grader.model import CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Part, Problem  # noqa: E402
+from grader.model import CHOICE, CORRECT, INCORRECT, INVALID, MULTI_CHOICE, Part, Problem  # noqa: E402
 
 #: strings no student should type; a handful per class (harmless if a naive grader evaluates them)
 HOSTILE = (

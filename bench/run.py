@@ -451,7 +451,6 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof=""
     ratio_all = thr_off / naive_thr if nv else float("nan")
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     class_secs = e2e["wall"]
-    scale = 2000 / args.students
     figures = dict(thr_off=thr_off, thr_on=thr_on, p50=p50, p99=p99, pmax=pmax, over=over,
                    class_secs=class_secs, naive_thr=naive_thr, ratio=ratio)
 

@@ -21,9 +21,8 @@ from grader.decide import unreadable as unreadable_decision
 from grader.errors import took_too_long
 from grader.evaluate import EvalError, evaluate
 from grader.feedback import explain
-from grader.model import (CHOICE, CORRECT, DEFAULT_DOMAIN, EXPRESSION, FUNCTION, INVALID, MULTI_CHOICE, Part, Problem,
-                          Symbol, SymbolTable, Verdict)
-from grader.syntax import AnswerSyntaxError, normalise, parse
+from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, Part, Problem, SymbolTable, Verdict
+from grader.syntax import AnswerSyntaxError, normalise, parse, table_for
 
 __all__ = ["check", "check_within", "clear_caches", "compare", "Outcome", "infer_names", "unreadable", "timed_out", "equivalent", "context",
            "Context"]
@@ -176,10 +175,8 @@ def infer_names(*texts: str, positive: tuple[str, ...] = (), declared: tuple[str
                     or name in _NOT_NAMES or head in ("sum", "prod"):
                 continue
             (called if end < len(src) and src[end] in "('" else names).add(name)
-    symbols = tuple(Symbol(n, domain=(0.1, 3.0) if n in positive else DEFAULT_DOMAIN)
-                    for n in sorted(names - set(declared)))
-    declared_fns = tuple(Symbol(f, FUNCTION) for f in sorted(set(declared)))
-    return SymbolTable(symbols + declared_fns), sorted(called - names - set(declared))
+    table = table_for(sorted(names - set(declared)), positive=positive, functions=sorted(set(declared)))
+    return table, sorted(called - names - set(declared))
 
 
 def equivalent(problem: Problem, part: Part, a: str, b: str) -> bool:

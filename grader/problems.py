@@ -235,7 +235,7 @@ def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
     parts: list[Part] = []
     seen: dict[str, Optional[int]] = {}
     for i, raw in enumerate(parts_value):
-        part = _part(r, raw, i, _line(raw, parts_line), bool(given))
+        part = _part(r, raw, i, _line(raw, parts_line))
         if part.id in seen:
             r.fail(part.line, f"duplicate part id '{part.id}' (first at line {seen[part.id]})")
         seen[part.id] = part.line
@@ -430,7 +430,7 @@ def choice_labels(text: str) -> list[str]:
     return [t.strip() for t in text.split(",")]
 
 
-def _part(r: _Reader, raw: Any, index: int, line: Optional[int], numeric_problem: bool) -> Part:
+def _part(r: _Reader, raw: Any, index: int, line: Optional[int]) -> Part:
     m = r.mapping(raw, f"part {index + 1}", line)
     pline = m.line if m.line is not None else line
     pid = r.text(m, "id", f"part {index + 1}", required=True)

@@ -21,7 +21,7 @@ from typing import Optional
 
 from grader import functions, greek, latex
 from grader.errors import TOO_COMPLEX, StudentError
-from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
+from grader.model import DEFAULT_DOMAIN, FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
 from grader.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
 from grader.render import render, to_sympy
 
@@ -967,7 +967,7 @@ def table_for(names=(), positive=(), indexed=(), functions=(), indices=()) -> Sy
     """A symbol table for ad-hoc comparison: every listed name a real symbol."""
     symbols = []
     for n in names:
-        symbols.append(Symbol(n, SCALAR, domain=(0.1, 3.0) if n in positive else (-2.0, 2.0)))
+        symbols.append(Symbol(n, SCALAR, domain=(0.1, 3.0) if n in positive else DEFAULT_DOMAIN))
     for spec in indexed:
         symbols.append(spec)
     for f in functions:
