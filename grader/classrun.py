@@ -387,8 +387,9 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     rows = outputs.Rows(book, problems, generated_at, info or outputs.ClassInfo())
     folder = outdir.new_set()
     try:
-        outputs.write_set(rows, folder)
-        text = outputs.summary_markdown(rows) if summary else None
+        # a helper process writes the per-student files on a second core, if the run may use one
+        stats = outputs.write_set(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1, close_fds=(lock_fd,))
+        text = reports.github_summary_from(stats) if summary else None
         clock.append(("write", time.perf_counter()))
         outdir.switch_to(folder)
     except BaseException:

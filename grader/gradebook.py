@@ -39,7 +39,7 @@ from typing import Iterable, Iterator, Optional
 from grader.model import PartResult, SubmissionResult, Verdict
 from grader.workers import Task
 
-__all__ = ["Gradebook", "SCHEMA_VERSION", "verdict_body", "answer_key"]
+__all__ = ["Gradebook", "WrongAnswersTable", "SCHEMA_VERSION", "verdict_body", "answer_key"]
 
 SCHEMA_VERSION = "2"
 _CACHE = 8192        # verdicts kept decoded: a class repeats a few thousand
@@ -141,9 +141,24 @@ class Gradebook:
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS seen (student TEXT PRIMARY KEY)")
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS found (student TEXT NOT NULL, path BLOB, error TEXT)")
         self.db.execute("CREATE INDEX IF NOT EXISTS temp.found_student ON found (student)")
+        self._caches()
+
+    def _caches(self) -> None:
         self._ids: OrderedDict[str, int] = OrderedDict()
         self._verdicts: OrderedDict[int, Verdict] = OrderedDict()
+        self._parts: OrderedDict[tuple, PartResult] = OrderedDict()
         self._in_tx = False
+
+    @classmethod
+    def reader(cls, path: Path | str) -> "Gradebook":
+        """A read-only connection to a gradebook another connection keeps: a helper process
+        renders some of the outputs from it while the run renders the rest."""
+        book = cls.__new__(cls)
+        book.path = Path(path)
+        book.db = sqlite3.connect(f"{book.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                  check_same_thread=False)
+        book._caches()
+        return book
 
     def _migrate(self) -> None:
         """A gradebook written by another schema is started afresh: it is a record of work that
@@ -418,12 +433,39 @@ class Gradebook:
                 return
             for student, status, body, fname in rows:
                 d = json.loads(body)
-                parts = tuple(PartResult(pid, part, answer, self.verdict(vid))
-                              for pid, part, answer, vid in d["parts"])
+                parts = tuple(self._part(*p) for p in d["parts"])
                 values = tuple((pid, tuple((n, float(x)) for n, x in vals)) for pid, vals in d.get("values", ()))
                 yield fname, SubmissionResult(student=student, status=status, parts=parts, message=d["message"],
                                               values=values)
             last, op = rows[-1][0], ">"
+
+    def _part(self, pid: str, part: str, answer: Optional[str], vid: int) -> PartResult:
+        """One decoded part, the same object each time it recurs (a class repeats a few
+        thousand): the writers' caches of rendered parts then find it by identity."""
+        key = (pid, part, answer, vid)
+        p = self._parts.get(key)
+        if p is None:
+            p = self._parts[key] = PartResult(pid, part, answer, self.verdict(vid))
+            if len(self._parts) > _CACHE:
+                self._parts.popitem(last=False)
+        else:
+            self._parts.move_to_end(key)
+        return p
+
+    def part_result(self, student: str, problem: str, part: str) -> Optional[PartResult]:
+        """One part of one student's graded row."""
+        row = self.db.execute("SELECT body FROM submissions WHERE student = ? AND state = 'done'",
+                              (student,)).fetchone()
+        if row is None:
+            return None
+        for p in json.loads(row[0])["parts"]:
+            if p[0] == problem and p[1] == part:
+                return self._part(*p)
+        return None
+
+    def wrong_answers(self) -> "WrongAnswersTable":
+        """A fresh, empty tally of wrong answers for report.html (see `WrongAnswersTable`)."""
+        return WrongAnswersTable(self)
 
     def student_ids(self) -> Iterator[str]:
         """Every student id, by id, streamed (a cursor: memory does not grow with the class)."""
@@ -434,3 +476,55 @@ class Gradebook:
         for (score,) in self.db.execute(
                 "SELECT score FROM submissions WHERE state = 'done' AND status <> 'error' ORDER BY score"):
             yield float(score)
+
+
+def _key(text: str) -> bytes:
+    """Text as a blob that sorts as Python sorts str (by code point), lone surrogates included."""
+    return text.encode("utf-32-be", "surrogatepass")
+
+
+def _text(blob: bytes) -> str:
+    return blob.decode("utf-32-be", "surrogatepass")
+
+
+class WrongAnswersTable:
+    """`reports.WrongAnswers` kept in a temporary table of the gradebook's connection instead
+    of in memory: a large class's distinct wrong answers (mostly typed once) grow with the
+    class. Rows are written a batch at a time; a form's verdict is read back, only for the few
+    answers shown, from the row of the first student who typed it."""
+
+    _BATCH = 2000
+
+    def __init__(self, book: Gradebook):
+        self.book = book
+        book.db.execute("DROP TABLE IF EXISTS temp.wrong")
+        book.db.execute("CREATE TEMP TABLE wrong (problem TEXT NOT NULL, part TEXT NOT NULL, key BLOB NOT NULL, "
+                        "form BLOB NOT NULL, count INTEGER NOT NULL, first BLOB NOT NULL, "
+                        "PRIMARY KEY (problem, part, key, form))")
+        self.pending: list[tuple] = []
+
+    def add(self, problem: str, part: str, key: str, form: str, student: str, verdict: Verdict) -> None:
+        self.pending.append((problem, part, _key(key), _key(form), _key(student)))
+        if len(self.pending) >= self._BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        # rows arrive in student order: the first insert of a form is its first student's
+        self.book.db.executemany(
+            "INSERT INTO wrong (problem, part, key, form, count, first) VALUES (?, ?, ?, ?, 1, ?) "
+            "ON CONFLICT (problem, part, key, form) DO UPDATE SET count = count + 1", self.pending)
+        self.pending = []
+
+    def top(self, problem: str, part: str, n: int) -> list[tuple[int, str, str, Verdict]]:
+        if self.pending:
+            self._flush()
+        db, out = self.book.db, []
+        for key, count in db.execute(
+                "SELECT key, sum(count) AS n FROM wrong WHERE problem = ? AND part = ? "
+                "GROUP BY key ORDER BY n DESC, key LIMIT ?", (problem, part, n)).fetchall():
+            form, first = db.execute(
+                "SELECT form, first FROM wrong WHERE problem = ? AND part = ? AND key = ? "
+                "ORDER BY count DESC, form LIMIT 1", (problem, part, key)).fetchone()
+            p = self.book.part_result(_text(first), problem, part)
+            out.append((int(count), _text(key), _text(form), p.verdict))
+        return out

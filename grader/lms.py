@@ -24,13 +24,11 @@ Without a roster the submission id stands for every identifier.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 from grader.roster import Person, Reconciled, Roster
-from grader.reports import csv_safe, format_score
+from grader.reports import Stream, csv_line, csv_safe, format_score
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "Points Possible"
@@ -56,17 +54,6 @@ def _score(x: Optional[float]) -> str:
     return "" if x is None else format_score(x)
 
 
-def _csv(rows: Iterable[Sequence[str]]) -> Iterator[str]:
-    """CSV text a line at a time (a class of any size streams through)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    for row in rows:
-        w.writerow(row)
-        yield buf.getvalue()
-        buf.seek(0)
-        buf.truncate()
-
-
 Entry = tuple[Person, Optional[float]]
 
 
@@ -82,77 +69,95 @@ def _entries(rows: Sequence[ScoreRow], people: Reconciled) -> list[Entry]:
     return sorted(out, key=lambda e: e[0].submission)
 
 
-def join(rows: Iterable[ScoreRow], roster: Optional[Roster]) -> Iterator[Entry]:
-    """`rows` (sorted by student) joined with the roster by submission id, streamed: the same
-    entries as `reconcile` + `_entries`, without holding the class in memory."""
-    if roster is None:
-        for r in rows:
-            yield Person(r.student), _score_of(r)
-        return
-    people = sorted(roster.people, key=lambda p: p.submission)
-    i = 0
-    for r in rows:
+class Join:
+    """The class's rows (fed in student order, one at a time) joined with the roster by
+    submission id: the same entries as `reconcile` + `_entries`, without holding the class."""
+
+    def __init__(self, roster: Optional[Roster]):
+        self.people = None if roster is None else sorted(roster.people, key=lambda p: p.submission)
+        self.i = 0
+
+    def add(self, r: ScoreRow) -> list[Entry]:
+        if self.people is None:
+            return [(Person(r.student), _score_of(r))]
+        out: list[Entry] = []
+        people, i = self.people, self.i
         while i < len(people) and people[i].submission < r.student:
-            yield people[i], None
+            out.append((people[i], None))
             i += 1
         if i < len(people) and people[i].submission == r.student:
-            yield people[i], _score_of(r)
+            out.append((people[i], _score_of(r)))
             i += 1
-    for p in people[i:]:
-        yield p, None
+        self.i = i
+        return out
+
+    def rest(self) -> list[Entry]:
+        """Roster entries after the last row (no submission)."""
+        if self.people is None:
+            return []
+        rest, self.i = self.people[self.i:], len(self.people)
+        return [(p, None) for p in rest]
+
+
+def join(rows: Iterable[ScoreRow], roster: Optional[Roster]) -> Iterator[Entry]:
+    j = Join(roster)
+    for r in rows:
+        yield from j.add(r)
+    yield from j.rest()
 
 
 def _login(p: Person) -> str:
     return p.login_id or (p.submission if not (p.sis_id or p.canvas_id) else "")
 
 
-def canvas_chunks(entries: Iterable[Entry], assignment: str, points: float) -> Iterator[str]:
-    yield from _csv(_chain([[*CANVAS_IDENTITY, _cell(assignment)],
-                            [CANVAS_POINTS_ROW, "", "", "", "", _score(points)]],
-                           ([_cell(p.name or p.submission), _cell(p.canvas_id), _cell(p.sis_id), _cell(_login(p)),
-                             _cell(p.section), _score(score)] for p, score in entries)))
+def _lines(*rows: Sequence[str]) -> str:
+    return "".join(csv_line(row) for row in rows)
 
 
-def gradescope_chunks(entries: Iterable[Entry], assignment: str) -> Iterator[str]:
-    yield from _csv(_chain([[*GRADESCOPE_COLUMNS, _cell(assignment)]],
-                           ([_cell(p.name or p.submission), _cell(p.sis_id or (p.submission if not p.email else "")),
-                             _cell(p.email), _score(score)] for p, score in entries)))
+def canvas_stream(assignment: str, points: float) -> Stream:
+    return Stream(head=_lines([*CANVAS_IDENTITY, _cell(assignment)],
+                              [CANVAS_POINTS_ROW, "", "", "", "", _score(points)]),
+                  piece=lambda e: csv_line([_cell(e[0].name or e[0].submission), _cell(e[0].canvas_id),
+                                            _cell(e[0].sis_id), _cell(_login(e[0])), _cell(e[0].section),
+                                            _score(e[1])]))
 
 
-def moodle_chunks(entries: Iterable[Entry], assignment: str) -> Iterator[str]:
-    yield from _csv(_chain([[*MOODLE_IDENTITY, _cell(assignment)]],
-                           ([_cell(p.name or p.submission), _cell(p.sis_id), _cell(p.email),
-                             _cell(p.login_id or (p.submission if not (p.email or p.sis_id) else "")),
-                             _score(score)] for p, score in entries)))
+def gradescope_stream(assignment: str) -> Stream:
+    return Stream(head=_lines([*GRADESCOPE_COLUMNS, _cell(assignment)]),
+                  piece=lambda e: csv_line([_cell(e[0].name or e[0].submission),
+                                            _cell(e[0].sis_id or (e[0].submission if not e[0].email else "")),
+                                            _cell(e[0].email), _score(e[1])]))
 
 
-def _chain(first: list, rest: Iterable) -> Iterator:
-    yield from first
-    yield from rest
+def moodle_stream(assignment: str) -> Stream:
+    return Stream(head=_lines([*MOODLE_IDENTITY, _cell(assignment)]),
+                  piece=lambda e: csv_line([_cell(e[0].name or e[0].submission), _cell(e[0].sis_id),
+                                            _cell(e[0].email),
+                                            _cell(e[0].login_id or (e[0].submission
+                                                                    if not (e[0].email or e[0].sis_id) else "")),
+                                            _score(e[1])]))
 
 
 def canvas_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str, points: float) -> str:
-    return "".join(canvas_chunks(_entries(rows, people), assignment, points))
+    return canvas_stream(assignment, points).text(_entries(rows, people))
 
 
 def gradescope_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str) -> str:
-    return "".join(gradescope_chunks(_entries(rows, people), assignment))
+    return gradescope_stream(assignment).text(_entries(rows, people))
 
 
 def moodle_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str) -> str:
-    return "".join(moodle_chunks(_entries(rows, people), assignment))
+    return moodle_stream(assignment).text(_entries(rows, people))
+
+
+def export_streams(assignment: str, points: float) -> dict[str, Stream]:
+    """file name -> the export, made an entry (`Join`) at a time."""
+    return {"canvas.csv": canvas_stream(assignment, points),
+            "gradescope-scores.csv": gradescope_stream(assignment),
+            "moodle.csv": moodle_stream(assignment)}
 
 
 EXPORTS = {"canvas.csv": "Canvas", "gradescope-scores.csv": "Gradescope", "moodle.csv": "Moodle"}
-
-
-def export_chunks(make_rows: Callable[[], Iterable[ScoreRow]], roster: Optional[Roster], assignment: str,
-                  points: float) -> dict[str, Iterator[str]]:
-    """file name -> the export's text a line at a time; `make_rows()` streams the class (sorted
-    by student) once per file."""
-    return {"canvas.csv": canvas_chunks(join(make_rows(), roster), assignment, points),
-            "gradescope-scores.csv": gradescope_chunks(join(make_rows(), roster), assignment),
-            "moodle.csv": moodle_chunks(join(make_rows(), roster), assignment)}
 
 
 def roster_report(people: Reconciled) -> list[str]:

@@ -7,6 +7,7 @@ The YAML loader (`problems`) builds these; the parser (`syntax`), the checker
 """
 from __future__ import annotations
 
+from functools import cached_property
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
@@ -282,10 +283,11 @@ class SubmissionResult:
     # the per-student values grading used: ((problem id, ((name, value), ...)), ...)
     values: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
-    @property
+    # every output reads these, a class's worth of times: summed once per result
+    @cached_property
     def score(self) -> float:
         return round(sum(p.verdict.score for p in self.parts), 6)
 
-    @property
+    @cached_property
     def max_score(self) -> float:
         return round(sum(p.verdict.max_score for p in self.parts), 6)

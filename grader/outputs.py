@@ -1,9 +1,10 @@
 """The output files of a class run, each rendered from the gradebook's rows into a set folder.
 
-Each output format is one writer: a function that reads the rows it needs from a `Rows`
-source (streamed from the gradebook in student order, so memory does not grow with the class)
-and writes its files into the set folder, naming each in the manifest. Adding a format (an
-LMS export, say) is one more function in `WRITERS`. The texts themselves come from
+Each output format is one writer: made with the `Rows` source, the set folder and the
+manifest, it is handed every row in student order (`add`) and then finishes its files
+(`close`), naming each in the manifest. `write_set` reads the rows once, whatever the number
+of writers, so memory does not grow with the class and no row is decoded twice. Adding a
+format (an LMS export, say) is one more class in `WRITERS`. The texts themselves come from
 `grader.reports`, the one place that knows each format.
 
 Files are written without fsync: the set's durability comes from the switch-in step
@@ -12,20 +13,21 @@ Files are written without fsync: the set's durability comes from the switch-in s
 from __future__ import annotations
 
 import os
+import queue
+import shutil
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterator, Optional, Protocol
 
-from grader import lms, reports
+from grader import lms, reports, workers
 from grader.assignment import DEFAULT_TITLE
 from grader.gradebook import Gradebook
 from grader.model import Problem, SubmissionResult
 from grader.outdir import Manifest
 from grader.roster import Roster
 
-__all__ = ["ClassInfo", "Rows", "WRITERS", "write_set", "summary_markdown"]
+__all__ = ["ClassInfo", "Rows", "Writer", "WRITERS", "write_set"]
 
 
 @dataclass(frozen=True)
@@ -41,15 +43,12 @@ class ClassInfo:
 @dataclass
 class Rows:
     """What a writer may read: the class's rows (streamed, with each student's file-name
-    stem), the bank, the counts, the report's timestamp and the assignment."""
+    stem), the bank, the counts, the report's timestamp and the assignment.""" 
 
     book: Gradebook
     problems: dict[str, Problem]
     generated_at: Optional[str]
     info: ClassInfo = ClassInfo()
-
-    def results(self) -> Iterator[SubmissionResult]:
-        return self.book.results()
 
     def named_results(self) -> Iterator[tuple[str, SubmissionResult]]:
         return self.book.named_results()
@@ -58,107 +57,293 @@ class Rows:
         return self.book.totals()
 
 
-def _write(folder: Path, rel: str, chunks: Iterable[str], manifest: Manifest) -> None:
-    """A new file (O_EXCL: two rows can never share one, checked by the file system)."""
-    with open(folder / rel, "xb", buffering=1 << 16) as fh:
-        for chunk in chunks:
-            fh.write(chunk.encode("utf-8", "replace"))   # a lone surrogate must not abort the write
-    manifest.add(rel)
+class Writer(Protocol):
+    """One output format. A writer that sets `aside = True` also says which `folders` it makes
+    and which files it makes for a row (`files_for(name)`): `write_set` may then run it in a
+    helper process, over its own read of the gradebook."""
+
+    def add(self, name: str, r: SubmissionResult) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abandon(self) -> None:
+        """Stop: the set is thrown away (open files closed, no thread left writing into it)."""
+
+
+class _StreamFile:
+    """One `reports.Stream` written as rows arrive, into a new file (O_EXCL: two writers can
+    never share one, checked by the file system)."""
+
+    def __init__(self, folder: Path, rel: str, stream: reports.Stream, manifest: Manifest):
+        self.rel, self.stream, self.manifest = rel, stream, manifest
+        self.fh = open(folder / rel, "xb", buffering=1 << 16)
+        self.first = True
+
+    def add(self, row) -> None:
+        self.fh.write(self.stream.part(row, self.first).encode("utf-8", "replace"))   # a lone surrogate
+        self.first = False                                                            # must not abort
+
+    def close(self) -> None:
+        with self.fh:
+            self.fh.write(self.stream.end(not self.first).encode("utf-8", "replace"))
+        self.manifest.add(self.rel)
+
+    def abandon(self) -> None:
+        self.fh.close()
 
 
 class _Files:
-    """Creates many small files at once. On a slow file system each creation waits on the
-    disk, not on the CPU, so a few threads overlap the waits (measured on the bench machine:
-    6,000 creations 3.9 s one at a time, 2.3 s with 8 threads). The texts are made in the
-    calling thread; at most `window` wait in memory."""
+    """Creates many small files from other threads. Creating a file is kernel time (here as
+    much as the Python that makes its text: ext4 on a virtual disk); the threads release the
+    GIL while they wait, so the creations overlap with the texts made in the calling thread,
+    on the second core. Files are handed over in batches (one hand-over per file cost more
+    than it saved); at most `window` batches wait in memory."""
 
-    def __init__(self, threads: int = 8, window: int = 256):
-        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="grader-write")
-        self.window = threading.BoundedSemaphore(window)
+    def __init__(self, threads: int = 2, batch: int = 64, window: int = 8):
+        self.queue: queue.Queue = queue.Queue(maxsize=window)
+        self.pending: list[tuple[Path, bytes, Optional[Path]]] = []
+        self.size = batch
         self.error: Optional[BaseException] = None
+        self.stop = False
+        self.threads = [threading.Thread(target=self._run, name="grader-write", daemon=True) for _ in range(threads)]
+        for t in self.threads:
+            t.start()
 
     def write(self, path: Path, data: bytes, folder: Optional[Path] = None) -> None:
+        """`path` with `data`, in a new `folder` first when given."""
         if self.error is not None:
             raise self.error
-        self.window.acquire()
-        self.pool.submit(self._create, path, data, folder)
+        self.pending.append((path, data, folder))
+        if len(self.pending) >= self.size:
+            self.queue.put(self.pending)
+            self.pending = []
 
-    def _create(self, path: Path, data: bytes, folder: Optional[Path]) -> None:
-        try:
-            if folder is not None:
-                os.mkdir(folder)
-            with open(path, "xb") as fh:     # O_EXCL: two rows can never share a file
-                fh.write(data)
-        except BaseException as exc:   # noqa: BLE001 - handed to the calling thread
-            if self.error is None:
-                self.error = exc
-        finally:
-            self.window.release()
+    def _run(self) -> None:
+        while True:
+            batch = self.queue.get()
+            if batch is None:
+                return
+            for path, data, folder in batch:
+                if self.stop or self.error is not None:
+                    break
+                try:
+                    if folder is not None:
+                        os.mkdir(folder)
+                    with open(path, "xb") as fh:     # O_EXCL: two rows can never share a file
+                        fh.write(data)
+                except BaseException as exc:   # noqa: BLE001 - handed to the calling thread
+                    self.error = exc
+
+    def _join(self) -> None:
+        for _ in self.threads:
+            self.queue.put(None)
+        for t in self.threads:
+            t.join()
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True)
+        if self.pending:
+            self.queue.put(self.pending)
+            self.pending = []
+        self._join()
         if self.error is not None:
             raise self.error
 
+    def abandon(self) -> None:
+        """No more files: the set is being thrown away (and must not grow while it is)."""
+        self.stop = True
+        while True:        # make room for the stop marks
+            try:
+                self.queue.get_nowait()
+            except queue.Empty:
+                break
+        self._join()
 
-def write_student_files(rows: Rows, folder: Path, manifest: Manifest) -> None:
-    """feedback/<student>.md and gradescope/<student>/results.json."""
-    (folder / "feedback").mkdir()
-    (folder / "gradescope").mkdir()
-    files = _Files()
+
+class FeedbackFiles:
+    """feedback/<student>.md: the costliest writer (Markdown for every part of every student),
+    so `write_set` runs it in a helper process when it may."""
+
+    aside = True
+    folders = ("feedback",)
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        self.rows, self.folder, self.manifest = rows, folder, manifest
+        (folder / "feedback").mkdir()
+        self.files = _Files()
+
+    @staticmethod
+    def files_for(name: str) -> tuple[str, ...]:
+        return (f"feedback/{name}.md",)
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        rel, = self.files_for(name)
+        self.files.write(self.folder / rel, reports.feedback_markdown(r, self.rows.problems, self.rows.info.due)
+                         .encode("utf-8", "replace"))     # a lone surrogate must not abort the write
+        self.manifest.add(rel)
+
+    def close(self) -> None:
+        self.files.close()
+
+    def abandon(self) -> None:
+        self.files.abandon()
+
+
+class GradescopeFiles:
+    """gradescope/<student>/results.json (the layout of Gradescope's autograder)."""
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        self.folder, self.manifest = folder, manifest
+        (folder / "gradescope").mkdir()
+        self.files = _Files()
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        rel = f"gradescope/{name}/results.json"
+        self.files.write(self.folder / rel, reports.gradescope_json(r).encode("utf-8", "replace"),
+                         self.folder / "gradescope" / name)
+        self.manifest.add(rel)
+
+    def close(self) -> None:
+        self.files.close()
+
+    def abandon(self) -> None:
+        self.files.abandon()
+
+
+class _Aside:
+    """A writer (`aside = True`) run in a helper process over its own read of the gradebook,
+    on the second core, while this process writes the rest. Here it only names its files in
+    the manifest as the rows go by. A full disk in the helper is raised here as it was raised
+    there; a helper that dies (out of memory, a stray signal) costs nothing: its files are
+    made again here."""
+
+    def __init__(self, make, rows: Rows, folder: Path, manifest: Manifest, close_fds: tuple[int, ...]):
+        self.make, self.rows, self.folder, self.manifest = make, rows, folder, manifest
+
+        def job() -> None:
+            book = Gradebook.reader(rows.book.path)
+            try:
+                _write_all(make, replace(rows, book=book), folder)
+            finally:
+                book.close()
+
+        self.helper = workers.Helper(job, close_fds=close_fds)
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        for rel in self.make.files_for(name):
+            self.manifest.add(rel)
+
+    def close(self) -> None:
+        try:
+            self.helper.wait()
+        except workers.HelperError:
+            for sub in self.make.folders:       # what the helper left: ours, in the new set
+                shutil.rmtree(self.folder / sub)
+            _write_all(self.make, self.rows, self.folder)
+
+    def abandon(self) -> None:
+        self.helper.kill()
+
+
+def _write_all(make, rows: Rows, folder: Path) -> None:
+    """One writer over every row (its files are named in the manifest by `_Aside`)."""
+    writer = make(rows, folder, _Unlisted())
     try:
         for name, r in rows.named_results():
-            files.write(folder / "feedback" / f"{name}.md",
-                        reports.feedback_markdown(r, rows.problems, rows.info.due).encode("utf-8", "replace"))
-            manifest.add(f"feedback/{name}.md")
-            files.write(folder / "gradescope" / name / "results.json",
-                        reports.gradescope_json(r).encode("utf-8", "replace"), folder / "gradescope" / name)
-            manifest.add(f"gradescope/{name}/results.json")
-    finally:
-        files.close()
+            writer.add(name, r)
+    except BaseException:
+        writer.abandon()
+        raise
+    writer.close()
 
 
-def write_results_json(rows: Rows, folder: Path, manifest: Manifest) -> None:
-    _write(folder, "results.json", reports.results_json_chunks(rows.results()), manifest)
+class _Unlisted:
+    """The manifest of a writer run aside: its files are named by `_Aside` in the real one."""
+
+    def add(self, rel: str) -> None:
+        pass
 
 
-def write_gradebook_csv(rows: Rows, folder: Path, manifest: Manifest) -> None:
-    _write(folder, "gradebook.csv", reports.gradebook_csv_chunks(rows.results(), rows.problems), manifest)
+class ClassFiles:
+    """results.json, gradebook.csv and junit.xml: one row of each per submission."""
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        t = rows.totals()
+        self.files = [
+            _StreamFile(folder, "gradebook.csv", reports.gradebook_csv_stream(rows.problems), manifest),
+            _StreamFile(folder, "junit.xml", reports.junit_xml_stream(int(t["cases"]), int(t["failures"]),
+                                                                      int(t["error_cases"])), manifest),
+            _StreamFile(folder, "results.json", reports.RESULTS_JSON, manifest),
+        ]
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        for f in self.files:
+            f.add(r)
+
+    def close(self) -> None:
+        for f in self.files:
+            f.close()
+
+    def abandon(self) -> None:
+        for f in self.files:
+            f.abandon()
 
 
-def write_junit_xml(rows: Rows, folder: Path, manifest: Manifest) -> None:
-    t = rows.totals()
-    _write(folder, "junit.xml", reports.junit_xml_chunks(rows.results(), int(t["cases"]), int(t["failures"]),
-                                                         int(t["error_cases"])), manifest)
+class ReportHtml:
+    """report.html, from the class's statistics gathered a row at a time."""
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        self.rows, self.folder, self.manifest = rows, folder, manifest
+        self.stats = reports.ClassStats(reports.per_student_ids(rows.problems), rows.book.wrong_answers())
+        self.filenames: dict[str, str] = {}          # the roster table's links (the table is capped)
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        self.stats.add(r)
+        if len(self.filenames) < reports.ROSTER_MAX_ROWS:
+            self.filenames[r.student] = name
+
+    def close(self) -> None:
+        info = self.rows.info
+        names = {p.submission: p.name for p in info.roster.people if p.name} if info.roster else None
+        page = reports.report_html_from(self.stats, self.rows.problems, self.rows.generated_at, title=info.title,
+                                        due=info.due, filenames=self.filenames, names=names)
+        with open(self.folder / "report.html", "xb") as fh:
+            fh.write(page.encode("utf-8", "replace"))
+        self.manifest.add("report.html")
+
+    def abandon(self) -> None:
+        pass
 
 
-def write_report_html(rows: Rows, folder: Path, manifest: Manifest) -> None:
-    stats = reports.ClassStats(reports.per_student_ids(rows.problems))
-    filenames: dict[str, str] = {}          # the roster table's links (the table is capped)
-    for name, r in rows.named_results():
-        stats.add(r)
-        if len(filenames) < reports.ROSTER_MAX_ROWS:
-            filenames[r.student] = name
-    info = rows.info
-    names = {p.submission: p.name for p in info.roster.people if p.name} if info.roster else None
-    page = reports.report_html_from(stats, rows.problems, rows.generated_at, title=info.title, due=info.due,
-                                    filenames=filenames, names=names)
-    _write(folder, "report.html", (page,), manifest)
+class LmsExports:
+    """canvas.csv, gradescope-scores.csv, moodle.csv (grader.lms): the rows joined with the
+    roster (both by submission id) as they arrive."""
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        points = round(sum(p.max_score for p in rows.problems.values()), 6)
+        self.join = lms.Join(rows.info.roster)
+        self.files = [_StreamFile(folder, name, stream, manifest)
+                      for name, stream in lms.export_streams(rows.info.title, points).items()]
+
+    def _put(self, entries: list) -> None:
+        for e in entries:
+            for f in self.files:
+                f.add(e)
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        self._put(self.join.add(lms.ScoreRow(r.student, r.score, r.max_score, r.status)))
+
+    def close(self) -> None:
+        self._put(self.join.rest())
+        for f in self.files:
+            f.close()
+
+    def abandon(self) -> None:
+        for f in self.files:
+            f.abandon()
 
 
-def write_lms_exports(rows: Rows, folder: Path, manifest: Manifest) -> None:
-    """canvas.csv, gradescope-scores.csv, moodle.csv (grader.lms), each streamed from the
-    gradebook's rows joined with the roster (both by submission id)."""
-    points = round(sum(p.max_score for p in rows.problems.values()), 6)
-    for name, chunks in lms.export_chunks(lambda: (lms.ScoreRow(r.student, r.score, r.max_score, r.status)
-                                                   for r in rows.results()),
-                                          rows.info.roster, rows.info.title, points).items():
-        _write(folder, name, chunks, manifest)
-
-
-WRITERS: tuple[Callable[[Rows, Path, Manifest], None], ...] = (
-    write_student_files, write_gradebook_csv, write_junit_xml, write_report_html, write_results_json,
-    write_lms_exports,
+WRITERS: tuple[Callable[[Rows, Path, Manifest], Writer], ...] = (
+    FeedbackFiles, GradescopeFiles, ClassFiles, ReportHtml, LmsExports,
 )
 
 
@@ -170,21 +355,33 @@ def assign_filenames(book: Gradebook) -> None:
         book.clashing_names, lambda s, name: book.set_name(s, name, reports.name_fold(name)))
 
 
-def write_set(rows: Rows, folder: Path) -> None:
-    """Every output into `folder` (an empty set folder), then its MANIFEST."""
+def write_set(rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = ()) -> reports.ClassStats:
+    """Every output into `folder` (an empty set folder), then its MANIFEST, in one pass over the
+    gradebook's rows (each row is decoded once, whatever the number of formats). With
+    `helpers`, the writers marked `aside` run in a helper process (`close_fds`: descriptors it
+    must not keep, the OUTDIR lock). Returns the class's statistics (the step summary is made
+    from them)."""
+    helpers = helpers and workers.can_fork()
     manifest = Manifest(folder)
+    writers: list[Writer] = []
     try:
-        for writer in WRITERS:
-            writer(rows, folder, manifest)
+        for make in WRITERS:
+            if helpers and getattr(make, "aside", False):
+                writers.append(_Aside(make, rows, folder, manifest, close_fds))
+            else:
+                writers.append(make(rows, folder, manifest))
+        stats = next(w.stats for w in writers if isinstance(w, ReportHtml))   # the step summary's too
+        for name, r in rows.named_results():
+            for w in writers:
+                w.add(name, r)
+        while writers:          # a writer closed is done with: never abandoned after
+            writers[0].close()
+            writers.pop(0)
     except BaseException:
+        for w in writers:
+            w.abandon()
         manifest.abandon()
         raise
     manifest.close()
+    return stats
 
-
-def summary_markdown(rows: Rows) -> str:
-    """The Markdown summary for a CI page ($GITHUB_STEP_SUMMARY: the CLI decides where it goes)."""
-    stats = reports.ClassStats()
-    for r in rows.results():
-        stats.add(r)
-    return reports.github_summary_from(stats)

@@ -22,13 +22,15 @@ import math
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 import xml.etree.ElementTree as ET
 from array import array
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from grader.model import (
     CORRECT, ERROR, INCORRECT, INVALID, MISSING, PARTIAL, STATUSES, PartResult, Problem, SubmissionResult,
@@ -44,8 +46,8 @@ __all__ = [
     "gradebook_csv", "feedback_markdown", "junit_xml",
     "gradescope_dict", "gradescope_json", "write_gradescope",
     "report_html", "github_summary_markdown", "csv_safe", "xml_safe", "md_text", "md_code",
-    "format_score", "POINTS_ROW_LABEL", "student_hash", "name_fold", "NAME_HASH_WIDTHS", "csv_student", "ClassStats",
-    "results_json_chunks", "gradebook_csv_chunks", "junit_xml_chunks", "report_html_from",
+    "format_score", "POINTS_ROW_LABEL", "student_hash", "name_fold", "NAME_HASH_WIDTHS", "csv_student", "ClassStats", "WrongAnswers",
+    "Stream", "RESULTS_JSON", "gradebook_csv_stream", "junit_xml_stream", "csv_line", "report_html_from",
     "github_summary_from",
 ]
 
@@ -56,6 +58,38 @@ _BINS = 10                      # score histogram
 ROSTER_MAX_ROWS = 5000          # report.html's roster table; every row is in gradebook.csv
 
 _STATUS_ICON = {CORRECT: "✅", INCORRECT: "❌", INVALID: "⚠️", MISSING: "➖"}
+
+
+# --- files a row at a time ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stream:
+    """A file that is a head, one piece per row (in student order) and a tail. The class run
+    (grader.outputs) writes every such file in one pass over the gradebook, a row at a time;
+    the functions here make the same bytes from a list."""
+
+    head: str
+    piece: Callable[[Any], str]
+    tail: str = ""
+    sep: str = ""                   # between two pieces
+    empty: Optional[str] = None     # the whole file when there is no row (default: head + tail)
+
+    def part(self, row, first: bool) -> str:
+        return (self.head if first else self.sep) + self.piece(row)
+
+    def end(self, any_rows: bool) -> str:
+        if any_rows:
+            return self.tail
+        return self.head + self.tail if self.empty is None else self.empty
+
+    def chunks(self, rows: Iterable) -> Iterator[str]:
+        n = 0
+        for n, row in enumerate(rows, 1):
+            yield self.part(row, n == 1)
+        yield self.end(n > 0)
+
+    def text(self, rows: Iterable) -> str:
+        return "".join(self.chunks(rows))
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -174,6 +208,7 @@ def columns(problems: dict[str, Problem]) -> list[tuple[str, str, float]]:
     return [(pid, part.id, float(part.points)) for pid in sorted(problems) for part in problems[pid].parts]
 
 
+@lru_cache(maxsize=4096)
 def format_score(x: float) -> str:
     """2.0 -> "2", 0.5 -> "0.5", 1/3 -> "0.3333"."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
@@ -189,12 +224,18 @@ def _sorted(results: Iterable[SubmissionResult]) -> list[SubmissionResult]:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
+_LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029\x85]+")
+_NOT_ONE_LINE = re.compile(f"{_LINE_BREAKS.pattern}|{_CONTROL.pattern}")
+
+
 def _oneline(text: Optional[str]) -> str:
     """Student text on one line: newlines/tabs become spaces, other control characters go."""
     if text is None:
         return ""
-    text = re.sub(r"[\r\n\t\u2028\u2029\x85]+", " ", str(text))
-    return _CONTROL.sub("", text)
+    text = str(text)
+    if _NOT_ONE_LINE.search(text) is None:     # nearly every text: one scan
+        return text
+    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -284,29 +325,51 @@ def _dumps(obj) -> str:
 
 def results_json(results: Iterable[SubmissionResult]) -> str:
     """results.json: a list of submissions sorted by student (stable, sorted keys)."""
-    return "".join(results_json_chunks(_sorted(results)))
+    return RESULTS_JSON.text(_sorted(results))
 
 
-def results_json_chunks(sorted_results: Iterable[SubmissionResult]) -> Iterator[str]:
-    """results.json a submission at a time (the same bytes as one `json.dumps` of the list),
-    for results already sorted by student."""
-    first = True
-    for r in sorted_results:
-        yield ("[\n  " if first else ",\n  ") + _result_json(r, 1)
-        first = False
-    yield "[]\n" if first else "\n]\n"
+# Indented JSON is written by the standard library's pure-Python encoder, slow at class scale.
+# `_indented` writes exactly the bytes of json.dumps(obj, sort_keys=True, indent=2,
+# ensure_ascii=False) from the C string encoder, and a class repeats the same few verdicts, so
+# each part's text is made once and the objects around it are put together here.
 
+_encode_str = json.encoder.encode_basestring      # C, as json.dumps(ensure_ascii=False) uses
+_FLOAT_SPECIAL = {math.inf: "Infinity", -math.inf: "-Infinity"}
 
-# Indented JSON is written by the pure-Python encoder, slow at class scale; a class repeats the
-# same few verdicts, so each part's text is encoded once and the objects around it are put
-# together here, in exactly the layout of json.dumps(..., sort_keys=True, indent=2).
 
 def _enc(value) -> str:
+    """json.dumps(value, ensure_ascii=False) of a scalar."""
+    if isinstance(value, str):
+        return _encode_str(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        return _FLOAT_SPECIAL.get(value) or float.__repr__(value)
     return json.dumps(value, ensure_ascii=False)
 
 
 def _indented(obj, level: int) -> str:
-    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level)
+    """json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False), nested `level` deep."""
+    if isinstance(obj, dict):
+        if not obj:
+            return "{}"
+        pad = "\n" + "  " * (level + 1)
+        return ("{" + ",".join(f"{pad}{_encode_str(k)}: {_indented(obj[k], level + 1)}" for k in sorted(obj))
+                + "\n" + "  " * level + "}")
+    if isinstance(obj, (list, tuple)):
+        if not obj:
+            return "[]"
+        pad = "\n" + "  " * (level + 1)
+        return "[" + ",".join(pad + _indented(item, level + 1) for item in obj) + "\n" + "  " * level + "]"
+    return _enc(obj)
 
 
 def _json_object(pairs: list[tuple[str, str]], level: int) -> str:
@@ -335,6 +398,10 @@ def _result_json(r: SubmissionResult, level: int) -> str:
         ("score", _enc(r.score)), ("status", _enc(r.status)), ("student", _enc(r.student)),
         *((("values", _indented({pid: dict(vals) for pid, vals in r.values}, level + 1)),) if r.values else ())],
         level)
+
+
+# results.json: the same bytes as one json.dumps(list, sort_keys=True, indent=2)
+RESULTS_JSON = Stream(head="[\n  ", piece=lambda r: _result_json(r, 1), sep=",\n  ", tail="\n]\n", empty="[]\n")
 
 
 def parse_results_json(text: str | bytes) -> list[SubmissionResult]:
@@ -379,45 +446,55 @@ def gradebook_csv(results: Iterable[SubmissionResult], problems: dict[str, Probl
     """gradebook.csv: header ``student, problem/part..., total, status``; the first data row holds the
     points possible; then one row per student (sorted). UTF-8 with a byte-order mark so that
     spreadsheets read non-ASCII names right; CRLF line ends (RFC 4180)."""
-    return "".join(gradebook_csv_chunks(_sorted(results), problems))
+    return gradebook_csv_stream(problems).text(_sorted(results))
 
 
-def gradebook_csv_chunks(sorted_results: Iterable[SubmissionResult],
-                         problems: dict[str, Problem]) -> Iterator[str]:
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV record (RFC 4180: minimal quoting, CRLF)."""
+    w = getattr(_CSV, "writer", None)
+    if w is None:    # one writer per thread (the web page may render from several)
+        _CSV.buf = io.StringIO()
+        w = _CSV.writer = csv.writer(_CSV.buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow(cells)
+    text = _CSV.buf.getvalue()
+    _CSV.buf.seek(0)
+    _CSV.buf.truncate()
+    return text
+
+
+_CSV = threading.local()
+
+
+def gradebook_csv_stream(problems: dict[str, Problem]) -> Stream:
     cols = columns(problems)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    keys = [(pid, part) for pid, part, _ in cols]
 
-    def take() -> str:
-        text = buf.getvalue()
-        buf.seek(0)
-        buf.truncate()
-        return text
-
-    w.writerow(["student", *(csv_safe(f"{pid}/{part}") for pid, part, _ in cols), "total", "status"])
-    w.writerow([POINTS_ROW_LABEL, *(format_score(pts) for _, _, pts in cols),
-                format_score(sum(pts for _, _, pts in cols)), ""])
-    yield "\ufeff" + take()
-    for r in sorted_results:
+    def row(r: SubmissionResult) -> str:
         by_key = {(p.problem, p.part): p.verdict.score for p in r.parts}
-        scores = [by_key.get((pid, part)) for pid, part, _ in cols]
+        scores = [by_key.get(k) for k in keys]
         total = sum(s for s in scores if s is not None)
-        w.writerow([csv_student(r.student), *("" if s is None else format_score(s) for s in scores),
-                    format_score(total), csv_safe(status_text(r))])
-        yield take()
+        return csv_line([csv_student(r.student), *("" if s is None else format_score(s) for s in scores),
+                         format_score(total), csv_safe(status_text(r))])
+
+    head = ("\ufeff" + csv_line(["student", *(csv_safe(f"{pid}/{part}") for pid, part in keys), "total", "status"])
+            + csv_line([POINTS_ROW_LABEL, *(format_score(pts) for _, _, pts in cols),
+                        format_score(sum(pts for _, _, pts in cols)), ""]))
+    return Stream(head=head, piece=row)
 
 
 # --- Markdown --------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+_MD_LEADING_SIGN = re.compile(r"^(\s*)([-+=])")
+_MD_LEADING_NUMBER = re.compile(r"^(\s*\d+)([.)])")
+_BACKTICKS = re.compile("`+")
 
 
 def md_text(text: Optional[str]) -> str:
     """Plain text made inert in Markdown (no emphasis, links, HTML, headings or lists)."""
     text = _MD_SPECIAL.sub(r"\\\1", _oneline(text))
-    text = re.sub(r"^(\s*)([-+=])", r"\1\\\2", text)
-    text = re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", text)
-    return text
+    text = _MD_LEADING_SIGN.sub(r"\1\\\2", text)
+    return _MD_LEADING_NUMBER.sub(r"\1\\\2", text)
 
 
 def md_code(text: Optional[str]) -> str:
@@ -426,7 +503,7 @@ def md_code(text: Optional[str]) -> str:
     text = _oneline(text)
     if not text.strip():
         return "*(empty)*"
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text[0] in "` " or text[-1] in "` " else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -518,29 +595,28 @@ def junit_xml(results: Iterable[SubmissionResult], problems: Optional[dict[str, 
     cases = sum(len(r.parts) for r in results)
     errors = sum(len(r.parts) for r in results if r.status == ERROR)
     failures = sum(1 for r in results if r.status != ERROR for p in r.parts if p.verdict.status != CORRECT)
-    return "".join(junit_xml_chunks(results, cases, failures, errors))
+    return junit_xml_stream(cases, failures, errors).text(results)
 
 
-def junit_xml_chunks(sorted_results: Iterable[SubmissionResult], cases: int, failures: int,
-                     errors: int = 0) -> Iterator[str]:
+def junit_xml_stream(cases: int, failures: int, errors: int = 0) -> Stream:
     """junit.xml a student at a time; the header's counts come first. The parts of a submission
     that could not be graded are <error> elements (counted in `errors`): CI tools show them
     apart from wrong answers (<failure>)."""
     head = ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<testsuites name="backprop-grader" tests="{cases}" failures="{failures}" errors="{errors}">\n'
             f'  <testsuite name="backprop-grader" tests="{cases}" failures="{failures}" errors="{errors}" skipped="0"')
-    if not cases:   # ElementTree writes an empty suite as one self-closing tag
-        yield head + " />\n</testsuites>\n"
-        return
-    yield head + ">"
-    for r in sorted_results:
+
+    def cases_of(r: SubmissionResult) -> str:
         error = (r.message or "") if r.status == ERROR else None     # ungradeable: <error>, not <failure>
         if _CLASSNAME in r.student:      # cannot be told from the stand-in: made one by one
-            yield "".join("\n    " + _junit_case_xml(p, error, r.student) for p in r.parts)
-            continue
+            return "".join("\n    " + _junit_case_xml(p, error, r.student) for p in r.parts)
         name = _xml_attr(r.student)
-        yield "".join("\n    " + _junit_case(p, error).replace(_CLASSNAME_ATTR, name, 1) for p in r.parts)
-    yield "\n  </testsuite>\n</testsuites>\n"
+        return "".join("\n    " + _junit_case(p, error).replace(_CLASSNAME_ATTR, name, 1) for p in r.parts)
+
+    if not cases:   # ElementTree writes an empty suite as one self-closing tag
+        whole = head + " />\n</testsuites>\n"
+        return Stream(head="", piece=lambda r: "", tail=whole, empty=whole)
+    return Stream(head=head + ">", piece=cases_of, tail="\n  </testsuite>\n</testsuites>\n")
 
 
 # A test case's XML depends on the student only through its classname: each distinct part
@@ -634,26 +710,57 @@ def write_gradescope(result: SubmissionResult, path: Path | str) -> None:
 
 # --- statistics shared by the HTML report and the step summary ---------------------------------
 
+class WrongAnswers:
+    """The tally of a class's wrong answers per part, for report.html's "most common wrong
+    answers": each distinct answer (`key`, whitespace removed) with how often each of its
+    typed forms came, and the verdict of each form's first occurrence. This one is held in
+    memory; a class run keeps it in a temporary gradebook table instead
+    (`Gradebook.wrong_answers`), so that memory does not grow with the class."""
+
+    def __init__(self):
+        # (problem, part) -> key -> [count, Counter of forms typed, first verdict of each form]
+        self.parts: dict[tuple[str, str], dict[str, list]] = {}
+
+    def add(self, problem: str, part: str, key: str, form: str, student: str, verdict: Verdict) -> None:
+        tally = self.parts.setdefault((problem, part), {})
+        w = tally.get(key)
+        if w is None:
+            w = tally[key] = [0, Counter(), {}]
+        w[0] += 1
+        w[1][form] += 1
+        w[2].setdefault(form, verdict)
+
+    def top(self, problem: str, part: str, n: int) -> list[tuple[int, str, str, Verdict]]:
+        """The `n` most common: (count, key, the form typed most often, its verdict), most
+        common first, ties by key; a form's ties by its text."""
+        common = []
+        for key, (count, forms, verdicts) in self.parts.get((problem, part), {}).items():
+            shown = min(forms, key=lambda a: (-forms[a], a))
+            common.append((count, key, shown, verdicts[shown]))
+        common.sort(key=lambda c: (-c[0], c[1]))
+        return common[:n]
+
+
 class _PartTally:
-    __slots__ = ("counts", "matched", "total", "wrong")
+    __slots__ = ("counts", "matched", "total")
 
     def __init__(self):
         self.counts: Counter = Counter()
         self.matched = 0
         self.total = 0.0
-        # whitespace-free answer -> [count, Counter of forms typed, first verdict of each form]
-        self.wrong: dict[str, list] = {}
 
 
 class ClassStats:
     """What report.html and the step summary need from a class, gathered one submission at a
     time (in student order) so that a class of any size can be streamed through: memory grows
-    with the distinct wrong answers and the rows that carry a message, not with the class."""
+    with the rows that carry a message and (unless `wrong` keeps them elsewhere) with the
+    distinct wrong answers, not with the class."""
 
-    def __init__(self, by_diagnosis: Iterable[str] = ()):
+    def __init__(self, by_diagnosis: Iterable[str] = (), wrong: Optional[WrongAnswers] = None):
         # problems whose wrong answers are grouped by diagnosis (rule), not by the literal text:
         # with per-student values the same mistake gives a different number for each student
         self.by_diagnosis = frozenset(by_diagnosis)
+        self.wrong = WrongAnswers() if wrong is None else wrong
         self.total = 0
         self.graded = 0
         self.score_sum = 0.0
@@ -705,12 +812,7 @@ class ClassStats:
             if p.verdict.status in (INCORRECT, INVALID) and p.answer is not None:
                 key = (f"\x00{p.verdict.status}:{p.verdict.rule or ''}" if p.problem in self.by_diagnosis
                        else "".join(p.answer.split()))
-                w = t.wrong.get(key)
-                if w is None:
-                    w = t.wrong[key] = [0, Counter(), {}]
-                w[0] += 1
-                w[1][p.answer] += 1
-                w[2].setdefault(p.answer, p.verdict)
+                self.wrong.add(p.problem, p.part, key, p.answer, r.student, p.verdict)
 
     def part_stats(self, cols: list[tuple[str, str, float]]) -> list[dict]:
         n = self.graded
@@ -719,16 +821,11 @@ class ClassStats:
             t = self.parts.get((pid, part)) or _PartTally()
             counts = Counter(t.counts)
             counts[MISSING] += n - t.matched
-            common = []
-            for key, (count, forms, verdicts) in t.wrong.items():
-                shown = min(forms, key=lambda a: (-forms[a], a))
-                common.append((count, key, shown, verdicts[shown]))
-            common.sort(key=lambda c: (-c[0], c[1]))
             stats.append({
                 "problem": pid, "part": part, "points": pts, "n": n, "counts": counts,
                 "rate": (counts[CORRECT] / n) if n else None,
                 "mean": (t.total / n) if n else None,
-                "common": common[:COMMON_WRONG_SHOWN],
+                "common": self.wrong.top(pid, part, COMMON_WRONG_SHOWN),
             })
         return stats
 

@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from grader.errors import GraderError, took_too_long
 from grader.model import INVALID, Problem, Verdict
 
-__all__ = ["Task", "Checked", "PoolError", "check_answers",
+__all__ = ["Task", "Checked", "PoolError", "check_answers", "Helper", "HelperError", "can_fork",
            "CRASHED", "INTERNAL_ERROR"]
 
 CRASHED = ("The grader stopped unexpectedly while checking this answer; "
@@ -89,18 +89,7 @@ def _quiet_stdio() -> None:
 
 def _worker_main(conn, check, problems, parent_pid, close_fds) -> None:
     """A worker process: check answers sent over `conn` until told to stop or the parent goes."""
-    _die_with_parent(parent_pid)
-    for fd in close_fds:                # other ends of pipes, the OUTDIR lock: the parent's alone
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    _quiet_stdio()
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C and kills us
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (fork)
-    except (ValueError, OSError):
-        pass
+    _child_start(parent_pid, close_fds)
     try:
         conn.send(("ready", None))
     except (OSError, EOFError):
@@ -137,6 +126,11 @@ def _context():
     methods = multiprocessing.get_all_start_methods()
     # fork: the bank and the check function are inherited, nothing has to be pickled
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def can_fork() -> bool:
+    """Whether a child can inherit what it needs (a helper's job is not pickled)."""
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 class _Worker:
@@ -180,6 +174,84 @@ class _Worker:
                 self.conn.close()
             except Exception:
                 pass
+
+
+def _child_start(parent_pid: int, close_fds: Iterable[int]) -> None:
+    """What every child of ours does first: die with the parent, drop the parent's file
+    descriptors (the other ends of pipes, the OUTDIR lock), leave Ctrl-C to the parent."""
+    _die_with_parent(parent_pid)
+    for fd in close_fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _quiet_stdio()
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C and kills us
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (fork)
+    except (ValueError, OSError):
+        pass
+
+
+def _helper_main(conn, job: Callable[[], None], parent_pid: int, close_fds: list[int]) -> None:
+    _child_start(parent_pid, close_fds)
+    try:
+        job()
+        reply: tuple = ("ok",)
+    except OSError as exc:      # the parent raises it again: a full disk is told as one
+        reply = ("oserror", exc.errno, exc.strerror, None if exc.filename is None else str(exc.filename))
+    except BaseException as exc:   # noqa: BLE001 - reported to the parent, never lost
+        reply = ("error", f"{type(exc).__name__}: {exc}"[:1000])
+    try:
+        conn.send(reply)
+    except (OSError, EOFError):
+        pass
+
+
+class HelperError(GraderError):
+    """A helper process failed for a reason that is not the operating system's."""
+
+
+class Helper:
+    """`job` run in a child process alongside the caller (the second core), under the same
+    rules as a worker: it dies with the caller and leaves Ctrl-C to it. `wait` returns when the
+    job is done and raises what it raised (an OSError as itself, anything else as
+    HelperError); `kill` stops it for good."""
+
+    def __init__(self, job: Callable[[], None], *, close_fds: Iterable[int] = (), mp_context=None):
+        ctx = mp_context or _context()
+        parent, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_helper_main, args=(child, job, os.getpid(), [parent.fileno(), *close_fds]),
+                                name="grader-helper", daemon=True)
+        self.proc.start()
+        child.close()
+        self.conn = parent
+
+    def wait(self) -> None:
+        try:
+            reply = self.conn.recv()
+        except (EOFError, OSError):
+            reply = None
+        finally:
+            self.conn.close()
+        self.proc.join()
+        if reply is None:
+            raise HelperError(f"a helper process stopped unexpectedly (exit status {self.proc.exitcode})")
+        if reply[0] == "oserror":
+            raise OSError(reply[1], reply[2], *((reply[3],) if reply[3] is not None else ()))
+        if reply[0] == "error":
+            raise HelperError(reply[1])
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+        except Exception:
+            pass
+        self.proc.join(timeout=10)
+        try:
+            self.conn.close()
+        except Exception:
+            pass
 
 
 def _invalid(points: float, message: str, rule: str) -> Verdict:

@@ -364,3 +364,38 @@ def test_streamed_junit_is_one_elementtree_document(results):
     assert len(cases) == sum(len(r.parts) for r in results) == int(root.get("tests"))
     by_order = [reports.xml_safe(r.student) for r in sorted(results, key=lambda r: r.student) for _ in r.parts]
     assert [c.get("classname") for c in cases] == by_order
+
+
+# --- report.html's tally of wrong answers: in memory, or in the gradebook (a class run) ---------
+
+_ANSWERS = ["x", " x", "x ", "x\t", "y", "é", "e\u0301", "\ud800", "z z", "zz", "10", "9"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ann", "bo", "cy", "😀", "zoë", "e"]),
+                          st.lists(st.sampled_from(_ANSWERS), min_size=1, max_size=4),
+                          st.lists(st.sampled_from([INCORRECT, INVALID, CORRECT]), min_size=4, max_size=4)),
+                max_size=14))
+def test_the_wrong_answers_tallied_in_the_gradebook_are_the_ones_tallied_in_memory(rows):
+    from grader.gradebook import Gradebook
+    book = Gradebook(":memory:")
+    run_id = book.start_run("now", 1, "all")
+    results = []
+    for i, (who, answers, statuses) in enumerate(rows):
+        student = f"{who}{i:02d}"
+        parts = tuple(PartResult("diag" if j == 3 else "p", f"q{j % 2}", answer,
+                                 Verdict(status, 1.0 if status == CORRECT else 0.0, 1.0, interpreted=answer,
+                                         feedback=(f"{student} typed {answer}",), rule=f"r{len(answer) % 2}"))
+                      for j, (answer, status) in enumerate(zip(answers, statuses)))
+        result = SubmissionResult(student, "graded", parts)
+        book.put_pending(student, "hash", "bank", {}, run_id)
+        book.put_result(result, True, student, student)
+        results.append(result)
+    in_memory = reports.ClassStats({"diag"})
+    in_book = reports.ClassStats({"diag"}, book.wrong_answers())
+    for r in sorted(results, key=lambda r: r.student):
+        in_memory.add(r)
+        in_book.add(r)
+    cols = [("diag", "q1", 1.0), ("p", "q0", 1.0), ("p", "q1", 1.0)]
+    assert in_book.part_stats(cols) == in_memory.part_stats(cols)
+    book.close()

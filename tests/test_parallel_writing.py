@@ -1,0 +1,143 @@
+"""Writing a class's outputs on two cores (issue 15, "faster writing"): the feedback files are
+made by a helper process while the run writes the rest. The set must be the same bytes as one
+written in a single process, and the helper must cost nothing when it fails or dies."""
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import outputs, workers
+from grader.classrun import BatchError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_batch import all_files, make_class, run, write  # noqa: E402
+from test_classrun import STAMP, alive, wait_dead  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def quiet_env(monkeypatch):
+    for name in ("GITHUB_STEP_SUMMARY", "SOURCE_DATE_EPOCH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CI", "true")
+
+
+@pytest.fixture
+def helpers(monkeypatch):
+    """The helpers started (in this process: the pids of their children)."""
+    started = []
+    real = workers.Helper.__init__
+
+    def counting(self, *args, **kw):
+        real(self, *args, **kw)
+        started.append(self.proc.pid)
+
+    monkeypatch.setattr(workers.Helper, "__init__", counting)
+    return started
+
+
+def class_of(root: Path, n: int) -> Path:
+    src = root / "class"
+    for i in range(n):
+        write(src / f"s{i:03d}" / "answers.yaml",
+              f"relu:\n  derivative-positive: {i % 3}\n  derivative-negative: 0\n"
+              f"sigmoid:\n  derivative: e^(-z)/(1+e^(-z))^{i % 4}\n")
+    return src
+
+
+def test_two_jobs_write_the_feedback_in_a_helper_and_the_same_bytes_as_one(tmp_path, helpers):
+    src = make_class(tmp_path)
+    run(src, tmp_path / "one", jobs=1, generated_at=STAMP)
+    assert helpers == []                                       # one job: one process writes
+    run(src, tmp_path / "two", jobs=2, generated_at=STAMP)
+    assert len(helpers) == 1 and wait_dead(helpers) == []      # two: a helper, gone when done
+    one, two = all_files(tmp_path / "one"), all_files(tmp_path / "two")
+    assert one == two
+    assert {"feedback/alice.md", "feedback/bob.md", "feedback/frank.md"} <= set(two)
+    manifest = (tmp_path / "two" / ".grader" / "current" / "MANIFEST").read_text(encoding="utf-8").split("\n")
+    assert sorted(filter(None, manifest)) == sorted(two)      # the helper's files are named too
+
+
+def test_a_helper_that_dies_costs_nothing(tmp_path, monkeypatch, helpers):
+    """Killed mid-write (out of memory, a stray signal): the run makes its files itself."""
+    src = class_of(tmp_path, 12)
+    run(src, tmp_path / "calm", jobs=1, generated_at=STAMP)
+    parent = os.getpid()
+    real_add = outputs.FeedbackFiles.add
+
+    def dies_in_the_helper(self, name, r):
+        if os.getpid() != parent and name == "s005":
+            os.kill(os.getpid(), signal.SIGKILL)
+        real_add(self, name, r)
+
+    monkeypatch.setattr(outputs.FeedbackFiles, "add", dies_in_the_helper)
+    outcome = run(src, tmp_path / "out", jobs=2, generated_at=STAMP)
+    assert len(helpers) == 1
+    assert outcome.exit_code == 0
+    assert all_files(tmp_path / "out") == all_files(tmp_path / "calm")
+
+
+def test_a_full_disk_in_the_helper_stops_the_run_and_keeps_the_old_set(tmp_path, monkeypatch, helpers):
+    src = class_of(tmp_path, 12)
+    out = tmp_path / "out"
+    run(src, out, generated_at=STAMP)
+    before = all_files(out)
+    write(src / "s000" / "answers.yaml", "relu:\n  derivative-positive: 7\n")
+    parent = os.getpid()
+    real_add = outputs.FeedbackFiles.add
+
+    def fills_up(self, name, r):
+        if os.getpid() != parent and name == "s004":
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / name))
+        real_add(self, name, r)
+
+    monkeypatch.setattr(outputs.FeedbackFiles, "add", fills_up)
+    with pytest.raises(BatchError) as err:
+        run(src, out, generated_at="2027-01-01T00:00:00Z")
+    assert str(err.value) == f"no space left on the device of {out}; the previous outputs were kept"
+    assert len(helpers) == 2 and wait_dead(helpers) == []
+    assert all_files(out) == before
+    assert len(os.listdir(out / ".grader" / "sets")) == 1      # the half-written set is gone
+
+
+def test_a_helper_dies_with_the_run_when_it_is_killed(tmp_path):
+    """kill -9 of the run while its helper writes: the helper goes too, nothing is switched in."""
+    src = class_of(tmp_path, 40)
+    out = tmp_path / "out"
+    marks = tmp_path / "helper-pids"
+    code = (
+        "import os, sys, time\n"
+        f"sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]\n"
+        "import test_batch as t\n"
+        "from grader import outputs\n"
+        "from grader.classrun import grade_class\n"
+        "parent = os.getpid()\n"
+        "real = outputs.FeedbackFiles.add\n"
+        "def slow(self, name, r):\n"
+        "    if os.getpid() != parent:\n"
+        f"        open({str(marks)!r}, 'a').write(f'{{os.getpid()}}\\n')\n"
+        "        time.sleep(0.5)\n"
+        "    real(self, name, r)\n"
+        "outputs.FeedbackFiles.add = slow\n"
+        f"grade_class({str(src)!r}, {str(out)!r}, t.make_bank(), jobs=2, check=t.fake_check, "
+        f"generated_at={STAMP!r})\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 60
+    while not (marks.exists() and marks.read_text().count("\n") >= 3) and time.monotonic() < end:
+        time.sleep(0.05)
+    helper = int(marks.read_text().split()[0])
+    assert alive(helper)
+    proc.kill()
+    proc.wait(timeout=10)
+    assert wait_dead([helper], seconds=5) == []              # at once, not when it is done (20 s)
+    assert proc.stdout.read() == b""
+    proc.stdout.close()
+    assert not (out / "feedback").exists() and not (out / "results.json").exists()
