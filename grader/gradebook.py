@@ -146,7 +146,7 @@ class Gradebook:
     def _caches(self) -> None:
         self._ids: OrderedDict[str, int] = OrderedDict()
         self._verdicts: OrderedDict[int, Verdict] = OrderedDict()
-        self._parts: OrderedDict[tuple, PartResult] = OrderedDict()
+        self._parts: dict[tuple, PartResult] = {}
         self._in_tx = False
 
     @classmethod
@@ -445,11 +445,9 @@ class Gradebook:
         key = (pid, part, answer, vid)
         p = self._parts.get(key)
         if p is None:
+            if len(self._parts) >= _CACHE:      # bounded: started afresh when full
+                self._parts.clear()
             p = self._parts[key] = PartResult(pid, part, answer, self.verdict(vid))
-            if len(self._parts) > _CACHE:
-                self._parts.popitem(last=False)
-        else:
-            self._parts.move_to_end(key)
         return p
 
     def part_result(self, student: str, problem: str, part: str) -> Optional[PartResult]:
@@ -493,27 +491,34 @@ class WrongAnswersTable:
     class. Rows are written a batch at a time; a form's verdict is read back, only for the few
     answers shown, from the row of the first student who typed it."""
 
-    _BATCH = 2000
+    _BATCH = 20000     # distinct forms counted in memory before they go to the table
 
     def __init__(self, book: Gradebook):
         self.book = book
         book.db.execute("DROP TABLE IF EXISTS temp.wrong")
         book.db.execute("CREATE TEMP TABLE wrong (problem TEXT NOT NULL, part TEXT NOT NULL, key BLOB NOT NULL, "
-                        "form BLOB NOT NULL, count INTEGER NOT NULL, first BLOB NOT NULL, "
-                        "PRIMARY KEY (problem, part, key, form))")
-        self.pending: list[tuple] = []
+                        "form BLOB NOT NULL, count INTEGER NOT NULL, first TEXT NOT NULL, "
+                        "PRIMARY KEY (problem, part, key, form)) WITHOUT ROWID")
+        # a batch is counted here first (a class repeats its common mistakes): one upsert a form
+        self.pending: dict[tuple[str, str, str, str], list] = {}
 
     def add(self, problem: str, part: str, key: str, form: str, student: str, verdict: Verdict) -> None:
-        self.pending.append((problem, part, _key(key), _key(form), _key(student)))
-        if len(self.pending) >= self._BATCH:
-            self._flush()
+        seen = self.pending.get((problem, part, key, form))
+        if seen is None:
+            self.pending[(problem, part, key, form)] = [1, student]
+            if len(self.pending) >= self._BATCH:
+                self._flush()
+        else:
+            seen[0] += 1
 
     def _flush(self) -> None:
         # rows arrive in student order: the first insert of a form is its first student's
         self.book.db.executemany(
-            "INSERT INTO wrong (problem, part, key, form, count, first) VALUES (?, ?, ?, ?, 1, ?) "
-            "ON CONFLICT (problem, part, key, form) DO UPDATE SET count = count + 1", self.pending)
-        self.pending = []
+            "INSERT INTO wrong (problem, part, key, form, count, first) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (problem, part, key, form) DO UPDATE SET count = count + excluded.count",
+            ((problem, part, _key(key), _key(form), count, first)
+             for (problem, part, key, form), (count, first) in self.pending.items()))
+        self.pending = {}
 
     def top(self, problem: str, part: str, n: int) -> list[tuple[int, str, str, Verdict]]:
         if self.pending:
@@ -525,6 +530,6 @@ class WrongAnswersTable:
             form, first = db.execute(
                 "SELECT form, first FROM wrong WHERE problem = ? AND part = ? AND key = ? "
                 "ORDER BY count DESC, form LIMIT 1", (problem, part, key)).fetchone()
-            p = self.book.part_result(_text(first), problem, part)
+            p = self.book.part_result(first, problem, part)
             out.append((int(count), _text(key), _text(form), p.verdict))
         return out

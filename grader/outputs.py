@@ -58,9 +58,9 @@ class Rows:
 
 
 class Writer(Protocol):
-    """One output format. A writer that sets `aside = True` also says which `folders` it makes
-    and which files it makes for a row (`files_for(name)`): `write_set` may then run it in a
-    helper process, over its own read of the gradebook."""
+    """One output format. A writer that sets `aside = True` also says which `folders` it makes,
+    which files it makes for a row (`files_for(name)`) and which for the class (`files()`):
+    `write_set` may then run it in a helper process, over its own read of the gradebook."""
 
     def add(self, name: str, r: SubmissionResult) -> None: ...
 
@@ -175,6 +175,10 @@ class FeedbackFiles:
     def files_for(name: str) -> tuple[str, ...]:
         return (f"feedback/{name}.md",)
 
+    @staticmethod
+    def files() -> tuple[str, ...]:
+        return ()
+
     def add(self, name: str, r: SubmissionResult) -> None:
         rel, = self.files_for(name)
         self.files.write(self.folder / rel, reports.feedback_markdown(r, self.rows.problems, self.rows.info.due)
@@ -191,13 +195,24 @@ class FeedbackFiles:
 class GradescopeFiles:
     """gradescope/<student>/results.json (the layout of Gradescope's autograder)."""
 
+    aside = False
+    folders = ("gradescope",)
+
     def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
         self.folder, self.manifest = folder, manifest
         (folder / "gradescope").mkdir()
         self.files = _Files()
 
+    @staticmethod
+    def files_for(name: str) -> tuple[str, ...]:
+        return (f"gradescope/{name}/results.json",)
+
+    @staticmethod
+    def files() -> tuple[str, ...]:
+        return ()
+
     def add(self, name: str, r: SubmissionResult) -> None:
-        rel = f"gradescope/{name}/results.json"
+        rel, = self.files_for(name)
         self.files.write(self.folder / rel, reports.gradescope_json(r).encode("utf-8", "replace"),
                          self.folder / "gradescope" / name)
         self.manifest.add(rel)
@@ -210,50 +225,63 @@ class GradescopeFiles:
 
 
 class _Aside:
-    """A writer (`aside = True`) run in a helper process over its own read of the gradebook,
-    on the second core, while this process writes the rest. Here it only names its files in
-    the manifest as the rows go by. A full disk in the helper is raised here as it was raised
-    there; a helper that dies (out of memory, a stray signal) costs nothing: its files are
-    made again here."""
+    """The writers marked `aside`, run in one helper process over its own read of the
+    gradebook, on the second core, while this process writes the rest. Here they only name
+    their files in the manifest as the rows go by. A full disk in the helper is raised here as
+    it was raised there; a helper that dies (out of memory, a stray signal) costs nothing:
+    its files are made again here."""
 
-    def __init__(self, make, rows: Rows, folder: Path, manifest: Manifest, close_fds: tuple[int, ...]):
-        self.make, self.rows, self.folder, self.manifest = make, rows, folder, manifest
+    def __init__(self, makers: list, rows: Rows, folder: Path, manifest: Manifest, close_fds: tuple[int, ...]):
+        self.makers, self.rows, self.folder, self.manifest = makers, rows, folder, manifest
 
         def job() -> None:
             book = Gradebook.reader(rows.book.path)
             try:
-                _write_all(make, replace(rows, book=book), folder)
+                _write_all(makers, replace(rows, book=book), folder)
             finally:
                 book.close()
 
         self.helper = workers.Helper(job, close_fds=close_fds)
 
     def add(self, name: str, r: SubmissionResult) -> None:
-        for rel in self.make.files_for(name):
-            self.manifest.add(rel)
+        for make in self.makers:
+            for rel in make.files_for(name):
+                self.manifest.add(rel)
 
     def close(self) -> None:
         try:
             self.helper.wait()
         except workers.HelperError:
-            for sub in self.make.folders:       # what the helper left: ours, in the new set
-                shutil.rmtree(self.folder / sub)
-            _write_all(self.make, self.rows, self.folder)
+            for make in self.makers:            # what the helper left: ours, in the new set
+                for sub in make.folders:
+                    shutil.rmtree(self.folder / sub, ignore_errors=True)
+                for rel in make.files():
+                    (self.folder / rel).unlink(missing_ok=True)
+            _write_all(self.makers, self.rows, self.folder)
+        for make in self.makers:
+            for rel in make.files():
+                self.manifest.add(rel)
 
     def abandon(self) -> None:
         self.helper.kill()
 
 
-def _write_all(make, rows: Rows, folder: Path) -> None:
-    """One writer over every row (its files are named in the manifest by `_Aside`)."""
-    writer = make(rows, folder, _Unlisted())
+def _write_all(makers: list, rows: Rows, folder: Path) -> None:
+    """Some writers over every row (their files are named in the manifest by `_Aside`)."""
+    writers: list[Writer] = []
     try:
+        for make in makers:
+            writers.append(make(rows, folder, _Unlisted()))
         for name, r in rows.named_results():
-            writer.add(name, r)
+            for w in writers:
+                w.add(name, r)
+        while writers:
+            writers[0].close()
+            writers.pop(0)
     except BaseException:
-        writer.abandon()
+        for w in writers:
+            w.abandon()
         raise
-    writer.close()
 
 
 class _Unlisted:
@@ -263,29 +291,61 @@ class _Unlisted:
         pass
 
 
-class ClassFiles:
-    """results.json, gradebook.csv and junit.xml: one row of each per submission."""
+class _ClassFile:
+    """A class-wide file, one piece per submission (`stream(rows)`: a `reports.Stream`)."""
+
+    rel = ""
+    folders: tuple[str, ...] = ()
 
     def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
-        t = rows.totals()
-        self.files = [
-            _StreamFile(folder, "gradebook.csv", reports.gradebook_csv_stream(rows.problems), manifest),
-            _StreamFile(folder, "junit.xml", reports.junit_xml_stream(int(t["cases"]), int(t["failures"]),
-                                                                      int(t["error_cases"])), manifest),
-            _StreamFile(folder, "results.json", reports.RESULTS_JSON, manifest),
-        ]
+        self.file = _StreamFile(folder, self.rel, self.stream(rows), manifest)
+
+    @staticmethod
+    def stream(rows: Rows) -> reports.Stream:
+        raise NotImplementedError
+
+    @classmethod
+    def files(cls) -> tuple[str, ...]:
+        return (cls.rel,)
+
+    @staticmethod
+    def files_for(name: str) -> tuple[str, ...]:
+        return ()
 
     def add(self, name: str, r: SubmissionResult) -> None:
-        for f in self.files:
-            f.add(r)
+        self.file.add(r)
 
     def close(self) -> None:
-        for f in self.files:
-            f.close()
+        self.file.close()
 
     def abandon(self) -> None:
-        for f in self.files:
-            f.abandon()
+        self.file.abandon()
+
+
+class GradebookCsv(_ClassFile):
+    rel = "gradebook.csv"
+
+    @staticmethod
+    def stream(rows: Rows) -> reports.Stream:
+        return reports.gradebook_csv_stream(rows.problems)
+
+
+class JunitXml(_ClassFile):
+    rel = "junit.xml"
+
+    @staticmethod
+    def stream(rows: Rows) -> reports.Stream:
+        t = rows.totals()
+        return reports.junit_xml_stream(int(t["cases"]), int(t["failures"]), int(t["error_cases"]))
+
+
+class ResultsJson(_ClassFile):
+    rel = "results.json"
+    aside = True
+
+    @staticmethod
+    def stream(rows: Rows) -> reports.Stream:
+        return reports.RESULTS_JSON
 
 
 class ReportHtml:
@@ -343,7 +403,7 @@ class LmsExports:
 
 
 WRITERS: tuple[Callable[[Rows, Path, Manifest], Writer], ...] = (
-    FeedbackFiles, GradescopeFiles, ClassFiles, ReportHtml, LmsExports,
+    FeedbackFiles, GradescopeFiles, GradebookCsv, JunitXml, ResultsJson, ReportHtml, LmsExports,
 )
 
 
@@ -365,10 +425,11 @@ def write_set(rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tup
     manifest = Manifest(folder)
     writers: list[Writer] = []
     try:
+        aside = [make for make in WRITERS if helpers and getattr(make, "aside", False)]
+        if aside:
+            writers.append(_Aside(aside, rows, folder, manifest, close_fds))
         for make in WRITERS:
-            if helpers and getattr(make, "aside", False):
-                writers.append(_Aside(make, rows, folder, manifest, close_fds))
-            else:
+            if make not in aside:
                 writers.append(make(rows, folder, manifest))
         stats = next(w.stats for w in writers if isinstance(w, ReportHtml))   # the step summary's too
         for name, r in rows.named_results():

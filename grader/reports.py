@@ -29,6 +29,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
@@ -611,7 +612,8 @@ def junit_xml_stream(cases: int, failures: int, errors: int = 0) -> Stream:
         if _CLASSNAME in r.student:      # cannot be told from the stand-in: made one by one
             return "".join("\n    " + _junit_case_xml(p, error, r.student) for p in r.parts)
         name = _xml_attr(r.student)
-        return "".join("\n    " + _junit_case(p, error).replace(_CLASSNAME_ATTR, name, 1) for p in r.parts)
+        return "".join([text for before, after in map(_junit_case, r.parts, repeat(error))
+                        for text in (before, name, after)])
 
     if not cases:   # ElementTree writes an empty suite as one self-closing tag
         whole = head + " />\n</testsuites>\n"
@@ -633,8 +635,10 @@ _CLASSNAME_ATTR = _xml_attr(_CLASSNAME)
 
 
 @lru_cache(maxsize=4096)
-def _junit_case(p: PartResult, error: Optional[str]) -> str:
-    return _junit_case_xml(p, error, _CLASSNAME)
+def _junit_case(p: PartResult, error: Optional[str]) -> tuple[str, str]:
+    """A part's test case (on a new line) around where its classname goes."""
+    before, after = _junit_case_xml(p, error, _CLASSNAME).split(_CLASSNAME_ATTR, 1)
+    return "\n    " + before, after
 
 
 def _junit_case_xml(p: PartResult, error: Optional[str], student: str) -> str:
