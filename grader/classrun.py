@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from grader import outputs, reports
-from grader.errors import GraderError
+from grader.errors import GraderError, os_reason
 from grader.gradebook import Gradebook, answer_key
 from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
 from grader.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
@@ -242,12 +242,19 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
                         summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info)
         except sqlite3.OperationalError as exc:
-            if "full" in str(exc):
+            code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+            if code == _SQLITE_FULL or "full" in str(exc):
                 raise BatchError(str(no_space(out))) from None
+            if code == _SQLITE_READONLY:
+                raise BatchError(f"cannot write into the output folder {out}: the gradebook's file system is "
+                                 f"read-only; the previous outputs were kept") from None
             raise
         except OSError as exc:
             if _is_full(exc):
                 raise BatchError(str(no_space(out))) from None
+            if _inside(exc.filename, out):     # OUTDIR turned read-only, or was changed under us
+                raise BatchError(f"cannot write into the output folder {out}: {os_reason(exc)}; "
+                                 f"the previous outputs were kept") from None
             raise
         except (OutdirError, PoolError) as exc:
             raise BatchError(str(exc)) from None
@@ -408,6 +415,18 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
                     incomplete=incomplete, regraded=regraded, reused=reused, checked=checked,
                     too_complex=too_complex, crashed=crashed, skipped=skipped, summary=text,
                     seconds=tuple((name, round(t1 - t0, 3)) for (_, t0), (name, t1) in zip(clock, clock[1:])))
+
+
+_SQLITE_READONLY, _SQLITE_FULL = 8, 13     # SQLite's primary result codes
+
+
+def _inside(filename, out: Path) -> bool:
+    if filename is None:
+        return False
+    try:
+        return Path(os.fsdecode(filename)).resolve().is_relative_to(out.resolve())
+    except (OSError, ValueError, RuntimeError):
+        return False
 
 
 def _one_line(log: Callable[[str], None]) -> Callable[[str], None]:

@@ -42,7 +42,7 @@ from grader.workers import Task
 __all__ = ["Gradebook", "WrongAnswersTable", "SCHEMA_VERSION", "verdict_body", "answer_key"]
 
 SCHEMA_VERSION = "2"
-_CACHE = 8192        # verdicts kept decoded: a class repeats a few thousand
+_CACHE = 4096        # verdicts and parts kept decoded: a class repeats a few thousand
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -146,7 +146,7 @@ class Gradebook:
     def _caches(self) -> None:
         self._ids: OrderedDict[str, int] = OrderedDict()
         self._verdicts: OrderedDict[int, Verdict] = OrderedDict()
-        self._parts: dict[tuple, PartResult] = {}
+        self._parts: OrderedDict[tuple, PartResult] = OrderedDict()
         self._in_tx = False
 
     @classmethod
@@ -445,9 +445,11 @@ class Gradebook:
         key = (pid, part, answer, vid)
         p = self._parts.get(key)
         if p is None:
-            if len(self._parts) >= _CACHE:      # bounded: started afresh when full
-                self._parts.clear()
             p = self._parts[key] = PartResult(pid, part, answer, self.verdict(vid))
+            if len(self._parts) > _CACHE:       # least recently used out: the common ones stay
+                self._parts.popitem(last=False)
+        else:
+            self._parts.move_to_end(key)
         return p
 
     def part_result(self, student: str, problem: str, part: str) -> Optional[PartResult]:
@@ -477,30 +479,33 @@ class Gradebook:
 
 
 def _key(text: str) -> bytes:
-    """Text as a blob that sorts as Python sorts str (by code point), lone surrogates included."""
-    return text.encode("utf-32-be", "surrogatepass")
+    """Text as a blob that sorts as Python sorts str, by code point (UTF-8 bytes do, lone
+    surrogates included when they are encoded alike)."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _text(blob: bytes) -> str:
-    return blob.decode("utf-32-be", "surrogatepass")
+    return blob.decode("utf-8", "surrogatepass")
 
 
 class WrongAnswersTable:
     """`reports.WrongAnswers` kept in a temporary table of the gradebook's connection instead
     of in memory: a large class's distinct wrong answers (mostly typed once) grow with the
-    class. Rows are written a batch at a time; a form's verdict is read back, only for the few
-    answers shown, from the row of the first student who typed it."""
+    class. Each batch is counted in memory first (a class repeats its common mistakes), then
+    appended (no index to keep up during the pass); the table is grouped and sorted once, by
+    SQLite's external sorter, when the report asks for the most common. A form's verdict is
+    read back, only for the few answers shown, from the row of the first student who typed it."""
 
-    _BATCH = 20000     # distinct forms counted in memory before they go to the table
+    _BATCH = 4000      # distinct forms counted in memory before they go to the table
 
     def __init__(self, book: Gradebook):
         self.book = book
         book.db.execute("DROP TABLE IF EXISTS temp.wrong")
         book.db.execute("CREATE TEMP TABLE wrong (problem TEXT NOT NULL, part TEXT NOT NULL, key BLOB NOT NULL, "
-                        "form BLOB NOT NULL, count INTEGER NOT NULL, first TEXT NOT NULL, "
-                        "PRIMARY KEY (problem, part, key, form)) WITHOUT ROWID")
-        # a batch is counted here first (a class repeats its common mistakes): one upsert a form
+                        "form BLOB NOT NULL, count INTEGER NOT NULL, first TEXT NOT NULL)")
         self.pending: dict[tuple[str, str, str, str], list] = {}
+        self.common: Optional[dict[tuple[str, str], list]] = None
+        self.shown = 0
 
     def add(self, problem: str, part: str, key: str, form: str, student: str, verdict: Verdict) -> None:
         seen = self.pending.get((problem, part, key, form))
@@ -512,24 +517,45 @@ class WrongAnswersTable:
             seen[0] += 1
 
     def _flush(self) -> None:
-        # rows arrive in student order: the first insert of a form is its first student's
         self.book.db.executemany(
-            "INSERT INTO wrong (problem, part, key, form, count, first) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (problem, part, key, form) DO UPDATE SET count = count + excluded.count",
-            ((problem, part, _key(key), _key(form), count, first)
-             for (problem, part, key, form), (count, first) in self.pending.items()))
+            "INSERT INTO wrong (problem, part, key, form, count, first) VALUES (?, ?, ?, ?, ?, ?)",
+            [(problem, part, _key(key), _key(form), count, first)
+             for (problem, part, key, form), (count, first) in self.pending.items()])
         self.pending = {}
 
     def top(self, problem: str, part: str, n: int) -> list[tuple[int, str, str, Verdict]]:
+        if self.common is None or n > self.shown:
+            self._most_common(n)
+        return [(count, key, form, self.book.part_result(first, problem, part).verdict)
+                for count, key, form, first in self.common.get((problem, part), [])[:n]]
+
+    def _most_common(self, n: int) -> None:
+        """Every part's `n` most common wrong answers, in one sorted pass over the table; only
+        those are kept. Students compare by code point (as they are sorted everywhere), so
+        the least is the first who typed a form."""
         if self.pending:
             self._flush()
-        db, out = self.book.db, []
-        for key, count in db.execute(
-                "SELECT key, sum(count) AS n FROM wrong WHERE problem = ? AND part = ? "
-                "GROUP BY key ORDER BY n DESC, key LIMIT ?", (problem, part, n)).fetchall():
-            form, first = db.execute(
-                "SELECT form, first FROM wrong WHERE problem = ? AND part = ? AND key = ? "
-                "ORDER BY count DESC, form LIMIT 1", (problem, part, key)).fetchone()
-            p = self.book.part_result(first, problem, part)
-            out.append((int(count), _text(key), _text(form), p.verdict))
-        return out
+        common: dict[tuple[str, str], list] = {}
+        group = None                  # (problem, part, key) being summed
+        total = best = 0
+        shown = first = None
+
+        def done() -> None:
+            top = common.setdefault(group[:2], [])
+            top.append((total, _text(group[2]), _text(shown), first))
+            top.sort(key=lambda c: (-c[0], c[1]))
+            del top[n:]
+
+        for problem, part, key, form, count, who in self.book.db.execute(
+                "SELECT problem, part, key, form, sum(count), min(first) FROM wrong "
+                "GROUP BY problem, part, key, form ORDER BY problem, part, key, form"):
+            if group != (problem, part, key):
+                if group is not None:
+                    done()
+                group, total, best = (problem, part, key), 0, 0
+            total += count
+            if count > best:          # the form typed most often; forms come in order: ties to the least
+                best, shown, first = count, form, who
+        if group is not None:
+            done()
+        self.common, self.shown = common, n

@@ -270,6 +270,18 @@ class PartResult:
     answer: Optional[str]
     verdict: Verdict
 
+    def __hash__(self) -> int:
+        # kept once made: a class's outputs look each part up in several caches, 37 parts a student
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.problem, self.part, self.answer, self.verdict))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __reduce__(self):
+        # a str's hash differs between processes: what crosses one is rebuilt, not copied
+        return PartResult, (self.problem, self.part, self.answer, self.verdict)
+
 
 @dataclass(frozen=True)
 class SubmissionResult:

@@ -51,6 +51,13 @@ def no_space(out: Path) -> OutdirError:
     return OutdirError(f"no space left on the device of {out}; the previous outputs were kept")
 
 
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
 def _is_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
@@ -121,6 +128,8 @@ class Outdir:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutdirError(f"cannot create the output folder {out}: {os_reason(exc)}") from None
+        if _read_only(out):
+            raise OutdirError(f"cannot write into the output folder {out}: it is on a read-only file system")
         if not os.access(out, os.W_OK | os.X_OK):
             raise OutdirError(f"cannot write into the output folder {out} (permission denied)")
         for name in OWNED:

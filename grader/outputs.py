@@ -43,7 +43,7 @@ class ClassInfo:
 @dataclass
 class Rows:
     """What a writer may read: the class's rows (streamed, with each student's file-name
-    stem), the bank, the counts, the report's timestamp and the assignment.""" 
+    stem), the bank, the counts, the report's timestamp and the assignment."""
 
     book: Gradebook
     problems: dict[str, Problem]
@@ -159,69 +159,68 @@ class _Files:
         self._join()
 
 
-class FeedbackFiles:
+class _StudentFiles:
+    """One file a student, under `folders[0]` (in a folder of its own when `files_for` says so)."""
+
+    folders: tuple[str, ...] = ()
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        self.rows, self.folder, self.manifest = rows, folder, manifest
+        self.top = folder / self.folders[0]
+        self.top.mkdir()
+        self.files = _Files()
+
+    @staticmethod
+    def files_for(name: str) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    @staticmethod
+    def files() -> tuple[str, ...]:
+        return ()
+
+    def text(self, r: SubmissionResult) -> str:
+        raise NotImplementedError
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        rel, = self.files_for(name)
+        path = self.folder / rel
+        self.files.write(path, self.text(r).encode("utf-8", "replace"),   # a lone surrogate must not abort
+                         None if path.parent == self.top else path.parent)
+        self.manifest.add(rel)
+
+    def close(self) -> None:
+        self.files.close()
+
+    def abandon(self) -> None:
+        self.files.abandon()
+
+
+class FeedbackFiles(_StudentFiles):
     """feedback/<student>.md: the costliest writer (Markdown for every part of every student),
     so `write_set` runs it in a helper process when it may."""
 
     aside = True
     folders = ("feedback",)
 
-    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
-        self.rows, self.folder, self.manifest = rows, folder, manifest
-        (folder / "feedback").mkdir()
-        self.files = _Files()
-
     @staticmethod
     def files_for(name: str) -> tuple[str, ...]:
         return (f"feedback/{name}.md",)
 
-    @staticmethod
-    def files() -> tuple[str, ...]:
-        return ()
-
-    def add(self, name: str, r: SubmissionResult) -> None:
-        rel, = self.files_for(name)
-        self.files.write(self.folder / rel, reports.feedback_markdown(r, self.rows.problems, self.rows.info.due)
-                         .encode("utf-8", "replace"))     # a lone surrogate must not abort the write
-        self.manifest.add(rel)
-
-    def close(self) -> None:
-        self.files.close()
-
-    def abandon(self) -> None:
-        self.files.abandon()
+    def text(self, r: SubmissionResult) -> str:
+        return reports.feedback_markdown(r, self.rows.problems, self.rows.info.due)
 
 
-class GradescopeFiles:
+class GradescopeFiles(_StudentFiles):
     """gradescope/<student>/results.json (the layout of Gradescope's autograder)."""
 
-    aside = False
     folders = ("gradescope",)
-
-    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
-        self.folder, self.manifest = folder, manifest
-        (folder / "gradescope").mkdir()
-        self.files = _Files()
 
     @staticmethod
     def files_for(name: str) -> tuple[str, ...]:
         return (f"gradescope/{name}/results.json",)
 
-    @staticmethod
-    def files() -> tuple[str, ...]:
-        return ()
-
-    def add(self, name: str, r: SubmissionResult) -> None:
-        rel, = self.files_for(name)
-        self.files.write(self.folder / rel, reports.gradescope_json(r).encode("utf-8", "replace"),
-                         self.folder / "gradescope" / name)
-        self.manifest.add(rel)
-
-    def close(self) -> None:
-        self.files.close()
-
-    def abandon(self) -> None:
-        self.files.abandon()
+    def text(self, r: SubmissionResult) -> str:
+        return reports.gradescope_json(r)
 
 
 class _Aside:
@@ -266,22 +265,30 @@ class _Aside:
         self.helper.kill()
 
 
-def _write_all(makers: list, rows: Rows, folder: Path) -> None:
-    """Some writers over every row (their files are named in the manifest by `_Aside`)."""
+def _write_rows(makers: list, rows: Rows, folder: Path, manifest) -> list[Writer]:
+    """The writers `makers` make, fed every row once, then closed in order; all abandoned
+    (those not yet closed) on any failure. Returns them."""
     writers: list[Writer] = []
+    closed = 0
     try:
         for make in makers:
-            writers.append(make(rows, folder, _Unlisted()))
+            writers.append(make(rows, folder, manifest))
         for name, r in rows.named_results():
             for w in writers:
                 w.add(name, r)
-        while writers:
-            writers[0].close()
-            writers.pop(0)
-    except BaseException:
         for w in writers:
+            w.close()
+            closed += 1
+    except BaseException:
+        for w in writers[closed:]:
             w.abandon()
         raise
+    return writers
+
+
+def _write_all(makers: list, rows: Rows, folder: Path) -> None:
+    """Writers run aside: their files are named in the manifest by `_Aside`."""
+    _write_rows(makers, rows, folder, _Unlisted())
 
 
 class _Unlisted:
@@ -421,28 +428,15 @@ def write_set(rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tup
     `helpers`, the writers marked `aside` run in a helper process (`close_fds`: descriptors it
     must not keep, the OUTDIR lock). Returns the class's statistics (the step summary is made
     from them)."""
-    helpers = helpers and workers.can_fork()
+    aside = [make for make in WRITERS if helpers and workers.can_fork() and getattr(make, "aside", False)]
+    makers: list = [make for make in WRITERS if make not in aside]
+    if aside:       # forked first, while this process has no other thread
+        makers.insert(0, lambda rows, folder, manifest: _Aside(aside, rows, folder, manifest, close_fds))
     manifest = Manifest(folder)
-    writers: list[Writer] = []
     try:
-        aside = [make for make in WRITERS if helpers and getattr(make, "aside", False)]
-        if aside:
-            writers.append(_Aside(aside, rows, folder, manifest, close_fds))
-        for make in WRITERS:
-            if make not in aside:
-                writers.append(make(rows, folder, manifest))
-        stats = next(w.stats for w in writers if isinstance(w, ReportHtml))   # the step summary's too
-        for name, r in rows.named_results():
-            for w in writers:
-                w.add(name, r)
-        while writers:          # a writer closed is done with: never abandoned after
-            writers[0].close()
-            writers.pop(0)
+        writers = _write_rows(makers, rows, folder, manifest)
     except BaseException:
-        for w in writers:
-            w.abandon()
         manifest.abandon()
         raise
     manifest.close()
-    return stats
-
+    return next(w.stats for w in writers if isinstance(w, ReportHtml))   # the step summary's too

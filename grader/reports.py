@@ -24,7 +24,6 @@ import re
 import tempfile
 import threading
 import unicodedata
-import xml.etree.ElementTree as ET
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -611,7 +610,7 @@ def junit_xml_stream(cases: int, failures: int, errors: int = 0) -> Stream:
         error = (r.message or "") if r.status == ERROR else None     # ungradeable: <error>, not <failure>
         if _CLASSNAME in r.student:      # cannot be told from the stand-in: made one by one
             return "".join("\n    " + _junit_case_xml(p, error, r.student) for p in r.parts)
-        name = _xml_attr(r.student)
+        name = _attr(r.student)
         return "".join([text for before, after in map(_junit_case, r.parts, repeat(error))
                         for text in (before, name, after)])
 
@@ -621,17 +620,22 @@ def junit_xml_stream(cases: int, failures: int, errors: int = 0) -> Stream:
     return Stream(head=head + ">", piece=cases_of, tail="\n  </testsuite>\n</testsuites>\n")
 
 
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"})
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _attr(text: str) -> str:
+    """An XML attribute value (the escapes ElementTree makes)."""
+    return xml_safe(text).translate(_ATTR_ESCAPES)
+
+
 # A test case's XML depends on the student only through its classname: each distinct part
 # result is serialised once with a stand-in classname, swapped for the student's.
 _CLASSNAME = "\ue000classname\ue000"
 
 
-def _xml_attr(value: str) -> str:
-    """An attribute value escaped exactly as ElementTree escapes it."""
-    return ET.tostring(ET.Element("x", {"a": xml_safe(value)}), encoding="unicode")[6:-4]
-
-
-_CLASSNAME_ATTR = _xml_attr(_CLASSNAME)
+_CLASSNAME_ATTR = _attr(_CLASSNAME)
 
 
 @lru_cache(maxsize=4096)
@@ -642,19 +646,19 @@ def _junit_case(p: PartResult, error: Optional[str]) -> tuple[str, str]:
 
 
 def _junit_case_xml(p: PartResult, error: Optional[str], student: str) -> str:
-    case = ET.Element("testcase", {"classname": xml_safe(student), "name": xml_safe(f"{p.problem}/{p.part}"),
-                                   "time": "0"})
-    if p.verdict.status != CORRECT:
-        first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
-        element, kind = "failure", p.verdict.status
-        if error is not None:     # the submission could not be graded: CI tools count an <error>
-            first = f"Submission could not be graded: {error}"
-            element, kind = "error", "ungradeable"
-        failure = ET.SubElement(case, element, {"message": xml_safe(_oneline(first)), "type": xml_safe(kind)})
-        failure.text = xml_safe(_part_text(p, SubmissionResult("", ERROR if error is not None else "graded", (),
-                                                               error)))
-    ET.indent(case, space="  ", level=2)
-    return ET.tostring(case, encoding="unicode")
+    """One <testcase>, byte for byte as ElementTree writes it indented two levels deep (made
+    here by hand: ElementTree took a third of the time of junit.xml)."""
+    head = f'<testcase classname="{_attr(student)}" name="{_attr(f"{p.problem}/{p.part}")}" time="0"'
+    if p.verdict.status == CORRECT:
+        return head + " />"
+    first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
+    element, kind = "failure", p.verdict.status
+    if error is not None:     # the submission could not be graded: CI tools count an <error>
+        first = f"Submission could not be graded: {error}"
+        element, kind = "error", "ungradeable"
+    text = xml_safe(_part_text(p, SubmissionResult("", ERROR if error is not None else "graded", (), error)))
+    return (f'{head}>\n      <{element} message="{_attr(_oneline(first))}" type="{_attr(kind)}">'
+            f'{text.translate(_TEXT_ESCAPES)}</{element}>\n    </testcase>')
 
 
 # --- Gradescope ------------------------------------------------------------------------------
@@ -746,12 +750,13 @@ class WrongAnswers:
 
 
 class _PartTally:
-    __slots__ = ("counts", "matched", "total")
+    __slots__ = ("counts", "matched", "total", "last")
 
     def __init__(self):
         self.counts: Counter = Counter()
         self.matched = 0
         self.total = 0.0
+        self.last = -1          # the submission (by number) it was last counted for
 
 
 class ClassStats:
@@ -801,22 +806,22 @@ class ClassStats:
         self.scores.append(r.score)
         if self.first_max is None:
             self.first_max = r.max_score
-        seen = set()
+        parts, n = self.parts, self.graded
         for p in r.parts:
-            key = (p.problem, p.part)
-            if key in seen:
-                continue
-            seen.add(key)
-            t = self.parts.get(key)
+            t = parts.get((p.problem, p.part))
             if t is None:
-                t = self.parts[key] = _PartTally()
+                t = parts[(p.problem, p.part)] = _PartTally()
+            elif t.last == n:       # a part given twice: its first occurrence counts
+                continue
+            t.last = n
+            v = p.verdict
             t.matched += 1
-            t.counts[p.verdict.status] += 1
-            t.total += p.verdict.score
-            if p.verdict.status in (INCORRECT, INVALID) and p.answer is not None:
-                key = (f"\x00{p.verdict.status}:{p.verdict.rule or ''}" if p.problem in self.by_diagnosis
+            t.counts[v.status] += 1
+            t.total += v.score
+            if (v.status == INCORRECT or v.status == INVALID) and p.answer is not None:
+                key = (f"\x00{v.status}:{v.rule or ''}" if p.problem in self.by_diagnosis
                        else "".join(p.answer.split()))
-                self.wrong.add(p.problem, p.part, key, p.answer, r.student, p.verdict)
+                self.wrong.add(p.problem, p.part, key, p.answer, r.student, v)
 
     def part_stats(self, cols: list[tuple[str, str, float]]) -> list[dict]:
         n = self.graded

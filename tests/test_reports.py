@@ -401,3 +401,26 @@ def test_the_wrong_answers_tallied_in_the_gradebook_are_the_ones_tallied_in_memo
     cols = [("diag", "q1", 1.0), ("p", "q0", 1.0), ("p", "q1", 1.0)]
     assert in_book.part_stats(cols) == in_memory.part_stats(cols)
     book.close()
+
+
+def _elementtree_case(p: PartResult, error, student: str) -> str:
+    """What ElementTree writes for a test case (the reference the hand-made XML must equal)."""
+    case = ET.Element("testcase", {"classname": reports.xml_safe(student),
+                                   "name": reports.xml_safe(f"{p.problem}/{p.part}"), "time": "0"})
+    if p.verdict.status != CORRECT:
+        first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
+        element, kind = "failure", p.verdict.status
+        if error is not None:
+            first, element, kind = f"Submission could not be graded: {error}", "error", "ungradeable"
+        failure = ET.SubElement(case, element, {"message": reports.xml_safe(reports._oneline(first)),
+                                                "type": reports.xml_safe(kind)})
+        failure.text = reports.xml_safe(reports._part_text(
+            p, SubmissionResult("", "error" if error is not None else "graded", (), error)))
+    ET.indent(case, space="  ", level=2)
+    return ET.tostring(case, encoding="unicode")
+
+
+@settings(max_examples=300, deadline=None)
+@given(_parts, st.one_of(st.none(), st.text(max_size=20)), st.text(max_size=20))
+def test_a_junit_case_is_what_elementtree_writes(part, error, student):
+    assert reports._junit_case_xml(part, error, student) == _elementtree_case(part, error, student)
