@@ -385,9 +385,15 @@ def _json_list(items: list[str], level: int) -> str:
     return "[\n" + ",\n".join(pad + item for item in items) + "\n" + "  " * level + "]"
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def _part_json(p: PartResult, level: int) -> str:
-    return _indented(_part_dict(p), level)
+    """_indented(_part_dict(p), level), assembled directly (keys in sorted order)."""
+    v = p.verdict
+    return _json_object([
+        ("answer", _enc(p.answer)), ("feedback", _json_list([_enc(f) for f in v.feedback], level + 1)),
+        ("interpreted", _enc(v.interpreted)), ("max_score", _enc(_round(v.max_score))), ("part", _enc(p.part)),
+        ("problem", _enc(p.problem)), ("rule", _enc(v.rule)), ("score", _enc(_round(v.score))),
+        ("status", _enc(v.status))], level)
 
 
 def _result_json(r: SubmissionResult, level: int) -> str:
@@ -539,15 +545,30 @@ def feedback_markdown(result: SubmissionResult, problems: Optional[dict[str, Pro
                   "Fix the file and submit again; every part below counts as missing until then.", ""]
     elif result.message:
         lines += [f"> **Note:** {md_text(result.message)}", ""]
+    titles = _titles(problems)
     for p in result.parts:
-        title = p.problem
-        if problems and p.problem in problems and problems[p.problem].title:
-            title = f"{problems[p.problem].title} ({p.problem})"
-        lines += _md_part(title, p)
+        lines += _md_part(titles.get(p.problem) or p.problem, p)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-@lru_cache(maxsize=4096)
+_TITLES: dict[int, tuple[dict, dict[str, str]]] = {}
+
+
+def _titles(problems: Optional[dict[str, Problem]]) -> dict[str, str]:
+    """Each problem's heading, "Title (id)", made once per bank (the same strings each time, so
+    the cache of rendered parts finds them by identity)."""
+    if not problems:
+        return {}
+    kept = _TITLES.get(id(problems))
+    if kept is None or kept[0] is not problems:
+        kept = _TITLES[id(problems)] = (problems, {pid: f"{p.title} ({pid})" for pid, p in problems.items()
+                                                   if p.title})
+        while len(_TITLES) > 8:
+            del _TITLES[next(iter(_TITLES))]
+    return kept[1]
+
+
+@lru_cache(maxsize=8192)
 def _md_part(title: str, p: PartResult) -> tuple[str, ...]:
     """One part's section of a feedback file (a class repeats the same few: made once)."""
     v = p.verdict
@@ -696,7 +717,12 @@ def gradescope_dict(result: SubmissionResult) -> dict:
 
 @lru_cache(maxsize=4096)
 def _gradescope_test_json(p: PartResult) -> str:
-    return _indented(_gradescope_test(p), 2)
+    """_indented(_gradescope_test(p), 2), assembled directly (keys in sorted order)."""
+    v = p.verdict
+    return _json_object([
+        ("max_score", _enc(_round(v.max_score))), ("name", _enc(f"{p.problem}/{p.part}")),
+        ("output", _enc(_part_text(p))), ("score", _enc(_round(v.score))),
+        ("status", '"passed"' if v.status == CORRECT else '"failed"'), ("visibility", '"visible"')], 2)
 
 
 def gradescope_json(result: SubmissionResult) -> str:
