@@ -122,6 +122,19 @@ def _worker_main(conn, check, problems, parent_pid, close_fds) -> None:
                 return
 
 
+def _kill(proc, conn) -> None:
+    """A child stopped for good (SIGKILL), reaped, its pipe closed."""
+    try:
+        proc.kill()
+    except Exception:
+        pass
+    proc.join(timeout=10)
+    try:
+        conn.close()
+    except Exception:
+        pass
+
+
 def _context():
     methods = multiprocessing.get_all_start_methods()
     # fork: the bank and the check function are inherited, nothing has to be pickled
@@ -149,15 +162,7 @@ class _Worker:
         self.started = 0.0
 
     def kill(self) -> None:
-        try:
-            self.proc.kill()
-        except Exception:
-            pass
-        self.proc.join(timeout=10)
-        try:
-            self.conn.close()
-        except Exception:
-            pass
+        _kill(self.proc, self.conn)
 
     def stop(self) -> None:
         if self.proc.is_alive() and self.task is None and self.ready:
@@ -243,15 +248,7 @@ class Helper:
             raise HelperError(reply[1])
 
     def kill(self) -> None:
-        try:
-            self.proc.kill()
-        except Exception:
-            pass
-        self.proc.join(timeout=10)
-        try:
-            self.conn.close()
-        except Exception:
-            pass
+        _kill(self.proc, self.conn)
 
 
 def _invalid(points: float, message: str, rule: str) -> Verdict:
