@@ -587,7 +587,7 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof=""
           "(or times out). Where both read the answer the same way they agree.")
         w("")
     if wprof:
-        w(f"## Profile of writing the outputs (`batch.write_outputs`, first {min(args.students, 500)} students' results, cProfile)")
+        w(f"## Profile of writing the outputs (`outputs.write_set`, the whole class of {args.students:,}, one process, cProfile)")
         w("")
         w("```")
         w(wprof)
