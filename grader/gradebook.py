@@ -19,6 +19,8 @@ Tables (see docs/gradebook.md for what changes on PostgreSQL):
 * ``filenames``: each student's output file-name stem, kept apart from the wide rows so that
   resolving clashes rewrites a narrow table.
 * ``runs``: one row per run (who, when, what it found, checked and reused).
+* temporary (per connection): ``seen`` and ``found`` (this run's class folder), ``wrong``
+  (report.html's tally of wrong answers, `WrongAnswersTable`).
 
 Pages are read by key range (``student > ?`` on the primary key, never a scan): a class of
 any size costs the same per row.
