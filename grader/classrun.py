@@ -395,7 +395,8 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     folder = outdir.new_set()
     try:
         # a helper process writes the per-student files on a second core, if the run may use one
-        stats = outputs.write_set(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1, close_fds=(lock_fd,))
+        stats = outputs.write_set(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1, close_fds=(lock_fd,),
+                                  log=log)
         text = reports.github_summary_from(stats) if summary else None
         clock.append(("write", time.perf_counter()))
         outdir.switch_to(folder)

@@ -230,8 +230,9 @@ class _Aside:
     it was raised there; a helper that dies (out of memory, a stray signal) costs nothing:
     its files are made again here."""
 
-    def __init__(self, makers: list, rows: Rows, folder: Path, manifest: Manifest, close_fds: tuple[int, ...]):
-        self.makers, self.rows, self.folder, self.manifest = makers, rows, folder, manifest
+    def __init__(self, makers: list, rows: Rows, folder: Path, manifest: Manifest, close_fds: tuple[int, ...],
+                 log: Callable[[str], None]):
+        self.makers, self.rows, self.folder, self.manifest, self.log = makers, rows, folder, manifest, log
 
         def job() -> None:
             book = Gradebook.reader(rows.book.path)
@@ -250,7 +251,8 @@ class _Aside:
     def close(self) -> None:
         try:
             self.helper.wait()
-        except workers.HelperError:
+        except workers.HelperError as exc:
+            self.log(f"{exc}; this run wrote its files itself")
             for make in self.makers:            # what the helper left: ours, in the new set
                 for sub in make.folders:
                     shutil.rmtree(self.folder / sub, ignore_errors=True)
@@ -422,16 +424,17 @@ def assign_filenames(book: Gradebook) -> None:
         book.clashing_names, lambda s, name: book.set_name(s, name, reports.name_fold(name)))
 
 
-def write_set(rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = ()) -> reports.ClassStats:
+def write_set(rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = (),
+              log: Callable[[str], None] = lambda line: None) -> reports.ClassStats:
     """Every output into `folder` (an empty set folder), then its MANIFEST, in one pass over the
     gradebook's rows (each row is decoded once, whatever the number of formats). With
     `helpers`, the writers marked `aside` run in a helper process (`close_fds`: descriptors it
-    must not keep, the OUTDIR lock). Returns the class's statistics (the step summary is made
-    from them)."""
+    must not keep, the OUTDIR lock; `log` hears of a helper that failed). Returns the class's
+    statistics (the step summary is made from them)."""
     aside = [make for make in WRITERS if helpers and workers.can_fork() and getattr(make, "aside", False)]
     makers: list = [make for make in WRITERS if make not in aside]
     if aside:       # forked first, while this process has no other thread
-        makers.insert(0, lambda rows, folder, manifest: _Aside(aside, rows, folder, manifest, close_fds))
+        makers.insert(0, lambda rows, folder, manifest: _Aside(aside, rows, folder, manifest, close_fds, log))
     manifest = Manifest(folder)
     try:
         writers = _write_rows(makers, rows, folder, manifest)

@@ -205,8 +205,8 @@ def _helper_main(conn, job: Callable[[], None], parent_pid: int, close_fds: list
         reply: tuple = ("ok",)
     except OSError as exc:      # the parent raises it again: a full disk is told as one
         reply = ("oserror", exc.errno, exc.strerror, None if exc.filename is None else str(exc.filename))
-    except BaseException as exc:   # noqa: BLE001 - reported to the parent, never lost
-        reply = ("error", f"{type(exc).__name__}: {exc}"[:1000])
+    except BaseException:   # noqa: BLE001 - reported to the parent, which redoes the job
+        reply = ("error",)
     try:
         conn.send(reply)
     except (OSError, EOFError):
@@ -241,11 +241,14 @@ class Helper:
             self.conn.close()
         self.proc.join()
         if reply is None:
-            raise HelperError(f"a helper process stopped unexpectedly (exit status {self.proc.exitcode})")
+            how = (f"was killed by signal {-self.proc.exitcode}" if (self.proc.exitcode or 0) < 0
+                   else f"stopped unexpectedly (exit status {self.proc.exitcode})")
+            raise HelperError(f"the helper process writing some of the outputs {how}")
         if reply[0] == "oserror":
             raise OSError(reply[1], reply[2], *((reply[3],) if reply[3] is not None else ()))
         if reply[0] == "error":
-            raise HelperError(reply[1])
+            # no detail: the run redoes the job itself, and a bug shows there, whole
+            raise HelperError("the helper process writing some of the outputs failed")
 
     def kill(self) -> None:
         _kill(self.proc, self.conn)

@@ -44,6 +44,21 @@ def helpers(monkeypatch):
     return started
 
 
+@pytest.fixture
+def fallbacks(monkeypatch):
+    """Times this process wrote a helper's files itself (the helper failed)."""
+    parent, calls = os.getpid(), []
+    real = outputs._write_all
+
+    def recording(*args, **kw):
+        if os.getpid() == parent:
+            calls.append(args[0])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(outputs, "_write_all", recording)
+    return calls
+
+
 def class_of(root: Path, n: int) -> Path:
     src = root / "class"
     for i in range(n):
@@ -53,12 +68,13 @@ def class_of(root: Path, n: int) -> Path:
     return src
 
 
-def test_two_jobs_write_the_feedback_in_a_helper_and_the_same_bytes_as_one(tmp_path, helpers):
+def test_two_jobs_write_the_feedback_in_a_helper_and_the_same_bytes_as_one(tmp_path, helpers, fallbacks):
     src = make_class(tmp_path)
     run(src, tmp_path / "one", jobs=1, generated_at=STAMP)
     assert helpers == []                                       # one job: one process writes
     run(src, tmp_path / "two", jobs=2, generated_at=STAMP)
     assert len(helpers) == 1 and wait_dead(helpers) == []      # two: a helper, gone when done
+    assert fallbacks == []                                     # and it wrote its files itself
     one, two = all_files(tmp_path / "one"), all_files(tmp_path / "two")
     assert one == two
     assert {"feedback/alice.md", "feedback/bob.md", "feedback/frank.md"} <= set(two)
@@ -66,7 +82,7 @@ def test_two_jobs_write_the_feedback_in_a_helper_and_the_same_bytes_as_one(tmp_p
     assert sorted(filter(None, manifest)) == sorted(two)      # the helper's files are named too
 
 
-def test_a_helper_that_dies_costs_nothing(tmp_path, monkeypatch, helpers):
+def test_a_helper_that_dies_costs_nothing(tmp_path, monkeypatch, helpers, fallbacks):
     """Killed mid-write (out of memory, a stray signal): the run makes its files itself."""
     src = class_of(tmp_path, 12)
     run(src, tmp_path / "calm", jobs=1, generated_at=STAMP)
@@ -79,8 +95,11 @@ def test_a_helper_that_dies_costs_nothing(tmp_path, monkeypatch, helpers):
         real_add(self, name, r)
 
     monkeypatch.setattr(outputs.FeedbackFiles, "add", dies_in_the_helper)
-    outcome = run(src, tmp_path / "out", jobs=2, generated_at=STAMP)
-    assert len(helpers) == 1
+    lines = []
+    outcome = run(src, tmp_path / "out", jobs=2, generated_at=STAMP, log=lines.append)
+    assert len(helpers) == 1 and len(fallbacks) == 1          # the run made the helper's files
+    assert lines == ["the helper process writing some of the outputs was killed by signal 9; "
+                     "this run wrote its files itself"]
     assert outcome.exit_code == 0
     assert all_files(tmp_path / "out") == all_files(tmp_path / "calm")
 
@@ -141,3 +160,13 @@ def test_a_helper_dies_with_the_run_when_it_is_killed(tmp_path):
     assert proc.stdout.read() == b""
     proc.stdout.close()
     assert not (out / "feedback").exists() and not (out / "results.json").exists()
+
+
+def test_the_helper_reads_the_gradebook_of_an_outdir_with_an_awkward_name(tmp_path, helpers, fallbacks):
+    """The helper opens the gradebook by URI (read-only): '?', '%', '#' and spaces stay part of the path."""
+    src = make_class(tmp_path)
+    run(src, tmp_path / "plain", jobs=1, generated_at=STAMP)
+    awkward = tmp_path / "out ?x=1%20#frag é"
+    outcome = run(src, awkward, jobs=2, generated_at=STAMP)
+    assert len(helpers) == 1 and fallbacks == [] and outcome.exit_code == 3   # 3: dana's broken file
+    assert all_files(awkward) == all_files(tmp_path / "plain")
