@@ -427,7 +427,7 @@ def assign_filenames(book: Gradebook) -> None:
 def write_set(rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = (),
               log: Callable[[str], None] = lambda line: None) -> reports.ClassStats:
     """Every output into `folder` (an empty set folder), then its MANIFEST, in one pass over the
-    gradebook's rows (each row is decoded once, whatever the number of formats). With
+    gradebook's rows (each row is decoded once in each process, whatever the number of formats). With
     `helpers`, the writers marked `aside` run in a helper process (`close_fds`: descriptors it
     must not keep, the OUTDIR lock; `log` hears of a helper that failed). Returns the class's
     statistics (the step summary is made from them)."""

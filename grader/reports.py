@@ -545,27 +545,18 @@ def feedback_markdown(result: SubmissionResult, problems: Optional[dict[str, Pro
                   "Fix the file and submit again; every part below counts as missing until then.", ""]
     elif result.message:
         lines += [f"> **Note:** {md_text(result.message)}", ""]
-    titles = _titles(problems)
     for p in result.parts:
-        lines += _md_part(titles.get(p.problem) or p.problem, p)
+        problem = problems.get(p.problem) if problems else None
+        title = _heading(p.problem, problem.title) if problem is not None and problem.title else p.problem
+        lines += _md_part(title, p)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-_TITLES: dict[int, tuple[dict, dict[str, str]]] = {}
-
-
-def _titles(problems: Optional[dict[str, Problem]]) -> dict[str, str]:
-    """Each problem's heading, "Title (id)", made once per bank (the same strings each time, so
-    the cache of rendered parts finds them by identity)."""
-    if not problems:
-        return {}
-    kept = _TITLES.get(id(problems))
-    if kept is None or kept[0] is not problems:
-        kept = _TITLES[id(problems)] = (problems, {pid: f"{p.title} ({pid})" for pid, p in problems.items()
-                                                   if p.title})
-        while len(_TITLES) > 8:
-            del _TITLES[next(iter(_TITLES))]
-    return kept[1]
+@lru_cache(maxsize=1024)
+def _heading(pid: str, title: str) -> str:
+    """A problem's heading, "Title (id)": the same string object each time, so that the cache
+    of rendered parts finds it by identity."""
+    return f"{title} ({pid})"
 
 
 @lru_cache(maxsize=8192)
@@ -629,11 +620,8 @@ def junit_xml_stream(cases: int, failures: int, errors: int = 0) -> Stream:
 
     def cases_of(r: SubmissionResult) -> str:
         error = (r.message or "") if r.status == ERROR else None     # ungradeable: <error>, not <failure>
-        if _CLASSNAME in r.student:      # cannot be told from the stand-in: made one by one
-            return "".join("\n    " + _junit_case_xml(p, error, r.student) for p in r.parts)
-        name = _attr(r.student)
-        return "".join([text for before, after in map(_junit_case, r.parts, repeat(error))
-                        for text in (before, name, after)])
+        start = "\n    " + _case_start(r.student)
+        return "".join([text for rest in map(_junit_case_rest, r.parts, repeat(error)) for text in (start, rest)])
 
     if not cases:   # ElementTree writes an empty suite as one self-closing tag
         whole = head + " />\n</testsuites>\n"
@@ -651,25 +639,15 @@ def _attr(text: str) -> str:
     return xml_safe(text).translate(_ATTR_ESCAPES)
 
 
-# A test case's XML depends on the student only through its classname: each distinct part
-# result is serialised once with a stand-in classname, swapped for the student's.
-_CLASSNAME = "\ue000classname\ue000"
+def _case_start(student: str) -> str:
+    return f'<testcase classname="{_attr(student)}"'
 
 
-_CLASSNAME_ATTR = _attr(_CLASSNAME)
-
-
+# A test case's XML depends on the student only through its classname, which comes first: the
+# rest is made once per distinct part result.
 @lru_cache(maxsize=4096)
-def _junit_case(p: PartResult, error: Optional[str]) -> tuple[str, str]:
-    """A part's test case (on a new line) around where its classname goes."""
-    before, after = _junit_case_xml(p, error, _CLASSNAME).split(_CLASSNAME_ATTR, 1)
-    return "\n    " + before, after
-
-
-def _junit_case_xml(p: PartResult, error: Optional[str], student: str) -> str:
-    """One <testcase>, byte for byte as ElementTree writes it indented two levels deep (made
-    here by hand: ElementTree took a third of the time of junit.xml)."""
-    head = f'<testcase classname="{_attr(student)}" name="{_attr(f"{p.problem}/{p.part}")}" time="0"'
+def _junit_case_rest(p: PartResult, error: Optional[str]) -> str:
+    head = f' name="{_attr(f"{p.problem}/{p.part}")}" time="0"'
     if p.verdict.status == CORRECT:
         return head + " />"
     first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
@@ -680,6 +658,12 @@ def _junit_case_xml(p: PartResult, error: Optional[str], student: str) -> str:
     text = xml_safe(_part_text(p, SubmissionResult("", ERROR if error is not None else "graded", (), error)))
     return (f'{head}>\n      <{element} message="{_attr(_oneline(first))}" type="{_attr(kind)}">'
             f'{text.translate(_TEXT_ESCAPES)}</{element}>\n    </testcase>')
+
+
+def _junit_case_xml(p: PartResult, error: Optional[str], student: str) -> str:
+    """One <testcase>, byte for byte as ElementTree writes it indented two levels deep (made
+    here by hand: ElementTree took a third of the time of junit.xml)."""
+    return _case_start(student) + _junit_case_rest(p, error)
 
 
 # --- Gradescope ------------------------------------------------------------------------------
