@@ -48,6 +48,7 @@ NOT_FULLY_GRADED = ("Not fully graded: the grader stopped unexpectedly (twice) w
 NO_SUBMISSION = "no submission found for this student"
 
 _COMMIT_EVERY = 1.0      # seconds between commits while checking: what a kill can lose
+_GRADED_EVERY = 500      # rows between commits while grading: a helper writes their files then
 
 
 class BatchError(GraderError):
@@ -319,7 +320,8 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
             reused += 1
         else:
             regraded += 1
-            book.put_pending(student, content, bank_fp, _source(sub), run_id)
+            name = reports.safe_filename(student)
+            book.put_pending(student, content, bank_fp, _source(sub), run_id, name, reports.name_fold(name))
             grade_submission(problems, sub, check=want)
         book.mark_seen([student])
         if n % 500 == 499:
@@ -355,48 +357,30 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
 
     clock.append(("check", time.perf_counter()))
 
-    # 3. grade each submission read in step 1 from the verdicts
+    # 3. grade each submission read in step 1 from the verdicts; meanwhile, if the run may use a
+    # second core, a helper process writes each student's files as their row is graded
     others = classmates_values(problems, book.student_ids())     # a classmate's numbers are recognised
-    book.begin()
-    for n, (student, source) in enumerate(book.pending()):
-        sub = _from_source(student, source)
-        lost: list[str] = []
-
-        def lookup(problem, part, answer, values=None):
-            task = Task(ids[id(problem)], part.id, answer, _values_key(values))
-            verdict, final = book.answer(key(task))
-            if not final:
-                lost.append(f"{task.problem}/{task.part}")
-            return verdict
-
-        result = grade_submission(problems, sub, check=lookup, others=others)
-        if lost:
-            note = NOT_FULLY_GRADED.format(parts=", ".join(lost))
-            result = replace(result, message=f"{note} {result.message}" if result.message else note,
-                             status=PARTIAL if result.status != ERROR else result.status)
-        if result.status == "error":
-            log(f"{student}: could not be graded: {result.message}")
-        elif lost:
-            log(f"{student}: {note}")
-        name = reports.safe_filename(student)
-        book.put_result(result, not lost, name, reports.name_fold(name))
-        if n % 500 == 499:
-            book.commit()
-            book.begin()
-    book.commit()
-
-    clock.append(("grade", time.perf_counter()))
-
-    # 4. the whole set, from the gradebook, switched in at once
     book.begin()
     outputs.assign_filenames(book)
     book.commit()
     rows = outputs.Rows(book, problems, generated_at, info or outputs.ClassInfo())
     folder = outdir.new_set()
     try:
-        # a helper process writes the per-student files on a second core, if the run may use one
-        stats = outputs.write_set(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1, close_fds=(lock_fd,),
-                                  log=log)
+        writing = outputs.SetWriting(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1,
+                                     close_fds=(lock_fd,), log=log)
+    except BaseException:
+        outdir.discard(folder)
+        raise
+    try:
+        _grade_pending(book, problems, ids, key, others, log)
+        clock.append(("grade", time.perf_counter()))
+        # 4. the rest of the set, from the gradebook, then the whole set switched in at once
+        stats = writing.finish()
+    except BaseException:
+        writing.abandon()
+        outdir.discard(folder)
+        raise
+    try:
         text = reports.github_summary_from(stats) if summary else None
         clock.append(("write", time.perf_counter()))
         outdir.switch_to(folder)
@@ -419,6 +403,38 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
 
 
 _SQLITE_READONLY, _SQLITE_FULL = 8, 13     # SQLite's primary result codes
+
+
+def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int, str], key, others,
+                   log: Callable[[str], None]) -> None:
+    """Each submission read in step 1, graded from the verdicts, committed every few rows (a
+    helper writing their files sees them then)."""
+    book.begin()
+    for n, (student, source) in enumerate(book.pending()):
+        sub = _from_source(student, source)
+        lost: list[str] = []
+
+        def lookup(problem, part, answer, values=None):
+            task = Task(ids[id(problem)], part.id, answer, _values_key(values))
+            verdict, final = book.answer(key(task))
+            if not final:
+                lost.append(f"{task.problem}/{task.part}")
+            return verdict
+
+        result = grade_submission(problems, sub, check=lookup, others=others)
+        if lost:
+            note = NOT_FULLY_GRADED.format(parts=", ".join(lost))
+            result = replace(result, message=f"{note} {result.message}" if result.message else note,
+                             status=PARTIAL if result.status != ERROR else result.status)
+        if result.status == "error":
+            log(f"{student}: could not be graded: {result.message}")
+        elif lost:
+            log(f"{student}: {note}")
+        book.put_result(result, not lost)
+        if n % _GRADED_EVERY == _GRADED_EVERY - 1:
+            book.commit()
+            book.begin()
+    book.commit()
 
 
 def _inside(filename, out: Path) -> bool:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
@@ -45,6 +46,7 @@ __all__ = ["Gradebook", "WrongAnswersTable", "SCHEMA_VERSION", "verdict_body", "
 
 SCHEMA_VERSION = "2"
 _CACHE = 4096        # verdicts and parts kept decoded: a class repeats a few thousand
+_FOLLOW_POLL = 0.05  # seconds between looks at a row still being graded (`named_results(follow=True)`)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -291,7 +293,12 @@ class Gradebook:
                               (student,)).fetchone()
         return None if row is None else (row[0], row[1], row[2])
 
-    def put_pending(self, student: str, content_hash: str, bank_fp: str, source: object, run_id: int) -> None:
+    def put_pending(self, student: str, content_hash: str, bank_fp: str, source: object, run_id: int,
+                    name: str, fold: str) -> None:
+        """A submission read, to be graded; `name` is its file-name stem before any clash is
+        resolved, `fold` the form two names clash in (case-folded). Named now, before grading,
+        so that its files can be written as soon as its row is done."""
+        self._name(student, name, fold)
         self.db.execute(
             "INSERT INTO submissions (student, content_hash, bank_fp, state, source, run_id) "
             "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (student) DO UPDATE SET "
@@ -313,9 +320,8 @@ class Gradebook:
                 yield student, json.loads(source)
             last, op = rows[-1][0], ">"
 
-    def put_result(self, result: SubmissionResult, complete: bool, name: str, fold: str) -> None:
-        """A graded row; `name` is its file-name stem before any clash is resolved, `fold` the
-        form two names clash in (case-folded)."""
+    def put_result(self, result: SubmissionResult, complete: bool) -> None:
+        """A graded row (named by `put_pending`)."""
         parts = [[p.problem, p.part, p.answer, self.verdict_id(p.verdict)] for p in result.parts]
         failures = sum(1 for p in result.parts if p.verdict.status != "correct")
         self.db.execute(
@@ -325,10 +331,12 @@ class Gradebook:
              1 if complete else 0, _dumps({"message": result.message, "parts": parts,
                                            **({"values": result.values} if result.values else {})}),
              result.student))
+
+    def _name(self, student: str, name: str, fold: str) -> None:
         self.db.execute(
             "INSERT INTO filenames (student, base_name, base_fold) VALUES (?, ?, ?) ON CONFLICT (student) "
             "DO UPDATE SET base_name = excluded.base_name, base_fold = excluded.base_fold",
-            (result.student, name, fold))
+            (student, name, fold))
 
     # --- file names: unique, checked in the database ------------------------------------------
 
@@ -391,7 +399,8 @@ class Gradebook:
         self.db.execute(
             "INSERT INTO submissions (student, content_hash, bank_fp, state, run_id) "
             "VALUES (?, '', '', 'done', ?) ON CONFLICT (student) DO NOTHING", (result.student, run_id))
-        self.put_result(result, True, name, fold)
+        self._name(result.student, name, fold)
+        self.put_result(result, True)
 
     # --- reading the class back --------------------------------------------------------------
 
@@ -423,17 +432,26 @@ class Gradebook:
         for _name, result in self.named_results():
             yield result
 
-    def named_results(self) -> Iterator[tuple[str, SubmissionResult]]:
-        """(file-name stem, submission) sorted by student, streamed a page at a time."""
+    def named_results(self, follow: bool = False) -> Iterator[tuple[str, SubmissionResult]]:
+        """(file-name stem, submission) sorted by student, streamed a page at a time. With
+        `follow`, the rows still pending are waited for, in order, as another connection grades
+        them (a helper writes the files of the rows already graded while the run grades the rest)."""
         last, op = "", ">="
+        done = "" if follow else "AND s.state = 'done' "
         while True:
             rows = self.db.execute(
-                f"SELECT s.student, s.status, s.body, f.fname FROM submissions AS s "
+                f"SELECT s.student, s.status, s.body, f.fname, s.state FROM submissions AS s "
                 f"LEFT JOIN filenames AS f ON f.student = s.student "
-                f"WHERE s.student {op} ? AND s.state = 'done' ORDER BY s.student LIMIT 500", (last,)).fetchall()
+                f"WHERE s.student {op} ? {done}ORDER BY s.student LIMIT 500", (last,)).fetchall()
             if not rows:
                 return
-            for student, status, body, fname in rows:
+            waiting = next((i for i, row in enumerate(rows) if row[4] != "done"), None)
+            if waiting is not None:
+                rows = rows[:waiting]
+                if not rows:
+                    time.sleep(_FOLLOW_POLL)
+                    continue
+            for student, status, body, fname, _state in rows:
                 d = json.loads(body)
                 parts = tuple(self._part(*p) for p in d["parts"])
                 values = tuple((pid, tuple((n, float(x)) for n, x in vals)) for pid, vals in d.get("values", ()))

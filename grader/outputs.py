@@ -27,7 +27,7 @@ from grader.model import Problem, SubmissionResult
 from grader.outdir import Manifest
 from grader.roster import Roster
 
-__all__ = ["ClassInfo", "Rows", "Writer", "WRITERS", "write_set"]
+__all__ = ["ClassInfo", "Rows", "SetWriting", "Writer", "WRITERS", "write_set"]
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,10 @@ class Rows:
     problems: dict[str, Problem]
     generated_at: Optional[str]
     info: ClassInfo = ClassInfo()
+    follow: bool = False        # wait for the rows still being graded (`Gradebook.named_results`)
 
     def named_results(self) -> Iterator[tuple[str, SubmissionResult]]:
-        return self.book.named_results()
+        return self.book.named_results(follow=self.follow)
 
     def totals(self) -> dict[str, float]:
         return self.book.totals()
@@ -99,10 +100,11 @@ class _Files:
     on the second core. Files are handed over in batches (one hand-over per file cost more
     than it saved); at most `window` batches wait in memory."""
 
-    def __init__(self, threads: int = 2, batch: int = 64, window: int = 8):
+    batch = 64          # files a hand-over
+
+    def __init__(self, threads: int = 2, window: int = 8):
         self.queue: queue.Queue = queue.Queue(maxsize=window)
         self.pending: list[tuple[Path, bytes, Optional[Path]]] = []
-        self.size = batch
         self.error: Optional[BaseException] = None
         self.stop = False
         self.threads = [threading.Thread(target=self._run, name="grader-write", daemon=True) for _ in range(threads)]
@@ -114,7 +116,7 @@ class _Files:
         if self.error is not None:
             raise self.error
         self.pending.append((path, data, folder))
-        if len(self.pending) >= self.size:
+        if len(self.pending) >= self.batch:
             self.queue.put(self.pending)
             self.pending = []
 
@@ -213,6 +215,7 @@ class FeedbackFiles(_StudentFiles):
 class GradescopeFiles(_StudentFiles):
     """gradescope/<student>/results.json (the layout of Gradescope's autograder)."""
 
+    aside = True
     folders = ("gradescope",)
 
     @staticmethod
@@ -237,7 +240,7 @@ class _Aside:
         def job() -> None:
             book = Gradebook.reader(rows.book.path)
             try:
-                _write_all(makers, replace(rows, book=book), folder)
+                _write_all(makers, replace(rows, book=book, follow=True), folder)
             finally:
                 book.close()
 
@@ -414,6 +417,61 @@ class LmsExports:
 WRITERS: tuple[Callable[[Rows, Path, Manifest], Writer], ...] = (
     FeedbackFiles, GradescopeFiles, GradebookCsv, JunitXml, ResultsJson, ReportHtml, LmsExports,
 )
+
+
+def assign_filenames(book: Gradebook) -> None:
+    """Every row's file-name stem, unique even on a case-insensitive file system, checked in
+    the gradebook by `reports.resolve_name_clashes` (the rule `student_filenames` uses in memory)."""
+    book.reset_names()
+    reports.resolve_name_clashes(
+        book.clashing_names, lambda s, name: book.set_name(s, name, reports.name_fold(name)))
+
+
+def write_set(rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = (),
+              log: Callable[[str], None] = lambda line: None) -> reports.ClassStats:
+    """Every output into `folder` (an empty set folder), then its MANIFEST (see `SetWriting`)."""
+    return SetWriting(rows, folder, helpers=helpers, close_fds=close_fds, log=log).finish()
+
+
+class SetWriting:
+    """Writing one set, in one pass over the gradebook's rows (each row is decoded once in each
+    process, whatever the number of formats). With `helpers`, the writers marked `aside` (the
+    files of each student, and results.json) start at once in a helper process, which follows
+    the rows as they are graded: made before grading, this writes them on the second core while
+    the run grades on the first. `finish` writes the rest once every row is graded (the
+    class-wide files whose headers count the class) and returns the class's statistics (the
+    step summary is made from them); `abandon` stops it all. `close_fds`: descriptors the helper
+    must not keep (the OUTDIR lock); `log` hears of a helper that failed."""
+
+    def __init__(self, rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = (),
+                 log: Callable[[str], None] = lambda line: None):
+        aside = [make for make in WRITERS if helpers and workers.can_fork() and getattr(make, "aside", False)]
+        self.rows, self.folder = rows, folder
+        self.makers: list = [make for make in WRITERS if make not in aside]
+        self.manifest = Manifest(folder)
+        self.aside: Optional[_Aside] = None
+        if aside:       # forked first, while this process has no other thread
+            try:
+                self.aside = _Aside(aside, rows, folder, self.manifest, close_fds, log)
+            except BaseException:
+                self.manifest.abandon()
+                raise
+            self.makers.insert(0, lambda rows, folder, manifest: self.aside)
+
+    def finish(self) -> reports.ClassStats:
+        try:
+            writers = _write_rows(self.makers, self.rows, self.folder, self.manifest)
+        except BaseException:
+            self.manifest.abandon()
+            raise
+        self.manifest.close()
+        return next(w.stats for w in writers if isinstance(w, ReportHtml))
+
+    def abandon(self) -> None:
+        """Before `finish`: the set is being thrown away."""
+        if self.aside is not None:
+            self.aside.abandon()
+        self.manifest.abandon()
 
 
 def assign_filenames(book: Gradebook) -> None:

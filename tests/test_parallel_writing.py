@@ -1,6 +1,7 @@
-"""Writing a class's outputs on two cores (issue 15, "faster writing"): the feedback files are
-made by a helper process while the run writes the rest. The set must be the same bytes as one
-written in a single process, and the helper must cost nothing when it fails or dies."""
+"""Writing a class's outputs on two cores (issue 15, "faster writing"): each student's files
+and results.json are made by a helper process, which follows the rows as the run grades them,
+while the run grades and then writes the rest. The set must be the same bytes as one written in
+a single process, and the helper must cost nothing when it fails or dies."""
 from __future__ import annotations
 
 import errno
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import outputs, workers
+from grader import classrun, outputs, workers
 from grader.classrun import BatchError
+from grader.gradebook import Gradebook
+from grader.model import PartResult, SubmissionResult, Verdict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_batch import all_files, make_class, run, write  # noqa: E402
@@ -80,6 +83,65 @@ def test_two_jobs_write_the_feedback_in_a_helper_and_the_same_bytes_as_one(tmp_p
     assert {"feedback/alice.md", "feedback/bob.md", "feedback/frank.md"} <= set(two)
     manifest = (tmp_path / "two" / ".grader" / "current" / "MANIFEST").read_text(encoding="utf-8").split("\n")
     assert sorted(filter(None, manifest)) == sorted(two)      # the helper's files are named too
+
+
+def test_the_helper_writes_each_students_files_while_the_run_grades(tmp_path, monkeypatch, helpers, fallbacks):
+    """Rows are committed three at a time and graded slowly: before the run grades its tenth
+    student, the helper has written the files of the nine rows committed, in order; the set is
+    the same bytes as one written after grading by one process."""
+    src = class_of(tmp_path, 12)
+    run(src, tmp_path / "one", jobs=1, generated_at=STAMP)
+    out = tmp_path / "two"
+    monkeypatch.setattr(classrun, "_GRADED_EVERY", 3)
+    monkeypatch.setattr(outputs._Files, "batch", 1)         # each file handed over as it is made
+    real_put = Gradebook.put_result
+    seen: list[list[str]] = []
+
+    def slowly(self, result, complete):
+        if result.student == "s009":        # s000-s008 committed: their files come without waiting for the rest
+            new = next((out / ".grader" / "sets").iterdir())
+            end = time.monotonic() + 20
+            while len(list((new / "gradescope").glob("*/results.json"))) < 9 and time.monotonic() < end:
+                time.sleep(0.02)
+            seen.append(sorted(p.name for p in (new / "feedback").iterdir()))
+            seen.append(sorted(p.parent.name for p in (new / "gradescope").glob("*/results.json")))
+        real_put(self, result, complete)
+
+    monkeypatch.setattr(Gradebook, "put_result", slowly)
+    run(src, out, jobs=2, generated_at=STAMP)
+    assert seen == [[f"s{i:03d}.md" for i in range(9)], [f"s{i:03d}" for i in range(9)]]
+    assert len(helpers) == 1 and fallbacks == []
+    assert all_files(out) == all_files(tmp_path / "one")
+
+
+def test_following_the_rows_waits_for_each_one_to_be_graded(tmp_path):
+    """`named_results(follow=True)` on a second connection yields the rows in student order,
+    each once it is graded, and ends with the last."""
+    import threading
+    book = Gradebook(tmp_path / "gradebook.sqlite")
+    run_id = book.start_run("now", 1, "all")
+    for s in ("a", "b", "c"):
+        book.put_pending(s, "hash", "bank", {}, run_id, s, s)
+    outputs.assign_filenames(book)
+    reader = Gradebook.reader(tmp_path / "gradebook.sqlite")
+    got: list[tuple[str, float]] = []
+
+    def follow() -> None:
+        for name, r in reader.named_results(follow=True):
+            got.append((name, r.score))
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    for s, points in (("b", 2.0), ("a", 1.0), ("c", 3.0)):   # b first: a, still pending, holds it back
+        time.sleep(0.2)
+        assert [name for name, _ in got] == {"b": [], "a": [], "c": ["a", "b"]}[s]
+        verdict = Verdict("correct", points, 3.0)
+        book.put_result(SubmissionResult(s, "graded", (PartResult("p", "q", "x", verdict),)), True)
+    follower.join(timeout=10)
+    assert not follower.is_alive()
+    assert got == [("a", 1.0), ("b", 2.0), ("c", 3.0)]
+    reader.close()
+    book.close()
 
 
 def test_a_helper_that_dies_costs_nothing(tmp_path, monkeypatch, helpers, fallbacks):

@@ -60,23 +60,24 @@ def test_a_disk_that_fills_up_while_the_set_is_written(tmp_path):
 report["first"] = grade()
 before = files()
 from grader import outputs
-real_write_set = outputs.write_set
+real_writing = outputs.SetWriting
 
-def fill_then_write(*args, **kw):      # the disk fills up between grading and writing
-    with open(os.path.join({mnt!r}, "filler"), "wb") as fh:
-        try:
-            while True:
-                fh.write(b"x" * (1 << 16))
-                fh.flush()
-        except OSError as exc:
-            report["filler"] = exc.errno
-    return real_write_set(*args, **kw)
+class FillThenWrite(real_writing):      # the disk fills up as the new set is started
+    def __init__(self, *args, **kw):
+        with open(os.path.join({mnt!r}, "filler"), "wb") as fh:
+            try:
+                while True:
+                    fh.write(b"x" * (1 << 16))
+                    fh.flush()
+            except OSError as exc:
+                report["filler"] = exc.errno
+        super().__init__(*args, **kw)
 
-outputs.write_set = fill_then_write
+outputs.SetWriting = FillThenWrite
 report["full"] = grade()
 report["kept"] = files() == before
 report["sets"] = len(os.listdir(os.path.join(out, ".grader", "sets")))
-outputs.write_set = real_write_set
+outputs.SetWriting = real_writing
 os.remove(os.path.join({mnt!r}, "filler"))
 report["after"] = grade()
 report["same"] = files() == before
