@@ -368,6 +368,12 @@ def scale_report(rows: list[dict], jobs: int, mach: dict) -> str:
                          f" at {r['students']:,}" for r in rows)
              + " (target: below 25%).")
     L.append("")
+    if jobs > 1:
+        L.append("With 2 or more jobs, a helper process writes each student's files (feedback, Gradescope) and "
+                 "results.json during the grade step, following the rows as they are stored, on the core the "
+                 "grading leaves idle; the write column is what is left once grading ends (gradebook.csv, "
+                 "junit.xml, report.html, the LMS exports, and the helper's last rows).")
+        L.append("")
     L.append(BEFORE_ISSUE_15)
     L.append(SCALE_END)
     return "\n".join(L)

@@ -2,8 +2,10 @@
 
 Each output format is one writer: made with the `Rows` source, the set folder and the
 manifest, it is handed every row in student order (`add`) and then finishes its files
-(`close`), naming each in the manifest. `write_set` reads the rows once, whatever the number
-of writers, so memory does not grow with the class and no row is decoded twice. Adding a
+(`close`), naming each in the manifest. `SetWriting` reads the rows once, whatever the number
+of writers, so memory does not grow with the class and no row is decoded twice; with a second
+core, the files that need no count of the whole class are written by a helper process while
+the run is still grading (see `SetWriting`). Adding a
 format (an LMS export, say) is one more class in `WRITERS`. The texts themselves come from
 `grader.reports`, the one place that knows each format.
 
@@ -61,7 +63,8 @@ class Rows:
 class Writer(Protocol):
     """One output format. A writer that sets `aside = True` also says which `folders` it makes,
     which files it makes for a row (`files_for(name)`) and which for the class (`files()`):
-    `write_set` may then run it in a helper process, over its own read of the gradebook."""
+    `SetWriting` may then run it in a helper process, over its own read of the gradebook, as
+    the rows are graded: it must not need a count of the whole class before its last row."""
 
     def add(self, name: str, r: SubmissionResult) -> None: ...
 
@@ -198,8 +201,7 @@ class _StudentFiles:
 
 
 class FeedbackFiles(_StudentFiles):
-    """feedback/<student>.md: the costliest writer (Markdown for every part of every student),
-    so `write_set` runs it in a helper process when it may."""
+    """feedback/<student>.md: the costliest writer (Markdown for every part of every student)."""
 
     aside = True
     folders = ("feedback",)
@@ -228,7 +230,8 @@ class GradescopeFiles(_StudentFiles):
 
 class _Aside:
     """The writers marked `aside`, run in one helper process over its own read of the
-    gradebook, on the second core, while this process writes the rest. Here they only name
+    gradebook, on the second core, following the rows as this process grades them, then while
+    it writes the rest. Here they only name
     their files in the manifest as the rows go by. A full disk in the helper is raised here as
     it was raised there; a helper that dies (out of memory, a stray signal) costs nothing:
     its files are made again here."""
@@ -472,32 +475,3 @@ class SetWriting:
         if self.aside is not None:
             self.aside.abandon()
         self.manifest.abandon()
-
-
-def assign_filenames(book: Gradebook) -> None:
-    """Every row's file-name stem, unique even on a case-insensitive file system, checked in
-    the gradebook by `reports.resolve_name_clashes` (the rule `student_filenames` uses in memory)."""
-    book.reset_names()
-    reports.resolve_name_clashes(
-        book.clashing_names, lambda s, name: book.set_name(s, name, reports.name_fold(name)))
-
-
-def write_set(rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = (),
-              log: Callable[[str], None] = lambda line: None) -> reports.ClassStats:
-    """Every output into `folder` (an empty set folder), then its MANIFEST, in one pass over the
-    gradebook's rows (each row is decoded once in each process, whatever the number of formats). With
-    `helpers`, the writers marked `aside` run in a helper process (`close_fds`: descriptors it
-    must not keep, the OUTDIR lock; `log` hears of a helper that failed). Returns the class's
-    statistics (the step summary is made from them)."""
-    aside = [make for make in WRITERS if helpers and workers.can_fork() and getattr(make, "aside", False)]
-    makers: list = [make for make in WRITERS if make not in aside]
-    if aside:       # forked first, while this process has no other thread
-        makers.insert(0, lambda rows, folder, manifest: _Aside(aside, rows, folder, manifest, close_fds, log))
-    manifest = Manifest(folder)
-    try:
-        writers = _write_rows(makers, rows, folder, manifest)
-    except BaseException:
-        manifest.abandon()
-        raise
-    manifest.close()
-    return next(w.stats for w in writers if isinstance(w, ReportHtml))   # the step summary's too
