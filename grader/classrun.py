@@ -320,8 +320,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
             reused += 1
         else:
             regraded += 1
-            name = reports.safe_filename(student)
-            book.put_pending(student, content, bank_fp, _source(sub), run_id, name, reports.name_fold(name))
+            book.put_pending(student, content, bank_fp, _source(sub), run_id)
             grade_submission(problems, sub, check=want)
         book.mark_seen([student])
         if n % 500 == 499:
@@ -472,6 +471,5 @@ def _import_previous(book: Gradebook, outdir: Outdir, run_id: int) -> None:
                          f"file written by this grader ({exc})") from None
     book.begin()
     for r in previous:
-        name = reports.safe_filename(r.student)
-        book.import_result(r, run_id, name, reports.name_fold(name))
+        book.import_result(r, run_id)
     book.commit()

@@ -37,7 +37,7 @@ import sqlite3
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from grader.model import PartResult, SubmissionResult, Verdict
 from grader.workers import Task
@@ -293,12 +293,7 @@ class Gradebook:
                               (student,)).fetchone()
         return None if row is None else (row[0], row[1], row[2])
 
-    def put_pending(self, student: str, content_hash: str, bank_fp: str, source: object, run_id: int,
-                    name: str, fold: str) -> None:
-        """A submission read, to be graded; `name` is its file-name stem before any clash is
-        resolved, `fold` the form two names clash in (case-folded). Named now, before grading,
-        so that its files can be written as soon as its row is done."""
-        self._name(student, name, fold)
+    def put_pending(self, student: str, content_hash: str, bank_fp: str, source: object, run_id: int) -> None:
         self.db.execute(
             "INSERT INTO submissions (student, content_hash, bank_fp, state, source, run_id) "
             "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (student) DO UPDATE SET "
@@ -321,7 +316,7 @@ class Gradebook:
             last, op = rows[-1][0], ">"
 
     def put_result(self, result: SubmissionResult, complete: bool) -> None:
-        """A graded row (named by `put_pending`)."""
+        """A graded row (its file name is given by `name_rows`)."""
         parts = [[p.problem, p.part, p.answer, self.verdict_id(p.verdict)] for p in result.parts]
         failures = sum(1 for p in result.parts if p.verdict.status != "correct")
         self.db.execute(
@@ -332,13 +327,23 @@ class Gradebook:
                                            **({"values": result.values} if result.values else {})}),
              result.student))
 
-    def _name(self, student: str, name: str, fold: str) -> None:
-        self.db.execute(
-            "INSERT INTO filenames (student, base_name, base_fold) VALUES (?, ?, ?) ON CONFLICT (student) "
-            "DO UPDATE SET base_name = excluded.base_name, base_fold = excluded.base_fold",
-            (student, name, fold))
 
     # --- file names: unique, checked in the database ------------------------------------------
+
+    def name_rows(self, namer: Callable[[str], tuple[str, str]]) -> None:
+        """Every row without a file name gets one: `namer(student)` gives its stem before any
+        clash is resolved and the form two names clash in (case-folded). Rows are named before
+        they are graded, so that a helper can write a row's files as soon as it is done."""
+        last = ""
+        while True:
+            students = [s for (s,) in self.db.execute(
+                "SELECT s.student FROM submissions AS s LEFT JOIN filenames AS f ON f.student = s.student "
+                "WHERE f.student IS NULL AND s.student > ? ORDER BY s.student LIMIT 500", (last,))]
+            if not students:
+                return
+            self.db.executemany("INSERT INTO filenames (student, base_name, base_fold) VALUES (?, ?, ?)",
+                                ((s, *namer(s)) for s in students))
+            last = students[-1]
 
     def reset_names(self) -> None:
         self.db.execute("DELETE FROM filenames WHERE student NOT IN (SELECT student FROM submissions)")
@@ -394,12 +399,11 @@ class Gradebook:
         self.db.execute("DELETE FROM seen")
         return cur.rowcount
 
-    def import_result(self, result: SubmissionResult, run_id: int, name: str, fold: str) -> None:
+    def import_result(self, result: SubmissionResult, run_id: int) -> None:
         """A row carried over from a results.json written before the gradebook existed."""
         self.db.execute(
             "INSERT INTO submissions (student, content_hash, bank_fp, state, run_id) "
             "VALUES (?, '', '', 'done', ?) ON CONFLICT (student) DO NOTHING", (result.student, run_id))
-        self._name(result.student, name, fold)
         self.put_result(result, True)
 
     # --- reading the class back --------------------------------------------------------------

@@ -422,9 +422,15 @@ WRITERS: tuple[Callable[[Rows, Path, Manifest], Writer], ...] = (
 )
 
 
+def _base_name(student: str) -> tuple[str, str]:
+    name = reports.safe_filename(student)
+    return name, reports.name_fold(name)
+
+
 def assign_filenames(book: Gradebook) -> None:
     """Every row's file-name stem, unique even on a case-insensitive file system, checked in
     the gradebook by `reports.resolve_name_clashes` (the rule `student_filenames` uses in memory)."""
+    book.name_rows(_base_name)
     book.reset_names()
     reports.resolve_name_clashes(
         book.clashing_names, lambda s, name: book.set_name(s, name, reports.name_fold(name)))

@@ -203,6 +203,27 @@ def test_ana_ana_and_ana_with_the_hash_get_three_feedback_files(tmp_path):
     assert len(os.listdir(tmp_path / "out" / "gradescope")) == 3
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_rows_that_lost_their_file_names_are_named_again_before_grading(tmp_path, jobs):
+    """A gradebook whose rows have no file name (a run killed by an older grader, which named
+    rows only once graded): the next run names them all before it grades or writes anything,
+    so the helper that follows the rows finds every name, and the set is the same bytes."""
+    import sqlite3
+    src = tmp_path / "class"
+    for name in ("Ana", "ana", f"Ana-{student_hash('Ana')}", "bob"):
+        write(src / name / "answers.yaml", "relu:\n  derivative-positive: 1\n")
+    run(src, tmp_path / "first", jobs=jobs, generated_at="2026-01-01T00:00:00Z")
+    out = tmp_path / "out"
+    run(src, out, jobs=jobs, generated_at="2026-01-01T00:00:00Z")
+    db = sqlite3.connect(out / ".grader" / "gradebook.sqlite")
+    with db:
+        db.execute("DELETE FROM filenames")
+        db.execute("UPDATE submissions SET state = 'pending' WHERE student = 'bob'")
+    db.close()
+    run(src, out, jobs=jobs, generated_at="2026-01-01T00:00:00Z")
+    assert all_files(out) == all_files(tmp_path / "first")
+
+
 # --- 4. one run at a time per OUTDIR -------------------------------------------------------------
 
 def test_a_second_run_on_the_same_outdir_is_refused_with_the_holder(tmp_path):

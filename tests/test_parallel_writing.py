@@ -121,7 +121,7 @@ def test_following_the_rows_waits_for_each_one_to_be_graded(tmp_path):
     book = Gradebook(tmp_path / "gradebook.sqlite")
     run_id = book.start_run("now", 1, "all")
     for s in ("a", "b", "c"):
-        book.put_pending(s, "hash", "bank", {}, run_id, s, s)
+        book.put_pending(s, "hash", "bank", {}, run_id)
     outputs.assign_filenames(book)
     reader = Gradebook.reader(tmp_path / "gradebook.sqlite")
     got: list[tuple[str, float]] = []

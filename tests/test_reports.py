@@ -388,7 +388,7 @@ def test_the_wrong_answers_tallied_in_the_gradebook_are_the_ones_tallied_in_memo
                                          feedback=(f"{student} typed {answer}",), rule=f"r{len(answer) % 2}"))
                       for j, (answer, status) in enumerate(zip(answers, statuses)))
         result = SubmissionResult(student, "graded", parts)
-        book.put_pending(student, "hash", "bank", {}, run_id, student, student)
+        book.put_pending(student, "hash", "bank", {}, run_id)
         book.put_result(result, True)
         results.append(result)
     in_memory = reports.ClassStats({"diag"})
