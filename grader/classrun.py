@@ -237,7 +237,8 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         try:
             book = Gradebook(outdir.state / "gradebook.sqlite")
         except sqlite3.Error as exc:
-            raise BatchError(f"cannot open the gradebook in {outdir.state}: {exc}") from None
+            raise BatchError(f"cannot open the gradebook {outdir.state / 'gradebook.sqlite'}: "
+                             f"{_gradebook_reason(exc)}") from None
         try:
             return _run(book, outdir, src, skip, problems, check, wanted, skipped,
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
@@ -402,6 +403,25 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
 
 
 _SQLITE_READONLY, _SQLITE_FULL = 8, 13     # SQLite's primary result codes
+_SQLITE_REASONS = {                         # the others a gradebook file can give, in our words
+    3: "permission denied",
+    5: "another program is using it",
+    6: "another program is using it",
+    8: "it cannot be written (a read-only file or file system)",
+    10: "the device reported an input/output error",
+    11: "it is damaged; move it away and run again to grade every submission afresh",
+    13: "no space left on the device",
+    14: "it cannot be opened (a folder, or a missing folder on its path)",
+    23: "permission denied",
+    26: "it is not a gradebook (damaged or replaced); move it away and run again to grade every "
+        "submission afresh",
+}
+
+
+def _gradebook_reason(exc: sqlite3.Error) -> str:
+    """Why SQLite refused the gradebook file, in our words (never SQLite's own)."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    return _SQLITE_REASONS.get(code, f"the database library refused it (error code {code})")
 
 
 def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int, str], key, others,

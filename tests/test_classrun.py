@@ -305,6 +305,26 @@ def test_an_outdir_from_before_the_gradebook_is_taken_over(tmp_path):
     assert len(json.loads((out / "results.json").read_text(encoding="utf-8"))) == 6
 
 
+def test_a_gradebook_that_is_not_one_is_refused_in_our_words_and_kept(tmp_path):
+    src = make_class(tmp_path)
+    out = tmp_path / "out"
+    run(src, out, generated_at="2026-01-01T00:00:00Z")
+    before = all_files(out)
+    book = out / ".grader" / "gradebook.sqlite"
+    for extra in ("-wal", "-shm"):
+        Path(f"{book}{extra}").unlink(missing_ok=True)
+    book.write_bytes(b"these are my notes, not a database\n" * 200)
+    with pytest.raises(BatchError) as err:
+        run(src, out, generated_at="2026-01-01T00:00:00Z")
+    assert str(err.value) == (f"cannot open the gradebook {book}: it is not a gradebook (damaged or replaced); "
+                              f"move it away and run again to grade every submission afresh")
+    assert book.read_bytes() == b"these are my notes, not a database\n" * 200       # not ours to delete
+    assert all_files(out) == before
+    book.rename(tmp_path / "moved-away.sqlite")
+    run(src, out, generated_at="2026-01-01T00:00:00Z")
+    assert all_files(out) == before
+
+
 def test_outdir_inside_the_class_folder_is_skipped_by_name(tmp_path):
     src = make_class(tmp_path)
     lines = []
