@@ -244,7 +244,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
                         summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info)
         except sqlite3.OperationalError as exc:
-            code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+            code = _sqlite_code(exc)
             if code == _SQLITE_FULL or "full" in str(exc):
                 raise BatchError(str(no_space(out))) from None
             if code == _SQLITE_READONLY:
@@ -365,26 +365,20 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     book.commit()
     rows = outputs.Rows(book, problems, generated_at, info or outputs.ClassInfo())
     folder = outdir.new_set()
+    writing = None
     try:
         writing = outputs.SetWriting(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1,
                                      close_fds=(lock_fd,), log=log)
-    except BaseException:
-        outdir.discard(folder)
-        raise
-    try:
         _grade_pending(book, problems, ids, key, others, log)
         clock.append(("grade", time.perf_counter()))
         # 4. the rest of the set, from the gradebook, then the whole set switched in at once
         stats = writing.finish()
-    except BaseException:
-        writing.abandon()
-        outdir.discard(folder)
-        raise
-    try:
         text = reports.github_summary_from(stats) if summary else None
         clock.append(("write", time.perf_counter()))
         outdir.switch_to(folder)
     except BaseException:
+        if writing is not None:
+            writing.abandon()
         outdir.discard(folder)
         raise
     clock.append(("switch", time.perf_counter()))
@@ -403,14 +397,14 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
 
 
 _SQLITE_READONLY, _SQLITE_FULL = 8, 13     # SQLite's primary result codes
-_SQLITE_REASONS = {                         # the others a gradebook file can give, in our words
+_SQLITE_REASONS = {                         # what a gradebook file can give, in our words
     3: "permission denied",
     5: "another program is using it",
     6: "another program is using it",
-    8: "it cannot be written (a read-only file or file system)",
+    _SQLITE_READONLY: "it cannot be written (a read-only file or file system)",
     10: "the device reported an input/output error",
     11: "it is damaged; move it away and run again to grade every submission afresh",
-    13: "no space left on the device",
+    _SQLITE_FULL: "no space left on the device",
     14: "it cannot be opened (a folder, or a missing folder on its path)",
     23: "permission denied",
     26: "it is not a gradebook (damaged or replaced); move it away and run again to grade every "
@@ -418,9 +412,14 @@ _SQLITE_REASONS = {                         # the others a gradebook file can gi
 }
 
 
+def _sqlite_code(exc: sqlite3.Error) -> int:
+    """SQLite's primary result code (0 when the error carries none)."""
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+
+
 def _gradebook_reason(exc: sqlite3.Error) -> str:
     """Why SQLite refused the gradebook file, in our words (never SQLite's own)."""
-    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    code = _sqlite_code(exc)
     return _SQLITE_REASONS.get(code, f"the database library refused it (error code {code})")
 
 

@@ -327,7 +327,6 @@ class Gradebook:
                                            **({"values": result.values} if result.values else {})}),
              result.student))
 
-
     # --- file names: unique, checked in the database ------------------------------------------
 
     def name_rows(self, namer: Callable[[str], tuple[str, str]]) -> None:

@@ -165,9 +165,11 @@ class _Files:
 
 
 class _StudentFiles:
-    """One file a student, under `folders[0]` (in a folder of its own when `files_for` says so)."""
+    """One file a student, `path` with the student's file-name stem for `{}`, under
+    `folders[0]` (in a folder of its own when `path` says so)."""
 
     folders: tuple[str, ...] = ()
+    path = ""
 
     def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
         self.rows, self.folder, self.manifest = rows, folder, manifest
@@ -175,9 +177,9 @@ class _StudentFiles:
         self.top.mkdir()
         self.files = _Files()
 
-    @staticmethod
-    def files_for(name: str) -> tuple[str, ...]:
-        raise NotImplementedError
+    @classmethod
+    def files_for(cls, name: str) -> tuple[str, ...]:
+        return (cls.path.format(name),)
 
     @staticmethod
     def files() -> tuple[str, ...]:
@@ -205,10 +207,7 @@ class FeedbackFiles(_StudentFiles):
 
     aside = True
     folders = ("feedback",)
-
-    @staticmethod
-    def files_for(name: str) -> tuple[str, ...]:
-        return (f"feedback/{name}.md",)
+    path = "feedback/{}.md"
 
     def text(self, r: SubmissionResult) -> str:
         return reports.feedback_markdown(r, self.rows.problems, self.rows.info.due)
@@ -219,10 +218,7 @@ class GradescopeFiles(_StudentFiles):
 
     aside = True
     folders = ("gradescope",)
-
-    @staticmethod
-    def files_for(name: str) -> tuple[str, ...]:
-        return (f"gradescope/{name}/results.json",)
+    path = "gradescope/{}/results.json"
 
     def text(self, r: SubmissionResult) -> str:
         return reports.gradescope_json(r)
@@ -231,10 +227,9 @@ class GradescopeFiles(_StudentFiles):
 class _Aside:
     """The writers marked `aside`, run in one helper process over its own read of the
     gradebook, on the second core, following the rows as this process grades them, then while
-    it writes the rest. Here they only name
-    their files in the manifest as the rows go by. A full disk in the helper is raised here as
-    it was raised there; a helper that dies (out of memory, a stray signal) costs nothing:
-    its files are made again here."""
+    it writes the rest. Here they only name their files in the manifest as the rows go by. A
+    full disk in the helper is raised here as it was raised there; a helper that dies (out of
+    memory, a stray signal) costs nothing: its files are made again here."""
 
     def __init__(self, makers: list, rows: Rows, folder: Path, manifest: Manifest, close_fds: tuple[int, ...],
                  log: Callable[[str], None]):
@@ -477,7 +472,7 @@ class SetWriting:
         return next(w.stats for w in writers if isinstance(w, ReportHtml))
 
     def abandon(self) -> None:
-        """Before `finish`: the set is being thrown away."""
+        """The set is being thrown away (nothing left to stop once `finish` has returned)."""
         if self.aside is not None:
             self.aside.abandon()
         self.manifest.abandon()
