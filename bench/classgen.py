@@ -271,7 +271,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--problems", default=None, help="bank folder (default: the shipped bank)")
     args = ap.parse_args(argv)
-    from grader.problems import default_bank_dir, load_bank
+    from grader.authoring.loader import default_bank_dir, load_bank
     bank = load_bank(args.problems or default_bank_dir())
     klass = generate(bank, args.students, args.seed)
     size = write_class(args.directory, klass)

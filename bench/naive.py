@@ -4,7 +4,7 @@ evaluates student text with `eval` (inside parse_expr), which is exactly why the
 does not do it. Never import this from `grader/`.
 
 `naive_check(problem, part, answer, values)` has the signature of `equivalence.check` so the
-benchmark can run it through `grader.workers.check_answers`, which gives every answer a
+benchmark can run it through `grader.classes.workers.check_answers`, which gives every answer a
 killable worker process and a deadline.
 """
 from __future__ import annotations

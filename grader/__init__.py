@@ -27,10 +27,10 @@ _EXPORTS = {
     "load_bank": "grader.api", "find": "grader.api", "grade_file": "grader.api", "grade_class": "grader.api",
     "UnknownName": "grader.api",
     # value types
-    "CheckResult": "grader.notebook", "ProblemSheet": "grader.notebook", "Interpretation": "grader.notebook",
+    "CheckResult": "grader.results", "ProblemSheet": "grader.results", "Interpretation": "grader.results",
     "Verdict": "grader.model", "PartResult": "grader.model", "SubmissionResult": "grader.model",
-    "Problem": "grader.model", "Part": "grader.model", "Outcome": "grader.equivalence",
-    "ClassRun": "grader.classrun",
+    "Problem": "grader.model", "Part": "grader.model", "Outcome": "grader.checking.checker",
+    "ClassRun": "grader.classes.classrun",
 }
 
 __all__ = sorted(_EXPORTS)

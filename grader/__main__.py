@@ -1,4 +1,4 @@
 """`python -m grader`: the same command as `grader`."""
-from grader.cli import main
+from grader.interfaces.cli import main
 
 main()

@@ -14,7 +14,7 @@ from typing import Callable, Mapping, Optional, Union
 
 from grader.errors import GraderError
 from grader.model import CHOICE, MULTI_CHOICE, Part, Problem, SubmissionResult, Verdict
-from grader.notebook import CheckResult, Interpretation, ProblemSheet
+from grader.results import CheckResult, Interpretation, ProblemSheet
 
 Bank = Mapping[str, Problem]
 BankSource = Union[Bank, str, PathLike, None]
@@ -33,8 +33,8 @@ class UnknownName(GraderError, LookupError):
 
 def load_bank(directory: Union[str, PathLike, None] = None) -> dict[str, Problem]:
     """Every problem of a folder (default: the bank shipped with the package), keyed by id.
-    Raises `grader.problems.ProblemError` for a broken problem file."""
-    from grader.problems import default_bank_dir, load_bank as load
+    Raises `grader.authoring.loader.ProblemError` for a broken problem file."""
+    from grader.authoring.loader import default_bank_dir, load_bank as load
     return load(default_bank_dir() if directory is None else directory)
 
 
@@ -62,7 +62,7 @@ def find(problems: BankSource, problem_id: str, part_id: Optional[str] = None) -
 def student_values(problem: Problem, student: Optional[str]) -> Optional[dict[str, float]]:
     """The given values grading uses for a student: None (the course's own) unless the problem
     draws per-student values."""
-    from grader.variants import student_values as drawn
+    from grader.checking.variants import student_values as drawn
     return drawn(problem, student)
 
 
@@ -80,7 +80,7 @@ def problem(problem_id: str, *, student: Optional[str] = None, problems: BankSou
 def grade(problem: Problem, part: Part, answer: str, values: Optional[dict] = None,
           seconds: Optional[float] = CHECK_SECONDS) -> Verdict:
     """One verdict under the CLI's wall-clock budget (`seconds=None`: no budget, in-process)."""
-    from grader import equivalence
+    from grader.checking import checker as equivalence
     if seconds is None or part.kind in (CHOICE, MULTI_CHOICE):
         return equivalence.check(problem, part, answer, values)
     return equivalence.check_within(problem, part, answer, values, seconds)
@@ -103,9 +103,9 @@ def interpret(problem_id: str, answer: str, *, problems: BankSource = None) -> I
 
 
 def read(problem: Problem, answer: str) -> Interpretation:
-    from grader.equivalence import unreadable
-    from grader.mathml import mathml
-    from grader.syntax import AnswerSyntaxError, parse
+    from grader.checking.checker import unreadable
+    from grader.show.mathml import mathml
+    from grader.answers.parser import AnswerSyntaxError, parse
     try:
         parsed = parse(answer, problem.table)
     except AnswerSyntaxError as err:
@@ -117,7 +117,7 @@ def compare(student: str, reference: str, *, problem: Optional[str] = None, posi
             problems: BankSource = None):
     """Are two expressions equivalent? Every free name a real symbol, or the names of `problem`.
     Returns an `Outcome` (status equivalent / different / invalid, and a message)."""
-    from grader import equivalence
+    from grader.checking import checker as equivalence
     table = find(problems, problem)[0].table if problem is not None else None
     return equivalence.compare(student, reference, table, positive=tuple(positive))
 
@@ -126,7 +126,7 @@ def grade_file(path: Union[str, PathLike], *, student: Optional[str] = None,
                problems: BankSource = None) -> SubmissionResult:
     """Grade one answer file (problem id -> part id -> answer) against the whole bank; a file
     that cannot be read gives a result with status `error` and the reason."""
-    from grader.submissions import grade_submission, read_answer_file
+    from grader.classes.submissions import grade_submission, read_answer_file
     return grade_submission(dict(_bank(problems)), read_answer_file(Path(path), student))
 
 
@@ -134,8 +134,8 @@ def grade_class(src: Union[str, PathLike], out: Union[str, PathLike], *, problem
                 jobs: Optional[int] = None, students: Optional[list[str]] = None, deadline: float = CHECK_SECONDS,
                 log: Optional[Callable[[str], None]] = None):
     """Grade a folder with one submission per student and write every report into `out`.
-    Returns the run's outcome (`grader.classrun.ClassRun`: counts, exit code, and `results`,
-    the rows read back from the gradebook). See `grader.classrun.grade_class` for the rest."""
-    from grader.classrun import grade_class as run
+    Returns the run's outcome (`grader.classes.classrun.ClassRun`: counts, exit code, and `results`,
+    the rows read back from the gradebook). See `grader.classes.classrun.grade_class` for the rest."""
+    from grader.classes.classrun import grade_class as run
     return run(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students,
                deadline=deadline, log=log)

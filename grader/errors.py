@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 
-from grader.numbers import format_number
+from grader.number_format import format_number
 
 TOO_COMPLEX = "This answer is too complex to check"   # the one opening of every "too complex" message
 

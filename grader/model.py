@@ -171,7 +171,7 @@ class Part:
     restriction: Optional[str] = None   # the sentence shown when forbidden/required refuse an answer
     hints: tuple[str, ...] = ()
     show_solution: bool = False         # reveal the reference after a wrong answer
-    where: Optional[str] = None         # a condition on the symbols ("z > 0"), read by grader.conditions
+    where: Optional[str] = None         # a condition on the symbols ("z > 0"), read by grader.checking.conditions
     allow_restatement: bool = False     # accept answers that name what is asked (tanh'(z) for d tanh/dz)
     mistakes: tuple[Mistake, ...] = ()
     tests: tuple[PartTest, ...] = ()

@@ -127,7 +127,7 @@ __all__ = ["PLAIN", "SCALARS", "NETWORK", "MATRICES", "TWO_LAYER", "TWO_LAYER_GI
 def plain_tree(node):
     """The tree without the notes on how the student typed an operator (`**`, implicit `*`):
     those are kept for feedback and do not change the reading."""
-    from grader.tree import Bin, Call, Neg, Sum, Transpose
+    from grader.answers.tree import Bin, Call, Neg, Sum, Transpose
     if isinstance(node, Bin):
         return Bin(node.op, plain_tree(node.left), plain_tree(node.right), "")
     if isinstance(node, Neg):
@@ -144,7 +144,7 @@ def plain_tree(node):
 def associate(node):
     """Rotate right-nested chains of one precedence level to the left, as a re-parse reads them:
     x + (y - z) and x + y - z, x*(y/z) and x*y/z are the same reading."""
-    from grader.tree import Bin, Call, Neg, Sum, Transpose
+    from grader.answers.tree import Bin, Call, Neg, Sum, Transpose
     if isinstance(node, Bin):
         left, right = associate(node.left), associate(node.right)
         if isinstance(right, Bin):
@@ -218,7 +218,7 @@ def write(path: Path, text: str) -> Path:
 def run_cli(*args, env=None):
     """`grader ARGS` through click's CliRunner: never a traceback, never an unexpected exception."""
     from click.testing import CliRunner
-    from grader.cli import main
+    from grader.interfaces.cli import main
     result = CliRunner().invoke(main, [str(a) for a in args], env=env)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert "Traceback" not in result.output + result.stderr
@@ -226,12 +226,12 @@ def run_cli(*args, env=None):
 
 
 def ascii_of(text, table=PLAIN) -> str:
-    from grader.syntax import parse
+    from grader.answers.parser import parse
     return parse(text, table).ascii
 
 
 def error_of(text, table=PLAIN):
-    from grader.syntax import AnswerSyntaxError, parse
+    from grader.answers.parser import AnswerSyntaxError, parse
     with pytest.raises(AnswerSyntaxError) as info:
         parse(text, table)
     return info.value

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import MATRICES, NETWORK
 from grader.model import FUNCTION, Symbol, SymbolTable
-from grader.syntax import AnswerSyntaxError, parse
+from grader.answers.parser import AnswerSyntaxError, parse
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "answer-syntax.md"
 

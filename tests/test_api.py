@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import grader
-from grader.cli import main
+from grader.interfaces.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -29,15 +29,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import attack_corpus as corpus
-from grader import equivalence
-from grader.cilog import safe_log_text
-from grader.classrun import BatchError, grade_class
-from grader.submissions import student_id
-from grader.cli import main as cli
+from grader.checking import checker as equivalence
+from grader.formats.cilog import safe_log_text
+from grader.classes.classrun import BatchError, grade_class
+from grader.classes.submissions import student_id
+from grader.interfaces.cli import main as cli
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, Verdict
-from grader.problems import ProblemError, default_bank_dir, load_bank, load_problem
-from grader.validation import validate
-from grader.syntax import AnswerSyntaxError, parse
+from grader.authoring.loader import ProblemError, default_bank_dir, load_bank, load_problem
+from grader.authoring.validation import validate
+from grader.answers.parser import AnswerSyntaxError, parse
 
 TIME_LIMIT = 5.0          # a hang guard per answer (the batch budget), not a speed claim: bench/ measures speed
 BATCH_LIMIT = 60.0        # seconds for a whole hostile class
@@ -157,7 +157,7 @@ def test_hostile_answers_against_student_variants(bank, targets, sentinel):
         problem, part = targets["numeric-variants"]
     else:
         problem, part = targets["numeric"]
-    from grader.variants import variant_values    # drawn whether or not the bank switches them on
+    from grader.checking.variants import variant_values    # drawn whether or not the bank switches them on
     for student in ("../../etc/passwd", "\x00", "a" * 10_000, "\u202e", "$(touch x)"):
         values = variant_values(problem, student)
         for _, text, allowed in corpus.answers(sentinel)[:40]:
@@ -189,7 +189,7 @@ def test_feedback_quotes_a_long_unknown_name_briefly(targets):
 def test_parse_and_render_hostile_text(case, sentinel):
     """The parser alone: an AnswerSyntaxError with a student message, or a tree whose
     renderings and SymPy form come back quickly."""
-    from grader.syntax import table_for
+    from grader.answers.parser import table_for
     _, text, _ = next(c for c in corpus.answers(sentinel) if c[0] == case)
     table = table_for(names=("z",), functions=("f",))
     t = time.perf_counter()
@@ -348,7 +348,7 @@ def build_hostile_class(root: Path, bank: dict, targets: dict, sentinel: Path) -
     for j, (name, text) in enumerate(big):
         problem, part = targets["scalar"]
         data = _answers_yaml({problem.id: {part.id: text}})
-        from grader.submissions import MAX_BYTES
+        from grader.classes.submissions import MAX_BYTES
         student_file(f"big-{j}", data, "error" if len(data.encode()) > MAX_BYTES else "graded", folder=bool(j % 2))
 
     # hostile YAML

@@ -11,13 +11,13 @@ import pytest
 import yaml
 import jsonschema
 
-from grader import problems as P
-from grader.schema import json_schema
-from grader.validation import validate
-from grader.variants import variant_values
-from grader import yamlsafe
-from grader import submissions
-from grader.equivalence import check
+from grader.authoring import loader as P
+from grader.authoring.schema import json_schema
+from grader.authoring.validation import validate
+from grader.checking.variants import variant_values
+from grader.authoring import yamlsafe
+from grader.classes import submissions
+from grader.checking.checker import check
 from grader.model import CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Tolerance
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.cli import main
-from grader.problems import default_bank_dir
+from grader.interfaces.cli import main
+from grader.authoring.loader import default_bank_dir
 
 REPO = Path(__file__).resolve().parent.parent
 

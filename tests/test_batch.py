@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import problems as problems_mod
-from grader import reports, workers
-from grader.cilog import safe_log_text
-from grader.classrun import BatchError, ClassRun, fail_under, grade_class
+from grader.authoring import loader as problems_mod
+from grader.formats import reports
+from grader.classes import workers
+from grader.formats.cilog import safe_log_text
+from grader.classes.classrun import BatchError, ClassRun, fail_under, grade_class
 from grader.model import (
     CORRECT, INCORRECT, INVALID, MISSING, Part, Problem, SubmissionResult, SymbolTable, Tolerance, Variant,
     Verdict,
@@ -278,7 +279,7 @@ def test_each_distinct_answer_is_checked_once(tmp_path, monkeypatch):
 
 
 def test_variant_values_make_answers_distinct(tmp_path, monkeypatch):
-    from grader import variants as bank_module
+    from grader.checking import variants as bank_module
     bank = make_bank()
     src = tmp_path / "class"
     names = [f"student{i}" for i in range(6)]

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli as run, write
-from grader.problems import load_bank
-from grader.submissions import grade_submission, read_answer_file
-from grader.variants import variant_values
+from grader.authoring.loader import load_bank
+from grader.classes.submissions import grade_submission, read_answer_file
+from grader.checking.variants import variant_values
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader import cli, outputs, submissions
-from grader.classrun import NOT_FULLY_GRADED, BatchError, grade_class
-from grader.outdir import Outdir
-from grader.reports import POINTS_ROW_LABEL, student_hash
+from grader.interfaces import cli
+from grader.classes import outputs
+from grader.classes import submissions
+from grader.classes.classrun import NOT_FULLY_GRADED, BatchError, grade_class
+from grader.classes.outdir import Outdir
+from grader.formats.reports import POINTS_ROW_LABEL, student_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_batch import all_files, fake_check, make_bank, make_class, run, write  # noqa: E402
@@ -70,7 +72,7 @@ def wait_dead(pids, seconds=10.0) -> list[int]:
 def child_code(src: Path, out: Path, jobs: int = 1) -> str:
     return ("import sys; sys.path[:0] = [%r, %r]\n"
             "import test_batch as t\n"
-            "from grader.classrun import grade_class\n"
+            "from grader.classes.classrun import grade_class\n"
             "grade_class(%r, %r, t.make_bank(), jobs=%d, deadline=60, check=t.fake_check, generated_at=%r)\n"
             % (str(ROOT), str(ROOT / "tests"), str(src), str(out), jobs, STAMP))
 

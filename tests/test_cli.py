@@ -1,6 +1,6 @@
 """The `grader` command line through click's CliRunner: every command and every error path.
 
-These tests pin what a student and a TA see: exact exit codes (see grader/cli.py), the verdict
+These tests pin what a student and a TA see: exact exit codes (see grader/interfaces/cli.py), the verdict
 words, the JSON keys, the messages that name what was wrong. No output may ever contain a
 Python traceback.
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import grader.present
-from grader.cli import main
+import grader.show.text
+from grader.interfaces.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "submissions"
@@ -140,8 +140,8 @@ def given_for(student=None, bank=None) -> dict:
 
 def course_value_student() -> str:
     """A student id whose drawn values are exactly the course's (about 1 id in 100)."""
-    from grader.problems import default_bank_dir, load_problem
-    from grader.variants import variant_values
+    from grader.authoring.loader import default_bank_dir, load_problem
+    from grader.checking.variants import variant_values
     problem = load_problem(default_bank_dir() / "two-layer-example.yaml")
     for i in range(5000):
         sid = f"student-{i}"
@@ -651,7 +651,7 @@ def test_hint_json_with_options_after_the_part(mini_bank):
 def test_internal_error_exits_70_without_a_traceback(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
-    monkeypatch.setattr(grader.present, "verdict_lines", boom)
+    monkeypatch.setattr(grader.show.text, "verdict_lines", boom)
     result = run("check", "output-error", "delta-L", "x")
     assert result.exit_code == 70
     assert "internal error (RuntimeError)" in result.stderr

@@ -15,14 +15,14 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from conftest import SCALARS, TWO_LAYER_REFERENCES, expression, numeric
-from grader.cli import main
-from grader.conditions import ConditionError, bounds, holds, read_condition
-from grader.decide import context
-from grader.equivalence import check, compare
-from grader.evaluate import SAMPLES, EvalError, make_world
+from grader.interfaces.cli import main
+from grader.checking.conditions import ConditionError, bounds, holds, read_condition
+from grader.checking.decide import context
+from grader.checking.checker import check, compare
+from grader.checking.evaluate import SAMPLES, EvalError, make_world
 from grader.model import CORRECT, INCORRECT, INVALID, Part, Problem, Symbol, SymbolTable, Tolerance
-from grader.problems import ProblemError, load_bank, load_problem
-from grader.validation import validate
+from grader.authoring.loader import ProblemError, load_bank, load_problem
+from grader.authoring.validation import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = load_bank(ROOT / "problems")
@@ -189,7 +189,7 @@ def test_unknown_domain_word_is_refused_with_its_line(tmp_path):
 
 
 def test_schema_describes_the_new_fields():
-    from grader.schema import json_schema
+    from grader.authoring.schema import json_schema
     schema = json_schema()
     text = repr(schema)
     assert "'where'" in text and "'allow_restatement'" in text and "'positive'" in text and "'integer'" in text
@@ -349,7 +349,7 @@ def test_tolerance_words_mean_one_thing(reference, tolerance, answer, status):
 
 
 def test_schema_and_docs_say_the_same_about_decimals():
-    from grader.problem_format import TOLERANCE_FIELDS
+    from grader.authoring.fields import TOLERANCE_FIELDS
     docs = (ROOT / "docs" / "yaml-format.md").read_text(encoding="utf-8")
     assert TOLERANCE_FIELDS["decimals"] in docs
     assert TOLERANCE_FIELDS["sigfigs"] in docs
@@ -579,7 +579,7 @@ def test_the_quoted_point_meets_a_condition_at_the_edge_of_the_draws(tmp_path):
 
 
 def test_shown_values_add_digits_only_when_the_condition_needs_them():
-    from grader.conditions import shown_values
+    from grader.checking.conditions import shown_values
     table = SymbolTable((Symbol("x"), Symbol("y")))
     world = make_world(table, 3, samples=2)
     world.arrays["x"] = np.array([1.0000200001, 1.234567])

@@ -1,4 +1,4 @@
-"""grader.equivalence: right from wrong for expressions, indices, functions, matrices, numbers
+"""grader.checking.checker: right from wrong for expressions, indices, functions, matrices, numbers
 and choices; determinism; the ad-hoc `compare`.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 
 from conftest import (MATRICES, NETWORK, PLAIN, SCALARS, TWO_LAYER_GIVEN, TWO_LAYER_REFERENCES, choice, expression,
                       numeric)
-from grader import equivalence
-from grader.equivalence import check, compare, context, clear_caches
+from grader.checking import checker as equivalence
+from grader.checking.checker import check, compare, context, clear_caches
 from grader.model import CORRECT, INCORRECT, INVALID, STATUSES, Mistake, Symbol, SymbolTable, Tolerance, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent

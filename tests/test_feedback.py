@@ -1,4 +1,4 @@
-"""grader.feedback: what a wrong answer is told, pinned message by message.
+"""grader.checking.feedback: what a wrong answer is told, pinned message by message.
 
 Every automatic diagnosis is a claim about the answer; these tests pin the sentence and the
 tag (`Verdict.rule`) for each, the instructor rules, restrictions, the solution reveal, and
@@ -12,7 +12,7 @@ import re
 import pytest
 
 from conftest import (MATRICES, NETWORK, PLAIN, SCALARS, TWO_LAYER_REFERENCES, choice, expression, numeric)
-from grader.equivalence import check, context
+from grader.checking.checker import check, context
 from grader.model import CORRECT, INCORRECT, INVALID, Mistake, Tolerance
 
 HIDDEN = "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_j^l)"

@@ -7,14 +7,14 @@ import textwrap
 import numpy as np
 import pytest
 
-from grader import functions
-from grader.equivalence import check, compare
+from grader.answers import functions
+from grader.checking.checker import check, compare
 from grader.model import CORRECT, INCORRECT
-from grader.problems import load_problem
-from grader.schema import json_schema
-from grader.render import render, to_sympy
-from grader.syntax import AnswerSyntaxError, parse, table_for
-from grader.tree import Call, Sym
+from grader.authoring.loader import load_problem
+from grader.authoring.schema import json_schema
+from grader.answers.render import render, to_sympy
+from grader.answers.parser import AnswerSyntaxError, parse, table_for
+from grader.answers.tree import Call, Sym
 
 x = Sym("x")
 

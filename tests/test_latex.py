@@ -12,14 +12,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from conftest import MATRICES, NETWORK, PLAIN, SCALARS, associate, plain_tree, ascii_of, error_of
-from grader import functions
-from grader.equivalence import check
-from grader.latex import looks_like_latex
+from grader.answers import functions
+from grader.checking.checker import check
+from grader.answers.latex import looks_like_latex
 from grader.model import CORRECT, FUNCTION, INDEXED, SCALAR, Symbol, SymbolTable
-from grader.problems import default_bank_dir, load_bank
-from grader.render import render
-from grader.syntax import AnswerSyntaxError, parse
-from grader.tree import Bin, Call, Num, Sym
+from grader.authoring.loader import default_bank_dir, load_bank
+from grader.answers.render import render
+from grader.answers.parser import AnswerSyntaxError, parse
+from grader.answers.tree import Bin, Call, Num, Sym
 
 x, y, z = Sym("x"), Sym("y"), Sym("z")
 
@@ -200,19 +200,19 @@ def test_functions_without_a_derivative_say_so(name):
     ("max(a, b, z)", "max(max(a, b), z)"), ("abs'(z)", "sign(z)"), ("sqrt'(z)", "1/(2*sqrt(z))"),
 ])
 def test_new_functions_grade_against_their_definitions(answer, reference):
-    from grader.equivalence import compare
+    from grader.checking.checker import compare
     assert compare(answer, reference).status == "equivalent"
 
 
 def test_factorial_of_small_integers():
-    from grader.equivalence import compare
+    from grader.checking.checker import compare
     assert compare("factorial(5)", "120").status == "equivalent"
     assert compare("4!", "24").status == "equivalent"
     assert compare("3!", "7").status == "different"
 
 
 def test_odd_root_of_a_negative_number_is_real():
-    from grader.equivalence import compare
+    from grader.checking.checker import compare
     assert compare("root(-8, 3)", "-2").status == "equivalent"
 
 

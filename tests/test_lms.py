@@ -1,5 +1,5 @@
 """Rosters, assignments and the LMS exports (issue 16): each export checked column by column
-against the rules its system documents (see grader/lms.py for the rules and their sources)."""
+against the rules its system documents (see grader/formats/lms.py for the rules and their sources)."""
 from __future__ import annotations
 
 import csv
@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader import lms
-from grader.assignment import Assignment, AssignmentError, Entry, apply, parse_assignment
-from grader.cli import main
-from grader.problems import default_bank_dir, load_bank
-from grader.roster import Person, RosterError, parse_roster, reconcile
+from grader.formats import lms
+from grader.authoring.assignment import Assignment, AssignmentError, Entry, apply, parse_assignment
+from grader.interfaces.cli import main
+from grader.authoring.loader import default_bank_dir, load_bank
+from grader.authoring.roster import Person, RosterError, parse_roster, reconcile
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -216,7 +216,7 @@ def test_handout_from_a_class_folder_and_from_a_roster(tmp_path):
     values = list(csv.reader(io.StringIO((out / "values.csv").read_text(encoding="utf-8-sig"))))
     assert values[0] == ["submission", "name", "email", "two-layer-example/x", "two-layer-example/w1",
                          "two-layer-example/w2"]
-    from grader.variants import variant_values
+    from grader.checking.variants import variant_values
     problem = load_bank(default_bank_dir())["two-layer-example"]
     bob = variant_values(problem, "bob")
     assert ["bob", "", ""] + [f"{bob[n]:g}" for n in ("x", "w1", "w2")] in values

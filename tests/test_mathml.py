@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from conftest import MATRICES, NETWORK, PLAIN, SCALARS
 
 from grader.api import load_bank
-from grader.mathml import NAMESPACE, mathml
-from grader.syntax import AnswerSyntaxError, parse
-from grader.tree import Sym
+from grader.show.mathml import NAMESPACE, mathml
+from grader.answers.parser import AnswerSyntaxError, parse
+from grader.answers.tree import Sym
 
 REPO = Path(__file__).resolve().parent.parent
 HEAD = f'<math xmlns="{NAMESPACE}" display="inline">'

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import classrun, outputs, workers
-from grader.classrun import BatchError
-from grader.gradebook import Gradebook
+from grader.classes import classrun
+from grader.classes import outputs
+from grader.classes import workers
+from grader.classes.classrun import BatchError
+from grader.classes.gradebook import Gradebook
 from grader.model import PartResult, SubmissionResult, Verdict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -198,8 +200,8 @@ def test_a_helper_dies_with_the_run_when_it_is_killed(tmp_path):
         "import os, sys, time\n"
         f"sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]\n"
         "import test_batch as t\n"
-        "from grader import outputs\n"
-        "from grader.classrun import grade_class\n"
+        "from grader.classes import outputs\n"
+        "from grader.classes.classrun import grade_class\n"
         "parent = os.getpid()\n"
         "real = outputs.FeedbackFiles.add\n"
         "def slow(self, name, r):\n"

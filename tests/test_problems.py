@@ -1,6 +1,6 @@
-"""grader.problems: loading problem files, variants, the JSON schema and validate().
+"""grader.authoring.loader: loading problem files, variants, the JSON schema and validate().
 
-Tests marked "checker" go through grader.syntax / grader.equivalence."""
+Tests marked "checker" go through grader.answers.parser / grader.checking.checker."""
 from __future__ import annotations
 
 import hashlib
@@ -14,15 +14,16 @@ from pathlib import Path
 import pytest
 import jsonschema
 
-from grader import problem_format as F
-from grader import problems as P
-from grader import functions, yamlsafe
-from grader import schema as S
-from grader import validation as V
-from grader import variants as VAR
+from grader.authoring import fields as F
+from grader.authoring import loader as P
+from grader.answers import functions
+from grader.authoring import yamlsafe
+from grader.authoring import schema as S
+from grader.authoring import validation as V
+from grader.checking import variants as VAR
 from grader.model import (CHOICE, FUNCTION, INDEXED, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS,
                           INDEX_ROLES, VECTOR, Problem)
-from grader.problems import ProblemError, load_problem
+from grader.authoring.loader import ProblemError, load_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -433,7 +434,7 @@ def test_variant_values_use_sha256_of_problem_student_and_name(tmp_path):
 
 def test_variant_values_do_not_depend_on_python_hash_seed(tmp_path):
     path = write(tmp_path, VARIANTS, "var.yaml")
-    code = ("import json, sys; from grader.problems import load_problem; from grader.variants import variant_values; "
+    code = ("import json, sys; from grader.authoring.loader import load_problem; from grader.checking.variants import variant_values; "
             f"print(json.dumps(variant_values(load_problem({str(path)!r}), 'zoë martin')))")
     outs = set()
     for seed in ("0", "1", "12345"):

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from conftest import MATRICES, NETWORK, PLAIN, SCALARS, TWO_LAYER_REFERENCES, associate, choice, expression, \
     numeric, plain_tree
-from grader.equivalence import check, clear_caches, compare
+from grader.checking.checker import check, clear_caches, compare
 from grader.model import CORRECT, STATUSES, Tolerance, Verdict
-from grader.syntax import AnswerSyntaxError, ParsedAnswer, parse
+from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
 
 EXAMPLES = int(os.environ.get("GRADER_HYPOTHESIS_EXAMPLES", "200"))
 # Hang guards, not speed claims (speed is measured in bench/): generous enough for a loaded

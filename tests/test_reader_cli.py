@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.cli import main
+from grader.interfaces.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -18,7 +18,7 @@ PRELUDE = """
 import json, os, subprocess, sys
 sys.path[:0] = [{root!r}, {tests!r}]
 import test_batch as t
-from grader.classrun import BatchError, grade_class
+from grader.classes.classrun import BatchError, grade_class
 src, out = {src!r}, os.path.join({mnt!r}, "out")
 report = {{}}
 
@@ -59,7 +59,7 @@ def test_a_disk_that_fills_up_while_the_set_is_written(tmp_path):
     report = scenario(tmp_path, """
 report["first"] = grade()
 before = files()
-from grader import outputs
+from grader.classes import outputs
 real_writing = outputs.SetWriting
 
 class FillThenWrite(real_writing):      # the disk fills up as the new set is started

@@ -1,4 +1,4 @@
-"""grader.render: the "interpreted as" display in Unicode, ASCII and LaTeX.
+"""grader.answers.render: the "interpreted as" display in Unicode, ASCII and LaTeX.
 
 The display must never hide the reading: a power is shown as a power of a bracketed base, a
 layer index as `^(l)` on its quantity. The ASCII form is what a student can type back: it
@@ -12,9 +12,9 @@ import pytest
 
 from conftest import MATRICES, NETWORK, PLAIN, SCALARS, associate, plain_tree
 from grader.model import Symbol, SymbolTable
-from grader.render import render
-from grader.syntax import parse
-from grader.tree import Bin, Call, Const, Idx, Index, Neg, Num, Sum, Sym, Transpose
+from grader.answers.render import render
+from grader.answers.parser import parse
+from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Num, Sum, Sym, Transpose
 
 # (answer, table, ascii, unicode, latex)
 RENDERINGS = [

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from selenium.webdriver.common.by import By
 
 from chromium import start_chromium
-from grader.cli import main
+from grader.interfaces.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import reports
+from grader.formats import reports
 from grader.model import (
     CORRECT, INCORRECT, INVALID, MISSING, Part, PartResult, Problem, SubmissionResult, Symbol, SymbolTable, Verdict,
 )
@@ -377,7 +377,7 @@ _ANSWERS = ["x", " x", "x ", "x\t", "y", "é", "e\u0301", "\ud800", "z z", "zz",
                           st.lists(st.sampled_from([INCORRECT, INVALID, CORRECT]), min_size=4, max_size=4)),
                 max_size=14))
 def test_the_wrong_answers_tallied_in_the_gradebook_are_the_ones_tallied_in_memory(rows):
-    from grader.gradebook import Gradebook
+    from grader.classes.gradebook import Gradebook
     book = Gradebook(":memory:")
     run_id = book.start_run("now", 1, "all")
     results = []

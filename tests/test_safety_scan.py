@@ -168,11 +168,12 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 
 
 def test_package_has_modules():
-    names = {p.name for p in MODULES}
-    assert {"syntax.py", "equivalence.py", "render.py", "evaluate.py", "feedback.py"} <= names
+    names = {p.relative_to(PACKAGE).as_posix() for p in MODULES}
+    assert {"answers/parser.py", "checking/checker.py", "answers/render.py", "checking/evaluate.py",
+            "checking/feedback.py"} <= names
 
 
-@pytest.mark.parametrize("path", MODULES, ids=[p.name for p in MODULES])
+@pytest.mark.parametrize("path", MODULES, ids=[p.relative_to(PACKAGE).as_posix() for p in MODULES])
 def test_module_evaluates_no_text(path):
     source = path.read_text(encoding="utf-8")
     assert scan(source, path.name) == []

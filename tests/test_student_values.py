@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli as run, write
-from grader.problems import load_bank
-from grader.submissions import grade_submission, read_answer_file
-from grader.variants import variant_values
+from grader.authoring.loader import load_bank
+from grader.classes.submissions import grade_submission, read_answer_file
+from grader.checking.variants import variant_values
 
 REPO = Path(__file__).resolve().parent.parent
 COURSE = {"t": 1.0, "x": 3.0, "w1": 0.01, "w2": -5.0, "b": -1.0}
@@ -143,7 +143,7 @@ def test_class_recognises_course_and_classmate_values(tmp_path, randomized_bank,
     text = (out / "results.json").read_text(encoding="utf-8")
     rows = {r["student"]: r for r in json.loads(text)}
     # the streamed file is exactly one json.dumps of the rows, the values included
-    from grader.reports import parse_results_json, result_to_dict
+    from grader.formats.reports import parse_results_json, result_to_dict
     assert text == json.dumps([result_to_dict(r) for r in parse_results_json(text)], sort_keys=True, indent=2,
                               ensure_ascii=False) + "\n"
     two = lambda s: {q["part"]: q for q in rows[s]["parts"] if q["problem"] == "two-layer-example"}

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from grader import submissions
-from grader import equivalence
+from grader.classes import submissions
+from grader.checking import checker as equivalence
 from grader.model import (
     CORRECT, INCORRECT, INVALID, MISSING, MULTI_CHOICE, Part, Problem, Symbol, SymbolTable, Tolerance,
     Variant, Verdict,
 )
-from grader.submissions import (
+from grader.classes.submissions import (
     NO_ANSWER, Submission, discover, grade_submission, load_directory, read_answer_file, scan,
 )
 
@@ -324,7 +324,7 @@ def test_variant_values_passed_per_student(tmp_path):
     for student in ("alice", "bob", "carol", "dave"):
         sub = Submission(student, None, {"two-layer-example": {"dC-dw1": "2.080"}, "relu": {"derivative-positive": "1"}})
         grade_submission(bank, sub, check=check)
-    from grader import variants as bank_module
+    from grader.checking import variants as bank_module
     expected = [bank_module.variant_values(bank["two-layer-example"], s) for s in ("alice", "bob", "carol", "dave")]
     assert [v for pid, v in seen if pid == "two-layer-example"] == expected
     assert all(v is None for pid, v in seen if pid == "relu")   # no variants: the course's values

@@ -1,4 +1,4 @@
-"""grader.syntax: what students type -> the reading the grader grades, or an error with a column.
+"""grader.answers.parser: what students type -> the reading the grader grades, or an error with a column.
 
 Readings are pinned through the ASCII rendering (which re-parses, see test_render) and, where
 the point is the structure, through the tree itself. Errors are pinned with their exact
@@ -13,8 +13,8 @@ import pytest
 
 from conftest import MATRICES, NETWORK, PLAIN, SCALARS, plain_tree, ascii_of, error_of
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, Symbol, SymbolTable
-from grader.syntax import MAX_LENGTH, AnswerSyntaxError, ParsedAnswer, normalise, parse
-from grader.tree import Bin, Call, Const, Idx, Index, Neg, Num, Sum, Sym, Transpose
+from grader.answers.parser import MAX_LENGTH, AnswerSyntaxError, ParsedAnswer, normalise, parse
+from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Num, Sum, Sym, Transpose
 
 
 def read(text, table=PLAIN) -> ParsedAnswer:

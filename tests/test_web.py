@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 import attack_corpus as corpus
-from grader import web
+from grader.interfaces import web
 from grader.api import load_bank
-from grader.cli import main
-from grader.variants import variant_values
+from grader.interfaces.cli import main
+from grader.checking.variants import variant_values
 
 REPO = Path(__file__).resolve().parent.parent
 STATUSES = {"correct", "incorrect", "invalid"}
@@ -58,7 +58,7 @@ def test_page_files_are_served_with_a_strict_policy(client):
         assert "http://" not in page.text.replace('xmlns="http://www.w3.org', "") and "https://" not in page.text
 
 
-@pytest.mark.parametrize("path", ["/cli.py", "/../grader/cli.py", "/%2e%2e/%2e%2e/etc/passwd", "/webpage/app.js",
+@pytest.mark.parametrize("path", ["/cli.py", "/../grader/interfaces/cli.py", "/%2e%2e/%2e%2e/etc/passwd", "/webpage/app.js",
                                   "/api/problems/..%2F..%2Fsetup", "/api/nothing", "/README.md", "/problems/sigmoid.yaml"])
 def test_nothing_else_is_served(client, path):
     r = client.get(path)
@@ -144,7 +144,7 @@ def test_course_values_are_shown_when_values_are_not_drawn(bank):
 def test_student_values_are_used_for_checking(drawn_bank):
     problem = drawn_bank["two-layer-example"]
     part = problem.parts[0]
-    from grader.equivalence import check
+    from grader.checking.checker import check
     with TestClient(web.create_app(drawn_bank, student="alice")) as c:
         for answer in ("0.1", "0.25"):
             got = c.post("/api/check", json={"problem": problem.id, "part": part.id, "answer": answer}).json()
@@ -382,8 +382,8 @@ def test_a_long_answer_is_refused_with_its_real_length(client):
 
 def test_serve_without_the_web_extra_says_how_to_get_it(monkeypatch):
     import grader
-    monkeypatch.setitem(sys.modules, "grader.web", None)     # as if starlette/uvicorn were missing
-    monkeypatch.delattr(grader, "web")
+    monkeypatch.setitem(sys.modules, "grader.interfaces.web", None)     # as if starlette/uvicorn were missing
+    monkeypatch.delattr(grader.interfaces, "web")
     monkeypatch.setattr(web, "run", lambda *a, **k: pytest.fail("the server was started"))
     result = CliRunner().invoke(main, ["serve", "--no-browser"])
     assert result.exit_code == 2

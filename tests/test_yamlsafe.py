@@ -1,4 +1,4 @@
-"""grader.yamlsafe: a strict YAML reader for hostile text."""
+"""grader.authoring.yamlsafe: a strict YAML reader for hostile text."""
 from __future__ import annotations
 
 import os
@@ -8,8 +8,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from grader import yamlsafe
-from grader.yamlsafe import YDict, YList, YStr, YamlError, load
+from grader.authoring import yamlsafe
+from grader.authoring.yamlsafe import YDict, YList, YStr, YamlError, load
 
 PARSERS = {"python": yaml.SafeLoader}
 if getattr(yaml, "CSafeLoader", None) is not None:

@@ -1,0 +1,1 @@
+"""Authoring: problem, assignment and roster files -> the values grading uses."""

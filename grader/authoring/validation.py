@@ -1,0 +1,230 @@
+"""`grader validate`: everything wrong with a set of problem files, not just the first thing.
+
+File and field errors come from the loader; the rest is found by grading: references that
+cannot be read or are not graded correct (for the course's values and for variants), mistake
+rules equivalent to the reference, and parts whose own sample answers get another status.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from grader.checking import checker as equivalence
+from grader.answers import parser as syntax
+from grader.checking.conditions import ConditionError, holds, read_condition
+from grader.checking.decide import context
+from grader.checking.evaluate import EvalError, make_world
+from grader.answers.render import render
+from grader.checking.restatements import defined_names, derivative_candidates
+from grader.model import CHOICE, CORRECT, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
+from grader.authoring.loader import ProblemError, _load, _problem_files, choice_labels
+from grader.checking.variants import variant_values
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    path: str
+    line: Optional[int]
+    message: str
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+VALIDATION_STUDENTS = ("validate-a", "validate-b", "validate-c")
+
+
+def _expand(paths: Iterable[Any]) -> list[Any]:
+    out = []
+    for p in paths:
+        if isinstance(p, (str, os.PathLike)):
+            is_dir = Path(p).is_dir()
+        else:   # an importlib.resources Traversable
+            try:
+                is_dir = bool(p.is_dir())
+            except (AttributeError, OSError):
+                is_dir = False
+        if is_dir:
+            out.extend(_problem_files(p))
+        else:
+            out.append(p)
+    return out
+
+
+def validate(paths: Iterable[Any]) -> list[ValidationIssue]:
+    """Every problem found in the given files (folders are expanded to their problem files)."""
+    issues: list[ValidationIssue] = []
+    loaded: list[tuple[Problem, dict]] = []
+    seen: dict[str, str] = {}
+    for path in _expand(paths):
+        try:
+            problem, lines = _load(path)
+        except ProblemError as exc:
+            issues.append(ValidationIssue(exc.path, exc.line, exc.message))
+            continue
+        if problem.id in seen:
+            issues.append(ValidationIssue(problem.path, None,
+                                          f"duplicate problem id '{problem.id}' (also in {seen[problem.id]})"))
+            continue
+        seen[problem.id] = problem.path
+        loaded.append((problem, lines))
+    for problem, lines in loaded:
+        issues.extend(_check_problem(problem, lines))
+    return issues
+
+
+def _verdict_text(verdict) -> str:
+    return " ".join(verdict.feedback or ())
+
+
+def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
+    issues: list[ValidationIssue] = []
+
+    def issue(line: Optional[int], message: str) -> None:
+        issues.append(ValidationIssue(problem.path, line, message))
+
+    table = problem.table
+    for sym in table.symbols:
+        if sym.definition is not None:
+            try:
+                syntax.parse(sym.definition, table)
+            except syntax.AnswerSyntaxError as exc:
+                issue(None, f"symbol '{sym.name}': the definition '{sym.definition}' cannot be read: {exc}")
+
+    students: list[Optional[str]] = [None]
+    if problem.variants:
+        students.extend(VALIDATION_STUDENTS)
+
+    for part in problem.parts:
+        where = f"part '{part.id}'"
+        line = part.line or None
+        expression_like = part.kind in (EXPRESSION, NUMERIC)
+        reference_ok = True
+        unreadable: set[int] = set()   # mistakes already reported as unreadable
+        if expression_like:
+            to_read = [("the reference answer", part.answer, line, None)]
+            to_read += [(f"mistake '{mk.tag}'", mk.answer, lines.get(("mistake", part.id, i), line), i)
+                        for i, mk in enumerate(part.mistakes)]
+            for label, text, where_line, mistake_index in to_read:
+                try:
+                    syntax.parse(text, table)
+                    continue
+                except syntax.AnswerSyntaxError as exc:
+                    issue(where_line, f"{where}: {label} '{text}' cannot be read: {exc}")
+                except Exception as exc:  # noqa: BLE001 - never let a checker bug stop validation
+                    issue(where_line, f"{where}: reading '{text}' failed: {type(exc).__name__}: {exc}")
+                if mistake_index is None:
+                    reference_ok = False
+                else:
+                    unreadable.add(mistake_index)
+        if not reference_ok:
+            continue
+        if part.where is not None and not _condition_ok(problem, part, lines, students, issue):
+            continue
+
+        # the reference must be right, for the course's values and for variants
+        for student in students:
+            values = variant_values(problem, student) if problem.given else None
+            try:
+                v = equivalence.check(problem, part, part.answer, values)
+            except Exception as exc:  # noqa: BLE001
+                issue(line, f"{where}: checking the reference failed: {type(exc).__name__}: {exc}")
+                break
+            if v.status != CORRECT or v.score < v.max_score - 1e-9:
+                who = "" if student is None else f" (variant values {values})"
+                issue(line, f"{where}: the reference answer '{part.answer}' is graded {v.status}"
+                            f"{who}: {_verdict_text(v)}".rstrip(": "))
+                break
+
+        # a mistake rule must not be the reference in disguise
+        for i, mk in enumerate(part.mistakes):
+            if i in unreadable:
+                continue
+            mline = lines.get(("mistake", part.id, i), line)
+            try:
+                same = _equivalent(problem, part, mk.answer, part.answer)
+            except Exception as exc:  # noqa: BLE001
+                issue(mline, f"{where}: comparing mistake '{mk.tag}' failed: {type(exc).__name__}: {exc}")
+                continue
+            if same:
+                issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') is equivalent to the reference answer")
+
+        # an answer that restates the question must not be graded correct
+        if part.kind == EXPRESSION and not part.allow_restatement:
+            for text in _restatements(problem, part):
+                v = equivalence.check(problem, part, text, None)
+                if v.status == CORRECT:
+                    issue(line, f"{where}: the restatement '{text}' of the question is graded correct: forbid it "
+                                f"('forbidden') or accept it on purpose ('allow_restatement: true')")
+
+        # the part's own tests
+        for i, t in enumerate(part.tests):
+            tline = lines.get(("test", part.id, i), line)
+            try:
+                v = equivalence.check(problem, part, t.answer, None)
+            except Exception as exc:  # noqa: BLE001
+                issue(tline, f"{where}: checking test answer '{t.answer}' failed: {type(exc).__name__}: {exc}")
+                continue
+            if v.status != t.status:
+                issue(tline, f"{where}: test answer '{t.answer}' should be {t.status} but is {v.status}"
+                             + (f" (feedback: {_verdict_text(v)})" if v.feedback else ""))
+            elif t.feedback and t.feedback.lower() not in _verdict_text(v).lower():
+                issue(tline, f"{where}: test answer '{t.answer}' is {v.status} as expected, but its feedback "
+                             f"does not mention '{t.feedback}' (feedback: {_verdict_text(v) or 'none'})")
+    return issues
+
+
+def _equivalent(problem: Problem, part: Part, text_a: str, text_b: str) -> bool:
+    """Whether two answers to a part are equivalent, through the checker."""
+    if part.kind in (CHOICE, MULTI_CHOICE):
+        return sorted(x.upper() for x in choice_labels(text_a)) == sorted(x.upper() for x in choice_labels(text_b))
+    return equivalence.equivalent(problem, part, text_a, text_b)
+
+
+MAX_RESTATEMENTS = 60   # candidates tried per part
+
+
+def _restatements(problem: Problem, part: Part) -> list[str]:
+    """The candidate restatements of a part, as a student would type them."""
+    reference = syntax.parse(part.answer, problem.table).tree
+    nodes = defined_names(problem.table, reference) + derivative_candidates(part, problem.table, reference)
+    return [render(n, "ascii") for n in nodes[:MAX_RESTATEMENTS]]
+
+
+def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, issue) -> bool:
+    """Whether a part's condition can be read and met; reports what is wrong at its line."""
+    cline = lines.get(("where", part.id)) or part.line or None
+    label = f"part '{part.id}'"
+    try:
+        condition = read_condition(part.where, problem.table)
+    except ConditionError as exc:
+        issue(cline, f"{label}: {exc.message}")
+        return False
+    if part.kind == NUMERIC:
+        for student in students:
+            values = variant_values(problem, student) if problem.given else {}
+            given = dict(problem.given)
+            given.update(values or {})
+            world = make_world(problem.table, 0, given=given, samples=1)
+            try:
+                met = bool(holds(condition, world)[0])
+            except EvalError as exc:
+                issue(cline, f"{label}: the condition '{part.where}' cannot be checked: {exc.message}")
+                return False
+            if not met:
+                who = "the given values" if student is None else f"the variant values {values}"
+                issue(cline, f"{label}: {who} do not meet the condition '{part.where}'")
+                return False
+        return True
+    try:
+        context(problem, part, ())
+    except EvalError as exc:
+        if exc.kind == "condition":
+            issue(cline, f"{label}: the condition '{part.where}' cannot be met: {exc.message}")
+            return False
+    except Exception:  # noqa: BLE001 - the reference check below reports a broken part
+        pass
+    return True

@@ -1,0 +1,1 @@
+"""Checking: parse tree -> verdict and feedback, in seeded worlds, under a deadline."""

@@ -1,0 +1,188 @@
+"""Checking one answer to one part: the decision (`decide`) put into words (`feedback`), cached.
+
+This is the checker's entry point for every interface (CLI, batch, validation): `check`,
+`check_within` (under a wall-clock budget), `compare` (two expressions, no problem file) and
+`equivalent` (two answers to a part, for validation).
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace as dc_replace
+from functools import lru_cache
+from typing import Optional
+
+from grader.answers import functions
+from grader.answers import latex
+from grader.checking.deadline import run_with_deadline
+from grader.checking.choices import check_choice
+from grader.checking.conditions import ConditionError
+from grader.checking.decide import Context, compare_values, context, decide
+from grader.checking.decide import unreadable as unreadable_decision
+from grader.errors import took_too_long
+from grader.checking.evaluate import EvalError, evaluate
+from grader.checking.feedback import explain
+from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, Part, Problem, SymbolTable, Verdict
+from grader.answers.parser import AnswerSyntaxError, normalise, parse, table_for
+
+__all__ = ["check", "check_within", "clear_caches", "compare", "Outcome", "infer_names", "unreadable", "timed_out", "equivalent", "context",
+           "Context"]
+
+
+def check(problem: Problem, part: Part, answer, values: Optional[dict] = None, *, cached: bool = True) -> Verdict:
+    """Grade one answer. Never raises for anything a student can type. `cached=False` computes
+    the verdict afresh (the part's world stays cached): what the benchmark measures."""
+    key = tuple(sorted((values or {}).items()))
+    if cached and isinstance(answer, str) and len(answer) <= 500:
+        return _check_cached(problem, part, answer, key)
+    return _check(problem, part, answer, key)
+
+
+@lru_cache(maxsize=4096)
+def _check_cached(problem, part, answer, key):
+    return _check(problem, part, answer, key)
+
+
+def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
+    if part.kind in (CHOICE, MULTI_CHOICE):
+        return check_choice(part, answer)
+    return explain(decide(problem, part, answer, key))
+
+
+def clear_caches(contexts: bool = True) -> None:
+    """Forget every cached verdict, and the part contexts unless `contexts` is False: after a
+    problem file changed in place, and for tests that must see a verdict computed afresh."""
+    if contexts:
+        context.cache_clear()
+    _check_cached.cache_clear()
+
+
+def cache_info():
+    """Hits, misses and size of the verdict cache (for the benchmark)."""
+    return _check_cached.cache_info()
+
+
+def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:
+    """The verdict for an answer that cannot be read (also what the web page's live preview shows)."""
+    return explain(unreadable_decision(err, points))
+
+
+def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
+                 seconds: float = 5.0) -> Verdict:
+    """check() under a wall-clock budget enforced by a killable child process."""
+    return run_with_deadline(check, (problem, part, answer, values), seconds, lambda: timed_out(part, seconds))
+
+
+def timed_out(part: Part, seconds: float) -> Verdict:
+    """The verdict for an answer whose check ran past its wall-clock budget."""
+    return Verdict(INVALID, 0.0, part.points, feedback=(took_too_long(seconds),), rule="too-complex")
+
+
+# --- ad-hoc comparison (grader compare) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str            # equivalent | different | invalid
+    message: str
+    student: Optional[str] = None
+    reference: Optional[str] = None
+
+
+def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *,
+            positive: tuple[str, ...] = (), rtol: Optional[float] = None, atol: Optional[float] = None,
+            let: Optional[dict] = None, where: Optional[str] = None, problem: Optional[Problem] = None,
+            part: Optional[Part] = None, functions_declared: tuple[str, ...] = ()) -> Outcome:
+    """Compare two expressions, every free name a real symbol unless the table says otherwise.
+    Without a table, a name used only before brackets is an unknown function: an error unless
+    `functions_declared` names it (a misspelt `sine(x)` must not become a made-up function).
+
+    An instructor's tool: `rtol`/`atol` replace the tolerance at every sampled point, `let`
+    fixes values (`{"x": 9.72}`), `where` is a condition the samples meet (`"x > 0"`), and
+    `problem`/`part` compare as that part grades: its names, given values, condition,
+    tolerance, world and instructor rules (the answer is judged against `reference`).
+    """
+    if problem is not None:
+        table = problem.table
+    if table is None:
+        table, called = infer_names(student, reference, *([where] if where else []), positive=positive,
+                                    declared=functions_declared)
+        if called:
+            name = called[0]
+            close = difflib.get_close_matches(name, functions.spellings(), n=2, cutoff=0.6)
+            hint = f"did you mean {' or '.join(close)}? If not, " if close else ""
+            return Outcome("invalid", f"Unknown function '{name}': {hint}declare it with --function {name} if it "
+                                      f"stands for any function, or write {name}*(...) for a product.")
+    if part is None:
+        base = Part(id="compare", prompt="", kind=EXPRESSION, answer=reference, allow_restatement=True)
+    else:
+        base = dc_replace(part, answer=reference, tests=())
+    tolerance = base.tolerance
+    if rtol is not None:
+        tolerance = dc_replace(tolerance, rtol=rtol)
+    if atol is not None:
+        tolerance = dc_replace(tolerance, atol=atol)
+    trial = dc_replace(base, tolerance=tolerance, where=where if where is not None else base.where)
+    given = dict(problem.given) if problem is not None else {}
+    given.update(let or {})
+    unknown = sorted(n for n in given if table.get(n) is None)
+    if unknown:
+        return Outcome("invalid", f"--let names {unknown[0]}, which is not a name of these expressions.")
+    trial_problem = Problem(id=problem.id if problem is not None else "compare", title="", statement="",
+                            table=table, parts=(trial,), given=tuple(sorted(given.items())))
+    try:
+        ref = parse(reference, table)
+    except AnswerSyntaxError as err:
+        return Outcome("invalid", f"The reference cannot be read: {err.message}")
+    try:
+        context(trial_problem, trial, ())
+    except ConditionError as err:
+        return Outcome("invalid", f"The condition cannot be used: {err.message}", None, ref.unicode)
+    except EvalError as err:
+        if err.kind == "condition":
+            return Outcome("invalid", f"The condition cannot be met: {err.message}.", None, ref.unicode)
+    except AnswerSyntaxError:
+        pass                 # a broken problem: check() says so
+    verdict = check(trial_problem, trial, student)
+    if verdict.status == CORRECT:
+        return Outcome("equivalent", "The two expressions are equivalent.", verdict.interpreted, ref.unicode)
+    if verdict.status == INVALID:
+        return Outcome("invalid", " ".join(verdict.feedback), verdict.interpreted, ref.unicode)
+    return Outcome("different", " ".join(verdict.feedback), verdict.interpreted, ref.unicode)
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]+))*")
+_NOT_NAMES = ("pi", "e", "sum", "prod", "and", "oo", "inf", "infty", "infinity", "Infinity")
+
+
+def infer_names(*texts: str, positive: tuple[str, ...] = (), declared: tuple[str, ...] = ()) \
+        -> tuple[SymbolTable, list[str]]:
+    """Every name in the texts that is not a function or constant becomes a real scalar symbol
+    (`w_1` and `a_{0}` stay whole), so `grader compare` needs no problem file; `declared` names
+    are unknown functions. Also returns the other names used only before brackets."""
+    names: set[str] = set()
+    called: set[str] = set()
+    for text in texts:
+        try:
+            src, _ = normalise(text)
+            if latex.looks_like_latex(src):
+                src, _ = latex.read(src)
+        except (AnswerSyntaxError, latex.LatexError):
+            continue
+        for m in _NAME.finditer(src):
+            name = m.group().replace("{", "").replace("}", "")
+            head = name.split("_")[0]
+            end = m.end()
+            if functions.lookup(name) is not None or functions.lookup(head) is not None \
+                    or name in _NOT_NAMES or head in ("sum", "prod"):
+                continue
+            (called if end < len(src) and src[end] in "('" else names).add(name)
+    table = table_for(sorted(names - set(declared)), positive=positive, functions=sorted(set(declared)))
+    return table, sorted(called - names - set(declared))
+
+
+def equivalent(problem: Problem, part: Part, a: str, b: str) -> bool:
+    """Whether two answers to a part are equal in its world (used by validate for mistake rules)."""
+    ctx = context(problem, part, ())
+    va = evaluate(parse(a, problem.table).tree, ctx.world)
+    vb = evaluate(parse(b, problem.table).tree, ctx.world)
+    return compare_values(va, vb, part.tolerance).equal

@@ -1,0 +1,370 @@
+"""Numbers for a parse tree: evaluation in seeded random "worlds", vectorised with NumPy.
+
+Every sample s is its own small network: layers of `width[s]` units (2 to 4), a random array
+for every indexed family, a random smooth function with exact derivatives for every unknown
+function, random values for plain symbols inside their domains, and a random assignment of the
+free indices. Evaluating a tree once gives its value in all samples together, so the cost is a
+few NumPy operations per node, never a SymPy call. Sums loop over the (at most 4) units and mask
+the ones a sample does not have.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from grader.errors import StudentError
+from grader.answers import functions
+from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, UNIT, VECTOR, SymbolTable
+from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
+
+SAMPLES = 64
+MAX_WIDTH = 4
+LAYERS = 7          # layers 0..6; l is drawn in 1..3, L (the output layer) is 6
+MIN_WIDTH = 2
+HIDDEN = (1, 3)     # the layers a `layer` letter takes without a range
+REJECTION_DRAWS = 16   # a condition is sampled by drawing 16x the samples once and keeping those that meet it
+NONZERO_GAP = 0.1      # `nonzero` symbols are drawn at least this far from 0
+
+
+class EvalError(StudentError):
+    """A tree that cannot be evaluated: a shape mismatch, an unavailable derivative. The message
+    is written for a student."""
+
+    def __init__(self, message: str, kind: str = "shape"):
+        super().__init__(message)
+        self.kind = kind
+
+
+def seed_for(*parts: str) -> int:
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+@dataclass
+class World:
+    """Random values for every declared name, for SAMPLES samples."""
+
+    table: SymbolTable
+    samples: int
+    width: np.ndarray                       # (S,) units per layer
+    arrays: dict = field(default_factory=dict)
+    functions: dict = field(default_factory=dict)
+    index_values: dict = field(default_factory=dict)
+    definitions: dict = field(default_factory=dict)   # name -> parsed tree
+
+    @property
+    def rows(self) -> np.ndarray:
+        return np.arange(self.samples)
+
+    def subset(self, rows: np.ndarray) -> "World":
+        """The same world restricted to some samples (in the order given)."""
+        functions = {name: {k: v[:, rows] for k, v in fn.items()} for name, fn in self.functions.items()}
+        return World(self.table, len(rows), self.width[rows], {k: v[rows] for k, v in self.arrays.items()},
+                     functions, {k: np.asarray(v)[rows] for k, v in self.index_values.items()}, self.definitions)
+
+
+def shape_word(v: np.ndarray) -> str:
+    """What a value is, in the words of a sentence about it (evaluator errors and feedback)."""
+    if v.ndim == 1:
+        return "a number"
+    r, c = v.shape[1], v.shape[2]
+    if c == 1:
+        return "a column vector"
+    if r == 1:
+        return "a row vector"
+    return "a matrix"
+
+
+def make_world(table: SymbolTable, seed: int, given: Optional[dict] = None, samples: int = SAMPLES,
+               definitions: Optional[dict] = None, bounds: Optional[dict] = None,
+               keep: Optional[Callable[[World], np.ndarray]] = None, minimum: Optional[int] = None) -> World:
+    """A world for a table. `given` fixes named scalars (numeric problems: one sample suffices).
+
+    `bounds` narrows the interval a scalar is drawn from (a part's simple conditions); `keep`
+    says which samples of a larger draw are usable (a part's condition, or where the reference
+    is defined): REJECTION_DRAWS times as many samples are drawn once and the first `samples`
+    kept, so the budget is fixed; fewer than `minimum` (default: all `samples`) usable is an
+    EvalError("condition").
+    """
+    if keep is None:
+        return _draw(table, seed, given, samples, definitions, bounds)
+    draws = samples * REJECTION_DRAWS
+    big = _draw(table, seed, given, draws, definitions, bounds)
+    rows = np.flatnonzero(keep(big))[:samples]
+    if len(rows) < (samples if minimum is None else minimum):
+        raise EvalError(f"only {len(rows)} of {draws} random samples meet the condition, {samples} are needed",
+                        "condition")
+    return big.subset(rows)
+
+
+def range_misfit(role, low: int, high: int) -> Optional[str]:
+    """Why an index range cannot be drawn in a world (None: it can). Ranges use the numbers a
+    literal index uses (`a_1^2`): a layer has units 0 .. width - 1 (width MIN_WIDTH..MAX_WIDTH),
+    layers are 0 (input) .. LAYERS - 1 (output)."""
+    if low > high:
+        return f"the range [{low}, {high}] is empty"
+    if role == UNIT and not 0 <= low <= high <= MAX_WIDTH - 1:
+        return f"units are numbered 0 to {MAX_WIDTH - 1} (every layer has {MIN_WIDTH} to {MAX_WIDTH} units)"
+    if role == LAYER and not 0 <= low <= high <= LAYERS - 1:
+        return f"layers are numbered 0 (the input layer) to {LAYERS - 1} (the output layer L)"
+    if role == LAST:
+        return f"'{LAST}' is the output layer L, always layer {LAYERS - 1}: a range is for unit and layer letters"
+    return None
+
+
+def _interval(rng, sym, shape, bounds: Optional[dict]) -> np.ndarray:
+    lo, hi = sym.domain
+    if bounds and sym.name in bounds:
+        lo, hi = max(lo, bounds[sym.name][0]), min(hi, bounds[sym.name][1])
+        if not lo <= hi:
+            raise EvalError(f"no value of {sym.name} in its domain {list(sym.domain)} meets the condition",
+                            "condition")
+    if sym.integer:
+        return rng.integers(math.ceil(lo), math.floor(hi) + 1, size=shape).astype(float)
+    if sym.nonzero:
+        gap_lo, gap_hi = max(lo, -NONZERO_GAP), min(hi, NONZERO_GAP)
+        if gap_lo < gap_hi:
+            if hi - lo - (gap_hi - gap_lo) <= 0:
+                raise EvalError(f"no nonzero value of {sym.name} lies in {[lo, hi]}", "condition")
+            x = rng.uniform(lo, hi - (gap_hi - gap_lo), size=shape)
+            return np.where(x >= gap_lo, x + (gap_hi - gap_lo), x)
+    return rng.uniform(lo, hi, size=shape)
+
+
+def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, definitions: Optional[dict],
+          bounds: Optional[dict]) -> World:
+    rng = np.random.default_rng(seed)
+    given = given or {}
+    S = samples
+    # a unit range starting above MIN_WIDTH needs layers at least that wide
+    narrowest = max([MIN_WIDTH] + [low + 1 for letter, (low, _) in table.index_ranges
+                                   if table.index_role(letter) == UNIT])
+    width = rng.integers(narrowest, MAX_WIDTH + 1, size=S)
+    world = World(table, S, width, definitions=definitions or {})
+    for sym in table.symbols:
+        if sym.name in given:
+            world.arrays[sym.name] = np.full(S, float(given[sym.name]))
+            continue
+        if sym.definition is not None:
+            continue
+        if sym.kind == FUNCTION:
+            if sym.alias is None:
+                world.functions[sym.name] = _random_function(rng, S)
+            continue
+        # one extra slot per index position: where a shifted index falls outside the network
+        layer = (LAYERS + 1,) if sym.superscript else ()
+        if sym.kind == INDEXED:
+            shape = (S,) + layer + (MAX_WIDTH + 1,) * sym.subscripts
+        elif sym.kind == VECTOR:
+            shape = (S,) + layer + (MAX_WIDTH, 1)
+        elif sym.kind == MATRIX:
+            shape = (S,) + layer + (MAX_WIDTH, MAX_WIDTH)
+        else:
+            shape = (S,)
+        world.arrays[sym.name] = _interval(rng, sym, shape, bounds)
+    for letter, role in table.indices:
+        limits = table.index_range(letter)
+        if role == UNIT and limits is None:
+            world.index_values[letter] = (rng.random(S) * width).astype(np.int64)
+        elif role == UNIT:    # units low..high that the sample's layers have
+            low, stop = limits[0], np.minimum(limits[1] + 1, width)
+            world.index_values[letter] = low + (rng.random(S) * (stop - low)).astype(np.int64)
+        elif role == LAYER:
+            low, high = limits or HIDDEN
+            world.index_values[letter] = rng.integers(low, high + 1, size=S)
+        elif role == LAST:
+            world.index_values[letter] = np.full(S, LAYERS - 1)
+    return world
+
+
+def _random_function(rng, S):
+    """Coefficients of c0 + c1 x + c2 x^2 / 2 + a1 sin(b1 x + p1) + a2 sin(b2 x + p2), per sample."""
+    return {
+        "c": rng.uniform(-1, 1, size=(3, S)),
+        "a": rng.uniform(0.5, 1.5, size=(2, S)) * rng.choice([-1, 1], size=(2, S)),
+        "b": rng.uniform(0.5, 2.0, size=(2, S)),
+        "p": rng.uniform(0, 2 * math.pi, size=(2, S)),
+    }
+
+
+def _bcast(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return coef.reshape(coef.shape + (1,) * (x.ndim - 1))
+
+
+def _unknown(fn: dict, x: np.ndarray, order: int) -> np.ndarray:
+    c0, c1, c2 = (_bcast(c, x) for c in fn["c"])
+    if order == 0:
+        out = c0 + c1 * x + c2 * x * x / 2
+    elif order == 1:
+        out = c1 + c2 * x
+    elif order == 2:
+        out = c2 + 0 * x
+    else:
+        out = 0 * x
+    for a, b, p in zip(fn["a"], fn["b"], fn["p"]):
+        a, b, p = _bcast(a, x), _bcast(b, x), _bcast(p, x)
+        out = out + a * b ** order * np.sin(b * x + p + order * math.pi / 2)
+    return out
+
+
+def _builtin(name: str, args: list, order: int) -> np.ndarray:
+    fn = functions.lookup(name)
+    if fn is None:
+        raise EvalError(f"Unknown function {name}.", "function")
+    if order == 0:
+        return fn.value(args)
+    if order > len(fn.derivatives):
+        raise EvalError(f"The derivative {name}' is not available.", "function")
+    return fn.derivatives[order - 1](args[0])
+
+
+class Evaluator:
+    """Evaluates trees in one world. `env` holds the values of the index letters: free ones
+    are per-sample arrays, bound ones (inside a sum) a single unit number."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.env = dict(world.index_values)
+        self._defining: set[str] = set()
+
+    def __call__(self, node: Node) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            out = self.ev(node)
+        if out.ndim == 3 and out.shape[1] == 1 and out.shape[2] == 1:
+            out = out[:, 0, 0]
+        return out
+
+    def index(self, i: Index, layer: bool) -> np.ndarray:
+        if i.var is None:
+            val = np.full(self.world.samples, i.offset)
+        else:
+            val = np.asarray(self.env[i.var]) + i.offset
+        size = LAYERS if layer else MAX_WIDTH
+        return np.where((val < 0) | (val >= size), size, val)
+
+    def symbol(self, name: str, sup: Optional[Index]) -> np.ndarray:
+        w = self.world
+        if name not in w.arrays:
+            tree = w.definitions.get(name)
+            if tree is None:
+                raise EvalError(f"'{name}' has no value here.", "name")
+            if name in self._defining:
+                raise EvalError(f"'{name}' is defined in terms of itself.", "name")
+            self._defining.add(name)
+            try:
+                return self.ev(tree)
+            finally:
+                self._defining.discard(name)
+        arr = w.arrays[name]
+        if sup is not None:
+            arr = arr[w.rows, self.index(sup, True)]
+        return arr
+
+    def ev(self, node: Node) -> np.ndarray:
+        S = self.world.samples
+        if isinstance(node, Num):
+            return np.full(S, float(node.value))
+        if isinstance(node, Const):
+            return np.full(S, math.pi if node.name == "pi" else math.e)
+        if isinstance(node, Sym):
+            return self.symbol(node.name, node.sup)
+        if isinstance(node, Idx):
+            arr = self.world.arrays[node.name]
+            keys = [self.world.rows]
+            if node.sup is not None:
+                keys.append(self.index(node.sup, True))
+            keys.extend(self.index(i, False) for i in node.subs)
+            return arr[tuple(keys)]
+        if isinstance(node, Neg):
+            return -self.ev(node.arg)
+        if isinstance(node, Transpose):
+            v = self.ev(node.arg)
+            return v if v.ndim == 1 else np.swapaxes(v, 1, 2)
+        if isinstance(node, Call):
+            args = [self.ev(a) for a in node.args]
+            sym = self.world.table.get(node.name)
+            if sym is not None and sym.kind == FUNCTION:
+                if sym.alias is not None:
+                    return _builtin(sym.alias, args, node.order)
+                return _unknown(self.world.functions[node.name], args[0], node.order)
+            return _builtin(node.name, args, node.order)
+        if isinstance(node, Sum):
+            return self.sum(node)
+        if isinstance(node, Bin):
+            return self.binary(node)
+        raise EvalError(f"cannot evaluate {type(node).__name__}", "internal")
+
+    def sum(self, node: Sum) -> np.ndarray:
+        saved = self.env.get(node.index)
+        total = None
+        try:
+            for unit in range(MAX_WIDTH):
+                self.env[node.index] = unit
+                val = self.ev(node.body)
+                mask = _bcast(unit < self.world.width, val)
+                if node.kind == "sum":
+                    term = np.where(mask, val, 0.0)
+                    total = term if total is None else total + term
+                else:
+                    term = np.where(mask, val, 1.0)
+                    total = term if total is None else total * term
+        finally:
+            if saved is None:
+                self.env.pop(node.index, None)
+            else:
+                self.env[node.index] = saved
+        return total
+
+    def binary(self, node: Bin) -> np.ndarray:
+        a, b = self.ev(node.left), self.ev(node.right)
+        op = node.op
+        if op in "+-":
+            if a.shape != b.shape:
+                if a.ndim == 1 and b.ndim == 1:
+                    pass
+                else:
+                    raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {shape_word(b)} "
+                                    f"{'to' if op == '+' else 'from'} {shape_word(a)}.")
+            return a + b if op == "+" else a - b
+        if op == "*":
+            if a.ndim == 1 or b.ndim == 1:
+                return _scale(a, b)
+            if a.shape[2] != b.shape[1]:
+                raise EvalError(f"You cannot multiply {shape_word(a)} by {shape_word(b)}: their sizes do not "
+                                f"match (is a transpose missing or misplaced?).")
+            out = a @ b
+            return out[:, 0, 0] if out.shape[1:] == (1, 1) else out
+        if op == ".*":
+            if a.ndim == 1 or b.ndim == 1:
+                return _scale(a, b)
+            if a.shape != b.shape:
+                raise EvalError(f"An element-wise product needs two values of the same size, not "
+                                f"{shape_word(a)} and {shape_word(b)}.")
+            return a * b
+        if op == "/":
+            if b.ndim != 1:
+                raise EvalError(f"You cannot divide by {shape_word(b)}.")
+            return a / _bcast(b, a)
+        if op == "^":
+            if a.ndim != 1 or b.ndim != 1:
+                raise EvalError("Only numbers can be raised to a power; for an element-wise square of a vector "
+                                "write v .* v.")
+            with np.errstate(all="ignore"):
+                return np.power(a, b)
+        raise EvalError(f"unknown operator {op}", "internal")
+
+
+def _scale(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.ndim == 1 and b.ndim == 1:
+        return a * b
+    if a.ndim == 1:
+        return _bcast(a, b) * b
+    return a * _bcast(b, a)
+
+
+def evaluate(tree: Node, world: World) -> np.ndarray:
+    return Evaluator(world)(tree)

@@ -1,0 +1,378 @@
+"""Feedback that teaches: put a decision (`decide`) into words, and find the mistake in a
+wrong answer to say it in one sentence. The status and score are never changed here.
+
+Every diagnosis is a claim checked by evaluation in the part's world: "your answer would be
+right with the indices of w swapped" is only said after the swapped answer was evaluated and
+found equal to the reference. Instructor rules come first, then repairs of typing slips,
+then structural diagnoses, then one concrete point where the values differ.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace as dc_replace
+from fractions import Fraction
+from typing import Callable, Iterator, Optional
+
+import numpy as np
+
+from grader.answers import functions
+from grader.checking.conditions import shown_values
+from grader.checking.decide import Context, Decision, Difference, Why, compare_values
+from grader.errors import TOO_COMPLEX
+from grader.checking.evaluate import EvalError, evaluate, shape_word
+from grader.checking.exact import exact_value
+from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
+from grader.number_format import format_number, format_pair
+from grader.answers.render import render
+from grader.checking import tolerance
+from grader.answers.parser import MAX_PRIMES, AnswerSyntaxError, ParsedAnswer, parse
+from grader.answers.tree import (Bin, Call, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices, names_used,
+                         walk)
+
+MAX_VARIANTS = 60
+
+
+# --- tree surgery -------------------------------------------------------------------------
+
+def _rebuild(node: Node, new_children: tuple) -> Node:
+    if isinstance(node, (Neg, Transpose)):
+        return type(node)(new_children[0])
+    if isinstance(node, Bin):
+        return Bin(node.op, new_children[0], new_children[1], node.how)
+    if isinstance(node, Call):
+        return Call(node.name, tuple(new_children), node.order)
+    if isinstance(node, Sum):
+        return Sum(node.index, new_children[0], node.kind)
+    return node
+
+
+def variants(tree: Node, change: Callable[[Node], list]) -> Iterator[tuple[Node, Node, Node]]:
+    """Every tree obtained by replacing one node n by one of change(n): (new tree, old, new)."""
+    def go(node: Node):
+        for new in change(node):
+            yield new, node, new
+        kids = children(node)
+        for i, kid in enumerate(kids):
+            for sub, old, new in go(kid):
+                yield _rebuild(node, kids[:i] + (sub,) + kids[i + 1:]), old, new
+    return go(tree)
+
+
+# --- the diagnoses ------------------------------------------------------------------------
+
+class _Probe:
+    """Evaluates candidate trees against the reference, within a bounded number of tries."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.tries = 0
+
+    def right(self, tree: Node) -> bool:
+        if self.tries >= MAX_VARIANTS:
+            return False
+        self.tries += 1
+        if not free_indices(tree) <= free_indices(self.ctx.reference.tree):
+            return False
+        try:
+            values = evaluate(tree, self.ctx.world)
+        except (EvalError, MemoryError, OverflowError, ValueError):
+            return False
+        return compare_values(values, self.ctx.ref_values, self.ctx.part.tolerance).equal
+
+    def right_text(self, text: str) -> bool:
+        try:
+            tree = parse(text, self.ctx.table).tree
+        except AnswerSyntaxError:
+            return False
+        return self.right(tree)
+
+
+def _repairs(probe: _Probe, source: str) -> Optional[tuple[str, str]]:
+    if "**" in source and probe.right_text(source.replace("**", "*")):
+        return ("star-star", "Your answer would be right with * instead of **: ** means a power, not a product.")
+    closers = [i for i, c in enumerate(source) if c in ")}"] + [len(source)]
+    for i, ch in enumerate(source):
+        if ch not in "/^" or source[i + 1: i + 2].lstrip("-+ ")[:1] in ("(", "{"):
+            continue   # already bracketed: a bracket repair cannot change the reading
+        for end in closers:
+            if end <= i + 1:
+                continue
+            cand = source[: i + 1] + "(" + source[i + 1: end] + ")" + source[end:]
+            if probe.right_text(cand):
+                if ch == "/":
+                    return ("brackets-division",
+                            "Check your brackets: a/b+c means (a/b)+c. Your answer would be right with brackets "
+                            "around the whole denominator.")
+                return ("brackets-exponent",
+                        "Check your brackets: e^-z+1 means e^(-z)+1. Your answer would be right with brackets "
+                        "around the whole exponent.")
+    return None
+
+
+def _function_slip(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
+    table = probe.ctx.table
+
+    def change(node):
+        if not isinstance(node, Call):
+            return []
+        out = []
+        sym = table.get(node.name)
+        fn = functions.by_name(node.name) if sym is None else None
+        if (sym is not None and sym.kind == FUNCTION) or (fn is not None and fn.activation):
+            if node.order < MAX_PRIMES:
+                out.append(Call(node.name, node.args, node.order + 1))
+            if node.order:
+                out.append(Call(node.name, node.args, node.order - 1))
+        return out
+
+    for cand, old, new in variants(tree, change):
+        if probe.right(cand):
+            name = render(Call(old.name, (Sym("x"),), 0), "unicode").replace("(x)", "")
+            if new.order > old.order:
+                want = name + "′" * new.order
+                return ("function-not-derivative",
+                        f"You wrote {render(old, 'unicode').split('(')[0]}(...) where the derivative {want}(...) "
+                        f"is needed.")
+            return ("derivative-not-function",
+                    f"You wrote {render(old, 'unicode').split('(')[0]}(...) where {name + '′' * new.order}(...) "
+                    f"is needed.")
+    return None
+
+
+def _index_slips(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
+    def swaps(node):
+        if isinstance(node, Idx) and len(node.subs) >= 2 and node.subs[0] != node.subs[1]:
+            return [Idx(node.name, (node.subs[1], node.subs[0]) + node.subs[2:], node.sup)]
+        return []
+
+    for cand, old, new in variants(tree, swaps):
+        if probe.right(cand):
+            return ("swapped-indices",
+                    f"The subscripts of {render(old, 'unicode')} are in the wrong order: check which unit "
+                    f"each index counts.")
+
+    def layers(node):
+        if isinstance(node, (Idx, Sym)) and node.sup is not None:
+            out = []
+            for d in (1, -1):
+                sup = Index(node.sup.var, node.sup.offset + d)
+                out.append(dc_replace(node, sup=sup))
+            return out
+        return []
+
+    for cand, old, new in variants(tree, layers):
+        if probe.right(cand):
+            return ("layer-off-by-one",
+                    f"The layer of {render(old, 'unicode')} is off by one.")
+
+    def transposes(node):
+        if isinstance(node, Transpose):
+            return [node.arg]
+        if isinstance(node, Sym) and probe.ctx.table.get(node.name) is not None and \
+                probe.ctx.table.get(node.name).kind in ("matrix", "vector"):
+            return [Transpose(node)]
+        return []
+
+    for cand, old, new in variants(tree, transposes):
+        if probe.right(cand):
+            what = render(new if isinstance(old, Transpose) else old, "unicode")
+            return ("transpose", f"A transpose is missing or misplaced on {what}.")
+    return None
+
+
+def _free_index(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
+    extra = sorted(free_indices(tree) - free_indices(probe.ctx.reference.tree))
+    if not extra:
+        return None
+    k = extra[0]
+    if probe.ctx.table.index_role(k) != "unit":
+        return ("free-index", f"Your answer uses the layer index {k}, which the quantity asked for does not "
+                              f"depend on: check the layer of each quantity.")
+    if probe.right(Sum(k, tree)):
+        return ("missing-sum", f"A sum over {k} is missing: {k} is left free in your answer.")
+    return ("free-index", f"The index {k} is left free in your answer; the quantity asked for does not depend on "
+                          f"{k} (is a sum over {k} missing, or is {k} the wrong letter?).")
+
+
+def _nice_factor(c: float) -> Optional[str]:
+    if not math.isfinite(c) or c == 0:
+        return None
+    frac = Fraction(c).limit_denominator(12)
+    if abs(float(frac) - c) <= 1e-6 * abs(c):
+        return str(frac)
+    return None
+
+
+def _scaling(ctx: Context, values: np.ndarray, constant: bool = False) -> Optional[tuple[str, str]]:
+    """Wrong sign, transpose or a constant factor (not for two constants: 0.7 is not "7/10 times" 1)."""
+    ref = ctx.ref_values
+    tol = ctx.part.tolerance
+    if compare_values(-values, ref, tol).equal:
+        return ("sign", "Your answer has the wrong sign.")
+    if values.ndim == 3 and values.shape == ref.shape[:1] + ref.shape[:0:-1] and \
+            compare_values(np.swapaxes(values, 1, 2), ref, tol).equal:
+        return ("transpose", "Your answer is the transpose of the expected one.")
+    if values.shape != ref.shape:
+        return None
+    with np.errstate(all="ignore"):
+        mask = np.isfinite(ref) & np.isfinite(values) & (np.abs(ref) > 1e-6)
+        if mask.sum() < 4:
+            return None
+        ratio = values[mask] / ref[mask]
+    c = float(np.median(ratio))
+    if np.allclose(ratio, c, rtol=1e-7, atol=1e-12) and abs(c - 1) > 1e-6:
+        nice = None if constant else _nice_factor(c)
+        if nice is not None:
+            return ("factor", f"Your answer is {nice} times the expected answer: check for a missing or extra "
+                              f"constant factor.")
+    return None
+
+
+def _names(ctx: Context, tree: Node) -> Optional[tuple[str, str]]:
+    used, want = names_used(tree), names_used(ctx.reference.tree)
+    show = lambda n: render(Sym(n), "unicode")  # noqa: E731
+    extra = sorted(n for n in used - want if ctx.table.get(n) is not None)
+    if extra:
+        return ("unexpected-name", f"Your answer uses {show(extra[0])}, which the expected answer does not need.")
+    missing = sorted(n for n in want - used if ctx.table.get(n) is not None and ctx.table.get(n).kind != FUNCTION)
+    if missing:
+        return ("missing-name", f"Your answer does not use {show(missing[0])}, which the expected answer needs.")
+    return None
+
+
+def _point(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, sample: int, undefined: bool) -> str:
+    def shown_plainly(name: str) -> bool:
+        sym = ctx.table.get(name)
+        return sym is None or sym.kind == SCALAR or (sym.kind == FUNCTION and sym.alias is not None)
+    scalar_problem = values.ndim == 1 and all(
+        shown_plainly(n) for n in names_used(parsed.tree) | names_used(ctx.reference.tree))
+    names = sorted(n for n in names_used(parsed.tree) | names_used(ctx.reference.tree)
+                   if ctx.table.get(n) is not None and ctx.table.get(n).kind == SCALAR)
+    if scalar_problem and names and len(names) <= 4:
+        at = ", ".join(f"{render(Sym(n), 'unicode')} = {text}"
+                       for n, text in zip(names, shown_values(ctx.condition, ctx.world, sample, names)))
+        if undefined:
+            return f"Your answer is undefined at {at}, where the expected answer is defined."
+        mine, theirs = format_pair(float(values[sample]), float(ctx.ref_values[sample]))
+        return f"At {at}, your answer is {mine} but the expected value is {theirs}." 
+    if undefined:
+        return "Your answer is undefined (a division by zero or the log of a negative number?) where the " \
+               "expected answer is defined."
+    if not _has_names(parsed.tree) and not _has_names(ctx.reference.tree):
+        return "That is not the expected value."       # two constants: no random values were involved
+    return "Your answer gives different values from the expected answer when tested with random values."
+
+
+def _has_names(tree: Node) -> bool:
+    return any(isinstance(n, (Sym, Idx)) for n in walk(tree))
+
+
+def explain(d: Decision) -> Verdict:
+    """The verdict for a decision: its status and score unchanged, the facts put into words."""
+    shown = {}
+    if d.parsed is not None:
+        shown = dict(interpreted=d.parsed.unicode, interpreted_ascii=d.parsed.ascii,
+                     interpreted_latex=d.parsed.latex)
+    rule, sentences = _words(d)
+    if d.ctx is not None and d.ctx.part.show_solution and d.why in (Why.MISTAKE, Why.DIFFERENT):
+        sentences += (f"The expected answer is {d.ctx.reference.unicode}.",)
+    return Verdict(d.status, d.score, d.points, feedback=sentences, rule=rule,
+                   column=d.column if d.why is Why.SYNTAX or d.why is Why.TOO_COMPLEX else None, **shown)
+
+
+def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
+    """(rule tag, sentences) for a decision."""
+    why = d.why
+    if why is Why.SAME:
+        return None, ()
+    if why is Why.SYNTAX:
+        return "syntax", (d.message,)
+    if why is Why.TOO_COMPLEX:
+        return "too-complex", (d.message or f"{TOO_COMPLEX}.",)
+    if why is Why.RESTRICTION:
+        name, forbidden = d.refused
+        return "restriction", (d.message or (f"This part asks for an answer without {name}." if forbidden
+                                             else f"This part asks for an answer written with {name}."),)
+    if why is Why.RESTATEMENT:
+        return "restatement", (_restatement(d.ctx),)
+    if why is Why.BROKEN_PART:
+        return "broken-part", ("This part cannot be checked: its reference answer is broken. Please tell your "
+                               "instructor.",)
+    if why is Why.SHAPE_ERROR:
+        return "shape", (d.message,)
+    if why is Why.EVALUATION:
+        return "evaluation", (d.message,)
+    if why is Why.MISTAKE:
+        return d.mistake.tag, (d.mistake.message,)
+    if why is Why.UNCHECKED:
+        return "unchecked", ("This part cannot be checked right now (its reference is undefined); please tell "
+                             "your instructor.",)
+    if why is Why.WRONG_SHAPE:
+        return "shape", (f"Your answer is {shape_word(d.values)}, but {shape_word(d.ctx.ref_values)} is expected.",)
+    if why is Why.NOT_A_NUMBER:
+        return "shape", ("This part asks for a single number.",)
+    if why is Why.NOT_FINITE:
+        return "not-finite", ("Your answer does not evaluate to a finite number.",)
+    if d.ctx.part.kind == NUMERIC:
+        return _wrong_number(d)
+    return _wrong_expression(d)
+
+
+def _restatement(ctx: Context) -> str:
+    """"That is the question itself": the answer must be written with what the reference uses."""
+    terms: list[str] = []
+    for node in walk(ctx.reference.tree):
+        if isinstance(node, Call) and node.order == 0:
+            shown = render(node, "unicode")
+        elif isinstance(node, (Sym, Idx)) and not _inside_call(ctx.reference.tree, node):
+            shown = render(node, "unicode")
+        else:
+            continue
+        if shown not in terms:
+            terms.append(shown)
+    if not terms:
+        return "That is the question itself: write its value."
+    listed = terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + " and " + terms[-1]
+    return f"That is the question itself: write it in terms of {listed}."
+
+
+def _inside_call(tree: Node, target: Node) -> bool:
+    return any(isinstance(n, Call) and any(target in walk(a) for a in n.args) for n in walk(tree))
+
+
+def _wrong_expression(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
+    ctx, parsed, values, cmp = d.ctx, d.parsed, d.values, d.comparison
+    if cmp.reason is Difference.EXACT:
+        gap = format_number(abs(float(exact_value(parsed.tree) - ctx.ref_exact)), 2)
+        return "not-exact", (f"Your answer is not exactly the expected value: they differ by {gap}.",)
+    probe = _Probe(ctx)
+    diagnosis = None
+    constant = not _has_names(parsed.tree) and not _has_names(ctx.reference.tree)
+    for step in (lambda: _scaling(ctx, values, constant) if cmp.reason is Difference.VALUES else None,
+                 lambda: _repairs(probe, parsed.source), lambda: _free_index(probe, parsed.tree),
+                 lambda: _function_slip(probe, parsed.tree), lambda: _index_slips(probe, parsed.tree),
+                 lambda: _names(ctx, parsed.tree)):
+        diagnosis = step()
+        if diagnosis:
+            break
+    feedback = []
+    if diagnosis:
+        feedback.append(diagnosis[1])
+    if diagnosis is None or diagnosis[0] in ("unexpected-name", "missing-name"):
+        if cmp.sample is not None:
+            feedback.append(_point(ctx, parsed, values, cmp.sample, cmp.reason is Difference.UNDEFINED))
+        elif not feedback:
+            feedback.append("Your answer is not equivalent to the expected answer.")
+    rule = diagnosis[0] if diagnosis else ("undefined" if cmp.reason is Difference.UNDEFINED else None)
+    return rule, tuple(feedback)
+
+
+def _wrong_number(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
+    a, b = float(d.values[0]), float(d.ctx.ref_values[0])
+    tol = d.ctx.part.tolerance
+    if b != 0 and tolerance.within(-a, b, tol):
+        return "sign", ("The size of your answer is right but its sign is wrong.",)
+    if tolerance.within(a, b, tol, widen=10.0):
+        return "rounding", (f"Close, but not accurate enough: this part needs {tolerance.words(tol)}. "
+                            f"Check your rounding.",)
+    return None, ("That is not the right value.",)

@@ -1,0 +1,82 @@
+"""Answers that restate the question: `tanh'(z)` for "what is the derivative of tanh?".
+
+The candidates come from the part itself, never from a list: the derivatives (first to
+third) of every function the reference uses or the prompt names, applied to every argument
+the reference gives a function and to every plain scalar of the problem; and, for
+`grader validate`, the names whose definition the problem gives (the left-hand side of the
+question, `yhat` where yhat: softmax(a_L)). The checker refuses an answer containing a
+derivative candidate that alone equals the reference; validate reports any candidate that is
+still graded correct, so an instructor can forbid it or set `allow_restatement`.
+"""
+from __future__ import annotations
+
+import re
+
+from grader.answers import functions
+from grader.model import FUNCTION, INDEXED, SCALAR, Part, SymbolTable
+from grader.answers.parser import MAX_PRIMES
+from grader.answers.tree import Call, Node, Sym, walk
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def functions_asked_about(part: Part, table: SymbolTable, reference: Node) -> list[str]:
+    """Differentiable functions the reference uses or the prompt names, in a stable order."""
+    names: list[str] = []
+
+    def add(name: str) -> None:
+        if name in names:
+            return
+        sym = table.get(name)
+        if sym is not None and sym.kind == FUNCTION:
+            names.append(name)
+            if sym.alias is not None:
+                add(sym.alias)        # g'(z) and sigma'(z) name the same derivative
+            return
+        fn = functions.lookup(name)
+        if fn is None or not fn.derivatives or fn.name in names:
+            return
+        names.append(fn.name)
+        for other in table.symbols:     # and every declared name for this builtin
+            if other.kind == FUNCTION and other.alias is not None and \
+                    functions.canonical_name(other.alias) == fn.name:
+                add(other.name)
+
+    for node in walk(reference):
+        if isinstance(node, Call):
+            add(node.name)
+    for word in _WORD.findall(part.prompt):
+        add(word)
+    return names
+
+
+def derivative_candidates(part: Part, table: SymbolTable, reference: Node) -> list[Call]:
+    """f'(x), f''(x), f'''(x) for each function asked about and each argument it could take."""
+    args: list[Node] = []
+    for node in walk(reference):
+        if isinstance(node, Call) and len(node.args) == 1 and node.args[0] not in args:
+            args.append(node.args[0])
+    for sym in table.symbols:
+        if sym.kind == SCALAR and sym.definition is None and Sym(sym.name) not in args:
+            args.append(Sym(sym.name))
+    used = set(walk(reference))
+    out = []
+    for name in functions_asked_about(part, table, reference):
+        for arg in args:
+            for order in range(1, MAX_PRIMES + 1):
+                cand = Call(name, (arg,), order)
+                if cand not in used:
+                    out.append(cand)
+    return out
+
+
+def defined_names(table: SymbolTable, reference: Node) -> list[Sym]:
+    """Plain names the problem defines by an expression (not used by the reference itself)."""
+    used = set(walk(reference))
+    return [Sym(s.name) for s in table.symbols
+            if s.definition is not None and s.kind not in (FUNCTION, INDEXED) and Sym(s.name) not in used]
+
+
+def contains(tree: Node, candidates: frozenset) -> bool:
+    """Whether the tree uses a candidate (derivative calls only: hashing every subtree is slow)."""
+    return bool(candidates) and any(isinstance(n, Call) and n.order and n in candidates for n in walk(tree))

@@ -1,0 +1,497 @@
+"""Grading a class folder: the orchestration of one run, from the folder to OUTDIR.
+
+    scan DIR -> read each submission (unchanged ones reused from the gradebook)
+             -> check each distinct answer not yet in the gradebook (grader.classes.workers)
+             -> grade each submission from the gradebook's verdicts
+             -> write the whole output set from the gradebook, switch it in (grader.classes.outputs, outdir)
+
+Every step records its work in the gradebook as it goes, so a run killed at any point and
+started again does only what is missing, and ends with the same bytes as a run never
+interrupted. Nothing here prints, reads the environment or handles signals: progress and log
+lines go to the callbacks the caller passes, and the caller (the CLI) turns Ctrl-C and SIGTERM
+into exceptions, which leave OUTDIR as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+from grader.classes import outputs
+from grader.formats import reports
+from grader.errors import GraderError, os_reason
+from grader.classes.gradebook import Gradebook, answer_key
+from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
+from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
+from grader.classes.submissions import (
+    Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items, student_id,
+)
+from grader.classes.workers import PoolError, Task, check_answers
+from grader.authoring import loader as bank
+from grader.checking import checker as equivalence
+from grader.checking.othervalues import classmates_values
+
+__all__ = ["grade_class", "ClassRun", "BatchError", "fail_under",
+           "EXIT_OK", "EXIT_ERRORS", "EXIT_NOTHING", "NOT_FULLY_GRADED"]
+
+EXIT_OK = 0          # every submission graded
+EXIT_ERRORS = 3      # some submission could not be graded, or not fully (its row says why)
+EXIT_NOTHING = 4     # no submission found
+
+NOT_FULLY_GRADED = ("Not fully graded: the grader stopped unexpectedly (twice) while checking "
+                    "{parts}; those parts count 0 points for now. Grading the class again "
+                    "tries them again.")
+NO_SUBMISSION = "no submission found for this student"
+
+_COMMIT_EVERY = 1.0      # seconds between commits while checking: what a kill can lose
+_GRADED_EVERY = 500      # rows between commits while grading: a helper writes their files then
+
+
+class BatchError(GraderError):
+    """The run cannot happen at all (no such folder, an unusable OUTDIR, another run holding
+    it, a full disk). The message is for the person running it."""
+
+
+@dataclass(frozen=True)
+class ClassRun:
+    """What a run did. The rows themselves are in the gradebook: `results()` streams them."""
+
+    out: Path
+    found: int                   # submissions this run looked at
+    students: int                # rows in the class (this run's and the ones kept)
+    graded: int
+    errors: int                  # rows that could not be graded (unreadable file ...)
+    incomplete: int              # rows not fully graded (a worker died twice on an answer)
+    regraded: int                # submissions read and graded by this run
+    reused: int                  # submissions unchanged since the last run: kept as they were
+    checked: int                 # distinct answers checked by this run
+    too_complex: int             # of which killed at the deadline
+    crashed: int                 # of which lost to a worker that died twice
+    skipped: tuple[tuple[str, str], ...] = ()      # (name, why) of entries that are no submission
+    summary: Optional[str] = field(default=None, repr=False)
+    seconds: tuple[tuple[str, float], ...] = ()    # wall time of each step (read, check, grade, write, switch)
+
+    @property
+    def exit_code(self) -> int:
+        """0: every submission graded; 3: some could not be, or not fully; 4: none found."""
+        if self.found == 0:
+            return EXIT_NOTHING
+        if self.errors or self.incomplete:
+            return EXIT_ERRORS
+        return EXIT_OK
+
+    @property
+    def results(self) -> "Rows":
+        """Every row of the class, by student: iterate it (each pass reads the gradebook
+        again, a page at a time, so a class of any size can be walked through)."""
+        return Rows(self.out / ".grader" / "gradebook.sqlite" if self.students else None)
+
+
+class Rows:
+    """The rows of a class as last graded, read from its gradebook on each iteration."""
+
+    def __init__(self, path: Optional[Path]):
+        self.path = path
+
+    def __iter__(self) -> Iterator[SubmissionResult]:
+        if self.path is None:
+            return
+        book = Gradebook(self.path)
+        try:
+            yield from book.results()
+        finally:
+            book.close()
+
+
+def fail_under(run: ClassRun, score: float) -> bool:
+    """For ``--fail-under SCORE``: True (fail the run) when some submission scored fewer than
+    `score` points (a submission that could not be graded scores 0), or when there is none."""
+    if run.students == 0:
+        return True
+    return any(r.score < score - 1e-9 for r in run.results)
+
+
+# --- fingerprints: what a verdict depends on -------------------------------------------------
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _part_fingerprints(problems: dict[str, Problem]) -> dict[tuple[str, str], str]:
+    """A part's verdicts depend on its own definition and on its problem's names and values,
+    not on its prompt's wording, hints, self-tests or line number: editing one part
+    invalidates that part's answers only."""
+    fps = {}
+    for pid in sorted(problems):
+        p = problems[pid]
+        for part in p.parts:
+            core = replace(part, line=0, hints=(), tests=(), prompt="")
+            fps[(pid, part.id)] = _sha(repr((pid, p.table, p.given, p.variants, p.randomize, core)))
+    return fps
+
+
+def _grader_source() -> str:
+    """The grader's own code, hashed: a new grader version checks every answer again. Every
+    module of every sub-package counts (a verdict depends on code in several of them), named by
+    its path inside the package so that a module moved between folders changes the hash too."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _checker_id(check: Callable) -> str:
+    return f"{_grader_source()}:{getattr(check, '__module__', '?')}.{getattr(check, '__qualname__', '?')}"
+
+
+def _values_key(values) -> Optional[tuple[tuple[str, float], ...]]:
+    if values is None:
+        return None
+    return tuple(sorted((str(k), float(v)) for k, v in values.items()))
+
+
+# --- a submission kept in the gradebook between reading and grading --------------------------
+
+def _source(sub: Submission) -> dict:
+    return {"answers": sub.answers, "error": sub.error,
+            "structured": [[pid, part, value] for (pid, part), value in sub.structured.items()],
+            **({"declared": sub.declared} if sub.declared is not None else {}),
+            **({"bad": list(sub.bad)} if sub.bad else {})}
+
+
+def _from_source(student: str, d: dict) -> Submission:
+    return Submission(student, None, d["answers"], d["error"],
+                      {(pid, part): value for pid, part, value in d["structured"]}, declared=d.get("declared"),
+                      bad=tuple(d.get("bad", ())))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] | Path | str, *,
+                jobs: Optional[int] = None, students: Optional[list[str]] = None,
+                deadline: float = 5.0, check: Optional[Callable[..., Verdict]] = None,
+                generated_at: Optional[str] = None, summary: bool = False,
+                on_progress: Optional[Callable[[int, int], None]] = None,
+                log: Optional[Callable[[str], None]] = None,
+                info: Optional[outputs.ClassInfo] = None) -> ClassRun:
+    """Grade every submission in the class folder `src` against `problems` (a bank, or a bank
+    folder) and write the outputs into `out` (see `grader.classes.outdir` for its layout).
+
+    `jobs`: worker processes (default: the number of CPUs). `students`: grade only these ids,
+    keeping everybody else's rows. `deadline`: seconds per distinct answer. `check` replaces
+    `equivalence.check` (tests). `generated_at`: the report's timestamp (default: now).
+    `info`: the assignment's title and due date and the roster, for the reports and the LMS
+    exports. `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
+    called as answers are checked; `log` receives one line per notable event (raw text: a
+    student's id or answer may be in it, escape it for where it goes).
+
+    Raises BatchError when the run cannot happen; a KeyboardInterrupt or other exception
+    while it runs leaves OUTDIR's previous outputs as they were and keeps, in the gradebook,
+    the work done so far.
+    """
+    log = _one_line(log or (lambda line: None))
+    src, out = Path(src), Path(out)
+    if not isinstance(problems, dict):
+        problems = bank.load_bank(problems)
+    if check is None:
+        check = equivalence.check
+    if not src.is_dir():
+        raise BatchError(f"{src} is not a folder")
+    if deadline is None or deadline <= 0:
+        raise BatchError("the deadline must be a positive number of seconds")
+
+    wanted = None if students is None else set(students)
+    skip = tuple(skip_names(src, out))
+    # a first look, holding nothing but counts: is there anything to grade, and how much?
+    skipped_list, found = [], 0
+    for e in scan_items(src, skip):
+        if wanted is not None and e.student not in wanted:
+            continue
+        if e.skipped:
+            skipped_list.append((e.student, e.skipped))
+        else:
+            found += 1
+    skipped = tuple(sorted(skipped_list))
+    for name, why in skipped:
+        log(f"skipped {name}: {why}")
+    if found == 0:
+        return ClassRun(out=out, found=0, students=0, graded=0, errors=0, incomplete=0, regraded=0,
+                        reused=0, checked=0, too_complex=0, crashed=0, skipped=skipped)
+
+    outdir = Outdir(out)
+    started = _now()
+    try:
+        outdir.prepare(found + len(wanted or ()))
+        lock_fd = outdir.lock(started)
+    except OutdirError as exc:
+        raise BatchError(str(exc)) from None
+    try:
+        try:
+            book = Gradebook(outdir.state / "gradebook.sqlite")
+        except sqlite3.Error as exc:
+            raise BatchError(f"cannot open the gradebook {outdir.state / 'gradebook.sqlite'}: "
+                             f"{_gradebook_reason(exc)}") from None
+        try:
+            return _run(book, outdir, src, skip, problems, check, wanted, skipped,
+                        jobs=jobs, deadline=deadline, generated_at=generated_at or started,
+                        summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info)
+        except sqlite3.OperationalError as exc:
+            code = _sqlite_code(exc)
+            if code == _SQLITE_FULL or "full" in str(exc):
+                raise BatchError(str(no_space(out))) from None
+            if code == _SQLITE_READONLY:
+                raise BatchError(f"cannot write into the output folder {out}: the gradebook's file system is "
+                                 f"read-only; the previous outputs were kept") from None
+            raise
+        except OSError as exc:
+            if _is_full(exc):
+                raise BatchError(str(no_space(out))) from None
+            if _inside(exc.filename, out):     # OUTDIR turned read-only, or was changed under us
+                raise BatchError(f"cannot write into the output folder {out}: {os_reason(exc)}; "
+                                 f"the previous outputs were kept") from None
+            raise
+        except (OutdirError, PoolError) as exc:
+            raise BatchError(str(exc)) from None
+        finally:
+            try:
+                book.commit()
+            except sqlite3.Error:
+                pass
+            book.close()
+    finally:
+        outdir.unlock()
+
+
+def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, Problem], check,
+         wanted, skipped, *, jobs, deadline, generated_at, summary, on_progress, log,
+         lock_fd, info=None) -> ClassRun:
+    fps = _part_fingerprints(problems)
+    checker = _checker_id(check)
+    bank_fp = _sha(repr((sorted(fps.items()), checker)))
+    ids = {id(p): pid for pid, p in problems.items()}
+    run_id = book.start_run(_now(), os.getpid(), "all" if wanted is None else "some")
+
+    if wanted is not None and book.totals()["students"] == 0:
+        _import_previous(book, outdir, run_id)
+    book.retry_unfinished()
+    book.forget_answers_except(fps.values())
+
+    def key(task: Task) -> str:
+        return answer_key(task, fps[(task.problem, task.part)], checker)
+
+    # 1. read every submission; an unchanged one keeps its row
+    regraded = reused = 0
+    clock = [("start", time.perf_counter())]
+
+    def want(problem, part, answer, values=None):
+        task = Task(ids[id(problem)], part.id, answer, _values_key(values))
+        book.want(key(task), task, fps[(task.problem, task.part)], checker)
+        return _PLACEHOLDER
+
+    # the class folder goes through the gradebook to be grouped by student: memory stays flat
+    for e in scan_items(src, skip):
+        if not e.skipped and (wanted is None or e.student in wanted):
+            book.add_found(e.student, None if e.path is None else os.fsencode(e.path), e.error)
+    book.commit()
+    found = book.count_found()
+    missing = sorted(wanted - {s for s in wanted if book.was_found(s)}) if wanted is not None else []
+
+    def entries():
+        for group in book.found():
+            entry = merge_entries(src, [Entry(student, None if path is None else Path(os.fsdecode(path)), error)
+                                        for student, path, error in group])
+            if entry.error:
+                yield entry.student, Submission(entry.student, entry.path, None, entry.error)
+            else:
+                yield entry.student, read_answer_file(entry.path, entry.student, follow_symlinks=False)
+
+    book.begin()
+    subs_missing = ((s, Submission(s, None, None, NO_SUBMISSION)) for s in missing)
+    for n, (student, sub) in enumerate(_chain(entries(), subs_missing)):
+        content = sub.content_hash or _sha(f"error:{sub.error}")
+        if book.submission_state(student) == (content, bank_fp, "done"):
+            reused += 1
+        else:
+            regraded += 1
+            book.put_pending(student, content, bank_fp, _source(sub), run_id)
+            grade_submission(problems, sub, check=want)
+        book.mark_seen([student])
+        if n % 500 == 499:
+            book.commit()
+            book.begin()
+    if wanted is None:
+        book.drop_unseen()
+    book.commit()
+
+    clock.append(("read", time.perf_counter()))
+
+    # 2. check every answer the gradebook has no verdict for
+    total = book.count_unchecked()
+    checked = too_complex = crashed = 0
+    if total:
+        book.begin()
+        last_commit = time.monotonic()
+        if on_progress:
+            on_progress(0, total)
+        for done in check_answers(book.unchecked(), problems, check, jobs=jobs or os.cpu_count() or 1,
+                                  deadline=deadline, log=log, inherited_fds=[lock_fd]):
+            book.store(key(done.task), done.verdict, done.final)
+            checked += 1
+            too_complex += done.timed_out
+            crashed += not done.final
+            if on_progress:
+                on_progress(checked, total)
+            if time.monotonic() - last_commit >= _COMMIT_EVERY:
+                book.commit()
+                book.begin()
+                last_commit = time.monotonic()
+        book.commit()
+
+    clock.append(("check", time.perf_counter()))
+
+    # 3. grade each submission read in step 1 from the verdicts; meanwhile, if the run may use a
+    # second core, a helper process writes each student's files as their row is graded
+    others = classmates_values(problems, book.student_ids())     # a classmate's numbers are recognised
+    book.begin()
+    outputs.assign_filenames(book)
+    book.commit()
+    rows = outputs.Rows(book, problems, generated_at, info or outputs.ClassInfo())
+    folder = outdir.new_set()
+    writing = None
+    try:
+        writing = outputs.SetWriting(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1,
+                                     close_fds=(lock_fd,), log=log)
+        _grade_pending(book, problems, ids, key, others, log)
+        clock.append(("grade", time.perf_counter()))
+        # 4. the rest of the set, from the gradebook, then the whole set switched in at once
+        stats = writing.finish()
+        text = reports.github_summary_from(stats) if summary else None
+        clock.append(("write", time.perf_counter()))
+        outdir.switch_to(folder)
+    except BaseException:
+        if writing is not None:
+            writing.abandon()
+        outdir.discard(folder)
+        raise
+    clock.append(("switch", time.perf_counter()))
+    t = book.totals()
+    book.finish_run(run_id, _now(), found, regraded, reused, checked, "finished")
+    judged, errors, incomplete = int(t["students"]), int(t["errors"]), int(t["incomplete"])
+    if wanted is not None:
+        # `--student X` judges X: the others' rows are kept as they were, not graded by this run
+        s = book.totals_of(wanted)
+        judged, errors, incomplete = s["students"], s["errors"], s["incomplete"]
+    return ClassRun(out=outdir.out, found=found, students=int(t["students"]),
+                    graded=judged - errors, errors=errors,
+                    incomplete=incomplete, regraded=regraded, reused=reused, checked=checked,
+                    too_complex=too_complex, crashed=crashed, skipped=skipped, summary=text,
+                    seconds=tuple((name, round(t1 - t0, 3)) for (_, t0), (name, t1) in zip(clock, clock[1:])))
+
+
+_SQLITE_READONLY, _SQLITE_FULL = 8, 13     # SQLite's primary result codes
+_SQLITE_REASONS = {                         # what a gradebook file can give, in our words
+    3: "permission denied",
+    5: "another program is using it",
+    6: "another program is using it",
+    _SQLITE_READONLY: "it cannot be written (a read-only file or file system)",
+    10: "the device reported an input/output error",
+    11: "it is damaged; move it away and run again to grade every submission afresh",
+    _SQLITE_FULL: "no space left on the device",
+    14: "it cannot be opened (a folder, or a missing folder on its path)",
+    23: "permission denied",
+    26: "it is not a gradebook (damaged or replaced); move it away and run again to grade every "
+        "submission afresh",
+}
+
+
+def _sqlite_code(exc: sqlite3.Error) -> int:
+    """SQLite's primary result code (0 when the error carries none)."""
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+
+
+def _gradebook_reason(exc: sqlite3.Error) -> str:
+    """Why SQLite refused the gradebook file, in our words (never SQLite's own)."""
+    code = _sqlite_code(exc)
+    return _SQLITE_REASONS.get(code, f"the database library refused it (error code {code})")
+
+
+def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int, str], key, others,
+                   log: Callable[[str], None]) -> None:
+    """Each submission read in step 1, graded from the verdicts, committed every few rows (a
+    helper writing their files sees them then)."""
+    book.begin()
+    for n, (student, source) in enumerate(book.pending()):
+        sub = _from_source(student, source)
+        lost: list[str] = []
+
+        def lookup(problem, part, answer, values=None):
+            task = Task(ids[id(problem)], part.id, answer, _values_key(values))
+            verdict, final = book.answer(key(task))
+            if not final:
+                lost.append(f"{task.problem}/{task.part}")
+            return verdict
+
+        result = grade_submission(problems, sub, check=lookup, others=others)
+        if lost:
+            note = NOT_FULLY_GRADED.format(parts=", ".join(lost))
+            result = replace(result, message=f"{note} {result.message}" if result.message else note,
+                             status=PARTIAL if result.status != ERROR else result.status)
+        if result.status == "error":
+            log(f"{student}: could not be graded: {result.message}")
+        elif lost:
+            log(f"{student}: {note}")
+        book.put_result(result, not lost)
+        if n % _GRADED_EVERY == _GRADED_EVERY - 1:
+            book.commit()
+            book.begin()
+    book.commit()
+
+
+def _inside(filename, out: Path) -> bool:
+    if filename is None:
+        return False
+    try:
+        return Path(os.fsdecode(filename)).resolve().is_relative_to(out.resolve())
+    except (OSError, ValueError, RuntimeError):
+        return False
+
+
+def _one_line(log: Callable[[str], None]) -> Callable[[str], None]:
+    """Log lines are one printable line whatever a student put in their id or file."""
+    return lambda line: log(student_id(line))
+
+
+_PLACEHOLDER = Verdict(status="invalid", score=0.0, max_score=0.0)
+
+
+def _chain(*its):
+    for it in its:
+        yield from it
+
+
+def _import_previous(book: Gradebook, outdir: Outdir, run_id: int) -> None:
+    """A `students=` run on an OUTDIR written before the gradebook existed: the other
+    students' rows come from its results.json."""
+    path = outdir.out / "results.json"
+    if not path.exists() or path.is_symlink():
+        return
+    try:
+        previous = reports.parse_results_json(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BatchError(f"cannot keep the other students' results: {path} is not a results "
+                         f"file written by this grader ({exc})") from None
+    book.begin()
+    for r in previous:
+        book.import_result(r, run_id)
+    book.commit()

@@ -1,0 +1,480 @@
+"""The output files of a class run, each rendered from the gradebook's rows into a set folder.
+
+Each output format is one writer: made with the `Rows` source, the set folder and the
+manifest, it is handed every row in student order (`add`) and then finishes its files
+(`close`), naming each in the manifest. `SetWriting` reads the rows once, whatever the number
+of writers, so memory does not grow with the class and no row is decoded twice; with a second
+core, the files that need no count of the whole class are written by a helper process while
+the run is still grading (see `SetWriting`). Adding a
+format (an LMS export, say) is one more class in `WRITERS`. The texts themselves come from
+`grader.formats.reports`, the one place that knows each format.
+
+Files are written without fsync: the set's durability comes from the switch-in step
+(`grader.classes.outdir`), which syncs the file system once.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterator, Optional, Protocol
+
+from grader.formats import lms
+from grader.formats import reports
+from grader.classes import workers
+from grader.authoring.assignment import DEFAULT_TITLE
+from grader.classes.gradebook import Gradebook
+from grader.model import Problem, SubmissionResult
+from grader.classes.outdir import Manifest
+from grader.authoring.roster import Roster
+
+__all__ = ["ClassInfo", "Rows", "SetWriting", "Writer", "WRITERS", "write_set"]
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """What the class's outputs say about the assignment: its title (the LMS exports' column),
+    its due date and the roster that maps submissions to people."""
+
+    title: str = DEFAULT_TITLE
+    due: Optional[str] = None
+    roster: Optional[Roster] = None
+
+
+@dataclass
+class Rows:
+    """What a writer may read: the class's rows (streamed, with each student's file-name
+    stem), the bank, the counts, the report's timestamp and the assignment."""
+
+    book: Gradebook
+    problems: dict[str, Problem]
+    generated_at: Optional[str]
+    info: ClassInfo = ClassInfo()
+    follow: bool = False        # wait for the rows still being graded (`Gradebook.named_results`)
+
+    def named_results(self) -> Iterator[tuple[str, SubmissionResult]]:
+        return self.book.named_results(follow=self.follow)
+
+    def totals(self) -> dict[str, float]:
+        return self.book.totals()
+
+
+class Writer(Protocol):
+    """One output format. A writer that sets `aside = True` also says which `folders` it makes,
+    which files it makes for a row (`files_for(name)`) and which for the class (`files()`):
+    `SetWriting` may then run it in a helper process, over its own read of the gradebook, as
+    the rows are graded: it must not need a count of the whole class before its last row."""
+
+    def add(self, name: str, r: SubmissionResult) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abandon(self) -> None:
+        """Stop: the set is thrown away (open files closed, no thread left writing into it)."""
+
+
+class _StreamFile:
+    """One `reports.Stream` written as rows arrive, into a new file (O_EXCL: two writers can
+    never share one, checked by the file system)."""
+
+    def __init__(self, folder: Path, rel: str, stream: reports.Stream, manifest: Manifest):
+        self.rel, self.stream, self.manifest = rel, stream, manifest
+        self.fh = open(folder / rel, "xb", buffering=1 << 16)
+        self.first = True
+
+    def add(self, row) -> None:
+        self.fh.write(self.stream.part(row, self.first).encode("utf-8", "replace"))   # a lone surrogate
+        self.first = False                                                            # must not abort
+
+    def close(self) -> None:
+        with self.fh:
+            self.fh.write(self.stream.end(not self.first).encode("utf-8", "replace"))
+        self.manifest.add(self.rel)
+
+    def abandon(self) -> None:
+        self.fh.close()
+
+
+class _Files:
+    """Creates many small files from other threads. Creating a file is kernel time (here as
+    much as the Python that makes its text: ext4 on a virtual disk); the threads release the
+    GIL while they wait, so the creations overlap with the texts made in the calling thread,
+    on the second core. Files are handed over in batches (one hand-over per file cost more
+    than it saved); at most `window` batches wait in memory."""
+
+    batch = 64          # files a hand-over
+
+    def __init__(self, threads: int = 2, window: int = 8):
+        self.queue: queue.Queue = queue.Queue(maxsize=window)
+        self.pending: list[tuple[Path, bytes, Optional[Path]]] = []
+        self.error: Optional[BaseException] = None
+        self.stop = False
+        self.threads = [threading.Thread(target=self._run, name="grader-write", daemon=True) for _ in range(threads)]
+        for t in self.threads:
+            t.start()
+
+    def write(self, path: Path, data: bytes, folder: Optional[Path] = None) -> None:
+        """`path` with `data`, in a new `folder` first when given."""
+        if self.error is not None:
+            raise self.error
+        self.pending.append((path, data, folder))
+        if len(self.pending) >= self.batch:
+            self.queue.put(self.pending)
+            self.pending = []
+
+    def _run(self) -> None:
+        while True:
+            batch = self.queue.get()
+            if batch is None:
+                return
+            for path, data, folder in batch:
+                if self.stop or self.error is not None:
+                    break
+                try:
+                    if folder is not None:
+                        os.mkdir(folder)
+                    with open(path, "xb") as fh:     # O_EXCL: two rows can never share a file
+                        fh.write(data)
+                except BaseException as exc:   # noqa: BLE001 - handed to the calling thread
+                    self.error = exc
+
+    def _join(self) -> None:
+        for _ in self.threads:
+            self.queue.put(None)
+        for t in self.threads:
+            t.join()
+
+    def close(self) -> None:
+        if self.pending:
+            self.queue.put(self.pending)
+            self.pending = []
+        self._join()
+        if self.error is not None:
+            raise self.error
+
+    def abandon(self) -> None:
+        """No more files: the set is being thrown away (and must not grow while it is)."""
+        self.stop = True
+        while True:        # make room for the stop marks
+            try:
+                self.queue.get_nowait()
+            except queue.Empty:
+                break
+        self._join()
+
+
+class _StudentFiles:
+    """One file a student, `path` with the student's file-name stem for `{}`, under
+    `folders[0]` (in a folder of its own when `path` says so)."""
+
+    folders: tuple[str, ...] = ()
+    path = ""
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        self.rows, self.folder, self.manifest = rows, folder, manifest
+        self.top = folder / self.folders[0]
+        self.top.mkdir()
+        self.files = _Files()
+
+    @classmethod
+    def files_for(cls, name: str) -> tuple[str, ...]:
+        return (cls.path.format(name),)
+
+    @staticmethod
+    def files() -> tuple[str, ...]:
+        return ()
+
+    def text(self, r: SubmissionResult) -> str:
+        raise NotImplementedError
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        rel, = self.files_for(name)
+        path = self.folder / rel
+        self.files.write(path, self.text(r).encode("utf-8", "replace"),   # a lone surrogate must not abort
+                         None if path.parent == self.top else path.parent)
+        self.manifest.add(rel)
+
+    def close(self) -> None:
+        self.files.close()
+
+    def abandon(self) -> None:
+        self.files.abandon()
+
+
+class FeedbackFiles(_StudentFiles):
+    """feedback/<student>.md: the costliest writer (Markdown for every part of every student)."""
+
+    aside = True
+    folders = ("feedback",)
+    path = "feedback/{}.md"
+
+    def text(self, r: SubmissionResult) -> str:
+        return reports.feedback_markdown(r, self.rows.problems, self.rows.info.due)
+
+
+class GradescopeFiles(_StudentFiles):
+    """gradescope/<student>/results.json (the layout of Gradescope's autograder)."""
+
+    aside = True
+    folders = ("gradescope",)
+    path = "gradescope/{}/results.json"
+
+    def text(self, r: SubmissionResult) -> str:
+        return reports.gradescope_json(r)
+
+
+class _Aside:
+    """The writers marked `aside`, run in one helper process over its own read of the
+    gradebook, on the second core, following the rows as this process grades them, then while
+    it writes the rest. Here they only name their files in the manifest as the rows go by. A
+    full disk in the helper is raised here as it was raised there; a helper that dies (out of
+    memory, a stray signal) costs nothing: its files are made again here."""
+
+    def __init__(self, makers: list, rows: Rows, folder: Path, manifest: Manifest, close_fds: tuple[int, ...],
+                 log: Callable[[str], None]):
+        self.makers, self.rows, self.folder, self.manifest, self.log = makers, rows, folder, manifest, log
+
+        def job() -> None:
+            book = Gradebook.reader(rows.book.path)
+            try:
+                _write_all(makers, replace(rows, book=book, follow=True), folder)
+            finally:
+                book.close()
+
+        self.helper = workers.Helper(job, close_fds=close_fds)
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        for make in self.makers:
+            for rel in make.files_for(name):
+                self.manifest.add(rel)
+
+    def close(self) -> None:
+        try:
+            self.helper.wait()
+        except workers.HelperError as exc:
+            self.log(f"{exc}; this run wrote its files itself")
+            for make in self.makers:            # what the helper left: ours, in the new set
+                for sub in make.folders:
+                    shutil.rmtree(self.folder / sub, ignore_errors=True)
+                for rel in make.files():
+                    (self.folder / rel).unlink(missing_ok=True)
+            _write_all(self.makers, self.rows, self.folder)
+        for make in self.makers:
+            for rel in make.files():
+                self.manifest.add(rel)
+
+    def abandon(self) -> None:
+        self.helper.kill()
+
+
+def _write_rows(makers: list, rows: Rows, folder: Path, manifest) -> list[Writer]:
+    """The writers `makers` make, fed every row once, then closed in order; all abandoned
+    (those not yet closed) on any failure. Returns them."""
+    writers: list[Writer] = []
+    closed = 0
+    try:
+        for make in makers:
+            writers.append(make(rows, folder, manifest))
+        for name, r in rows.named_results():
+            for w in writers:
+                w.add(name, r)
+        for w in writers:
+            w.close()
+            closed += 1
+    except BaseException:
+        for w in writers[closed:]:
+            w.abandon()
+        raise
+    return writers
+
+
+def _write_all(makers: list, rows: Rows, folder: Path) -> None:
+    """Writers run aside: their files are named in the manifest by `_Aside`."""
+    _write_rows(makers, rows, folder, _Unlisted())
+
+
+class _Unlisted:
+    """The manifest of a writer run aside: its files are named by `_Aside` in the real one."""
+
+    def add(self, rel: str) -> None:
+        pass
+
+
+class _ClassFile:
+    """A class-wide file, one piece per submission (`stream(rows)`: a `reports.Stream`)."""
+
+    rel = ""
+    folders: tuple[str, ...] = ()
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        self.file = _StreamFile(folder, self.rel, self.stream(rows), manifest)
+
+    @staticmethod
+    def stream(rows: Rows) -> reports.Stream:
+        raise NotImplementedError
+
+    @classmethod
+    def files(cls) -> tuple[str, ...]:
+        return (cls.rel,)
+
+    @staticmethod
+    def files_for(name: str) -> tuple[str, ...]:
+        return ()
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        self.file.add(r)
+
+    def close(self) -> None:
+        self.file.close()
+
+    def abandon(self) -> None:
+        self.file.abandon()
+
+
+class GradebookCsv(_ClassFile):
+    rel = "gradebook.csv"
+
+    @staticmethod
+    def stream(rows: Rows) -> reports.Stream:
+        return reports.gradebook_csv_stream(rows.problems)
+
+
+class JunitXml(_ClassFile):
+    rel = "junit.xml"
+
+    @staticmethod
+    def stream(rows: Rows) -> reports.Stream:
+        t = rows.totals()
+        return reports.junit_xml_stream(int(t["cases"]), int(t["failures"]), int(t["error_cases"]))
+
+
+class ResultsJson(_ClassFile):
+    rel = "results.json"
+    aside = True
+
+    @staticmethod
+    def stream(rows: Rows) -> reports.Stream:
+        return reports.RESULTS_JSON
+
+
+class ReportHtml:
+    """report.html, from the class's statistics gathered a row at a time."""
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        self.rows, self.folder, self.manifest = rows, folder, manifest
+        self.stats = reports.ClassStats(reports.per_student_ids(rows.problems), rows.book.wrong_answers())
+        self.filenames: dict[str, str] = {}          # the roster table's links (the table is capped)
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        self.stats.add(r)
+        if len(self.filenames) < reports.ROSTER_MAX_ROWS:
+            self.filenames[r.student] = name
+
+    def close(self) -> None:
+        info = self.rows.info
+        names = {p.submission: p.name for p in info.roster.people if p.name} if info.roster else None
+        page = reports.report_html_from(self.stats, self.rows.problems, self.rows.generated_at, title=info.title,
+                                        due=info.due, filenames=self.filenames, names=names)
+        with open(self.folder / "report.html", "xb") as fh:
+            fh.write(page.encode("utf-8", "replace"))
+        self.manifest.add("report.html")
+
+    def abandon(self) -> None:
+        pass
+
+
+class LmsExports:
+    """canvas.csv, gradescope-scores.csv, moodle.csv (grader.formats.lms): the rows joined with the
+    roster (both by submission id) as they arrive."""
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        points = round(sum(p.max_score for p in rows.problems.values()), 6)
+        self.join = lms.Join(rows.info.roster)
+        self.files = [_StreamFile(folder, name, stream, manifest)
+                      for name, stream in lms.export_streams(rows.info.title, points).items()]
+
+    def _put(self, entries: list) -> None:
+        for e in entries:
+            for f in self.files:
+                f.add(e)
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        self._put(self.join.add(lms.ScoreRow(r.student, r.score, r.max_score, r.status)))
+
+    def close(self) -> None:
+        self._put(self.join.rest())
+        for f in self.files:
+            f.close()
+
+    def abandon(self) -> None:
+        for f in self.files:
+            f.abandon()
+
+
+WRITERS: tuple[Callable[[Rows, Path, Manifest], Writer], ...] = (
+    FeedbackFiles, GradescopeFiles, GradebookCsv, JunitXml, ResultsJson, ReportHtml, LmsExports,
+)
+
+
+def _base_name(student: str) -> tuple[str, str]:
+    name = reports.safe_filename(student)
+    return name, reports.name_fold(name)
+
+
+def assign_filenames(book: Gradebook) -> None:
+    """Every row's file-name stem, unique even on a case-insensitive file system, checked in
+    the gradebook by `reports.resolve_name_clashes` (the rule `student_filenames` uses in memory)."""
+    book.name_rows(_base_name)
+    book.reset_names()
+    reports.resolve_name_clashes(
+        book.clashing_names, lambda s, name: book.set_name(s, name, reports.name_fold(name)))
+
+
+def write_set(rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = (),
+              log: Callable[[str], None] = lambda line: None) -> reports.ClassStats:
+    """Every output into `folder` (an empty set folder), then its MANIFEST (see `SetWriting`)."""
+    return SetWriting(rows, folder, helpers=helpers, close_fds=close_fds, log=log).finish()
+
+
+class SetWriting:
+    """Writing one set, in one pass over the gradebook's rows (each row is decoded once in each
+    process, whatever the number of formats). With `helpers`, the writers marked `aside` (the
+    files of each student, and results.json) start at once in a helper process, which follows
+    the rows as they are graded: made before grading, this writes them on the second core while
+    the run grades on the first. `finish` writes the rest once every row is graded (the
+    class-wide files whose headers count the class) and returns the class's statistics (the
+    step summary is made from them); `abandon` stops it all. `close_fds`: descriptors the helper
+    must not keep (the OUTDIR lock); `log` hears of a helper that failed."""
+
+    def __init__(self, rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = (),
+                 log: Callable[[str], None] = lambda line: None):
+        aside = [make for make in WRITERS if helpers and workers.can_fork() and getattr(make, "aside", False)]
+        self.rows, self.folder = rows, folder
+        self.makers: list = [make for make in WRITERS if make not in aside]
+        self.manifest = Manifest(folder)
+        self.aside: Optional[_Aside] = None
+        if aside:       # forked first, while this process has no other thread
+            try:
+                self.aside = _Aside(aside, rows, folder, self.manifest, close_fds, log)
+            except BaseException:
+                self.manifest.abandon()
+                raise
+            self.makers.insert(0, lambda rows, folder, manifest: self.aside)
+
+    def finish(self) -> reports.ClassStats:
+        try:
+            writers = _write_rows(self.makers, self.rows, self.folder, self.manifest)
+        except BaseException:
+            self.manifest.abandon()
+            raise
+        self.manifest.close()
+        return next(w.stats for w in writers if isinstance(w, ReportHtml))
+
+    def abandon(self) -> None:
+        """The set is being thrown away (nothing left to stop once `finish` has returned)."""
+        if self.aside is not None:
+            self.aside.abandon()
+        self.manifest.abandon()

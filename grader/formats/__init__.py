@@ -1,0 +1,1 @@
+"""Formats: graded rows -> the files people and LMSs read."""

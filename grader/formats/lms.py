@@ -1,0 +1,172 @@
+"""Class results as files a learning-management system imports as they are.
+
+Pure functions from score rows to CSV text; nothing here reads or writes files. The column
+rules each system documents, and how each function meets them:
+
+* **Canvas** (Instructor Guide, "How do I import grades in the Gradebook?"): the identity
+  columns `Student, ID, SIS User ID, SIS Login ID, Section` first (Canvas matches a row by
+  ID, SIS User ID or SIS Login ID), then one column per assignment named as the assignment
+  (a new name creates the assignment); the row after the header is `Points Possible`, with the
+  assignment's points; an empty score cell changes nothing.
+* **Gradescope** ("Uploading scores", offline or online assignment): a header row, a column
+  `Email` or `SID` that identifies the student, and a numeric score column; no other rows.
+* **Moodle** (docs, "Grade import", CSV): a header row; one identifier column that the
+  import maps to a user field (`Email address` -> useremail, `ID number` -> useridnumber,
+  `Username` -> username), one column per grade item; every row is a student (no points row).
+
+Every file is UTF-8 without a byte-order mark (a BOM would glue itself to the first header
+name in importers that do not strip it), CRLF line ends (RFC 4180), cells that a spreadsheet
+could run as a formula neutralised. A student the roster does not list cannot be matched by an
+LMS and is left out (and reported, see `roster.reconcile`); a roster entry without a
+submission, and a submission that could not be graded, get an empty score (Canvas and Moodle:
+no change; Gradescope: not graded) rather than a zero nobody decided on.
+Without a roster the submission id stands for every identifier.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional, Sequence
+
+from grader.authoring.roster import Person, Reconciled, Roster
+from grader.formats.reports import Stream, csv_line, csv_safe, format_score
+
+CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+CANVAS_POINTS_ROW = "Points Possible"
+GRADESCOPE_COLUMNS = ("Name", "SID", "Email")
+MOODLE_IDENTITY = ("Full name", "ID number", "Email address", "Username")
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One submission's outcome, what every export is made from."""
+
+    student: str
+    score: float
+    max_score: float
+    status: str = "graded"
+
+
+def _cell(text: Optional[str]) -> str:
+    return csv_safe(text or "")
+
+
+def _score(x: Optional[float]) -> str:
+    return "" if x is None else format_score(x)
+
+
+Entry = tuple[Person, Optional[float]]
+
+
+def _score_of(r: ScoreRow) -> Optional[float]:
+    return None if r.status == "error" else r.score
+
+
+def _entries(rows: Sequence[ScoreRow], people: Reconciled) -> list[Entry]:
+    """Roster order (by submission id): matched students with their score, absent ones with none."""
+    scores = {r.student: _score_of(r) for r in rows}
+    out = [(p, scores[s]) for s, p in people.matched]
+    out += [(p, None) for p in people.absent]
+    return sorted(out, key=lambda e: e[0].submission)
+
+
+class Join:
+    """The class's rows (fed in student order, one at a time) joined with the roster by
+    submission id: the same entries as `reconcile` + `_entries`, without holding the class."""
+
+    def __init__(self, roster: Optional[Roster]):
+        self.people = None if roster is None else sorted(roster.people, key=lambda p: p.submission)
+        self.i = 0
+
+    def add(self, r: ScoreRow) -> list[Entry]:
+        if self.people is None:
+            return [(Person(r.student), _score_of(r))]
+        out: list[Entry] = []
+        people, i = self.people, self.i
+        while i < len(people) and people[i].submission < r.student:
+            out.append((people[i], None))
+            i += 1
+        if i < len(people) and people[i].submission == r.student:
+            out.append((people[i], _score_of(r)))
+            i += 1
+        self.i = i
+        return out
+
+    def rest(self) -> list[Entry]:
+        """Roster entries after the last row (no submission)."""
+        if self.people is None:
+            return []
+        rest, self.i = self.people[self.i:], len(self.people)
+        return [(p, None) for p in rest]
+
+
+def join(rows: Iterable[ScoreRow], roster: Optional[Roster]) -> Iterator[Entry]:
+    j = Join(roster)
+    for r in rows:
+        yield from j.add(r)
+    yield from j.rest()
+
+
+def _login(p: Person) -> str:
+    return p.login_id or (p.submission if not (p.sis_id or p.canvas_id) else "")
+
+
+def _lines(*rows: Sequence[str]) -> str:
+    return "".join(csv_line(row) for row in rows)
+
+
+def canvas_stream(assignment: str, points: float) -> Stream:
+    return Stream(head=_lines([*CANVAS_IDENTITY, _cell(assignment)],
+                              [CANVAS_POINTS_ROW, "", "", "", "", _score(points)]),
+                  piece=lambda e: csv_line([_cell(e[0].name or e[0].submission), _cell(e[0].canvas_id),
+                                            _cell(e[0].sis_id), _cell(_login(e[0])), _cell(e[0].section),
+                                            _score(e[1])]))
+
+
+def gradescope_stream(assignment: str) -> Stream:
+    return Stream(head=_lines([*GRADESCOPE_COLUMNS, _cell(assignment)]),
+                  piece=lambda e: csv_line([_cell(e[0].name or e[0].submission),
+                                            _cell(e[0].sis_id or (e[0].submission if not e[0].email else "")),
+                                            _cell(e[0].email), _score(e[1])]))
+
+
+def moodle_stream(assignment: str) -> Stream:
+    return Stream(head=_lines([*MOODLE_IDENTITY, _cell(assignment)]),
+                  piece=lambda e: csv_line([_cell(e[0].name or e[0].submission), _cell(e[0].sis_id),
+                                            _cell(e[0].email),
+                                            _cell(e[0].login_id or (e[0].submission
+                                                                    if not (e[0].email or e[0].sis_id) else "")),
+                                            _score(e[1])]))
+
+
+def canvas_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str, points: float) -> str:
+    return canvas_stream(assignment, points).text(_entries(rows, people))
+
+
+def gradescope_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str) -> str:
+    return gradescope_stream(assignment).text(_entries(rows, people))
+
+
+def moodle_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str) -> str:
+    return moodle_stream(assignment).text(_entries(rows, people))
+
+
+def export_streams(assignment: str, points: float) -> dict[str, Stream]:
+    """file name -> the export, made an entry (`Join`) at a time."""
+    return {"canvas.csv": canvas_stream(assignment, points),
+            "gradescope-scores.csv": gradescope_stream(assignment),
+            "moodle.csv": moodle_stream(assignment)}
+
+
+EXPORTS = {"canvas.csv": "Canvas", "gradescope-scores.csv": "Gradescope", "moodle.csv": "Moodle"}
+
+
+def roster_report(people: Reconciled) -> list[str]:
+    """Sentences for the person running the class: nobody is silently dropped."""
+    lines = []
+    if people.unknown:
+        lines.append(f"{len(people.unknown)} submission(s) not on the roster, left out of the LMS exports: "
+                     + ", ".join(people.unknown))
+    if people.absent:
+        lines.append(f"{len(people.absent)} student(s) on the roster without a submission (empty score "
+                     f"in the LMS exports): " + ", ".join(p.submission for p in people.absent))
+    return lines

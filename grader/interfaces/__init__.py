@@ -1,0 +1,1 @@
+"""Interfaces: the `grader` command and the local web page, over the public API."""

@@ -1,0 +1,183 @@
+"""Verdicts and problems as a person reads them in a terminal, and as stable JSON.
+
+Colour and check marks only where a terminal will show them (not when piped, not with
+NO_COLOR); Unicode maths with an ASCII fallback when the output cannot encode it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import click
+
+from grader.answers.latex import looks_like_latex
+from grader.checking.choices import LETTERS
+from grader.model import (CHOICE, CORRECT, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE,
+                          NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, Verdict)
+from grader.number_format import format_number, score_text
+
+COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow"}
+MARKS = {CORRECT: "✓", INCORRECT: "✗", INVALID: "!", MISSING: "·"}
+WORDS = {CORRECT: "Correct", INCORRECT: "Incorrect", INVALID: "Invalid", MISSING: "Missing"}
+PARTLY = "Partly correct"
+
+
+def verdict_word(verdict: Verdict) -> str:
+    """Partial credit is not "Incorrect": a student who earned points should see that."""
+    if verdict.status == INCORRECT and verdict.score > 0:
+        return PARTLY
+    return WORDS[verdict.status]
+
+
+@dataclass(frozen=True)
+class Style:
+    colour: bool
+    unicode: bool
+
+    @classmethod
+    def detect(cls, stream, environ: Mapping[str, str]) -> "Style":
+        """Colour only on a terminal that shows it (not piped, not NO_COLOR, not TERM=dumb);
+        Unicode only where the stream can encode it. The caller passes the environment."""
+        tty = hasattr(stream, "isatty") and stream.isatty()
+        colour = tty and "NO_COLOR" not in environ and environ.get("TERM") != "dumb"
+        encoding = (getattr(stream, "encoding", None) or "ascii").lower()
+        try:
+            "δ✓²·−".encode(encoding)
+            uni = True
+        except (LookupError, UnicodeEncodeError):
+            uni = False
+        return cls(colour, uni)
+
+    def status(self, status: str, word: str | None = None) -> str:
+        word = word or WORDS[status]
+        if self.colour and self.unicode:
+            word = f"{MARKS[status] if word == WORDS[status] else '◐'} {word}"
+        return click.style(word, fg=COLOURS[status] if word == WORDS[status] else "yellow", bold=True) \
+            if self.colour else word
+
+    def verdict(self, verdict: Verdict) -> str:
+        return self.status(verdict.status, verdict_word(verdict))
+
+    def maths(self, verdict: Verdict) -> str:
+        return (verdict.interpreted if self.unicode else verdict.interpreted_ascii) or ""
+
+    def text(self, s: str) -> str:
+        if self.unicode:
+            return s
+        return s.encode("ascii", "replace").decode("ascii")
+
+
+def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[str]:
+    lines = [f"{style.verdict(verdict)}  ({score_text(verdict.score)}/{score_text(verdict.max_score)} points)"]
+    if verdict.interpreted:
+        lines.append(f"Interpreted as: {style.maths(verdict)}")
+        if verdict.interpreted_latex and answer and looks_like_latex(answer):
+            lines.append(f"In LaTeX:       {verdict.interpreted_latex}")   # a LaTeX answer is echoed in LaTeX
+    if verdict.column is not None and answer and len(answer) <= 200 and answer.isprintable():
+        lines.append(f"  {style.text(answer)}")
+        lines.append("  " + " " * (verdict.column - 1) + "^")
+    for message in verdict.feedback:
+        lines.append(style.text(message))
+    return lines
+
+
+def verdict_json(problem: str, part: str, verdict: Verdict) -> dict:
+    return {
+        "problem": problem,
+        "part": part,
+        "status": verdict.status,
+        "score": verdict.score,
+        "max_score": verdict.max_score,
+        "interpreted": verdict.interpreted,
+        "feedback": list(verdict.feedback),
+    }
+
+
+def grade_table(results: list[PartResult], style: Style) -> list[str]:
+    width = max((len(f"{r.problem}/{r.part}") for r in results), default=10)
+    lines = []
+    for r in results:
+        v = r.verdict
+        label = f"{r.problem}/{r.part}".ljust(width)
+        lines.append(f"{label}  {score_text(v.score):>4}/{score_text(v.max_score):<4} {style.verdict(v)}")
+        if v.status not in (CORRECT, MISSING):    # "Missing" says it all: no "No answer given." line
+            for message in v.feedback:
+                lines.append(" " * (width + 2) + style.text(message))
+    return lines
+
+
+def no_more_hints(total: int) -> str:
+    return f"There are no more hints: you have seen all {total} of this part's hints."
+
+
+def options_lines(part: Part) -> list[str]:
+    """A choice part's options as the terminal lists them: `  A) text`."""
+    return [f"  {LETTERS[i]}) {opt}" for i, opt in enumerate(part.options)]
+
+
+def expects(part: Part) -> str:
+    """What kind of answer a part takes, said the same way in the terminal, notebook and page."""
+    if part.kind == CHOICE:
+        return "Answer with a letter."
+    if part.kind == MULTI_CHOICE:
+        return "Answer with a letter or several, separated by commas."
+    if part.kind == NUMERIC:
+        from grader.checking.tolerance import words as tolerance_words
+        return f"Answer with a number (or arithmetic on numbers). Accuracy needed: {tolerance_words(part.tolerance)}."
+    return "Answer with an expression in the names above."
+
+
+def name_entries(problem: Problem, given: dict) -> list[tuple[str, str]]:
+    """The names a student may use, each as an example of how to type it and a note."""
+    names = []
+    for s in problem.table.symbols:
+        if s.name in given:
+            continue
+        if s.kind == INDEXED:
+            subs = "".join(l for l, role in problem.table.indices if role == UNIT)[: s.subscripts]
+            ex = s.name + (f"_({subs})" if s.subscripts > 1 else f"_{subs}" if s.subscripts else "")
+            ex += "^l" if s.superscript else ""
+            names.append((ex, "indexed"))
+        elif s.kind == FUNCTION:
+            names.append((f"{s.name}(...)", f"function{', ' + s.alias if s.alias else ''}; derivative {s.name}'(...)"))
+        elif s.kind in (VECTOR, MATRIX):
+            names.append((f"{s.name}{'^(l)' if s.superscript else ''}", s.kind))
+        else:
+            names.append((s.name, ""))
+    return names
+
+
+def index_entries(problem: Problem) -> list[tuple[str, str]]:
+    """``(letter, note)`` for each index letter: its role and, when the problem confines it, its
+    range (``"layer, 1 to 2"``), so a student knows which values the letter stands for. `grader
+    show` and the web page both list these."""
+    out = []
+    for letter, role in problem.table.indices:
+        bounds = problem.table.index_range(letter)
+        out.append((letter, f"{role}, {bounds[0]} to {bounds[1]}" if bounds else str(role)))
+    return out
+
+
+def problem_text(problem: Problem, given: dict, style: Style) -> str:
+    """What a student needs to answer: the statement, the names to use, each part's prompt."""
+    out = [click.style(problem.title, bold=True) if style.colour else problem.title, "=" * len(problem.title), "",
+           problem.statement.strip(), ""]
+    if given:
+        out.append("Given values: " + ", ".join(f"{k} = {format_number(v, 6)}" for k, v in sorted(given.items())))
+        out.append("")
+    names = [f"{example} ({note})" if note else example for example, note in name_entries(problem, given)]
+    if names:
+        out.append("Names you can use: " + ", ".join(names))
+    if problem.table.indices:
+        out.append("Index letters: " + ", ".join(f"{l} ({note})" for l, note in index_entries(problem)))
+    out.append("")
+    for part in problem.parts:
+        head = f"Part {part.id} ({score_text(part.points)} point{'s' if part.points != 1 else ''}, {part.kind})"
+        out.append(click.style(head, bold=True) if style.colour else head)
+        out.append(part.prompt.strip())
+        out.extend(options_lines(part))
+        out.append(expects(part))
+        if part.restriction:
+            out.append(part.restriction)
+        out.append("")
+    return style.text("\n".join(out).rstrip() + "\n")
