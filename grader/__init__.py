@@ -9,8 +9,15 @@ The public API (everything else is internal and may change):
     grader.compare("2*x", "x+x")                 # -> Outcome: equivalent / different / invalid
     grader.load_bank(folder)                     # -> {problem id: Problem}
     grader.find(bank, "sigmoid", "derivative")   # -> (Problem, Part), or UnknownName
+    grader.grade_answer(problem, part, "0.288", student="alice")   # -> Verdict: the one grading path
     grader.grade_file("answers.yaml")            # -> SubmissionResult
     grader.grade_class("submissions/", "grader-out")  # -> ClassRun: counts, exit code, rows; reports written
+
+For instructors and TAs: `locate_bank`, `validate`, `json_schema`, `syntax_guide`,
+`load_assignment`, `apply_assignment`, `load_roster`, `roster_report`, `students_in`,
+`write_handouts`. Every error the library raises on purpose is a `GraderError` (`StudentError`:
+the student can fix it; `AuthorError`: the instructor or TA can), whose `exit_code` is the
+`grader` command's status for it (`Exit`).
 
 `problems=` takes a loaded bank, a folder, or None (the bank shipped with the package).
 CheckResult and ProblemSheet show themselves in Jupyter (HTML with MathML, or Markdown) and
@@ -21,16 +28,26 @@ Attributes load on first use (module `__getattr__`), so `import grader` stays ch
 """
 __version__ = "0.1.0"
 
+_API = ("check", "problem", "interpret", "compare", "load_bank", "find", "grade_answer", "grade_file",
+        "grade_class", "UnknownName", "read", "student_values", "given_values", "ensure_checkable",
+        "DEADLINE_SECONDS", "BrokenReference", "locate_bank", "BankLocation", "validate", "json_schema",
+        "syntax_guide", "load_assignment", "apply_assignment", "load_roster", "roster_report", "students_in",
+        "write_handouts", "read_answer_file", "grade_submission", "student_source", "write_gradescope", "check_result", "too_complex")
 _EXPORTS = {
-    # functions
-    "check": "grader.api", "problem": "grader.api", "interpret": "grader.api", "compare": "grader.api",
-    "load_bank": "grader.api", "find": "grader.api", "grade_file": "grader.api", "grade_class": "grader.api",
-    "UnknownName": "grader.api",
+    **{name: "grader.api" for name in _API},
     # value types
     "CheckResult": "grader.results", "ProblemSheet": "grader.results", "Interpretation": "grader.results",
     "Verdict": "grader.model", "PartResult": "grader.model", "SubmissionResult": "grader.model",
     "Problem": "grader.model", "Part": "grader.model", "Outcome": "grader.checking.checker",
-    "ClassRun": "grader.classes.classrun",
+    "ClassRun": "grader.classes.classrun", "ValidationIssue": "grader.authoring.validation",
+    "Assignment": "grader.authoring.assignment", "Roster": "grader.authoring.roster",
+    "Person": "grader.authoring.roster", "Submission": "grader.classes.submissions",
+    # errors: every one a GraderError, carrying its exit status
+    "Exit": "grader.errors", "GraderError": "grader.errors", "StudentError": "grader.errors",
+    "AuthorError": "grader.errors", "BankError": "grader.errors",
+    "AnswerSyntaxError": "grader.answers.parser", "ProblemError": "grader.authoring.loader",
+    "AssignmentError": "grader.authoring.assignment", "RosterError": "grader.authoring.roster",
+    "BatchError": "grader.classes.classrun",
 }
 
 __all__ = sorted(_EXPORTS)

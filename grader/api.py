@@ -1,25 +1,34 @@
-"""The public Python API: what `import grader` offers a notebook, a script or the web page.
+"""The public Python API: what `import grader` offers a notebook, a script, the `grader`
+command and the web page. The interfaces import nothing else from the library but presentation
+helpers (`grader.show`), so every feature a person can reach is reachable from Python too.
 
-Thin on purpose: each function names a job the CLI also does and calls the module that does
-it. Banks are passed in (a loaded bank, a folder, or None for the bank shipped with the
-package); the library never reads environment variables, so `$GRADER_PROBLEMS` stays the
-CLI's business.
+Thin on purpose: each function names a job and calls the module that does it. Banks are passed
+in (a loaded bank, a folder, or None for the bank shipped with the package); the library never
+reads environment variables or the current folder on its own: `locate_bank` takes them as
+arguments from the interface.
 """
 from __future__ import annotations
 
 import difflib
 from os import PathLike
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Union
+from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 
+from grader.authoring.banks import BankLocation, locate_bank
+from grader.checking.grading import DEADLINE_SECONDS, BrokenReference, grade_answer, prepare, too_complex
 from grader.errors import GraderError
-from grader.model import CHOICE, MULTI_CHOICE, Part, Problem, SubmissionResult, Verdict
+from grader.model import CHOICE, MULTI_CHOICE, Part, Problem, SubmissionResult
 from grader.results import CheckResult, Interpretation, ProblemSheet
 
 Bank = Mapping[str, Problem]
 BankSource = Union[Bank, str, PathLike, None]
 
-CHECK_SECONDS = 5.0   # the CLI's budget for one answer
+__all__ = ["BankLocation", "BrokenReference", "DEADLINE_SECONDS", "UnknownName", "apply_assignment", "check",
+           "check_result", "too_complex",
+           "compare", "ensure_checkable", "find", "given_values", "grade_answer", "grade_class", "grade_file",
+           "interpret", "json_schema", "load_assignment", "load_bank", "load_roster", "locate_bank", "problem",
+           "read", "read_answer_file", "grade_submission", "student_source", "write_gradescope", "roster_report", "student_values", "students_in", "syntax_guide", "validate",
+           "write_handouts"]
 
 
 class UnknownName(GraderError, LookupError):
@@ -31,9 +40,11 @@ class UnknownName(GraderError, LookupError):
         self.suggestions = suggestions
 
 
+# --- banks and problems ----------------------------------------------------------------------
+
 def load_bank(directory: Union[str, PathLike, None] = None) -> dict[str, Problem]:
     """Every problem of a folder (default: the bank shipped with the package), keyed by id.
-    Raises `grader.authoring.loader.ProblemError` for a broken problem file."""
+    Raises `grader.ProblemError` for a broken problem file."""
     from grader.authoring.loader import default_bank_dir, load_bank as load
     return load(default_bank_dir() if directory is None else directory)
 
@@ -43,7 +54,17 @@ def _bank(problems: BankSource) -> Bank:
 
 
 def find(problems: BankSource, problem_id: str, part_id: Optional[str] = None) -> tuple[Problem, Optional[Part]]:
-    """Look up a problem (and one of its parts). Raises UnknownName with a suggestion."""
+    """Look up a problem (and one of its parts). Raises UnknownName with a suggestion. Given a
+    folder, only the named problem's file is read (a student's `grader check` starts fast); the
+    whole bank is read only to suggest a name."""
+    if not isinstance(problems, Mapping):
+        from grader.authoring.loader import default_bank_dir, load_problem, problem_file
+        path = problem_file(default_bank_dir() if problems is None else problems, str(problem_id)) \
+            if isinstance(problem_id, str) else None
+        if path is not None:
+            found = load_problem(path)
+            return find({found.id: found}, problem_id, part_id) if found.id == problem_id else \
+                find(load_bank(problems), problem_id, part_id)
     bank = _bank(problems)
     problem = bank.get(problem_id) if isinstance(problem_id, str) else None
     if problem is None:
@@ -77,22 +98,26 @@ def problem(problem_id: str, *, student: Optional[str] = None, problems: BankSou
     return ProblemSheet(found, tuple(sorted(given_values(found, student).items())), student)
 
 
-def grade(problem: Problem, part: Part, answer: str, values: Optional[dict] = None,
-          seconds: Optional[float] = CHECK_SECONDS) -> Verdict:
-    """One verdict under the CLI's wall-clock budget (`seconds=None`: no budget, in-process)."""
-    from grader.checking import checker as equivalence
-    if seconds is None or part.kind in (CHOICE, MULTI_CHOICE):
-        return equivalence.check(problem, part, answer, values)
-    return equivalence.check_within(problem, part, answer, values, seconds)
+def ensure_checkable(problem: Problem, part: Part, student: Optional[str] = None) -> None:
+    """Raise BrokenReference when the part's reference answer cannot be evaluated (the bank's
+    fault, never the student's); otherwise the part's world is ready for `grade_answer`."""
+    prepare(problem, part, student_values(problem, student))
 
+
+# --- one answer ------------------------------------------------------------------------------
 
 def check(problem_id: str, part_id: str, answer: str, *, student: Optional[str] = None,
-          problems: BankSource = None, seconds: Optional[float] = CHECK_SECONDS) -> CheckResult:
-    """Check one answer, as `grader check` does; the result shows itself in Jupyter."""
+          problems: BankSource = None, seconds: Optional[float] = DEADLINE_SECONDS) -> CheckResult:
+    """Check one answer, as `grader check` and the web page do (`grade_answer`); the result
+    shows itself in Jupyter."""
     found, part = find(problems, problem_id, part_id)
-    verdict = grade(found, part, answer, student_values(found, student), seconds)
+    return check_result(found, part, answer, grade_answer(found, part, answer, student=student, seconds=seconds))
+
+
+def check_result(problem: Problem, part: Part, answer: str, verdict) -> CheckResult:
+    """A verdict with the problem, the part and what the grader read (MathML), for display."""
     shown = verdict.interpreted and part.kind not in (CHOICE, MULTI_CHOICE)
-    return CheckResult(found, part, answer, verdict, read(found, answer).mathml if shown else None)
+    return CheckResult(problem, part, answer, verdict, read(problem, answer).mathml if shown else None)
 
 
 def interpret(problem_id: str, answer: str, *, problems: BankSource = None) -> Interpretation:
@@ -113,13 +138,63 @@ def read(problem: Problem, answer: str) -> Interpretation:
     return Interpretation(answer, parsed.unicode, None, parsed.ascii, mathml(parsed.tree))
 
 
-def compare(student: str, reference: str, *, problem: Optional[str] = None, positive: tuple[str, ...] = (),
+def compare(student: str, reference: str, *, problem: Union[str, Problem, None] = None,
+            part: Union[str, Part, None] = None, positive: Sequence[str] = (), functions: Sequence[str] = (),
+            rtol: Optional[float] = None, atol: Optional[float] = None,
+            let: Union[Mapping[str, float], Sequence[str], None] = None, where: Optional[str] = None,
             problems: BankSource = None):
-    """Are two expressions equivalent? Every free name a real symbol, or the names of `problem`.
-    Returns an `Outcome` (status equivalent / different / invalid, and a message)."""
-    from grader.checking import checker as equivalence
-    table = find(problems, problem)[0].table if problem is not None else None
-    return equivalence.compare(student, reference, table, positive=tuple(positive))
+    """Are two expressions equivalent? Returns an `Outcome` (status equivalent / different /
+    invalid, and a message). Every free name is a real symbol (`positive` ones sampled from
+    positive values; `functions` unknown functions) unless `problem` (an id or a Problem) gives
+    its names; with `part` too, they are compared as that part grades. `rtol`/`atol` replace
+    the tolerance at every sampled point, `let` fixes values ({"x": 9.72}, or "x=9.72" strings
+    as typed on a command line), `where` is a condition."""
+    from grader.checking import checker
+    if let is not None and not isinstance(let, Mapping):
+        let = dict(_let(item) for item in let)
+    if isinstance(problem, str):
+        problem, found_part = find(problems, problem, part if isinstance(part, str) else None)
+        part = found_part if isinstance(part, str) else part
+    elif part is not None and isinstance(part, str):
+        raise UnknownName("a part needs its problem.")
+    return checker.compare(student, reference, positive=tuple(positive), rtol=rtol, atol=atol,
+                           let=dict(let or {}), where=where, problem=problem, part=part,
+                           functions_declared=tuple(functions))
+
+
+def _let(item: str) -> tuple[str, float]:
+    from grader.authoring.fields import NAME_RE, NUMBER_RE
+    name, _, number = str(item).partition("=")
+    if not NAME_RE.fullmatch(name.strip()) or not NUMBER_RE.fullmatch(number.strip()):
+        raise GraderError(f"--let takes NAME=NUMBER, like x=9.72, not '{item}'.")
+    return name.strip(), float(number.strip())
+
+
+# --- files of students, instructors and TAs --------------------------------------------------
+
+def read_answer_file(path: Union[str, PathLike], student: Optional[str] = None):
+    """A student's answer file, read safely (`Submission`: its answers, or why it cannot be
+    graded); the student id defaults to the file's (DIR/<id>.yaml or DIR/<id>/answers.yaml)."""
+    from grader.classes.submissions import read_answer_file as read_file
+    return read_file(Path(path), student)
+
+
+def student_source(path: Union[str, PathLike]) -> str:
+    """Where an answer file's student id comes from, in words ("the file name", "its folder")."""
+    from grader.classes.submissions import student_source as source
+    return source(Path(path))
+
+
+def grade_submission(problems: BankSource, submission) -> SubmissionResult:
+    """Grade every part of the bank for one read `Submission` (each answer by `grade_answer`)."""
+    from grader.classes.submissions import grade_submission as grade
+    return grade(dict(_bank(problems)), submission)
+
+
+def write_gradescope(result: SubmissionResult, path: Union[str, PathLike]) -> None:
+    """Gradescope's results.json for one graded submission."""
+    from grader.formats.reports import write_gradescope as write
+    write(result, Path(path))
 
 
 def grade_file(path: Union[str, PathLike], *, student: Optional[str] = None,
@@ -131,11 +206,101 @@ def grade_file(path: Union[str, PathLike], *, student: Optional[str] = None,
 
 
 def grade_class(src: Union[str, PathLike], out: Union[str, PathLike], *, problems: BankSource = None,
-                jobs: Optional[int] = None, students: Optional[list[str]] = None, deadline: float = CHECK_SECONDS,
-                log: Optional[Callable[[str], None]] = None):
+                jobs: Optional[int] = None, students: Optional[list[str]] = None,
+                deadline: float = DEADLINE_SECONDS, log: Optional[Callable[[str], None]] = None,
+                on_progress: Optional[Callable[[int, int], None]] = None, generated_at: Optional[str] = None,
+                summary: bool = False, title: Optional[str] = None, due: Optional[str] = None, roster=None):
     """Grade a folder with one submission per student and write every report into `out`.
-    Returns the run's outcome (`grader.classes.classrun.ClassRun`: counts, exit code, and `results`,
-    the rows read back from the gradebook). See `grader.classes.classrun.grade_class` for the rest."""
+    Returns the run's outcome (`ClassRun`: counts, exit code, and `results`, the rows read back
+    from the gradebook). `title`/`due`/`roster` name the assignment and the people in the
+    reports and LMS exports. Raises BatchError when the run cannot start."""
+    from grader.authoring.assignment import DEFAULT_TITLE
     from grader.classes.classrun import grade_class as run
-    return run(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students,
-               deadline=deadline, log=log)
+    from grader.classes.outputs import ClassInfo
+    return run(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students, deadline=deadline,
+               log=log, on_progress=on_progress, generated_at=generated_at, summary=summary,
+               info=ClassInfo(title or DEFAULT_TITLE, due, roster))
+
+
+def roster_report(roster, students: Iterable[str]) -> list[str]:
+    """Sentences for the TA about the roster against the class: who is not on it, who has no
+    submission (nobody is silently dropped from an LMS export)."""
+    from grader.authoring.roster import reconcile
+    from grader.formats.lms import roster_report as sentences
+    return sentences(reconcile(roster, students))
+
+
+def load_assignment(path: Union[str, PathLike]):
+    """An assignment file: which problems, their points, per-student values, the due date.
+    Raises AssignmentError."""
+    from grader.authoring.assignment import load_assignment as load
+    return load(path)
+
+
+def apply_assignment(assignment, problems: BankSource = None) -> dict[str, Problem]:
+    """The bank as the assignment grades it (its problems, points and per-student values)."""
+    from grader.authoring.assignment import apply
+    return apply(assignment, dict(_bank(problems)))
+
+
+def load_roster(path: Union[str, PathLike]):
+    """A roster CSV: which person each submission is, for the LMS exports. Raises RosterError."""
+    from grader.authoring.roster import load_roster as load
+    return load(path)
+
+
+def students_in(folder: Union[str, PathLike]) -> list[str]:
+    """The student ids of a class folder, as a class run names them."""
+    from grader.classes.submissions import scan
+    return [e.student for e in scan(folder)]
+
+
+def write_handouts(problems: BankSource, students: Sequence, out: Union[str, PathLike],
+                   due: Optional[str] = None) -> int:
+    """Write OUTDIR/values.csv and one page per student with their per-student values;
+    `students` are roster people or ids. Returns how many pages were written. Raises
+    GraderError when no problem draws per-student values or there is nobody to write for,
+    OSError when OUTDIR cannot be written."""
+    from grader.authoring.roster import Person
+    from grader.formats.handout import handout_csv, handout_markdown, randomized
+    from grader.formats.reports import atomic_write, student_filenames
+    bank = dict(_bank(problems))
+    if not randomized(bank):
+        raise GraderError("no problem gives per-student values, so everyone uses the course's values: "
+                          "switch them on with 'randomize: per-student' in a problem or assignment file.")
+    people = [s if isinstance(s, Person) else Person(s) for s in students]
+    if not people:
+        raise GraderError("there are no students to write handouts for.")
+    names = student_filenames(p.submission for p in people)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "values.csv", handout_csv(bank, people))
+    for person in people:
+        atomic_write(out / f"{names[person.submission]}.md", handout_markdown(bank, person, due))
+    return len(people)
+
+
+def validate(paths: Iterable[Union[str, PathLike]]) -> list:
+    """Everything wrong with a set of problem files or folders (`ValidationIssue`s, empty when
+    all is well): schema, references, self-tests, mistake rules."""
+    from grader.authoring.validation import validate as run
+    return run(list(paths))
+
+
+def json_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of problem files, for editors."""
+    from grader.authoring.schema import json_schema as schema
+    return schema()
+
+
+def syntax_guide() -> str:
+    """docs/answer-syntax.md, the guide to typing answers, as installed with the grader."""
+    from importlib.resources import files
+    for source in (lambda: files("grader.docs").joinpath("answer-syntax.md").read_text(encoding="utf-8"),
+                   lambda: (Path(__file__).resolve().parent.parent / "docs" / "answer-syntax.md")
+                   .read_text(encoding="utf-8")):
+        try:
+            return source()
+        except (OSError, ModuleNotFoundError, FileNotFoundError, TypeError):
+            continue
+    raise GraderError("the syntax guide is missing from this installation")

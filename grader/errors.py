@@ -7,8 +7,22 @@ too (`os_reason`): the C library's wording differs between systems and locales.
 from __future__ import annotations
 
 import errno
+from enum import IntEnum
 
 from grader.number_format import format_number
+
+
+class Exit(IntEnum):
+    """The exit statuses of the `grader` command, in one place (README "Exit codes")."""
+    OK = 0              # every answer right / every submission graded / expressions equivalent
+    WRONG = 1           # some answer not right, or below --fail-under
+    USAGE = 2           # unknown problem or part, unreadable file, bad option
+    UNGRADED = 3        # class run: some submission could not be graded (its row says why)
+    NOTHING = 4         # class run: no submission found
+    BANK = 5            # the problem bank is invalid
+    INTERNAL = 70       # a bug: please report it
+    INTERRUPTED = 130   # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143    # SIGTERM (128 + SIGTERM)
 
 TOO_COMPLEX = "This answer is too complex to check"   # the one opening of every "too complex" message
 
@@ -19,7 +33,11 @@ def took_too_long(seconds: float) -> str:
 
 
 class GraderError(Exception):
-    """Anything the grader refuses on purpose; `.message` is a sentence for a person."""
+    """Anything the grader refuses on purpose; `.message` is a sentence for a person, and
+    `exit_code` the status a command ends with when it stops on this error (click's model: the
+    error knows its status, one handler in the CLI maps every error)."""
+
+    exit_code = Exit.USAGE
 
     def __init__(self, message: str, *args):
         super().__init__(message, *args)
@@ -34,7 +52,14 @@ class StudentError(GraderError):
 
 
 class AuthorError(GraderError):
-    """A problem file that cannot be used as it is: the instructor can fix it."""
+    """A file an instructor or a TA wrote that cannot be used as it is: they can fix it."""
+
+
+class BankError(AuthorError):
+    """The problem bank cannot be used as it is (a broken problem file, a reference answer that
+    cannot be evaluated): commands stop with `Exit.BANK`."""
+
+    exit_code = Exit.BANK
 
 
 _OS_REASONS = {

@@ -235,3 +235,14 @@ def error_of(text, table=PLAIN):
     with pytest.raises(AnswerSyntaxError) as info:
         parse(text, table)
     return info.value
+
+
+@pytest.fixture(autouse=True)
+def _outside_the_repository(tmp_path_factory, monkeypatch):
+    """Every test starts in an empty folder, with no $GRADER_PROBLEMS: commands read the bank
+    installed with the grader, as a student's would. From the repository's root they would read
+    ./problems/ and say so, but only when the grader is not installed in editable mode (there,
+    ./problems/ is the installed bank): the suite must not depend on how it was installed. Tests
+    of the bank rule chdir where they need to."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    monkeypatch.delenv("GRADER_PROBLEMS", raising=False)

@@ -57,9 +57,10 @@ def test_flag_and_env_win_and_elsewhere_the_installed_bank(editing, monkeypatch,
     (other / "relu.yaml").write_bytes((REPO / "problems" / "relu.yaml").read_bytes())
     result = CliRunner().invoke(main, ["list", "--format", "json", "--problems", str(other)])
     assert [p["id"] for p in json.loads(result.stdout)] == ["relu"]
-    assert result.stderr == f"Problem bank: {other} (--problems or $GRADER_PROBLEMS)\n"
+    assert result.stderr == f"Problem bank: {other} (--problems)\n"
     env = CliRunner().invoke(main, ["list", "--format", "json"], env={"GRADER_PROBLEMS": str(other)})
     assert [p["id"] for p in json.loads(env.stdout)] == ["relu"]
+    assert env.stderr == f"Problem bank: {other} ($GRADER_PROBLEMS)\n"
     empty = tmp_path / "elsewhere"
     (empty / "problems").mkdir(parents=True)          # a problems/ folder without problem files
     monkeypatch.chdir(empty)

@@ -17,7 +17,7 @@ from grader.authoring import loader as problems_mod
 from grader.formats import reports
 from grader.classes import workers
 from grader.formats.cilog import safe_log_text
-from grader.classes.classrun import BatchError, ClassRun, fail_under, grade_class
+from grader.classes.classrun import BatchError, ClassRun, grade_class
 from grader.model import (
     CORRECT, INCORRECT, INVALID, MISSING, Part, Problem, SubmissionResult, SymbolTable, Tolerance, Variant,
     Verdict,
@@ -425,9 +425,9 @@ def test_fail_under(tmp_path):
     outcome = run(src, tmp_path / "out")
     assert outcome.exit_code == 0
     assert outcome.results[0].score == 2.0
-    assert not fail_under(outcome.outcome, 2)
-    assert fail_under(outcome.outcome, 2.5)
-    assert fail_under(ClassRun(tmp_path, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0)
+    assert not outcome.outcome.below(2)
+    assert outcome.outcome.below(2.5)
+    assert ClassRun(tmp_path, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).below(0)
 
 
 # --- progress, GitHub Actions ----------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Optional
 
 from grader.answers import functions
 from grader.authoring import yamlsafe
-from grader.errors import AuthorError, os_reason
+from grader.errors import BankError, os_reason
 from grader.checking.evaluate import range_misfit
 from grader.model import (
     DEFAULT_DOMAIN, CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
@@ -38,7 +38,7 @@ from grader.authoring.yamlsafe import YDict
 
 # --- errors ----------------------------------------------------------------------------------
 
-class ProblemError(AuthorError):
+class ProblemError(BankError):
     """A problem file that cannot be used; str(e) = "path:line: message"."""
 
     def __init__(self, path: Any, line: Optional[int], message: str):

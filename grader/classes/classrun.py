@@ -24,7 +24,7 @@ from typing import Callable, Iterator, Optional
 
 from grader.classes import outputs
 from grader.formats import reports
-from grader.errors import GraderError, os_reason
+from grader.errors import Exit, GraderError, os_reason
 from grader.classes.gradebook import Gradebook, answer_key
 from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
 from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
@@ -36,12 +36,10 @@ from grader.authoring import loader as bank
 from grader.checking import checker as equivalence
 from grader.checking.othervalues import classmates_values
 
-__all__ = ["grade_class", "ClassRun", "BatchError", "fail_under",
+__all__ = ["grade_class", "ClassRun", "BatchError",
            "EXIT_OK", "EXIT_ERRORS", "EXIT_NOTHING", "NOT_FULLY_GRADED"]
 
-EXIT_OK = 0          # every submission graded
-EXIT_ERRORS = 3      # some submission could not be graded, or not fully (its row says why)
-EXIT_NOTHING = 4     # no submission found
+EXIT_OK, EXIT_ERRORS, EXIT_NOTHING = Exit.OK, Exit.UNGRADED, Exit.NOTHING
 
 NOT_FULLY_GRADED = ("Not fully graded: the grader stopped unexpectedly (twice) while checking "
                     "{parts}; those parts count 0 points for now. Grading the class again "
@@ -85,6 +83,13 @@ class ClassRun:
             return EXIT_ERRORS
         return EXIT_OK
 
+    def below(self, score: float) -> bool:
+        """For ``--fail-under SCORE``: True (fail the run) when some submission scored fewer than
+        `score` points (a submission that could not be graded scores 0), or when there is none."""
+        if self.students == 0:
+            return True
+        return any(r.score < score - 1e-9 for r in self.results)
+
     @property
     def results(self) -> "Rows":
         """Every row of the class, by student: iterate it (each pass reads the gradebook
@@ -106,14 +111,6 @@ class Rows:
             yield from book.results()
         finally:
             book.close()
-
-
-def fail_under(run: ClassRun, score: float) -> bool:
-    """For ``--fail-under SCORE``: True (fail the run) when some submission scored fewer than
-    `score` points (a submission that could not be graded scores 0), or when there is none."""
-    if run.students == 0:
-        return True
-    return any(r.score < score - 1e-9 for r in run.results)
 
 
 # --- fingerprints: what a verdict depends on -------------------------------------------------

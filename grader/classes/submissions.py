@@ -31,8 +31,8 @@ from grader.checking.variants import student_values
 from grader.model import (
     ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
 )
-from grader.checking import checker as equivalence
-from grader.checking.othervalues import recognise
+from grader.checking import checker
+from grader.checking.grading import grade_answer, internal_error
 
 __all__ = [
     "Submission", "Entry", "ANSWER_FILE_NAMES", "MAX_BYTES",
@@ -48,9 +48,6 @@ NO_ANSWER = "No answer given."
 STUDENT_KEY = "student"     # optional top-level line of an answers file: `student: ID`
 NOT_TEXT = ("Your answer must be a single piece of text (one line), not a {what}. "
             "Write it on the same line as the part id.")
-INTERNAL_ERROR = ("The grader could not check this answer because of an internal error; "
-                  "please tell your instructor.")
-
 # Unknown ids are reported by name; a hostile file may have thousands of them.
 _MAX_NAMED = 20
 _MAX_NAME_CHARS = 60
@@ -466,10 +463,6 @@ def values_used(problems: dict[str, Problem], student: Optional[str]):
     return tuple(out)
 
 
-def _default_check(problem, part, answer, values=None):
-    return equivalence.check(problem, part, answer, values)
-
-
 def _structured_answer(part: Part, value: object) -> Optional[str]:
     """A YAML list of plain values is a fine answer to a multi-choice part."""
     if part.kind == MULTI_CHOICE and isinstance(value, list) and value and \
@@ -482,13 +475,13 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
                      check: Optional[Callable[..., Verdict]] = None,
                      others: Optional[dict[str, tuple]] = None) -> SubmissionResult:
     """Grade every part of the bank (problem ids sorted, parts in file order) for one
-    submission. Unanswered parts are `missing`; ids the bank does not know are named in
-    `SubmissionResult.message`. `check(problem, part, answer, values)` defaults to
-    `equivalence.check`; an exception from it makes that one answer invalid, not the batch.
-    `others` (`othervalues.classmates_values`) lets feedback recognise a classmate's number;
-    a number right for the course's values is recognised whenever values are per student."""
+    submission, each answer through `grading.grade_answer`. Unanswered parts are `missing`;
+    ids the bank does not know are named in `SubmissionResult.message`. `check(problem, part,
+    answer, values)` computes the raw verdicts (default: `checker.check`, in this process; the
+    class run looks them up in its gradebook). `others` (`othervalues.classmates_values`) lets
+    feedback recognise a classmate's number."""
     if check is None:
-        check = _default_check
+        check = checker.check
     if not submission.ok:
         return error_result(problems, submission.student, submission.error or "could not be read")
     answers = submission.answers or {}
@@ -497,12 +490,12 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
         problem = problems[pid]
         given = answers.get(pid, {})
         values: Optional[dict[str, float]] = None
-        values_error: Optional[str] = None
+        values_error = False
         if any(part.id in given or (pid, part.id) in submission.structured for part in problem.parts):
             try:
                 values = student_values(problem, submission.student or None)
-            except Exception as exc:   # a bank problem: report it on the part, keep going
-                values_error = f"{type(exc).__name__}: {exc}"
+            except Exception:   # a bank problem: report it on the part, keep going
+                values_error = True
         for part in problem.parts:
             answer: Optional[str] = given.get(part.id)
             if (pid, part.id) in submission.structured:
@@ -515,20 +508,8 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
             if answer is None or not answer.strip():
                 parts.append(PartResult(pid, part.id, answer if answer else None, missing_verdict(part)))
                 continue
-            if values_error is not None:
-                parts.append(PartResult(pid, part.id, answer, _invalid(part, INTERNAL_ERROR, "internal-error")))
-                continue
-            try:
-                verdict = check(problem, part, answer, values)
-                if not isinstance(verdict, Verdict):
-                    raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
-            except Exception:
-                verdict = _invalid(part, INTERNAL_ERROR, "internal-error")
-            if values is not None:
-                try:
-                    verdict = recognise(problem, part, answer, verdict, values, (others or {}).get(pid, ()))
-                except Exception:     # the recognition is a courtesy: never lose the verdict
-                    pass
+            verdict = internal_error(part) if values_error else \
+                grade_answer(problem, part, answer, values=values, others=(others or {}).get(pid, ()), check=check)
             parts.append(PartResult(pid, part.id, answer, verdict))
     notes = _unknown_ids(problems, answers, submission.structured)
     if submission.bad:

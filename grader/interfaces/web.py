@@ -8,6 +8,7 @@ object with a message we wrote, never a traceback.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -22,18 +23,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from grader import api
+import grader
+from grader.api import DEADLINE_SECONDS
 from grader.errors import GraderError
-from grader.checking.deadline import run_with_deadline
-from grader.checking.choices import LETTERS
-from grader.checking.checker import check, context, timed_out
-from grader.checking.evaluate import EvalError
-from grader.show.mathml import mathml
-from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Problem
-from grader.results import caret_html, problem_html, prose_html, verdict_html
-from grader.show.text import expects, index_entries, name_entries, no_more_hints, verdict_json, verdict_word
-from grader.number_format import format_number
-from grader.answers.parser import AnswerSyntaxError, parse
+from grader.model import Problem
+from grader.results import verdict_html
+from grader.show.pages import problem_json
+from grader.show.text import no_more_hints, verdict_json, verdict_word
 
 MAX_BODY = 16_384           # bytes of JSON per request; answers over syntax.MAX_LENGTH are refused anyway
 CACHE_SIZE = 4096           # distinct (part, answer, values) verdicts kept in the server
@@ -72,35 +68,20 @@ class Grading:
         self.cache: OrderedDict = OrderedDict()
         self.pages: dict[str, dict] = {}
 
-    def values(self, problem: Problem):
-        return api.student_values(problem, self.student)
-
     async def verdict(self, problem: Problem, part, answer: str):
-        values = self.values(problem)
+        """`grader.grade_answer`, the one grading path, in a worker thread, with a cache."""
+        values = grader.student_values(problem, self.student)
         key = (problem.id, part.id, answer, tuple(sorted((values or {}).items())))
         if key in self.cache:
             self.cache.move_to_end(key)
             return self.cache[key]
-        if part.kind in (CHOICE, MULTI_CHOICE):
-            verdict = check(problem, part, answer, values)
-        else:
-            verdict = await run_in_threadpool(self._budgeted, problem, part, answer, values)
-            if verdict is None:      # over the budget: not cached, a quieter server may manage it
-                return timed_out(part, self.seconds)
-        self.cache[key] = verdict
-        if len(self.cache) > CACHE_SIZE:
-            self.cache.popitem(last=False)
+        verdict = await run_in_threadpool(functools.partial(
+            grader.grade_answer, problem, part, answer, values=values, seconds=self.seconds, slots=self.slots))
+        if not grader.too_complex(verdict):     # a quieter server may manage it: not cached
+            self.cache[key] = verdict
+            if len(self.cache) > CACHE_SIZE:
+                self.cache.popitem(last=False)
         return verdict
-
-    def _budgeted(self, problem, part, answer, values):
-        """Check in a killable child. The part's context (its world, the reference's values) is
-        computed here first from the trusted bank, so every forked child inherits it."""
-        try:
-            context(problem, part, tuple(sorted((values or {}).items())))
-        except (AnswerSyntaxError, EvalError):
-            pass    # a broken reference: check() itself says so to the student
-        with self.slots:
-            return run_with_deadline(check, (problem, part, answer, values), self.seconds, lambda: None)
 
 
 def _problem(state: Grading, problem_id) -> Problem:
@@ -143,26 +124,6 @@ def _answer(body: dict) -> str:
     return answer
 
 
-def _part_json(problem: Problem, part) -> dict:
-    out = {"id": part.id, "kind": part.kind, "points": part.points, "prompt": part.prompt.strip(),
-           "prompt_html": prose_html(part.prompt),
-           "expects": expects(part), "hints": len(part.hints), "restriction": part.restriction}
-    if part.kind in (CHOICE, MULTI_CHOICE):
-        out["options"] = [{"letter": LETTERS[i], "text": text} for i, text in enumerate(part.options)]
-    if part.kind == NUMERIC:
-        from grader.checking.tolerance import words as tolerance_words
-        out["tolerance"] = tolerance_words(part.tolerance)
-    return out
-
-
-def _name_json(problem: Problem, example: str, note: str) -> dict:
-    try:
-        shown = mathml(parse(example, problem.table).tree)
-    except AnswerSyntaxError:
-        shown = None
-    return {"text": example, "note": note, "mathml": shown}
-
-
 # --- endpoints -----------------------------------------------------------------------------
 
 async def problems(request: Request) -> Response:
@@ -177,21 +138,8 @@ async def problem(request: Request) -> Response:
     state: Grading = request.app.state.grading
     p = _problem(state, request.path_params["problem"])
     if p.id not in state.pages:     # the same for every request: built once
-        state.pages[p.id] = _problem_json(p, state.student)
+        state.pages[p.id] = problem_json(p, state.student)
     return _json(state.pages[p.id])
-
-
-def _problem_json(p: Problem, student: Optional[str]) -> dict:
-    given = api.given_values(p, student)
-    return {
-        "id": p.id, "title": p.title, "statement": p.statement.strip(), "statement_html": prose_html(p.statement),
-        "points": p.max_score, "per_student": p.per_student,
-        "student": student, "given": [{"name": k, "value": format_number(v, 6)} for k, v in sorted(given.items())],
-        "names": [_name_json(p, ex, note) for ex, note in name_entries(p, given)],
-        "indices": [{"letter": letter, "role": role, "range": p.table.index_range(letter), "note": note}
-                    for (letter, role), (_, note) in zip(p.table.indices, index_entries(p))],
-        "parts": [_part_json(p, q) for q in p.parts],
-        "html": problem_html(p, tuple(sorted(given.items())), student)}
 
 
 async def parse_answer(request: Request) -> Response:
@@ -202,10 +150,10 @@ async def parse_answer(request: Request) -> Response:
     answer = _answer(body)
     if not answer.strip():
         return _json({"ok": False, "empty": True, "message": None, "html": ""})
-    seen = api.read(p, answer)
+    seen = grader.read(p, answer)
     if seen.error is None:
         return _json({"ok": True, "interpreted": seen.unicode, "mathml": seen.mathml})
-    html = caret_html(answer, seen.column) + "".join(f"<p>{_esc(m)}</p>" for m in seen.error.feedback)
+    html = seen._repr_html_()       # the caret under the column, then the messages: as in a notebook
     return _json({"ok": False, "message": seen.message, "column": seen.column, "html": html})
 
 
@@ -216,9 +164,7 @@ async def check_answer(request: Request) -> Response:
     part = _part(p, body.get("part"))
     answer = _answer(body)
     verdict = await state.verdict(p, part, answer)
-    shown = None
-    if verdict.interpreted and part.kind not in (CHOICE, MULTI_CHOICE):
-        shown = api.read(p, answer).mathml
+    shown = grader.check_result(p, part, answer, verdict).mathml
     out = verdict_json(p.id, part.id, verdict)
     out.update(word=verdict_word(verdict), column=verdict.column, mathml=shown,
                html=verdict_html(verdict, answer, shown))
@@ -253,11 +199,6 @@ async def page(request: Request) -> Response:
 
 # --- plumbing --------------------------------------------------------------------------------
 
-def _esc(text: str) -> str:
-    from html import escape
-    return escape(text)
-
-
 class _JSON(JSONResponse):
     def render(self, content) -> bytes:
         # ASCII escapes: a lone surrogate a student typed can be sent back without failing to encode
@@ -281,7 +222,7 @@ async def _internal(request: Request, exc: Exception) -> Response:
     return _json({"error": "Internal error in the grader; please tell your instructor what you typed."}, 500)
 
 
-def create_app(bank: Mapping[str, Problem], *, student: Optional[str] = None, seconds: float = api.CHECK_SECONDS,
+def create_app(bank: Mapping[str, Problem], *, student: Optional[str] = None, seconds: float = DEADLINE_SECONDS,
                slots: Optional[int] = None) -> Starlette:
     """The ASGI app for a bank. `slots`: checks run at once (default: the number of cores)."""
     app = Starlette(routes=[

@@ -1,0 +1,250 @@
+"""The student's commands: list, show, check, syntax, serve."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from grader.errors import Exit
+from grader.interfaces.cli.base import (
+    Refusal, bank_location, emit_json, env_student, format_option, load_bank, main, one_problem, problems_option,
+    style,
+)
+
+
+@main.command("list")
+@problems_option
+@format_option
+def list_cmd(problems_dir, fmt):
+    """List the problems and their parts with points (the bank: see `grader validate --help`)."""
+    bank = load_bank(problems_dir, bank_location(problems_dir, always_say=True))
+    if fmt == "json":
+        emit_json([{"id": p.id, "title": p.title,
+                    "parts": [{"id": q.id, "kind": q.kind, "points": q.points} for q in p.parts]}
+                   for p in bank.values()])
+        return
+    from grader.show.text import score_text
+    for p in bank.values():
+        click.echo(f"{p.id}  {p.title}  ({score_text(p.max_score)} points)")
+        for q in p.parts:
+            click.echo(f"    {q.id:<32} {q.kind:<13} {score_text(q.points)} pt")
+
+
+@main.command()
+@click.argument("problem_id", metavar="PROBLEM")
+@click.option("--student", metavar="ID", help="Show the given values drawn for this student.")
+@problems_option
+@format_option
+def show(problem_id, student, problems_dir, fmt):
+    """Show a problem: statement, names to use, each part's prompt and answer format."""
+    import grader
+    from grader.show.text import problem_text
+    problem, _ = one_problem(problems_dir, problem_id)
+    given = grader.given_values(problem, student or env_student())
+    if fmt == "json":
+        emit_json({"id": problem.id, "title": problem.title, "statement": problem.statement, "given": given,
+                   "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": q.prompt,
+                              "options": list(q.options)} for q in problem.parts]})
+        return
+    click.echo(problem_text(problem, given, style()), nl=False)
+
+
+def _hint_state() -> Path:
+    base = os.environ.get("GRADER_STATE_DIR") or os.path.join(
+        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "backprop-grader")
+    return Path(base) / "hints.json"
+
+
+def _next_hint(problem, part) -> Optional[str]:
+    """Reveal hints one at a time; the count is remembered per part between runs."""
+    if not part.hints:
+        return None
+    path = _hint_state()
+    key = f"{problem.id}/{part.id}"
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(state, dict):
+            state = {}
+    except (OSError, ValueError):
+        state = {}
+    shown = state.get(key, 0) if isinstance(state.get(key, 0), int) else 0
+    if shown >= len(part.hints):
+        from grader.show.text import no_more_hints
+        return no_more_hints(len(part.hints))
+    index = max(shown, 0)
+    state[key] = index + 1
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return f"Hint {index + 1} of {len(part.hints)}: {part.hints[index]}"
+
+
+def _read_stdin_answer() -> str:
+    data = sys.stdin.buffer.read(100_001)
+    if len(data) > 100_000:
+        return "x" * 100_001  # refused by the parser's length limit with its own message
+    try:
+        return data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        return data  # the checker reports invalid UTF-8
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("problem_id", metavar="PROBLEM")
+@click.argument("part_id", metavar="PART")
+@click.argument("answer", nargs=-1, type=click.UNPROCESSED)
+@click.option("--hint", is_flag=True, help="Show the part's next hint (one more each time).")
+@click.option("--student", metavar="ID", help="Use the given values drawn for this student.")
+@problems_option
+@format_option
+def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
+    """Check one ANSWER to PART of PROBLEM.
+
+    \b
+    Answers that start with a minus sign work as typed:  grader check two-layer-example dC-dw2 -0.004
+    ANSWER "-" reads the answer from standard input. With no ANSWER, you are asked for answers
+    until the part is right (an empty line or Ctrl-D quits; "?" shows a hint).
+    Options go before PROBLEM when the answer itself looks like an option.
+
+    \b
+    Quote the answer for the shell: single quotes keep ( ) * | ! $ \\ as typed,
+      grader check sigmoid derivative 'e^(-z)/(1+e^(-z))^2'
+    an answer with a prime needs double quotes,
+      grader check hidden-error delta-l "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_j^l)"
+    or skip the shell: ANSWER "-" (standard input), no ANSWER (asked interactively),
+    or an answers file with grader grade FILE.
+    """
+    import grader
+    from grader.show.text import verdict_json, verdict_lines
+    from grader.show.values import course_values_note, own_values_line
+    # click stops option parsing at the first argument, so trailing options arrive inside ANSWER
+    answer = list(answer)
+    while answer:
+        if answer[-1] == "--hint":
+            hint = True
+            answer.pop()
+        elif len(answer) >= 2 and answer[-2] in ("--format", "--student", "--problems"):
+            value = answer.pop()
+            flag = answer.pop()
+            if flag == "--format":
+                if value not in ("text", "json"):
+                    raise Refusal("--format must be text or json.")
+                fmt = value
+            elif flag == "--student":
+                student = value
+            else:
+                problems_dir = value
+        else:
+            break
+    if answer and answer[0] == "--":      # the shell's "end of options" marker is not part of the answer
+        answer.pop(0)
+    problem, part = one_problem(problems_dir, problem_id, part_id)
+    student = student or env_student()
+    values = grader.student_values(problem, student)
+    grader.ensure_checkable(problem, part, student)
+    if not problem.per_student:
+        about = None
+    elif values is None:
+        about = course_values_note(problem)
+    else:
+        about = own_values_line(problem, student, values)
+    shown = style()
+
+    def report(text) -> bool:
+        verdict = grader.grade_answer(problem, part, text, student=student)
+        if fmt == "json":
+            emit_json(_with_values(verdict_json(problem.id, part.id, verdict), problem, student, values))
+        else:
+            for line in verdict_lines(verdict, text if isinstance(text, str) else None, shown):
+                click.echo(line)
+            if about:
+                click.echo(shown.text(about))
+        return verdict.status == "correct"
+
+    if hint:
+        text = _next_hint(problem, part) or "This part has no hints."
+        if not answer:
+            if fmt == "json":
+                emit_json({"problem": problem.id, "part": part.id, "hint": text})
+            else:
+                click.echo(shown.text(text))
+            return
+        click.echo(shown.text(text), err=fmt == "json")
+    if answer:
+        right = report(_read_stdin_answer() if answer == ["-"] else " ".join(answer))
+        sys.exit(Exit.OK if right else Exit.WRONG)
+    # interactive: keep asking until right
+    if fmt == "text":
+        from grader.show.text import expects, options_lines
+        for line in [part.prompt.strip(), *options_lines(part), expects(part)]:
+            click.echo(shown.text(line), err=True)
+    right = False
+    while not right:
+        try:
+            text = click.prompt("Your answer", default="", show_default=False, err=True, prompt_suffix=" > ")
+        except (click.Abort, EOFError):
+            break
+        if not text.strip():
+            break
+        if text.strip() == "?":
+            click.echo(shown.text(_next_hint(problem, part) or "This part has no hints."), err=True)
+            continue
+        right = report(text)
+    sys.exit(Exit.OK if right else Exit.WRONG)
+
+
+def _with_values(obj: dict, problem, student, values) -> dict:
+    """JSON of a per-student problem names the student and the values used (null: the course's)."""
+    if problem.per_student:
+        obj = dict(obj, student=student if values is not None else None,
+                   values=dict(values) if values is not None else None)
+    return obj
+
+
+@main.command()
+def syntax():
+    """How to type answers (the answer syntax)."""
+    import grader
+    click.echo(style().text(grader.syntax_guide()), nl=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this computer (127.0.0.1) lets others reach the page.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--student", metavar="ID",
+              help="The student using the page (default: $GRADER_STUDENT): shown, and their values used.")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
+@problems_option
+def serve(host, port, student, no_browser, problems_dir):
+    """Open a local web page to answer the problems: live preview of what the grader reads,
+    Check with feedback, hints one at a time. Stop it with Ctrl-C."""
+    try:
+        from grader.interfaces import web
+    except ImportError:
+        raise Refusal('the web page needs the optional web extra: pip install "backprop-grader[web]"') from None
+    bank = load_bank(problems_dir)
+    if not web.is_loopback(host):
+        click.echo(f"grader: warning: listening on {host}: other computers can reach this page and use this "
+                   f"computer to check answers. Use --host 127.0.0.1 to keep it local.", err=True)
+    app = web.create_app(bank, student=student or env_student())
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown_host}:{port}/"
+
+    def ready():
+        click.echo(f"The grader's page is at {url} (Ctrl-C stops it).", err=True)
+        if not no_browser:
+            import webbrowser
+            webbrowser.open(url)
+    try:
+        web.run(app, host, port, on_ready=ready)
+    except OSError as err:
+        raise Refusal(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
