@@ -76,3 +76,36 @@ def test_a_real_process_in_the_editing_folder(editing):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stderr == "Problem bank: problems (the problems/ folder here)\nAll problem files are valid.\n"
+
+
+def test_an_edit_to_the_local_bank_is_seen_by_every_command(editing, monkeypatch):
+    """validate, list, show, check and serve read the same ./problems/ (issue 22): an edit is
+    never validated in one copy and graded from another."""
+    from grader.interfaces import web
+    served = []
+    monkeypatch.setattr(web, "run", lambda app, *a, **k: served.append(app.state.grading.bank))
+    said = "Problem bank: problems (the problems/ folder here)\n"
+
+    def every_command(answer_right: str, answer_wrong: str, statement: str):
+        assert CliRunner().invoke(main, ["validate"]).exit_code == 0
+        listed = CliRunner().invoke(main, ["list"])
+        assert listed.stdout.startswith("brand-new  A new problem") and listed.stderr == said
+        shown = CliRunner().invoke(main, ["show", "brand-new"])
+        assert statement in shown.stdout and shown.stderr == said
+        right = CliRunner().invoke(main, ["check", "brand-new", "d", answer_right])
+        assert (right.exit_code, right.stdout.split("  ")[0], right.stderr) == (0, "Correct", said)
+        wrong = CliRunner().invoke(main, ["check", "brand-new", "d", answer_wrong])
+        assert (wrong.exit_code, wrong.stdout.split("  ")[0]) == (1, "Incorrect")
+        assert CliRunner().invoke(main, ["serve", "--no-browser"]).exit_code == 0
+        assert served.pop().get("brand-new").statement.strip() == statement
+
+    every_command("2*x", "3*x", "Differentiate x^2.")
+    path = editing / "problems" / "brand-new.yaml"
+    path.write_text(NEW.replace("x^2", "x^3/3*3/2").replace("answer: 2*x", "answer: 3*x"), encoding="utf-8")
+    every_command("3*x", "2*x", "Differentiate x^3/3*3/2.")
+    path.write_text(NEW.replace("answer:", "answr:"), encoding="utf-8")     # now broken: every command says so
+    for args in (["validate"], ["list"], ["show", "brand-new"], ["check", "brand-new", "d", "2*x"],
+                 ["serve", "--no-browser"]):
+        broken = CliRunner().invoke(main, args)
+        assert broken.exit_code == 5, args
+        assert "brand-new.yaml" in broken.stdout + broken.stderr, args
