@@ -44,7 +44,7 @@ _EXPORTS = {
     "Person": "grader.authoring.roster", "Submission": "grader.classes.submissions",
     # errors: every one a GraderError, carrying its exit status
     "Exit": "grader.errors", "GraderError": "grader.errors", "StudentError": "grader.errors",
-    "AuthorError": "grader.errors", "BankError": "grader.errors",
+    "AuthorError": "grader.errors", "BankError": "grader.errors", "os_reason": "grader.errors",
     "AnswerSyntaxError": "grader.answers.parser", "ProblemError": "grader.authoring.loader",
     "AssignmentError": "grader.authoring.assignment", "RosterError": "grader.authoring.roster",
     "BatchError": "grader.classes.classrun",

@@ -173,3 +173,33 @@ def test_readme_example_prints_what_the_readme_says(monkeypatch):
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README.md", "exec"), {})   # our own README, not student text
     assert out.getvalue() == expected
+
+
+# --- issue 22: the errors and the instructor's options are public --------------------------
+
+def test_every_error_the_library_raises_on_purpose_is_importable_from_grader_with_its_exit_status():
+    assert issubclass(grader.StudentError, grader.GraderError) and issubclass(grader.AuthorError, grader.GraderError)
+    statuses = {name: int(getattr(grader, name).exit_code) for name in (
+        "GraderError", "StudentError", "AuthorError", "BankError", "AnswerSyntaxError", "ProblemError",
+        "AssignmentError", "RosterError", "BatchError", "UnknownName", "BrokenReference")}
+    assert statuses == {"GraderError": 2, "StudentError": 2, "AuthorError": 2, "BankError": 5,
+                        "AnswerSyntaxError": 2, "ProblemError": 5, "AssignmentError": 2, "RosterError": 2,
+                        "BatchError": 2, "UnknownName": 2, "BrokenReference": 5}
+    assert [int(e) for e in grader.Exit] == [0, 1, 2, 3, 4, 5, 70, 130, 143]
+    with pytest.raises(grader.ProblemError):
+        grader.load_bank(Path(__file__))          # not a folder of problem files
+
+
+def test_compare_takes_the_instructors_options():
+    assert grader.compare("x*1.001", "x").status == "different"
+    assert grader.compare("x*1.001", "x", rtol=0.01).status == "equivalent"
+    assert grader.compare("sqrt(x^2)", "x").status == "different"
+    assert grader.compare("sqrt(x^2)", "x", where="x > 0").status == "equivalent"
+    assert grader.compare("2*x", "19.44", let={"x": 9.72}).status == "equivalent"
+    assert grader.compare("2*x", "19.44", let=["x=9.72"]).status == "equivalent"
+    with pytest.raises(grader.GraderError, match=r"^--let takes NAME=NUMBER, like x=9.72, not 'x=nine'\.$"):
+        grader.compare("2*x", "19.44", let=["x=nine"])
+    graded = grader.compare("0.2884", "1/2*(sigma(w2*relu(w1*x)+b)-t)^2", problem="two-layer-example", part="loss")
+    assert graded.status == "equivalent"          # the part's given values and tolerance
+    assert grader.compare("0.29", "1/2*(sigma(w2*relu(w1*x)+b)-t)^2", problem="two-layer-example",
+                          part="loss").status == "different"

@@ -24,9 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import grader
-from grader.api import DEADLINE_SECONDS
-from grader.errors import GraderError
-from grader.model import Problem
+from grader import DEADLINE_SECONDS, GraderError, Problem
 from grader.results import verdict_html
 from grader.show.pages import problem_json
 from grader.show.text import no_more_hints, verdict_json, verdict_word

@@ -17,7 +17,7 @@ from typing import Optional
 import click
 
 from grader import __version__
-from grader.errors import Exit, GraderError, os_reason
+from grader import BankError, Exit, GraderError, os_reason
 
 from grader.show.values import STUDENT_ENV
 PROBLEMS_ENV = "GRADER_PROBLEMS"
@@ -182,7 +182,6 @@ class _Command(_OurUsageErrors, click.Command):
 
 def error_line(err: GraderError) -> str:
     """How the CLI states an error that stops a command: the bank's faults say so first."""
-    from grader.errors import BankError
     from grader.formats.cilog import safe_log_text
     text = safe_log_text(str(err))
     return f"the problem bank is invalid: {text}" if isinstance(err, BankError) else text

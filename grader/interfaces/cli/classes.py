@@ -9,7 +9,7 @@ from typing import Optional
 
 import click
 
-from grader.errors import Exit, os_reason
+from grader import Exit, os_reason
 from grader.interfaces.cli.base import (
     Refusal, STUDENT_ENV, assigned_bank, assignment_option, emit_json, env_student, format_option, isatty, main,
     problems_option, roster, roster_option, style,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grader.errors import Exit
+from grader import Exit
 from grader.interfaces.cli.base import (
     Refusal, bank_location, emit_json, find, format_option, main, problems_option, style,
 )

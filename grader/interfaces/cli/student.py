@@ -9,7 +9,7 @@ from typing import Optional
 
 import click
 
-from grader.errors import Exit
+from grader import Exit
 from grader.interfaces.cli.base import (
     Refusal, bank_location, emit_json, env_student, format_option, load_bank, main, one_problem, problems_option,
     style,
