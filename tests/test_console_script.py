@@ -271,6 +271,23 @@ def test_colour_on_a_terminal_and_none_with_no_color(grader, tmp_path):
     assert not ANSI.search(out), out
 
 
+GREEN, RED, YELLOW = b"\x1b[32m", b"\x1b[31m", b"\x1b[33m"
+
+
+@pytest.mark.parametrize("answer, code, colour, word", [
+    ("e^(-z)/(1+e^(-z))^2", 0, GREEN, "Correct"),
+    ("e^(-z)", 1, RED, "Incorrect"),
+    ("(", 1, YELLOW, "Invalid"),
+], ids=["correct-green", "incorrect-red", "invalid-yellow"])
+def test_each_verdict_has_its_colour_on_a_terminal(grader, tmp_path, answer, code, colour, word):
+    env = base_env(tmp_path, TERM="xterm")
+    got, out = _run_on_a_terminal(grader.launcher, ["check", "sigmoid", "derivative", answer], env)
+    assert got == code, out
+    sgr = re.match(rb"((?:\x1b\[\d+m)+)(?:\S+ )?" + word.encode() + rb"\x1b\[0m", out)
+    assert sgr, out                                   # the verdict opens the output, coloured
+    assert sgr.group(1) == colour + b"\x1b[1m", out    # its colour, bold
+
+
 def test_ascii_fallback_when_the_output_cannot_encode_unicode(grader):
     result = grader("check", "output-error", "delta-L", RIGHT, env={"PYTHONIOENCODING": "ascii", "PYTHONUTF8": "0",
                                                                     "LC_ALL": "C", "LANG": "C"})
