@@ -206,6 +206,16 @@ def test_interactive_loop_over_a_pipe(grader):
     assert eof.stdout == b""
 
 
+def test_the_caret_counts_wide_characters_as_two_columns(grader):
+    """`ｚ` (fullwidth z) takes two columns on a terminal: the caret under the unmatched `)`
+    (character 3) stands after three columns of answer, not two."""
+    result = grader("check", "sigmoid", "derivative", "ｚ+)")
+    assert result.returncode == 1
+    lines = result.stdout.decode("utf-8").splitlines()
+    assert lines[1:3] == ["  ｚ+)", "     ^"], lines
+    assert "no matching opening bracket" in lines[3]
+
+
 # --- colour, NO_COLOR, encodings ----------------------------------------------------------
 
 PLAIN_COMMANDS = [

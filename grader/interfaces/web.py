@@ -30,7 +30,7 @@ from grader.checking.checker import check, context, timed_out
 from grader.checking.evaluate import EvalError
 from grader.show.mathml import mathml
 from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Problem
-from grader.results import caret_html, problem_html, prose_html, verdict_html
+from grader.show.html import caret_html, problem_html, prose_html, verdict_html
 from grader.show.text import expects, index_entries, name_entries, no_more_hints, verdict_json, verdict_word
 from grader.number_format import format_number
 from grader.answers.parser import AnswerSyntaxError, parse

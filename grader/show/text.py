@@ -13,6 +13,7 @@ from grader.checking.choices import LETTERS
 from grader.model import (CHOICE, CORRECT, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE,
                           NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, Verdict)
 from grader.number_format import format_number, score_text
+from grader.show.width import caret_pad, shows_caret
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow"}
 MARKS = {CORRECT: "✓", INCORRECT: "✗", INVALID: "!", MISSING: "·"}
@@ -88,9 +89,10 @@ def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[st
         lines.append(f"Interpreted as: {style.maths(verdict)}")
         if verdict.interpreted_latex and answer and looks_like_latex(answer):
             lines.append(f"In LaTeX:       {verdict.interpreted_latex}")   # a LaTeX answer is echoed in LaTeX
-    if verdict.column is not None and answer and len(answer) <= 200 and answer.isprintable():
-        lines.append(f"  {style.text(answer)}")
-        lines.append("  " + " " * (verdict.column - 1) + "^")
+    if shows_caret(answer, verdict.column):
+        shown = style.text(answer)      # an ASCII fallback turns each character into one "?"
+        lines.append(f"  {shown}")
+        lines.append(f"  {caret_pad(shown, verdict.column)}^")
     for message in verdict.feedback:
         lines.append(style.text(message))
     return lines
