@@ -486,6 +486,13 @@ def _cli_env(tmp_path, **extra):
 N_SLOW = 2000
 
 
+def _sigint_at_default():
+    """For a child that should see Ctrl-C as a terminal user's grader does, even when this test run
+    was started with SIGINT ignored (a background job, some CI runners): an ignored SIGINT is
+    inherited across exec, and Python's restore_signals resets only SIGPIPE and SIGXFSZ."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig, code, words", [(signal.SIGINT, 130, "interrupted"),
                                               (signal.SIGTERM, 143, "stopped (SIGTERM)")])
 def test_ctrl_c_and_sigterm_exit_codes_say_what_was_kept(tmp_path, sig, code, words):
@@ -496,7 +503,8 @@ def test_ctrl_c_and_sigterm_exit_codes_say_what_was_kept(tmp_path, sig, code, wo
               f"hidden-error:\n  delta-l: sum_k w_(kj)^(l+1)*delta_k^(l+{i})*f'(z_j^l)\n")
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(src), "--out", str(out), "--jobs", "1"],
-                            env=_cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+                            env=_cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                            preexec_fn=_sigint_at_default)
     end = time.monotonic() + 60
     while saved(out) < 1 and time.monotonic() < end and proc.poll() is None:
         time.sleep(0.05)
