@@ -90,10 +90,41 @@ def grader(request, tmp_path):
     return run
 
 
-def test_which_launchers_run():
-    """Documents which entry points this run exercised (never skipped)."""
-    print(f"grader on PATH: {shutil.which('grader')!r}; imports this repository: {bool(SCRIPT)}")
-    assert LAUNCHERS[0].values[0][:3] == [sys.executable, "-m", "grader"]
+def _sources(package: Path, prefix: str = "") -> dict[str, bytes]:
+    return {prefix + str(p.relative_to(package)): p.read_bytes() for p in sorted(package.rglob("*.py"))
+            if "__pycache__" not in p.parts}
+
+
+def _repository_sources() -> dict[str, bytes]:
+    """This repository's Python files as an install lays them out (pyproject's package-dir:
+    problems/ is grader/bank, docs/ is grader/docs)."""
+    return {**_sources(REPO / "grader"), **_sources(REPO / "problems", "bank/"), **_sources(REPO / "docs", "docs/")}
+
+
+def test_which_launchers_run(tmp_path):
+    """Every launcher these tests use runs this repository's code, and a `grader` script on PATH
+    that they do not use is a faithful copy of it (a fresh `pip install .`, as CI makes), so that
+    `python -m grader` may stand for it; a stale installed copy fails here instead of passing
+    unseen. (tests/test_installed_wheel.py runs an installed console script in any case.)"""
+    path = shutil.which("grader")
+    print(f"grader on PATH: {path!r}; imports this repository: {bool(SCRIPT)}")
+    assert LAUNCHERS[0].values[0] == [sys.executable, "-m", "grader"]
+    probe = subprocess.run([sys.executable, "-c", "import grader; print(grader.__file__)"], capture_output=True,
+                           text=True, cwd=tmp_path, env=base_env(tmp_path), timeout=TIMEOUT)
+    assert Path(probe.stdout.strip()).resolve() == (REPO / "grader" / "__init__.py").resolve(), probe.stderr
+    if SCRIPT:
+        assert [p.values[0] for p in LAUNCHERS] == [[sys.executable, "-m", "grader"], [SCRIPT]]
+        version = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, timeout=TIMEOUT,
+                                 cwd=tmp_path, env=base_env(tmp_path))
+        assert version.returncode == 0, version.stderr
+    elif path:
+        interpreter = Path(path).read_text(encoding="utf-8", errors="replace").split("\n", 1)[0][2:].split()
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        where = subprocess.run(interpreter + ["-c", "import grader; print(grader.__file__)"], capture_output=True,
+                               text=True, cwd=tmp_path, env=env, timeout=TIMEOUT)
+        assert where.returncode == 0, where.stderr
+        installed = Path(where.stdout.strip()).parent
+        assert _sources(installed) == _repository_sources(), f"{path} runs a different copy: {installed}"
 
 
 # --- exit codes and streams -------------------------------------------------------------
