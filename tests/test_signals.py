@@ -10,29 +10,14 @@ parent's, and SIGTERM kills a child outright.
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 
 from grader.checking.deadline import run_with_deadline
-from test_classrun import _cli_env, saved, write
-
-
-def _sigint_ignored():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+from test_classrun import grading_a_slow_class
 
 
 def test_a_grade_started_with_sigint_ignored_ignores_ctrl_c_and_stops_on_sigterm(tmp_path):
-    src = tmp_path / "class"
-    for i in range(1000):           # ~10 ms each: far more work than the test takes to send both signals
-        write(src / f"s{i:03d}.yaml", f"hidden-error:\n  delta-l: sum_k w_(kj)^(l+1)*delta_k^(l+{i})*f'(z_j^l)\n")
-    out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(src), "--out", str(out), "--jobs", "1"],
-                            env=_cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-                            preexec_fn=_sigint_ignored)
-    end = time.monotonic() + 60
-    while saved(out) < 1 and time.monotonic() < end and proc.poll() is None:
-        time.sleep(0.05)
+    proc, out = grading_a_slow_class(tmp_path, 1000, sigint=signal.SIG_IGN)
     proc.send_signal(signal.SIGINT)
     time.sleep(1)
     assert proc.poll() is None                          # Ctrl-C ignored, as whoever started it asked
