@@ -486,20 +486,30 @@ def _cli_env(tmp_path, **extra):
 N_SLOW = 2000
 
 
-@pytest.mark.parametrize("sig, code, words", [(signal.SIGINT, 130, "interrupted"),
-                                              (signal.SIGTERM, 143, "stopped (SIGTERM)")])
-def test_ctrl_c_and_sigterm_exit_codes_say_what_was_kept(tmp_path, sig, code, words):
+def grading_a_slow_class(tmp_path, n, sigint=signal.SIG_DFL):
+    """(`grader grade` process, its OUTDIR) on n distinct answers that take ~10 ms each to check
+    (far more work than a signal takes to arrive, even on a loaded machine), once its first
+    verdict is saved. `sigint`: the SIGINT disposition it starts with, whatever this test run's is
+    (an ignored SIGINT is inherited across exec; Python's restore_signals resets only SIGPIPE and
+    SIGXFSZ)."""
     src = tmp_path / "class"
-    for i in range(N_SLOW):          # distinct answers that take ~10 ms each to check: far more work than the
-                                     # signal takes to arrive, even on a loaded machine (400 once finished first)
+    for i in range(n):
         write(src / f"s{i:03d}.yaml",
               f"hidden-error:\n  delta-l: sum_k w_(kj)^(l+1)*delta_k^(l+{i})*f'(z_j^l)\n")
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(src), "--out", str(out), "--jobs", "1"],
-                            env=_cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+                            env=_cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
     end = time.monotonic() + 60
     while saved(out) < 1 and time.monotonic() < end and proc.poll() is None:
         time.sleep(0.05)
+    return proc, out
+
+
+@pytest.mark.parametrize("sig, code, words", [(signal.SIGINT, 130, "interrupted"),
+                                              (signal.SIGTERM, 143, "stopped (SIGTERM)")])
+def test_ctrl_c_and_sigterm_exit_codes_say_what_was_kept(tmp_path, sig, code, words):
+    proc, out = grading_a_slow_class(tmp_path, N_SLOW)    # (400 once finished first)
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == code, stderr

@@ -90,10 +90,41 @@ def grader(request, tmp_path):
     return run
 
 
-def test_which_launchers_run():
-    """Documents which entry points this run exercised (never skipped)."""
-    print(f"grader on PATH: {shutil.which('grader')!r}; imports this repository: {bool(SCRIPT)}")
-    assert LAUNCHERS[0].values[0][:3] == [sys.executable, "-m", "grader"]
+def _sources(package: Path, prefix: str = "") -> dict[str, bytes]:
+    return {prefix + str(p.relative_to(package)): p.read_bytes() for p in sorted(package.rglob("*.py"))
+            if "__pycache__" not in p.parts}
+
+
+def _repository_sources() -> dict[str, bytes]:
+    """This repository's Python files as an install lays them out (pyproject's package-dir:
+    problems/ is grader/bank, docs/ is grader/docs)."""
+    return {**_sources(REPO / "grader"), **_sources(REPO / "problems", "bank/"), **_sources(REPO / "docs", "docs/")}
+
+
+def test_which_launchers_run(tmp_path):
+    """Every launcher these tests use runs this repository's code, and a `grader` script on PATH
+    that they do not use is a faithful copy of it (a fresh `pip install .`, as CI makes), so that
+    `python -m grader` may stand for it; a stale installed copy fails here instead of passing
+    unseen. (tests/test_installed_wheel.py runs an installed console script in any case.)"""
+    path = shutil.which("grader")
+    print(f"grader on PATH: {path!r}; imports this repository: {bool(SCRIPT)}")
+    assert LAUNCHERS[0].values[0] == [sys.executable, "-m", "grader"]
+    probe = subprocess.run([sys.executable, "-c", "import grader; print(grader.__file__)"], capture_output=True,
+                           text=True, cwd=tmp_path, env=base_env(tmp_path), timeout=TIMEOUT)
+    assert Path(probe.stdout.strip()).resolve() == (REPO / "grader" / "__init__.py").resolve(), probe.stderr
+    if SCRIPT:
+        assert [p.values[0] for p in LAUNCHERS] == [[sys.executable, "-m", "grader"], [SCRIPT]]
+        version = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, timeout=TIMEOUT,
+                                 cwd=tmp_path, env=base_env(tmp_path))
+        assert version.returncode == 0, version.stderr
+    elif path:
+        interpreter = Path(path).read_text(encoding="utf-8", errors="replace").split("\n", 1)[0][2:].split()
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        where = subprocess.run(interpreter + ["-c", "import grader; print(grader.__file__)"], capture_output=True,
+                               text=True, cwd=tmp_path, env=env, timeout=TIMEOUT)
+        assert where.returncode == 0, where.stderr
+        installed = Path(where.stdout.strip()).parent
+        assert _sources(installed) == _repository_sources(), f"{path} runs a different copy: {installed}"
 
 
 # --- exit codes and streams -------------------------------------------------------------
@@ -206,6 +237,16 @@ def test_interactive_loop_over_a_pipe(grader):
     assert eof.stdout == b""
 
 
+def test_the_caret_counts_wide_characters_as_two_columns(grader):
+    """`ｚ` (fullwidth z) takes two columns on a terminal: the caret under the unmatched `)`
+    (character 3) stands after three columns of answer, not two."""
+    result = grader("check", "sigmoid", "derivative", "ｚ+)")
+    assert result.returncode == 1
+    lines = result.stdout.decode("utf-8").splitlines()
+    assert lines[1:3] == ["  ｚ+)", "     ^"], lines
+    assert "no matching opening bracket" in lines[3]
+
+
 # --- colour, NO_COLOR, encodings ----------------------------------------------------------
 
 PLAIN_COMMANDS = [
@@ -269,6 +310,23 @@ def test_colour_on_a_terminal_and_none_with_no_color(grader, tmp_path):
     assert out.startswith(b"Incorrect  (0/")
     code, out = _run_on_a_terminal(grader.launcher, args, base_env(tmp_path, TERM="dumb"))
     assert not ANSI.search(out), out
+
+
+GREEN, RED, YELLOW = b"\x1b[32m", b"\x1b[31m", b"\x1b[33m"
+
+
+@pytest.mark.parametrize("answer, code, colour, word", [
+    ("e^(-z)/(1+e^(-z))^2", 0, GREEN, "Correct"),
+    ("e^(-z)", 1, RED, "Incorrect"),
+    ("(", 1, YELLOW, "Invalid"),
+], ids=["correct-green", "incorrect-red", "invalid-yellow"])
+def test_each_verdict_has_its_colour_on_a_terminal(grader, tmp_path, answer, code, colour, word):
+    env = base_env(tmp_path, TERM="xterm")
+    got, out = _run_on_a_terminal(grader.launcher, ["check", "sigmoid", "derivative", answer], env)
+    assert got == code, out
+    sgr = re.match(rb"((?:\x1b\[\d+m)+)(?:\S+ )?" + word.encode() + rb"\x1b\[0m", out)
+    assert sgr, out                                   # the verdict opens the output, coloured
+    assert sgr.group(1) == colour + b"\x1b[1m", out    # its colour, bold
 
 
 def test_ascii_fallback_when_the_output_cannot_encode_unicode(grader):

@@ -5,12 +5,19 @@ code; killing the process can. The parser's static limits make this a second lin
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
 
 
 def _child(conn, fn, args):
+    # The child's signals are set here, not inherited: Ctrl-C is the parent's to handle (it kills
+    # us in its `finally`), and SIGTERM kills us outright rather than running a handler the parent
+    # installed (the class run's SIGTERM handler raises to unwind the *parent*). Without this, what a
+    # check does on Ctrl-C would depend on how the grader was started (SIGINT ignored or not).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         conn.send((True, fn(*args)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, never printed

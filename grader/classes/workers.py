@@ -192,6 +192,10 @@ def _child_start(parent_pid: int, close_fds: Iterable[int]) -> None:
             pass
     _quiet_stdio()
     try:
+        # Set, never inherited, so that a child behaves the same however the grader was started.
+        # The grader itself keeps an inherited "SIGINT ignored" (`grader grade ... &` in a script,
+        # some CI runners: whoever ignored Ctrl-C for it meant it) and always stops cleanly on
+        # SIGTERM (the CLI installs its handler); tests/test_signals.py pins both.
         signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C and kills us
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (fork)
     except (ValueError, OSError):

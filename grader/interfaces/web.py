@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 import grader
 from grader import DEADLINE_SECONDS, GraderError, Problem
-from grader.results import verdict_html
+from grader.show.html import unreadable_html, verdict_html
 from grader.show.pages import problem_json
 from grader.show.text import no_more_hints, verdict_json, verdict_word
 
@@ -151,7 +151,7 @@ async def parse_answer(request: Request) -> Response:
     seen = grader.read(p, answer)
     if seen.error is None:
         return _json({"ok": True, "interpreted": seen.unicode, "mathml": seen.mathml})
-    html = seen._repr_html_()       # the caret under the column, then the messages: as in a notebook
+    html = unreadable_html(answer, seen.column, seen.error.feedback)
     return _json({"ok": False, "message": seen.message, "column": seen.column, "html": html})
 
 

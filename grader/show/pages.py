@@ -10,7 +10,7 @@ from grader.checking.tolerance import words as tolerance_words
 from grader.checking.variants import student_values
 from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.number_format import format_number
-from grader.results import problem_html, prose_html
+from grader.show.html import problem_html, prose_html
 from grader.show.mathml import mathml
 from grader.show.text import expects, index_entries, name_entries
 

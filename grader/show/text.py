@@ -8,18 +8,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-import click
-
 from grader.answers.latex import looks_like_latex
 from grader.checking.choices import LETTERS
 from grader.model import (CHOICE, CORRECT, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE,
                           NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, Verdict)
 from grader.number_format import format_number, score_text
+from grader.show.width import caret_pad, shows_caret
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow"}
 MARKS = {CORRECT: "✓", INCORRECT: "✗", INVALID: "!", MISSING: "·"}
 WORDS = {CORRECT: "Correct", INCORRECT: "Incorrect", INVALID: "Invalid", MISSING: "Missing"}
 PARTLY = "Partly correct"
+
+# ANSI SGR (Select Graphic Rendition) codes, byte for byte what click's style(text, fg=..., bold=True)
+# wrote, so that the library itself never imports click (only grader/interfaces/ does).
+_SGR_FG = {"red": 31, "green": 32, "yellow": 33}
+_SGR_BOLD = 1
+_SGR_RESET = "\x1b[0m"
+
+
+def bold(text: str, colour: str | None = None) -> str:
+    """`text` in bold, in one of the colours of _SGR_FG if given, for a terminal that shows colour."""
+    start = f"\x1b[{_SGR_FG[colour]}m" if colour else ""
+    return f"{start}\x1b[{_SGR_BOLD}m{text}{_SGR_RESET}"
 
 
 def verdict_word(verdict: Verdict) -> str:
@@ -49,11 +60,16 @@ class Style:
         return cls(colour, uni)
 
     def status(self, status: str, word: str | None = None) -> str:
+        """The verdict word, on a colour terminal in bold and its status's colour, with its mark
+        where Unicode shows: Correct green, Incorrect red, Invalid and Missing yellow; any other
+        word (partial credit) yellow with a half mark."""
         word = word or WORDS[status]
-        if self.colour and self.unicode:
-            word = f"{MARKS[status] if word == WORDS[status] else '◐'} {word}"
-        return click.style(word, fg=COLOURS[status] if word == WORDS[status] else "yellow", bold=True) \
-            if self.colour else word
+        if not self.colour:
+            return word
+        usual = word == WORDS[status]          # compared before a mark is added to `word`
+        if self.unicode:
+            word = f"{MARKS[status] if usual else '◐'} {word}"
+        return bold(word, COLOURS[status] if usual else "yellow")
 
     def verdict(self, verdict: Verdict) -> str:
         return self.status(verdict.status, verdict_word(verdict))
@@ -73,9 +89,10 @@ def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[st
         lines.append(f"Interpreted as: {style.maths(verdict)}")
         if verdict.interpreted_latex and answer and looks_like_latex(answer):
             lines.append(f"In LaTeX:       {verdict.interpreted_latex}")   # a LaTeX answer is echoed in LaTeX
-    if verdict.column is not None and answer and len(answer) <= 200 and answer.isprintable():
-        lines.append(f"  {style.text(answer)}")
-        lines.append("  " + " " * (verdict.column - 1) + "^")
+    if shows_caret(answer, verdict.column):
+        shown = style.text(answer)      # an ASCII fallback turns each character into one "?"
+        lines.append(f"  {shown}")
+        lines.append(f"  {caret_pad(shown, verdict.column)}^")
     for message in verdict.feedback:
         lines.append(style.text(message))
     return lines
@@ -160,7 +177,7 @@ def index_entries(problem: Problem) -> list[tuple[str, str]]:
 
 def problem_text(problem: Problem, given: dict, style: Style) -> str:
     """What a student needs to answer: the statement, the names to use, each part's prompt."""
-    out = [click.style(problem.title, bold=True) if style.colour else problem.title, "=" * len(problem.title), "",
+    out = [bold(problem.title) if style.colour else problem.title, "=" * len(problem.title), "",
            problem.statement.strip(), ""]
     if given:
         out.append("Given values: " + ", ".join(f"{k} = {format_number(v, 6)}" for k, v in sorted(given.items())))
@@ -173,7 +190,7 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
     out.append("")
     for part in problem.parts:
         head = f"Part {part.id} ({score_text(part.points)} point{'s' if part.points != 1 else ''}, {part.kind})"
-        out.append(click.style(head, bold=True) if style.colour else head)
+        out.append(bold(head) if style.colour else head)
         out.append(part.prompt.strip())
         out.extend(options_lines(part))
         out.append(expects(part))

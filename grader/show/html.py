@@ -1,0 +1,80 @@
+"""Verdicts and problems as HTML: what a notebook shows (the API's results' `_repr_html_`) and
+what the web page puts on screen, so a verdict reads the same in both. Maths as MathML, every
+student or author string escaped.
+"""
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Optional, Sequence
+
+from grader.checking.choices import LETTERS
+from grader.model import CHOICE, CORRECT, MULTI_CHOICE, Problem, Verdict
+from grader.number_format import format_number, score_text
+from grader.show.text import expects, verdict_word
+from grader.show.width import caret_pad, shows_caret
+
+
+def verdict_html(v: Verdict, answer: Optional[str], mathml: Optional[str]) -> str:
+    css = "partial" if v.status != CORRECT and v.score > 0 else v.status
+    out = [f'<div class="grader-verdict grader-{css}">',
+           f'<p><strong class="grader-status">{escape(verdict_word(v))}</strong> '
+           f'<span class="grader-score">({score_text(v.score)}/{score_text(v.max_score)} points)</span></p>']
+    if v.interpreted:
+        shown = mathml or f"<code>{escape(v.interpreted)}</code>"
+        out.append(f'<p class="grader-interpreted">Interpreted as: {shown}</p>')
+    out.append(caret_html(answer, v.column))
+    if v.feedback:
+        out.append('<ul class="grader-feedback">' + "".join(f"<li>{escape(f)}</li>" for f in v.feedback) + "</ul>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def caret_html(answer: Optional[str], column: Optional[int]) -> str:
+    """The answer with a caret under the column a syntax error points at (as the CLI prints it)."""
+    if not shows_caret(answer, column):
+        return ""
+    return (f'<pre class="grader-caret" aria-label="the error is at character {column}">{escape(answer)}\n'
+            f'{caret_pad(answer, column)}^</pre>')
+
+
+def unreadable_html(answer: Optional[str], column: Optional[int], feedback: Sequence[str]) -> str:
+    """An answer that cannot be read, as its interpretation preview shows it: caret, then why."""
+    return caret_html(answer, column) + "".join(f"<p>{escape(m)}</p>" for m in feedback)
+
+
+def interpreted_html(mathml: Optional[str]) -> str:
+    return f'<p class="grader-interpreted">Interpreted as: {mathml}</p>'
+
+
+def prose_html(text: str) -> str:
+    """A statement or prompt as a problem author wrote it: paragraphs reflowed, indented lines
+    (formulas) kept as they are, `backticks` as code. Everything escaped first."""
+    out = []
+    for block in re.split(r"\n\s*\n", text.strip("\n")):
+        lines = block.split("\n")
+        if all(line.startswith("    ") or not line.strip() for line in lines):
+            out.append(f"<pre>{escape(chr(10).join(line[4:] for line in lines))}</pre>")
+            continue
+        words = escape(" ".join(line.strip() for line in lines))
+        out.append("<p>" + re.sub(r"`([^`]+)`", r"<code>\1</code>", words) + "</p>")
+    return "".join(out)
+
+
+def problem_html(problem: Problem, given: tuple[tuple[str, float], ...], student: Optional[str]) -> str:
+    out = [f'<section class="grader-problem"><h2>{escape(problem.title)}</h2>',
+           f'<div class="grader-statement">{prose_html(problem.statement)}</div>']
+    if given:
+        who = f" (for student {escape(student)})" if student and problem.per_student else ""
+        out.append(f'<p class="grader-given">Given values{who}: '
+                   + ", ".join(f"{escape(k)} = {format_number(v, 6)}" for k, v in given) + "</p>")
+    for part in problem.parts:
+        out.append(f'<h3>Part {escape(part.id)} <span class="grader-points">({score_text(part.points)} '
+                   f'point{"s" if part.points != 1 else ""}, {escape(part.kind)})</span></h3>')
+        out.append(f'<div class="grader-prompt">{prose_html(part.prompt)}</div>')
+        if part.kind in (CHOICE, MULTI_CHOICE):
+            out.append("<ol class=\"grader-options\">" + "".join(
+                f"<li><b>{LETTERS[i]}</b>) {escape(o)}</li>" for i, o in enumerate(part.options)) + "</ol>")
+        out.append(f'<p class="grader-expects">{escape(expects(part))}</p>')
+    out.append("</section>")
+    return "".join(out)

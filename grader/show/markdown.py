@@ -1,0 +1,36 @@
+"""Verdicts and problems as Markdown, for notebook front ends that prefer it to HTML."""
+from __future__ import annotations
+
+import re
+
+from grader.checking.choices import LETTERS
+from grader.model import CHOICE, MULTI_CHOICE, Problem, Verdict
+from grader.number_format import format_number, score_text
+from grader.show.text import expects, verdict_word
+
+
+def md(text: str) -> str:
+    """Markdown-escape prose so `*`, `_` and `<` in feedback stay literal."""
+    return re.sub(r"([\\`*_\[\]<>|~])", r"\\\1", text)
+
+
+def verdict_markdown(v: Verdict) -> str:
+    out = [f"**{verdict_word(v)}** ({score_text(v.score)}/{score_text(v.max_score)} points)"]
+    if v.interpreted:
+        out.append(f"Interpreted as: `{v.interpreted}`")
+    for line in v.feedback:
+        out.append(f"- {md(line)}")
+    return "\n\n".join(out) + "\n"
+
+
+def problem_markdown(p: Problem, given: tuple[tuple[str, float], ...]) -> str:
+    out = [f"### {md(p.title)}", "```text\n" + p.statement.strip() + "\n```"]
+    if given:
+        out.append("Given values: " + ", ".join(f"{md(k)} = {format_number(v, 6)}" for k, v in given))
+    for part in p.parts:
+        out.append(f"**Part {md(part.id)}** ({score_text(part.points)} point{'s' if part.points != 1 else ''}, "
+                   f"{part.kind}): {md(part.prompt.strip())}")
+        if part.kind in (CHOICE, MULTI_CHOICE):
+            out.append("\n".join(f"- **{LETTERS[i]}**) {md(o)}" for i, o in enumerate(part.options)))
+        out.append(f"*{md(expects(part))}*")
+    return "\n\n".join(out) + "\n"
