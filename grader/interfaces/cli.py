@@ -564,7 +564,7 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     score, max_score = result.score, result.max_score
     randomized = [p for p in bank.values() if p.per_student]
     if gradescope_path is not None:
-        from grader.formats.reports import write_gradescope
+        from grader.formats.gradescope import write_gradescope
         write_gradescope(result, gradescope_path)
     if fmt == "json":
         from grader.show.text import verdict_json
@@ -575,7 +575,7 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
                     **({"notes": result.message} if result.message else {})})
     else:
         from grader.show.text import grade_table, score_text
-        from grader.formats.reports import values_sentences
+        from grader.formats.feedback_md import values_sentences
         style = _style()
         if assignment is not None:
             due = f" (due {assignment.due})" if assignment.due else ""
@@ -632,7 +632,7 @@ def _generated_at(epoch: Optional[str]) -> Optional[str]:
 
 def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=None, roster=None):
     import signal
-    from grader.formats.cilog import safe_log_text
+    from grader.formats.escape import safe_log_text
     from grader.classes.classrun import BatchError, fail_under as below, grade_class
     env_ci = os.environ.get("CI")
     env_summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -715,7 +715,7 @@ def handout(source, roster_path, out_dir, assignment_path, problems_dir):
     The students come from --roster CSV, or from a class folder DIR (one submission per student).
     """
     from grader.formats.handout import handout_csv, handout_markdown, randomized
-    from grader.formats.reports import atomic_write, student_filenames
+    from grader.formats.files import atomic_write, student_filenames
     from grader.authoring.roster import Person
     assignment = _assignment(assignment_path)
     bank = _assigned_bank(problems_dir, assignment)
