@@ -193,7 +193,7 @@ def grade_submission(problems: BankSource, submission) -> SubmissionResult:
 
 def write_gradescope(result: SubmissionResult, path: Union[str, PathLike]) -> None:
     """Gradescope's results.json for one graded submission."""
-    from grader.formats.reports import write_gradescope as write
+    from grader.formats.gradescope import write_gradescope as write
     write(result, Path(path))
 
 
@@ -263,7 +263,7 @@ def write_handouts(problems: BankSource, students: Sequence, out: Union[str, Pat
     OSError when OUTDIR cannot be written."""
     from grader.authoring.roster import Person
     from grader.formats.handout import handout_csv, handout_markdown, randomized
-    from grader.formats.reports import atomic_write, student_filenames
+    from grader.formats.files import atomic_write, student_filenames
     bank = dict(_bank(problems))
     if not randomized(bank):
         raise GraderError("no problem gives per-student values, so everyone uses the course's values: "

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from grader.authoring import loader as problems_mod
-from grader.formats import reports
+from grader.formats.gradebook_csv import POINTS_ROW_LABEL
+from grader.formats.results_json import RESULTS_JSON
 from grader.classes import workers
-from grader.formats.cilog import safe_log_text
+from grader.formats.escape import safe_log_text
 from grader.classes.classrun import BatchError, ClassRun, grade_class
 from grader.model import (
     CORRECT, INCORRECT, INVALID, MISSING, Part, Problem, SubmissionResult, SymbolTable, Tolerance, Variant,
@@ -157,7 +158,7 @@ def test_grade_directory_writes_every_report(tmp_path):
     rows = list(csv.reader(io.StringIO((out / "gradebook.csv").read_text(encoding="utf-8-sig"))))
     assert rows[0] == ["student", "relu/derivative-positive", "relu/derivative-negative",
                        "sigmoid/derivative", "two-layer-example/dC-dw1", "total", "status"]
-    assert rows[1] == [reports.POINTS_ROW_LABEL, "1", "1", "2", "1", "5", ""]
+    assert rows[1] == [POINTS_ROW_LABEL, "1", "1", "2", "1", "5", ""]
     assert rows[2] == ["alice", "1", "1", "2", "1", "5", "graded"]
     status = {r[0]: r[-1] for r in rows[2:]}
     assert status["frank"] == "error: no answers.yaml"              # not a row of zeros like any other
@@ -359,9 +360,9 @@ def test_stale_student_files_are_removed(tmp_path):
 def test_path_traversal_ids_stay_inside_out(tmp_path):
     src = make_class(tmp_path)
     out = tmp_path / "deep" / "out"
-    write(out / "results.json", reports.results_json([
+    write(out / "results.json", RESULTS_JSON.text(sorted((
         SubmissionResult(s, "error", (), message="old") for s in
-        ("../../escaped", "/etc/evil", "..", ".", "a\x00b", "CON", "..\\..\\win")]))
+        ("../../escaped", "/etc/evil", "..", ".", "a\x00b", "CON", "..\\..\\win")), key=lambda r: r.student)))
     outcome = run(src, out, students=["../outside", "bob"])
     assert {"../../escaped", "/etc/evil", "..", "../outside"} <= {r.student for r in outcome.results}
     # nothing was written outside OUT

@@ -23,7 +23,8 @@ from grader.classes import outputs
 from grader.classes import submissions
 from grader.classes.classrun import NOT_FULLY_GRADED, BatchError, grade_class
 from grader.classes.outdir import Outdir
-from grader.formats.reports import POINTS_ROW_LABEL, student_hash
+from grader.formats.files import student_hash
+from grader.formats.gradebook_csv import POINTS_ROW_LABEL
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_batch import all_files, fake_check, make_bank, make_class, run, write  # noqa: E402

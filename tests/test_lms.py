@@ -38,6 +38,13 @@ def people():
     return reconcile(parse_roster(ROSTER), [r.student for r in ROWS])
 
 
+def export(name: str, rows, roster, assignment: str, points: float = 10) -> str:
+    """One LMS file as the class run writes it: the rows, in student order, joined with the roster."""
+    join = lms.Join(roster)
+    entries = [e for r in sorted(rows, key=lambda r: r.student) for e in join.add(r)] + join.rest()
+    return lms.export_streams(assignment, points)[name].text(entries)
+
+
 # --- roster -----------------------------------------------------------------------------------
 
 def test_roster_columns_are_matched_loosely_and_people_read():
@@ -74,8 +81,8 @@ def test_reconcile_reports_both_directions(people):
 
 # --- exports, column by column -----------------------------------------------------------------
 
-def test_canvas_columns(people):
-    rows = table(lms.canvas_csv(ROWS, people, "Homework 3", 10))
+def test_canvas_columns():
+    rows = table(export("canvas.csv", ROWS, parse_roster(ROSTER), "Homework 3", 10))
     # identity columns first, in Canvas's order, then one column per assignment
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Homework 3"]
     # the row after the header: Points Possible, the assignment's points
@@ -86,11 +93,11 @@ def test_canvas_columns(people):
         ["Gray, Gus", "", "S3", "ggray", "A", ""],     # no submission: no change in Canvas
     ]
     assert all(len(r) == 6 for r in rows)
-    assert "zed" not in lms.canvas_csv(ROWS, people, "Homework 3", 10)   # not on the roster: left out
+    assert "zed" not in export("canvas.csv", ROWS, parse_roster(ROSTER), "Homework 3")   # not on the roster
 
 
-def test_gradescope_columns(people):
-    rows = table(lms.gradescope_csv(ROWS, people, "Homework 3"))
+def test_gradescope_columns():
+    rows = table(export("gradescope-scores.csv", ROWS, parse_roster(ROSTER), "Homework 3"))
     assert rows[0] == ["Name", "SID", "Email", "Homework 3"]   # Email or SID identifies the student
     assert rows[1:] == [["Lee, Ann", "S1", "ann@example.edu", "7.5"], ["Ray, Bob", "S2", "bob@example.edu", ""],
                         ["Gray, Gus", "S3", "gus@example.edu", ""]]
@@ -98,8 +105,8 @@ def test_gradescope_columns(people):
     assert not any(r[0].lower().startswith("points") for r in rows)
 
 
-def test_moodle_columns(people):
-    rows = table(lms.moodle_csv(ROWS, people, "Homework 3"))
+def test_moodle_columns():
+    rows = table(export("moodle.csv", ROWS, parse_roster(ROSTER), "Homework 3"))
     assert rows[0] == ["Full name", "ID number", "Email address", "Username", "Homework 3"]
     assert rows[1:] == [["Lee, Ann", "S1", "ann@example.edu", "alee", "7.5"],
                         ["Ray, Bob", "S2", "bob@example.edu", "bray", ""],
@@ -108,13 +115,12 @@ def test_moodle_columns(people):
     assert [r[3] for r in rows[1:]] == ["alee", "bray", "ggray"]
 
 
-def test_without_a_roster_the_submission_id_identifies(people):
-    alone = reconcile(None, ["ann", "=cmd"])
+def test_without_a_roster_the_submission_id_identifies():
     rows = [lms.ScoreRow("ann", 1, 2), lms.ScoreRow("=cmd", 2, 2)]
-    canvas = table(lms.canvas_csv(rows, alone, "H", 2))
+    canvas = table(export("canvas.csv", rows, None, "H", 2))
     assert canvas[2:] == [["'=cmd", "", "", "'=cmd", "", "2"], ["ann", "", "", "ann", "", "1"]]  # formulas neutralised
-    assert table(lms.gradescope_csv(rows, alone, "H"))[2] == ["ann", "ann", "", "1"]
-    assert table(lms.moodle_csv(rows, alone, "H"))[2] == ["ann", "", "", "ann", "1"]
+    assert table(export("gradescope-scores.csv", rows, None, "H"))[2] == ["ann", "ann", "", "1"]
+    assert table(export("moodle.csv", rows, None, "H"))[2] == ["ann", "", "", "ann", "1"]
 
 
 # --- assignment -----------------------------------------------------------------------------------
@@ -233,7 +239,7 @@ def test_handout_from_a_class_folder_and_from_a_roster(tmp_path):
     assert none.exit_code == 2 and "no problem gives per-student values" in none.stderr
 
 
-# --- the streamed join is the in-memory reconciliation ---------------------------------------
+# --- the streamed join agrees with the roster's reconciliation ---------------------------------
 
 from hypothesis import given, settings, strategies as st   # noqa: E402
 
@@ -245,11 +251,18 @@ _ids = st.text(alphabet="abcdeé-Z0", min_size=1, max_size=4)
 def test_streamed_join_matches_reconcile(students, listed, errors):
     rows = [lms.ScoreRow(s, float(len(s)), 10.0, "error" if s in errors else "graded") for s in sorted(students)]
     roster = parse_roster("submission,name\n" + "".join(f"{s},N {s}\n" for s in sorted(listed)))
-    streamed = list(lms.join(iter(rows), roster))
-    assert streamed == lms._entries(rows, reconcile(roster, students))
-    assert [p.submission for p, _ in streamed] == sorted(set(students) & set(listed) | set(listed))
-    assert list(lms.join(iter(rows), None)) == [(Person(r.student), None if r.student in errors else r.score)
-                                                for r in rows]
+    def joined(roster):
+        join = lms.Join(roster)
+        return [e for r in rows for e in join.add(r)] + join.rest()
+
+    streamed = joined(roster)
+    people = reconcile(roster, students)          # what `grader grade` reports about the roster
+    score = {r.student: None if r.status == "error" else r.score for r in rows}
+    expected = sorted([(p, score[s]) for s, p in people.matched] + [(p, None) for p in people.absent],
+                      key=lambda e: e[0].submission)
+    assert streamed == expected
+    assert [p.submission for p, _ in streamed] == sorted(listed)
+    assert joined(None) == [(Person(r.student), None if r.student in errors else r.score) for r in rows]
 
 
 def test_grade_file_with_an_assignment_shows_it_and_totals_its_problems(tmp_path, monkeypatch):

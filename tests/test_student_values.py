@@ -142,10 +142,10 @@ def test_class_recognises_course_and_classmate_values(tmp_path, randomized_bank,
     assert result.exit_code == 0, result.output
     text = (out / "results.json").read_text(encoding="utf-8")
     rows = {r["student"]: r for r in json.loads(text)}
-    # the streamed file is exactly one json.dumps of the rows, the values included
-    from grader.formats.reports import parse_results_json, result_to_dict
-    assert text == json.dumps([result_to_dict(r) for r in parse_results_json(text)], sort_keys=True, indent=2,
-                              ensure_ascii=False) + "\n"
+    # the streamed file is exactly one json.dumps of the rows (the values included), and reads back
+    from grader.formats.results_json import RESULTS_JSON, parse_results_json
+    assert text == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert RESULTS_JSON.text(parse_results_json(text)) == text
     two = lambda s: {q["part"]: q for q in rows[s]["parts"] if q["problem"] == "two-layer-example"}
     assert {q["status"] for q in two(ana).values()} == {"correct"}
     assert {q["rule"] for q in two(ben).values()} == {"other-student-values"}

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from grader.classes import outputs
-from grader.formats import reports
+from grader.formats.results_json import parse_results_json
+from grader.formats.summary import github_summary_from
 from grader.errors import Exit, GraderError, os_reason
 from grader.classes.gradebook import Gradebook, answer_key
 from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
@@ -373,7 +374,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
         clock.append(("grade", time.perf_counter()))
         # 4. the rest of the set, from the gradebook, then the whole set switched in at once
         stats = writing.finish()
-        text = reports.github_summary_from(stats) if summary else None
+        text = github_summary_from(stats) if summary else None
         clock.append(("write", time.perf_counter()))
         outdir.switch_to(folder)
     except BaseException:
@@ -484,7 +485,7 @@ def _import_previous(book: Gradebook, outdir: Outdir, run_id: int) -> None:
     if not path.exists() or path.is_symlink():
         return
     try:
-        previous = reports.parse_results_json(path.read_bytes())
+        previous = parse_results_json(path.read_bytes())
     except (ValueError, UnicodeDecodeError) as exc:
         raise BatchError(f"cannot keep the other students' results: {path} is not a results "
                          f"file written by this grader ({exc})") from None

@@ -512,9 +512,9 @@ def _text(blob: bytes) -> str:
 
 
 class WrongAnswersTable:
-    """`reports.WrongAnswers` kept in a temporary table of the gradebook's connection instead
-    of in memory: a large class's distinct wrong answers (mostly typed once) grow with the
-    class. Each batch is counted in memory first (a class repeats its common mistakes), then
+    """The one tally of wrong answers for report.html, kept in a temporary table of the
+    gradebook's connection, not in memory: a large class's distinct wrong answers (mostly
+    typed once) grow with the class. Each batch is counted in memory first (a class repeats its common mistakes), then
     appended (no index to keep up during the pass); the table is grouped and sorted once, by
     SQLite's external sorter, when the report asks for the most common. A form's verdict is
     read back, only for the few answers shown, from the row of the first student who typed it."""

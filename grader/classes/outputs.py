@@ -7,7 +7,7 @@ of writers, so memory does not grow with the class and no row is decoded twice; 
 core, the files that need no count of the whole class are written by a helper process while
 the run is still grading (see `SetWriting`). Adding a
 format (an LMS export, say) is one more class in `WRITERS`. The texts themselves come from
-`grader.formats.reports`, the one place that knows each format.
+`grader.formats`, one module per format.
 
 Files are written without fsync: the set's durability comes from the switch-in step
 (`grader.classes.outdir`), which syncs the file system once.
@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional, Protocol
 
 from grader.formats import lms
-from grader.formats import reports
+from grader.formats.class_stats import ROSTER_MAX_ROWS, ClassStats, per_student_ids
+from grader.formats.feedback_md import feedback_markdown
+from grader.formats.files import Stream, name_fold, resolve_name_clashes, safe_filename
+from grader.formats.gradebook_csv import gradebook_csv_stream
+from grader.formats.gradescope import gradescope_json
+from grader.formats.junit import junit_xml_stream
+from grader.formats.report_html import report_html_from
+from grader.formats.results_json import RESULTS_JSON
 from grader.classes import workers
 from grader.authoring.assignment import DEFAULT_TITLE
 from grader.classes.gradebook import Gradebook
@@ -77,10 +84,10 @@ class Writer(Protocol):
 
 
 class _StreamFile:
-    """One `reports.Stream` written as rows arrive, into a new file (O_EXCL: two writers can
+    """One `Stream` written as rows arrive, into a new file (O_EXCL: two writers can
     never share one, checked by the file system)."""
 
-    def __init__(self, folder: Path, rel: str, stream: reports.Stream, manifest: Manifest):
+    def __init__(self, folder: Path, rel: str, stream: Stream, manifest: Manifest):
         self.rel, self.stream, self.manifest = rel, stream, manifest
         self.fh = open(folder / rel, "xb", buffering=1 << 16)
         self.first = True
@@ -212,7 +219,7 @@ class FeedbackFiles(_StudentFiles):
     path = "feedback/{}.md"
 
     def text(self, r: SubmissionResult) -> str:
-        return reports.feedback_markdown(r, self.rows.problems, self.rows.info.due)
+        return feedback_markdown(r, self.rows.problems, self.rows.info.due)
 
 
 class GradescopeFiles(_StudentFiles):
@@ -223,7 +230,7 @@ class GradescopeFiles(_StudentFiles):
     path = "gradescope/{}/results.json"
 
     def text(self, r: SubmissionResult) -> str:
-        return reports.gradescope_json(r)
+        return gradescope_json(r)
 
 
 class _Aside:
@@ -304,7 +311,7 @@ class _Unlisted:
 
 
 class _ClassFile:
-    """A class-wide file, one piece per submission (`stream(rows)`: a `reports.Stream`)."""
+    """A class-wide file, one piece per submission (`stream(rows)`: a `Stream`)."""
 
     rel = ""
     folders: tuple[str, ...] = ()
@@ -313,7 +320,7 @@ class _ClassFile:
         self.file = _StreamFile(folder, self.rel, self.stream(rows), manifest)
 
     @staticmethod
-    def stream(rows: Rows) -> reports.Stream:
+    def stream(rows: Rows) -> Stream:
         raise NotImplementedError
 
     @classmethod
@@ -338,17 +345,17 @@ class GradebookCsv(_ClassFile):
     rel = "gradebook.csv"
 
     @staticmethod
-    def stream(rows: Rows) -> reports.Stream:
-        return reports.gradebook_csv_stream(rows.problems)
+    def stream(rows: Rows) -> Stream:
+        return gradebook_csv_stream(rows.problems)
 
 
 class JunitXml(_ClassFile):
     rel = "junit.xml"
 
     @staticmethod
-    def stream(rows: Rows) -> reports.Stream:
+    def stream(rows: Rows) -> Stream:
         t = rows.totals()
-        return reports.junit_xml_stream(int(t["cases"]), int(t["failures"]), int(t["error_cases"]))
+        return junit_xml_stream(int(t["cases"]), int(t["failures"]), int(t["error_cases"]))
 
 
 class ResultsJson(_ClassFile):
@@ -356,8 +363,8 @@ class ResultsJson(_ClassFile):
     aside = True
 
     @staticmethod
-    def stream(rows: Rows) -> reports.Stream:
-        return reports.RESULTS_JSON
+    def stream(rows: Rows) -> Stream:
+        return RESULTS_JSON
 
 
 class ReportHtml:
@@ -365,19 +372,19 @@ class ReportHtml:
 
     def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
         self.rows, self.folder, self.manifest = rows, folder, manifest
-        self.stats = reports.ClassStats(reports.per_student_ids(rows.problems), rows.book.wrong_answers())
+        self.stats = ClassStats(per_student_ids(rows.problems), rows.book.wrong_answers())
         self.filenames: dict[str, str] = {}          # the roster table's links (the table is capped)
 
     def add(self, name: str, r: SubmissionResult) -> None:
         self.stats.add(r)
-        if len(self.filenames) < reports.ROSTER_MAX_ROWS:
+        if len(self.filenames) < ROSTER_MAX_ROWS:
             self.filenames[r.student] = name
 
     def close(self) -> None:
         info = self.rows.info
         names = {p.submission: p.name for p in info.roster.people if p.name} if info.roster else None
-        page = reports.report_html_from(self.stats, self.rows.problems, self.rows.generated_at, title=info.title,
-                                        due=info.due, filenames=self.filenames, names=names)
+        page = report_html_from(self.stats, self.rows.problems, self.rows.generated_at, title=info.title,
+                                due=info.due, filenames=self.filenames, names=names)
         with open(self.folder / "report.html", "xb") as fh:
             fh.write(page.encode("utf-8", "replace"))
         self.manifest.add("report.html")
@@ -420,21 +427,20 @@ WRITERS: tuple[Callable[[Rows, Path, Manifest], Writer], ...] = (
 
 
 def _base_name(student: str) -> tuple[str, str]:
-    name = reports.safe_filename(student)
-    return name, reports.name_fold(name)
+    name = safe_filename(student)
+    return name, name_fold(name)
 
 
 def assign_filenames(book: Gradebook) -> None:
     """Every row's file-name stem, unique even on a case-insensitive file system, checked in
-    the gradebook by `reports.resolve_name_clashes` (the rule `student_filenames` uses in memory)."""
+    the gradebook by `resolve_name_clashes` (the rule `student_filenames` uses in memory)."""
     book.name_rows(_base_name)
     book.reset_names()
-    reports.resolve_name_clashes(
-        book.clashing_names, lambda s, name: book.set_name(s, name, reports.name_fold(name)))
+    resolve_name_clashes(book.clashing_names, lambda s, name: book.set_name(s, name, name_fold(name)))
 
 
 def write_set(rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = (),
-              log: Callable[[str], None] = lambda line: None) -> reports.ClassStats:
+              log: Callable[[str], None] = lambda line: None) -> ClassStats:
     """Every output into `folder` (an empty set folder), then its MANIFEST (see `SetWriting`)."""
     return SetWriting(rows, folder, helpers=helpers, close_fds=close_fds, log=log).finish()
 
@@ -464,7 +470,7 @@ class SetWriting:
                 raise
             self.makers.insert(0, lambda rows, folder, manifest: self.aside)
 
-    def finish(self) -> reports.ClassStats:
+    def finish(self) -> ClassStats:
         try:
             writers = _write_rows(self.makers, self.rows, self.folder, self.manifest)
         except BaseException:

@@ -25,10 +25,12 @@ Without a roster the submission id stands for every identifier.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 from grader.authoring.roster import Person, Reconciled, Roster
-from grader.formats.reports import Stream, csv_line, csv_safe, format_score
+from grader.formats.escape import csv_line, csv_safe
+from grader.formats.plain_text import format_score
+from grader.formats.files import Stream
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "Points Possible"
@@ -61,17 +63,10 @@ def _score_of(r: ScoreRow) -> Optional[float]:
     return None if r.status == "error" else r.score
 
 
-def _entries(rows: Sequence[ScoreRow], people: Reconciled) -> list[Entry]:
-    """Roster order (by submission id): matched students with their score, absent ones with none."""
-    scores = {r.student: _score_of(r) for r in rows}
-    out = [(p, scores[s]) for s, p in people.matched]
-    out += [(p, None) for p in people.absent]
-    return sorted(out, key=lambda e: e[0].submission)
-
-
 class Join:
     """The class's rows (fed in student order, one at a time) joined with the roster by
-    submission id: the same entries as `reconcile` + `_entries`, without holding the class."""
+    submission id, without holding the class: roster order, matched students with their
+    score, absent ones with none, submissions the roster does not list left out."""
 
     def __init__(self, roster: Optional[Roster]):
         self.people = None if roster is None else sorted(roster.people, key=lambda p: p.submission)
@@ -97,13 +92,6 @@ class Join:
             return []
         rest, self.i = self.people[self.i:], len(self.people)
         return [(p, None) for p in rest]
-
-
-def join(rows: Iterable[ScoreRow], roster: Optional[Roster]) -> Iterator[Entry]:
-    j = Join(roster)
-    for r in rows:
-        yield from j.add(r)
-    yield from j.rest()
 
 
 def _login(p: Person) -> str:
@@ -136,18 +124,6 @@ def moodle_stream(assignment: str) -> Stream:
                                             _cell(e[0].login_id or (e[0].submission
                                                                     if not (e[0].email or e[0].sis_id) else "")),
                                             _score(e[1])]))
-
-
-def canvas_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str, points: float) -> str:
-    return canvas_stream(assignment, points).text(_entries(rows, people))
-
-
-def gradescope_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str) -> str:
-    return gradescope_stream(assignment).text(_entries(rows, people))
-
-
-def moodle_csv(rows: Sequence[ScoreRow], people: Reconciled, assignment: str) -> str:
-    return moodle_stream(assignment).text(_entries(rows, people))
 
 
 def export_streams(assignment: str, points: float) -> dict[str, Stream]:

@@ -1,8 +1,11 @@
-"""Sentences about per-student values, for a student at a terminal: which values were used."""
+"""Sentences about per-student values: which values a student's answers were graded with
+(the terminal, the feedback files and Gradescope all state them the same way)."""
 from __future__ import annotations
 
-from grader.checking.variants import varied_text
-from grader.model import Problem
+from typing import Optional
+
+from grader.checking.variants import values_text, varied_text
+from grader.model import Problem, SubmissionResult
 
 STUDENT_ENV = "GRADER_STUDENT"
 
@@ -16,3 +19,13 @@ def course_values_note(problem: Problem) -> str:
 
 def own_values_line(problem: Problem, student: str, values: dict) -> str:
     return f"Student {student}: your values for {problem.id} are {varied_text(problem, values)}."
+
+
+def values_sentences(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None) -> list[str]:
+    """"Your values for two-layer-example (student bob): x = 2, ...": every output states them."""
+    out = []
+    for pid, vals in result.values:
+        problem = (problems or {}).get(pid)
+        shown = varied_text(problem, dict(vals)) if problem is not None else values_text(dict(vals))
+        out.append(f"Your values for {pid} (drawn for student {result.student}): {shown}")
+    return out

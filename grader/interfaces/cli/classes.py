@@ -70,8 +70,7 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
                    **({"notes": result.message} if result.message else {})})
     else:
         from grader.show.text import grade_table, score_text
-        from grader.formats.reports import values_sentences
-        from grader.show.values import course_values_note
+        from grader.show.values import course_values_note, values_sentences
         shown = style()
         if assignment is not None:
             due = f" (due {assignment.due})" if assignment.due else ""
@@ -128,7 +127,7 @@ def _generated_at(epoch: Optional[str]) -> Optional[str]:
 def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=None, people=None):
     import signal
     import grader
-    from grader.formats.cilog import safe_log_text
+    from grader.formats.escape import safe_log_text
     env_ci = os.environ.get("CI")
     env_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     env_epoch = os.environ.get("SOURCE_DATE_EPOCH")

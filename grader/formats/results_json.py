@@ -1,0 +1,98 @@
+"""results.json: every submission of the class with each part's verdict, sorted by student,
+the file a later run reads back to keep what it does not regrade. One writer (`RESULTS_JSON`,
+written a row at a time) and its reader (`parse_results_json`), which refuses any other shape."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Optional
+
+from grader.formats.json_text import encode, indented, json_list, json_object, rounded
+from grader.formats.files import Stream
+from grader.model import STATUSES, PartResult, SubmissionResult, SubmissionStatus, Verdict
+
+__all__ = ["RESULTS_JSON", "parse_results_json", "result_from_dict"]
+
+
+def _opt_str(d: dict, key: str) -> Optional[str]:
+    v = d.get(key)
+    if v is not None and not isinstance(v, str):
+        raise ValueError(f"{key!r} must be a string or null")
+    return v
+
+
+def result_from_dict(d: dict) -> SubmissionResult:
+    """A submission read back from its results.json object (for merging a previous run). Raises
+    ValueError for anything that does not have the expected shape."""
+    if not isinstance(d, dict) or not isinstance(d.get("student"), str):
+        raise ValueError("each result must be an object with a 'student' string")
+    parts = []
+    for p in d.get("parts") or []:
+        if not isinstance(p, dict):
+            raise ValueError("each part must be an object")
+        status = p.get("status")
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        feedback = p.get("feedback") or []
+        if not isinstance(feedback, list) or not all(isinstance(f, str) for f in feedback):
+            raise ValueError("'feedback' must be a list of strings")
+        for key in ("score", "max_score"):
+            if not isinstance(p.get(key), (int, float)) or isinstance(p.get(key), bool):
+                raise ValueError(f"{key!r} must be a number")
+        if not isinstance(p.get("problem"), str) or not isinstance(p.get("part"), str):
+            raise ValueError("'problem' and 'part' must be strings")
+        verdict = Verdict(status=status, score=float(p["score"]), max_score=float(p["max_score"]),
+                          interpreted=_opt_str(p, "interpreted"), feedback=tuple(feedback),
+                          rule=_opt_str(p, "rule"))
+        parts.append(PartResult(p["problem"], p["part"], _opt_str(p, "answer"), verdict))
+    status = d.get("status")
+    if status not in tuple(SubmissionStatus):
+        raise ValueError(f"unknown submission status {status!r}")
+    return SubmissionResult(student=d["student"], status=status, parts=tuple(parts),
+                            message=_opt_str(d, "message"), values=_values_from(d.get("values")))
+
+
+def _values_from(data) -> tuple:
+    if data is None:
+        return ()
+    if not isinstance(data, dict) or not all(
+            isinstance(v, dict) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values())
+            for v in data.values()):
+        raise ValueError("'values' must map problem ids to {name: number}")
+    return tuple((str(pid), tuple((str(n), float(x)) for n, x in sorted(v.items())))
+                 for pid, v in sorted(data.items()))
+
+
+@lru_cache(maxsize=8192)
+def _part_json(p: PartResult, level: int) -> str:
+    """A part's object, nested `level` deep (keys in sorted order); a class repeats the same
+    few verdicts, so each is encoded once."""
+    v = p.verdict
+    return json_object([
+        ("answer", encode(p.answer)), ("feedback", json_list([encode(f) for f in v.feedback], level + 1)),
+        ("interpreted", encode(v.interpreted)), ("max_score", encode(rounded(v.max_score))), ("part", encode(p.part)),
+        ("problem", encode(p.problem)), ("rule", encode(v.rule)), ("score", encode(rounded(v.score))),
+        ("status", encode(v.status))], level)
+
+
+def _result_json(r: SubmissionResult, level: int) -> str:
+    """A submission's object, nested `level` deep (keys in sorted order)."""
+    return json_object([
+        ("max_score", encode(r.max_score)), ("message", encode(r.message)),
+        ("parts", json_list([_part_json(p, level + 2) for p in r.parts], level + 1)),
+        ("score", encode(r.score)), ("status", encode(r.status)), ("student", encode(r.student)),
+        *((("values", indented({pid: dict(vals) for pid, vals in r.values}, level + 1)),) if r.values else ())],
+        level)
+
+
+# results.json: the same bytes as one json.dumps(list, sort_keys=True, indent=2)
+RESULTS_JSON = Stream(head="[\n  ", piece=lambda r: _result_json(r, 1), sep=",\n  ", tail="\n]\n", empty="[]\n")
+
+
+def parse_results_json(text: str | bytes) -> list[SubmissionResult]:
+    """A previous run's results.json, refused (ValueError) unless it has the shape we write."""
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError("results.json must hold a list of submissions")
+    return [result_from_dict(d) for d in data]
+
