@@ -19,6 +19,7 @@ from grader.formats.results_json import RESULTS_JSON
 from grader.classes import workers
 from grader.formats.escape import safe_log_text
 from grader.classes.classrun import BatchError, ClassRun, grade_class
+from conftest import run_cli
 from grader.model import (
     CORRECT, INCORRECT, INVALID, MISSING, Part, Problem, SubmissionResult, SymbolTable, Tolerance, Variant,
     Verdict,
@@ -479,6 +480,18 @@ def test_error_log_lines_are_one_printable_line(tmp_path):
     run(src, tmp_path / "out", log=lines.append)
     assert lines and all(line.isprintable() for line in lines)
     assert all("::" not in safe_log_text(line) for line in lines)    # what the CLI prints
+
+
+def test_a_log_line_is_escaped_once(tmp_path):
+    """An id with a backslash is shown as its id (one backslash escaped once, `a\\b`), in the
+    library's log lines and on the CLI's stderr alike: one rule, applied once."""
+    src = tmp_path / "class"
+    write(src / "a\\b.yaml", "x: [\n")
+    lines = []
+    run(src, tmp_path / "out", log=lines.append)
+    assert [line.split(":")[0] for line in lines if "could not be graded" in line] == ["a\\\\b"]
+    result = run_cli("grade", src, "--out", tmp_path / "out2")
+    assert "grader: a\\\\b: could not be graded" in result.stderr
 
 
 def test_html_report_of_a_run_is_self_contained(tmp_path):

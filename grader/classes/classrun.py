@@ -24,13 +24,14 @@ from typing import Callable, Iterator, Optional
 
 from grader.classes import outputs
 from grader.formats.results_json import parse_results_json
+from grader.formats.escape import safe_log_text
 from grader.formats.summary import github_summary_from
 from grader.errors import Exit, GraderError, os_reason
 from grader.classes.gradebook import Gradebook, answer_key
 from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
 from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
 from grader.classes.submissions import (
-    Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items, student_id,
+    Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items,
 )
 from grader.classes.workers import PoolError, Task, check_answers
 from grader.authoring import loader as bank
@@ -191,14 +192,14 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     `equivalence.check` (tests). `generated_at`: the report's timestamp (default: now).
     `info`: the assignment's title and due date and the roster, for the reports and the LMS
     exports. `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
-    called as answers are checked; `log` receives one line per notable event (raw text: a
-    student's id or answer may be in it, escape it for where it goes).
+    called as answers are checked; `log` receives one line per notable event, made safe for a
+    terminal or a CI log once here (`safe_log_text`): print it as it is.
 
     Raises BatchError when the run cannot happen; a KeyboardInterrupt or other exception
     while it runs leaves OUTDIR's previous outputs as they were and keeps, in the gradebook,
     the work done so far.
     """
-    log = _one_line(log or (lambda line: None))
+    log = _safe(log or (lambda line: None))
     src, out = Path(src), Path(out)
     if not isinstance(problems, dict):
         problems = bank.load_bank(problems)
@@ -465,9 +466,10 @@ def _inside(filename, out: Path) -> bool:
         return False
 
 
-def _one_line(log: Callable[[str], None]) -> Callable[[str], None]:
-    """Log lines are one printable line whatever a student put in their id or file."""
-    return lambda line: log(student_id(line))
+def _safe(log: Callable[[str], None]) -> Callable[[str], None]:
+    """Log lines reach the caller as one printable line, safe in a CI log, whatever a student
+    put in their id or file: escaped here once (`safe_log_text`), never again by the caller."""
+    return lambda line: log(safe_log_text(line))
 
 
 _PLACEHOLDER = Verdict(status="invalid", score=0.0, max_score=0.0)

@@ -127,13 +127,17 @@ def _generated_at(epoch: Optional[str]) -> Optional[str]:
 def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=None, people=None):
     import signal
     import grader
-    from grader.formats.escape import safe_log_text
     env_ci = os.environ.get("CI")
     env_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     env_epoch = os.environ.get("SOURCE_DATE_EPOCH")
 
-    def log(line: str) -> None:
-        click.echo(f"grader: {safe_log_text(line)}", err=True)
+    from grader.formats.escape import safe_log_text
+
+    def said(line: str) -> None:              # the class run's lines: already made safe, once
+        click.echo(f"grader: {line}", err=True)
+
+    def log(line: str) -> None:               # this command's own lines (roster, step summary)
+        said(safe_log_text(line))
 
     bar = None
 
@@ -151,7 +155,7 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=
     try:
         outcome = grader.grade_class(src, out, problems=bank, jobs=jobs, students=students, deadline=deadline,
                                      generated_at=_generated_at(env_epoch), summary=bool(env_summary),
-                                     on_progress=progress if show_bar else None, log=log,
+                                     on_progress=progress if show_bar else None, log=said,
                                      title=assignment.title if assignment else None,
                                      due=assignment.due if assignment else None, roster=people)
     except KeyboardInterrupt:
