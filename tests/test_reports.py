@@ -15,7 +15,8 @@ import pytest
 
 from grader.classes import outputs
 from grader.classes.gradebook import Gradebook
-from grader.formats import escape, files
+from grader.formats import files
+from grader.show import escape
 from grader.formats.gradebook_csv import POINTS_ROW_LABEL
 from grader.formats.feedback_md import feedback_markdown
 from grader.formats.gradescope import gradescope_json, write_gradescope

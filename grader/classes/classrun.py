@@ -24,7 +24,7 @@ from typing import Callable, Iterator, Optional
 
 from grader.classes import outputs
 from grader.formats.results_json import parse_results_json
-from grader.formats.escape import safe_log_text
+from grader.show.escape import safe_log_text
 from grader.formats.summary import github_summary_from
 from grader.errors import Exit, GraderError, os_reason
 from grader.classes.gradebook import Gradebook, answer_key

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Optional
 
 from grader.checking.variants import values_text, varied_text
-from grader.formats.escape import md_code, md_text
+from grader.show.escape import md_code, md_text
 from grader.formats.plain_text import format_score, points_text
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, PartResult, Problem, SubmissionResult
 from grader.show.values import values_sentences

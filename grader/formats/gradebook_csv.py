@@ -4,7 +4,7 @@ student (sorted). UTF-8 with a byte-order mark so that spreadsheets read non-ASC
 CRLF line ends (RFC 4180); no cell a spreadsheet could run as a formula."""
 from __future__ import annotations
 
-from grader.formats.escape import csv_line, csv_safe, one_line
+from grader.show.escape import csv_line, csv_safe, one_line
 from grader.formats.plain_text import columns, format_score, status_text
 from grader.formats.files import Stream
 from grader.model import Problem, SubmissionResult

@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 from grader.model import Problem
 from grader.authoring.roster import Person
 from grader.checking.variants import number_text, student_values
-from grader.formats.escape import csv_safe, md_code, md_text
+from grader.show.escape import csv_safe, md_code, md_text
 
 
 def randomized(problems: dict[str, Problem]) -> list[Problem]:

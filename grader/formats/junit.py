@@ -9,7 +9,7 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Optional
 
-from grader.formats.escape import one_line, xml_attr, xml_text
+from grader.show.escape import one_line, xml_attr, xml_text
 from grader.formats.plain_text import part_text
 from grader.formats.files import Stream
 from grader.model import CORRECT, ERROR, PartResult, SubmissionResult

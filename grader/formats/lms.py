@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from grader.authoring.roster import Person, Reconciled, Roster
-from grader.formats.escape import csv_line, csv_safe
+from grader.show.escape import csv_line, csv_safe
 from grader.formats.plain_text import format_score
 from grader.formats.files import Stream
 

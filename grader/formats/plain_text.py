@@ -6,7 +6,7 @@ import math
 from functools import lru_cache
 from typing import Optional
 
-from grader.formats.escape import one_line
+from grader.show.escape import one_line
 from grader.model import ERROR, PARTIAL, PartResult, Problem, SubmissionResult
 
 __all__ = ["columns", "format_score", "points_text", "STATUS_WORDS", "status_text", "part_text"]

@@ -4,7 +4,7 @@ through the Markdown escaper, which also keeps a ``|`` from adding a table colum
 from __future__ import annotations
 
 from grader.formats.class_stats import SUMMARY_MAX_ROWS, ClassStats, percent
-from grader.formats.escape import md_text
+from grader.show.escape import md_text
 from grader.formats.plain_text import format_score
 from grader.model import CORRECT
 

@@ -1,23 +1,17 @@
 """Verdicts and problems as Markdown, for notebook front ends that prefer it to HTML."""
 from __future__ import annotations
 
-import re
-
 from grader.checking.choices import LETTERS
 from grader.model import CHOICE, MULTI_CHOICE, Problem, Verdict
 from grader.number_format import format_number, score_text
+from grader.show.escape import md_code, md_text as md
 from grader.show.text import expects, verdict_word
-
-
-def md(text: str) -> str:
-    """Markdown-escape prose so `*`, `_` and `<` in feedback stay literal."""
-    return re.sub(r"([\\`*_\[\]<>|~])", r"\\\1", text)
 
 
 def verdict_markdown(v: Verdict) -> str:
     out = [f"**{verdict_word(v)}** ({score_text(v.score)}/{score_text(v.max_score)} points)"]
     if v.interpreted:
-        out.append(f"Interpreted as: `{v.interpreted}`")
+        out.append(f"Interpreted as: {md_code(v.interpreted)}")
     for line in v.feedback:
         out.append(f"- {md(line)}")
     return "\n\n".join(out) + "\n"

@@ -182,7 +182,7 @@ class _Command(_OurUsageErrors, click.Command):
 
 def error_line(err: GraderError) -> str:
     """How the CLI states an error that stops a command: the bank's faults say so first."""
-    from grader.formats.escape import safe_log_text
+    from grader.show.escape import safe_log_text
     text = safe_log_text(str(err))
     return f"the problem bank is invalid: {text}" if isinstance(err, BankError) else text
 

@@ -131,7 +131,7 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=
     env_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     env_epoch = os.environ.get("SOURCE_DATE_EPOCH")
 
-    from grader.formats.escape import safe_log_text
+    from grader.show.escape import safe_log_text
 
     def said(line: str) -> None:              # the class run's lines: already made safe, once
         click.echo(f"grader: {line}", err=True)
