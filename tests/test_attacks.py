@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 import attack_corpus as corpus
 from grader.checking import checker as equivalence
-from grader.formats.escape import safe_log_text
+from grader.show.escape import safe_log_text
 from grader.classes.classrun import BatchError, grade_class
 from grader.classes.submissions import student_id
 from grader.interfaces.cli import main as cli

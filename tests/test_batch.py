@@ -17,7 +17,7 @@ from grader.authoring import loader as problems_mod
 from grader.formats.gradebook_csv import POINTS_ROW_LABEL
 from grader.formats.results_json import RESULTS_JSON
 from grader.classes import workers
-from grader.formats.escape import safe_log_text
+from grader.show.escape import safe_log_text
 from grader.classes.classrun import BatchError, ClassRun, grade_class
 from conftest import run_cli
 from grader.model import (
