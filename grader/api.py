@@ -19,7 +19,7 @@ from grader.results import CheckResult, Interpretation, ProblemSheet
 Bank = Mapping[str, Problem]
 BankSource = Union[Bank, str, PathLike, None]
 
-CHECK_SECONDS = 5.0   # the CLI's budget for one answer
+from grader.limits import CHECK_SECONDS   # the CLI's budget for one answer
 
 
 class UnknownName(GraderError, LookupError):

@@ -13,7 +13,8 @@ import pytest
 
 from conftest import MATRICES, NETWORK, PLAIN, SCALARS, plain_tree, ascii_of, error_of
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, Symbol, SymbolTable
-from grader.answers.parser import MAX_LENGTH, AnswerSyntaxError, ParsedAnswer, normalise, parse
+from grader.limits import MAX_ANSWER_LENGTH
+from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, normalise, parse
 from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Num, Sum, Sym, Transpose
 
 
@@ -565,7 +566,7 @@ def test_one_megabyte_answer_is_refused_quickly():
 
 
 def test_length_limit():
-    assert MAX_LENGTH == 2000
+    assert MAX_ANSWER_LENGTH == 2000
     ok = "x" + " " * 1998 + "y"
     assert len(ok) == 2000 and read(ok).ascii == "x*y"
     err = error_of(ok + " ")

@@ -23,17 +23,12 @@ from grader.answers import functions
 from grader.answers import greek
 from grader.answers import latex
 from grader.errors import TOO_COMPLEX, StudentError
-from grader.model import DEFAULT_DOMAIN, FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
+from grader.limits import (CARET_MAX_LENGTH, DEFAULT_DOMAIN, MAX_ANSWER_DEPTH, MAX_ANSWER_LENGTH, MAX_CONSTANT_EXPONENT,
+                           MAX_DIGITS, MAX_NODES, MAX_POWER_OF_TEN, MAX_PRIMES, MAX_SUM_NESTING, POSITIVE_DOMAIN)
+from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
 from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose, walk
 from grader.answers.render import render, to_sympy
 
-MAX_PRIMES = 3            # f''' at most: derivatives beyond the third are refused
-MAX_LENGTH = 2000
-MAX_DEPTH = 40
-MAX_NODES = 400
-MAX_DIGITS = 40
-MAX_EXPONENT = 1000.0
-MAX_SUM_NESTING = 3
 
 
 class AnswerSyntaxError(StudentError):
@@ -52,7 +47,7 @@ class AnswerSyntaxError(StudentError):
     def caret(self) -> str:
         """The answer with a caret under the offending character (empty for unprintable input)."""
         src = self.source
-        if not src or len(src) > 200 or "\n" in src or any(unicodedata.category(c)[0] == "C" for c in src):
+        if not src or len(src) > CARET_MAX_LENGTH or "\n" in src or any(unicodedata.category(c)[0] == "C" for c in src):
             return ""
         pad = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in src[: self.position])
         return f"{src}\n{' ' * pad}^"
@@ -238,9 +233,9 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
             raise AnswerSyntaxError(f"The answer is not valid UTF-8 text (byte {exc.start + 1}).", 0, "") from None
     if not isinstance(text, str):
         raise AnswerSyntaxError("The answer must be text.", 0, "")
-    if len(text) > MAX_LENGTH:
+    if len(text) > MAX_ANSWER_LENGTH:
         raise AnswerSyntaxError(
-            f"{TOO_COMPLEX}. The answer is too long ({len(text)} characters; the limit is {MAX_LENGTH}).", 0, "", too_complex=True)
+            f"{TOO_COMPLEX}. The answer is too long ({len(text)} characters; the limit is {MAX_ANSWER_LENGTH}).", 0, "", too_complex=True)
     src, where = normalise(text, table)
     from_tex = latex.looks_like_latex(src)
     if from_tex:
@@ -286,7 +281,7 @@ def _check_limits(tree: Node) -> None:
             raise _Err(f"{TOO_COMPLEX} (more than {MAX_NODES} parts)", 0, True)
         if isinstance(n, Bin) and n.op == "^":
             value = constant_value(n.right)
-            if value is not None and not abs(value) <= MAX_EXPONENT:
+            if value is not None and not abs(value) <= MAX_CONSTANT_EXPONENT:
                 raise _Err(f"{TOO_COMPLEX}: an exponent is far too large", 0, True)
 
 
@@ -314,7 +309,7 @@ def constant_value(node: Node) -> Optional[float]:
                 return a * b
             if node.op == "/":
                 return a / b if b else math.inf
-            if abs(b) > MAX_EXPONENT or (abs(a) > 1 and abs(b) * math.log(abs(a)) > 700):
+            if abs(b) > MAX_CONSTANT_EXPONENT or (abs(a) > 1 and abs(b) * math.log(abs(a)) > 700):
                 return math.inf
             r = a ** b
             return r if isinstance(r, float) else math.nan
@@ -371,7 +366,7 @@ class _Parser:
 
     def enter(self, pos: int):
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if self.depth > MAX_ANSWER_DEPTH:
             raise _Err(f"{TOO_COMPLEX}: it is nested too deeply", pos, True)
 
     # grammar
@@ -507,7 +502,7 @@ class _Parser:
         if re.fullmatch(r"\d+", text):
             return Num(int(text), text)
         mant, _, exp = text.lower().partition("e")
-        if exp and abs(int(exp)) > 300:
+        if exp and abs(int(exp)) > MAX_POWER_OF_TEN:
             raise _Err(f"{TOO_COMPLEX}. This number is too large or too small to check", tok.pos, True)
         return Num(float(text), text)
 
@@ -969,7 +964,7 @@ def table_for(names=(), positive=(), indexed=(), functions=(), indices=()) -> Sy
     """A symbol table for ad-hoc comparison: every listed name a real symbol."""
     symbols = []
     for n in names:
-        symbols.append(Symbol(n, SCALAR, domain=(0.1, 3.0) if n in positive else DEFAULT_DOMAIN))
+        symbols.append(Symbol(n, SCALAR, domain=POSITIVE_DOMAIN if n in positive else DEFAULT_DOMAIN))
     for spec in indexed:
         symbols.append(spec)
     for f in functions:

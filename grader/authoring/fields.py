@@ -1,11 +1,13 @@
 """The problem file format in one place: field names with their descriptions, the patterns
-ids and names must match, and the limits. The loader (`problems`) enforces it and the JSON
-Schema (`schema`) describes it, both from these tables, so they cannot disagree.
+ids and names must match, and the domain words (their numbers, like every limit, live in
+grader.limits). The loader (`problems`) enforces it and the JSON Schema (`schema`) describes
+it, both from these tables, so they cannot disagree.
 """
 from __future__ import annotations
 
 import re
 
+from grader.limits import DEFAULT_DOMAIN, NEGATIVE_DOMAIN, POSITIVE_DOMAIN
 from grader.model import CORRECT, INCORRECT, INVALID
 
 ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
@@ -20,8 +22,6 @@ INDEX_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 INT_RE = re.compile(r"[+-]?\d+")
 LABEL_RE = re.compile(r"[A-Z]")
-MAX_LABELS = 26          # choice options are labelled A..Z
-MAX_SUBSCRIPTS = 3       # w_(jk) has 2; nothing in the course has more than 3
 EXTENSIONS = (".yaml", ".yml")
 RANDOMIZE_OFF, RANDOMIZE_PER_STUDENT = "off", "per-student"
 RANDOMIZE_MODES = (RANDOMIZE_OFF, RANDOMIZE_PER_STUDENT)
@@ -106,7 +106,7 @@ TEST_FIELDS = {
     "feedback": "A fragment the feedback must contain (case-insensitive).",
 }
 # Domain words: the interval drawn from, and whether a gap around 0 is left out.
-DOMAIN_WORDS = {"positive": ((0.1, 2.0), False), "negative": ((-2.0, -0.1), False), "nonzero": ((-2.0, 2.0), True)}
+DOMAIN_WORDS = {"positive": (POSITIVE_DOMAIN, False), "negative": (NEGATIVE_DOMAIN, False), "nonzero": (DEFAULT_DOMAIN, True)}
 NUMERIC_TOLERANCES = ("absolute", "relative", "decimals", "sigfigs")
 EXPRESSION_TOLERANCES = ("rtol", "atol")
 

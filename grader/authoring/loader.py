@@ -23,14 +23,15 @@ from grader.answers import functions
 from grader.authoring import yamlsafe
 from grader.errors import AuthorError, os_reason
 from grader.checking.evaluate import range_misfit
+from grader.limits import DEFAULT_DOMAIN, MAX_LABELS, MAX_SUBSCRIPTS, YAML_MAX_BYTES
 from grader.model import (
-    DEFAULT_DOMAIN, CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
+    CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
     SCALAR, SYMBOL_KINDS, VECTOR, IndexRole, Mistake, PartKind, Status, SymbolKind, Part, PartTest, Problem,
     Symbol, SymbolTable, Tolerance, Variant,
 )
 from grader.authoring.fields import (
     DOMAIN_WORDS, ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
-    EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
+    EXPRESSION_TOLERANCES, EXTENSIONS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     INDEX_FIELDS, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
     RANDOMIZE_MODES, RANDOMIZE_PER_STUDENT,
 )
@@ -186,7 +187,7 @@ def load_problem(path: Any) -> Problem:
 def _load(path: Any, data: Optional[bytes] = None) -> tuple[Problem, dict]:
     shown = str(path)
     if data is None:
-        data = _read_bytes(path, yamlsafe.MAX_BYTES)
+        data = _read_bytes(path, YAML_MAX_BYTES)
     try:
         doc = yamlsafe.load(data)
     except yamlsafe.YamlError as exc:

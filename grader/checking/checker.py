@@ -20,6 +20,7 @@ from grader.checking.conditions import ConditionError
 from grader.checking.decide import Context, compare_values, context, decide
 from grader.checking.decide import unreadable as unreadable_decision
 from grader.errors import took_too_long
+from grader.limits import CHECK_SECONDS
 from grader.checking.evaluate import EvalError, evaluate
 from grader.checking.feedback import explain
 from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, Part, Problem, SymbolTable, Verdict
@@ -68,7 +69,7 @@ def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:
 
 
 def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
-                 seconds: float = 5.0) -> Verdict:
+                 seconds: float = CHECK_SECONDS) -> Verdict:
     """check() under a wall-clock budget enforced by a killable child process."""
     return run_with_deadline(check, (problem, part, answer, values), seconds, lambda: timed_out(part, seconds))
 

@@ -25,6 +25,7 @@ from typing import Callable, Iterator, Optional
 from grader.classes import outputs
 from grader.formats import reports
 from grader.errors import GraderError, os_reason
+from grader.limits import CHECK_SECONDS
 from grader.classes.gradebook import Gradebook, answer_key
 from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
 from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
@@ -180,7 +181,7 @@ def _now() -> str:
 
 def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] | Path | str, *,
                 jobs: Optional[int] = None, students: Optional[list[str]] = None,
-                deadline: float = 5.0, check: Optional[Callable[..., Verdict]] = None,
+                deadline: float = CHECK_SECONDS, check: Optional[Callable[..., Verdict]] = None,
                 generated_at: Optional[str] = None, summary: bool = False,
                 on_progress: Optional[Callable[[int, int], None]] = None,
                 log: Optional[Callable[[str], None]] = None,

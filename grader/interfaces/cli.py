@@ -29,6 +29,7 @@ import click
 
 from grader import __version__
 from grader.errors import os_reason
+from grader.limits import CHECK_SECONDS
 from grader.model import CORRECT, EXPRESSION, NUMERIC
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_UNGRADED, EXIT_NOTHING, EXIT_BANK, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5, 70
@@ -528,7 +529,7 @@ def _with_values(obj: dict, problem, student, values) -> dict:
               help="Exit 1 when a submission scores fewer than SCORE points (a CI gate).")
 @click.option("--gradescope", "gradescope_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="File: also write Gradescope's results.json to PATH.")
-@click.option("--deadline", type=float, default=5.0, show_default=True, help="Seconds allowed per distinct answer.")
+@click.option("--deadline", type=float, default=CHECK_SECONDS, show_default=True, help="Seconds allowed per distinct answer.")
 @assignment_option
 @roster_option
 @problems_option

@@ -35,7 +35,7 @@ from grader.show.text import expects, index_entries, name_entries, no_more_hints
 from grader.number_format import format_number
 from grader.answers.parser import AnswerSyntaxError, parse
 
-MAX_BODY = 16_384           # bytes of JSON per request; answers over syntax.MAX_LENGTH are refused anyway
+from grader.limits import MAX_REQUEST_BYTES as MAX_BODY   # bytes of JSON per request
 CACHE_SIZE = 4096           # distinct (part, answer, values) verdicts kept in the server
 PAGE_FILES = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
               "style.css": "text/css; charset=utf-8"}
