@@ -22,7 +22,7 @@ MAX_POWER_OF_TEN = 300       # 1e300 is the last written power of ten that stays
 MAX_CONSTANT_EXPONENT = 1000.0   # an exponent made of numbers (9^9^9^9, 10**10**10) is refused before any power is taken
 MAX_SUM_NESTING = 3          # sums inside sums; backprop needs two, each level multiplies the cost by the layer width
 MAX_PRIMES = 3               # f''' at most: the built-in functions carry their first three derivatives
-MAX_LATEX_GROUPS = 40        # `{ }` groups inside each other in LaTeX, the same depth as brackets
+MAX_LATEX_GROUPS = MAX_ANSWER_DEPTH   # `{ }` groups inside each other: the LaTeX reader's own guard, as deep as brackets
 CARET_MAX_LENGTH = 200       # longer answers wrap in a terminal, where a caret under them would point at the wrong place
 
 # --- exact arithmetic (grader.checking.exact): numeric answers compared as fractions ---------------
