@@ -189,7 +189,7 @@ def test_feedback_quotes_a_long_unknown_name_briefly(targets):
 def test_parse_and_render_hostile_text(case, sentinel):
     """The parser alone: an AnswerSyntaxError with a student message, or a tree whose
     renderings and SymPy form come back quickly."""
-    from grader.answers.parser import table_for
+    from grader.answers.names import table_for
     _, text, _ = next(c for c in corpus.answers(sentinel) if c[0] == case)
     table = table_for(names=("z",), functions=("f",))
     t = time.perf_counter()

@@ -24,7 +24,9 @@ from grader.limits import CHECK_SECONDS
 from grader.checking.evaluate import EvalError, evaluate
 from grader.checking.feedback import explain
 from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, Part, Problem, SymbolTable, Verdict
-from grader.answers.parser import AnswerSyntaxError, normalise, parse, table_for
+from grader.answers.names import table_for
+from grader.answers.normalise import normalise
+from grader.answers.parser import AnswerSyntaxError, parse
 
 __all__ = ["check", "check_within", "clear_caches", "compare", "Outcome", "infer_names", "unreadable", "timed_out", "equivalent", "context",
            "Context"]
