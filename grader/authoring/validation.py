@@ -20,7 +20,8 @@ from grader.answers.render import render
 from grader.checking.restatements import defined_names, derivative_candidates
 from grader.limits import MAX_RESTATEMENTS
 from grader.model import CHOICE, CORRECT, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
-from grader.authoring.loader import ProblemError, _load, _problem_files, choice_labels
+from grader.authoring.loader import ProblemError, _load, _problem_files
+from grader.authoring.parts import choice_labels
 from grader.checking.variants import variant_values
 
 @dataclass(frozen=True)
