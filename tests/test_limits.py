@@ -33,26 +33,21 @@ def _number(text: str) -> float:
     return words[text] if text in words else float(text.replace(",", ""))
 
 
-# (what the sentence says, its value in grader.limits); `N` stands for the number
-DOC_LIMITS = [
-    (r"at most N characters", limits.MAX_ANSWER_LENGTH),
-    (r"nesting at most N deep", limits.MAX_ANSWER_DEPTH),
-    (r"at most N brackets inside\s+each other", limits.MAX_ANSWER_DEPTH - 1),
-    (r"at most N parts", limits.MAX_NODES),
-    (r"numbers of at most N digits", limits.MAX_DIGITS),
-    (r"powers of ten up to 1eN", limits.MAX_POWER_OF_TEN),
-    (r"may not exceed N in size", limits.MAX_CONSTANT_EXPONENT),
-    (r"at most N sums inside each other", limits.MAX_SUM_NESTING),
-    (r"at most N `\{ \}` groups", limits.MAX_LATEX_GROUPS),
+# (the value in grader.limits, how the doc's Limits section says it, how README's summary says
+# it); `N` stands for the number
+CLAIMS = [
+    (limits.MAX_ANSWER_LENGTH, r"at most N characters", r"N characters"),
+    (limits.MAX_ANSWER_DEPTH, r"nesting at most N deep", r"nesting depth N"),
+    (limits.MAX_ANSWER_DEPTH - 1, r"at most N brackets inside\s+each other", None),
+    (limits.MAX_NODES, r"at most N parts", r"N nodes"),
+    (limits.MAX_DIGITS, r"numbers of at most N digits", r"N-digit numbers"),
+    (limits.MAX_POWER_OF_TEN, r"powers of ten up to 1eN", None),
+    (limits.MAX_CONSTANT_EXPONENT, r"may not exceed N in size", r"constant exponents up to N"),
+    (limits.MAX_SUM_NESTING, r"at most N sums inside each other", r"N nested sums"),
+    (limits.MAX_LATEX_GROUPS, r"at most N `\{ \}` groups", None),
 ]
-README_LIMITS = [
-    (r"N characters", limits.MAX_ANSWER_LENGTH),
-    (r"nesting depth N", limits.MAX_ANSWER_DEPTH),
-    (r"N nodes", limits.MAX_NODES),
-    (r"N-digit numbers", limits.MAX_DIGITS),
-    (r"constant exponents up to N", limits.MAX_CONSTANT_EXPONENT),
-    (r"N nested sums", limits.MAX_SUM_NESTING),
-]
+DOC_LIMITS = [(doc, value) for value, doc, _ in CLAIMS]
+README_LIMITS = [(readme, value) for value, _, readme in CLAIMS if readme]
 NUMBER = r"(\d[\d,]*|one|two|three|four|five)"
 
 
