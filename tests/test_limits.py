@@ -164,3 +164,10 @@ def test_limits_stand_below_the_package():
     """grader.limits imports nothing from grader: every stage can import it without a cycle."""
     source = Path(limits.__file__).read_text(encoding="utf-8")
     assert not re.search(r"^\s*(from|import)\s+grader\b", source, re.M)
+
+
+@pytest.mark.parametrize("word, domain", [("positive", limits.POSITIVE_DOMAIN), ("negative", limits.NEGATIVE_DOMAIN)])
+def test_the_yaml_doc_states_the_domain_words_intervals(word, domain):
+    text = " ".join((ROOT / "docs" / "yaml-format.md").read_text(encoding="utf-8").split())
+    found = re.findall(rf"`{word}` \(\[(-?[\d.]+), (-?[\d.]+)\]\)", text)
+    assert [tuple(map(float, f)) for f in found] == [domain]

@@ -48,13 +48,17 @@ INDEX_FIELDS = {
                "0 to 3 (every layer has units 0 and 1, at most 0..3), layers 0 (the input layer) to 6 (the output "
                "layer L); `last` takes no range.",
 }
+def _shown(domain: tuple[float, float]) -> str:
+    return f"[{domain[0]:g}, {domain[1]:g}]"
+
+
 SYMBOL_FIELDS = {
     "kind": "scalar | indexed | vector | matrix | function (default scalar).",
     "subscripts": "Indexed symbols: how many subscript indices (w_(jk) has 2).",
     "superscript": "Indexed/vector/matrix symbols: whether the name carries a layer index, as in delta_j^l or W^(l).",
-    "domain": "Where the symbol's values are drawn: an interval [low, high] (default [-2, 2]), `positive` "
-              "([0.1, 2]), `negative` ([-2, -0.1]), `nonzero` ([-2, -0.1] or [0.1, 2]), or whole numbers "
-              "`{integer: [low, high]}`.",
+    "domain": f"Where the symbol's values are drawn: an interval [low, high] (default {_shown(DEFAULT_DOMAIN)}), "
+              f"`positive` ({_shown(POSITIVE_DOMAIN)}), `negative` ({_shown(NEGATIVE_DOMAIN)}), `nonzero` "
+              f"({_shown(NEGATIVE_DOMAIN)} or {_shown(POSITIVE_DOMAIN)}), or whole numbers `{{integer: [low, high]}}`.",
     "alias": "Functions: the builtin this name stands for (g: {kind: function, alias: sigmoid}).",
     "latex": "How to typeset the name in feedback, e.g. '\\delta'.",
     "definition": "An expression the symbol stands for, in answer syntax (yhat: softmax(a_L)).",
