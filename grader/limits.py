@@ -14,11 +14,11 @@ CHECK_SECONDS = 5.0          # seconds per distinct answer: honest answers take 
 
 # --- reading an answer (grader.answers): checked before anything is computed ------------------
 
-MAX_ANSWER_LENGTH = 2000     # characters: ten times a long course answer; pasted essays are refused
-MAX_ANSWER_DEPTH = 40        # nested brackets; keeps the recursive-descent parser far from Python's recursion limit
+MAX_ANSWER_LENGTH = 2000     # characters: far more than any course answer needs; pasted essays are refused
+MAX_ANSWER_DEPTH = 40        # nesting levels, the answer itself the first: keeps the recursive parser far from Python's stack limit
 MAX_NODES = 400              # parts of the tree (numbers, names, operators): far beyond any course answer
 MAX_DIGITS = 40              # digits in one number; beyond float precision, never needed by hand
-MAX_POWER_OF_TEN = 300       # 1e300 is the last written power of ten that stays a finite float (1e309 is inf)
+MAX_POWER_OF_TEN = 300       # written powers of ten up to 1e300: floats end near 1e308, so no written number is already inf
 MAX_CONSTANT_EXPONENT = 1000.0   # an exponent made of numbers (9^9^9^9, 10**10**10) is refused before any power is taken
 MAX_SUM_NESTING = 3          # sums inside sums; backprop needs two, each level multiplies the cost by the layer width
 MAX_PRIMES = 3               # f''' at most: the built-in functions carry their first three derivatives
@@ -45,9 +45,9 @@ NONZERO_GAP = 0.1            # `nonzero` symbols are drawn at least this far fro
 
 # --- files the grader reads ------------------------------------------------------------------
 
-YAML_MAX_BYTES = 2_000_000   # a problem, assignment or answer file: 1000x a real one, small enough to read at once
+YAML_MAX_BYTES = 2_000_000   # a problem, assignment or answer file: far above a real one, small enough to read at once
 YAML_MAX_DEPTH = 50          # nesting in a YAML file: real files nest a few levels, deeper is an attack on the reader
-ROSTER_MAX_BYTES = 5_000_000     # a roster CSV: 100,000 students with long names
+ROSTER_MAX_BYTES = 5_000_000     # a roster CSV: room for a very large class, small enough to read at once
 MAX_REQUEST_BYTES = 16_384   # bytes of JSON per web request: an answer over MAX_ANSWER_LENGTH is refused anyway
 
 # --- authoring problems (grader.authoring) --------------------------------------------------
