@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
+from grader.limits import DEFAULT_DOMAIN
+
 
 class Word(str, Enum):
     """An enumeration whose members are also the plain words of the file formats: they
@@ -27,7 +29,6 @@ class Word(str, Enum):
 
 # --- declared symbols --------------------------------------------------------------------
 
-DEFAULT_DOMAIN = (-2.0, 2.0)   # where a symbol's values are drawn unless a problem says otherwise
 
 
 class SymbolKind(Word):

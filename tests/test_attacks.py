@@ -189,7 +189,7 @@ def test_feedback_quotes_a_long_unknown_name_briefly(targets):
 def test_parse_and_render_hostile_text(case, sentinel):
     """The parser alone: an AnswerSyntaxError with a student message, or a tree whose
     renderings and SymPy form come back quickly."""
-    from grader.answers.parser import table_for
+    from grader.answers.names import table_for
     _, text, _ = next(c for c in corpus.answers(sentinel) if c[0] == case)
     table = table_for(names=("z",), functions=("f",))
     t = time.perf_counter()
@@ -348,7 +348,7 @@ def build_hostile_class(root: Path, bank: dict, targets: dict, sentinel: Path) -
     for j, (name, text) in enumerate(big):
         problem, part = targets["scalar"]
         data = _answers_yaml({problem.id: {part.id: text}})
-        from grader.classes.submissions import MAX_BYTES
+        from grader.limits import YAML_MAX_BYTES as MAX_BYTES
         student_file(f"big-{j}", data, "error" if len(data.encode()) > MAX_BYTES else "graded", folder=bool(j % 2))
 
     # hostile YAML

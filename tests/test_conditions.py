@@ -19,7 +19,8 @@ from grader.interfaces.cli import main
 from grader.checking.conditions import ConditionError, bounds, holds, read_condition
 from grader.checking.decide import context
 from grader.checking.checker import check, compare
-from grader.checking.evaluate import SAMPLES, EvalError, make_world
+from grader.limits import SAMPLES
+from grader.checking.evaluate import EvalError, make_world
 from grader.model import CORRECT, INCORRECT, INVALID, Part, Problem, Symbol, SymbolTable, Tolerance
 from grader.authoring.loader import ProblemError, load_bank, load_problem
 from grader.authoring.validation import validate

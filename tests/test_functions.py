@@ -13,7 +13,8 @@ from grader.model import CORRECT, INCORRECT
 from grader.authoring.loader import load_problem
 from grader.authoring.schema import json_schema
 from grader.answers.render import render, to_sympy
-from grader.answers.parser import AnswerSyntaxError, parse, table_for
+from grader.answers.names import table_for
+from grader.answers.parser import AnswerSyntaxError, parse
 from grader.answers.tree import Call, Sym
 
 x = Sym("x")

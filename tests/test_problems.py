@@ -18,6 +18,7 @@ from grader.authoring import fields as F
 from grader.authoring import loader as P
 from grader.answers import functions
 from grader.authoring import yamlsafe
+from grader.limits import YAML_MAX_BYTES
 from grader.authoring import schema as S
 from grader.authoring import validation as V
 from grader.checking import variants as VAR
@@ -538,7 +539,7 @@ def test_billion_laughs_problem_file(tmp_path):
 def test_huge_file_refused_before_reading(tmp_path):
     path = tmp_path / "big.yaml"
     with path.open("wb") as fh:
-        fh.truncate(yamlsafe.MAX_BYTES + 10)
+        fh.truncate(YAML_MAX_BYTES + 10)
     e = error(path)
     assert "too large" in e.message and e.line is None
 

@@ -13,7 +13,9 @@ import pytest
 
 from conftest import MATRICES, NETWORK, PLAIN, SCALARS, plain_tree, ascii_of, error_of
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, Symbol, SymbolTable
-from grader.answers.parser import MAX_LENGTH, AnswerSyntaxError, ParsedAnswer, normalise, parse
+from grader.limits import MAX_ANSWER_LENGTH
+from grader.answers.normalise import normalise
+from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
 from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Num, Sum, Sym, Transpose
 
 
@@ -534,6 +536,23 @@ def test_caret_counts_wide_characters_twice():
     assert err.caret() == "２x+\n    ^"
 
 
+@pytest.mark.parametrize("typed, column, caret", [
+    ("ｘ+", 3, "ｘ+\n   ^"),                  # fullwidth x: two columns, then '+', then the end
+    ("α＋)", 3, "α＋)\n   ^"),                 # α one column, fullwidth plus two: ')' is at column 3
+    ("ｘ＊ｙ＋)", 5, "ｘ＊ｙ＋)\n        ^"),      # four fullwidth characters: eight columns before ')'
+    ("e\u0301+1", 2, "e\u0301+1\n^"),         # a combining accent is drawn over the e: the caret goes there
+])
+def test_caret_counts_display_columns(typed, column, caret):
+    err = error_of(typed, SCALARS)
+    assert err.column == column and err.caret() == caret
+
+
+def test_caret_counts_combining_marks_as_no_column():
+    """After a combining mark the caret is one column left of the character count."""
+    err = AnswerSyntaxError("Unexpected ')'.", 3, "e\u0301+)")
+    assert err.caret() == "e\u0301+)\n  ^"
+
+
 # --- limits ---------------------------------------------------------------------------------
 
 def timed_error(text, table=PLAIN, seconds=5.0) -> AnswerSyntaxError:
@@ -565,7 +584,7 @@ def test_one_megabyte_answer_is_refused_quickly():
 
 
 def test_length_limit():
-    assert MAX_LENGTH == 2000
+    assert MAX_ANSWER_LENGTH == 2000
     ok = "x" + " " * 1998 + "y"
     assert len(ok) == 2000 and read(ok).ascii == "x*y"
     err = error_of(ok + " ")

@@ -17,8 +17,8 @@ from typing import Optional
 from grader.answers import functions
 from grader.answers import greek
 from grader.errors import TOO_COMPLEX, StudentError
+from grader.limits import MAX_LATEX_GROUPS
 
-MAX_GROUP_DEPTH = 40
 GLUE = "\x1f"    # stands for the space after a Greek command; never in normalised text (a control character)
 
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "enspace", "thinspace", "medspace", "thickspace",
@@ -141,7 +141,7 @@ class _Reader:
 
     def enter(self, pos: int):
         self.depth += 1
-        if self.depth > MAX_GROUP_DEPTH:
+        if self.depth > MAX_LATEX_GROUPS:
             raise LatexError(f"{TOO_COMPLEX}: it is nested too deeply", pos, True)
 
     def index(self) -> None:

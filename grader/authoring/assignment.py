@@ -22,6 +22,7 @@ from typing import Optional
 
 from grader.authoring import yamlsafe
 from grader.errors import AuthorError, os_reason
+from grader.limits import YAML_MAX_BYTES
 from grader.model import Problem
 from grader.authoring.fields import NUMBER_RE, RANDOMIZE_MODES, RANDOMIZE_PER_STUDENT
 
@@ -121,7 +122,7 @@ def _entry(item, where: str) -> Entry:
 def load_assignment(path: Path | str) -> Assignment:
     path = Path(path)
     try:
-        data = path.read_bytes()[: yamlsafe.MAX_BYTES + 1]
+        data = path.read_bytes()[: YAML_MAX_BYTES + 1]
     except OSError as exc:
         raise AssignmentError(f"cannot read the assignment {path}: {os_reason(exc)}") from None
     return parse_assignment(data, str(path))

@@ -1,11 +1,13 @@
 """The problem file format in one place: field names with their descriptions, the patterns
-ids and names must match, and the limits. The loader (`problems`) enforces it and the JSON
-Schema (`schema`) describes it, both from these tables, so they cannot disagree.
+ids and names must match, and the domain words (their numbers, like every limit, live in
+grader.limits). The loader (`problems`) enforces it and the JSON Schema (`schema`) describes
+it, both from these tables, so they cannot disagree.
 """
 from __future__ import annotations
 
 import re
 
+from grader.limits import DEFAULT_DOMAIN, NEGATIVE_DOMAIN, POSITIVE_DOMAIN
 from grader.model import CORRECT, INCORRECT, INVALID
 
 ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
@@ -20,8 +22,6 @@ INDEX_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 INT_RE = re.compile(r"[+-]?\d+")
 LABEL_RE = re.compile(r"[A-Z]")
-MAX_LABELS = 26          # choice options are labelled A..Z
-MAX_SUBSCRIPTS = 3       # w_(jk) has 2; nothing in the course has more than 3
 EXTENSIONS = (".yaml", ".yml")
 RANDOMIZE_OFF, RANDOMIZE_PER_STUDENT = "off", "per-student"
 RANDOMIZE_MODES = (RANDOMIZE_OFF, RANDOMIZE_PER_STUDENT)
@@ -48,13 +48,17 @@ INDEX_FIELDS = {
                "0 to 3 (every layer has units 0 and 1, at most 0..3), layers 0 (the input layer) to 6 (the output "
                "layer L); `last` takes no range.",
 }
+def _shown(domain: tuple[float, float]) -> str:
+    return f"[{domain[0]:g}, {domain[1]:g}]"
+
+
 SYMBOL_FIELDS = {
     "kind": "scalar | indexed | vector | matrix | function (default scalar).",
     "subscripts": "Indexed symbols: how many subscript indices (w_(jk) has 2).",
     "superscript": "Indexed/vector/matrix symbols: whether the name carries a layer index, as in delta_j^l or W^(l).",
-    "domain": "Where the symbol's values are drawn: an interval [low, high] (default [-2, 2]), `positive` "
-              "([0.1, 2]), `negative` ([-2, -0.1]), `nonzero` ([-2, -0.1] or [0.1, 2]), or whole numbers "
-              "`{integer: [low, high]}`.",
+    "domain": f"Where the symbol's values are drawn: an interval [low, high] (default {_shown(DEFAULT_DOMAIN)}), "
+              f"`positive` ({_shown(POSITIVE_DOMAIN)}), `negative` ({_shown(NEGATIVE_DOMAIN)}), `nonzero` "
+              f"({_shown(NEGATIVE_DOMAIN)} or {_shown(POSITIVE_DOMAIN)}), or whole numbers `{{integer: [low, high]}}`.",
     "alias": "Functions: the builtin this name stands for (g: {kind: function, alias: sigmoid}).",
     "latex": "How to typeset the name in feedback, e.g. '\\delta'.",
     "definition": "An expression the symbol stands for, in answer syntax (yhat: softmax(a_L)).",
@@ -106,7 +110,7 @@ TEST_FIELDS = {
     "feedback": "A fragment the feedback must contain (case-insensitive).",
 }
 # Domain words: the interval drawn from, and whether a gap around 0 is left out.
-DOMAIN_WORDS = {"positive": ((0.1, 2.0), False), "negative": ((-2.0, -0.1), False), "nonzero": ((-2.0, 2.0), True)}
+DOMAIN_WORDS = {"positive": (POSITIVE_DOMAIN, False), "negative": (NEGATIVE_DOMAIN, False), "nonzero": (DEFAULT_DOMAIN, True)}
 NUMERIC_TOLERANCES = ("absolute", "relative", "decimals", "sigfigs")
 EXPRESSION_TOLERANCES = ("rtol", "atol")
 

@@ -6,145 +6,35 @@
 * `default_bank_dir()` is the bank shipped with the package (`grader.bank`, which pyproject
   maps to the repository's `problems/` folder).
 
-The format (fields, patterns, limits) lives in `problem_format` and is documented in
+This module reads a problem's header, symbols, indices, given values and variants; its parts
+(and their answer rules and self-tests) are read by `parts`, both through `fieldreader`. The
+format (fields, patterns) lives in `fields`, its limits in grader.limits, and it is documented in
 docs/yaml-format.md. Nothing here evaluates text from a file: numbers are matched against a
 regular expression before `float()` sees them; expressions are kept as text for the parser.
 """
 from __future__ import annotations
 
-import difflib
-import math
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from grader.answers import functions
 from grader.authoring import yamlsafe
-from grader.errors import BankError, os_reason
+from grader.errors import os_reason
 from grader.checking.evaluate import range_misfit
+from grader.limits import DEFAULT_DOMAIN, MAX_SUBSCRIPTS, YAML_MAX_BYTES
 from grader.model import (
-    DEFAULT_DOMAIN, CHOICE, EXPRESSION, FUNCTION, INDEX_ROLES, INDEXED, MATRIX, MULTI_CHOICE, NUMERIC, PART_KINDS,
-    SCALAR, SYMBOL_KINDS, VECTOR, IndexRole, Mistake, PartKind, Status, SymbolKind, Part, PartTest, Problem,
-    Symbol, SymbolTable, Tolerance, Variant,
+    FUNCTION, INDEX_ROLES, INDEXED, MATRIX, SCALAR, SYMBOL_KINDS, VECTOR, IndexRole, SymbolKind, Part,
+    Problem, Symbol, SymbolTable, Variant,
 )
 from grader.authoring.fields import (
-    DOMAIN_WORDS, ID_RE, INDEX_RE, ID_PATTERN, PART_ID_PATTERN, INT_RE, LABEL_RE, NAME_RE, NUMBER_RE, PART_ID_RE, TAG_RE,
-    EXPRESSION_TOLERANCES, EXTENSIONS, MAX_LABELS, MAX_SUBSCRIPTS, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
-    INDEX_FIELDS, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
-    RANDOMIZE_MODES, RANDOMIZE_PER_STUDENT,
+    DOMAIN_WORDS, ID_RE, INDEX_RE, ID_PATTERN, NAME_RE, EXTENSIONS, INDEX_FIELDS, SYMBOL_FIELDS, TOP_FIELDS,
+    VARIANT_FIELDS, RANDOMIZE_MODES, RANDOMIZE_PER_STUDENT,
 )
 from grader.authoring.yamlsafe import YDict
-
-# --- errors ----------------------------------------------------------------------------------
-
-class ProblemError(BankError):
-    """A problem file that cannot be used; str(e) = "path:line: message"."""
-
-    def __init__(self, path: Any, line: Optional[int], message: str):
-        super().__init__(message, str(path), line)
-        self.path = str(path)
-        self.line = line
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
-
-
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _line(value: Any, default: Optional[int] = None) -> Optional[int]:
-    line = getattr(value, "line", None)
-    return line if line is not None else default
-
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return "a text"
-
-
-class _Reader:
-    """Typed access to the YAML tree of one file, raising ProblemError with file:line."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.lines: dict[tuple, Optional[int]] = {}   # ("test", part, i) / ("mistake", part, i) -> line
-
-    def fail(self, line: Optional[int], message: str) -> None:
-        raise ProblemError(self.path, line, message)
-
-    def mapping(self, value: Any, what: str, line: Optional[int]) -> YDict:
-        if not isinstance(value, dict):
-            self.fail(_line(value, line), f"{what} must be a mapping ('key: value' lines), not {_kind_of(value)}")
-        return value
-
-    def check_fields(self, mapping: YDict, allowed: dict, what: str, required: Iterable[str] = ()) -> None:
-        for key in mapping:
-            if key not in allowed:
-                line = mapping.key_lines.get(key, mapping.line)
-                self.fail(line, f"{what}: unknown field '{key}'{_suggest(key, allowed)}")
-        for key in required:
-            if key not in mapping:
-                self.fail(mapping.line, f"{what}: missing field '{key}'")
-
-    def text(self, mapping: YDict, key: str, what: str, *, required: bool = False,
-             empty_ok: bool = False) -> Optional[str]:
-        if key not in mapping:
-            if required:
-                self.fail(mapping.line, f"{what}: missing field '{key}'")
-            return None
-        value = mapping[key]
-        line = mapping.key_lines.get(key, mapping.line)
-        if not isinstance(value, str):
-            self.fail(_line(value, line), f"{what}: '{key}' must be a text, not {_kind_of(value)}")
-        if not empty_ok and not value.strip():
-            self.fail(line, f"{what}: '{key}' is empty")
-        return str(value)
-
-    def number(self, value: Any, what: str, line: Optional[int]) -> float:
-        if not isinstance(value, str) or not NUMBER_RE.fullmatch(value.strip()):
-            shown = f"'{value}'" if isinstance(value, str) else _kind_of(value)
-            self.fail(_line(value, line), f"{what} must be a number, not {shown}")
-        result = float(value.strip())
-        if not math.isfinite(result):
-            self.fail(_line(value, line), f"{what} is too large a number: '{value}'")
-        return result
-
-    def integer(self, value: Any, what: str, line: Optional[int]) -> int:
-        if not isinstance(value, str) or not INT_RE.fullmatch(value.strip()) or len(value.strip()) > 6:
-            shown = f"'{value}'" if isinstance(value, str) else _kind_of(value)
-            self.fail(_line(value, line), f"{what} must be a whole number, not {shown}")
-        return int(value.strip())
-
-    def boolean(self, value: Any, what: str, line: Optional[int]) -> bool:
-        if isinstance(value, str) and value.strip() in ("true", "True", "false", "False"):
-            return value.strip() in ("true", "True")
-        shown = f"'{value}'" if isinstance(value, str) else _kind_of(value)
-        self.fail(_line(value, line), f"{what} must be true or false, not {shown}")
-        raise AssertionError  # unreachable
-
-    def text_list(self, value: Any, what: str, line: Optional[int], *, allow_single: bool = False) -> list[str]:
-        if allow_single and isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            self.fail(_line(value, line), f"{what} must be a list, not {_kind_of(value)}")
-        out = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str):
-                self.fail(_line(item, _line(value, line)), f"{what}: item {i + 1} must be a text, not {_kind_of(item)}")
-            if not item.strip():
-                self.fail(_line(item, _line(value, line)), f"{what}: item {i + 1} is empty")
-            out.append(str(item))
-        return out
+from grader.authoring.fieldreader import FieldReader, ProblemError, kind_of, line_of, suggest
+from grader.authoring.parts import read_part
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -186,17 +76,17 @@ def load_problem(path: Any) -> Problem:
 def _load(path: Any, data: Optional[bytes] = None) -> tuple[Problem, dict]:
     shown = str(path)
     if data is None:
-        data = _read_bytes(path, yamlsafe.MAX_BYTES)
+        data = _read_bytes(path, YAML_MAX_BYTES)
     try:
         doc = yamlsafe.load(data)
     except yamlsafe.YamlError as exc:
         raise ProblemError(shown, exc.line, exc.message) from None
-    reader = _Reader(shown)
+    reader = FieldReader(shown)
     problem = _problem(reader, doc, _stem(path))
     return replace(problem, path=shown), reader.lines
 
 
-def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
+def _problem(r: FieldReader, doc: Any, pid: str) -> Problem:
     if not ID_RE.fullmatch(pid):
         r.fail(None, f"the problem id '{pid}' (the file name) must match {ID_PATTERN}: "
                      f"lower-case letters, digits and '-'")
@@ -232,11 +122,11 @@ def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
     parts_value = doc["parts"]
     parts_line = doc.key_line("parts")
     if not isinstance(parts_value, list) or not parts_value:
-        r.fail(_line(parts_value, parts_line), "problem: 'parts' must be a non-empty list of parts")
+        r.fail(line_of(parts_value, parts_line), "problem: 'parts' must be a non-empty list of parts")
     parts: list[Part] = []
     seen: dict[str, Optional[int]] = {}
     for i, raw in enumerate(parts_value):
-        part = _part(r, raw, i, _line(raw, parts_line))
+        part = read_part(r, raw, i, line_of(raw, parts_line))
         if part.id in seen:
             r.fail(part.line, f"duplicate part id '{part.id}' (first at line {seen[part.id]})")
         seen[part.id] = part.line
@@ -245,7 +135,7 @@ def _problem(r: _Reader, doc: Any, pid: str) -> Problem:
                    given=given, variants=variants, randomize=randomize)
 
 
-def _randomize(r: _Reader, doc: YDict, has_variants: bool) -> bool:
+def _randomize(r: FieldReader, doc: YDict, has_variants: bool) -> bool:
     """Per-student values are opt-in: without `randomize: per-student` everyone grades the
     course's values, so a class gradebook and a student's own check agree by default."""
     if "randomize" not in doc:
@@ -259,7 +149,7 @@ def _randomize(r: _Reader, doc: YDict, has_variants: bool) -> bool:
     return mode == RANDOMIZE_PER_STUDENT
 
 
-def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[tuple[str, IndexRole], ...],
+def _indices(r: FieldReader, value: Any, line: Optional[int]) -> tuple[tuple[tuple[str, IndexRole], ...],
                                                                    tuple[tuple[str, tuple[int, int]], ...]]:
     """The letters with their roles, and the ranges of those given one
     (`l: {role: layer, integer: [1, 2]}`, read like a symbol's `{integer: [low, high]}` domain)."""
@@ -280,16 +170,16 @@ def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[tuple[s
             role = fields["role"]
             kline = fields.key_line("role")
         if not isinstance(role, str) or role not in INDEX_ROLES:
-            shown = f"'{role}'" if isinstance(role, str) else _kind_of(role)
-            hint = _suggest(role, INDEX_ROLES) if isinstance(role, str) else ""
-            r.fail(_line(role, kline), f"{what}: role must be one of {', '.join(INDEX_ROLES)}, "
+            shown = f"'{role}'" if isinstance(role, str) else kind_of(role)
+            hint = suggest(role, INDEX_ROLES) if isinstance(role, str) else ""
+            r.fail(line_of(role, kline), f"{what}: role must be one of {', '.join(INDEX_ROLES)}, "
                                        f"not {shown}{hint}")
         out.append((str(letter), IndexRole(role)))
         if fields is not None and "integer" in fields:
             iline = fields.key_line("integer")
             bounds = fields["integer"]
             if not isinstance(bounds, list) or len(bounds) != 2:
-                r.fail(_line(bounds, iline), f"{what}: 'integer' must be a list [low, high] of whole numbers")
+                r.fail(line_of(bounds, iline), f"{what}: 'integer' must be a list [low, high] of whole numbers")
             low = r.integer(bounds[0], f"{what}: range low", iline)
             high = r.integer(bounds[1], f"{what}: range high", iline)
             misfit = range_misfit(IndexRole(role), low, high)
@@ -299,7 +189,7 @@ def _indices(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[tuple[s
     return tuple(out), tuple(ranges)
 
 
-def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
+def _symbols(r: FieldReader, value: Any, line: Optional[int]) -> list[Symbol]:
     m = r.mapping(value, "'symbols'", line)
     out = []
     for name, spec in m.items():
@@ -308,14 +198,14 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
         if not NAME_RE.fullmatch(name):
             r.fail(kline, f"{what}: a name must start with a letter and use only letters, digits and '_'")
         if isinstance(spec, str):
-            fields: YDict = YDict(line=_line(spec, kline))
+            fields: YDict = YDict(line=line_of(spec, kline))
             fields["kind"] = spec
         else:
             fields = r.mapping(spec, what, kline)
         r.check_fields(fields, SYMBOL_FIELDS, what)
         kind = (r.text(fields, "kind", what) or SCALAR).strip()
         if kind not in SYMBOL_KINDS:
-            r.fail(fields.key_line("kind"), f"{what}: unknown kind '{kind}'{_suggest(kind, SYMBOL_KINDS)}; "
+            r.fail(fields.key_line("kind"), f"{what}: unknown kind '{kind}'{suggest(kind, SYMBOL_KINDS)}; "
                                             f"use one of {', '.join(SYMBOL_KINDS)}")
         kind = SymbolKind(kind)
         subscripts = 0
@@ -341,14 +231,14 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
                 r.fail(dline, f"{what}: a function has no domain")
             if isinstance(dom, str):
                 if dom.strip() not in DOMAIN_WORDS:
-                    r.fail(dline, f"{what}: unknown domain '{dom}'{_suggest(dom.strip(), DOMAIN_WORDS)}; use "
+                    r.fail(dline, f"{what}: unknown domain '{dom}'{suggest(dom.strip(), DOMAIN_WORDS)}; use "
                                   f"[low, high], {', '.join(DOMAIN_WORDS)} or {{integer: [low, high]}}")
                 domain, nonzero = DOMAIN_WORDS[dom.strip()]
             else:
                 if isinstance(dom, dict) and list(dom) == ["integer"]:
                     integer, dom = True, dom["integer"]
                 if not isinstance(dom, list) or len(dom) != 2:
-                    r.fail(_line(dom, dline), f"{what}: 'domain' must be a list [low, high], "
+                    r.fail(line_of(dom, dline), f"{what}: 'domain' must be a list [low, high], "
                                               f"{', '.join(DOMAIN_WORDS)} or {{integer: [low, high]}}")
                 if integer:
                     low = float(r.integer(dom[0], f"{what}: domain low", dline))
@@ -365,7 +255,7 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
                 r.fail(fields.key_line("alias"), f"{what}: only functions can have an alias")
             aliases = functions.alias_names()
             if alias not in aliases:
-                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{_suggest(alias, aliases)}; "
+                r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{suggest(alias, aliases)}; "
                                                  f"use one of {', '.join(aliases)}")
         latex = r.text(fields, "latex", what)
         definition = r.text(fields, "definition", what)
@@ -377,7 +267,7 @@ def _symbols(r: _Reader, value: Any, line: Optional[int]) -> list[Symbol]:
     return out
 
 
-def _given(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, float], ...]:
+def _given(r: FieldReader, value: Any, line: Optional[int]) -> tuple[tuple[str, float], ...]:
     m = r.mapping(value, "'given'", line)
     out = []
     for name, number in m.items():
@@ -388,7 +278,7 @@ def _given(r: _Reader, value: Any, line: Optional[int]) -> tuple[tuple[str, floa
     return tuple(out)
 
 
-def _variants(r: _Reader, value: Any, line: Optional[int], given: dict) -> tuple[Variant, ...]:
+def _variants(r: FieldReader, value: Any, line: Optional[int], given: dict) -> tuple[Variant, ...]:
     m = r.mapping(value, "'variants'", line)
     out = []
     for name, spec in m.items():
@@ -396,7 +286,7 @@ def _variants(r: _Reader, value: Any, line: Optional[int], given: dict) -> tuple
         what = f"variant '{name}'"
         if name not in given:
             r.fail(kline, f"{what}: only given values can vary, and '{name}' is not in 'given'"
-                          f"{_suggest(name, given)}")
+                          f"{suggest(name, given)}")
         spec = r.mapping(spec, what, kline)
         r.check_fields(spec, VARIANT_FIELDS, what)
         if "choices" in spec:
@@ -405,7 +295,7 @@ def _variants(r: _Reader, value: Any, line: Optional[int], given: dict) -> tuple
             raw = spec["choices"]
             cline = spec.key_line("choices")
             if not isinstance(raw, list) or not raw:
-                r.fail(_line(raw, cline), f"{what}: 'choices' must be a non-empty list of numbers")
+                r.fail(line_of(raw, cline), f"{what}: 'choices' must be a non-empty list of numbers")
             choices = tuple(r.number(c, f"{what}: choice {i + 1}", cline) for i, c in enumerate(raw))
             out.append(Variant(str(name), choices=choices))
             continue
@@ -425,200 +315,6 @@ def _variants(r: _Reader, value: Any, line: Optional[int], given: dict) -> tuple
         out.append(Variant(str(name), low=low, high=high, step=step))
     return tuple(out)
 
-
-def choice_labels(text: str) -> list[str]:
-    """'B, C' -> ['B', 'C'] (labels as written, stripped; empty items kept as '')."""
-    return [t.strip() for t in text.split(",")]
-
-
-def _part(r: _Reader, raw: Any, index: int, line: Optional[int]) -> Part:
-    m = r.mapping(raw, f"part {index + 1}", line)
-    pline = m.line if m.line is not None else line
-    pid = r.text(m, "id", f"part {index + 1}", required=True)
-    if not PART_ID_RE.fullmatch(pid):
-        r.fail(m.key_line("id"), f"part id '{pid}' must match {PART_ID_PATTERN}: letters, digits and '-'")
-    what = f"part '{pid}'"
-    r.check_fields(m, PART_FIELDS, what)
-    prompt = r.text(m, "prompt", what, required=True)
-    kind = r.text(m, "kind", what) or EXPRESSION
-    if kind not in PART_KINDS:
-        r.fail(m.key_line("kind"), f"{what}: unknown kind '{kind}'{_suggest(kind, PART_KINDS)}; "
-                                   f"use one of {', '.join(PART_KINDS)}")
-    kind = PartKind(kind)
-    answer = r.text(m, "answer", what, required=True).strip()
-
-    points = 1.0
-    if "points" in m:
-        points = r.number(m["points"], f"{what}: 'points'", m.key_line("points"))
-        if not points > 0:
-            r.fail(m.key_line("points"), f"{what}: 'points' must be greater than 0")
-
-    options: tuple[str, ...] = ()
-    is_choice = kind in (CHOICE, MULTI_CHOICE)
-    if "options" in m:
-        if not is_choice:
-            r.fail(m.key_line("options"), f"{what}: only choice and multi-choice parts have 'options'")
-        options = tuple(r.text_list(m["options"], f"{what}: 'options'", m.key_line("options")))
-        if not 2 <= len(options) <= MAX_LABELS:
-            r.fail(m.key_line("options"), f"{what}: give between 2 and {MAX_LABELS} options")
-    elif is_choice:
-        r.fail(pline, f"{what}: a {kind} part needs 'options'")
-    if is_choice:
-        _check_labels(r, answer, kind, len(options), f"{what}: 'answer'", m.key_line("answer"))
-
-    partial_credit = False
-    if "partial_credit" in m:
-        partial_credit = r.boolean(m["partial_credit"], f"{what}: 'partial_credit'", m.key_line("partial_credit"))
-        if kind != MULTI_CHOICE:
-            r.fail(m.key_line("partial_credit"), f"{what}: 'partial_credit' is only for multi-choice parts")
-
-    tolerance = _tolerance(r, m, kind, what)
-
-    forbidden = required = ()
-    if "forbidden" in m:
-        if is_choice:
-            r.fail(m.key_line("forbidden"), f"{what}: choice parts cannot forbid names")
-        forbidden = tuple(r.text_list(m["forbidden"], f"{what}: 'forbidden'", m.key_line("forbidden"),
-                                      allow_single=True))
-    if "required" in m:
-        if is_choice:
-            r.fail(m.key_line("required"), f"{what}: choice parts cannot require names")
-        required = tuple(r.text_list(m["required"], f"{what}: 'required'", m.key_line("required"),
-                                     allow_single=True))
-    clash = set(forbidden) & set(required)
-    if clash:
-        r.fail(m.key_line("required"), f"{what}: '{sorted(clash)[0]}' is both forbidden and required")
-    restriction = r.text(m, "restriction", what)
-
-    hints: tuple[str, ...] = ()
-    if "hints" in m:
-        hints = tuple(r.text_list(m["hints"], f"{what}: 'hints'", m.key_line("hints"), allow_single=True))
-    show_solution = False
-    if "show_solution" in m:
-        show_solution = r.boolean(m["show_solution"], f"{what}: 'show_solution'", m.key_line("show_solution"))
-
-    where = r.text(m, "where", what)
-    if where is not None:
-        if kind not in (EXPRESSION, NUMERIC):
-            r.fail(m.key_line("where"), f"{what}: only expression and numeric parts have a condition")
-        where = where.strip()
-        r.lines[("where", pid)] = m.key_line("where")
-    allow_restatement = False
-    if "allow_restatement" in m:
-        allow_restatement = r.boolean(m["allow_restatement"], f"{what}: 'allow_restatement'",
-                                      m.key_line("allow_restatement"))
-
-    mistakes = _mistakes(r, m, pid, kind, len(options), what)
-    tests = _tests(r, m, pid, kind, len(options), what)
-    return Part(id=pid, prompt=prompt, kind=kind, answer=answer, points=points, tolerance=tolerance,
-                options=options, partial_credit=partial_credit, forbidden=forbidden, required=required,
-                restriction=restriction, hints=hints, show_solution=show_solution, mistakes=mistakes,
-                tests=tests, line=pline or 0, where=where, allow_restatement=allow_restatement)
-
-
-def _check_labels(r: _Reader, text: str, kind: str, count: int, what: str, line: Optional[int]) -> None:
-    labels = choice_labels(text)
-    last = chr(ord("A") + count - 1)
-    for label in labels:
-        if not LABEL_RE.fullmatch(label):
-            r.fail(line, f"{what}: '{text}' is not an option label (A to {last}"
-                         f"{', comma separated' if kind == MULTI_CHOICE else ''})")
-        if ord(label) - ord("A") >= count:
-            r.fail(line, f"{what}: option '{label}' is out of range: there are {count} options (A to {last})")
-    if len(set(labels)) != len(labels):
-        r.fail(line, f"{what}: an option is listed twice in '{text}'")
-    if kind == CHOICE and len(labels) != 1:
-        r.fail(line, f"{what}: a single-choice answer is one label, not '{text}'")
-
-
-def _tolerance(r: _Reader, m: YDict, kind: str, what: str) -> Tolerance:
-    if "tolerance" not in m:
-        if kind == NUMERIC:
-            r.fail(m.line, f"{what}: a numeric part needs a 'tolerance': one of "
-                           f"{', '.join(NUMERIC_TOLERANCES)}")
-        return Tolerance()
-    tline = m.key_line("tolerance")
-    if kind in (CHOICE, MULTI_CHOICE):
-        r.fail(tline, f"{what}: choice parts have no tolerance")
-    t = r.mapping(m["tolerance"], f"{what}: 'tolerance'", tline)
-    allowed = NUMERIC_TOLERANCES if kind == NUMERIC else EXPRESSION_TOLERANCES
-    for key in t:
-        if key not in TOLERANCE_FIELDS:
-            r.fail(t.key_line(key), f"{what}: tolerance: unknown field '{key}'{_suggest(key, TOLERANCE_FIELDS)}")
-        if key not in allowed:
-            r.fail(t.key_line(key), f"{what}: tolerance '{key}' is not for {kind} parts; "
-                                    f"use {' / '.join(allowed)}")
-    values: dict[str, Any] = {}
-    for key in t:
-        kl = t.key_line(key)
-        if key in ("decimals", "sigfigs"):
-            n = r.integer(t[key], f"{what}: tolerance '{key}'", kl)
-            if not (0 <= n <= 15 if key == "decimals" else 1 <= n <= 15):
-                r.fail(kl, f"{what}: tolerance '{key}' must be between {0 if key == 'decimals' else 1} and 15")
-            values[key] = n
-        else:
-            x = r.number(t[key], f"{what}: tolerance '{key}'", kl)
-            if key in ("absolute", "relative") and not x > 0:
-                r.fail(kl, f"{what}: tolerance '{key}' must be greater than 0")
-            if key in ("rtol", "atol") and not x >= 0:
-                r.fail(kl, f"{what}: tolerance '{key}' must not be negative")
-            values[key] = x
-    if kind == NUMERIC and len(values) != 1:
-        r.fail(tline, f"{what}: a numeric tolerance is exactly one of {', '.join(NUMERIC_TOLERANCES)}")
-    return Tolerance(**values)
-
-
-def _entries(r: _Reader, m: YDict, key: str, noun: str, fields: dict, what: str):
-    """(index, mapping, description) for each entry of a list of mappings such as `mistakes`."""
-    if key not in m:
-        return
-    raw = m[key]
-    line = m.key_line(key)
-    if not isinstance(raw, list):
-        r.fail(_line(raw, line), f"{what}: '{key}' must be a list, not {_kind_of(raw)}")
-    for i, item in enumerate(raw):
-        w = f"{what}: {noun} {i + 1}"
-        item = r.mapping(item, w, _line(item, line))
-        r.check_fields(item, fields, w)
-        yield i, item, w
-
-
-def _mistakes(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) -> tuple[Mistake, ...]:
-    out = []
-    tags: dict[str, Optional[int]] = {}
-    for i, item, w in _entries(r, m, "mistakes", "mistake", MISTAKE_FIELDS, what):
-        answer = r.text(item, "answer", w, required=True).strip()
-        message = r.text(item, "message", w, required=True)
-        tag = r.text(item, "tag", w, required=True).strip()
-        if not TAG_RE.fullmatch(tag):
-            r.fail(item.key_line("tag"), f"{w}: tag '{tag}' must match {TAG_RE.pattern}")
-        if tag in tags:
-            r.fail(item.key_line("tag"), f"{w}: duplicate tag '{tag}' (first at line {tags[tag]})")
-        tags[tag] = item.key_line("tag")
-        score = 0.0
-        if "score" in item:
-            score = r.number(item["score"], f"{w}: 'score'", item.key_line("score"))
-            if not 0 <= score < 1:
-                r.fail(item.key_line("score"), f"{w}: 'score' is a fraction of the points, 0 <= score < 1")
-        if kind in (CHOICE, MULTI_CHOICE):
-            _check_labels(r, answer, kind, count, f"{w}: 'answer'", item.key_line("answer"))
-        r.lines[("mistake", pid, i)] = item.line
-        out.append(Mistake(answer=answer, message=message, tag=tag, score=score))
-    return tuple(out)
-
-
-def _tests(r: _Reader, m: YDict, pid: str, kind: str, count: int, what: str) -> tuple[PartTest, ...]:
-    out = []
-    for i, item, w in _entries(r, m, "tests", "test", TEST_FIELDS, what):
-        answer = r.text(item, "answer", w, required=True, empty_ok=True)
-        status = r.text(item, "status", w, required=True).strip()
-        if status not in TEST_STATUSES:
-            r.fail(item.key_line("status"), f"{w}: status must be one of {', '.join(TEST_STATUSES)}, "
-                                            f"not '{status}'{_suggest(status, TEST_STATUSES)}")
-        feedback = r.text(item, "feedback", w)
-        r.lines[("test", pid, i)] = item.line
-        out.append(PartTest(answer=answer, status=Status(status), feedback=feedback))
-    return tuple(out)
 
 # --- the bank ----------------------------------------------------------------------------------
 

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from grader.errors import AuthorError, os_reason
-
-MAX_BYTES = 5_000_000
+from grader.limits import ROSTER_MAX_BYTES
 COLUMNS = ("submission", "name", "email", "sis_id", "login_id", "canvas_id", "section")
 
 
@@ -108,11 +107,11 @@ def load_roster(path: Path | str) -> Roster:
     path = Path(path)
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
+            raw = fh.read(ROSTER_MAX_BYTES + 1)
     except OSError as exc:
         raise RosterError(f"cannot read the roster {path}: {os_reason(exc)}") from None
-    if len(raw) > MAX_BYTES:
-        raise RosterError(f"{path}: the roster is larger than {MAX_BYTES:,} bytes")
+    if len(raw) > ROSTER_MAX_BYTES:
+        raise RosterError(f"{path}: the roster is larger than {ROSTER_MAX_BYTES:,} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

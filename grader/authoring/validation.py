@@ -18,8 +18,10 @@ from grader.checking.decide import context
 from grader.checking.evaluate import EvalError, make_world
 from grader.answers.render import render
 from grader.checking.restatements import defined_names, derivative_candidates
+from grader.limits import MAX_RESTATEMENTS
 from grader.model import CHOICE, CORRECT, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
-from grader.authoring.loader import ProblemError, _load, _problem_files, choice_labels
+from grader.authoring.loader import ProblemError, _load, _problem_files
+from grader.authoring.parts import choice_labels
 from grader.checking.variants import variant_values
 
 @dataclass(frozen=True)
@@ -183,8 +185,6 @@ def _equivalent(problem: Problem, part: Part, text_a: str, text_b: str) -> bool:
         return sorted(x.upper() for x in choice_labels(text_a)) == sorted(x.upper() for x in choice_labels(text_b))
     return equivalence.equivalent(problem, part, text_a, text_b)
 
-
-MAX_RESTATEMENTS = 60   # candidates tried per part
 
 
 def _restatements(problem: Problem, part: Part) -> list[str]:

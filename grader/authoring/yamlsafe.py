@@ -38,11 +38,9 @@ import yaml
 from yaml import events as _ev
 
 from grader.errors import GraderError
+from grader.limits import YAML_MAX_BYTES, YAML_MAX_DEPTH
 
-__all__ = ["YamlError", "YDict", "YList", "YStr", "load", "MAX_BYTES", "MAX_DEPTH"]
-
-MAX_BYTES = 2_000_000
-MAX_DEPTH = 50
+__all__ = ["YamlError", "YDict", "YList", "YStr", "load"]
 
 
 class YamlError(GraderError):
@@ -330,7 +328,7 @@ class _Frame:
         self.depth = depth
 
 
-def load(data: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> object:
+def load(data: str | bytes, *, max_bytes: int = YAML_MAX_BYTES, max_depth: int = YAML_MAX_DEPTH) -> object:
     """Read one YAML document from `data` (str, or bytes in UTF-8) and return YDict / YList /
     YStr / None (empty document). Raises `YamlError` for anything unreadable or refused."""
     text = _decode(data, max_bytes)

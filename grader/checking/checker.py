@@ -20,10 +20,13 @@ from grader.checking.conditions import ConditionError
 from grader.checking.decide import Context, compare_values, context, decide
 from grader.checking.decide import unreadable as unreadable_decision
 from grader.errors import took_too_long
+from grader.limits import DEADLINE_SECONDS
 from grader.checking.evaluate import EvalError, evaluate
 from grader.checking.feedback import explain
 from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, Part, Problem, SymbolTable, Verdict
-from grader.answers.parser import AnswerSyntaxError, normalise, parse, table_for
+from grader.answers.names import table_for
+from grader.answers.normalise import normalise
+from grader.answers.parser import AnswerSyntaxError, parse
 
 __all__ = ["check", "check_within", "clear_caches", "compare", "Outcome", "infer_names", "unreadable", "timed_out", "equivalent", "context",
            "Context"]
@@ -68,7 +71,7 @@ def unreadable(err: AnswerSyntaxError, points: float) -> Verdict:
 
 
 def check_within(problem: Problem, part: Part, answer, values: Optional[dict] = None,
-                 seconds: float = 5.0) -> Verdict:
+                 seconds: float = DEADLINE_SECONDS) -> Verdict:
     """check() under a wall-clock budget enforced by a killable child process."""
     return run_with_deadline(check, (problem, part, answer, values), seconds, lambda: timed_out(part, seconds))
 

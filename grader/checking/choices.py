@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from grader.limits import MAX_ANSWER_LENGTH
 from grader.model import CORRECT, INCORRECT, INVALID, MULTI_CHOICE, Part, Verdict
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -27,7 +28,7 @@ def _one(token: str, options: tuple[str, ...]) -> Optional[int]:
 
 def selection(text: str, options: tuple[str, ...]) -> Optional[frozenset[int]]:
     """The options an answer picks, or None when some part of it names no option."""
-    if not isinstance(text, str) or len(text) > 2000:
+    if not isinstance(text, str) or len(text) > MAX_ANSWER_LENGTH:
         return None
     whole = _one(text, options)
     if whole is not None:

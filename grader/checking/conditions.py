@@ -17,7 +17,8 @@ from grader.errors import AuthorError
 from grader.checking.evaluate import EvalError, World, evaluate
 from grader.model import SCALAR, SymbolTable
 from grader.number_format import format_number
-from grader.answers.parser import MAX_LENGTH, AnswerSyntaxError, constant_value, parse
+from grader.limits import MAX_ANSWER_LENGTH
+from grader.answers.parser import AnswerSyntaxError, constant_value, parse
 from grader.answers.tree import Node, Sym
 
 OPERATORS = {"<=": np.less_equal, ">=": np.greater_equal, "!=": np.not_equal, "<": np.less, ">": np.greater}
@@ -45,8 +46,8 @@ class Condition:
 
 def read_condition(text: str, table: SymbolTable) -> Condition:
     """Parse `z > 0 and 0 < x < 1`. Raises ConditionError with what is wrong."""
-    if len(text) > MAX_LENGTH:
-        raise ConditionError(f"the condition is too long ({len(text)} characters; the limit is {MAX_LENGTH})")
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise ConditionError(f"the condition is too long ({len(text)} characters; the limit is {MAX_ANSWER_LENGTH})")
     src = text
     for spelling, op in _SPELLINGS.items():
         src = src.replace(spelling, op)

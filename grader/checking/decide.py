@@ -17,7 +17,8 @@ from typing import Optional
 import numpy as np
 
 from grader.checking.conditions import Condition, ConditionError, bounds, holds, read_condition
-from grader.checking.evaluate import SAMPLES, EvalError, World, evaluate, make_world, seed_for
+from grader.limits import SAMPLES
+from grader.checking.evaluate import EvalError, World, evaluate, make_world, seed_for
 from grader.checking.exact import exact_value
 from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NUMERIC, Mistake, Part, Problem, SymbolTable,
                           Tolerance)

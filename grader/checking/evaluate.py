@@ -18,16 +18,10 @@ import numpy as np
 
 from grader.errors import StudentError
 from grader.answers import functions
+from grader.limits import HIDDEN_LAYERS, LAYERS, MAX_WIDTH, MIN_WIDTH, NONZERO_GAP, REJECTION_DRAWS, SAMPLES
 from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, UNIT, VECTOR, SymbolTable
 from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 
-SAMPLES = 64
-MAX_WIDTH = 4
-LAYERS = 7          # layers 0..6; l is drawn in 1..3, L (the output layer) is 6
-MIN_WIDTH = 2
-HIDDEN = (1, 3)     # the layers a `layer` letter takes without a range
-REJECTION_DRAWS = 16   # a condition is sampled by drawing 16x the samples once and keeping those that meet it
-NONZERO_GAP = 0.1      # `nonzero` symbols are drawn at least this far from 0
 
 
 class EvalError(StudentError):
@@ -174,7 +168,7 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
             low, stop = limits[0], np.minimum(limits[1] + 1, width)
             world.index_values[letter] = low + (rng.random(S) * (stop - low)).astype(np.int64)
         elif role == LAYER:
-            low, high = limits or HIDDEN
+            low, high = limits or HIDDEN_LAYERS
             world.index_values[letter] = rng.integers(low, high + 1, size=S)
         elif role == LAST:
             world.index_values[letter] = np.full(S, LAYERS - 1)

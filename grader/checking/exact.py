@@ -12,9 +12,7 @@ from fractions import Fraction
 from typing import Optional
 
 from grader.answers.tree import Bin, Call, Neg, Node, Num
-
-MAX_EXPONENT = 64          # x^n exactly for |n| <= 64 ...
-MAX_BITS = 4096            # ... while numerators and denominators stay below 2^4096
+from grader.limits import EXACT_MAX_BITS, EXACT_MAX_EXPONENT
 
 
 def exact_value(node: Node) -> Optional[Fraction]:
@@ -26,7 +24,7 @@ def exact_value(node: Node) -> Optional[Fraction]:
 
 
 def _small(x: Fraction) -> Optional[Fraction]:
-    if x.numerator.bit_length() > MAX_BITS or x.denominator.bit_length() > MAX_BITS:
+    if x.numerator.bit_length() > EXACT_MAX_BITS or x.denominator.bit_length() > EXACT_MAX_BITS:
         return None
     return x
 
@@ -59,8 +57,8 @@ def _value(node: Node) -> Optional[Fraction]:
         return _small(a * b)
     if node.op == "/":
         return None if b == 0 else _small(a / b)
-    if b.denominator != 1 or abs(b.numerator) > MAX_EXPONENT or (a == 0 and b < 0):
+    if b.denominator != 1 or abs(b.numerator) > EXACT_MAX_EXPONENT or (a == 0 and b < 0):
         return None
-    if max(a.numerator.bit_length(), a.denominator.bit_length()) * abs(b.numerator) > MAX_BITS:
+    if max(a.numerator.bit_length(), a.denominator.bit_length()) * abs(b.numerator) > EXACT_MAX_BITS:
         return None
     return a ** b.numerator

@@ -25,11 +25,10 @@ from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
 from grader.number_format import format_number, format_pair
 from grader.answers.render import render
 from grader.checking import tolerance
-from grader.answers.parser import MAX_PRIMES, AnswerSyntaxError, ParsedAnswer, parse
+from grader.limits import MAX_PRIMES, MAX_VARIANTS
+from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
 from grader.answers.tree import (Bin, Call, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices, names_used,
                          walk)
-
-MAX_VARIANTS = 60
 
 
 # --- tree surgery -------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from grader.checking.othervalues import ValuesKey, recognise
 from grader.checking.variants import student_values
 from grader.answers.parser import AnswerSyntaxError
 from grader.errors import BankError
+from grader.limits import DEADLINE_SECONDS
 from grader.model import CHOICE, INVALID, MULTI_CHOICE, Part, Problem, Verdict
 
-DEADLINE_SECONDS = 5.0    # wall-clock budget of one answer's check, everywhere
 INTERNAL_ERROR = ("The grader could not check this answer because of an internal error; "
                   "please tell your instructor.")
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Iterable, Optional, Sequence
 
+from grader.limits import OTHER_VALUES_MAX_ANSWER, OTHER_VALUES_MAX_OTHERS
 from grader.model import CORRECT, INCORRECT, NUMERIC, Part, Problem, Verdict
 from grader.checking.variants import student_values, varied_text
 from grader.checking import checker as equivalence
 
 COURSE_VALUES = "course-values"          # rule tags: reports count them like any diagnosis
 OTHER_STUDENT_VALUES = "other-student-values"
-_MAX_ANSWER = 80                         # longer answers are not re-checked
-_MAX_OTHERS = 200                        # distinct value sets of classmates looked at
 
 ValuesKey = tuple[tuple[str, float], ...]
 
@@ -29,7 +28,7 @@ def _key(values: dict[str, float]) -> ValuesKey:
 
 def classmates_values(problems: dict[str, Problem], students: Iterable[str]) -> dict[str, tuple[ValuesKey, ...]]:
     """For each per-student problem, the distinct value sets of a class (sorted, at most
-    _MAX_OTHERS): what an answer shared between students would have been computed from."""
+    OTHER_VALUES_MAX_OTHERS): what an answer shared between students would have been computed from."""
     chosen = {pid: p for pid, p in problems.items() if p.per_student}
     if not chosen:
         return {}
@@ -37,7 +36,7 @@ def classmates_values(problems: dict[str, Problem], students: Iterable[str]) -> 
     for s in students:       # streamed: memory grows with the distinct value sets, not the class
         for pid, problem in chosen.items():
             seen[pid].add(_key(student_values(problem, s) or {}))
-    return {pid: tuple(sorted(keys)[:_MAX_OTHERS]) for pid, keys in seen.items()}
+    return {pid: tuple(sorted(keys)[:OTHER_VALUES_MAX_OTHERS]) for pid, keys in seen.items()}
 
 
 def _default_check(problem, part, answer, values=None) -> Verdict:
@@ -50,7 +49,7 @@ def recognise(problem: Problem, part: Part, answer: Optional[str], verdict: Verd
     """`verdict` with feedback naming the values the answer was computed from, when a wrong
     answer is right for the course's values or for another student's; otherwise unchanged."""
     if (own is None or not problem.per_student or part.kind != NUMERIC or verdict.status != INCORRECT
-            or verdict.score != 0 or not isinstance(answer, str) or len(answer) > _MAX_ANSWER):
+            or verdict.score != 0 or not isinstance(answer, str) or len(answer) > OTHER_VALUES_MAX_ANSWER):
         return verdict
     course = dict(problem.given)
     mine = _key(own)

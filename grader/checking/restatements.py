@@ -14,7 +14,7 @@ import re
 
 from grader.answers import functions
 from grader.model import FUNCTION, INDEXED, SCALAR, Part, SymbolTable
-from grader.answers.parser import MAX_PRIMES
+from grader.limits import MAX_PRIMES
 from grader.answers.tree import Call, Node, Sym, walk
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")

@@ -27,6 +27,7 @@ from grader.formats.results_json import parse_results_json
 from grader.show.escape import safe_log_text
 from grader.formats.summary import github_summary_from
 from grader.errors import Exit, GraderError, os_reason
+from grader.limits import DEADLINE_SECONDS
 from grader.classes.gradebook import Gradebook, answer_key
 from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
 from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
@@ -179,7 +180,7 @@ def _now() -> str:
 
 def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] | Path | str, *,
                 jobs: Optional[int] = None, students: Optional[list[str]] = None,
-                deadline: float = 5.0, check: Optional[Callable[..., Verdict]] = None,
+                deadline: float = DEADLINE_SECONDS, check: Optional[Callable[..., Verdict]] = None,
                 generated_at: Optional[str] = None, summary: bool = False,
                 on_progress: Optional[Callable[[int, int], None]] = None,
                 log: Optional[Callable[[str], None]] = None,

@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 from grader.authoring import yamlsafe
 from grader.errors import os_reason
+from grader.limits import YAML_MAX_BYTES
 from grader.checking.variants import student_values
 from grader.model import (
     ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
@@ -35,12 +36,11 @@ from grader.checking import checker
 from grader.checking.grading import grade_answer, internal_error
 
 __all__ = [
-    "Submission", "Entry", "ANSWER_FILE_NAMES", "MAX_BYTES",
+    "Submission", "Entry", "ANSWER_FILE_NAMES",
     "read_answer_file", "discover", "scan", "load_directory", "grade_submission",
     "missing_verdict", "error_result", "NO_ANSWER", "NOT_TEXT",
 ]
 
-MAX_BYTES = yamlsafe.MAX_BYTES
 ANSWER_FILE_NAMES = ("answers.yaml", "answers.yml")
 _SUFFIXES = (".yaml", ".yml")
 
@@ -232,7 +232,7 @@ class _Refused(Exception):
 
 
 def read_answer_file(path: Path | str | None, student: Optional[str] = None, *,
-                     max_bytes: int = MAX_BYTES, follow_symlinks: bool = True) -> Submission:
+                     max_bytes: int = YAML_MAX_BYTES, follow_symlinks: bool = True) -> Submission:
     """Read one answer file. Never raises for anything the file contains: problems become
     `Submission.error`. `path` None means "no answer file" (a student folder without one).
     `follow_symlinks=False` (used for class directories) refuses a symbolic link."""
@@ -413,7 +413,7 @@ def discover(directory: Path | str) -> list[tuple[str, Optional[Path]]]:
 
 
 def load_directory(directory: Path | str, students: Optional[Iterable[str]] = None,
-                   *, max_bytes: int = MAX_BYTES) -> list[Submission]:
+                   *, max_bytes: int = YAML_MAX_BYTES) -> list[Submission]:
     """Read every submission of a class directory (only `students` when given; a requested
     student with no submission gets an error entry)."""
     wanted = None if students is None else set(students)

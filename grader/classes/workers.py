@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional
 
 from grader.errors import GraderError, took_too_long
+from grader.limits import DEADLINE_SECONDS
 from grader.model import INVALID, Problem, Verdict
 
 __all__ = ["Task", "Checked", "PoolError", "check_answers", "Helper", "HelperError", "can_fork",
@@ -263,7 +264,7 @@ def _invalid(points: float, message: str, rule: str) -> Verdict:
 
 
 def check_answers(tasks: Iterable[Task], problems: dict[str, Problem], check: Callable[..., Verdict],
-                  *, jobs: int = 1, deadline: float = 5.0,
+                  *, jobs: int = 1, deadline: float = DEADLINE_SECONDS,
                   log: Optional[Callable[[str], None]] = None,
                   inherited_fds: Iterable[int] = (), mp_context=None) -> Iterator[Checked]:
     """Check every task in worker processes, at most `jobs` at a time, yielding each result as

@@ -6,7 +6,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Optional
 
-from grader.checking.variants import values_text, varied_text
 from grader.show.escape import md_code, md_text
 from grader.formats.plain_text import format_score, points_text
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, PartResult, Problem, SubmissionResult

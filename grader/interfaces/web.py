@@ -29,7 +29,7 @@ from grader.show.html import unreadable_html, verdict_html
 from grader.show.pages import problem_json
 from grader.show.text import no_more_hints, verdict_json, verdict_word
 
-MAX_BODY = 16_384           # bytes of JSON per request; answers over syntax.MAX_LENGTH are refused anyway
+from grader.limits import MAX_REQUEST_BYTES as MAX_BODY   # bytes of JSON per request
 CACHE_SIZE = 4096           # distinct (part, answer, values) verdicts kept in the server
 PAGE_FILES = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
               "style.css": "text/css; charset=utf-8"}

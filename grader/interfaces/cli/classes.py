@@ -9,7 +9,7 @@ from typing import Optional
 
 import click
 
-from grader import Exit, os_reason
+from grader import DEADLINE_SECONDS, Exit, os_reason
 from grader.interfaces.cli.base import (
     Refusal, STUDENT_ENV, assigned_bank, assignment_option, emit_json, env_student, format_option, isatty, main,
     problems_option, roster, roster_option, style,
@@ -27,7 +27,7 @@ from grader.interfaces.cli.base import (
               help="Exit 1 when a submission scores fewer than SCORE points (a CI gate).")
 @click.option("--gradescope", "gradescope_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="File: also write Gradescope's results.json to PATH.")
-@click.option("--deadline", type=float, default=5.0, show_default=True, help="Seconds allowed per distinct answer.")
+@click.option("--deadline", type=float, default=DEADLINE_SECONDS, show_default=True, help="Seconds allowed per distinct answer.")
 @assignment_option
 @roster_option
 @problems_option
