@@ -98,7 +98,7 @@ def test_the_doc_examples_are_refused_as_too_complex(example):
 
 def test_the_readme_states_the_deadline_and_request_size():
     text = " ".join(README.read_text(encoding="utf-8").split())
-    assert f"`--deadline` ({limits.CHECK_SECONDS:g} s)" in text
+    assert f"`--deadline` ({limits.DEADLINE_SECONDS:g} s)" in text
     assert f"limited to {limits.MAX_REQUEST_BYTES // 1024} KiB" in text
 
 
