@@ -21,7 +21,8 @@ from grader.formats.gradebook_csv import POINTS_ROW_LABEL
 from grader.formats.feedback_md import feedback_markdown
 from grader.formats.gradescope import gradescope_json, write_gradescope
 from grader.formats.junit import junit_xml_stream
-from grader.formats.plain_text import format_score, part_text
+from grader.formats.plain_text import part_text
+from grader.number_format import format_score
 from grader.formats.results_json import RESULTS_JSON, parse_results_json
 from grader.formats.summary import github_summary_from
 from grader.model import (

@@ -15,6 +15,7 @@ import math
 from typing import Optional
 
 from grader.model import Problem
+from grader.number_format import number_text
 
 def _draw(problem_id: str, student_id: str, name: str) -> int:
     # surrogateescape: a folder name that is not UTF-8 draws from its own bytes
@@ -61,12 +62,6 @@ def student_values(problem: Problem, student_id: Optional[str]) -> Optional[dict
     if not problem.per_student or student_id is None:
         return None
     return variant_values(problem, student_id)
-
-
-def number_text(x: float) -> str:
-    """A given value as a person would write it (3, not 3.0; 0.03, not 0.030000000000000002)."""
-    text = f"{float(x):.12g}"
-    return text
 
 
 def values_text(values: dict[str, float], names: Optional[tuple[str, ...]] = None) -> str:

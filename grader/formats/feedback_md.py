@@ -7,7 +7,8 @@ from functools import lru_cache
 from typing import Optional
 
 from grader.show.escape import md_code, md_text
-from grader.formats.plain_text import format_score, points_text
+from grader.formats.plain_text import points_text
+from grader.number_format import format_score
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, PartResult, Problem, SubmissionResult
 from grader.show.values import values_sentences
 

@@ -5,7 +5,8 @@ CRLF line ends (RFC 4180); no cell a spreadsheet could run as a formula."""
 from __future__ import annotations
 
 from grader.show.escape import csv_line, csv_safe, one_line
-from grader.formats.plain_text import columns, format_score, status_text
+from grader.formats.plain_text import columns, status_text
+from grader.number_format import format_score
 from grader.formats.files import Stream
 from grader.model import Problem, SubmissionResult
 

@@ -12,7 +12,8 @@ from typing import Iterable, Optional
 
 from grader.model import Problem
 from grader.authoring.roster import Person
-from grader.checking.variants import number_text, student_values
+from grader.checking.variants import student_values
+from grader.number_format import number_text
 from grader.show.escape import csv_safe, md_code, md_text
 
 

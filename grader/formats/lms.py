@@ -29,7 +29,7 @@ from typing import Optional, Sequence
 
 from grader.authoring.roster import Person, Reconciled, Roster
 from grader.show.escape import csv_line, csv_safe
-from grader.formats.plain_text import format_score
+from grader.number_format import format_score
 from grader.formats.files import Stream
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")

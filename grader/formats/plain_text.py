@@ -2,12 +2,11 @@
 gradebook, the feedback, JUnit, Gradescope and the reports never disagree on a number or a word."""
 from __future__ import annotations
 
-import math
-from functools import lru_cache
 from typing import Optional
 
 from grader.show.escape import one_line
 from grader.model import ERROR, PARTIAL, PartResult, Problem, SubmissionResult
+from grader.number_format import format_score
 
 __all__ = ["columns", "format_score", "points_text", "STATUS_WORDS", "status_text", "part_text"]
 
@@ -15,16 +14,6 @@ __all__ = ["columns", "format_score", "points_text", "STATUS_WORDS", "status_tex
 def columns(problems: dict[str, Problem]) -> list[tuple[str, str, float]]:
     """``(problem id, part id, points)`` in bank order: problem ids sorted, parts in file order."""
     return [(pid, part.id, float(part.points)) for pid in sorted(problems) for part in problems[pid].parts]
-
-
-@lru_cache(maxsize=4096)
-def format_score(x: float) -> str:
-    """2.0 -> "2", 0.5 -> "0.5", 1/3 -> "0.3333": fixed decimals, not `format_number`'s
-    significant figures, so that 1234.5 points stay 1234.5 in a spreadsheet."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return ""
-    text = f"{x:.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def points_text(result: SubmissionResult) -> str:

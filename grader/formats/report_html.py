@@ -11,7 +11,8 @@ from urllib.parse import quote
 from grader.answers.parser import parse
 from grader.formats.class_stats import ClassStats, percent
 from grader.show.escape import html_text, one_line
-from grader.formats.plain_text import columns, format_score
+from grader.formats.plain_text import columns
+from grader.number_format import format_score
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, Problem
 from grader.show.mathml import mathml
 

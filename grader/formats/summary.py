@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from grader.formats.class_stats import SUMMARY_MAX_ROWS, ClassStats, percent
 from grader.show.escape import md_text
-from grader.formats.plain_text import format_score
+from grader.number_format import format_score
 from grader.model import CORRECT
 
 __all__ = ["github_summary_from"]
