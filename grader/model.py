@@ -2,8 +2,8 @@
 
 Every class here is a frozen dataclass so a problem, once loaded, cannot be changed by the
 code that grades with it, and results can be cached, compared and serialised safely.
-The YAML loader (`problems`) builds these; the parser (`syntax`), the checker
-(`equivalence`), `feedback`, `submissions` and `reports` only read them.
+The YAML loader (`authoring.loader`) builds these; the parser (`answers`), the checker
+(`checking`), `classes` and `formats` only read them.
 """
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from grader.checking import checker as equivalence
-from grader.answers import parser as syntax
+from grader.checking import checker
+from grader.answers import parser
 from grader.checking.conditions import ConditionError, holds, read_condition
 from grader.checking.decide import context
 from grader.checking.evaluate import EvalError, make_world
@@ -92,8 +92,8 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
     for sym in table.symbols:
         if sym.definition is not None:
             try:
-                syntax.parse(sym.definition, table)
-            except syntax.AnswerSyntaxError as exc:
+                parser.parse(sym.definition, table)
+            except parser.AnswerSyntaxError as exc:
                 issue(None, f"symbol '{sym.name}': the definition '{sym.definition}' cannot be read: {exc}")
 
     students: list[Optional[str]] = [None]
@@ -112,9 +112,9 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
                         for i, mk in enumerate(part.mistakes)]
             for label, text, where_line, mistake_index in to_read:
                 try:
-                    syntax.parse(text, table)
+                    parser.parse(text, table)
                     continue
-                except syntax.AnswerSyntaxError as exc:
+                except parser.AnswerSyntaxError as exc:
                     issue(where_line, f"{where}: {label} '{text}' cannot be read: {exc}")
                 except Exception as exc:  # noqa: BLE001 - never let a checker bug stop validation
                     issue(where_line, f"{where}: reading '{text}' failed: {type(exc).__name__}: {exc}")
@@ -131,7 +131,7 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
         for student in students:
             values = variant_values(problem, student) if problem.given else None
             try:
-                v = equivalence.check(problem, part, part.answer, values)
+                v = checker.check(problem, part, part.answer, values)
             except Exception as exc:  # noqa: BLE001
                 issue(line, f"{where}: checking the reference failed: {type(exc).__name__}: {exc}")
                 break
@@ -157,7 +157,7 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
         # an answer that restates the question must not be graded correct
         if part.kind == EXPRESSION and not part.allow_restatement:
             for text in _restatements(problem, part):
-                v = equivalence.check(problem, part, text, None)
+                v = checker.check(problem, part, text, None)
                 if v.status == CORRECT:
                     issue(line, f"{where}: the restatement '{text}' of the question is graded correct: forbid it "
                                 f"('forbidden') or accept it on purpose ('allow_restatement: true')")
@@ -166,7 +166,7 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
         for i, t in enumerate(part.tests):
             tline = lines.get(("test", part.id, i), line)
             try:
-                v = equivalence.check(problem, part, t.answer, None)
+                v = checker.check(problem, part, t.answer, None)
             except Exception as exc:  # noqa: BLE001
                 issue(tline, f"{where}: checking test answer '{t.answer}' failed: {type(exc).__name__}: {exc}")
                 continue
@@ -183,13 +183,13 @@ def _equivalent(problem: Problem, part: Part, text_a: str, text_b: str) -> bool:
     """Whether two answers to a part are equivalent, through the checker."""
     if part.kind in (CHOICE, MULTI_CHOICE):
         return sorted(x.upper() for x in choice_labels(text_a)) == sorted(x.upper() for x in choice_labels(text_b))
-    return equivalence.equivalent(problem, part, text_a, text_b)
+    return checker.equivalent(problem, part, text_a, text_b)
 
 
 
 def _restatements(problem: Problem, part: Part) -> list[str]:
     """The candidate restatements of a part, as a student would type them."""
-    reference = syntax.parse(part.answer, problem.table).tree
+    reference = parser.parse(part.answer, problem.table).tree
     nodes = defined_names(problem.table, reference) + derivative_candidates(part, problem.table, reference)
     return [render(n, "ascii") for n in nodes[:MAX_RESTATEMENTS]]
 

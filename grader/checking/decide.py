@@ -1,5 +1,5 @@
 """Deciding right from wrong: one answer to one part -> a Decision (status, score, and the
-facts behind it). Feedback (`feedback`) puts the facts into words; `equivalence.check` joins
+facts behind it). Feedback (`feedback`) puts the facts into words; `checker.check` joins
 the two. Nothing here writes a sentence of feedback.
 
 Expressions are compared by value in seeded random worlds (see `evaluate`): the same answer

@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Optional, Sequence
 from grader.limits import OTHER_VALUES_MAX_ANSWER, OTHER_VALUES_MAX_OTHERS
 from grader.model import CORRECT, INCORRECT, NUMERIC, Part, Problem, Verdict
 from grader.checking.variants import student_values, varied_text
-from grader.checking import checker as equivalence
+from grader.checking import checker
 
 COURSE_VALUES = "course-values"          # rule tags: reports count them like any diagnosis
 OTHER_STUDENT_VALUES = "other-student-values"
@@ -40,7 +40,7 @@ def classmates_values(problems: dict[str, Problem], students: Iterable[str]) -> 
 
 
 def _default_check(problem, part, answer, values=None) -> Verdict:
-    return equivalence.check(problem, part, answer, values)
+    return checker.check(problem, part, answer, values)
 
 
 def recognise(problem: Problem, part: Part, answer: Optional[str], verdict: Verdict,

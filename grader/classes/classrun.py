@@ -35,8 +35,8 @@ from grader.classes.submissions import (
     Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items,
 )
 from grader.classes.workers import PoolError, Task, check_answers
-from grader.authoring import loader as bank
-from grader.checking import checker as equivalence
+from grader.authoring import loader
+from grader.checking import checker
 from grader.checking.othervalues import classmates_values
 
 __all__ = ["grade_class", "ClassRun", "BatchError",
@@ -190,7 +190,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
 
     `jobs`: worker processes (default: the number of CPUs). `students`: grade only these ids,
     keeping everybody else's rows. `deadline`: seconds per distinct answer. `check` replaces
-    `equivalence.check` (tests). `generated_at`: the report's timestamp (default: now).
+    `checker.check` (tests). `generated_at`: the report's timestamp (default: now).
     `info`: the assignment's title and due date and the roster, for the reports and the LMS
     exports. `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
     called as answers are checked; `log` receives one line per notable event, made safe for a
@@ -203,9 +203,9 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     log = _safe(log or (lambda line: None))
     src, out = Path(src), Path(out)
     if not isinstance(problems, dict):
-        problems = bank.load_bank(problems)
+        problems = loader.load_bank(problems)
     if check is None:
-        check = equivalence.check
+        check = checker.check
     if not src.is_dir():
         raise BatchError(f"{src} is not a folder")
     if deadline is None or deadline <= 0:
