@@ -84,3 +84,16 @@ def test_readme_maps_every_stage_and_nothing_else():
     modules = set(re.findall(r"`grader/([a-z_]+(?:/[a-z_]+)?)\.py`", section))
     missing = sorted(m for m in modules if not (PACKAGE / f"{m}.py").exists())
     assert modules and missing == []
+
+
+def test_the_command_starts_without_the_checker():
+    """`grader --help`, `grader list` and every command's start import neither NumPy nor the
+    checker: each command imports what it needs when it runs (a student waits for start-up on
+    every `grader check`). A name the CLI takes from `grader` at import must come from a light
+    module (errors, limits), not from the API."""
+    import subprocess
+    import sys
+    code = ("import sys, grader.interfaces.cli; "
+            "print(sorted(m for m in ('numpy', 'grader.api', 'grader.checking.checker') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.stdout == "[]\n", out.stderr
