@@ -48,11 +48,13 @@ def installed(tmp_path_factory):
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
     python = venv / "bin" / "python"
     site = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
+    _run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-index", wheel])
     # the dependencies (sympy, numpy, click, PyYAML) from this environment, after the venv's own
     # site-packages on sys.path; a plain path line, so this environment's own .pth files (an
-    # editable install of the checkout) are not processed there
+    # editable install of the checkout) are not processed there. Written after the install: with
+    # it before, pip saw this environment's own copy of the grader (CI installs it non-editable)
+    # as "already satisfied" and installed nothing.
     (site / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-index", wheel])
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "GRADER_PROBLEMS", "GRADER_DEBUG", "PYTHONHOME", "VIRTUAL_ENV")}
     env.update(PYTHONUTF8="1", GRADER_STATE_DIR=str(tmp / "state"), PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}")
