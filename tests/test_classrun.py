@@ -121,8 +121,9 @@ def test_sigkill_of_the_parent_kills_the_workers_and_a_rerun_resumes(tmp_path, j
     assert not (out / "results.json").exists()                # nothing was switched in
 
     done_before = len(calls(log))
-    resumed = grade_class(src, out, make_bank(), jobs=2, check=fake_check, generated_at=STAMP)
-    fresh = grade_class(src, tmp_path / "fresh", make_bank(), jobs=2, check=fake_check, generated_at=STAMP)
+    resumed = grade_class(src, out, make_bank(), jobs=2, deadline=60, check=fake_check, generated_at=STAMP)
+    fresh = grade_class(src, tmp_path / "fresh", make_bank(), jobs=2, deadline=60, check=fake_check,
+                        generated_at=STAMP)
     assert fresh.checked == 25                                # "0".."23" for one part, "0" for the other
     assert 0 < resumed.checked < 25 - 5                       # only what the killed run had not saved
     assert resumed.checked + done_before >= 25
@@ -186,6 +187,7 @@ def test_a_second_crash_marks_the_row_and_the_exit_code(tmp_path, monkeypatch):
     again = run(src, tmp_path / "out")                          # the next run tries it again
     assert sum("CRASH" in line for line in calls(log)) == 4
     assert again.checked == 1 and again.incomplete == 1
+    assert (again.regraded, again.reused) == (1, 1)             # its row is graded again, b's kept
 
 
 # --- 3. one file per student, checked -----------------------------------------------------------

@@ -35,6 +35,7 @@ from grader.classes.submissions import (
     Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items,
 )
 from grader.classes.workers import PoolError, Task, check_answers
+from grader.classes.depends import Depends, Watch
 from grader.authoring import loader
 from grader.checking import checker
 from grader.checking.othervalues import classmates_values
@@ -277,7 +278,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
          wanted, skipped, *, jobs, deadline, generated_at, summary, on_progress, log,
          lock_fd, info=None) -> ClassRun:
     fps = _part_fingerprints(problems)
-    checker = _checker_id(check)
+    checker = f"{_checker_id(check)}:{deadline!r}"     # a verdict stopped at the deadline names it
     bank_fp = _sha(repr((sorted(fps.items()), checker)))
     ids = {id(p): pid for pid, p in problems.items()}
     run_id = book.start_run(_now(), os.getpid(), "all" if wanted is None else "some")
@@ -306,6 +307,9 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     book.commit()
     found = book.count_found()
     missing = sorted(wanted - {s for s in wanted if book.was_found(s)}) if wanted is not None else []
+    # a classmate's numbers are recognised: the class's value sets, as they will be after this run
+    depends = Depends(classmates_values(problems, book.found_students() if wanted is None
+                                        else _chain(book.student_ids(), sorted(wanted))))
 
     def entries():
         for group in book.found():
@@ -320,7 +324,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     subs_missing = ((s, Submission(s, None, None, NO_SUBMISSION)) for s in missing)
     for n, (student, sub) in enumerate(_chain(entries(), subs_missing)):
         content = sub.content_hash or _sha(f"error:{sub.error}")
-        if book.submission_state(student) == (content, bank_fp, "done"):
+        if book.submission_state(student) == (content, bank_fp, "done") and depends.holds(book.depends(student)):
             reused += 1
         else:
             regraded += 1
@@ -362,7 +366,6 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
 
     # 3. grade each submission read in step 1 from the verdicts; meanwhile, if the run may use a
     # second core, a helper process writes each student's files as their row is graded
-    others = classmates_values(problems, book.student_ids())     # a classmate's numbers are recognised
     book.begin()
     outputs.assign_filenames(book)
     book.commit()
@@ -372,7 +375,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     try:
         writing = outputs.SetWriting(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1,
                                      close_fds=(lock_fd,), log=log)
-        _grade_pending(book, problems, ids, key, others, log)
+        _grade_pending(book, problems, ids, key, depends, log)
         clock.append(("grade", time.perf_counter()))
         # 4. the rest of the set, from the gradebook, then the whole set switched in at once
         stats = writing.finish()
@@ -426,10 +429,10 @@ def _gradebook_reason(exc: sqlite3.Error) -> str:
     return _SQLITE_REASONS.get(code, f"the database library refused it (error code {code})")
 
 
-def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int, str], key, others,
+def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int, str], key, depends: Depends,
                    log: Callable[[str], None]) -> None:
     """Each submission read in step 1, graded from the verdicts, committed every few rows (a
-    helper writing their files sees them then)."""
+    helper writing their files sees them then), with what its feedback read of the classmates."""
     book.begin()
     for n, (student, source) in enumerate(book.pending()):
         sub = _from_source(student, source)
@@ -442,7 +445,8 @@ def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int,
                 lost.append(f"{task.problem}/{task.part}")
             return verdict
 
-        result = grade_submission(problems, sub, check=lookup, others=others)
+        watch = Watch(depends.others)
+        result = grade_submission(problems, sub, check=lookup, others=watch.others)
         if lost:
             note = NOT_FULLY_GRADED.format(parts=", ".join(lost))
             result = replace(result, message=f"{note} {result.message}" if result.message else note,
@@ -451,7 +455,7 @@ def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int,
             log(f"{student}: could not be graded: {result.message}")
         elif lost:
             log(f"{student}: {note}")
-        book.put_result(result, not lost)
+        book.put_result(result, not lost, depends.record(watch.read))
         if n % _GRADED_EVERY == _GRADED_EVERY - 1:
             book.commit()
             book.begin()

@@ -15,7 +15,8 @@ Tables (see docs/gradebook.md for what changes on PostgreSQL):
 * ``submissions``: the class as last graded, one row per student id: content hash of the file
   read, the bank fingerprint it was graded against, ``pending`` (read, not yet graded: the
   parsed answers are kept in ``source``) or ``done`` with status, score and the per-part
-  results (answer text and verdict id per part, in bank order).
+  results (answer text and verdict id per part, in bank order), and ``depends``: the hashes of
+  the classmates' value sets its grading read (`grader.classes.depends`).
 * ``filenames``: each student's output file-name stem, kept apart from the wide rows so that
   resolving clashes rewrites a narrow table.
 * ``runs``: one row per run (who, when, what it found, checked and reused).
@@ -44,7 +45,7 @@ from grader.classes.workers import Task
 
 __all__ = ["Gradebook", "WrongAnswersTable", "SCHEMA_VERSION", "verdict_body", "answer_key"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _CACHE = 4096        # verdicts and parts kept decoded: a class repeats a few thousand
 _FOLLOW_POLL = 0.05  # seconds between looks at a row still being graded (`named_results(follow=True)`)
 
@@ -94,6 +95,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     failures INTEGER,
     complete INTEGER,
     body TEXT,
+    depends TEXT,
     run_id INTEGER REFERENCES runs (id)
 );
 CREATE TABLE IF NOT EXISTS filenames (
@@ -293,13 +295,20 @@ class Gradebook:
                               (student,)).fetchone()
         return None if row is None else (row[0], row[1], row[2])
 
+    def depends(self, student: str) -> Optional[str]:
+        """What a row fully graded read of its classmates (`grader.classes.depends`); None for a
+        row not fully graded (an answer lost to a worker: it is graded again)."""
+        row = self.db.execute("SELECT depends FROM submissions WHERE student = ? AND complete = 1",
+                              (student,)).fetchone()
+        return None if row is None else row[0]
+
     def put_pending(self, student: str, content_hash: str, bank_fp: str, source: object, run_id: int) -> None:
         self.db.execute(
             "INSERT INTO submissions (student, content_hash, bank_fp, state, source, run_id) "
             "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (student) DO UPDATE SET "
             "content_hash = excluded.content_hash, bank_fp = excluded.bank_fp, state = 'pending', "
             "source = excluded.source, status = NULL, score = NULL, max_score = NULL, cases = NULL, "
-            "failures = NULL, complete = NULL, body = NULL, run_id = excluded.run_id",
+            "failures = NULL, complete = NULL, body = NULL, depends = NULL, run_id = excluded.run_id",
             (student, content_hash, bank_fp, _dumps(source), run_id))
 
     def pending(self, batch: int = 200) -> Iterator[tuple[str, object]]:
@@ -315,17 +324,18 @@ class Gradebook:
                 yield student, json.loads(source)
             last, op = rows[-1][0], ">"
 
-    def put_result(self, result: SubmissionResult, complete: bool) -> None:
-        """A graded row (its file name is given by `name_rows`)."""
+    def put_result(self, result: SubmissionResult, complete: bool, depends: str = "") -> None:
+        """A graded row (its file name is given by `name_rows`); `depends`: what it read of its
+        classmates (`grader.classes.depends`)."""
         parts = [[p.problem, p.part, p.answer, self.verdict_id(p.verdict)] for p in result.parts]
         failures = sum(1 for p in result.parts if p.verdict.status != "correct")
         self.db.execute(
             "UPDATE submissions SET state = 'done', source = NULL, status = ?, score = ?, max_score = ?, "
-            "cases = ?, failures = ?, complete = ?, body = ? WHERE student = ?",
+            "cases = ?, failures = ?, complete = ?, body = ?, depends = ? WHERE student = ?",
             (result.status, result.score, result.max_score, len(result.parts), failures,
              1 if complete else 0, _dumps({"message": result.message, "parts": parts,
                                            **({"values": result.values} if result.values else {})}),
-             result.student))
+             depends, result.student))
 
     # --- file names: unique, checked in the database ------------------------------------------
 
@@ -381,6 +391,10 @@ class Gradebook:
                 rows[student].append((student, path, error))
             yield from rows.values()
             last, op = students[-1], ">"
+
+    def found_students(self) -> Iterator[str]:
+        """The ids found in this run's class folder, each once (a cursor: memory stays flat)."""
+        yield from (s for (s,) in self.db.execute("SELECT DISTINCT student FROM found ORDER BY student"))
 
     def was_found(self, student: str) -> bool:
         return self.db.execute("SELECT 1 FROM found WHERE student = ? LIMIT 1", (student,)).fetchone() is not None

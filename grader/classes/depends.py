@@ -1,0 +1,79 @@
+"""What a stored result depends on beyond its own file and the bank: the classmates' value sets.
+
+A rerun reuses a student's graded row when their file and the bank are unchanged. With
+per-student values that is not enough: the "another student's values" diagnosis compares a
+wrong number with the value sets of the class (`othervalues.classmates_values`), so adding,
+removing or renaming a classmate can change an unchanged student's feedback. Rather than
+regrade everybody whenever the class changes, the run records which problems' value sets a
+student's grading actually read (`Watch`), with a hash of each (`Depends`); a row is reused
+only while those hashes still hold. A student whose grading never looked at the classmates
+(every answer right, say) keeps their row whatever the class becomes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Iterable, Optional
+
+__all__ = ["Depends", "Watch"]
+
+
+class Depends:
+    """The class's value sets, one hash per problem, and the test of a stored row against them."""
+
+    def __init__(self, others: dict[str, tuple]):
+        self.others = others
+        self.hashes = {pid: hashlib.sha256(repr(sets).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+                       for pid, sets in others.items()}
+
+    def record(self, read: Iterable[str]) -> str:
+        """What a row stores: the hashes of the value sets its grading read ('' for none)."""
+        return json.dumps({pid: self.hashes[pid] for pid in sorted(set(read))},
+                          sort_keys=True, separators=(",", ":")) if read else ""
+
+    def holds(self, stored: Optional[str]) -> bool:
+        """The value sets a row's grading read are the same in this class (None: never graded)."""
+        if stored is None:
+            return False
+        if not stored:
+            return True
+        return all(self.hashes.get(pid) == h for pid, h in json.loads(stored).items())
+
+
+class Watch:
+    """The class's value sets handed to one student's grading, noting which problems' sets it
+    reads (any look at a set's contents counts: iterating, its length, an element)."""
+
+    def __init__(self, others: dict[str, tuple]):
+        self.read: set[str] = set()
+        self.others = {pid: _Watched(sets, pid, self.read) for pid, sets in others.items()}
+
+
+class _Watched(Sequence):
+    def __init__(self, items: tuple, pid: str, read: set):
+        self._items, self._pid, self._read = items, pid, read
+
+    def _seen(self) -> tuple:
+        self._read.add(self._pid)
+        return self._items
+
+    def __getitem__(self, i):
+        return self._seen()[i]
+
+    def __len__(self) -> int:
+        return len(self._seen())
+
+    def __iter__(self):
+        return iter(self._seen())
+
+    def __contains__(self, item) -> bool:
+        return item in self._seen()
+
+    def __bool__(self) -> bool:
+        return bool(self._seen())
+
+    def __eq__(self, other) -> bool:
+        return self._seen() == (tuple(other) if isinstance(other, Sequence) else other)
+
+    __hash__ = None
