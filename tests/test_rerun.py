@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -121,3 +122,114 @@ def test_a_changed_deadline_checks_again_what_it_stopped(tmp_path):
     assert again.checked >= 1                     # the answer stopped at 0.5 s is tried again
     run(src, tmp_path / "fresh", deadline=0.75, generated_at="2026-01-01T00:00:00Z")
     assert all_files(out) == all_files(tmp_path / "fresh")
+
+
+# --- item 11: a rerun writes only what changed -------------------------------------------------
+
+STAMP = "2026-01-01T00:00:00Z"
+
+
+def small_class(root: Path, n: int = 8) -> Path:
+    src = root / "class"
+    for i in range(n):
+        write(src / f"s{i:02d}" / "answers.yaml", f"relu:\n  derivative-positive: {i % 3}\n  derivative-negative: 0\n")
+    write(src / "ana" / "answers.yaml", "relu:\n  derivative-positive: 1\n")
+    return src
+
+
+def inodes(out: Path) -> dict[str, int]:
+    return {rel: os.stat(out / rel).st_ino for rel in all_files(out) if "/" in rel}
+
+
+def set_is_its_manifest(out: Path) -> None:
+    """The set holds exactly what its MANIFEST names (and the MANIFEST), and shows it all."""
+    current = out / ".grader" / "current"
+    listed = set(filter(None, (current / "MANIFEST").read_text(encoding="utf-8").split("\n")))
+    held = {os.path.relpath(os.path.join(root, f), current)
+            for root, _dirs, files in os.walk(current) for f in files} - {"MANIFEST"}
+    assert held == listed
+    assert listed - {"INDEX"} == set(all_files(out))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_rerun_keeps_unchanged_students_files_and_gives_a_fresh_runs_bytes(tmp_path, jobs):
+    from test_batch import run
+    src = small_class(tmp_path)
+    out = tmp_path / "out"
+    run(src, out, jobs=jobs, generated_at=STAMP)
+    for step in range(4):       # the second rerun on rebuilds the set shown two runs before
+        before = inodes(out)
+        changed = {0: "s03", 1: "s05", 2: "s03", 3: "Ana"}[step]
+        if step == 3:           # a clash: ana's files take a new name, hers under the old one go
+            write(src / "Ana" / "answers.yaml", "relu:\n  derivative-positive: 0\n")
+        else:
+            write(src / changed / "answers.yaml", f"relu:\n  derivative-positive: {step + 7}\n")
+        if step == 2:
+            shutil.rmtree(src / "s07")
+        outcome = run(src, out, jobs=jobs, generated_at=STAMP)
+        fresh = tmp_path / f"fresh{step}"
+        run(src, fresh, jobs=jobs, generated_at=STAMP)
+        assert all_files(out) == all_files(fresh)
+        set_is_its_manifest(out)
+        after = inodes(out)
+        kept = {rel for rel in before if rel in after and changed not in rel and "ana" not in rel}
+        assert kept and {rel for rel in kept if before[rel] == after[rel]} == kept      # untouched
+        assert outcome.regraded == (1 if step != 3 else 1) and outcome.checked <= 1
+    assert not (out / "feedback" / "s07.md").exists()
+    sets = os.listdir(out / ".grader" / "sets")
+    assert len(sets) == 2                       # the one shown, and the one kept to rebuild next
+
+
+KILL_POINTS = {
+    # where the child kills itself (kill -9) during a rerun with one student changed
+    "spare-taken": "from grader.classes.outdir import Outdir as O\n"
+                   "real = O.new_set\n"
+                   "def hook(self, *a, **k):\n"
+                   "    got = real(self, *a, **k)\n"
+                   "    if got[1]: die()\n"
+                   "    return got\n"
+                   "O.new_set = hook\n",
+    "linking": "from grader.classes import outputs as m\n"
+               "real = m._link\n"
+               "n = [0]\n"
+               "def hook(path, source):\n"
+               "    n[0] += 1\n"
+               "    if n[0] == 2: die()\n"
+               "    real(path, source)\n"
+               "m._link = hook\n",
+    "before-switch": "from grader.classes import outdir as m\n"
+                     "m._syncfs = lambda path: die()\n",
+    "after-switch": "from grader.classes.outdir import Outdir as O\n"
+                    "O.tidy = lambda self, spare=None: die()\n",
+}
+
+
+@pytest.mark.parametrize("point", sorted(KILL_POINTS))
+def test_kill_9_during_a_rerun_leaves_a_whole_set(tmp_path, point):
+    import subprocess
+    from test_batch import run
+    src = small_class(tmp_path)
+    out = tmp_path / "out"
+    run(src, out, jobs=1, generated_at=STAMP)
+    write(src / "s01" / "answers.yaml", "relu:\n  derivative-positive: 9\n")
+    run(src, out, jobs=1, generated_at=STAMP)             # now there is a spare to rebuild
+    old = all_files(out)
+    write(src / "s02" / "answers.yaml", "relu:\n  derivative-positive: 8\n")
+    run(src, tmp_path / "fresh", jobs=1, generated_at=STAMP)
+    new = all_files(tmp_path / "fresh")
+    root = Path(__file__).resolve().parent.parent
+    code = ("import os, signal, sys\n"
+            f"sys.path[:0] = [{str(root)!r}, {str(root / 'tests')!r}]\n"
+            "def die():\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+            + KILL_POINTS[point] +
+            "import test_batch as t\n"
+            "from grader.classes.classrun import grade_class\n"
+            f"grade_class({str(src)!r}, {str(out)!r}, t.make_bank(), jobs=1, check=t.fake_check, "
+            f"generated_at={STAMP!r})\n")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert child.returncode == -9, child.stderr.decode()
+    shown = all_files(out)
+    assert shown == (new if point == "after-switch" else old)       # one whole set, never a mix
+    run(src, out, jobs=1, generated_at=STAMP)
+    assert all_files(out) == new
+    set_is_its_manifest(out)

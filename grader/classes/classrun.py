@@ -36,6 +36,7 @@ from grader.classes.submissions import (
 )
 from grader.classes.workers import PoolError, Task, check_answers
 from grader.classes.depends import Depends, Watch
+from grader.classes.reuse import INDEX, SPARE_INDEX, Reuse, header_of, index_header, render_key
 from grader.authoring import loader
 from grader.checking import checker
 from grader.checking.othervalues import classmates_values
@@ -311,6 +312,10 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     depends = Depends(classmates_values(problems, book.found_students() if wanted is None
                                         else _chain(book.student_ids(), sorted(wanted))))
 
+    def reusable(student: str, content: str) -> bool:
+        kept = book.kept_state(student)
+        return kept is not None and kept[:2] == (content, bank_fp) and depends.holds(kept[2])
+
     def entries():
         for group in book.found():
             entry = merge_entries(src, [Entry(student, None if path is None else Path(os.fsdecode(path)), error)
@@ -318,13 +323,14 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
             if entry.error:
                 yield entry.student, Submission(entry.student, entry.path, None, entry.error)
             else:
-                yield entry.student, read_answer_file(entry.path, entry.student, follow_symlinks=False)
+                yield entry.student, read_answer_file(entry.path, entry.student, follow_symlinks=False,
+                                                      parse_unless=lambda digest: reusable(entry.student, digest))
 
     book.begin()
     subs_missing = ((s, Submission(s, None, None, NO_SUBMISSION)) for s in missing)
     for n, (student, sub) in enumerate(_chain(entries(), subs_missing)):
         content = sub.content_hash or _sha(f"error:{sub.error}")
-        if book.submission_state(student) == (content, bank_fp, "done") and depends.holds(book.depends(student)):
+        if (sub.answers is None and sub.error is None) or reusable(student, content):    # not even parsed
             reused += 1
         else:
             regraded += 1
@@ -369,8 +375,14 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     book.begin()
     outputs.assign_filenames(book)
     book.commit()
-    rows = outputs.Rows(book, problems, generated_at, info or outputs.ClassInfo())
-    folder = outdir.new_set()
+    info = info or outputs.ClassInfo()
+    # a rerun takes unchanged students' files from the sets already written (grader.classes.reuse)
+    header = index_header(render_key(problems, info.due, _grader_source()), book.book_id)
+    current = outdir.current_set()
+    folder, recycled = outdir.new_set(recycle=lambda index: header_of(index) == header)
+    reuse = Reuse(header, current, current / INDEX if current is not None else None,
+                  folder / SPARE_INDEX if recycled else None)
+    rows = outputs.Rows(book, problems, generated_at, info, reuse=reuse)
     writing = None
     try:
         writing = outputs.SetWriting(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1,

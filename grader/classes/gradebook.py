@@ -15,8 +15,8 @@ Tables (see docs/gradebook.md for what changes on PostgreSQL):
 * ``submissions``: the class as last graded, one row per student id: content hash of the file
   read, the bank fingerprint it was graded against, ``pending`` (read, not yet graded: the
   parsed answers are kept in ``source``) or ``done`` with status, score and the per-part
-  results (answer text and verdict id per part, in bank order), and ``depends``: the hashes of
-  the classmates' value sets its grading read (`grader.classes.depends`).
+  results (answer text and verdict id per part, in bank order), ``depends`` (what it read of
+  its classmates: `grader.classes.depends`) and ``run_id`` (its version: `grader.classes.reuse`).
 * ``filenames``: each student's output file-name stem, kept apart from the wide rows so that
   resolving clashes rewrites a narrow table.
 * ``runs``: one row per run (who, when, what it found, checked and reused).
@@ -36,6 +36,7 @@ import hashlib
 import json
 import sqlite3
 import time
+import uuid
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -144,6 +145,9 @@ class Gradebook:
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT INTO meta (name, value) VALUES ('schema', ?) ON CONFLICT (name) DO NOTHING",
                         (SCHEMA_VERSION,))
+        self.db.execute("INSERT INTO meta (name, value) VALUES ('book', ?) ON CONFLICT (name) DO NOTHING",
+                        (uuid.uuid4().hex,))      # its own id: a gradebook started afresh has other row versions
+        self.book_id = self.db.execute("SELECT value FROM meta WHERE name = 'book'").fetchone()[0]
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS seen (student TEXT PRIMARY KEY)")
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS found (student TEXT NOT NULL, path BLOB, error TEXT)")
         self.db.execute("CREATE INDEX IF NOT EXISTS temp.found_student ON found (student)")
@@ -289,18 +293,10 @@ class Gradebook:
 
     # --- submissions -------------------------------------------------------------------------
 
-    def submission_state(self, student: str) -> Optional[tuple[str, str, str]]:
-        """(content hash, bank fingerprint, state) of a student's row, or None."""
-        row = self.db.execute("SELECT content_hash, bank_fp, state FROM submissions WHERE student = ?",
-                              (student,)).fetchone()
-        return None if row is None else (row[0], row[1], row[2])
-
-    def depends(self, student: str) -> Optional[str]:
-        """What a row fully graded read of its classmates (`grader.classes.depends`); None for a
-        row not fully graded (an answer lost to a worker: it is graded again)."""
-        row = self.db.execute("SELECT depends FROM submissions WHERE student = ? AND complete = 1",
-                              (student,)).fetchone()
-        return None if row is None else row[0]
+    def kept_state(self, student: str) -> Optional[tuple[str, str, Optional[str]]]:
+        """(content hash, bank fingerprint, `depends`) of a row fully graded, else None."""
+        return self.db.execute("SELECT content_hash, bank_fp, depends FROM submissions WHERE student = ? "
+                               "AND state = 'done' AND complete = 1", (student,)).fetchone()
 
     def put_pending(self, student: str, content_hash: str, bank_fp: str, source: object, run_id: int) -> None:
         self.db.execute(
@@ -325,8 +321,7 @@ class Gradebook:
             last, op = rows[-1][0], ">"
 
     def put_result(self, result: SubmissionResult, complete: bool, depends: str = "") -> None:
-        """A graded row (its file name is given by `name_rows`); `depends`: what it read of its
-        classmates (`grader.classes.depends`)."""
+        """A graded row (named by `name_rows`); `depends`: see `grader.classes.depends`."""
         parts = [[p.problem, p.part, p.answer, self.verdict_id(p.verdict)] for p in result.parts]
         failures = sum(1 for p in result.parts if p.verdict.status != "correct")
         self.db.execute(
@@ -367,6 +362,9 @@ class Gradebook:
             groups.setdefault(fold, []).append(student)
         return list(groups.values())
 
+    def name_taken(self, fold: str) -> bool:
+        return self.db.execute("SELECT 1 FROM filenames WHERE fold = ? LIMIT 1", (fold,)).fetchone() is not None
+
     def set_name(self, student: str, name: str, fold: str) -> None:
         self.db.execute("UPDATE filenames SET fname = ?, fold = ? WHERE student = ?", (name, fold, student))
 
@@ -393,7 +391,6 @@ class Gradebook:
             last, op = students[-1], ">"
 
     def found_students(self) -> Iterator[str]:
-        """The ids found in this run's class folder, each once (a cursor: memory stays flat)."""
         yield from (s for (s,) in self.db.execute("SELECT DISTINCT student FROM found ORDER BY student"))
 
     def was_found(self, student: str) -> bool:
@@ -453,11 +450,16 @@ class Gradebook:
         """(file-name stem, submission) sorted by student, streamed a page at a time. With
         `follow`, the rows still pending are waited for, in order, as another connection grades
         them (a helper writes the files of the rows already graded while the run grades the rest)."""
+        for name, _version, result in self.versioned_results(follow):
+            yield name, result
+
+    def versioned_results(self, follow: bool = False) -> Iterator[tuple[str, int, SubmissionResult]]:
+        """`named_results` with each row's version (`run_id`)."""
         last, op = "", ">="
         done = "" if follow else "AND s.state = 'done' "
         while True:
             rows = self.db.execute(
-                f"SELECT s.student, s.status, s.body, f.fname, s.state FROM submissions AS s "
+                f"SELECT s.student, s.status, s.body, f.fname, s.state, s.run_id FROM submissions AS s "
                 f"LEFT JOIN filenames AS f ON f.student = s.student "
                 f"WHERE s.student {op} ? {done}ORDER BY s.student LIMIT 500", (last,)).fetchall()
             if not rows:
@@ -468,12 +470,12 @@ class Gradebook:
                 if not rows:
                     time.sleep(_FOLLOW_POLL)
                     continue
-            for student, status, body, fname, _state in rows:
+            for student, status, body, fname, _state, run_id in rows:
                 d = json.loads(body)
                 parts = tuple(self._part(*p) for p in d["parts"])
                 values = tuple((pid, tuple((n, float(x)) for n, x in vals)) for pid, vals in d.get("values", ()))
-                yield fname, SubmissionResult(student=student, status=status, parts=parts, message=d["message"],
-                                              values=values)
+                yield fname, run_id, SubmissionResult(student=student, status=status, parts=parts,
+                                                      message=d["message"], values=values)
             last, op = rows[-1][0], ">"
 
     def _part(self, pid: str, part: str, answer: Optional[str], vid: int) -> PartResult:

@@ -28,10 +28,11 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from grader.errors import GraderError, os_reason
 from grader.formats.lms import EXPORTS
+from grader.classes.reuse import INDEX, SPARE_INDEX
 
 LMS_FILES = tuple(EXPORTS)        # canvas.csv, gradescope-scores.csv, moodle.csv
 
@@ -185,10 +186,42 @@ class Outdir:
 
     # --- sets ----------------------------------------------------------------------------
 
-    def new_set(self) -> Path:
+    def new_set(self, recycle: Callable[[Path], bool] = lambda index: False) -> tuple[Path, bool]:
+        """A folder for a new set, and whether it is the spare recycled (`grader.classes.reuse`):
+        the set shown before the current one, when `recycle(its INDEX)` accepts it. The spare
+        loses its MANIFEST first (killed from then on, it is a set that never finished, which
+        the next run deletes), its INDEX goes to SPARE_INDEX for the writers to read, its
+        class-wide files go (they are written anew)."""
         folder = self.sets / f"set-{time.time_ns()}-{os.getpid()}"
+        spare = self._spare()
+        if spare is not None and recycle(spare / INDEX):
+            os.unlink(spare / MANIFEST)
+            os.replace(spare / INDEX, spare / SPARE_INDEX)
+            os.rename(spare, folder)
+            for name in OWNED:
+                if not (folder / name).is_dir():
+                    try:
+                        os.unlink(folder / name)
+                    except FileNotFoundError:
+                        pass
+            return folder, True
         folder.mkdir()
-        return folder
+        return folder, False
+
+    def _spare(self) -> Optional[Path]:
+        """A finished set with an INDEX that is not the current one (the newest if several)."""
+        current = self.current_set()
+        try:
+            names = sorted(os.listdir(self.sets), reverse=True)
+        except FileNotFoundError:
+            return None
+        for name in names:
+            folder = self.sets / name
+            if current is not None and folder.resolve() == current.resolve():
+                continue
+            if (folder / MANIFEST).is_file() and (folder / INDEX).is_file():
+                return folder
+        return None
 
     def discard(self, folder: Path) -> None:
         _remove_tree(folder)
@@ -208,6 +241,7 @@ class Outdir:
         """Show `folder` (a complete set with its MANIFEST): one sync, one rename; then the
         links in OUTDIR, the others' files carried over, the old sets removed."""
         _syncfs(folder)
+        previous = self.current_set()
         tmp = self.state / "current.new"
         try:
             os.unlink(tmp)
@@ -216,7 +250,7 @@ class Outdir:
         os.symlink(os.path.relpath(folder, self.state), tmp)
         os.replace(tmp, self.current)
         self._link_names(folder)
-        self.tidy()
+        self.tidy(spare=previous)
 
     def _link_names(self, folder: Path) -> None:
         for name in OWNED:
@@ -239,10 +273,11 @@ class Outdir:
             os.symlink(target, tmp)
             os.replace(tmp, p)
 
-    def tidy(self) -> None:
+    def tidy(self, spare: Optional[Path] = None) -> None:
         """Sets other than the current one go; the files in them that are not ours (not in
         their MANIFEST) move to the current set first. A set without a MANIFEST is a run that
-        never finished writing: all of it is ours."""
+        never finished writing: all of it is ours. `spare` (the set shown before the current
+        one), once holding only its own files, is kept for the next run to recycle."""
         current = self.current_set()
         try:
             names = sorted(os.listdir(self.sets))
@@ -255,6 +290,8 @@ class Outdir:
             ours = _read_manifest(folder)
             if ours is not None and current is not None:
                 self._carry(folder, current, ours)
+            if ours is not None and spare is not None and folder == spare and (folder / INDEX).is_file():
+                continue
             _remove_tree(folder)
 
     @staticmethod

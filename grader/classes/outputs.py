@@ -36,6 +36,7 @@ from grader.authoring.assignment import DEFAULT_TITLE
 from grader.classes.gradebook import Gradebook
 from grader.model import Problem, SubmissionResult
 from grader.classes.outdir import Manifest
+from grader.classes.reuse import SPARE_INDEX, IndexWriter, Now, Planner, Reuse, remove_file
 from grader.authoring.roster import Roster
 
 __all__ = ["ClassInfo", "Rows", "SetWriting", "Writer", "WRITERS", "write_set"]
@@ -61,9 +62,17 @@ class Rows:
     generated_at: Optional[str]
     info: ClassInfo = ClassInfo()
     follow: bool = False        # wait for the rows still being graded (`Gradebook.named_results`)
+    reuse: Optional[Reuse] = None   # where a rerun takes unchanged students' files from
+    now: Optional[Now] = None       # during a pass: what to do with the current row's own files
+    planner: Optional[Planner] = None
 
     def named_results(self) -> Iterator[tuple[str, SubmissionResult]]:
-        return self.book.named_results(follow=self.follow)
+        """The rows, each with `now` set for the writers while it is handed to them."""
+        self.planner = self.reuse.start() if self.reuse is not None else None
+        for name, version, r in self.book.versioned_results(follow=self.follow):
+            self.now = self.planner.row(r.student, name, version) if self.planner else Now(version)
+            yield name, r
+        self.now = None
 
     def totals(self) -> dict[str, float]:
         return self.book.totals()
@@ -91,10 +100,25 @@ class _StreamFile:
         self.rel, self.stream, self.manifest = rel, stream, manifest
         self.fh = open(folder / rel, "xb", buffering=1 << 16)
         self.first = True
+        self.at = 0
 
     def add(self, row) -> None:
         self.fh.write(self.stream.part(row, self.first).encode("utf-8", "replace"))   # a lone surrogate
         self.first = False                                                            # must not abort
+
+    def add_piece(self, row, piece: Optional[bytes] = None) -> list[int]:
+        """`add`, with the row's piece given already rendered (`piece`); returns where the
+        piece is in the file ([offset, length])."""
+        lead = (self.stream.head if self.first else self.stream.sep).encode("utf-8", "replace")
+        if piece is None:
+            piece = self.stream.piece(row).encode("utf-8", "replace")
+        self.fh.write(lead)
+        self.fh.write(piece)
+        self.first = False
+        self.at += len(lead)
+        where = [self.at, len(piece)]
+        self.at += len(piece)
+        return where
 
     def close(self) -> None:
         with self.fh:
@@ -123,11 +147,21 @@ class _Files:
         for t in self.threads:
             t.start()
 
-    def write(self, path: Path, data: bytes, folder: Optional[Path] = None) -> None:
-        """`path` with `data`, in a new `folder` first when given."""
+    def write(self, path: Path, data: bytes, folder: Optional[Path] = None, replace: bool = False) -> None:
+        """`path` with `data`, in a new `folder` first when given (`replace`: a recycled set's
+        file and folder may be there already)."""
+        self._put((_write, path, data, folder, replace))
+
+    def link(self, source: Path, path: Path, folder: Optional[Path] = None, replace: bool = False,
+             otherwise: Callable[[], bytes] = bytes) -> None:
+        """`path` as a hard link to `source` (the same file, nothing rendered or copied), or
+        with `otherwise()` when `source` cannot be linked (gone, another file system)."""
+        self._put((_link, path, (source, otherwise), folder, replace))
+
+    def _put(self, op: tuple) -> None:
         if self.error is not None:
             raise self.error
-        self.pending.append((path, data, folder))
+        self.pending.append(op)
         if len(self.pending) >= self.batch:
             self.queue.put(self.pending)
             self.pending = []
@@ -137,14 +171,22 @@ class _Files:
             batch = self.queue.get()
             if batch is None:
                 return
-            for path, data, folder in batch:
+            for make, path, what, folder, replace in batch:
                 if self.stop or self.error is not None:
                     break
                 try:
                     if folder is not None:
-                        os.mkdir(folder)
-                    with open(path, "xb") as fh:     # O_EXCL: two rows can never share a file
-                        fh.write(data)
+                        try:
+                            os.mkdir(folder)
+                        except FileExistsError:
+                            if not replace:
+                                raise
+                    if replace:
+                        try:
+                            os.unlink(path)
+                        except FileNotFoundError:
+                            pass
+                    make(path, what)
                 except BaseException as exc:   # noqa: BLE001 - handed to the calling thread
                     self.error = exc
 
@@ -173,6 +215,18 @@ class _Files:
         self._join()
 
 
+def _write(path: Path, data: bytes) -> None:
+    with open(path, "xb") as fh:     # O_EXCL: two rows can never share a file
+        fh.write(data)
+
+
+def _link(path: Path, source: tuple[Path, Callable[[], bytes]]) -> None:
+    try:
+        os.link(source[0], path)
+    except OSError:
+        _write(path, source[1]())
+
+
 class _StudentFiles:
     """One file a student, `path` with the student's file-name stem for `{}`, under
     `folders[0]` (in a folder of its own when `path` says so)."""
@@ -183,7 +237,8 @@ class _StudentFiles:
     def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
         self.rows, self.folder, self.manifest = rows, folder, manifest
         self.top = folder / self.folders[0]
-        self.top.mkdir()
+        self.recycled = rows.reuse is not None and rows.reuse.spare_index is not None
+        self.top.mkdir(exist_ok=self.recycled)
         self.files = _Files()
 
     @classmethod
@@ -200,12 +255,25 @@ class _StudentFiles:
     def add(self, name: str, r: SubmissionResult) -> None:
         rel, = self.files_for(name)
         path = self.folder / rel
-        self.files.write(path, self.text(r).encode("utf-8", "replace"),   # a lone surrogate must not abort
-                         None if path.parent == self.top else path.parent)
+        now = self.rows.now
+        folder = None if path.parent == self.top else path.parent
+        if now is not None and now.keep:
+            pass                                # a recycled set holds this very file already
+        elif now is not None and now.link_from is not None:     # rendered only if the link fails
+            self.files.link(now.link_from / rel, path, folder, self.recycled,
+                            lambda r=r: self.text(r).encode("utf-8", "replace"))
+        else:
+            self.files.write(path, self.text(r).encode("utf-8", "replace"),   # a lone surrogate must not abort
+                             folder, self.recycled)
         self.manifest.add(rel)
 
     def close(self) -> None:
         self.files.close()
+        if self.recycled and self.rows.planner is not None:
+            for name in self.rows.planner.finish():     # the recycled set's files nobody has now
+                if not self.rows.book.name_taken(name_fold(name)):
+                    for rel in self.files_for(name):
+                        remove_file(self.folder / rel, self.top)
 
     def abandon(self) -> None:
         self.files.abandon()
@@ -268,7 +336,8 @@ class _Aside:
                     shutil.rmtree(self.folder / sub, ignore_errors=True)
                 for rel in make.files():
                     (self.folder / rel).unlink(missing_ok=True)
-            _write_all(self.makers, self.rows, self.folder)
+            reuse = self.rows.reuse and replace(self.rows.reuse, spare_index=None)   # nothing left to keep
+            _write_all(self.makers, replace(self.rows, reuse=reuse), self.folder)
         for make in self.makers:
             for rel in make.files():
                 self.manifest.add(rel)
@@ -317,7 +386,9 @@ class _ClassFile:
     folders: tuple[str, ...] = ()
 
     def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        self.rows = rows
         self.file = _StreamFile(folder, self.rel, self.stream(rows), manifest)
+        self.old: Optional[int] = None        # the current set's copy, read for unchanged rows' pieces
 
     @staticmethod
     def stream(rows: Rows) -> Stream:
@@ -332,13 +403,37 @@ class _ClassFile:
         return ()
 
     def add(self, name: str, r: SubmissionResult) -> None:
-        self.file.add(r)
+        """The row's piece; an unchanged row's (`grader.classes.reuse`) is copied from the current
+        set's file rather than rendered. Where it lands goes into the set's INDEX."""
+        now, piece = self.rows.now, None
+        where = now.pieces.get(self.rel) if now is not None and now.link_from is not None else None
+        if where is not None:
+            if self.old is None:
+                try:
+                    self.old = os.open(now.link_from / self.rel, os.O_RDONLY)
+                except OSError:
+                    self.old = -1
+            if self.old >= 0:
+                piece = os.pread(self.old, where[1], where[0])
+                if len(piece) != where[1]:
+                    piece = None
+        if now is not None:
+            now.written[self.rel] = self.file.add_piece(r, piece)
+        else:
+            self.file.add(r)
 
     def close(self) -> None:
+        self._drop_old()
         self.file.close()
 
     def abandon(self) -> None:
+        self._drop_old()
         self.file.abandon()
+
+    def _drop_old(self) -> None:
+        if self.old is not None and self.old >= 0:
+            os.close(self.old)
+        self.old = None
 
 
 class GradebookCsv(_ClassFile):
@@ -421,8 +516,26 @@ class LmsExports:
             f.abandon()
 
 
+class SetIndex:
+    """The set's INDEX: which row version each student's files were rendered from, for the
+    next run to take them (`grader.classes.reuse`)."""
+
+    def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
+        self.rows = rows
+        self.index = IndexWriter(folder, rows.reuse.header if rows.reuse else {}, manifest)
+
+    def add(self, name: str, r: SubmissionResult) -> None:
+        self.index.add(r.student, name, self.rows.now.version, self.rows.now.written)
+
+    def close(self) -> None:
+        self.index.close()
+
+    def abandon(self) -> None:
+        self.index.abandon()
+
+
 WRITERS: tuple[Callable[[Rows, Path, Manifest], Writer], ...] = (
-    FeedbackFiles, GradescopeFiles, GradebookCsv, JunitXml, ResultsJson, ReportHtml, LmsExports,
+    FeedbackFiles, GradescopeFiles, GradebookCsv, JunitXml, ResultsJson, ReportHtml, LmsExports, SetIndex,
 )
 
 
@@ -473,6 +586,7 @@ class SetWriting:
     def finish(self) -> ClassStats:
         try:
             writers = _write_rows(self.makers, self.rows, self.folder, self.manifest)
+            (self.folder / SPARE_INDEX).unlink(missing_ok=True)    # read: not part of the set
         except BaseException:
             self.manifest.abandon()
             raise

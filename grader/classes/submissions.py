@@ -232,10 +232,13 @@ class _Refused(Exception):
 
 
 def read_answer_file(path: Path | str | None, student: Optional[str] = None, *,
-                     max_bytes: int = YAML_MAX_BYTES, follow_symlinks: bool = True) -> Submission:
+                     max_bytes: int = YAML_MAX_BYTES, follow_symlinks: bool = True,
+                     parse_unless: Optional[Callable[[str], bool]] = None) -> Submission:
     """Read one answer file. Never raises for anything the file contains: problems become
     `Submission.error`. `path` None means "no answer file" (a student folder without one).
-    `follow_symlinks=False` (used for class directories) refuses a symbolic link."""
+    `follow_symlinks=False` (used for class directories) refuses a symbolic link.
+    `parse_unless(content_hash)` True: the bytes are known (a rerun keeps their grading), so the
+    file is not parsed: the Submission has neither answers nor error, only its `content_hash`."""
     if path is None:
         return Submission(student or "", None, None, "no answers.yaml")
     path = Path(path)
@@ -246,6 +249,8 @@ def read_answer_file(path: Path | str | None, student: Optional[str] = None, *,
     except _Refused as exc:
         return Submission(student, path, None, str(exc))
     digest = hashlib.sha256(raw).hexdigest()
+    if parse_unless is not None and parse_unless(digest):
+        return Submission(student, path, None, None, content_hash=digest)
     return replace(_parse(student, path, raw, max_bytes), content_hash=digest)
 
 
