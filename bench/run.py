@@ -269,6 +269,7 @@ t2 = time.perf_counter()
 print(json.dumps(dict(import_load=t1 - t0, grade=t2 - t1, checked=run.checked, graded=run.graded,
                       errors=run.errors, too_complex=run.too_complex, crashed=run.crashed,
                       incomplete=run.incomplete, rows=run.students, phases=dict(run.seconds),
+                      regraded=run.regraded, reused=run.reused,
                       maxrss_self=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                       maxrss_children=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)))
 """
@@ -632,9 +633,13 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", default=None, help="keep the class and the outputs in this folder")
     ap.add_argument("--scale", default=None, metavar="N,N,...",
                     help="only the end-to-end runs at these class sizes (e.g. 2000,20000,100000)")
+    ap.add_argument("--rerun", type=int, default=None, metavar="N",
+                    help="only the rerun benchmark at N students: fresh run, rerun with nothing changed, with 1%% changed")
     args = ap.parse_args(argv)
     if args.scale:
         return main_scale(args)
+    if args.rerun:
+        return main_rerun(args)
     import signal
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # so `finally` removes the work folder
     args.argv = list(argv if argv is not None else sys.argv[1:])
@@ -765,6 +770,18 @@ def main_scale(args) -> int:
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     target.write_text(text, encoding="utf-8")
+    log(f"wrote {target}")
+    return 0
+
+
+def main_rerun(args) -> int:
+    """`--rerun N`: bench/rerun.py's table, printed and written into results.md."""
+    import rerun
+    mach = machine()
+    block = rerun.report(rerun.measure(ROOT, args.rerun, args.seed, args.jobs, end_to_end, log), mach)
+    print(block)
+    target = Path(args.results or ROOT / "bench" / "results.md")
+    rerun.write_report(block, target, ANALYSIS_MARKER)
     log(f"wrote {target}")
     return 0
 

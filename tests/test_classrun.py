@@ -372,12 +372,14 @@ def test_a_full_disk_while_writing_stops_with_words_and_keeps_the_old_set(tmp_pa
     written = []
 
     def fills_up(path, mode="r", *args, **kw):     # every output file is opened "xb" in outputs
-        if len(written) == 5:
+        if len(written) == 5:                      # (each student's, in filemaker's threads)
             raise OSError(errno.ENOSPC, "No space left on device")
         written.append(path)
         return open(path, mode, *args, **kw)
 
+    from grader.classes import filemaker
     monkeypatch.setattr(outputs, "open", fills_up, raising=False)
+    monkeypatch.setattr(filemaker, "open", fills_up, raising=False)
     with pytest.raises(BatchError) as err:
         run(src, out, generated_at="2027-01-01T00:00:00Z")
     assert str(err.value) == f"no space left on the device of {out}; the previous outputs were kept"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader.classes import classrun
+from grader.classes import filemaker
 from grader.classes import outputs
 from grader.classes import workers
 from grader.classes.classrun import BatchError
@@ -95,7 +96,7 @@ def test_the_helper_writes_each_students_files_while_the_run_grades(tmp_path, mo
     run(src, tmp_path / "one", jobs=1, generated_at=STAMP)
     out = tmp_path / "two"
     monkeypatch.setattr(classrun, "_GRADED_EVERY", 3)
-    monkeypatch.setattr(outputs._Files, "batch", 1)         # each file handed over as it is made
+    monkeypatch.setattr(filemaker.Files, "batch", 1)         # each file handed over as it is made
     real_put = Gradebook.put_result
     seen: list[list[str]] = []
 

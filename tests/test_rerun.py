@@ -189,7 +189,7 @@ KILL_POINTS = {
                    "    if got[1]: die()\n"
                    "    return got\n"
                    "O.new_set = hook\n",
-    "linking": "from grader.classes import outputs as m\n"
+    "linking": "from grader.classes import filemaker as m\n"
                "real = m._link\n"
                "n = [0]\n"
                "def hook(path, source):\n"

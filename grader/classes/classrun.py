@@ -380,12 +380,14 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     header = index_header(render_key(problems, info.due, _grader_source()), book.book_id)
     current = outdir.current_set()
     folder, recycled = outdir.new_set(recycle=lambda index: header_of(index) == header)
+    if current is not None and header_of(current / INDEX) != header:
+        current = None                      # rendered with something else: nothing to take from it
     reuse = Reuse(header, current, current / INDEX if current is not None else None,
                   folder / SPARE_INDEX if recycled else None)
     rows = outputs.Rows(book, problems, generated_at, info, reuse=reuse)
     writing = None
     try:
-        writing = outputs.SetWriting(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1,
+        writing = outputs.SetWriting(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1, stats=summary,
                                      close_fds=(lock_fd,), log=log)
         _grade_pending(book, problems, ids, key, depends, log)
         clock.append(("grade", time.perf_counter()))

@@ -21,7 +21,7 @@ Tables (see docs/gradebook.md for what changes on PostgreSQL):
   resolving clashes rewrites a narrow table.
 * ``runs``: one row per run (who, when, what it found, checked and reused).
 * temporary (per connection): ``seen`` and ``found`` (this run's class folder), ``wrong``
-  (report.html's tally of wrong answers, `WrongAnswersTable`).
+  (report.html's tally of wrong answers, `grader.classes.wrong_answers`).
 
 Pages are read by key range (``student > ?`` on the primary key, never a scan): a class of
 any size costs the same per row.
@@ -43,8 +43,9 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from grader.model import PartResult, SubmissionResult, Verdict
 from grader.classes.workers import Task
+from grader.classes.wrong_answers import WrongAnswersTable
 
-__all__ = ["Gradebook", "WrongAnswersTable", "SCHEMA_VERSION", "verdict_body", "answer_key"]
+__all__ = ["Gradebook", "LazyResult", "SCHEMA_VERSION", "verdict_body", "answer_key"]
 
 SCHEMA_VERSION = "3"
 _CACHE = 4096        # verdicts and parts kept decoded: a class repeats a few thousand
@@ -453,14 +454,14 @@ class Gradebook:
         for name, _version, result in self.versioned_results(follow):
             yield name, result
 
-    def versioned_results(self, follow: bool = False) -> Iterator[tuple[str, int, SubmissionResult]]:
-        """`named_results` with each row's version (`run_id`)."""
+    def versioned_results(self, follow: bool = False, lazy: bool = False) -> Iterator[tuple[str, int, SubmissionResult]]:
+        """`named_results` with each row's version (`run_id`). `lazy`: each row a `LazyResult`."""
         last, op = "", ">="
         done = "" if follow else "AND s.state = 'done' "
         while True:
             rows = self.db.execute(
-                f"SELECT s.student, s.status, s.body, f.fname, s.state, s.run_id FROM submissions AS s "
-                f"LEFT JOIN filenames AS f ON f.student = s.student "
+                f"SELECT s.student, s.status, s.body, f.fname, s.state, s.run_id, s.score, s.max_score "
+                f"FROM submissions AS s LEFT JOIN filenames AS f ON f.student = s.student "
                 f"WHERE s.student {op} ? {done}ORDER BY s.student LIMIT 500", (last,)).fetchall()
             if not rows:
                 return
@@ -470,13 +471,16 @@ class Gradebook:
                 if not rows:
                     time.sleep(_FOLLOW_POLL)
                     continue
-            for student, status, body, fname, _state, run_id in rows:
-                d = json.loads(body)
-                parts = tuple(self._part(*p) for p in d["parts"])
-                values = tuple((pid, tuple((n, float(x)) for n, x in vals)) for pid, vals in d.get("values", ()))
-                yield fname, run_id, SubmissionResult(student=student, status=status, parts=parts,
-                                                      message=d["message"], values=values)
+            for student, status, body, fname, _state, run_id, score, max_score in rows:
+                yield fname, run_id, (LazyResult(student, status, score, max_score, body, self._decode) if lazy
+                                      else self._decode(student, status, body))
             last, op = rows[-1][0], ">"
+
+    def _decode(self, student: str, status: str, body: str) -> SubmissionResult:
+        d = json.loads(body)
+        parts = tuple(self._part(*p) for p in d["parts"])
+        values = tuple((pid, tuple((n, float(x)) for n, x in vals)) for pid, vals in d.get("values", ()))
+        return SubmissionResult(student=student, status=status, parts=parts, message=d["message"], values=values)
 
     def _part(self, pid: str, part: str, answer: Optional[str], vid: int) -> PartResult:
         """One decoded part, the same object each time it recurs (a class repeats a few
@@ -517,84 +521,17 @@ class Gradebook:
             yield float(score)
 
 
-def _key(text: str) -> bytes:
-    """Text as a blob that sorts as Python sorts str, by code point (UTF-8 bytes do, lone
-    surrogates included when they are encoded alike)."""
-    return text.encode("utf-8", "surrogatepass")
+class LazyResult:
+    """A row whose parts are decoded only when a writer reads them: a rerun copies an unchanged
+    row's pieces and needs only its id, status and scores (stored in their own columns)."""
 
+    __slots__ = ("student", "status", "score", "max_score", "_body", "_decode", "_result")
 
-def _text(blob: bytes) -> str:
-    return blob.decode("utf-8", "surrogatepass")
+    def __init__(self, student, status, score, max_score, body, decode):
+        self.student, self.status, self.score, self.max_score = student, status, score, max_score
+        self._body, self._decode, self._result = body, decode, None
 
-
-class WrongAnswersTable:
-    """The one tally of wrong answers for report.html, kept in a temporary table of the
-    gradebook's connection, not in memory: a large class's distinct wrong answers (mostly
-    typed once) grow with the class. Each batch is counted in memory first (a class repeats its common mistakes), then
-    appended (no index to keep up during the pass); the table is grouped and sorted once, by
-    SQLite's external sorter, when the report asks for the most common. A form's verdict is
-    read back, only for the few answers shown, from the row of the first student who typed it."""
-
-    _BATCH = 4000      # distinct forms counted in memory before they go to the table
-
-    def __init__(self, book: Gradebook):
-        self.book = book
-        book.db.execute("DROP TABLE IF EXISTS temp.wrong")
-        book.db.execute("CREATE TEMP TABLE wrong (problem TEXT NOT NULL, part TEXT NOT NULL, key BLOB NOT NULL, "
-                        "form BLOB NOT NULL, count INTEGER NOT NULL, first TEXT NOT NULL)")
-        self.pending: dict[tuple[str, str, str, str], list] = {}
-        self.common: Optional[dict[tuple[str, str], list]] = None
-        self.shown = 0
-
-    def add(self, problem: str, part: str, key: str, form: str, student: str, verdict: Verdict) -> None:
-        seen = self.pending.get((problem, part, key, form))
-        if seen is None:
-            self.pending[(problem, part, key, form)] = [1, student]
-            if len(self.pending) >= self._BATCH:
-                self._flush()
-        else:
-            seen[0] += 1
-
-    def _flush(self) -> None:
-        self.book.db.executemany(
-            "INSERT INTO wrong (problem, part, key, form, count, first) VALUES (?, ?, ?, ?, ?, ?)",
-            [(problem, part, _key(key), _key(form), count, first)
-             for (problem, part, key, form), (count, first) in self.pending.items()])
-        self.pending = {}
-
-    def top(self, problem: str, part: str, n: int) -> list[tuple[int, str, str, Verdict]]:
-        if self.common is None or n > self.shown:
-            self._most_common(n)
-        return [(count, key, form, self.book.part_result(first, problem, part).verdict)
-                for count, key, form, first in self.common.get((problem, part), [])[:n]]
-
-    def _most_common(self, n: int) -> None:
-        """Every part's `n` most common wrong answers, in one sorted pass over the table; only
-        those are kept. Students compare by code point (as they are sorted everywhere), so
-        the least is the first who typed a form."""
-        if self.pending:
-            self._flush()
-        common: dict[tuple[str, str], list] = {}
-        group = None                  # (problem, part, key) being summed
-        total = best = 0
-        shown = first = None
-
-        def done() -> None:
-            top = common.setdefault(group[:2], [])
-            top.append((total, _text(group[2]), _text(shown), first))
-            top.sort(key=lambda c: (-c[0], c[1]))
-            del top[n:]
-
-        for problem, part, key, form, count, who in self.book.db.execute(
-                "SELECT problem, part, key, form, sum(count), min(first) FROM wrong "
-                "GROUP BY problem, part, key, form ORDER BY problem, part, key, form"):
-            if group != (problem, part, key):
-                if group is not None:
-                    done()
-                group, total, best = (problem, part, key), 0, 0
-            total += count
-            if count > best:          # the form typed most often; forms come in order: ties to the least
-                best, shown, first = count, form, who
-        if group is not None:
-            done()
-        self.common, self.shown = common, n
+    def __getattr__(self, name):        # parts, message, values: the whole row, decoded once
+        if self._result is None:
+            self._result = self._decode(self.student, self.status, self._body)
+        return getattr(self._result, name)

@@ -15,9 +15,7 @@ Files are written without fsync: the set's durability comes from the switch-in s
 from __future__ import annotations
 
 import os
-import queue
 import shutil
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Protocol
@@ -36,6 +34,7 @@ from grader.authoring.assignment import DEFAULT_TITLE
 from grader.classes.gradebook import Gradebook
 from grader.model import Problem, SubmissionResult
 from grader.classes.outdir import Manifest
+from grader.classes.filemaker import Files
 from grader.classes.reuse import SPARE_INDEX, IndexWriter, Now, Planner, Reuse, remove_file
 from grader.authoring.roster import Roster
 
@@ -69,7 +68,7 @@ class Rows:
     def named_results(self) -> Iterator[tuple[str, SubmissionResult]]:
         """The rows, each with `now` set for the writers while it is handed to them."""
         self.planner = self.reuse.start() if self.reuse is not None else None
-        for name, version, r in self.book.versioned_results(follow=self.follow):
+        for name, version, r in self.book.versioned_results(follow=self.follow, lazy=True):
             self.now = self.planner.row(r.student, name, version) if self.planner else Now(version)
             yield name, r
         self.now = None
@@ -129,104 +128,6 @@ class _StreamFile:
         self.fh.close()
 
 
-class _Files:
-    """Creates many small files from other threads. Creating a file is kernel time (here as
-    much as the Python that makes its text: ext4 on a virtual disk); the threads release the
-    GIL while they wait, so the creations overlap with the texts made in the calling thread,
-    on the second core. Files are handed over in batches (one hand-over per file cost more
-    than it saved); at most `window` batches wait in memory."""
-
-    batch = 64          # files a hand-over
-
-    def __init__(self, threads: int = 2, window: int = 8):
-        self.queue: queue.Queue = queue.Queue(maxsize=window)
-        self.pending: list[tuple[Path, bytes, Optional[Path]]] = []
-        self.error: Optional[BaseException] = None
-        self.stop = False
-        self.threads = [threading.Thread(target=self._run, name="grader-write", daemon=True) for _ in range(threads)]
-        for t in self.threads:
-            t.start()
-
-    def write(self, path: Path, data: bytes, folder: Optional[Path] = None, replace: bool = False) -> None:
-        """`path` with `data`, in a new `folder` first when given (`replace`: a recycled set's
-        file and folder may be there already)."""
-        self._put((_write, path, data, folder, replace))
-
-    def link(self, source: Path, path: Path, folder: Optional[Path] = None, replace: bool = False,
-             otherwise: Callable[[], bytes] = bytes) -> None:
-        """`path` as a hard link to `source` (the same file, nothing rendered or copied), or
-        with `otherwise()` when `source` cannot be linked (gone, another file system)."""
-        self._put((_link, path, (source, otherwise), folder, replace))
-
-    def _put(self, op: tuple) -> None:
-        if self.error is not None:
-            raise self.error
-        self.pending.append(op)
-        if len(self.pending) >= self.batch:
-            self.queue.put(self.pending)
-            self.pending = []
-
-    def _run(self) -> None:
-        while True:
-            batch = self.queue.get()
-            if batch is None:
-                return
-            for make, path, what, folder, replace in batch:
-                if self.stop or self.error is not None:
-                    break
-                try:
-                    if folder is not None:
-                        try:
-                            os.mkdir(folder)
-                        except FileExistsError:
-                            if not replace:
-                                raise
-                    if replace:
-                        try:
-                            os.unlink(path)
-                        except FileNotFoundError:
-                            pass
-                    make(path, what)
-                except BaseException as exc:   # noqa: BLE001 - handed to the calling thread
-                    self.error = exc
-
-    def _join(self) -> None:
-        for _ in self.threads:
-            self.queue.put(None)
-        for t in self.threads:
-            t.join()
-
-    def close(self) -> None:
-        if self.pending:
-            self.queue.put(self.pending)
-            self.pending = []
-        self._join()
-        if self.error is not None:
-            raise self.error
-
-    def abandon(self) -> None:
-        """No more files: the set is being thrown away (and must not grow while it is)."""
-        self.stop = True
-        while True:        # make room for the stop marks
-            try:
-                self.queue.get_nowait()
-            except queue.Empty:
-                break
-        self._join()
-
-
-def _write(path: Path, data: bytes) -> None:
-    with open(path, "xb") as fh:     # O_EXCL: two rows can never share a file
-        fh.write(data)
-
-
-def _link(path: Path, source: tuple[Path, Callable[[], bytes]]) -> None:
-    try:
-        os.link(source[0], path)
-    except OSError:
-        _write(path, source[1]())
-
-
 class _StudentFiles:
     """One file a student, `path` with the student's file-name stem for `{}`, under
     `folders[0]` (in a folder of its own when `path` says so)."""
@@ -239,7 +140,7 @@ class _StudentFiles:
         self.top = folder / self.folders[0]
         self.recycled = rows.reuse is not None and rows.reuse.spare_index is not None
         self.top.mkdir(exist_ok=self.recycled)
-        self.files = _Files()
+        self.files = Files()
 
     @classmethod
     def files_for(cls, name: str) -> tuple[str, ...]:
@@ -463,7 +364,16 @@ class ResultsJson(_ClassFile):
 
 
 class ReportHtml:
-    """report.html, from the class's statistics gathered a row at a time."""
+    """report.html, from the class's statistics gathered a row at a time (aside: the statistics
+    need every row decoded, which a rerun's other writers mostly do not)."""
+
+    aside = True
+    folders: tuple[str, ...] = ()
+    files_for = _ClassFile.files_for
+
+    @staticmethod
+    def files() -> tuple[str, ...]:
+        return ("report.html",)
 
     def __init__(self, rows: Rows, folder: Path, manifest: Manifest):
         self.rows, self.folder, self.manifest = rows, folder, manifest
@@ -569,8 +479,12 @@ class SetWriting:
     must not keep (the OUTDIR lock); `log` hears of a helper that failed."""
 
     def __init__(self, rows: Rows, folder: Path, *, helpers: bool = False, close_fds: tuple[int, ...] = (),
-                 log: Callable[[str], None] = lambda line: None):
-        aside = [make for make in WRITERS if helpers and workers.can_fork() and getattr(make, "aside", False)]
+                 log: Callable[[str], None] = lambda line: None, stats: bool = True):
+        here = {ReportHtml} if stats else set()          # `finish` returns its statistics
+        if rows.reuse is not None and rows.reuse.current is not None:
+            here.add(ResultsJson)                         # unchanged rows' pieces copied: cheap here
+        aside = [make for make in WRITERS if helpers and workers.can_fork() and getattr(make, "aside", False)
+                 and make not in here]
         self.rows, self.folder = rows, folder
         self.makers: list = [make for make in WRITERS if make not in aside]
         self.manifest = Manifest(folder)
@@ -583,7 +497,7 @@ class SetWriting:
                 raise
             self.makers.insert(0, lambda rows, folder, manifest: self.aside)
 
-    def finish(self) -> ClassStats:
+    def finish(self) -> Optional[ClassStats]:
         try:
             writers = _write_rows(self.makers, self.rows, self.folder, self.manifest)
             (self.folder / SPARE_INDEX).unlink(missing_ok=True)    # read: not part of the set
@@ -591,7 +505,7 @@ class SetWriting:
             self.manifest.abandon()
             raise
         self.manifest.close()
-        return next(w.stats for w in writers if isinstance(w, ReportHtml))
+        return next((w.stats for w in writers if isinstance(w, ReportHtml)), None)
 
     def abandon(self) -> None:
         """The set is being thrown away (nothing left to stop once `finish` has returned)."""
