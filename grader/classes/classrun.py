@@ -328,6 +328,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
 
     book.begin()
     subs_missing = ((s, Submission(s, None, None, NO_SUBMISSION)) for s in missing)
+    seen: list[str] = []
     for n, (student, sub) in enumerate(_chain(entries(), subs_missing)):
         content = sub.content_hash or _sha(f"error:{sub.error}")
         if (sub.answers is None and sub.error is None) or reusable(student, content):    # not even parsed
@@ -336,10 +337,13 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
             regraded += 1
             book.put_pending(student, content, bank_fp, _source(sub), run_id)
             grade_submission(problems, sub, check=want)
-        book.mark_seen([student])
+        seen.append(student)
         if n % 500 == 499:
+            book.mark_seen(seen)
+            seen.clear()
             book.commit()
             book.begin()
+    book.mark_seen(seen)
     if wanted is None:
         book.drop_unseen()
     book.commit()
