@@ -233,3 +233,23 @@ def test_kill_9_during_a_rerun_leaves_a_whole_set(tmp_path, point):
     run(src, out, jobs=1, generated_at=STAMP)
     assert all_files(out) == new
     set_is_its_manifest(out)
+
+
+def test_a_file_edited_in_place_is_made_again(tmp_path):
+    """The sets share an unchanged student's file (one inode): edited in place inside OUTDIR, it is
+    made again by the next run, not kept as edited."""
+    import time
+    from test_batch import run
+    src = small_class(tmp_path)
+    out = tmp_path / "out"
+    for _ in range(3):                                  # a current set and a spare that share files
+        run(src, out, jobs=1, generated_at=STAMP)
+    time.sleep(0.05)
+    for rel in ("feedback/s04.md", "gradescope/s04/results.json", "junit.xml", "gradebook.csv", "results.json"):
+        with open(out / rel, "r+b") as fh:              # in place: the same inode
+            fh.seek(0)
+            fh.write(b"EDITED")
+    write(src / "s01" / "answers.yaml", "relu:\n  derivative-positive: 5\n")
+    run(src, out, jobs=1, generated_at=STAMP)
+    run(src, tmp_path / "fresh", jobs=1, generated_at=STAMP)
+    assert all_files(out) == all_files(tmp_path / "fresh")

@@ -158,9 +158,10 @@ class _StudentFiles:
         path = self.folder / rel
         now = self.rows.now
         folder = None if path.parent == self.top else path.parent
-        if now is not None and now.keep:
+        reuse = self.rows.reuse
+        if now is not None and now.keep and reuse.untouched(path, spare=True):
             pass                                # a recycled set holds this very file already
-        elif now is not None and now.link_from is not None:     # rendered only if the link fails
+        elif now is not None and now.link_from is not None and reuse.untouched(now.link_from / rel):
             self.files.link(now.link_from / rel, path, folder, self.recycled,
                             lambda r=r: self.text(r).encode("utf-8", "replace"))
         else:
@@ -313,6 +314,9 @@ class _ClassFile:
                 try:
                     self.old = os.open(now.link_from / self.rel, os.O_RDONLY)
                 except OSError:
+                    self.old = -1
+                if self.old >= 0 and not self.rows.reuse.untouched(now.link_from / self.rel):
+                    os.close(self.old)          # edited since: nothing of it is copied
                     self.old = -1
             if self.old >= 0:
                 piece = os.pread(self.old, where[1], where[0])

@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -98,6 +99,26 @@ class Reuse:
 
     def start(self) -> "Planner":
         return Planner(self)
+
+    def untouched(self, path: Path, spare: bool = False) -> bool:
+        """`path` (of the spare, or of the current set) is as its set wrote it: not modified
+        since the set's INDEX was written last (a file edited in place inside OUTDIR is made
+        again, not kept)."""
+        written = self._written[1 if spare else 0]
+        try:
+            return written is not None and os.stat(path).st_mtime_ns <= written
+        except OSError:
+            return False
+
+    @cached_property
+    def _written(self) -> tuple[Optional[int], Optional[int]]:
+        """When the current set's INDEX and the spare's were written last."""
+        def mtime(index: Optional[Path]) -> Optional[int]:
+            try:
+                return None if index is None else os.stat(index).st_mtime_ns
+            except OSError:
+                return None
+        return mtime(self.current_index), mtime(self.spare_index)
 
 
 class _Cursor:
