@@ -253,3 +253,18 @@ def test_a_file_edited_in_place_is_made_again(tmp_path):
     run(src, out, jobs=1, generated_at=STAMP)
     run(src, tmp_path / "fresh", jobs=1, generated_at=STAMP)
     assert all_files(out) == all_files(tmp_path / "fresh")
+
+
+def test_a_name_that_only_differs_in_case_replaces_the_one_that_left(tmp_path):
+    from test_batch import run
+    src = small_class(tmp_path)
+    write(src / "Zed" / "answers.yaml", "relu:\n  derivative-positive: 1\n")
+    out = tmp_path / "out"
+    for _ in range(3):
+        run(src, out, jobs=2, generated_at=STAMP)
+    shutil.rmtree(src / "Zed")
+    write(src / "zed" / "answers.yaml", "relu:\n  derivative-positive: 1\n")
+    run(src, out, jobs=2, generated_at=STAMP)
+    run(src, tmp_path / "fresh", jobs=2, generated_at=STAMP)
+    assert all_files(out) == all_files(tmp_path / "fresh")
+    set_is_its_manifest(out)

@@ -363,8 +363,10 @@ class Gradebook:
             groups.setdefault(fold, []).append(student)
         return list(groups.values())
 
-    def name_taken(self, fold: str) -> bool:
-        return self.db.execute("SELECT 1 FROM filenames WHERE fold = ? LIMIT 1", (fold,)).fetchone() is not None
+    def name_with_fold(self, fold: str) -> Optional[str]:
+        """The file-name stem of this run that is `fold` once case-folded, if any."""
+        row = self.db.execute("SELECT fname FROM filenames WHERE fold = ? LIMIT 1", (fold,)).fetchone()
+        return None if row is None else row[0]
 
     def set_name(self, student: str, name: str, fold: str) -> None:
         self.db.execute("UPDATE filenames SET fname = ?, fold = ? WHERE student = ?", (name, fold, student))

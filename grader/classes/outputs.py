@@ -173,12 +173,23 @@ class _StudentFiles:
         self.files.close()
         if self.recycled and self.rows.planner is not None:
             for name in self.rows.planner.finish():     # the recycled set's files nobody has now
-                if not self.rows.book.name_taken(name_fold(name)):
+                taken = self.rows.book.name_with_fold(name_fold(name))
+                for rel, now in zip(self.files_for(name), self.files_for(taken) if taken else ()):
+                    if taken == name or _same_file(self.folder / rel, self.folder / now):
+                        break                   # given to another student (on this file system)
+                else:
                     for rel in self.files_for(name):
                         remove_file(self.folder / rel, self.top)
 
     def abandon(self) -> None:
         self.files.abandon()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 class FeedbackFiles(_StudentFiles):
