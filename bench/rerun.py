@@ -105,14 +105,3 @@ def report(m: dict, mach: dict) -> str:
           "shared: compare figures within one run.", RERUN_END]
     return "\n".join(L)
 
-
-def write_report(block: str, target: Path, analysis_marker: str) -> None:
-    text = target.read_text(encoding="utf-8") if target.exists() else ""
-    if RERUN_BEGIN in text and RERUN_END in text:
-        old = text[text.index(RERUN_BEGIN):text.index(RERUN_END) + len(RERUN_END)]
-        text = text.replace(old, block)
-    elif analysis_marker in text:
-        text = text.replace(analysis_marker, block + "\n\n" + analysis_marker)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    target.write_text(text, encoding="utf-8")

@@ -733,16 +733,19 @@ def main(argv=None) -> int:
             old = target.read_text(encoding="utf-8")
             if ANALYSIS_MARKER in old:
                 kept = old[old.index(ANALYSIS_MARKER):]
-        scale_block = _scale_block(target.read_text(encoding="utf-8")) if target.exists() else ""
-        target.write_text(report.rstrip("\n") + "\n\n" + (scale_block + "\n\n" if scale_block else "")
-                          + (kept or ANALYSIS_MARKER + "\n"), encoding="utf-8")
+        import rerun
+        text = target.read_text(encoding="utf-8") if target.exists() else ""
+        blocks = "".join(b + "\n\n" for b in (_block(text, SCALE_BEGIN, SCALE_END),
+                                               _block(text, rerun.RERUN_BEGIN, rerun.RERUN_END)) if b)
+        target.write_text(report.rstrip("\n") + "\n\n" + blocks + (kept or ANALYSIS_MARKER + "\n"), encoding="utf-8")
         log(f"wrote {args.results}")
     return 0
 
 
-def _scale_block(text: str) -> str:
-    if SCALE_BEGIN in text and SCALE_END in text:
-        return text[text.index(SCALE_BEGIN):text.index(SCALE_END) + len(SCALE_END)]
+def _block(text: str, begin: str, end: str) -> str:
+    """A block written by `--scale` or `--rerun`, kept when the full run rewrites results.md."""
+    if begin in text and end in text:
+        return text[text.index(begin):text.index(end) + len(end)]
     return ""
 
 
@@ -760,18 +763,22 @@ def main_scale(args) -> int:
             shutil.rmtree(work, ignore_errors=True)
     block = scale_report(rows, args.jobs, mach)
     print(block)
-    target = Path(args.results or ROOT / "bench" / "results.md")
+    put_block(block, Path(args.results or ROOT / "bench" / "results.md"), SCALE_BEGIN, SCALE_END)
+    return 0
+
+
+def put_block(block: str, target: Path, begin: str, end: str) -> None:
+    """`block` (from `begin` to `end`) into results.md: in place of the last one, else before the
+    hand-written analysis, else at the end."""
     text = target.read_text(encoding="utf-8") if target.exists() else ""
-    old = _scale_block(text)
-    if old:
-        text = text.replace(old, block)
+    if begin in text and end in text:
+        text = text.replace(text[text.index(begin):text.index(end) + len(end)], block)
     elif ANALYSIS_MARKER in text:
         text = text.replace(ANALYSIS_MARKER, block + "\n\n" + ANALYSIS_MARKER)
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     target.write_text(text, encoding="utf-8")
     log(f"wrote {target}")
-    return 0
 
 
 def main_rerun(args) -> int:
@@ -780,9 +787,7 @@ def main_rerun(args) -> int:
     mach = machine()
     block = rerun.report(rerun.measure(ROOT, args.rerun, args.seed, args.jobs, end_to_end, log), mach)
     print(block)
-    target = Path(args.results or ROOT / "bench" / "results.md")
-    rerun.write_report(block, target, ANALYSIS_MARKER)
-    log(f"wrote {target}")
+    put_block(block, Path(args.results or ROOT / "bench" / "results.md"), rerun.RERUN_BEGIN, rerun.RERUN_END)
     return 0
 
 

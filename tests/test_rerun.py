@@ -4,7 +4,6 @@ changed."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import sys
@@ -19,8 +18,9 @@ from grader.checking.variants import variant_values
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_batch import all_files  # noqa: E402
 
+from test_student_values import COURSE, answers, yaml_of  # noqa: E402
+
 EPOCH = {"SOURCE_DATE_EPOCH": "1767225600", "CI": "true"}
-COURSE = {"t": 1.0, "x": 3.0, "w1": 0.01, "w2": -5.0, "b": -1.0}
 
 
 @pytest.fixture(autouse=True)
@@ -28,18 +28,6 @@ def _clean_env(tmp_path, monkeypatch):
     for name in ("GRADER_PROBLEMS", "GRADER_STUDENT", "GITHUB_STEP_SUMMARY", "SOURCE_DATE_EPOCH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GRADER_STATE_DIR", str(tmp_path / "state"))
-
-
-def answers(v: dict) -> dict:
-    sig = lambda z: 1 / (1 + math.exp(-z))
-    a1 = max(0.0, v["w1"] * v["x"])
-    y = sig(v["w2"] * a1 + v["b"])
-    d = (y - v["t"]) * y * (1 - y)
-    return {"loss": 0.5 * (y - v["t"]) ** 2, "dC-dw1": d * v["w2"] * v["x"], "dC-dw2": d * a1, "dC-db": d}
-
-
-def yaml_of(v: dict) -> str:
-    return "two-layer-example:\n" + "".join(f"  {k}: {x:.5f}\n" for k, x in answers(v).items())
 
 
 ASSIGNMENT = ("title: Homework 3\ndue: 2026-12-08 23:59\nproblems:\n  - relu\n"

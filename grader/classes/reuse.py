@@ -13,7 +13,10 @@ planner compares with two indexes, each read as a stream beside the rows:
 * the *current* set: a file it holds for the same version and name is hard-linked into the
   new set (one link, no rendering; the same inode, so the file is untouched).
 
-Anything else is rendered and written. The spare's files of students who left, or whose name
+Anything else is rendered and written. A file is taken only while it is older than its set's
+INDEX (`Reuse.untouched`): one edited in place inside OUTDIR is made again. A row taken from the
+current set also has its pieces of results.json, junit.xml and gradebook.csv copied from there
+(the INDEX says where they are), without the row being decoded. The spare's files of students who left, or whose name
 changed, are removed once the pass is over (unless the new set gave the name to another
 student). The spare is never shown while it is rebuilt, and it loses its MANIFEST before its
 first change: killed at any moment, it is a set that never finished, deleted by the next run
@@ -48,17 +51,11 @@ def index_header(render: str, book: str) -> dict:
 def _read(path: Path) -> tuple[Optional[dict], Iterator[list]]:
     """An INDEX's header and its entries ([student, name, version, pieces]), streamed; (None, nothing)
     when there is none or it is not ours."""
-    try:
-        fh = open(path, encoding="utf-8")
-    except OSError:
+    header = header_of(path)
+    if header is None:
         return None, iter(())
-    try:
-        header = json.loads(fh.readline())
-        if not isinstance(header, dict):
-            raise ValueError
-    except ValueError:
-        fh.close()
-        return None, iter(())
+    fh = open(path, encoding="utf-8")
+    fh.readline()
 
     def entries() -> Iterator[list]:
         with fh:
@@ -68,10 +65,13 @@ def _read(path: Path) -> tuple[Optional[dict], Iterator[list]]:
 
 
 def header_of(path: Path) -> Optional[dict]:
-    header, entries = _read(path)
-    if hasattr(entries, "close"):
-        entries.close()
-    return header
+    """An INDEX's header (None: no INDEX, or not one of ours)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            header = json.loads(fh.readline())
+    except (OSError, ValueError):
+        return None
+    return header if isinstance(header, dict) else None
 
 
 @dataclass(frozen=True)
