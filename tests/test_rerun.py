@@ -177,12 +177,12 @@ KILL_POINTS = {
                    "    if got[1]: die()\n"
                    "    return got\n"
                    "O.new_set = hook\n",
-    "linking": "from grader.classes import filemaker as m\n"
+    "linking": "from grader.classes import filemaker as m\n"      # the first link made, once
                "real = m._link\n"
-               "n = [0]\n"
                "def hook(path, source):\n"
-               "    n[0] += 1\n"
-               "    if n[0] == 2: die()\n"
+               "    if not os.path.exists(MARK):\n"
+               "        open(MARK, 'w').close()\n"
+               "        die()\n"
                "    real(path, source)\n"
                "m._link = hook\n",
     "before-switch": "from grader.classes import outdir as m\n"
@@ -192,33 +192,39 @@ KILL_POINTS = {
 }
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("point", sorted(KILL_POINTS))
-def test_kill_9_during_a_rerun_leaves_a_whole_set(tmp_path, point):
+def test_kill_9_during_a_rerun_leaves_a_whole_set(tmp_path, point, jobs):
+    """With two jobs the links are made by the helper: killed there, the run makes the files itself."""
     import subprocess
     from test_batch import run
     src = small_class(tmp_path)
     out = tmp_path / "out"
-    run(src, out, jobs=1, generated_at=STAMP)
+    run(src, out, jobs=jobs, generated_at=STAMP)
     write(src / "s01" / "answers.yaml", "relu:\n  derivative-positive: 9\n")
-    run(src, out, jobs=1, generated_at=STAMP)             # now there is a spare to rebuild
+    run(src, out, jobs=jobs, generated_at=STAMP)          # now there is a spare to rebuild
     old = all_files(out)
     write(src / "s02" / "answers.yaml", "relu:\n  derivative-positive: 8\n")
-    run(src, tmp_path / "fresh", jobs=1, generated_at=STAMP)
+    run(src, tmp_path / "fresh", jobs=jobs, generated_at=STAMP)
     new = all_files(tmp_path / "fresh")
     root = Path(__file__).resolve().parent.parent
     code = ("import os, signal, sys\n"
             f"sys.path[:0] = [{str(root)!r}, {str(root / 'tests')!r}]\n"
             "def die():\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+            f"MARK = {str(tmp_path / 'killed-once')!r}\n"
             + KILL_POINTS[point] +
             "import test_batch as t\n"
             "from grader.classes.classrun import grade_class\n"
-            f"grade_class({str(src)!r}, {str(out)!r}, t.make_bank(), jobs=1, check=t.fake_check, "
+            f"grade_class({str(src)!r}, {str(out)!r}, t.make_bank(), jobs={jobs}, check=t.fake_check, "
             f"generated_at={STAMP!r})\n")
     child = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
-    assert child.returncode == -9, child.stderr.decode()
+    helper_killed = jobs == 2 and point == "linking"
+    assert child.returncode == (0 if helper_killed else -9), child.stderr.decode()
     shown = all_files(out)
-    assert shown == (new if point == "after-switch" else old)       # one whole set, never a mix
-    run(src, out, jobs=1, generated_at=STAMP)
+    assert shown == (new if point == "after-switch" or helper_killed else old)   # one whole set, never a mix
+    if helper_killed:
+        set_is_its_manifest(out)
+    run(src, out, jobs=jobs, generated_at=STAMP)
     assert all_files(out) == new
     set_is_its_manifest(out)
 
