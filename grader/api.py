@@ -10,6 +10,7 @@ arguments from the interface.
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
@@ -17,7 +18,7 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 from grader.authoring.banks import BankLocation, locate_bank
 from grader.checking.grading import DEADLINE_SECONDS, BrokenReference, grade_answer, prepare, too_complex
 from grader.errors import GraderError
-from grader.model import CHOICE, MULTI_CHOICE, Part, Problem, SubmissionResult
+from grader.model import CHOICE, MULTI_CHOICE, Part, Problem, SubmissionResult, nfc_id
 from grader.results import CheckResult, Interpretation, ProblemSheet
 
 Bank = Mapping[str, Problem]
@@ -224,10 +225,14 @@ def grade_class(src: Union[str, PathLike], out: Union[str, PathLike], *, problem
 
 def roster_report(roster, students: Iterable[str]) -> list[str]:
     """Sentences for the TA about the roster against the class: who is not on it, who has no
-    submission (nobody is silently dropped from an LMS export)."""
+    submission (nobody is silently dropped from an LMS export), who cannot be in an export, and
+    which ids (of the class and the roster) look alike but are different students."""
     from grader.authoring.roster import reconcile
+    from grader.classes.lookalike import lookalike_report
     from grader.formats.lms import roster_report as sentences
-    return sentences(reconcile(roster, students))
+    people = reconcile(roster, students)
+    ids = [s for s, _ in people.matched] + list(people.unknown) + [p.submission for p in people.absent]
+    return sentences(people) + lookalike_report(ids)
 
 
 def load_assignment(path: Union[str, PathLike]):
@@ -268,7 +273,8 @@ def write_handouts(problems: BankSource, students: Sequence, out: Union[str, Pat
     if not randomized(bank):
         raise GraderError("no problem gives per-student values, so everyone uses the course's values: "
                           "switch them on with 'randomize: per-student' in a problem or assignment file.")
-    people = [s if isinstance(s, Person) else Person(s) for s in students]
+    people = [replace(s, submission=nfc_id(s.submission)) if isinstance(s, Person) else Person(nfc_id(s))
+              for s in students]
     if not people:
         raise GraderError("there are no students to write handouts for.")
     names = student_filenames(p.submission for p in people)

@@ -29,7 +29,7 @@ from grader.formats.summary import github_summary_from
 from grader.errors import Exit, GraderError, os_reason
 from grader.limits import DEADLINE_SECONDS
 from grader.classes.gradebook import Gradebook, answer_key
-from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
+from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict, nfc_id
 from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
 from grader.classes.submissions import (
     Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items,
@@ -211,7 +211,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     if deadline is None or deadline <= 0:
         raise BatchError("the deadline must be a positive number of seconds")
 
-    wanted = None if students is None else set(students)
+    wanted = None if students is None else {nfc_id(s) for s in students}
     skip = tuple(skip_names(src, out))
     # a first look, holding nothing but counts: is there anything to grade, and how much?
     skipped_list, found = [], 0
@@ -222,6 +222,8 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
             skipped_list.append((e.student, e.skipped))
         else:
             found += 1
+        if e.note:
+            log(e.note)
     skipped = tuple(sorted(skipped_list))
     for name, why in skipped:
         log(f"skipped {name}: {why}")

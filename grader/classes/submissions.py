@@ -21,16 +21,19 @@ import errno
 import hashlib
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 from grader.authoring import yamlsafe
+from grader.classes.ids import student_id, twins
 from grader.errors import os_reason
 from grader.limits import YAML_MAX_BYTES
 from grader.checking.variants import student_values
 from grader.model import (
     ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
+    nfc_id,
 )
 from grader.checking import checker
 from grader.checking.grading import grade_answer, internal_error
@@ -82,37 +85,14 @@ class Entry(NamedTuple):
     """One student found in a class directory (`scan`). `error` is set when the entry is
     refused before reading (a symbolic link, two submissions under the same id); `path` is
     None when the student's folder has no answer file. `skipped` says why an entry that is not
-    a submission was left out (it gets no row, but the caller can say so)."""
+    a submission was left out (it gets no row, but the caller can say so). `note` is a warning
+    for the person running the class about a submission that is graded (a Unicode twin)."""
 
     student: str
     path: Optional[Path]
     error: Optional[str] = None
     skipped: Optional[str] = None
-
-
-def student_id(name: str) -> str:
-    """The id shown for a folder or file name: printable UTF-8 kept as it is; a backslash,
-    a control or invisible character and a byte that is not UTF-8 written as ``\\``,
-    ``\\xNN`` or ``\\uNNNN``. Two different names never give the same id, and no id
-    hides a newline, a tab or a terminal escape."""
-    if name.isprintable() and "\\" not in name:
-        return name
-    out = []
-    for ch in name:
-        c = ord(ch)
-        if ch == "\\":
-            out.append("\\\\")
-        elif 0xDC80 <= c <= 0xDCFF:          # a byte os.fsdecode could not decode
-            out.append(f"\\x{c - 0xDC00:02x}")
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif c < 0x100:
-            out.append(f"\\x{c:02x}")
-        elif c < 0x10000:
-            out.append(f"\\u{c:04x}")
-        else:
-            out.append(f"\\U{c:08x}")
-    return "".join(out)
+    note: Optional[str] = None
 
 
 # --- reading one file ------------------------------------------------------------------------
@@ -122,8 +102,8 @@ def _student_from_path(path: Path) -> str:
     current folder too); DIR/<id>.yaml -> <id>."""
     source = student_source(path)
     if source == FROM_FOLDER:
-        return Path(os.path.abspath(path)).parent.name
-    return path.stem if path.suffix.lower() in _SUFFIXES else path.name
+        return nfc_id(Path(os.path.abspath(path)).parent.name)
+    return nfc_id(path.stem if path.suffix.lower() in _SUFFIXES else path.name)
 
 
 FROM_FOLDER, FROM_FILE_NAME = "the folder name", "the file name"
@@ -359,28 +339,77 @@ def merge_entries(directory: Path | str, entries: list[Entry]) -> Entry:
 
 def scan_items(directory: Path | str, skip: Iterable[str] = ()) -> Iterator[Entry]:
     """`scan` one folder item at a time, in no particular order and not grouped by student
-    (a class of any size streams through: see `scan` for the rules)."""
+    (a class of any size streams through: see `scan` for the rules). A name not in Unicode NFC
+    waits until the folder has been listed (`_twins`): only then is it known whether another
+    name is its twin."""
     directory = Path(directory)
     skip = set(skip)
+    waiting: list[os.DirEntry] = []
     with os.scandir(directory) as items:
         for item in items:
-            yield from _item(directory, item, skip)
+            if not unicodedata.is_normalized("NFC", item.name) and item.name not in skip:
+                waiting.append(item)
+            else:
+                yield from _item(directory, item, skip)
+    if waiting:
+        yield from _twins(directory, waiting, skip)
 
 
-def _item(directory: Path, item: os.DirEntry, skip: set[str]) -> Iterator[Entry]:
+def _twins(directory: Path, waiting: list[os.DirEntry], skip: set[str]) -> Iterator[Entry]:
+    """The entries of names not in NFC. Such a name is its student's id in NFC (`zoë` from
+    macOS is the roster's `zoë`), unless another submission has a name that differs from it only
+    in its Unicode form (folders `zoë` and `zoe` + U+0308, which Linux keeps apart): then both are
+    kept, the NFC one (or the first) under the id and each other one under its `twin_id`, with a
+    note. The folder is listed once more, only when there are such names (rare)."""
+    found: dict[str, list[tuple[str, Entry]]] = {}
+    for item in waiting:
+        for raw, entry in _named(directory, item, skip):
+            found.setdefault(entry.student, []).append((raw, entry))
+    with os.scandir(directory) as items:       # the NFC names that are twins of the waiting ones
+        for item in items:
+            if unicodedata.is_normalized("NFC", item.name) and _may_be(item.name, found):
+                for raw, entry in _named(directory, item, skip):
+                    if entry.student in found and not entry.skipped:
+                        found[entry.student].append((raw, None))
+    for student in sorted(found):
+        given = twins(student, [raw for raw, e in found[student] if e is None or not e.skipped])
+        for raw, entry in found[student]:
+            if entry is not None:
+                yield entry if entry.skipped else entry._replace(student=given[raw][0], note=given[raw][1])
+
+
+def _may_be(name: str, found: dict) -> bool:
+    stem, suffix = os.path.splitext(name)
+    return student_id(name) in found or (suffix.lower() in _SUFFIXES and student_id(stem) in found)
+
+
+def _named(directory: Path, item: os.DirEntry, skip: set[str]) -> Iterator[tuple[str, Entry]]:
+    """`_item`'s entry with the name it took its id from."""
+    said: list[str] = []
+
+    def name_of(raw: str) -> str:
+        said.append(raw)
+        return student_id(raw)
+
+    for entry in _item(directory, item, skip, name_of):
+        yield said[-1], entry
+
+
+def _item(directory: Path, item: os.DirEntry, skip: set[str],
+          name_of: Callable[[str], str] = student_id) -> Iterator[Entry]:
     name = item.name
     suffix = os.path.splitext(name)[1].lower()
     path = directory / name
     if name in skip:
-        yield Entry(student_id(name), path, None, "it is the output folder")
+        yield Entry(name_of(name), path, None, "it is the output folder")
         return
     if item.is_symlink():
         # never followed, so we cannot tell a linked folder from a linked file: refuse it
-        student = student_id(name[: -len(suffix)] if suffix in _SUFFIXES else name)
+        student = name_of(name[: -len(suffix)] if suffix in _SUFFIXES else name)
         yield Entry(student, path, "refused: symbolic link")
         return
     if item.is_dir(follow_symlinks=False):
-        student = student_id(name)
+        student = name_of(name)
         answer = None
         for candidate in ANSWER_FILE_NAMES:
             p = path / candidate
@@ -399,10 +428,10 @@ def _item(directory: Path, item: os.DirEntry, skip: set[str]) -> Iterator[Entry]
             yield Entry(student, answer)
         return
     if item.is_file(follow_symlinks=False) and suffix in _SUFFIXES and name[: -len(suffix)]:
-        student = student_id(name[: -len(suffix)])
+        student = name_of(name[: -len(suffix)])
         yield Entry(student, path)
     elif _looks_hidden(name) or suffix in _SUFFIXES:
-        yield Entry(student_id(name), path, None,
+        yield Entry(name_of(name), path, None,
                              "not a submission (neither a folder nor a .yaml file)")
 
 
@@ -416,7 +445,7 @@ def load_directory(directory: Path | str, students: Optional[Iterable[str]] = No
                    *, max_bytes: int = YAML_MAX_BYTES) -> list[Submission]:
     """Read every submission of a class directory (only `students` when given; a requested
     student with no submission gets an error entry)."""
-    wanted = None if students is None else set(students)
+    wanted = None if students is None else {nfc_id(s) for s in students}
     out = []
     seen = set()
     for entry in scan(directory):
@@ -516,7 +545,7 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
         skipped = "Not graded: " + "; ".join(submission.bad) + "."
         notes = f"{skipped} {notes}" if notes else skipped
     status = PARTIAL if notes else GRADED     # something in the file was not graded: say so
-    if submission.declared is not None and submission.declared != submission.student:
+    if submission.declared is not None and nfc_id(submission.declared) != nfc_id(submission.student):
         said = (f"The file says 'student: {_short(submission.declared)[1:-1]}', but it is graded as "
                 f"{_short(submission.student)} (the name of its file or folder).")
         notes = f"{notes} {said}" if notes else said
