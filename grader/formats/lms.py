@@ -26,7 +26,8 @@ match. Only free text (the assignment's title, the section) is neutralised again
 formulas. A student the roster does not list cannot be matched by an LMS and is left out (and
 reported, see `roster.reconcile`); a roster entry without a submission, and a submission that
 could not be graded, get each system's "no change" rather than a zero nobody decided on:
-an empty score in Canvas and Gradescope, no row in Moodle.
+an empty score in Canvas and Gradescope (whose guide, as far as we found, does not say what an
+empty cell does), no row in Moodle.
 Without a roster the submission id stands for every identifier.
 """
 from __future__ import annotations
