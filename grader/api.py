@@ -24,7 +24,7 @@ from grader.results import CheckResult, Interpretation, ProblemSheet
 Bank = Mapping[str, Problem]
 BankSource = Union[Bank, str, PathLike, None]
 
-__all__ = ["BankLocation", "BrokenReference", "DEADLINE_SECONDS", "UnknownName", "apply_assignment", "check",
+__all__ = ["BankLocation", "BrokenReference", "DEADLINE_SECONDS", "UnknownName", "apply_assignment", "assigned", "check",
            "check_result", "too_complex",
            "compare", "ensure_checkable", "find", "given_values", "grade_answer", "grade_class", "grade_file",
            "interpret", "json_schema", "load_assignment", "load_bank", "load_roster", "locate_bank", "problem",
@@ -93,9 +93,11 @@ def given_values(problem: Problem, student: Optional[str]) -> dict[str, float]:
     return student_values(problem, student) or dict(problem.given)
 
 
-def problem(problem_id: str, *, student: Optional[str] = None, problems: BankSource = None) -> ProblemSheet:
-    """A problem as a student reads it (statement, names, parts); shows itself in Jupyter."""
-    found, _ = find(problems, problem_id)
+def problem(problem_id: str, *, student: Optional[str] = None, problems: BankSource = None,
+            assignment=None) -> ProblemSheet:
+    """A problem as a student reads it (statement, names, parts); shows itself in Jupyter.
+    `assignment` (a file or a loaded one) gives the values the handout and the class run use."""
+    found, _ = find(assigned(problems, assignment), problem_id)
     return ProblemSheet(found, tuple(sorted(given_values(found, student).items())), student)
 
 
@@ -108,10 +110,12 @@ def ensure_checkable(problem: Problem, part: Part, student: Optional[str] = None
 # --- one answer ------------------------------------------------------------------------------
 
 def check(problem_id: str, part_id: str, answer: str, *, student: Optional[str] = None,
-          problems: BankSource = None, seconds: Optional[float] = DEADLINE_SECONDS) -> CheckResult:
+          problems: BankSource = None, assignment=None,
+          seconds: Optional[float] = DEADLINE_SECONDS) -> CheckResult:
     """Check one answer, as `grader check` and the web page do (`grade_answer`); the result
-    shows itself in Jupyter."""
-    found, part = find(problems, problem_id, part_id)
+    shows itself in Jupyter. `assignment` (a file or a loaded one) switches per-student values
+    as `grader check --assignment` does."""
+    found, part = find(assigned(problems, assignment), problem_id, part_id)
     return check_result(found, part, answer, grade_answer(found, part, answer, student=student, seconds=seconds))
 
 
@@ -246,6 +250,16 @@ def apply_assignment(assignment, problems: BankSource = None) -> dict[str, Probl
     """The bank as the assignment grades it (its problems, points and per-student values)."""
     from grader.authoring.assignment import apply
     return apply(assignment, dict(_bank(problems)))
+
+
+def assigned(problems: BankSource, assignment) -> BankSource:
+    """The bank as an assignment (a loaded one, or its file) grades it; `problems` unchanged
+    without one. The one way the notebook gets the handout's values."""
+    if assignment is None:
+        return problems
+    if isinstance(assignment, (str, PathLike)):
+        assignment = load_assignment(assignment)
+    return apply_assignment(assignment, problems)
 
 
 def load_roster(path: Union[str, PathLike]):

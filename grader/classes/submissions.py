@@ -37,6 +37,7 @@ from grader.model import (
 )
 from grader.checking import checker
 from grader.checking.grading import grade_answer, internal_error
+from grader.checking.othervalues import recognise_classmate
 
 __all__ = [
     "Submission", "Entry", "ANSWER_FILE_NAMES",
@@ -508,7 +509,7 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
     ids the bank does not know are named in `SubmissionResult.message`. `check(problem, part,
     answer, values)` computes the raw verdicts (default: `checker.check`, in this process; the
     class run looks them up in its gradebook). `others` (`othervalues.classmates_values`) lets
-    feedback recognise a classmate's number."""
+    feedback recognise a problem's answers computed from one classmate's values."""
     if check is None:
         check = checker.check
     if not submission.ok:
@@ -538,8 +539,10 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
                 parts.append(PartResult(pid, part.id, answer if answer else None, missing_verdict(part)))
                 continue
             verdict = internal_error(part) if values_error else \
-                grade_answer(problem, part, answer, values=values, others=(others or {}).get(pid, ()), check=check)
+                grade_answer(problem, part, answer, values=values, check=check)
             parts.append(PartResult(pid, part.id, answer, verdict))
+        if others and others.get(pid):
+            parts[-len(problem.parts):] = _classmate(problem, parts[-len(problem.parts):], values, others[pid])
     notes = _unknown_ids(problems, answers, submission.structured)
     if submission.bad:
         skipped = "Not graded: " + "; ".join(submission.bad) + "."
@@ -551,6 +554,16 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
         notes = f"{notes} {said}" if notes else said
     return SubmissionResult(student=submission.student, status=status, parts=tuple(parts),
                             message=notes, values=values_used(problems, submission.student))
+
+
+def _classmate(problem: Problem, results: list[PartResult], values, others) -> list[PartResult]:
+    """The problem's results, relabelled only where several agree with one classmate's values."""
+    parts = {p.id: p for p in problem.parts}
+    try:
+        found = recognise_classmate(problem, [(parts[r.part], r.answer, r.verdict) for r in results], values, others)
+    except Exception:        # the recognition is a courtesy: never lose the verdicts
+        return results
+    return [replace(r, verdict=found[r.part]) if r.part in found else r for r in results]
 
 
 def _unknown_ids(problems: dict[str, Problem], answers: dict[str, dict[str, str]],
