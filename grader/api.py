@@ -275,9 +275,10 @@ def students_in(folder: Union[str, PathLike]) -> list[str]:
 
 
 def write_handouts(problems: BankSource, students: Sequence, out: Union[str, PathLike],
-                   due: Optional[str] = None) -> int:
+                   due: Optional[str] = None, assignment: Optional[str] = None) -> int:
     """Write OUTDIR/values.csv and one page per student with their per-student values;
-    `students` are roster people or ids. Returns how many pages were written. Raises
+    `students` are roster people or ids; `assignment` is the assignment file's name as the
+    students know it (each page tells them to check with it). Returns how many pages were written. Raises
     GraderError when no problem draws per-student values or there is nobody to write for,
     OSError when OUTDIR cannot be written."""
     from grader.authoring.roster import Person
@@ -296,7 +297,7 @@ def write_handouts(problems: BankSource, students: Sequence, out: Union[str, Pat
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "values.csv", handout_csv(bank, people))
     for person in people:
-        atomic_write(out / f"{names[person.submission]}.md", handout_markdown(bank, person, due))
+        atomic_write(out / f"{names[person.submission]}.md", handout_markdown(bank, person, due, assignment))
     return len(people)
 
 

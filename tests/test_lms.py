@@ -290,6 +290,9 @@ def test_handout_from_a_class_folder_and_from_a_roster(tmp_path):
     page = (out / "bob.md").read_text(encoding="utf-8")
     assert page.startswith("# Your values: bob\n\nDue: 2026-12-08 23:59 UTC\n")
     assert f"| x | {bob['x']:g} |" in page and "| t | 1 (the same for everyone) |" in page
+    assert ("These values come from the assignment file `per-student.yaml`: add `--assignment per-student.yaml` "
+            "to every `grader` command you check your answers with, or they are checked with the course's values."
+            in page)
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["values.csv", "alice.md", "bob.md", "chen-wei.md", "dana.md", "emeka.md", "farah.md", "zoë martin.md"])
     r = run("handout", "--roster", EXAMPLES / "roster.csv", "--out", tmp_path / "r", "--assignment", on)

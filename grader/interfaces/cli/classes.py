@@ -212,7 +212,8 @@ def handout(source, roster_path, out_dir, assignment_path, problems_dir):
     if not people and roster_path is None and source is None and any(p.per_student for p in bank.values()):
         raise Refusal("name the students: --roster CSV, or a class folder DIR.")
     try:
-        n = grader.write_handouts(bank, people, out_dir, assignment.due if assignment is not None else None)
+        n = grader.write_handouts(bank, people, out_dir, assignment.due if assignment is not None else None,
+                                 assignment_path.name if assignment_path is not None else None)
     except OSError as err:
         raise Refusal(f"cannot write the handouts into {out_dir}: {os_reason(err)}") from None
     click.echo(f"Wrote the values of {n} student(s) to {out_dir}/values.csv and one page each.", err=True)
