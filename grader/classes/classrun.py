@@ -29,6 +29,7 @@ from grader.formats.summary import github_summary_from
 from grader.errors import Exit, GraderError, os_reason
 from grader.limits import DEADLINE_SECONDS
 from grader.classes.gradebook import Gradebook, answer_key
+from grader.classes.damage import GradebookDamaged, damage, decoded, set_aside
 from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
 from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
 from grader.classes.submissions import (
@@ -242,10 +243,20 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         except sqlite3.Error as exc:
             raise BatchError(f"cannot open the gradebook {outdir.state / 'gradebook.sqlite'}: "
                              f"{_gradebook_reason(exc)}") from None
-        try:
+        def attempt(book, wanted):
             return _run(book, outdir, src, skip, problems, check, wanted, skipped,
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
                         summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info)
+
+        try:
+            try:
+                return attempt(book, wanted)
+            except (sqlite3.DatabaseError, GradebookDamaged) as exc:
+                why = damage(exc)
+                if why is None:
+                    raise
+            book = _afresh(book, why, log)
+            return _judged(attempt(book, None), book, wanted)     # the whole class: the others' rows went too
         except sqlite3.OperationalError as exc:
             code = _sqlite_code(exc)
             if code == _SQLITE_FULL or "full" in str(exc):
@@ -253,6 +264,8 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
             if code == _SQLITE_READONLY:
                 raise BatchError(f"cannot write into the output folder {out}: the gradebook's file system is "
                                  f"read-only; the previous outputs were kept") from None
+            if damage(exc) is not None:
+                raise _damaged_again(book, exc, out) from None
             raise
         except OSError as exc:
             if _is_full(exc):
@@ -263,6 +276,10 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
             raise
         except (OutdirError, PoolError) as exc:
             raise BatchError(str(exc)) from None
+        except (sqlite3.DatabaseError, GradebookDamaged) as exc:
+            if damage(exc) is None:
+                raise
+            raise _damaged_again(book, exc, out) from None
         finally:
             try:
                 book.commit()
@@ -271,6 +288,28 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
             book.close()
     finally:
         outdir.unlock()
+
+
+def _afresh(book: Gradebook, why: str, log: Callable[[str], None]) -> Gradebook:
+    """The damaged gradebook set aside (kept), a fresh one in its place, and the TA told."""
+    book.close()
+    aside = set_aside(book.path)
+    log(f"the gradebook {book.path} is damaged ({why}): it was set aside as {aside.name} and every "
+        f"submission is graded afresh")
+    return Gradebook(book.path)
+
+
+def _damaged_again(book: Gradebook, exc: BaseException, out: Path) -> BatchError:
+    return BatchError(f"the gradebook {book.path} was damaged again after it was started afresh ({damage(exc)}); "
+                      f"the device of {out} may be failing; the previous outputs were kept")
+
+
+def _judged(run: ClassRun, book: Gradebook, wanted) -> ClassRun:
+    """A `--student` run graded the whole class afresh: it still judges the students it named."""
+    if wanted is None:
+        return run
+    s = book.totals_of(wanted)
+    return replace(run, graded=s["students"] - s["errors"], errors=s["errors"], incomplete=s["incomplete"])
 
 
 def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, Problem], check,
@@ -432,7 +471,7 @@ def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int,
     helper writing their files sees them then)."""
     book.begin()
     for n, (student, source) in enumerate(book.pending()):
-        sub = _from_source(student, source)
+        sub = decoded("submission", _from_source, student, source)
         lost: list[str] = []
 
         def lookup(problem, part, answer, values=None):

@@ -51,6 +51,26 @@ def no_space(out: Path) -> OutdirError:
     return OutdirError(f"no space left on the device of {out}; the previous outputs were kept")
 
 
+def _user(uid: int) -> str:
+    try:
+        import pwd
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"user id {uid}"
+
+
+def _not_writable(out: Path, p: Path) -> OutdirError:
+    """Why `p` (OUTDIR or a file of the grader's in it) cannot be written, and what to do."""
+    owner = os.lstat(p).st_uid
+    if owner == os.geteuid():
+        return OutdirError(f"cannot write into the output folder {out}: {p} cannot be written (permission denied); "
+                           f"give yourself write permission on it (chmod u+w) and run again")
+    whole = out if p == out else out / STATE_DIR
+    return OutdirError(f"cannot write into the output folder {out}: {p} belongs to another user "
+                       f"({_user(owner)}), probably from a run with sudo; give it back to yourself with "
+                       f"`sudo chown -R {_user(os.geteuid())} {whole}` and run again")
+
+
 def _read_only(path: Path) -> bool:
     try:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
@@ -130,8 +150,9 @@ class Outdir:
             raise OutdirError(f"cannot create the output folder {out}: {os_reason(exc)}") from None
         if _read_only(out):
             raise OutdirError(f"cannot write into the output folder {out}: it is on a read-only file system")
-        if not os.access(out, os.W_OK | os.X_OK):
-            raise OutdirError(f"cannot write into the output folder {out} (permission denied)")
+        for p in self._ours_to_write():
+            if not os.access(p, os.W_OK | (os.X_OK if p.is_dir() else 0)):
+                raise _not_writable(out, p)
         for name in OWNED:
             p = out / name
             if p.is_symlink() and os.readlink(p) != self._link_target(name):
@@ -151,6 +172,21 @@ class Outdir:
         if free < need:
             raise OutdirError(f"not enough free space in {out}: the outputs need about "
                               f"{need / 1e6:,.1f} MB, {free / 1e6:,.1f} MB are free")
+
+    def _ours_to_write(self) -> Iterable[Path]:
+        """OUTDIR and what a run writes or replaces in it, as far as they exist already: after
+        one `sudo grader grade` they all belong to root, and the next run would fail on the first
+        (the lock) with nothing but "permission denied". Only these few names are looked at, not
+        the set's thousands of files, so the check costs the same for any class."""
+        yield self.out
+        names = [self.state, self.state / "lock", self.sets]
+        names += [self.state / f"gradebook.sqlite{extra}" for extra in ("", "-wal", "-shm")]
+        current = self.current_set()
+        if current is not None:
+            names += [current, current / "feedback", current / "gradescope"]
+        for p in names:
+            if p.exists() and not p.is_symlink():
+                yield p
 
     # --- one run at a time ---------------------------------------------------------------
 
