@@ -185,7 +185,8 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
                 generated_at: Optional[str] = None, summary: bool = False,
                 on_progress: Optional[Callable[[int, int], None]] = None,
                 log: Optional[Callable[[str], None]] = None,
-                info: Optional[outputs.ClassInfo] = None) -> ClassRun:
+                info: Optional[outputs.ClassInfo] = None,
+                on_switched: Optional[Callable[[], None]] = None) -> ClassRun:
     """Grade every submission in the class folder `src` against `problems` (a bank, or a bank
     folder) and write the outputs into `out` (see `grader.classes.outdir` for its layout).
 
@@ -193,7 +194,9 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     keeping everybody else's rows. `deadline`: seconds per distinct answer. `check` replaces
     `checker.check` (tests). `generated_at`: the report's timestamp (default: now).
     `info`: the assignment's title and due date and the roster, for the reports and the LMS
-    exports. `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
+    exports. `on_switched()` is called once this run's set is the one OUTDIR shows: an
+    interruption from then on cannot take it back (the caller says so rather than "the previous
+    outputs were kept"). `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
     called as answers are checked; `log` receives one line per notable event, made safe for a
     terminal or a CI log once here (`safe_log_text`): print it as it is.
 
@@ -246,7 +249,8 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         def attempt(book, wanted):
             return _run(book, outdir, src, skip, problems, check, wanted, skipped,
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
-                        summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info)
+                        summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info,
+                        on_switched=on_switched)
 
         try:
             try:
@@ -314,7 +318,7 @@ def _judged(run: ClassRun, book: Gradebook, wanted) -> ClassRun:
 
 def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, Problem], check,
          wanted, skipped, *, jobs, deadline, generated_at, summary, on_progress, log,
-         lock_fd, info=None) -> ClassRun:
+         lock_fd, info=None, on_switched=None) -> ClassRun:
     fps = _part_fingerprints(problems)
     checker = _checker_id(check)
     bank_fp = _sha(repr((sorted(fps.items()), checker)))
@@ -421,8 +425,12 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     except BaseException:
         if writing is not None:
             writing.abandon()
-        outdir.discard(folder)
+        if not outdir.shows(folder):      # interrupted at the very end of the switch: the set stays
+            outdir.discard(folder)
         raise
+    if on_switched is not None:
+        on_switched()
+    outdir.tidy()
     clock.append(("switch", time.perf_counter()))
     t = book.totals()
     book.finish_run(run_id, _now(), found, regraded, reused, checked, "finished")

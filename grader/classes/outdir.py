@@ -241,8 +241,12 @@ class Outdir:
         return f"{STATE_DIR}/current/{name}"
 
     def switch_to(self, folder: Path) -> None:
-        """Show `folder` (a complete set with its MANIFEST): one sync, one rename; then the
-        links in OUTDIR, the others' files carried over, the old sets removed."""
+        """Show `folder` (a complete set with its MANIFEST): the links in OUTDIR first, then one
+        sync and one rename. The links point through `current`, so before the rename they show
+        the previous set, or nothing at all on a first run (they lead nowhere yet): a run killed
+        at any instant of its first switch-in leaves no name showing a file, not some of the
+        names. The old sets are removed afterwards, by `tidy`."""
+        self._link_names(folder)
         _syncfs(folder)
         tmp = self.state / "current.new"
         try:
@@ -251,8 +255,11 @@ class Outdir:
             pass
         os.symlink(os.path.relpath(folder, self.state), tmp)
         os.replace(tmp, self.current)
-        self._link_names(folder)
-        self.tidy()
+
+    def shows(self, folder: Path) -> bool:
+        """True once `folder` is the set OUTDIR shows (it must then never be discarded)."""
+        current = self.current_set()
+        return current is not None and current.resolve() == folder.resolve()
 
     def _link_names(self, folder: Path) -> None:
         for name in OWNED:
@@ -267,13 +274,11 @@ class Outdir:
                 shutil.rmtree(p)
             elif p.exists():
                 p.unlink()            # one of our own file names, written by an older grader
-            tmp = self.out / f".{name}.link"
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            os.symlink(target, tmp)
-            os.replace(tmp, p)
+            os.symlink(target, p)     # created whole or not at all: no temporary name to leave behind
+        for name in OWNED:            # the temporary names older versions used, left by a kill
+            stray = self.out / f".{name}.link"
+            if stray.is_symlink():
+                stray.unlink()
 
     def tidy(self) -> None:
         """Sets other than the current one go; the files in them that are not ours (not in

@@ -330,6 +330,9 @@ def scan(directory: Path | str, skip: Iterable[str] = ()) -> list[Entry]:
     * Hidden and backup-looking names that hold a submission are graded like any other:
       every submission gets a row.
     * The student id is `student_id` of the name: escaped when it is not printable UTF-8.
+    * A folder the grader may not open gets an entry saying so; ``..yaml`` (no student id in
+      the name) and a non-regular file such as a named pipe called ``x.yaml`` get an entry with
+      the reason, and are never opened.
     * Symbolic links are never followed: an entry that is one (or a folder's answer file that
       is one) is refused with "refused: symbolic link".
     * Names in `skip` (the output folder, when it sits inside the class folder) are skipped.
@@ -381,13 +384,12 @@ def _item(directory: Path, item: os.DirEntry, skip: set[str]) -> Iterator[Entry]
         return
     if item.is_dir(follow_symlinks=False):
         student = student_id(name)
-        answer = None
-        for candidate in ANSWER_FILE_NAMES:
-            p = path / candidate
-            if os.path.lexists(p):
-                answer = p
-                break
-        if answer is not None and os.path.islink(answer):
+        answer, unreadable = _answer_file(path)
+        if unreadable is not None and _looks_hidden(name):
+            yield Entry(student, path, None, f"a hidden or backup folder: {unreadable}")
+        elif unreadable is not None:
+            yield Entry(student, None, unreadable)
+        elif answer is not None and os.path.islink(answer):
             yield Entry(student, answer, "refused: symbolic link")
         elif answer is None:
             if _looks_hidden(name):
@@ -398,12 +400,44 @@ def _item(directory: Path, item: os.DirEntry, skip: set[str]) -> Iterator[Entry]
         else:
             yield Entry(student, answer)
         return
-    if item.is_file(follow_symlinks=False) and suffix in _SUFFIXES and name[: -len(suffix)]:
+    stem = _yaml_stem(name)
+    if stem is not None and not stem.strip("."):
+        # `..yaml`, `...yaml`: a submission without a student id in its name; a row says so
+        yield Entry(student_id(name), path, f"the file name {name} gives no student id: "
+                                            f"name it <student>{name[len(stem):]}")
+    elif stem is not None and not item.is_file(follow_symlinks=False):
+        # a named pipe or a device named x.yaml: never opened (it could block or have effects)
+        yield Entry(student_id(stem), path, f"{name} is not a regular file")
+    elif item.is_file(follow_symlinks=False) and suffix in _SUFFIXES and name[: -len(suffix)]:
         student = student_id(name[: -len(suffix)])
         yield Entry(student, path)
     elif _looks_hidden(name) or suffix in _SUFFIXES:
         yield Entry(student_id(name), path, None,
                              "not a submission (neither a folder nor a .yaml file)")
+
+
+def _yaml_stem(name: str) -> Optional[str]:
+    """The name without its .yaml/.yml (any case), or None; `os.path.splitext` gives no
+    extension to `..yaml`, whose stem is `.`."""
+    for suffix in _SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return None
+
+
+def _answer_file(folder: Path) -> tuple[Optional[Path], Optional[str]]:
+    """(the answer file in a student's folder or None, why the folder cannot be read or None):
+    a folder the grader may not open is reported as such, not as one without answers.yaml."""
+    for candidate in ANSWER_FILE_NAMES:
+        p = folder / candidate
+        try:
+            os.lstat(p)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            return None, f"cannot read the folder {folder.name}: {os_reason(exc)}"
+        return p, None
+    return None, None
 
 
 def discover(directory: Path | str) -> list[tuple[str, Optional[Path]]]:
