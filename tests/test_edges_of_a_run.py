@@ -177,3 +177,15 @@ def test_sigterm_after_grading_ends_says_which_set_outdir_holds(tmp_path, phase)
         clean = grader("grade", src, "--out", tmp_path / "clean", cwd=tmp_path)
         assert clean.returncode == 3
         assert all_files(out) == all_files(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("k", range(1, 13))
+def test_a_kill_during_the_first_switch_in_never_loses_what_an_older_grader_folder_held(tmp_path, k):
+    out = tmp_path / "out"
+    (out / "feedback").mkdir(parents=True)
+    (out / "feedback" / "NOTES.md").write_text("the TA's notes\n", encoding="utf-8")   # an OUTDIR from
+    (out / "results.json").write_text("[]\n", encoding="utf-8")                          # before the gradebook
+    _child(KILL_AT.format(out=str(out), k=k, base=str(tmp_path)), tmp_path)
+    run(tmp_path / "class", out, generated_at="2026-01-01T00:00:00Z")
+    assert (out / "feedback" / "NOTES.md").read_text(encoding="utf-8") == "the TA's notes\n"
+    assert _shown(out) == list(OWNED)
