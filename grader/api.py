@@ -214,17 +214,19 @@ def grade_class(src: Union[str, PathLike], out: Union[str, PathLike], *, problem
                 jobs: Optional[int] = None, students: Optional[list[str]] = None,
                 deadline: float = DEADLINE_SECONDS, log: Optional[Callable[[str], None]] = None,
                 on_progress: Optional[Callable[[int, int], None]] = None, generated_at: Optional[str] = None,
-                summary: bool = False, title: Optional[str] = None, due: Optional[str] = None, roster=None):
+                summary: bool = False, title: Optional[str] = None, due: Optional[str] = None, roster=None,
+                on_switched: Optional[Callable[[], None]] = None):
     """Grade a folder with one submission per student and write every report into `out`.
     Returns the run's outcome (`ClassRun`: counts, exit code, and `results`, the rows read back
     from the gradebook). `title`/`due`/`roster` name the assignment and the people in the
-    reports and LMS exports. Raises BatchError when the run cannot start."""
+    reports and LMS exports. `on_switched()` is called once the new outputs are in place.
+    Raises BatchError when the run cannot start."""
     from grader.authoring.assignment import DEFAULT_TITLE
     from grader.classes.classrun import grade_class as run
     from grader.classes.outputs import ClassInfo
     return run(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students, deadline=deadline,
                log=log, on_progress=on_progress, generated_at=generated_at, summary=summary,
-               info=ClassInfo(title or DEFAULT_TITLE, due, roster))
+               info=ClassInfo(title or DEFAULT_TITLE, due, roster), on_switched=on_switched)
 
 
 def roster_report(roster, students: Iterable[str]) -> list[str]:

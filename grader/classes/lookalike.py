@@ -67,7 +67,7 @@ def _why(student: str) -> str:
 def lookalike_report(ids: Iterable[str]) -> list[str]:
     """One sentence for the person running the class per group of ids that look alike."""
     groups = lookalike_groups(ids)
-    lines = [f"these student ids look alike but are different students to the grader and to an LMS: "
+    lines = ["these student ids look alike but are different students to the grader and to an LMS: "
              + ", ".join(f"'{s}'{_why(s)}" for s in group)
              + "; check that they are really different students (a roster entry matches only the id "
                "written exactly as its submission's)"

@@ -21,13 +21,13 @@ import errno
 import hashlib
 import os
 import stat
-import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple, Optional
+from typing import Callable, Iterable, Optional
 
 from grader.authoring import yamlsafe
-from grader.classes.ids import student_id, twins
+from grader.classes.classfolder import _SUFFIXES, ANSWER_FILE_NAMES, Entry, discover, scan  # noqa: F401 (public here too)
+from grader.classes.ids import student_id  # noqa: F401 (public here too)
 from grader.errors import os_reason
 from grader.limits import YAML_MAX_BYTES
 from grader.checking.variants import student_values
@@ -44,9 +44,6 @@ __all__ = [
     "read_answer_file", "discover", "scan", "load_directory", "grade_submission",
     "missing_verdict", "error_result", "NO_ANSWER", "NOT_TEXT",
 ]
-
-ANSWER_FILE_NAMES = ("answers.yaml", "answers.yml")
-_SUFFIXES = (".yaml", ".yml")
 
 NO_ANSWER = "No answer given."
 STUDENT_KEY = "student"     # optional top-level line of an answers file: `student: ID`
@@ -80,20 +77,6 @@ class Submission:
     @property
     def ok(self) -> bool:
         return self.error is None and self.answers is not None
-
-
-class Entry(NamedTuple):
-    """One student found in a class directory (`scan`). `error` is set when the entry is
-    refused before reading (a symbolic link, two submissions under the same id); `path` is
-    None when the student's folder has no answer file. `skipped` says why an entry that is not
-    a submission was left out (it gets no row, but the caller can say so). `note` is a warning
-    for the person running the class about a submission that is graded (a Unicode twin)."""
-
-    student: str
-    path: Optional[Path]
-    error: Optional[str] = None
-    skipped: Optional[str] = None
-    note: Optional[str] = None
 
 
 # --- reading one file ------------------------------------------------------------------------
@@ -292,154 +275,6 @@ def _structure(student: str, path: Path, data: object) -> Submission:
     return Submission(student, path, answers, None, structured, declared,
                       bad=tuple(bad[:_MAX_NAMED]) + ((f"and {len(bad) - _MAX_NAMED} more entries",)
                                                      if len(bad) > _MAX_NAMED else ()))
-
-
-# --- a class directory -----------------------------------------------------------------------
-
-def _looks_hidden(name: str) -> bool:
-    return name.startswith(".") or name.startswith("~") or name.endswith("~") or name == "__MACOSX"
-
-
-def scan(directory: Path | str, skip: Iterable[str] = ()) -> list[Entry]:
-    """Every student of a class directory, sorted by student id, with the file to read.
-
-    * ``DIR/<student>/answers.yaml`` (or ``answers.yml``): a folder per student; a folder
-      without an answer file still gets an entry (path None: "no answers.yaml"), unless its
-      name looks hidden or like a backup (``.git``, ``__MACOSX``, ``x~``): that one is listed
-      as skipped, with the reason.
-    * ``DIR/<student>.yaml`` / ``.yml``: a file per student.
-    * Hidden and backup-looking names that hold a submission are graded like any other:
-      every submission gets a row.
-    * The student id is `student_id` of the name: escaped when it is not printable UTF-8.
-    * Symbolic links are never followed: an entry that is one (or a folder's answer file that
-      is one) is refused with "refused: symbolic link".
-    * Names in `skip` (the output folder, when it sits inside the class folder) are skipped.
-    * Two submissions for one id (``bob/`` and ``bob.yaml``) give one entry with an error.
-    """
-    found: dict[str, list[Entry]] = {}
-    skipped: list[Entry] = []
-    for entry in scan_items(directory, skip):
-        if entry.skipped:
-            skipped.append(entry)
-        else:
-            found.setdefault(entry.student, []).append(entry)
-    result = [merge_entries(directory, found[student]) for student in sorted(found)]
-    return sorted(result + skipped, key=lambda e: e.student)
-
-
-def merge_entries(directory: Path | str, entries: list[Entry]) -> Entry:
-    """The one entry of a student found once; an error entry for one found more than once."""
-    if len(entries) == 1:
-        return entries[0]
-    entries = sorted(entries, key=lambda e: e.path.relative_to(directory).parts[0] if e.path else e.student)
-    student = entries[0].student
-    names = ", ".join(student_id(str(e.path.relative_to(directory))) if e.path else f"{student}/"
-                      for e in entries)
-    return Entry(student, entries[0].path, f"more than one submission for this student ({names}); keep one")
-
-
-def scan_items(directory: Path | str, skip: Iterable[str] = ()) -> Iterator[Entry]:
-    """`scan` one folder item at a time, in no particular order and not grouped by student
-    (a class of any size streams through: see `scan` for the rules). A name not in Unicode NFC
-    waits until the folder has been listed (`_twins`): only then is it known whether another
-    name is its twin."""
-    directory = Path(directory)
-    skip = set(skip)
-    waiting: list[os.DirEntry] = []
-    with os.scandir(directory) as items:
-        for item in items:
-            if not unicodedata.is_normalized("NFC", item.name) and item.name not in skip:
-                waiting.append(item)
-            else:
-                yield from _item(directory, item, skip)
-    if waiting:
-        yield from _twins(directory, waiting, skip)
-
-
-def _twins(directory: Path, waiting: list[os.DirEntry], skip: set[str]) -> Iterator[Entry]:
-    """The entries of names not in NFC. Such a name is its student's id in NFC (`zoë` from
-    macOS is the roster's `zoë`), unless another submission has a name that differs from it only
-    in its Unicode form (folders `zoë` and `zoe` + U+0308, which Linux keeps apart): then both are
-    kept, the NFC one (or the first) under the id and each other one under its `twin_id`, with a
-    note. The folder is listed once more, only when there are such names (rare)."""
-    found: dict[str, list[tuple[str, Entry]]] = {}
-    for item in waiting:
-        for raw, entry in _named(directory, item, skip):
-            found.setdefault(entry.student, []).append((raw, entry))
-    with os.scandir(directory) as items:       # the NFC names that are twins of the waiting ones
-        for item in items:
-            if unicodedata.is_normalized("NFC", item.name) and _may_be(item.name, found):
-                for raw, entry in _named(directory, item, skip):
-                    if entry.student in found and not entry.skipped:
-                        found[entry.student].append((raw, None))
-    for student in sorted(found):
-        given = twins(student, [raw for raw, e in found[student] if e is None or not e.skipped])
-        for raw, entry in found[student]:
-            if entry is not None:
-                yield entry if entry.skipped else entry._replace(student=given[raw][0], note=given[raw][1])
-
-
-def _may_be(name: str, found: dict) -> bool:
-    stem, suffix = os.path.splitext(name)
-    return student_id(name) in found or (suffix.lower() in _SUFFIXES and student_id(stem) in found)
-
-
-def _named(directory: Path, item: os.DirEntry, skip: set[str]) -> Iterator[tuple[str, Entry]]:
-    """`_item`'s entry with the name it took its id from."""
-    said: list[str] = []
-
-    def name_of(raw: str) -> str:
-        said.append(raw)
-        return student_id(raw)
-
-    for entry in _item(directory, item, skip, name_of):
-        yield said[-1], entry
-
-
-def _item(directory: Path, item: os.DirEntry, skip: set[str],
-          name_of: Callable[[str], str] = student_id) -> Iterator[Entry]:
-    name = item.name
-    suffix = os.path.splitext(name)[1].lower()
-    path = directory / name
-    if name in skip:
-        yield Entry(name_of(name), path, None, "it is the output folder")
-        return
-    if item.is_symlink():
-        # never followed, so we cannot tell a linked folder from a linked file: refuse it
-        student = name_of(name[: -len(suffix)] if suffix in _SUFFIXES else name)
-        yield Entry(student, path, "refused: symbolic link")
-        return
-    if item.is_dir(follow_symlinks=False):
-        student = name_of(name)
-        answer = None
-        for candidate in ANSWER_FILE_NAMES:
-            p = path / candidate
-            if os.path.lexists(p):
-                answer = p
-                break
-        if answer is not None and os.path.islink(answer):
-            yield Entry(student, answer, "refused: symbolic link")
-        elif answer is None:
-            if _looks_hidden(name):
-                yield Entry(student, path, None,
-                                     "a hidden or backup folder without answers.yaml")
-            else:
-                yield Entry(student, None, "no answers.yaml")
-        else:
-            yield Entry(student, answer)
-        return
-    if item.is_file(follow_symlinks=False) and suffix in _SUFFIXES and name[: -len(suffix)]:
-        student = name_of(name[: -len(suffix)])
-        yield Entry(student, path)
-    elif _looks_hidden(name) or suffix in _SUFFIXES:
-        yield Entry(name_of(name), path, None,
-                             "not a submission (neither a folder nor a .yaml file)")
-
-
-def discover(directory: Path | str) -> list[tuple[str, Optional[Path]]]:
-    """``(student id, answer file or None)`` for every student of a class directory, sorted.
-    See `scan` for the rules and for why an entry is refused."""
-    return [(e.student, e.path) for e in scan(directory) if e.skipped is None]
 
 
 def load_directory(directory: Path | str, students: Optional[Iterable[str]] = None,

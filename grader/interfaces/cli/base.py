@@ -22,6 +22,7 @@ from grader import __version__
 from grader import BankError, Exit, GraderError, os_reason
 
 from grader.show.values import STUDENT_ENV
+from grader.interfaces.cli.pipes import guard_std_streams
 PROBLEMS_ENV = "GRADER_PROBLEMS"
 
 problems_option = click.option(
@@ -250,6 +251,12 @@ class Group(_OurUsageErrors, click.Group):
 
     command_class = _Command
 
+    def main(self, *args, **kwargs):
+        # before anything is parsed or printed: a reader that goes away (`| head -1`) must not
+        # stop the command or change its exit status (pipes.py)
+        guard_std_streams()
+        return super().main(*args, **kwargs)
+
     def resolve_command(self, ctx, args):
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
@@ -267,16 +274,6 @@ class Group(_OurUsageErrors, click.Group):
         except GraderError as err:
             click.echo(f"Error: {error_line(err)}", err=True)
             ctx.exit(int(err.exit_code))
-        except BrokenPipeError:
-            # the reader went away (`grader list | head`): stop quietly, and let no later
-            # flush of stdout complain either
-            try:
-                null = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(null, sys.stdout.fileno())
-                os.close(null)
-            except (OSError, ValueError, AttributeError):
-                pass
-            ctx.exit(Exit.OK)
         except Exception as exc:  # noqa: BLE001 - last line of defence for students
             if os.environ.get("GRADER_DEBUG"):
                 raise
