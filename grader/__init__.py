@@ -19,7 +19,9 @@ For instructors and TAs: `locate_bank`, `validate`, `json_schema`, `syntax_guide
 the student can fix it; `AuthorError`: the instructor or TA can), whose `exit_code` is the
 `grader` command's status for it (`Exit`).
 
-`problems=` takes a loaded bank, a folder, or None (the bank shipped with the package).
+`problems=` takes a loaded bank, a folder, or None (the bank shipped with the package);
+`assignment=` (on `check` and `problem`) an assignment file or a loaded one, so a notebook uses
+the values the handout and the class run use (`grader.assigned(bank, assignment)` for others).
 CheckResult and ProblemSheet show themselves in Jupyter (HTML with MathML, or Markdown) and
 print as plain text elsewhere.
 
@@ -31,7 +33,7 @@ __version__ = "0.1.0"
 _API = ("check", "problem", "interpret", "compare", "load_bank", "find", "grade_answer", "grade_file",
         "grade_class", "UnknownName", "read", "student_values", "given_values", "ensure_checkable",
         "BrokenReference", "locate_bank", "BankLocation", "validate", "json_schema",
-        "syntax_guide", "load_assignment", "apply_assignment", "load_roster", "roster_report", "students_in",
+        "syntax_guide", "load_assignment", "apply_assignment", "assigned", "load_roster", "roster_report", "students_in",
         "write_handouts", "read_answer_file", "grade_submission", "student_source", "write_gradescope", "check_result", "too_complex")
 _EXPORTS = {
     **{name: "grader.api" for name in _API},

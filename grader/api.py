@@ -10,6 +10,7 @@ arguments from the interface.
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
@@ -17,13 +18,13 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 from grader.authoring.banks import BankLocation, locate_bank
 from grader.checking.grading import DEADLINE_SECONDS, BrokenReference, grade_answer, prepare, too_complex
 from grader.errors import GraderError
-from grader.model import CHOICE, MULTI_CHOICE, Part, Problem, SubmissionResult
+from grader.model import CHOICE, MULTI_CHOICE, Part, Problem, SubmissionResult, nfc_id
 from grader.results import CheckResult, Interpretation, ProblemSheet
 
 Bank = Mapping[str, Problem]
 BankSource = Union[Bank, str, PathLike, None]
 
-__all__ = ["BankLocation", "BrokenReference", "DEADLINE_SECONDS", "UnknownName", "apply_assignment", "check",
+__all__ = ["BankLocation", "BrokenReference", "DEADLINE_SECONDS", "UnknownName", "apply_assignment", "assigned", "check",
            "check_result", "too_complex",
            "compare", "ensure_checkable", "find", "given_values", "grade_answer", "grade_class", "grade_file",
            "interpret", "json_schema", "load_assignment", "load_bank", "load_roster", "locate_bank", "problem",
@@ -92,9 +93,11 @@ def given_values(problem: Problem, student: Optional[str]) -> dict[str, float]:
     return student_values(problem, student) or dict(problem.given)
 
 
-def problem(problem_id: str, *, student: Optional[str] = None, problems: BankSource = None) -> ProblemSheet:
-    """A problem as a student reads it (statement, names, parts); shows itself in Jupyter."""
-    found, _ = find(problems, problem_id)
+def problem(problem_id: str, *, student: Optional[str] = None, problems: BankSource = None,
+            assignment=None) -> ProblemSheet:
+    """A problem as a student reads it (statement, names, parts); shows itself in Jupyter.
+    `assignment` (a file or a loaded one) gives the values the handout and the class run use."""
+    found, _ = find(assigned(problems, assignment), problem_id)
     return ProblemSheet(found, tuple(sorted(given_values(found, student).items())), student)
 
 
@@ -107,10 +110,12 @@ def ensure_checkable(problem: Problem, part: Part, student: Optional[str] = None
 # --- one answer ------------------------------------------------------------------------------
 
 def check(problem_id: str, part_id: str, answer: str, *, student: Optional[str] = None,
-          problems: BankSource = None, seconds: Optional[float] = DEADLINE_SECONDS) -> CheckResult:
+          problems: BankSource = None, assignment=None,
+          seconds: Optional[float] = DEADLINE_SECONDS) -> CheckResult:
     """Check one answer, as `grader check` and the web page do (`grade_answer`); the result
-    shows itself in Jupyter."""
-    found, part = find(problems, problem_id, part_id)
+    shows itself in Jupyter. `assignment` (a file or a loaded one) switches per-student values
+    as `grader check --assignment` does."""
+    found, part = find(assigned(problems, assignment), problem_id, part_id)
     return check_result(found, part, answer, grade_answer(found, part, answer, student=student, seconds=seconds))
 
 
@@ -209,25 +214,31 @@ def grade_class(src: Union[str, PathLike], out: Union[str, PathLike], *, problem
                 jobs: Optional[int] = None, students: Optional[list[str]] = None,
                 deadline: float = DEADLINE_SECONDS, log: Optional[Callable[[str], None]] = None,
                 on_progress: Optional[Callable[[int, int], None]] = None, generated_at: Optional[str] = None,
-                summary: bool = False, title: Optional[str] = None, due: Optional[str] = None, roster=None):
+                summary: bool = False, title: Optional[str] = None, due: Optional[str] = None, roster=None,
+                on_switched: Optional[Callable[[], None]] = None):
     """Grade a folder with one submission per student and write every report into `out`.
     Returns the run's outcome (`ClassRun`: counts, exit code, and `results`, the rows read back
     from the gradebook). `title`/`due`/`roster` name the assignment and the people in the
-    reports and LMS exports. Raises BatchError when the run cannot start."""
+    reports and LMS exports. `on_switched()` is called once the new outputs are in place.
+    Raises BatchError when the run cannot start."""
     from grader.authoring.assignment import DEFAULT_TITLE
     from grader.classes.classrun import grade_class as run
     from grader.classes.outputs import ClassInfo
     return run(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students, deadline=deadline,
                log=log, on_progress=on_progress, generated_at=generated_at, summary=summary,
-               info=ClassInfo(title or DEFAULT_TITLE, due, roster))
+               info=ClassInfo(title or DEFAULT_TITLE, due, roster), on_switched=on_switched)
 
 
 def roster_report(roster, students: Iterable[str]) -> list[str]:
     """Sentences for the TA about the roster against the class: who is not on it, who has no
-    submission (nobody is silently dropped from an LMS export)."""
+    submission (nobody is silently dropped from an LMS export), who cannot be in an export, and
+    which ids (of the class and the roster) look alike but are different students."""
     from grader.authoring.roster import reconcile
+    from grader.classes.lookalike import lookalike_report
     from grader.formats.lms import roster_report as sentences
-    return sentences(reconcile(roster, students))
+    people = reconcile(roster, students)
+    ids = [s for s, _ in people.matched] + list(people.unknown) + [p.submission for p in people.absent]
+    return sentences(people) + lookalike_report(ids)
 
 
 def load_assignment(path: Union[str, PathLike]):
@@ -243,6 +254,16 @@ def apply_assignment(assignment, problems: BankSource = None) -> dict[str, Probl
     return apply(assignment, dict(_bank(problems)))
 
 
+def assigned(problems: BankSource, assignment) -> BankSource:
+    """The bank as an assignment (a loaded one, or its file) grades it; `problems` unchanged
+    without one. The one way the notebook gets the handout's values."""
+    if assignment is None:
+        return problems
+    if isinstance(assignment, (str, PathLike)):
+        assignment = load_assignment(assignment)
+    return apply_assignment(assignment, problems)
+
+
 def load_roster(path: Union[str, PathLike]):
     """A roster CSV: which person each submission is, for the LMS exports. Raises RosterError."""
     from grader.authoring.roster import load_roster as load
@@ -256,9 +277,10 @@ def students_in(folder: Union[str, PathLike]) -> list[str]:
 
 
 def write_handouts(problems: BankSource, students: Sequence, out: Union[str, PathLike],
-                   due: Optional[str] = None) -> int:
+                   due: Optional[str] = None, assignment: Optional[str] = None) -> int:
     """Write OUTDIR/values.csv and one page per student with their per-student values;
-    `students` are roster people or ids. Returns how many pages were written. Raises
+    `students` are roster people or ids; `assignment` is the assignment file's name as the
+    students know it (each page tells them to check with it). Returns how many pages were written. Raises
     GraderError when no problem draws per-student values or there is nobody to write for,
     OSError when OUTDIR cannot be written."""
     from grader.authoring.roster import Person
@@ -268,7 +290,8 @@ def write_handouts(problems: BankSource, students: Sequence, out: Union[str, Pat
     if not randomized(bank):
         raise GraderError("no problem gives per-student values, so everyone uses the course's values: "
                           "switch them on with 'randomize: per-student' in a problem or assignment file.")
-    people = [s if isinstance(s, Person) else Person(s) for s in students]
+    people = [replace(s, submission=nfc_id(s.submission)) if isinstance(s, Person) else Person(nfc_id(s))
+              for s in students]
     if not people:
         raise GraderError("there are no students to write handouts for.")
     names = student_filenames(p.submission for p in people)
@@ -276,7 +299,7 @@ def write_handouts(problems: BankSource, students: Sequence, out: Union[str, Pat
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "values.csv", handout_csv(bank, people))
     for person in people:
-        atomic_write(out / f"{names[person.submission]}.md", handout_markdown(bank, person, due))
+        atomic_write(out / f"{names[person.submission]}.md", handout_markdown(bank, person, due, assignment))
     return len(people)
 
 

@@ -16,7 +16,7 @@ class Exit(IntEnum):
     """The exit statuses of the `grader` command, in one place (README "Exit codes")."""
     OK = 0              # every answer right / every submission graded / expressions equivalent
     WRONG = 1           # some answer not right, or below --fail-under
-    USAGE = 2           # unknown problem or part, unreadable file, bad option
+    USAGE = 2           # unknown problem or part, unreadable file, bad option; an OUTDIR that cannot be used
     UNGRADED = 3        # class run: some submission could not be graded (its row says why)
     NOTHING = 4         # class run: no submission found
     BANK = 5            # the problem bank is invalid

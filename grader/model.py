@@ -7,12 +7,21 @@ The YAML loader (`authoring.loader`) builds these; the parser (`answers`), the c
 """
 from __future__ import annotations
 
+import unicodedata
 from functools import cached_property
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
 from grader.limits import DEFAULT_DOMAIN
+
+
+def nfc_id(student: str) -> str:
+    """The one form in which a student id is compared, looked up and drawn from: Unicode NFC.
+    macOS writes `zoë` in a folder name decomposed (NFD: `zoe` + U+0308), a roster typed
+    elsewhere has it composed; the two must be one student everywhere (folder, roster,
+    handout, per-student values, exports)."""
+    return unicodedata.normalize("NFC", student)
 
 
 class Word(str, Enum):

@@ -74,7 +74,8 @@ def test_reconcile_reports_both_directions(people):
     assert [p.submission for p in people.absent] == ["gus"]
     assert lms.roster_report(people) == [
         "1 submission(s) not on the roster, left out of the LMS exports: zed",
-        "1 student(s) on the roster without a submission (empty score in the LMS exports): gus"]
+        "1 student(s) on the roster without a submission (an empty score in canvas.csv and "
+        "gradescope-scores.csv, left out of moodle.csv): gus"]
     alone = reconcile(None, ["b", "a"])
     assert [s for s, _ in alone.matched] == ["a", "b"] and not alone.unknown and not alone.absent
 
@@ -108,19 +109,77 @@ def test_gradescope_columns():
 def test_moodle_columns():
     rows = table(export("moodle.csv", ROWS, parse_roster(ROSTER), "Homework 3"))
     assert rows[0] == ["Full name", "ID number", "Email address", "Username", "Homework 3"]
-    assert rows[1:] == [["Lee, Ann", "S1", "ann@example.edu", "alee", "7.5"],
-                        ["Ray, Bob", "S2", "bob@example.edu", "bray", ""],
-                        ["Gray, Gus", "S3", "gus@example.edu", "ggray", ""]]
-    # every row is a student: no points row
-    assert [r[3] for r in rows[1:]] == ["alee", "bray", "ggray"]
+    # bob could not be graded and gus has no submission: an empty cell would clear their grade
+    # in Moodle (load_data.php reads '' and '-' as "no grade"), so they have no row
+    assert rows[1:] == [["Lee, Ann", "S1", "ann@example.edu", "alee", "7.5"]]
 
 
 def test_without_a_roster_the_submission_id_identifies():
-    rows = [lms.ScoreRow("ann", 1, 2), lms.ScoreRow("=cmd", 2, 2)]
+    rows = [lms.ScoreRow("ann", 1, 2), lms.ScoreRow("-rf", 2, 2)]
     canvas = table(export("canvas.csv", rows, None, "H", 2))
-    assert canvas[2:] == [["'=cmd", "", "", "'=cmd", "", "2"], ["ann", "", "", "ann", "", "1"]]  # formulas neutralised
-    assert table(export("gradescope-scores.csv", rows, None, "H"))[2] == ["ann", "ann", "", "1"]
-    assert table(export("moodle.csv", rows, None, "H"))[2] == ["ann", "", "", "ann", "1"]
+    assert canvas[2:] == [["-rf", "", "", "-rf", "", "2"], ["ann", "", "", "ann", "", "1"]]   # verbatim: it matches
+    assert table(export("gradescope-scores.csv", rows, None, "H"))[1:] == [["-rf", "-rf", "", "2"], ["ann", "ann", "", "1"]]
+    assert table(export("moodle.csv", rows, None, "H"))[1:] == [["-rf", "", "", "-rf", "2"], ["ann", "", "", "ann", "1"]]
+
+
+HOSTILE_ROSTER = """submission,name,email,sis_id,login_id,canvas_id,section
+-rf,+Ann,=ann@x.edu,-17,@ann,=1,-A
+"""
+
+
+def test_identifiers_are_exported_verbatim_and_only_free_text_is_neutralised():
+    """An LMS compares the identifier cells with its own records: `-rf` must stay `-rf` (a `'`
+    before it is a login nobody has). The title and the section are free text: neutralised."""
+    rows = [lms.ScoreRow("-rf", 3, 4)]
+    roster = parse_roster(HOSTILE_ROSTER)
+    canvas = table(export("canvas.csv", rows, roster, "=HYPERLINK(1)", 4))
+    assert canvas[0][-1] == "'=HYPERLINK(1)"
+    assert canvas[2] == ["+Ann", "=1", "-17", "@ann", "'-A", "3"]
+    gradescope = table(export("gradescope-scores.csv", rows, roster, "=HYPERLINK(1)"))
+    assert gradescope[0][-1] == "'=HYPERLINK(1)" and gradescope[1] == ["+Ann", "-17", "=ann@x.edu", "3"]
+    moodle = table(export("moodle.csv", rows, roster, "=HYPERLINK(1)"))
+    assert moodle[0][-1] == "'=HYPERLINK(1)" and moodle[1] == ["+Ann", "-17", "=ann@x.edu", "@ann", "3"]
+
+
+@pytest.mark.parametrize("name", ["Points Possible", "points possible", "Points  Possible (old)", "Ｐoints Possible"])
+def test_a_student_named_like_canvas_points_row_is_refused_and_reported(name):
+    """Canvas reads any row whose first cell says Points Possible as the assignment's points."""
+    rows = [lms.ScoreRow("ann", 1, 2), lms.ScoreRow(name, 2, 2)]
+    canvas = table(export("canvas.csv", rows, None, "H", 2))
+    assert canvas == [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "H"],
+                      ["Points Possible", "", "", "", "", "2"], ["ann", "", "", "ann", "", "1"]]
+    # the other systems have no such row: the student is exported there
+    assert [r[0] for r in table(export("moodle.csv", rows, None, "H"))[1:]] == sorted(["ann", name])
+    assert lms.roster_report(reconcile(None, ["ann", name])) == [
+        "1 student(s) left out of canvas.csv, because Canvas would read a row named 'Points Possible' as the "
+        "assignment's points, not as a student (give them another name in the roster's name column, or enter "
+        f"the score in Canvas by hand): {name}"]
+    # with a roster it is the name cell that counts
+    roster = parse_roster(f"submission,name,sis_id\nann,Ann,S1\nbob,{name},S2\n")
+    assert [r[2] for r in table(export("canvas.csv", [lms.ScoreRow("ann", 1, 2), lms.ScoreRow("bob", 2, 2)],
+                                       roster, "H", 2))[2:]] == ["S1"]
+
+
+def test_a_folder_named_points_possible_is_not_canvas_points_row(tmp_path, monkeypatch):
+    """Without a roster, a class folder `Points Possible/` is refused in canvas.csv with a warning on
+    stderr; the rest of the export, and the other exports, are intact."""
+    monkeypatch.delenv("GRADER_PROBLEMS", raising=False)
+    src = tmp_path / "class"
+    for who in ("Points Possible", "ann"):
+        (src / who).mkdir(parents=True)
+        (src / who / "answers.yaml").write_text("relu:\n  derivative-positive: 1\n", encoding="utf-8")
+    a = tmp_path / "a.yaml"
+    a.write_text("title: HW\nproblems:\n  - relu\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("grade", src, "--out", out, "--assignment", a, "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    canvas = table((out / "canvas.csv").read_bytes().decode("utf-8"))
+    assert canvas[1:] == [["Points Possible", "", "", "", "", "2"], ["ann", "", "", "ann", "", "1"]]
+    assert ("grader: 1 student(s) left out of canvas.csv, because Canvas would read a row named 'Points Possible' "
+            "as the assignment's points") in result.stderr
+    assert [r[0] for r in table((out / "moodle.csv").read_bytes().decode("utf-8"))[1:]] == ["Points Possible", "ann"]
+    assert [r[0] for r in table((out / "gradescope-scores.csv").read_bytes().decode("utf-8"))[1:]] == \
+        ["Points Possible", "ann"]
 
 
 # --- assignment -----------------------------------------------------------------------------------
@@ -178,7 +237,8 @@ def test_example_class_writes_the_three_exports_and_reports_the_roster(tmp_path,
                  "--assignment", EXAMPLES / "assignment.yaml", "--roster", EXAMPLES / "roster.csv")
     assert result.exit_code == 3                                  # dana.yaml is broken
     assert "1 submission(s) not on the roster, left out of the LMS exports: zoë martin" in result.stderr
-    assert "1 student(s) on the roster without a submission (empty score in the LMS exports): gina" in result.stderr
+    assert ("1 student(s) on the roster without a submission (an empty score in canvas.csv and "
+            "gradescope-scores.csv, left out of moodle.csv): gina") in result.stderr
     canvas = table((out / "canvas.csv").read_bytes().decode("utf-8"))
     results = {r["student"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))}
     assert canvas[0][-1] == "Backpropagation homework"
@@ -186,9 +246,10 @@ def test_example_class_writes_the_three_exports_and_reports_the_roster(tmp_path,
     by_login = {r[3]: r[5] for r in canvas[2:]}
     assert by_login["amartin"] == "54" == str(results["alice"]["score"]).rstrip("0").rstrip(".")
     assert by_login["dlevi"] == "" and by_login["grossi"] == ""
-    for name in ("gradescope-scores.csv", "moodle.csv"):
-        rows = table((out / name).read_bytes().decode("utf-8"))
-        assert len(rows) == 1 + 7                                 # 6 matched + gina, no points row
+    rows = table((out / "gradescope-scores.csv").read_bytes().decode("utf-8"))
+    assert len(rows) == 1 + 7                                     # 6 matched + gina, no points row
+    rows = table((out / "moodle.csv").read_bytes().decode("utf-8"))
+    assert [r[3] for r in rows[1:]] == ["amartin", "bokafor", "wchen", "eeze", "fhaddad"]   # no dana, no gina
     assert results["alice"]["score"] == results["chen-wei"]["score"] == 54
     # the same class with per-student values switched on by the assignment: emeka's (and now
     # alice's) course numbers are recognised as such
@@ -229,6 +290,9 @@ def test_handout_from_a_class_folder_and_from_a_roster(tmp_path):
     page = (out / "bob.md").read_text(encoding="utf-8")
     assert page.startswith("# Your values: bob\n\nDue: 2026-12-08 23:59 UTC\n")
     assert f"| x | {bob['x']:g} |" in page and "| t | 1 (the same for everyone) |" in page
+    assert ("These values come from the assignment file `per-student.yaml`: add `--assignment per-student.yaml` "
+            "to every `grader` command you check your answers with, or they are checked with the course's values."
+            in page)
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["values.csv", "alice.md", "bob.md", "chen-wei.md", "dana.md", "emeka.md", "farah.md", "zoë martin.md"])
     r = run("handout", "--roster", EXAMPLES / "roster.csv", "--out", tmp_path / "r", "--assignment", on)

@@ -148,10 +148,10 @@ def test_class_recognises_course_and_classmate_values(tmp_path, randomized_bank,
     assert RESULTS_JSON.text(parse_results_json(text)) == text
     two = lambda s: {q["part"]: q for q in rows[s]["parts"] if q["problem"] == "two-layer-example"}
     assert {q["status"] for q in two(ana).values()} == {"correct"}
-    assert {q["rule"] for q in two(ben).values()} == {"other-student-values"}
+    assert {q["rule"] for q in two(ben).values()} == {"matches-another-students-values-on-4-parts"}
     assert two(ben)["loss"]["feedback"] == [
-        f"That is the right value for another student's values, not for yours ({varied(ben, rbank)}): "
-        f"redo the computation with your own values."]
+        f"Your answers to 4 parts of this problem (loss, dC-dw1, dC-dw2, dC-db) match another student's "
+        f"values, not yours ({varied(ben, rbank)}): redo the computation with your own values."]
     if variant_values(p, "cat") != COURSE:
         assert {q["rule"] for q in two("cat").values()} == {"course-values"}
     for s in (ana, ben, "cat"):

@@ -1,11 +1,11 @@
 """A class roster: which person each submission id is, for exports an LMS can match.
 
 A roster is a CSV file with a header row. The `submission` column (the folder or file name
-under the class folder) is required; `name`, `email`, `sis_id` (the SIS user id), `login_id`
-(the SIS login id), `canvas_id` (Canvas's numeric user id) and `section` are optional. Header
-names are matched case-insensitively, with spaces, dashes and underscores alike. The roster is
-the TA's file, not a student's; it is still read defensively (size limit, one clear message
-with the line number for anything wrong).
+under the class folder, compared in Unicode NFC as every student id is) is required; `name`,
+`email`, `sis_id` (the SIS user id), `login_id` (the SIS login id), `canvas_id` (Canvas's
+numeric user id) and `section` are optional. Header names are matched case-insensitively,
+with spaces, dashes and underscores alike. The roster is the TA's file, not a student's; it is
+still read defensively (size limit, one clear message with the line number for anything wrong).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from typing import Iterable, Optional
 
 from grader.errors import AuthorError, os_reason
 from grader.limits import ROSTER_MAX_BYTES
+from grader.model import nfc_id
 COLUMNS = ("submission", "name", "email", "sis_id", "login_id", "canvas_id", "section")
 
 
@@ -92,7 +93,7 @@ def parse_roster(text: str, shown: str = "roster") -> Roster:
             raise RosterError(f"{shown}:{number}: this line has {len(row)} cells but the header has "
                               f"{len(header)} (put a name with a comma in double quotes)")
         cells = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header) if h}
-        submission = cells["submission"]
+        submission = cells["submission"] = nfc_id(cells["submission"])   # compared with folder names in NFC
         if not submission:
             raise RosterError(f"{shown}:{number}: the 'submission' cell is empty")
         if submission in seen:
@@ -122,7 +123,7 @@ def load_roster(path: Path | str) -> Roster:
 
 def reconcile(roster: Optional[Roster], students: Iterable[str]) -> Reconciled:
     """Match submissions to the roster. Without a roster every submission stands for itself."""
-    students = sorted(set(students))
+    students = sorted({nfc_id(s) for s in students})
     if roster is None:
         return Reconciled(tuple((s, Person(s)) for s in students), (), ())
     index = {p.submission: p for p in roster.people}

@@ -8,12 +8,12 @@ web server's bounded pool of children, in the class run's worker pool.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 from grader.checking import checker
 from grader.checking.decide import context
 from grader.checking.evaluate import EvalError
-from grader.checking.othervalues import ValuesKey, recognise
+from grader.checking.othervalues import recognise
 from grader.checking.variants import student_values
 from grader.answers.parser import AnswerSyntaxError
 from grader.errors import BankError
@@ -62,13 +62,13 @@ def within(seconds: Optional[float], slots=None) -> Check:
 
 
 def grade_answer(problem: Problem, part: Part, answer, *, student: Optional[str] = None, values=_OWN,
-                 others: Sequence[ValuesKey] = (), seconds: Optional[float] = DEADLINE_SECONDS,
-                 slots=None, check: Optional[Check] = None) -> Verdict:
+                 seconds: Optional[float] = DEADLINE_SECONDS, slots=None, check: Optional[Check] = None) -> Verdict:
     """The verdict and feedback for one answer: the student's own given values (or `values`,
     None for the course's), choices by letter or text, restatements refused, an answer over
     the budget "too complex to check", a wrong number recognised as right for the course's
-    values or for one of `others` (classmates' value sets), and an internal error reported as
-    such on this answer alone. Never raises for anything a student can type.
+    values, and an internal error reported as such on this answer alone. Never raises for
+    anything a student can type. (A classmate's values need several answers as evidence: the
+    class run's `othervalues.recognise_classmate`.)
 
     `check(problem, part, answer, values)` computes the raw verdict; the default runs it under
     `seconds` in a killable child, at most `slots` (a semaphore) children at once (`within`)."""
@@ -82,7 +82,7 @@ def grade_answer(problem: Problem, part: Part, answer, *, student: Optional[str]
         return internal_error(part)
     if values is not None:
         try:
-            verdict = recognise(problem, part, answer, verdict, values, others)
+            verdict = recognise(problem, part, answer, verdict, values)
         except Exception:    # the recognition is a courtesy: never lose the verdict
             pass
     return verdict

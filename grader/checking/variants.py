@@ -14,11 +14,13 @@ import hashlib
 import math
 from typing import Optional
 
-from grader.model import Problem
+from grader.model import Problem, nfc_id
 from grader.number_format import number_text
 
 def _draw(problem_id: str, student_id: str, name: str) -> int:
+    # NFC: `zoë` from a macOS folder (NFD) and from a roster draw the same values;
     # surrogateescape: a folder name that is not UTF-8 draws from its own bytes
+    student_id = nfc_id(student_id)
     digest = hashlib.sha256(f"{problem_id}:{student_id}:{name}".encode("utf-8", "surrogateescape")).digest()
     return int.from_bytes(digest[:8], "big")
 
@@ -36,7 +38,7 @@ def _decimals_of(*numbers: float) -> int:
 
 def variant_values(problem: Problem, student_id: Optional[str]) -> dict[str, float]:
     """The given values a student works with: the course's values when student_id is None,
-    otherwise each variant drawn from sha256(f"{problem.id}:{student_id}:{name}")."""
+    otherwise each variant drawn from sha256(f"{problem.id}:{student_id}:{name}") (the id in NFC)."""
     values = dict(problem.given)
     if student_id is None:
         return values

@@ -29,11 +29,11 @@ from grader.formats.summary import github_summary_from
 from grader.errors import Exit, GraderError, os_reason
 from grader.limits import DEADLINE_SECONDS
 from grader.classes.gradebook import Gradebook, answer_key
-from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
+from grader.classes.damage import GradebookDamaged, damage, decoded, set_aside
+from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict, nfc_id
 from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
-from grader.classes.submissions import (
-    Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items,
-)
+from grader.classes.classfolder import Entry, merge_entries, scan_items
+from grader.classes.submissions import Submission, grade_submission, read_answer_file
 from grader.classes.workers import PoolError, Task, check_answers
 from grader.classes.depends import Depends, Watch
 from grader.classes.reuse import INDEX, SPARE_INDEX, Reuse, header_of, index_header, render_key
@@ -186,7 +186,8 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
                 generated_at: Optional[str] = None, summary: bool = False,
                 on_progress: Optional[Callable[[int, int], None]] = None,
                 log: Optional[Callable[[str], None]] = None,
-                info: Optional[outputs.ClassInfo] = None) -> ClassRun:
+                info: Optional[outputs.ClassInfo] = None,
+                on_switched: Optional[Callable[[], None]] = None) -> ClassRun:
     """Grade every submission in the class folder `src` against `problems` (a bank, or a bank
     folder) and write the outputs into `out` (see `grader.classes.outdir` for its layout).
 
@@ -194,7 +195,9 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     keeping everybody else's rows. `deadline`: seconds per distinct answer. `check` replaces
     `checker.check` (tests). `generated_at`: the report's timestamp (default: now).
     `info`: the assignment's title and due date and the roster, for the reports and the LMS
-    exports. `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
+    exports. `on_switched()` is called once this run's set is the one OUTDIR shows: an
+    interruption from then on cannot take it back (the caller says so rather than "the previous
+    outputs were kept"). `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
     called as answers are checked; `log` receives one line per notable event, made safe for a
     terminal or a CI log once here (`safe_log_text`): print it as it is.
 
@@ -213,7 +216,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     if deadline is None or deadline <= 0:
         raise BatchError("the deadline must be a positive number of seconds")
 
-    wanted = None if students is None else set(students)
+    wanted = None if students is None else {nfc_id(s) for s in students}
     skip = tuple(skip_names(src, out))
     # a first look, holding nothing but counts: is there anything to grade, and how much?
     skipped_list, found = [], 0
@@ -224,6 +227,8 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
             skipped_list.append((e.student, e.skipped))
         else:
             found += 1
+        if e.note:
+            log(e.note)
     skipped = tuple(sorted(skipped_list))
     for name, why in skipped:
         log(f"skipped {name}: {why}")
@@ -244,10 +249,21 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         except sqlite3.Error as exc:
             raise BatchError(f"cannot open the gradebook {outdir.state / 'gradebook.sqlite'}: "
                              f"{_gradebook_reason(exc)}") from None
-        try:
+        def attempt(book, wanted):
             return _run(book, outdir, src, skip, problems, check, wanted, skipped,
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
-                        summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info)
+                        summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info,
+                        on_switched=on_switched)
+
+        try:
+            try:
+                return attempt(book, wanted)
+            except (sqlite3.DatabaseError, GradebookDamaged) as exc:
+                why = damage(exc)
+                if why is None:
+                    raise
+            book = _afresh(book, why, log)
+            return _judged(attempt(book, None), book, wanted)     # the whole class: the others' rows went too
         except sqlite3.OperationalError as exc:
             code = _sqlite_code(exc)
             if code == _SQLITE_FULL or "full" in str(exc):
@@ -255,6 +271,8 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
             if code == _SQLITE_READONLY:
                 raise BatchError(f"cannot write into the output folder {out}: the gradebook's file system is "
                                  f"read-only; the previous outputs were kept") from None
+            if damage(exc) is not None:
+                raise _damaged_again(book, exc, out) from None
             raise
         except OSError as exc:
             if _is_full(exc):
@@ -265,6 +283,10 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
             raise
         except (OutdirError, PoolError) as exc:
             raise BatchError(str(exc)) from None
+        except (sqlite3.DatabaseError, GradebookDamaged) as exc:
+            if damage(exc) is None:
+                raise
+            raise _damaged_again(book, exc, out) from None
         finally:
             try:
                 book.commit()
@@ -275,9 +297,31 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         outdir.unlock()
 
 
+def _afresh(book: Gradebook, why: str, log: Callable[[str], None]) -> Gradebook:
+    """The damaged gradebook set aside (kept), a fresh one in its place, and the TA told."""
+    book.close()
+    aside = set_aside(book.path)
+    log(f"the gradebook {book.path} is damaged ({why}): it was set aside as {aside.name} and every "
+        f"submission is graded afresh")
+    return Gradebook(book.path)
+
+
+def _damaged_again(book: Gradebook, exc: BaseException, out: Path) -> BatchError:
+    return BatchError(f"the gradebook {book.path} was damaged again after it was started afresh ({damage(exc)}); "
+                      f"the device of {out} may be failing; the previous outputs were kept")
+
+
+def _judged(run: ClassRun, book: Gradebook, wanted) -> ClassRun:
+    """A `--student` run graded the whole class afresh: it still judges the students it named."""
+    if wanted is None:
+        return run
+    s = book.totals_of(wanted)
+    return replace(run, graded=s["students"] - s["errors"], errors=s["errors"], incomplete=s["incomplete"])
+
+
 def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, Problem], check,
          wanted, skipped, *, jobs, deadline, generated_at, summary, on_progress, log,
-         lock_fd, info=None) -> ClassRun:
+         lock_fd, info=None, on_switched=None) -> ClassRun:
     fps = _part_fingerprints(problems)
     checker = f"{_checker_id(check)}:{deadline!r}"     # a verdict stopped at the deadline names it
     bank_fp = _sha(repr((sorted(fps.items()), checker)))
@@ -382,7 +426,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     info = info or outputs.ClassInfo()
     # a rerun takes unchanged students' files from the sets already written (grader.classes.reuse)
     header = index_header(render_key(problems, info.due, _grader_source()), book.book_id)
-    current = outdir.current_set()
+    current = shown = outdir.current_set()
     folder, recycled = outdir.new_set(recycle=lambda index: header_of(index) == header)
     if current is not None and header_of(current / INDEX) != header:
         current = None                      # rendered with something else: nothing to take from it
@@ -403,8 +447,12 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     except BaseException:
         if writing is not None:
             writing.abandon()
-        outdir.discard(folder)
+        if not outdir.shows(folder):      # interrupted at the very end of the switch: the set stays
+            outdir.discard(folder)
         raise
+    if on_switched is not None:
+        on_switched()
+    outdir.tidy(spare=shown)            # the set shown until now is kept, for the next run to rebuild
     clock.append(("switch", time.perf_counter()))
     t = book.totals()
     book.finish_run(run_id, _now(), found, regraded, reused, checked, "finished")
@@ -453,7 +501,7 @@ def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int,
     helper writing their files sees them then), with what its feedback read of the classmates."""
     book.begin()
     for n, (student, source) in enumerate(book.pending()):
-        sub = _from_source(student, source)
+        sub = decoded("submission", _from_source, student, source)
         lost: list[str] = []
 
         def lookup(problem, part, answer, values=None):

@@ -43,7 +43,8 @@ class Depends:
 
 class Watch:
     """The class's value sets handed to one student's grading, noting which problems' sets it
-    reads (any look at a set's contents counts: iterating, its length, an element)."""
+    reads (any look at a set's contents counts: iterating, its length, an element, whether there
+    are none)."""
 
     def __init__(self, others: dict[str, tuple]):
         self.read: set[str] = set()
@@ -71,7 +72,12 @@ class _Watched(Sequence):
         return item in self._seen()
 
     def __bool__(self) -> bool:
-        return bool(self._seen())
+        """Asking whether there are any is no look at them (a grading that goes on to read them is
+        noted then, and one that stops early reads nothing), unless there are none: their coming
+        would change what it does."""
+        if not self._items:
+            self._seen()
+        return bool(self._items)
 
     def __eq__(self, other) -> bool:
         return self._seen() == (tuple(other) if isinstance(other, Sequence) else other)

@@ -43,6 +43,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from grader.model import PartResult, SubmissionResult, Verdict
 from grader.classes.workers import Task
+from grader.classes.damage import GradebookDamaged, decoded
 from grader.classes.wrong_answers import WrongAnswersTable
 
 __all__ = ["Gradebook", "LazyResult", "SCHEMA_VERSION", "verdict_body", "answer_key"]
@@ -128,6 +129,12 @@ def _verdict_from(body: str) -> Verdict:
     return Verdict(**d)
 
 
+def _task(problem: str, part: str, answer: str, vals: str) -> Task:
+    values = json.loads(vals)
+    return Task(problem, part, json.loads(answer),
+                None if values is None else tuple((str(k), float(x)) for k, x in values))
+
+
 def answer_key(task: Task, part_fp: str, checker: str) -> str:
     text = _dumps([task.problem, task.part, task.answer,
                    None if task.values is None else [list(p) for p in task.values], part_fp, checker])
@@ -196,10 +203,15 @@ class Gradebook:
             self._in_tx = False
 
     def close(self) -> None:
+        """Closing after an error must not hide it: SQLite has already rolled back by itself
+        after some (a full disk, SQLITE_FULL), and a ROLLBACK then fails with an error of its own
+        that would replace the real cause."""
+        self._in_tx = False
         try:
-            if self._in_tx:
+            if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-                self._in_tx = False
+        except sqlite3.Error:
+            pass
         finally:
             self.db.close()
 
@@ -236,7 +248,8 @@ class Gradebook:
         if v is not None:
             self._verdicts.move_to_end(vid)
             return v
-        v = _verdict_from(self.db.execute("SELECT body FROM verdicts WHERE id = ?", (vid,)).fetchone()[0])
+        row = self.db.execute("SELECT body FROM verdicts WHERE id = ?", (vid,)).fetchone()
+        v = decoded("verdict", lambda: _verdict_from(row[0]))
         self._verdicts[vid] = v
         if len(self._verdicts) > _CACHE:
             self._verdicts.popitem(last=False)
@@ -270,9 +283,7 @@ class Gradebook:
             if not rows:
                 return
             for key, problem, part, answer, vals in rows:
-                values = json.loads(vals)
-                yield Task(problem, part, json.loads(answer),
-                           None if values is None else tuple((str(k), float(x)) for k, x in values))
+                yield decoded("answer", _task, problem, part, answer, vals)
             last = rows[-1][0]
 
     def store(self, key: str, verdict: Verdict, final: bool) -> None:
@@ -281,9 +292,9 @@ class Gradebook:
 
     def answer(self, key: str) -> tuple[Verdict, bool]:
         row = self.db.execute("SELECT verdict_id, final FROM answers WHERE key = ?", (key,)).fetchone()
-        if row is None or row[0] is None:
-            raise KeyError(key)
-        return self.verdict(int(row[0])), bool(row[1])
+        if row is None or row[0] is None:      # every answer was checked before grading: it was lost
+            raise GradebookDamaged("answer")
+        return self.verdict(decoded("answer", int, row[0])), bool(row[1])
 
     def forget_answers_except(self, part_fps: Iterable[str]) -> int:
         """Answers of part definitions no longer in the bank are dropped (they can never match)."""
@@ -318,7 +329,7 @@ class Gradebook:
             if not rows:
                 return
             for student, source in rows:
-                yield student, json.loads(source)
+                yield student, decoded("submission", json.loads, source)
             last, op = rows[-1][0], ">"
 
     def put_result(self, result: SubmissionResult, complete: bool, depends: str = "") -> None:
@@ -474,11 +485,15 @@ class Gradebook:
                     time.sleep(_FOLLOW_POLL)
                     continue
             for student, status, body, fname, _state, run_id, score, max_score in rows:
-                yield fname, run_id, (LazyResult(student, status, score, max_score, body, self._decode) if lazy
-                                      else self._decode(student, status, body))
+                yield fname, run_id, (LazyResult(student, status, decoded("submission", float, score),
+                                                 decoded("submission", float, max_score), body, self._decoded)
+                                      if lazy else self._decoded(student, status, body))
             last, op = rows[-1][0], ">"
 
-    def _decode(self, student: str, status: str, body: str) -> SubmissionResult:
+    def _decoded(self, student: str, status: str, body: str) -> SubmissionResult:
+        return decoded("submission", self._result, student, status, body)
+
+    def _result(self, student: str, status: str, body: str) -> SubmissionResult:
         d = json.loads(body)
         parts = tuple(self._part(*p) for p in d["parts"])
         values = tuple((pid, tuple((n, float(x)) for n, x in vals)) for pid, vals in d.get("values", ()))
@@ -503,9 +518,9 @@ class Gradebook:
                               (student,)).fetchone()
         if row is None:
             return None
-        for p in json.loads(row[0])["parts"]:
-            if p[0] == problem and p[1] == part:
-                return self._part(*p)
+        for p in decoded("submission", lambda: json.loads(row[0])["parts"]):
+            if decoded("submission", lambda: p[0] == problem and p[1] == part):
+                return decoded("submission", self._part, *p)
         return None
 
     def wrong_answers(self) -> "WrongAnswersTable":
@@ -520,7 +535,7 @@ class Gradebook:
         """Scores of the graded (not error) submissions in increasing order (for the median)."""
         for (score,) in self.db.execute(
                 "SELECT score FROM submissions WHERE state = 'done' AND status <> 'error' ORDER BY score"):
-            yield float(score)
+            yield decoded("submission", float, score)
 
 
 class LazyResult:

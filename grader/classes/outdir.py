@@ -52,6 +52,26 @@ def no_space(out: Path) -> OutdirError:
     return OutdirError(f"no space left on the device of {out}; the previous outputs were kept")
 
 
+def _user(uid: int) -> str:
+    try:
+        import pwd
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"user id {uid}"
+
+
+def _not_writable(out: Path, p: Path) -> OutdirError:
+    """Why `p` (OUTDIR or a file of the grader's in it) cannot be written, and what to do."""
+    owner = os.lstat(p).st_uid
+    if owner == os.geteuid():
+        return OutdirError(f"cannot write into the output folder {out}: {p} cannot be written (permission denied); "
+                           f"give yourself write permission on it (chmod u+w) and run again")
+    whole = out if p == out else out / STATE_DIR
+    return OutdirError(f"cannot write into the output folder {out}: {p} belongs to another user "
+                       f"({_user(owner)}), probably from a run with sudo; give it back to yourself with "
+                       f"`sudo chown -R {_user(os.geteuid())} {whole}` and run again")
+
+
 def _read_only(path: Path) -> bool:
     try:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
@@ -131,8 +151,9 @@ class Outdir:
             raise OutdirError(f"cannot create the output folder {out}: {os_reason(exc)}") from None
         if _read_only(out):
             raise OutdirError(f"cannot write into the output folder {out}: it is on a read-only file system")
-        if not os.access(out, os.W_OK | os.X_OK):
-            raise OutdirError(f"cannot write into the output folder {out} (permission denied)")
+        for p in self._ours_to_write():
+            if not os.access(p, os.W_OK | (os.X_OK if p.is_dir() else 0)):
+                raise _not_writable(out, p)
         for name in OWNED:
             p = out / name
             if p.is_symlink() and os.readlink(p) != self._link_target(name):
@@ -152,6 +173,21 @@ class Outdir:
         if free < need:
             raise OutdirError(f"not enough free space in {out}: the outputs need about "
                               f"{need / 1e6:,.1f} MB, {free / 1e6:,.1f} MB are free")
+
+    def _ours_to_write(self) -> Iterable[Path]:
+        """OUTDIR and what a run writes or replaces in it, as far as they exist already: after
+        one `sudo grader grade` they all belong to root, and the next run would fail on the first
+        (the lock) with nothing but "permission denied". Only these few names are looked at, not
+        the set's thousands of files, so the check costs the same for any class."""
+        yield self.out
+        names = [self.state, self.state / "lock", self.sets]
+        names += [self.state / f"gradebook.sqlite{extra}" for extra in ("", "-wal", "-shm")]
+        current = self.current_set()
+        if current is not None:
+            names += [current, current / "feedback", current / "gradescope"]
+        for p in names:
+            if p.exists() and not p.is_symlink():
+                yield p
 
     # --- one run at a time ---------------------------------------------------------------
 
@@ -238,10 +274,13 @@ class Outdir:
         return f"{STATE_DIR}/current/{name}"
 
     def switch_to(self, folder: Path) -> None:
-        """Show `folder` (a complete set with its MANIFEST): one sync, one rename; then the
-        links in OUTDIR, the others' files carried over, the old sets removed."""
+        """Show `folder` (a complete set with its MANIFEST): the links in OUTDIR first, then one
+        sync and one rename. The links point through `current`, so before the rename they show
+        the previous set, or nothing at all on a first run (they lead nowhere yet): a run killed
+        at any instant of its first switch-in leaves no name showing a file, not some of the
+        names. The old sets are removed afterwards, by `tidy`."""
+        self._link_names(folder)
         _syncfs(folder)
-        previous = self.current_set()
         tmp = self.state / "current.new"
         try:
             os.unlink(tmp)
@@ -249,8 +288,11 @@ class Outdir:
             pass
         os.symlink(os.path.relpath(folder, self.state), tmp)
         os.replace(tmp, self.current)
-        self._link_names(folder)
-        self.tidy(spare=previous)
+
+    def shows(self, folder: Path) -> bool:
+        """True once `folder` is the set OUTDIR shows (it must then never be discarded)."""
+        current = self.current_set()
+        return current is not None and current.resolve() == folder.resolve()
 
     def _link_names(self, folder: Path) -> None:
         for name in OWNED:
@@ -265,13 +307,11 @@ class Outdir:
                 shutil.rmtree(p)
             elif p.exists():
                 p.unlink()            # one of our own file names, written by an older grader
-            tmp = self.out / f".{name}.link"
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            os.symlink(target, tmp)
-            os.replace(tmp, p)
+            os.symlink(target, p)     # created whole or not at all: no temporary name to leave behind
+        for name in OWNED:            # the temporary names older versions used, left by a kill
+            stray = self.out / f".{name}.link"
+            if stray.is_symlink():
+                stray.unlink()
 
     def tidy(self, spare: Optional[Path] = None) -> None:
         """Sets other than the current one go; the files in them that are not ours (not in
@@ -290,7 +330,8 @@ class Outdir:
             ours = _read_manifest(folder)
             if ours is not None and current is not None:
                 self._carry(folder, current, ours)
-            if ours is not None and spare is not None and folder == spare and (folder / INDEX).is_file():
+            if ours is not None and spare is not None and folder.resolve() == spare.resolve() \
+                    and (folder / INDEX).is_file():
                 continue
             _remove_tree(folder)
 

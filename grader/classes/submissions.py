@@ -23,26 +23,27 @@ import os
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple, Optional
+from typing import Callable, Iterable, Optional
 
 from grader.authoring import yamlsafe
+from grader.classes.classfolder import _SUFFIXES, ANSWER_FILE_NAMES, Entry, discover, scan  # noqa: F401 (public here too)
+from grader.classes.ids import student_id  # noqa: F401 (public here too)
 from grader.errors import os_reason
 from grader.limits import YAML_MAX_BYTES
 from grader.checking.variants import student_values
 from grader.model import (
     ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
+    nfc_id,
 )
 from grader.checking import checker
 from grader.checking.grading import grade_answer, internal_error
+from grader.checking.othervalues import recognise_classmate
 
 __all__ = [
     "Submission", "Entry", "ANSWER_FILE_NAMES",
     "read_answer_file", "discover", "scan", "load_directory", "grade_submission",
     "missing_verdict", "error_result", "NO_ANSWER", "NOT_TEXT",
 ]
-
-ANSWER_FILE_NAMES = ("answers.yaml", "answers.yml")
-_SUFFIXES = (".yaml", ".yml")
 
 NO_ANSWER = "No answer given."
 STUDENT_KEY = "student"     # optional top-level line of an answers file: `student: ID`
@@ -78,43 +79,6 @@ class Submission:
         return self.error is None and self.answers is not None
 
 
-class Entry(NamedTuple):
-    """One student found in a class directory (`scan`). `error` is set when the entry is
-    refused before reading (a symbolic link, two submissions under the same id); `path` is
-    None when the student's folder has no answer file. `skipped` says why an entry that is not
-    a submission was left out (it gets no row, but the caller can say so)."""
-
-    student: str
-    path: Optional[Path]
-    error: Optional[str] = None
-    skipped: Optional[str] = None
-
-
-def student_id(name: str) -> str:
-    """The id shown for a folder or file name: printable UTF-8 kept as it is; a backslash,
-    a control or invisible character and a byte that is not UTF-8 written as ``\\``,
-    ``\\xNN`` or ``\\uNNNN``. Two different names never give the same id, and no id
-    hides a newline, a tab or a terminal escape."""
-    if name.isprintable() and "\\" not in name:
-        return name
-    out = []
-    for ch in name:
-        c = ord(ch)
-        if ch == "\\":
-            out.append("\\\\")
-        elif 0xDC80 <= c <= 0xDCFF:          # a byte os.fsdecode could not decode
-            out.append(f"\\x{c - 0xDC00:02x}")
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif c < 0x100:
-            out.append(f"\\x{c:02x}")
-        elif c < 0x10000:
-            out.append(f"\\u{c:04x}")
-        else:
-            out.append(f"\\U{c:08x}")
-    return "".join(out)
-
-
 # --- reading one file ------------------------------------------------------------------------
 
 def _student_from_path(path: Path) -> str:
@@ -122,8 +86,8 @@ def _student_from_path(path: Path) -> str:
     current folder too); DIR/<id>.yaml -> <id>."""
     source = student_source(path)
     if source == FROM_FOLDER:
-        return Path(os.path.abspath(path)).parent.name
-    return path.stem if path.suffix.lower() in _SUFFIXES else path.name
+        return nfc_id(Path(os.path.abspath(path)).parent.name)
+    return nfc_id(path.stem if path.suffix.lower() in _SUFFIXES else path.name)
 
 
 FROM_FOLDER, FROM_FILE_NAME = "the folder name", "the file name"
@@ -318,110 +282,11 @@ def _structure(student: str, path: Path, data: object) -> Submission:
                                                      if len(bad) > _MAX_NAMED else ()))
 
 
-# --- a class directory -----------------------------------------------------------------------
-
-def _looks_hidden(name: str) -> bool:
-    return name.startswith(".") or name.startswith("~") or name.endswith("~") or name == "__MACOSX"
-
-
-def scan(directory: Path | str, skip: Iterable[str] = ()) -> list[Entry]:
-    """Every student of a class directory, sorted by student id, with the file to read.
-
-    * ``DIR/<student>/answers.yaml`` (or ``answers.yml``): a folder per student; a folder
-      without an answer file still gets an entry (path None: "no answers.yaml"), unless its
-      name looks hidden or like a backup (``.git``, ``__MACOSX``, ``x~``): that one is listed
-      as skipped, with the reason.
-    * ``DIR/<student>.yaml`` / ``.yml``: a file per student.
-    * Hidden and backup-looking names that hold a submission are graded like any other:
-      every submission gets a row.
-    * The student id is `student_id` of the name: escaped when it is not printable UTF-8.
-    * Symbolic links are never followed: an entry that is one (or a folder's answer file that
-      is one) is refused with "refused: symbolic link".
-    * Names in `skip` (the output folder, when it sits inside the class folder) are skipped.
-    * Two submissions for one id (``bob/`` and ``bob.yaml``) give one entry with an error.
-    """
-    found: dict[str, list[Entry]] = {}
-    skipped: list[Entry] = []
-    for entry in scan_items(directory, skip):
-        if entry.skipped:
-            skipped.append(entry)
-        else:
-            found.setdefault(entry.student, []).append(entry)
-    result = [merge_entries(directory, found[student]) for student in sorted(found)]
-    return sorted(result + skipped, key=lambda e: e.student)
-
-
-def merge_entries(directory: Path | str, entries: list[Entry]) -> Entry:
-    """The one entry of a student found once; an error entry for one found more than once."""
-    if len(entries) == 1:
-        return entries[0]
-    entries = sorted(entries, key=lambda e: e.path.relative_to(directory).parts[0] if e.path else e.student)
-    student = entries[0].student
-    names = ", ".join(student_id(str(e.path.relative_to(directory))) if e.path else f"{student}/"
-                      for e in entries)
-    return Entry(student, entries[0].path, f"more than one submission for this student ({names}); keep one")
-
-
-def scan_items(directory: Path | str, skip: Iterable[str] = ()) -> Iterator[Entry]:
-    """`scan` one folder item at a time, in no particular order and not grouped by student
-    (a class of any size streams through: see `scan` for the rules)."""
-    directory = Path(directory)
-    skip = set(skip)
-    with os.scandir(directory) as items:
-        for item in items:
-            yield from _item(directory, item, skip)
-
-
-def _item(directory: Path, item: os.DirEntry, skip: set[str]) -> Iterator[Entry]:
-    name = item.name
-    suffix = os.path.splitext(name)[1].lower()
-    path = directory / name
-    if name in skip:
-        yield Entry(student_id(name), path, None, "it is the output folder")
-        return
-    if item.is_symlink():
-        # never followed, so we cannot tell a linked folder from a linked file: refuse it
-        student = student_id(name[: -len(suffix)] if suffix in _SUFFIXES else name)
-        yield Entry(student, path, "refused: symbolic link")
-        return
-    if item.is_dir(follow_symlinks=False):
-        student = student_id(name)
-        answer = None
-        for candidate in ANSWER_FILE_NAMES:
-            p = path / candidate
-            if os.path.lexists(p):
-                answer = p
-                break
-        if answer is not None and os.path.islink(answer):
-            yield Entry(student, answer, "refused: symbolic link")
-        elif answer is None:
-            if _looks_hidden(name):
-                yield Entry(student, path, None,
-                                     "a hidden or backup folder without answers.yaml")
-            else:
-                yield Entry(student, None, "no answers.yaml")
-        else:
-            yield Entry(student, answer)
-        return
-    if item.is_file(follow_symlinks=False) and suffix in _SUFFIXES and name[: -len(suffix)]:
-        student = student_id(name[: -len(suffix)])
-        yield Entry(student, path)
-    elif _looks_hidden(name) or suffix in _SUFFIXES:
-        yield Entry(student_id(name), path, None,
-                             "not a submission (neither a folder nor a .yaml file)")
-
-
-def discover(directory: Path | str) -> list[tuple[str, Optional[Path]]]:
-    """``(student id, answer file or None)`` for every student of a class directory, sorted.
-    See `scan` for the rules and for why an entry is refused."""
-    return [(e.student, e.path) for e in scan(directory) if e.skipped is None]
-
-
 def load_directory(directory: Path | str, students: Optional[Iterable[str]] = None,
                    *, max_bytes: int = YAML_MAX_BYTES) -> list[Submission]:
     """Read every submission of a class directory (only `students` when given; a requested
     student with no submission gets an error entry)."""
-    wanted = None if students is None else set(students)
+    wanted = None if students is None else {nfc_id(s) for s in students}
     out = []
     seen = set()
     for entry in scan(directory):
@@ -484,7 +349,7 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
     ids the bank does not know are named in `SubmissionResult.message`. `check(problem, part,
     answer, values)` computes the raw verdicts (default: `checker.check`, in this process; the
     class run looks them up in its gradebook). `others` (`othervalues.classmates_values`) lets
-    feedback recognise a classmate's number."""
+    feedback recognise a problem's answers computed from one classmate's values."""
     if check is None:
         check = checker.check
     if not submission.ok:
@@ -514,19 +379,31 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
                 parts.append(PartResult(pid, part.id, answer if answer else None, missing_verdict(part)))
                 continue
             verdict = internal_error(part) if values_error else \
-                grade_answer(problem, part, answer, values=values, others=(others or {}).get(pid, ()), check=check)
+                grade_answer(problem, part, answer, values=values, check=check)
             parts.append(PartResult(pid, part.id, answer, verdict))
+        if others and others.get(pid):
+            parts[-len(problem.parts):] = _classmate(problem, parts[-len(problem.parts):], values, others[pid])
     notes = _unknown_ids(problems, answers, submission.structured)
     if submission.bad:
         skipped = "Not graded: " + "; ".join(submission.bad) + "."
         notes = f"{skipped} {notes}" if notes else skipped
     status = PARTIAL if notes else GRADED     # something in the file was not graded: say so
-    if submission.declared is not None and submission.declared != submission.student:
+    if submission.declared is not None and nfc_id(submission.declared) != nfc_id(submission.student):
         said = (f"The file says 'student: {_short(submission.declared)[1:-1]}', but it is graded as "
                 f"{_short(submission.student)} (the name of its file or folder).")
         notes = f"{notes} {said}" if notes else said
     return SubmissionResult(student=submission.student, status=status, parts=tuple(parts),
                             message=notes, values=values_used(problems, submission.student))
+
+
+def _classmate(problem: Problem, results: list[PartResult], values, others) -> list[PartResult]:
+    """The problem's results, relabelled only where several agree with one classmate's values."""
+    parts = {p.id: p for p in problem.parts}
+    try:
+        found = recognise_classmate(problem, [(parts[r.part], r.answer, r.verdict) for r in results], values, others)
+    except Exception:        # the recognition is a courtesy: never lose the verdicts
+        return results
+    return [replace(r, verdict=found[r.part]) if r.part in found else r for r in results]
 
 
 def _unknown_ids(problems: dict[str, Problem], answers: dict[str, dict[str, str]],

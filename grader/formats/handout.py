@@ -41,8 +41,12 @@ def handout_csv(problems: dict[str, Problem], people: Iterable[Person]) -> str:
     return "\ufeff" + buf.getvalue()
 
 
-def handout_markdown(problems: dict[str, Problem], person: Person, due: Optional[str] = None) -> str:
-    """One page for one student: their id (the one to grade with) and their values."""
+def handout_markdown(problems: dict[str, Problem], person: Person, due: Optional[str] = None,
+                     assignment: Optional[str] = None) -> str:
+    """One page for one student: their id (the one to grade with) and their values.
+
+    `assignment` is the name of the assignment file the values were switched on in: without it
+    on their commands, a student's own checks would use the course's values."""
     who = f"{person.name} ({person.submission})" if person.name else person.submission
     lines = [f"# Your values: {md_text(who)}", ""]
     if due:
@@ -50,6 +54,10 @@ def handout_markdown(problems: dict[str, Problem], person: Person, due: Optional
     lines += [f"Your student id is {md_code(person.submission)}. Grade your answers with it: put "
               f"{md_code('student: ' + person.submission)} at the top of answers.yaml, or use "
               f"{md_code('--student ' + person.submission)}.", ""]
+    if assignment:
+        lines += [f"These values come from the assignment file {md_code(assignment)}: add "
+                  f"{md_code('--assignment ' + assignment)} to every `grader` command you check "
+                  f"your answers with, or they are checked with the course's values.", ""]
     for p in randomized(problems):
         values = student_values(p, person.submission) or {}
         drawn = set(_names(p))

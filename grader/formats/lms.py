@@ -7,24 +7,33 @@ rules each system documents, and how each function meets them:
   columns `Student, ID, SIS User ID, SIS Login ID, Section` first (Canvas matches a row by
   ID, SIS User ID or SIS Login ID), then one column per assignment named as the assignment
   (a new name creates the assignment); the row after the header is `Points Possible`, with the
-  assignment's points; an empty score cell changes nothing.
+  assignment's points; an empty score cell changes nothing. Canvas takes any row whose first
+  cell says `Points Possible` for that row, so a student whose name cell would say so is
+  refused (`canvas_reserved`) and named in `roster_report`.
 * **Gradescope** ("Uploading scores", offline or online assignment): a header row, a column
   `Email` or `SID` that identifies the student, and a numeric score column; no other rows.
-* **Moodle** (docs, "Grade import", CSV): a header row; one identifier column that the
-  import maps to a user field (`Email address` -> useremail, `ID number` -> useridnumber,
-  `Username` -> username), one column per grade item; every row is a student (no points row).
+* **Moodle** (docs, "Grade import", CSV; grade/import/csv/classes/load_data.php): a header
+  row; one identifier column that the import maps to a user field (`Email address` ->
+  useremail, `ID number` -> useridnumber, `Username` -> username), one column per grade item;
+  every row is a student (no points row). An empty or `-` grade cell is read as "no grade"
+  and clears the student's grade, so Moodle's "no change" is a student left out of the file.
 
 Every file is UTF-8 without a byte-order mark (a BOM would glue itself to the first header
-name in importers that do not strip it), CRLF line ends (RFC 4180), cells that a spreadsheet
-could run as a formula neutralised. A student the roster does not list cannot be matched by an
-LMS and is left out (and reported, see `roster.reconcile`); a roster entry without a
-submission, and a submission that could not be graded, get an empty score (Canvas and Moodle:
-no change; Gradescope: not graded) rather than a zero nobody decided on.
+name in importers that do not strip it), CRLF line ends (RFC 4180). Identifier cells (name,
+ids, email, login) are written exactly as the roster or the submission id has them: the LMS
+compares them with its own records, so a `'` put before `-rf` would make a student nobody can
+match. Only free text (the assignment's title, the section) is neutralised against spreadsheet
+formulas. A student the roster does not list cannot be matched by an LMS and is left out (and
+reported, see `roster.reconcile`); a roster entry without a submission, and a submission that
+could not be graded, get each system's "no change" rather than a zero nobody decided on:
+an empty score in Canvas and Gradescope (whose guide, as far as we found, does not say what an
+empty cell does), no row in Moodle.
 Without a roster the submission id stands for every identifier.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+import unicodedata
 from typing import Optional, Sequence
 
 from grader.authoring.roster import Person, Reconciled, Roster
@@ -49,7 +58,21 @@ class ScoreRow:
 
 
 def _cell(text: Optional[str]) -> str:
+    """Free text (a title, a section): neutralised against spreadsheet formulas."""
     return csv_safe(text or "")
+
+
+def _id(text: Optional[str]) -> str:
+    """An identifier: verbatim, so that it still matches the LMS's record."""
+    return text or ""
+
+
+def canvas_reserved(name: str) -> bool:
+    """Canvas reads a row whose first cell says `Points Possible` as the assignment's points,
+    not as a student (compared loosely here: refusing a real student costs a hand entry,
+    letting one through sets the assignment's points)."""
+    folded = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    return CANVAS_POINTS_ROW.casefold() in folded
 
 
 def _score(x: Optional[float]) -> str:
@@ -102,28 +125,41 @@ def _lines(*rows: Sequence[str]) -> str:
     return "".join(csv_line(row) for row in rows)
 
 
+def _canvas_name(p: Person) -> str:
+    return p.name or p.submission
+
+
+def _canvas_row(e: Entry) -> str:
+    p = e[0]
+    if canvas_reserved(_canvas_name(p)):
+        return ""
+    return csv_line([_id(_canvas_name(p)), _id(p.canvas_id), _id(p.sis_id), _id(_login(p)), _cell(p.section),
+                     _score(e[1])])
+
+
 def canvas_stream(assignment: str, points: float) -> Stream:
     return Stream(head=_lines([*CANVAS_IDENTITY, _cell(assignment)],
                               [CANVAS_POINTS_ROW, "", "", "", "", _score(points)]),
-                  piece=lambda e: csv_line([_cell(e[0].name or e[0].submission), _cell(e[0].canvas_id),
-                                            _cell(e[0].sis_id), _cell(_login(e[0])), _cell(e[0].section),
-                                            _score(e[1])]))
+                  piece=_canvas_row)
 
 
 def gradescope_stream(assignment: str) -> Stream:
     return Stream(head=_lines([*GRADESCOPE_COLUMNS, _cell(assignment)]),
-                  piece=lambda e: csv_line([_cell(e[0].name or e[0].submission),
-                                            _cell(e[0].sis_id or (e[0].submission if not e[0].email else "")),
-                                            _cell(e[0].email), _score(e[1])]))
+                  piece=lambda e: csv_line([_id(e[0].name or e[0].submission),
+                                            _id(e[0].sis_id or (e[0].submission if not e[0].email else "")),
+                                            _id(e[0].email), _score(e[1])]))
+
+
+def _moodle_row(e: Entry) -> str:
+    p, score = e
+    if score is None:       # Moodle clears a grade on an empty cell: no row is its "no change"
+        return ""
+    return csv_line([_id(p.name or p.submission), _id(p.sis_id), _id(p.email),
+                     _id(p.login_id or (p.submission if not (p.email or p.sis_id) else "")), _score(score)])
 
 
 def moodle_stream(assignment: str) -> Stream:
-    return Stream(head=_lines([*MOODLE_IDENTITY, _cell(assignment)]),
-                  piece=lambda e: csv_line([_cell(e[0].name or e[0].submission), _cell(e[0].sis_id),
-                                            _cell(e[0].email),
-                                            _cell(e[0].login_id or (e[0].submission
-                                                                    if not (e[0].email or e[0].sis_id) else "")),
-                                            _score(e[1])]))
+    return Stream(head=_lines([*MOODLE_IDENTITY, _cell(assignment)]), piece=_moodle_row)
 
 
 def export_streams(assignment: str, points: float) -> dict[str, Stream]:
@@ -143,6 +179,14 @@ def roster_report(people: Reconciled) -> list[str]:
         lines.append(f"{len(people.unknown)} submission(s) not on the roster, left out of the LMS exports: "
                      + ", ".join(people.unknown))
     if people.absent:
-        lines.append(f"{len(people.absent)} student(s) on the roster without a submission (empty score "
-                     f"in the LMS exports): " + ", ".join(p.submission for p in people.absent))
+        lines.append(f"{len(people.absent)} student(s) on the roster without a submission (an empty score in "
+                     f"canvas.csv and gradescope-scores.csv, left out of moodle.csv): "
+                     + ", ".join(p.submission for p in people.absent))
+    reserved = [p for p in sorted([p for _, p in people.matched] + list(people.absent), key=lambda p: p.submission)
+                if canvas_reserved(_canvas_name(p))]
+    if reserved:
+        lines.append(f"{len(reserved)} student(s) left out of canvas.csv, because Canvas would read a row named "
+                     f"'{CANVAS_POINTS_ROW}' as the assignment's points, not as a student (give them another "
+                     f"name in the roster's name column, or enter the score in Canvas by hand): "
+                     + ", ".join(p.submission for p in reserved))
     return lines

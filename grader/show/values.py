@@ -17,6 +17,14 @@ def course_values_note(problem: Problem) -> str:
             f"or set {STUDENT_ENV}=ID.")
 
 
+def shared_values_note(problem: Problem) -> str:
+    """What `check --student ID` says when the problem could draw per-student values but they are
+    off: the student's handout may come from an assignment that switches them on."""
+    return (f"Note: {problem.id} uses the course's values for everyone here "
+            f"({varied_text(problem, dict(problem.given))}). If your handout gives you other values, "
+            f"add --assignment FILE (your course's assignment file).")
+
+
 def own_values_line(problem: Problem, student: str, values: dict) -> str:
     return f"Student {student}: your values for {problem.id} are {varied_text(problem, values)}."
 

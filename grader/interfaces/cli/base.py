@@ -8,8 +8,10 @@ checker, the batch and web modules) takes 0.34 s on the 2-core development machi
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Optional
@@ -20,6 +22,7 @@ from grader import __version__
 from grader import BankError, Exit, GraderError, os_reason
 
 from grader.show.values import STUDENT_ENV
+from grader.interfaces.cli.pipes import guard_std_streams
 PROBLEMS_ENV = "GRADER_PROBLEMS"
 
 problems_option = click.option(
@@ -66,8 +69,20 @@ def assigned_bank(problems_dir: Optional[str], assignment_path: Optional[Path]):
     the assignment (None without one)."""
     import grader
     assignment = grader.load_assignment(assignment_path) if assignment_path is not None else None
-    bank = load_bank(problems_dir)
-    return (grader.apply_assignment(assignment, bank) if assignment is not None else bank), assignment
+    return grader.assigned(load_bank(problems_dir), assignment), assignment
+
+
+def assigned_problem(problems_dir: Optional[str], assignment_path: Optional[Path], problem_id: str,
+                     part_id: Optional[str] = None):
+    """(Problem, Part) as the assignment grades it: with --assignment, from `assigned_bank` (the
+    handout's and the class run's values); without, from the problem's own file."""
+    if assignment_path is None:
+        return one_problem(problems_dir, problem_id, part_id)
+    bank, _ = assigned_bank(problems_dir, assignment_path)
+    if problem_id not in bank and problem_id in load_bank(problems_dir, bank_location(problems_dir)):
+        raise Refusal(f"the assignment {assignment_path} does not list problem '{problem_id}' "
+                      f"(it lists: {', '.join(bank)}).")
+    return find(bank, problem_id, part_id)
 
 
 def roster(path: Optional[Path]):
@@ -180,6 +195,48 @@ class _Command(_OurUsageErrors, click.Command):
     pass
 
 
+_LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(=.*)?", re.DOTALL)
+
+
+class AnswerCommand(_Command):
+    """A command whose last argument is an answer typed as words (`grader check P PART ANSWER`).
+
+    Answers start with a minus sign (`-0.004`, `-(y - a)`), so after PART only a long option
+    (`--name`, `--name=value`) is an option: a known one is taken wherever it stands, an unknown
+    one is a usage error naming it (never part of the answer), anything else is the answer, as
+    typed. `--` ends the options: what follows is the answer even if it looks like one."""
+
+    def parse_args(self, ctx, args):
+        options = {name: param for param in self.params if isinstance(param, click.Option)
+                   for name in (*param.opts, *param.secondary_opts)}
+        options.update({name: None for name in ctx.help_option_names})
+        leading = sum(1 for p in self.params if isinstance(p, click.Argument) and p.nargs == 1)
+        taken, positional, i = [], [], 0
+        while i < len(args):
+            token = args[i]
+            i += 1
+            if token == "--":
+                positional.extend(args[i:])
+                break
+            name = token.partition("=")[0]
+            is_option = (_LONG_OPTION.fullmatch(token) is not None if len(positional) >= leading
+                         else token.startswith("-") and token != "-")
+            if not is_option:
+                positional.append(token)
+                continue
+            if name not in options:
+                close = difflib.get_close_matches(name, [o for o in options if o.startswith("--")], n=2)
+                raise _reworded(click.NoSuchOption(name, possibilities=close, ctx=ctx))
+            taken.append(token)
+            param = options[name]
+            if param is not None and not param.is_flag and "=" not in token:
+                if i == len(args):
+                    raise _reworded(click.BadOptionUsage(name, "", ctx))
+                taken.append(args[i])
+                i += 1
+        return super().parse_args(ctx, [*taken, "--", *positional])
+
+
 def error_line(err: GraderError) -> str:
     """How the CLI states an error that stops a command: the bank's faults say so first."""
     from grader.show.escape import safe_log_text
@@ -193,6 +250,12 @@ class Group(_OurUsageErrors, click.Group):
     never a traceback; usage errors in our words."""
 
     command_class = _Command
+
+    def main(self, *args, **kwargs):
+        # before anything is parsed or printed: a reader that goes away (`| head -1`) must not
+        # stop the command or change its exit status (pipes.py)
+        guard_std_streams()
+        return super().main(*args, **kwargs)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else ""
@@ -211,16 +274,6 @@ class Group(_OurUsageErrors, click.Group):
         except GraderError as err:
             click.echo(f"Error: {error_line(err)}", err=True)
             ctx.exit(int(err.exit_code))
-        except BrokenPipeError:
-            # the reader went away (`grader list | head`): stop quietly, and let no later
-            # flush of stdout complain either
-            try:
-                null = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(null, sys.stdout.fileno())
-                os.close(null)
-            except (OSError, ValueError, AttributeError):
-                pass
-            ctx.exit(Exit.OK)
         except Exception as exc:  # noqa: BLE001 - last line of defence for students
             if os.environ.get("GRADER_DEBUG"):
                 raise

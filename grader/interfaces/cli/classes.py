@@ -149,25 +149,48 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=
         bar.update(done - bar.pos)
 
     show_bar = isatty(sys.stderr) and not env_ci
-    kept = (f"{out} still holds its previous complete set of outputs; the answers checked so far "
-            f"are kept in its gradebook: run the same command again to continue")
+    in_place = False            # this run's outputs are the set OUTDIR shows
+
+    def switched() -> None:
+        nonlocal in_place
+        in_place = True
+
+    # SIGTERM and Ctrl-C are honoured until the command's last line, each with a line saying
+    # which set OUTDIR holds: the previous one or, once switched in, this run's complete set
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        outcome = grader.grade_class(src, out, problems=bank, jobs=jobs, students=students, deadline=deadline,
-                                     generated_at=_generated_at(env_epoch), summary=bool(env_summary),
-                                     on_progress=progress if show_bar else None, log=said,
-                                     title=assignment.title if assignment else None,
-                                     due=assignment.due if assignment else None, roster=people)
+        try:
+            outcome = grader.grade_class(src, out, problems=bank, jobs=jobs, students=students, deadline=deadline,
+                                         generated_at=_generated_at(env_epoch), summary=bool(env_summary),
+                                         on_progress=progress if show_bar else None, log=said,
+                                         title=assignment.title if assignment else None,
+                                         due=assignment.due if assignment else None, roster=people,
+                                         on_switched=switched)
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+        status = _report(grader, outcome, out, people, env_summary, log, fail_under)
     except KeyboardInterrupt:
-        click.echo(f"\ngrader: interrupted; {kept}.", err=True)
+        click.echo(f"\ngrader: interrupted{_what_is_kept(out, in_place)}.", err=True)
         sys.exit(Exit.INTERRUPTED)
     except _Stopped:
-        click.echo(f"grader: stopped (SIGTERM); {kept}.", err=True)
+        click.echo(f"grader: stopped (SIGTERM){_what_is_kept(out, in_place)}.", err=True)
         sys.exit(Exit.TERMINATED)
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if bar is not None:
-            bar.__exit__(None, None, None)
+    if status:
+        sys.exit(status)
+
+
+def _what_is_kept(out, in_place: bool) -> str:
+    if in_place:
+        return f" after this run's outputs were in place; {out} holds this run's complete set of outputs"
+    return (f"; {out} still holds its previous complete set of outputs; the answers checked so far "
+            f"are kept in its gradebook: run the same command again to continue")
+
+
+def _report(grader, outcome, out, people, env_summary, log, fail_under) -> int:
+    """The lines after a class run (step summary, roster, counts) and its exit status."""
     if env_summary and outcome.summary is not None:
         try:
             with open(env_summary, "a", encoding="utf-8") as fh:
@@ -182,9 +205,10 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=
                f"{outcome.regraded} read and graded, {outcome.reused} unchanged, "
                f"{outcome.checked} distinct answer(s) checked; results in {out}", err=True)
     if outcome.exit_code:
-        sys.exit(outcome.exit_code)
+        return outcome.exit_code
     if fail_under is not None and outcome.below(fail_under):
-        sys.exit(Exit.WRONG)
+        return Exit.WRONG
+    return Exit.OK
 
 
 @main.command()
@@ -212,7 +236,8 @@ def handout(source, roster_path, out_dir, assignment_path, problems_dir):
     if not people and roster_path is None and source is None and any(p.per_student for p in bank.values()):
         raise Refusal("name the students: --roster CSV, or a class folder DIR.")
     try:
-        n = grader.write_handouts(bank, people, out_dir, assignment.due if assignment is not None else None)
+        n = grader.write_handouts(bank, people, out_dir, assignment.due if assignment is not None else None,
+                                 assignment_path.name if assignment_path is not None else None)
     except OSError as err:
         raise Refusal(f"cannot write the handouts into {out_dir}: {os_reason(err)}") from None
     click.echo(f"Wrote the values of {n} student(s) to {out_dir}/values.csv and one page each.", err=True)

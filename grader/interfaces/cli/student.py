@@ -11,8 +11,8 @@ import click
 
 from grader import Exit
 from grader.interfaces.cli.base import (
-    Refusal, bank_location, emit_json, env_student, format_option, load_bank, main, one_problem, problems_option,
-    style,
+    AnswerCommand, Refusal, assigned_bank, assigned_problem, assignment_option, bank_location, emit_json,
+    env_student, format_option, load_bank, main, problems_option, style,
 )
 
 
@@ -37,13 +37,14 @@ def list_cmd(problems_dir, fmt):
 @main.command()
 @click.argument("problem_id", metavar="PROBLEM")
 @click.option("--student", metavar="ID", help="Show the given values drawn for this student.")
+@assignment_option
 @problems_option
 @format_option
-def show(problem_id, student, problems_dir, fmt):
+def show(problem_id, student, assignment_path, problems_dir, fmt):
     """Show a problem: statement, names to use, each part's prompt and answer format."""
     import grader
     from grader.show.text import problem_text
-    problem, _ = one_problem(problems_dir, problem_id)
+    problem, _ = assigned_problem(problems_dir, assignment_path, problem_id)
     given = grader.given_values(problem, student or env_student())
     if fmt == "json":
         emit_json({"id": problem.id, "title": problem.title, "statement": problem.statement, "given": given,
@@ -97,22 +98,24 @@ def _read_stdin_answer() -> str:
         return data  # the checker reports invalid UTF-8
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@main.command(cls=AnswerCommand)
 @click.argument("problem_id", metavar="PROBLEM")
 @click.argument("part_id", metavar="PART")
 @click.argument("answer", nargs=-1, type=click.UNPROCESSED)
 @click.option("--hint", is_flag=True, help="Show the part's next hint (one more each time).")
 @click.option("--student", metavar="ID", help="Use the given values drawn for this student.")
+@assignment_option
 @problems_option
 @format_option
-def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
+def check(problem_id, part_id, answer, hint, student, assignment_path, problems_dir, fmt):
     """Check one ANSWER to PART of PROBLEM.
 
     \b
     Answers that start with a minus sign work as typed:  grader check two-layer-example dC-dw2 -0.004
     ANSWER "-" reads the answer from standard input. With no ANSWER, you are asked for answers
     until the part is right (an empty line or Ctrl-D quits; "?" shows a hint).
-    Options go before PROBLEM when the answer itself looks like an option.
+    Options may follow the answer; a word starting with -- that is not an option is an error,
+    so put "--" before an answer that starts with two minus signs.
 
     \b
     Quote the answer for the shell: single quotes keep ( ) * | ! $ \\ as typed,
@@ -124,34 +127,14 @@ def check(problem_id, part_id, answer, hint, student, problems_dir, fmt):
     """
     import grader
     from grader.show.text import verdict_json, verdict_lines
-    from grader.show.values import course_values_note, own_values_line
-    # click stops option parsing at the first argument, so trailing options arrive inside ANSWER
-    answer = list(answer)
-    while answer:
-        if answer[-1] == "--hint":
-            hint = True
-            answer.pop()
-        elif len(answer) >= 2 and answer[-2] in ("--format", "--student", "--problems"):
-            value = answer.pop()
-            flag = answer.pop()
-            if flag == "--format":
-                if value not in ("text", "json"):
-                    raise Refusal("--format must be text or json.")
-                fmt = value
-            elif flag == "--student":
-                student = value
-            else:
-                problems_dir = value
-        else:
-            break
-    if answer and answer[0] == "--":      # the shell's "end of options" marker is not part of the answer
-        answer.pop(0)
-    problem, part = one_problem(problems_dir, problem_id, part_id)
+    from grader.show.values import course_values_note, own_values_line, shared_values_note
+    answer = list(answer)       # AnswerCommand took the options wherever they stood
+    problem, part = assigned_problem(problems_dir, assignment_path, problem_id, part_id)
     student = student or env_student()
     values = grader.student_values(problem, student)
     grader.ensure_checkable(problem, part, student)
     if not problem.per_student:
-        about = None
+        about = shared_values_note(problem) if student and problem.variants else None
     elif values is None:
         about = course_values_note(problem)
     else:
@@ -223,15 +206,16 @@ def syntax():
 @click.option("--student", metavar="ID",
               help="The student using the page (default: $GRADER_STUDENT): shown, and their values used.")
 @click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
+@assignment_option
 @problems_option
-def serve(host, port, student, no_browser, problems_dir):
+def serve(host, port, student, no_browser, assignment_path, problems_dir):
     """Open a local web page to answer the problems: live preview of what the grader reads,
     Check with feedback, hints one at a time. Stop it with Ctrl-C."""
     try:
         from grader.interfaces import web
     except ImportError:
         raise Refusal('the web page needs the optional web extra: pip install "backprop-grader[web]"') from None
-    bank = load_bank(problems_dir)
+    bank, _ = assigned_bank(problems_dir, assignment_path)
     if not web.is_loopback(host):
         click.echo(f"grader: warning: listening on {host}: other computers can reach this page and use this "
                    f"computer to check answers. Use --host 127.0.0.1 to keep it local.", err=True)
