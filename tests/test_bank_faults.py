@@ -52,3 +52,72 @@ def test_a_scalar_definition_through_grader_check(tmp_path):
     assert run.exit_code == 1, run.output
     assert "Incorrect  (0/1 points)" in run.output
     assert "At x = 1.259, your answer is 0.8507 but the expected value is 0.2763." in run.output
+
+
+# --- a part the bank cannot grade: "not graded" in every output --------------------------------
+
+BROKEN = """\
+title: One part the bank cannot grade
+statement: x is a real number.
+symbols:
+  x: {kind: scalar}
+parts:
+  - id: double
+    prompt: "What is 2 times x?"
+    kind: expression
+    answer: "2*x"
+    points: 1
+  - id: impossible
+    prompt: "Simplify x, for x above 5 and below 3."
+    kind: expression
+    answer: "x"
+    where: "x > 5 and x < 3"
+    points: 1
+"""
+REASON = "its condition 'x > 5 and x < 3' cannot be met: no value of x in its domain [-2.0, 2.0] meets the condition"
+
+
+def broken_class(tmp_path: Path) -> tuple[Path, Path]:
+    bank = tmp_path / "bank"
+    write(bank / "broken.yaml", BROKEN)
+    write(tmp_path / "class" / "ann" / "answers.yaml", "broken:\n  double: 2*x\n  impossible: x\n")
+    write(tmp_path / "class" / "bob" / "answers.yaml", "broken:\n  double: 3*x\n")
+    return bank, tmp_path / "class"
+
+
+def test_a_part_the_bank_cannot_grade_is_not_graded_in_every_output(tmp_path):
+    import json
+    import grader
+    bank, src = broken_class(tmp_path)
+    lines: list[str] = []
+    out = tmp_path / "out"
+    run = grader.grade_class(src, out, problems=bank, jobs=1, log=lines.append)
+    assert run.exit_code == 3 and run.ungraded == 1
+    assert lines == [f"broken/impossible could not be graded for 1 student(s), through no fault of theirs: the "
+                     f"problem bank cannot check it ({REASON}). Their rows say 'not graded' and the LMS exports "
+                     f"leave their score unchanged; fix the problem (grader validate shows what is wrong) and "
+                     f"grade again."]
+    results = {r["student"]: r for r in json.loads((out / "results.json").read_text())}
+    ann = results["ann"]
+    assert ann["status"] == "not-graded"
+    assert [(p["part"], p["status"]) for p in ann["parts"]] == [("double", "correct"), ("impossible", "not-graded")]
+    assert results["bob"]["status"] == "graded"      # bob did not answer the broken part
+    note = ("The problem bank cannot check broken/impossible (not a mistake in the answers): the total is not a "
+            "grade until the problem is fixed and the class graded again.")
+    assert (out / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "student,broken/double,broken/impossible,total,status",
+        "POINTS POSSIBLE,1,1,2,",
+        f"ann,1,,1,not graded: {note}",
+        "bob,0,0,0,graded"]
+    junit = (out / "junit.xml").read_text()
+    assert 'tests="4" failures="2" errors="1"' in junit
+    assert (f'<testcase classname="ann" name="broken/impossible" time="0">\n      <error message="broken/impossible '
+            f'could not be graded: {REASON.replace(">", "&gt;").replace("<", "&lt;")}" type="not-graded">') in junit
+    # every LMS export: no change for ann (an empty cell), bob's score as graded
+    assert (out / "canvas.csv").read_text().splitlines()[2:] == ["ann,,,ann,,", "bob,,,bob,,0"]
+    assert (out / "gradescope-scores.csv").read_text().splitlines()[1:] == ["ann,ann,,", "bob,bob,,0"]
+    assert (out / "moodle.csv").read_text().splitlines()[1:] == ["ann,,,ann,", "bob,,,bob,0"]
+    feedback = (out / "feedback" / "ann.md").read_text()
+    assert "⏸️ **not-graded**: 0 / 1" in feedback
+    assert "meets the condition). This is not a mistake in your answer; your instructor has to fix the problem." \
+        in feedback

@@ -261,6 +261,22 @@ def _point(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, sample: int, 
     return "Your answer gives different values from the expected answer when tested with random values."
 
 
+_NOT_GRADED = ("Not graded: the problem bank cannot check this part (", "). This is not a mistake in your "
+               "answer; your instructor has to fix the problem.")
+
+
+def not_graded_sentence(why: Optional[str]) -> str:
+    """The one sentence of a part the bank cannot grade: not the student's mistake, and why."""
+    return f"{_NOT_GRADED[0]}{why}{_NOT_GRADED[1]}"
+
+
+def not_graded_reason(sentence: str) -> str:
+    """The why of `not_graded_sentence`, for the instructor's log line."""
+    if sentence.startswith(_NOT_GRADED[0]) and sentence.endswith(_NOT_GRADED[1]):
+        return sentence[len(_NOT_GRADED[0]):-len(_NOT_GRADED[1])]
+    return sentence
+
+
 def _drawn_names(ctx: Context, tree: Node) -> frozenset[str]:
     """The names a tree's values come from: a defined name (`s: {definition: tanh(x)}`) stands
     for the names of its definition, since only drawn names have a value to quote."""
@@ -313,8 +329,7 @@ def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     if why is Why.RESTATEMENT:
         return "restatement", (_restatement(d.ctx),)
     if why is Why.BROKEN_PART:
-        return "broken-part", ("This part cannot be checked: its reference answer is broken. Please tell your "
-                               "instructor.",)
+        return "broken-part", (not_graded_sentence(d.message),)
     if why is Why.SHAPE_ERROR:
         return "shape", (d.message,)
     if why is Why.EVALUATION:
@@ -322,8 +337,8 @@ def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     if why is Why.MISTAKE:
         return d.mistake.tag, (d.mistake.message,)
     if why is Why.UNCHECKED:
-        return "unchecked", ("This part cannot be checked right now (its reference is undefined); please tell "
-                             "your instructor.",)
+        return "unchecked", (not_graded_sentence("its reference answer is undefined at almost every sampled "
+                                                 "point"),)
     if why is Why.WRONG_SHAPE:
         return "shape", (f"Your answer is {shape_word(d.values)}, but {shape_word(d.ctx.ref_values)} is expected.",)
     if why is Why.NOT_A_NUMBER:

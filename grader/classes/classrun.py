@@ -29,7 +29,7 @@ from grader.formats.summary import github_summary_from
 from grader.errors import Exit, GraderError, os_reason
 from grader.limits import DEADLINE_SECONDS
 from grader.classes.gradebook import Gradebook, answer_key
-from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict
+from grader.model import GRADED, PARTIAL, SUBMISSION_NOT_GRADED, Problem, SubmissionResult, Verdict
 from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
 from grader.classes.submissions import (
     Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items,
@@ -37,6 +37,8 @@ from grader.classes.submissions import (
 from grader.classes.workers import PoolError, Task, check_answers
 from grader.authoring import loader
 from grader.checking import checker
+from grader.checking.feedback import not_graded_reason
+from grader.checking.grading import bank_fault
 from grader.checking.othervalues import classmates_values
 
 __all__ = ["grade_class", "ClassRun", "BatchError",
@@ -73,6 +75,7 @@ class ClassRun:
     checked: int                 # distinct answers checked by this run
     too_complex: int             # of which killed at the deadline
     crashed: int                 # of which lost to a worker that died twice
+    ungraded: int = 0            # rows with a part the bank cannot grade (status not-graded)
     skipped: tuple[tuple[str, str], ...] = ()      # (name, why) of entries that are no submission
     summary: Optional[str] = field(default=None, repr=False)
     seconds: tuple[tuple[str, float], ...] = ()    # wall time of each step (read, check, grade, write, switch)
@@ -82,7 +85,7 @@ class ClassRun:
         """0: every submission graded; 3: some could not be, or not fully; 4: none found."""
         if self.found == 0:
             return EXIT_NOTHING
-        if self.errors or self.incomplete:
+        if self.errors or self.incomplete or self.ungraded:
             return EXIT_ERRORS
         return EXIT_OK
 
@@ -386,15 +389,19 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
         raise
     clock.append(("switch", time.perf_counter()))
     t = book.totals()
+    if t["ungraded"]:
+        for line in _bank_faults(book):
+            log(line)
     book.finish_run(run_id, _now(), found, regraded, reused, checked, "finished")
-    judged, errors, incomplete = int(t["students"]), int(t["errors"]), int(t["incomplete"])
+    judged, errors, incomplete, ungraded = (int(t["students"]), int(t["errors"]), int(t["incomplete"]),
+                                            int(t["ungraded"]))
     if wanted is not None:
         # `--student X` judges X: the others' rows are kept as they were, not graded by this run
         s = book.totals_of(wanted)
-        judged, errors, incomplete = s["students"], s["errors"], s["incomplete"]
+        judged, errors, incomplete, ungraded = s["students"], s["errors"], s["incomplete"], s["ungraded"]
     return ClassRun(out=outdir.out, found=found, students=int(t["students"]),
-                    graded=judged - errors, errors=errors,
-                    incomplete=incomplete, regraded=regraded, reused=reused, checked=checked,
+                    graded=judged - errors - ungraded, errors=errors,
+                    incomplete=incomplete, ungraded=ungraded, regraded=regraded, reused=reused, checked=checked,
                     too_complex=too_complex, crashed=crashed, skipped=skipped, summary=text,
                     seconds=tuple((name, round(t1 - t0, 3)) for (_, t0), (name, t1) in zip(clock, clock[1:])))
 
@@ -446,7 +453,7 @@ def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int,
         if lost:
             note = NOT_FULLY_GRADED.format(parts=", ".join(lost))
             result = replace(result, message=f"{note} {result.message}" if result.message else note,
-                             status=PARTIAL if result.status != ERROR else result.status)
+                             status=PARTIAL if result.status in (GRADED, PARTIAL) else result.status)
         if result.status == "error":
             log(f"{student}: could not be graded: {result.message}")
         elif lost:
@@ -456,6 +463,24 @@ def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int,
             book.commit()
             book.begin()
     book.commit()
+
+
+def _bank_faults(book: Gradebook) -> list[str]:
+    """One line per part the bank could not grade, for the instructor: which part, why, and how
+    many students' rows say "not graded" (read from the gradebook: unchanged rows count too)."""
+    seen: dict[str, list] = {}
+    for result in book.results():
+        if result.status != SUBMISSION_NOT_GRADED:
+            continue
+        for p in result.parts:
+            if bank_fault(p.verdict):
+                entry = seen.setdefault(f"{p.problem}/{p.part}", [set(), p.verdict])
+                entry[0].add(result.student)
+    return [f"{name} could not be graded for {len(students)} student(s), through no fault of theirs: the "
+            f"problem bank cannot check it ({not_graded_reason(verdict.feedback[0] if verdict.feedback else '')}). "
+            f"Their rows say 'not graded' and the LMS exports leave their score unchanged; fix the problem "
+            f"(grader validate shows what is wrong) and grade again."
+            for name, (students, verdict) in sorted(seen.items())]
 
 
 def _inside(filename, out: Path) -> bool:

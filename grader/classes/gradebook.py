@@ -39,12 +39,12 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from grader.model import PartResult, SubmissionResult, Verdict
+from grader.model import CORRECT, NOT_GRADED, PartResult, SubmissionResult, Verdict
 from grader.classes.workers import Task
 
 __all__ = ["Gradebook", "WrongAnswersTable", "SCHEMA_VERSION", "verdict_body", "answer_key"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _CACHE = 4096        # verdicts and parts kept decoded: a class repeats a few thousand
 _FOLLOW_POLL = 0.05  # seconds between looks at a row still being graded (`named_results(follow=True)`)
 
@@ -92,6 +92,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     max_score REAL,
     cases INTEGER,
     failures INTEGER,
+    ungraded INTEGER,
     complete INTEGER,
     body TEXT,
     run_id INTEGER REFERENCES runs (id)
@@ -299,7 +300,7 @@ class Gradebook:
             "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (student) DO UPDATE SET "
             "content_hash = excluded.content_hash, bank_fp = excluded.bank_fp, state = 'pending', "
             "source = excluded.source, status = NULL, score = NULL, max_score = NULL, cases = NULL, "
-            "failures = NULL, complete = NULL, body = NULL, run_id = excluded.run_id",
+            "failures = NULL, ungraded = NULL, complete = NULL, body = NULL, run_id = excluded.run_id",
             (student, content_hash, bank_fp, _dumps(source), run_id))
 
     def pending(self, batch: int = 200) -> Iterator[tuple[str, object]]:
@@ -318,11 +319,13 @@ class Gradebook:
     def put_result(self, result: SubmissionResult, complete: bool) -> None:
         """A graded row (its file name is given by `name_rows`)."""
         parts = [[p.problem, p.part, p.answer, self.verdict_id(p.verdict)] for p in result.parts]
-        failures = sum(1 for p in result.parts if p.verdict.status != "correct")
+        # junit: a part the bank cannot grade is an <error>, any other part not right a <failure>
+        ungraded = sum(1 for p in result.parts if p.verdict.status == NOT_GRADED)
+        failures = sum(1 for p in result.parts if p.verdict.status != CORRECT) - ungraded
         self.db.execute(
             "UPDATE submissions SET state = 'done', source = NULL, status = ?, score = ?, max_score = ?, "
-            "cases = ?, failures = ?, complete = ?, body = ? WHERE student = ?",
-            (result.status, result.score, result.max_score, len(result.parts), failures,
+            "cases = ?, failures = ?, ungraded = ?, complete = ?, body = ? WHERE student = ?",
+            (result.status, result.score, result.max_score, len(result.parts), failures, ungraded,
              1 if complete else 0, _dumps({"message": result.message, "parts": parts,
                                            **({"values": result.values} if result.values else {})}),
              result.student))
@@ -413,20 +416,23 @@ class Gradebook:
             "coalesce(sum(cases), 0), coalesce(sum(CASE WHEN status = 'error' THEN 0 ELSE failures END), 0), "
             "coalesce(sum(CASE WHEN complete = 0 THEN 1 ELSE 0 END), 0), "
             "coalesce(sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(CASE WHEN status = 'error' THEN cases ELSE 0 END), 0) FROM submissions").fetchone()
-        # junit: a part of a submission that could not be read is an <error>, not a <failure>
+            "coalesce(sum(CASE WHEN status = 'error' THEN cases ELSE ungraded END), 0), "
+            "coalesce(sum(CASE WHEN status = 'not-graded' THEN 1 ELSE 0 END), 0) FROM submissions").fetchone()
+        # junit: a part of a submission that could not be read is an <error>, not a <failure>, and
+        # so is a part the bank cannot grade
         return {"students": row[0], "errors": row[1], "cases": row[2], "failures": row[3],
-                "incomplete": row[4], "pending": row[5], "error_cases": row[6]}
+                "incomplete": row[4], "pending": row[5], "error_cases": row[6], "ungraded": row[7]}
 
     def totals_of(self, students: Iterable[str]) -> dict[str, int]:
         """`totals` of some students only (a `--student` regrade judges those)."""
-        out = {"students": 0, "errors": 0, "incomplete": 0}
+        out = {"students": 0, "errors": 0, "incomplete": 0, "ungraded": 0}
         for student in students:
             row = self.db.execute("SELECT status, complete FROM submissions WHERE student = ? AND state = 'done'",
                                   (student,)).fetchone()
             if row is not None:
                 out["students"] += 1
                 out["errors"] += row[0] == "error"
+                out["ungraded"] += row[0] == "not-graded"
                 out["incomplete"] += row[1] == 0
         return out
 

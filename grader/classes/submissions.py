@@ -30,10 +30,10 @@ from grader.errors import os_reason
 from grader.limits import YAML_MAX_BYTES
 from grader.checking.variants import student_values
 from grader.model import (
-    ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
+    ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, SUBMISSION_NOT_GRADED, Part, PartResult, Problem, SubmissionResult, Verdict,
 )
 from grader.checking import checker
-from grader.checking.grading import grade_answer, internal_error
+from grader.checking.grading import bank_fault, grade_answer, not_graded
 
 __all__ = [
     "Submission", "Entry", "ANSWER_FILE_NAMES",
@@ -508,7 +508,7 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
             if answer is None or not answer.strip():
                 parts.append(PartResult(pid, part.id, answer if answer else None, missing_verdict(part)))
                 continue
-            verdict = internal_error(part) if values_error else \
+            verdict = not_graded(part, "its per-student values cannot be drawn") if values_error else \
                 grade_answer(problem, part, answer, values=values, others=(others or {}).get(pid, ()), check=check)
             parts.append(PartResult(pid, part.id, answer, verdict))
     notes = _unknown_ids(problems, answers, submission.structured)
@@ -516,6 +516,12 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
         skipped = "Not graded: " + "; ".join(submission.bad) + "."
         notes = f"{skipped} {notes}" if notes else skipped
     status = PARTIAL if notes else GRADED     # something in the file was not graded: say so
+    broken = [f"{p.problem}/{p.part}" for p in parts if bank_fault(p.verdict)]
+    if broken:      # the bank's fault: the total is no grade, and every output says so
+        said = (f"The problem bank cannot check {', '.join(broken)} (not a mistake in the answers): the total "
+                f"is not a grade until the problem is fixed and the class graded again.")
+        notes = f"{said} {notes}" if notes else said
+        status = SUBMISSION_NOT_GRADED
     if submission.declared is not None and submission.declared != submission.student:
         said = (f"The file says 'student: {_short(submission.declared)[1:-1]}', but it is graded as "
                 f"{_short(submission.student)} (the name of its file or folder).")

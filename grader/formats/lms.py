@@ -18,7 +18,8 @@ Every file is UTF-8 without a byte-order mark (a BOM would glue itself to the fi
 name in importers that do not strip it), CRLF line ends (RFC 4180), cells that a spreadsheet
 could run as a formula neutralised. A student the roster does not list cannot be matched by an
 LMS and is left out (and reported, see `roster.reconcile`); a roster entry without a
-submission, and a submission that could not be graded, get an empty score (Canvas and Moodle:
+submission, a submission that could not be graded and one with a part the bank cannot grade
+(status `not-graded`: its total is no grade) get an empty score (Canvas and Moodle:
 no change; Gradescope: not graded) rather than a zero nobody decided on.
 Without a roster the submission id stands for every identifier.
 """
@@ -57,10 +58,11 @@ def _score(x: Optional[float]) -> str:
 
 
 Entry = tuple[Person, Optional[float]]
+_NO_GRADE = ("error", "not-graded")     # no score to import: the file could not be read, or a part not graded
 
 
 def _score_of(r: ScoreRow) -> Optional[float]:
-    return None if r.status == "error" else r.score
+    return None if r.status in _NO_GRADE else r.score
 
 
 class Join:

@@ -88,6 +88,8 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
         if result.message:
             click.echo(shown.text(f"Note: {result.message}"))
         click.echo(f"Total: {score_text(score)}/{score_text(max_score)}")
+    if any(r.verdict.status == "not-graded" for r in parts):    # the bank's fault: no grade to judge
+        sys.exit(Exit.UNGRADED)
     if fail_under is not None:
         sys.exit(Exit.WRONG if score < fail_under - 1e-9 else Exit.OK)
     sys.exit(Exit.OK if all(r.verdict.status == "correct" for r in parts) else Exit.WRONG)
@@ -178,6 +180,8 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=
         for line in grader.roster_report(people, (r.student for r in outcome.results)):
             log(line)
     incomplete = f", {outcome.incomplete} not fully graded" if outcome.incomplete else ""
+    if outcome.ungraded:
+        incomplete += f", {outcome.ungraded} not graded (a part the problem bank cannot check)"
     click.echo(f"Graded {outcome.graded} submission(s), {outcome.errors} could not be graded{incomplete}; "
                f"{outcome.regraded} read and graded, {outcome.reused} unchanged, "
                f"{outcome.checked} distinct answer(s) checked; results in {out}", err=True)
