@@ -121,3 +121,68 @@ def test_a_part_the_bank_cannot_grade_is_not_graded_in_every_output(tmp_path):
     assert "⏸️ **not-graded**: 0 / 1" in feedback
     assert "meets the condition). This is not a mistake in your answer; your instructor has to fix the problem." \
         in feedback
+
+
+# --- a class run checks the bank first -------------------------------------------------------------
+
+def grade_cli(*args: str, cwd: Path):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "grader", "grade", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_a_class_run_refuses_a_bank_that_fails_validate(tmp_path):
+    broken_class(tmp_path)
+    run = grade_cli("class", "--out", "out", "--problems", "bank", "--jobs", "1", cwd=tmp_path)
+    assert run.returncode == 5, run.stderr
+    assert run.stderr.splitlines()[1:] == [
+        "grader: bank/broken.yaml:15: part 'impossible': the condition 'x > 5 and x < 3' cannot be met: no value "
+        "of x in its domain [-2.0, 2.0] meets the condition",
+        "Error: the problem bank is invalid: grader validate found 1 problem(s) in the problems this run grades "
+        "(listed above), so no submission was graded. Fix them and run again, or grade anyway with "
+        "--even-if-invalid (parts the bank cannot check are then 'not graded')."]
+    assert not (tmp_path / "out").exists()
+
+
+def test_even_if_invalid_grades_and_says_which_part_is_not_graded(tmp_path):
+    broken_class(tmp_path)
+    run = grade_cli("class", "--out", "out", "--problems", "bank", "--jobs", "1", "--even-if-invalid", cwd=tmp_path)
+    assert run.returncode == 3, run.stderr
+    lines = run.stderr.splitlines()
+    assert lines[2] == ("grader: grading anyway (--even-if-invalid) although grader validate found 1 problem(s); "
+                        "parts the bank cannot check are 'not graded' in every output.")
+    assert lines[3].startswith(f"grader: broken/impossible could not be graded for 1 student(s), through no fault "
+                               f"of theirs: the problem bank cannot check it ({REASON}).")
+    assert lines[4].startswith("Graded 1 submission(s), 0 could not be graded, 1 not graded (a part the problem "
+                               "bank cannot check);")
+    assert "ann,1,,1,not graded: " in (tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8-sig")
+
+
+def test_validate_finds_definitions_without_values_and_conditions_variants_cannot_meet(tmp_path):
+    from grader.authoring.validation import validate
+    path = write(tmp_path / "defs.yaml", """\
+title: Definitions and variants
+statement: c is drawn per student.
+symbols:
+  x: {kind: scalar}
+  v: {kind: vector}
+  s: {kind: scalar, definition: "s + x"}
+  u: {kind: scalar, definition: "v + x"}
+  c: {kind: scalar}
+given: {c: 0}
+variants:
+  c: {choices: [0, 1, 5, 6, 7]}
+parts:
+  - id: above
+    prompt: "What is 2x, for x above c?"
+    kind: expression
+    answer: "2*x"
+    where: "x > c"
+    points: 1
+""")
+    assert [str(i) for i in validate([path])] == [
+        f"{path}: symbol 's': the definition 's + x' cannot be evaluated: 's' is defined in terms of itself.",
+        f"{path}: symbol 'u': the definition 'v + x' cannot be evaluated: You cannot add a number to a column vector.",
+        f"{path}:17: part 'above': the condition 'x > c' cannot be met with the variant values {{'c': 6.0}}: only 0 "
+        f"of 1024 random samples meet the condition, 64 are needed"]

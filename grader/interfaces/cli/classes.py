@@ -9,7 +9,7 @@ from typing import Optional
 
 import click
 
-from grader import DEADLINE_SECONDS, Exit, os_reason
+from grader import DEADLINE_SECONDS, BankError, Exit, os_reason
 from grader.interfaces.cli.base import (
     Refusal, STUDENT_ENV, assigned_bank, assignment_option, emit_json, env_student, format_option, isatty, main,
     problems_option, roster, roster_option, style,
@@ -28,12 +28,15 @@ from grader.interfaces.cli.base import (
 @click.option("--gradescope", "gradescope_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="File: also write Gradescope's results.json to PATH.")
 @click.option("--deadline", type=float, default=DEADLINE_SECONDS, show_default=True, help="Seconds allowed per distinct answer.")
+@click.option("--even-if-invalid", is_flag=True,
+              help="Folder: grade even when `grader validate` finds problems in the bank's problems (parts the "
+                   "bank cannot check are then 'not graded'); without it such a run does not start (exit 5).")
 @assignment_option
 @roster_option
 @problems_option
 @format_option
-def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, assignment_path, roster_path,
-          problems_dir, fmt):
+def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, even_if_invalid, assignment_path,
+          roster_path, problems_dir, fmt):
     """Grade an answer file, or a folder with one submission per student.
 
     \b
@@ -44,6 +47,7 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     """
     bank, assignment = assigned_bank(problems_dir, assignment_path)
     if path.is_dir():
+        _check_bank(bank, even_if_invalid)
         _grade_dir(path, out_dir or Path("grader-out"), list(students) or None, jobs, fail_under, deadline, bank,
                    assignment, roster(roster_path))
         return
@@ -93,6 +97,24 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     if fail_under is not None:
         sys.exit(Exit.WRONG if score < fail_under - 1e-9 else Exit.OK)
     sys.exit(Exit.OK if all(r.verdict.status == "correct" for r in parts) else Exit.WRONG)
+
+
+def _check_bank(bank: dict, even_if_invalid: bool) -> None:
+    """A class run starts on a bank `grader validate` accepts (the problems it grades), so that
+    a broken part is found before a class is graded with it, not in every student's row."""
+    import grader
+    issues = grader.validate(sorted({p.path for p in bank.values() if p.path}))
+    if not issues:
+        return
+    from grader.show.escape import safe_log_text
+    for issue in issues:
+        click.echo(f"grader: {safe_log_text(str(issue))}", err=True)
+    if not even_if_invalid:
+        raise BankError(f"grader validate found {len(issues)} problem(s) in the problems this run grades "
+                        f"(listed above), so no submission was graded. Fix them and run again, or grade anyway "
+                        f"with --even-if-invalid (parts the bank cannot check are then 'not graded').")
+    click.echo(f"grader: grading anyway (--even-if-invalid) although grader validate found {len(issues)} "
+               f"problem(s); parts the bank cannot check are 'not graded' in every output.", err=True)
 
 
 def _file_student(path: Path, sub, flag: Optional[str]) -> tuple[Optional[str], str]:
