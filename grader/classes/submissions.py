@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 from grader.authoring import yamlsafe
 from grader.errors import os_reason
-from grader.limits import YAML_MAX_BYTES
+from grader.limits import ANSWER_FILE_MAX_BYTES, ANSWER_FILE_PARSE_SECONDS
 from grader.checking.variants import student_values
 from grader.model import (
     ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, SUBMISSION_NOT_GRADED, Part, PartResult, Problem, SubmissionResult, Verdict,
@@ -212,8 +212,8 @@ def _read_open(fd: int, path: Path, st: os.stat_result, max_bytes: int) -> bytes
     if not stat.S_ISREG(st.st_mode):
         raise _Refused(f"{path.name} is not a regular file")
     if st.st_size > max_bytes:
-        raise _Refused(f"{path.name} is too large ({st.st_size:,} bytes; the limit is "
-                       f"{max_bytes:,} bytes)")
+        raise _Refused(f"{path.name} is too large ({st.st_size:,} bytes; an answer file may have at most "
+                       f"{max_bytes:,} bytes, far more than a whole assignment's answers need)")
     chunks = []
     total = 0
     while True:   # the file may grow while we read: never read more than the limit + 1
@@ -223,7 +223,8 @@ def _read_open(fd: int, path: Path, st: os.stat_result, max_bytes: int) -> bytes
         chunks.append(chunk)
         total += len(chunk)
         if total > max_bytes:
-            raise _Refused(f"{path.name} is too large (more than {max_bytes:,} bytes)")
+            raise _Refused(f"{path.name} is too large (more than {max_bytes:,} bytes; an answer file may have "
+                           f"at most {max_bytes:,} bytes, far more than a whole assignment's answers need)")
     return b"".join(chunks)
 
 
@@ -232,7 +233,7 @@ class _Refused(Exception):
 
 
 def read_answer_file(path: Path | str | None, student: Optional[str] = None, *,
-                     max_bytes: int = YAML_MAX_BYTES, follow_symlinks: bool = True) -> Submission:
+                     max_bytes: int = ANSWER_FILE_MAX_BYTES, follow_symlinks: bool = True) -> Submission:
     """Read one answer file. Never raises for anything the file contains: problems become
     `Submission.error`. `path` None means "no answer file" (a student folder without one).
     `follow_symlinks=False` (used for class directories) refuses a symbolic link."""
@@ -257,7 +258,7 @@ def _parse(student: str, path: Path, raw: bytes, max_bytes: int) -> Submission:
                           f"{path.name} is not a text file (it contains binary data); "
                           f"save your answers as plain UTF-8 text")
     try:
-        data = yamlsafe.load(raw, max_bytes=max_bytes)
+        data = yamlsafe.load(raw, max_bytes=max_bytes, max_seconds=ANSWER_FILE_PARSE_SECONDS)
     except yamlsafe.YamlError as exc:
         where = f", line {exc.line}" if exc.line else ""
         return Submission(student, path, None, f"{path.name}{where}: {exc.message}")
@@ -413,7 +414,7 @@ def discover(directory: Path | str) -> list[tuple[str, Optional[Path]]]:
 
 
 def load_directory(directory: Path | str, students: Optional[Iterable[str]] = None,
-                   *, max_bytes: int = YAML_MAX_BYTES) -> list[Submission]:
+                   *, max_bytes: int = ANSWER_FILE_MAX_BYTES) -> list[Submission]:
     """Read every submission of a class directory (only `students` when given; a requested
     student with no submission gets an error entry)."""
     wanted = None if students is None else set(students)
