@@ -11,6 +11,10 @@ from __future__ import annotations
 # --- checking one answer -------------------------------------------------------------------
 
 DEADLINE_SECONDS = 5.0          # seconds per distinct answer: honest answers take milliseconds, this stops the pathological ones
+STUDENT_BUDGET_SECONDS = 20.0   # seconds of checking per student in a class run: four deadlines; an honest student's answers take a few ms
+RUN_BUDGET_SECONDS = 30.0       # seconds of checking per class run, plus the next line per submission (60 slow answers cost 150 s)
+RUN_BUDGET_PER_SUBMISSION = 0.02    # seconds per submission: 26x the check step of a fresh 2,000-student class, 100x at 100,000
+SHORT_ANSWER = 120              # characters: a class run checks answers this short first (the bank's longest reference has 87), so slow long ones cannot use up the run's budget
 
 # --- reading an answer (grader.answers): checked before anything is computed ------------------
 

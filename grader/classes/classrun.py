@@ -27,13 +27,14 @@ from grader.formats.results_json import parse_results_json
 from grader.show.escape import safe_log_text
 from grader.formats.summary import github_summary_from
 from grader.errors import Exit, GraderError, os_reason
-from grader.limits import DEADLINE_SECONDS
+from grader.limits import DEADLINE_SECONDS, STUDENT_BUDGET_SECONDS
 from grader.classes.gradebook import Gradebook, answer_key
 from grader.model import GRADED, PARTIAL, SUBMISSION_NOT_GRADED, Problem, SubmissionResult, Verdict
 from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
 from grader.classes.submissions import (
     Entry, Submission, grade_submission, merge_entries, read_answer_file, scan_items,
 )
+from grader.classes.budgets import RUN_BUDGET_RULE, Budgets, default_run_budget
 from grader.classes.workers import PoolError, Task, check_answers
 from grader.authoring import loader
 from grader.checking import checker
@@ -49,6 +50,8 @@ EXIT_OK, EXIT_ERRORS, EXIT_NOTHING = Exit.OK, Exit.UNGRADED, Exit.NOTHING
 NOT_FULLY_GRADED = ("Not fully graded: the grader stopped unexpectedly (twice) while checking "
                     "{parts}; those parts count 0 points for now. Grading the class again "
                     "tries them again.")
+NOT_CHECKED_IN_TIME = ("Not fully graded: the run's time budget was spent before {parts} could be checked; "
+                       "those parts count 0 points for now. Grading the class again checks them.")
 NO_SUBMISSION = "no submission found for this student"
 
 _COMMIT_EVERY = 1.0      # seconds between commits while checking: what a kill can lose
@@ -183,7 +186,8 @@ def _now() -> str:
 
 def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] | Path | str, *,
                 jobs: Optional[int] = None, students: Optional[list[str]] = None,
-                deadline: float = DEADLINE_SECONDS, check: Optional[Callable[..., Verdict]] = None,
+                deadline: float = DEADLINE_SECONDS, student_budget: float = STUDENT_BUDGET_SECONDS,
+                run_budget: Optional[float] = None, check: Optional[Callable[..., Verdict]] = None,
                 generated_at: Optional[str] = None, summary: bool = False,
                 on_progress: Optional[Callable[[int, int], None]] = None,
                 log: Optional[Callable[[str], None]] = None,
@@ -192,7 +196,9 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     folder) and write the outputs into `out` (see `grader.classes.outdir` for its layout).
 
     `jobs`: worker processes (default: the number of CPUs). `students`: grade only these ids,
-    keeping everybody else's rows. `deadline`: seconds per distinct answer. `check` replaces
+    keeping everybody else's rows. `deadline`: seconds per distinct answer; `student_budget`:
+    seconds of checking per student, `run_budget`: seconds of checking for the run (default: a
+    base plus a little per submission), see `grader.classes.budgets`. `check` replaces
     `checker.check` (tests). `generated_at`: the report's timestamp (default: now).
     `info`: the assignment's title and due date and the roster, for the reports and the LMS
     exports. `summary`: also return a Markdown summary for a CI page. `on_progress(done, total)` is
@@ -211,8 +217,10 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         check = checker.check
     if not src.is_dir():
         raise BatchError(f"{src} is not a folder")
-    if deadline is None or deadline <= 0:
-        raise BatchError("the deadline must be a positive number of seconds")
+    for name, seconds in (("deadline", deadline), ("per-student time budget", student_budget),
+                          ("run's time budget", run_budget if run_budget is not None else 1.0)):
+        if seconds is None or not seconds > 0:
+            raise BatchError(f"the {name} must be a positive number of seconds, not {seconds}")
 
     wanted = None if students is None else set(students)
     skip = tuple(skip_names(src, out))
@@ -246,7 +254,9 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
             raise BatchError(f"cannot open the gradebook {outdir.state / 'gradebook.sqlite'}: "
                              f"{_gradebook_reason(exc)}") from None
         try:
-            return _run(book, outdir, src, skip, problems, check, wanted, skipped,
+            budgets = Budgets(book, problems, student_budget,
+                              run_budget if run_budget is not None else default_run_budget(found))
+            return _run(book, outdir, src, skip, problems, check, wanted, skipped, budgets,
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
                         summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info)
         except sqlite3.OperationalError as exc:
@@ -277,7 +287,7 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
 
 
 def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, Problem], check,
-         wanted, skipped, *, jobs, deadline, generated_at, summary, on_progress, log,
+         wanted, skipped, budgets: Budgets, *, jobs, deadline, generated_at, summary, on_progress, log,
          lock_fd, info=None) -> ClassRun:
     fps = _part_fingerprints(problems)
     checker = _checker_id(check)
@@ -297,10 +307,14 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     regraded = reused = 0
     clock = [("start", time.perf_counter())]
 
-    def want(problem, part, answer, values=None):
-        task = Task(ids[id(problem)], part.id, answer, _values_key(values))
-        book.want(key(task), task, fps[(task.problem, task.part)], checker)
-        return _PLACEHOLDER
+    def wanting(student: str):
+        def want(problem, part, answer, values=None):
+            task = Task(ids[id(problem)], part.id, answer, _values_key(values))
+            k = key(task)
+            book.want(k, task, fps[(task.problem, task.part)], checker)
+            budgets.want(student, k)
+            return _PLACEHOLDER
+        return want
 
     # the class folder goes through the gradebook to be grouped by student: memory stays flat
     for e in scan_items(src, skip):
@@ -328,7 +342,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
         else:
             regraded += 1
             book.put_pending(student, content, bank_fp, _source(sub), run_id)
-            grade_submission(problems, sub, check=want)
+            grade_submission(problems, sub, check=wanting(student))
         book.mark_seen([student])
         if n % 500 == 499:
             book.commit()
@@ -347,19 +361,23 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
         last_commit = time.monotonic()
         if on_progress:
             on_progress(0, total)
-        for done in check_answers(book.unchecked(), problems, check, jobs=jobs or os.cpu_count() or 1,
-                                  deadline=deadline, log=log, inherited_fds=[lock_fd]):
+        for done in check_answers(budgets.tasks(book.unchecked, key), problems, check,
+                                  jobs=jobs or os.cpu_count() or 1, deadline=deadline, log=log,
+                                  inherited_fds=[lock_fd]):
             book.store(key(done.task), done.verdict, done.final)
+            budgets.charge(key(done.task), done.seconds)
             checked += 1
             too_complex += done.timed_out
             crashed += not done.final
             if on_progress:
-                on_progress(checked, total)
+                on_progress(checked + budgets.skipped_student + budgets.skipped_run, total)
             if time.monotonic() - last_commit >= _COMMIT_EVERY:
                 book.commit()
                 book.begin()
                 last_commit = time.monotonic()
         book.commit()
+        for line in budgets.report():
+            log(line)
 
     clock.append(("check", time.perf_counter()))
 
@@ -402,7 +420,8 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     return ClassRun(out=outdir.out, found=found, students=int(t["students"]),
                     graded=judged - errors - ungraded, errors=errors,
                     incomplete=incomplete, ungraded=ungraded, regraded=regraded, reused=reused, checked=checked,
-                    too_complex=too_complex, crashed=crashed, skipped=skipped, summary=text,
+                    too_complex=too_complex + budgets.skipped_student + budgets.skipped_run, crashed=crashed,
+                    skipped=skipped, summary=text,
                     seconds=tuple((name, round(t1 - t0, 3)) for (_, t0), (name, t1) in zip(clock, clock[1:])))
 
 
@@ -441,24 +460,26 @@ def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int,
     for n, (student, source) in enumerate(book.pending()):
         sub = _from_source(student, source)
         lost: list[str] = []
+        late: list[str] = []
 
         def lookup(problem, part, answer, values=None):
             task = Task(ids[id(problem)], part.id, answer, _values_key(values))
             verdict, final = book.answer(key(task))
             if not final:
-                lost.append(f"{task.problem}/{task.part}")
+                (late if verdict.rule == RUN_BUDGET_RULE else lost).append(f"{task.problem}/{task.part}")
             return verdict
 
         result = grade_submission(problems, sub, check=lookup, others=others)
-        if lost:
-            note = NOT_FULLY_GRADED.format(parts=", ".join(lost))
+        if lost or late:
+            note = " ".join(text.format(parts=", ".join(names))
+                            for text, names in ((NOT_FULLY_GRADED, lost), (NOT_CHECKED_IN_TIME, late)) if names)
             result = replace(result, message=f"{note} {result.message}" if result.message else note,
                              status=PARTIAL if result.status in (GRADED, PARTIAL) else result.status)
         if result.status == "error":
             log(f"{student}: could not be graded: {result.message}")
-        elif lost:
+        elif lost:      # (answers left on the run's budget are said once, by the budgets' report)
             log(f"{student}: {note}")
-        book.put_result(result, not lost)
+        book.put_result(result, not (lost or late))
         if n % _GRADED_EVERY == _GRADED_EVERY - 1:
             book.commit()
             book.begin()

@@ -19,7 +19,8 @@ Tables (see docs/gradebook.md for what changes on PostgreSQL):
 * ``filenames``: each student's output file-name stem, kept apart from the wide rows so that
   resolving clashes rewrites a narrow table.
 * ``runs``: one row per run (who, when, what it found, checked and reused).
-* temporary (per connection): ``seen`` and ``found`` (this run's class folder), ``wrong``
+* temporary (per connection): ``seen`` and ``found`` (this run's class folder), ``wanted``
+  (which student needs which answer: `grader.classes.budgets` charges time by it), ``wrong``
   (report.html's tally of wrong answers, `WrongAnswersTable`).
 
 Pages are read by key range (``student > ?`` on the primary key, never a scan): a class of
@@ -289,9 +290,10 @@ class Gradebook:
     # --- submissions -------------------------------------------------------------------------
 
     def submission_state(self, student: str) -> Optional[tuple[str, str, str]]:
-        """(content hash, bank fingerprint, state) of a student's row, or None."""
-        row = self.db.execute("SELECT content_hash, bank_fp, state FROM submissions WHERE student = ?",
-                              (student,)).fetchone()
+        """(content hash, bank fingerprint, state) of a student's row, or None; a row not fully
+        graded (an answer left for a later run) is `incomplete`, never reused as it is."""
+        row = self.db.execute("SELECT content_hash, bank_fp, CASE WHEN complete = 0 THEN 'incomplete' ELSE state END "
+                              "FROM submissions WHERE student = ?", (student,)).fetchone()
         return None if row is None else (row[0], row[1], row[2])
 
     def put_pending(self, student: str, content_hash: str, bank_fp: str, source: object, run_id: int) -> None:

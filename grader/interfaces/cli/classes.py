@@ -10,6 +10,7 @@ from typing import Optional
 import click
 
 from grader import DEADLINE_SECONDS, BankError, Exit, os_reason
+from grader.limits import RUN_BUDGET_PER_SUBMISSION, RUN_BUDGET_SECONDS, STUDENT_BUDGET_SECONDS
 from grader.interfaces.cli.base import (
     Refusal, STUDENT_ENV, assigned_bank, assignment_option, emit_json, env_student, format_option, isatty, main,
     problems_option, roster, roster_option, style,
@@ -28,6 +29,13 @@ from grader.interfaces.cli.base import (
 @click.option("--gradescope", "gradescope_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="File: also write Gradescope's results.json to PATH.")
 @click.option("--deadline", type=float, default=DEADLINE_SECONDS, show_default=True, help="Seconds allowed per distinct answer.")
+@click.option("--student-budget", type=float, default=STUDENT_BUDGET_SECONDS, show_default=True, metavar="SECONDS",
+              help="Folder: seconds of checking per student; once spent, their remaining answers are graded "
+                   "'too complex to check'.")
+@click.option("--run-budget", type=float, default=None, metavar="SECONDS",
+              help=f"Folder: seconds of checking for the whole run (default: {RUN_BUDGET_SECONDS:g} + "
+                   f"{RUN_BUDGET_PER_SUBMISSION:g} per submission); answers left are graded 'too complex to "
+                   f"check in this grading run' and the next run checks them.")
 @click.option("--even-if-invalid", is_flag=True,
               help="Folder: grade even when `grader validate` finds problems in the bank's problems (parts the "
                    "bank cannot check are then 'not graded'); without it such a run does not start (exit 5).")
@@ -35,8 +43,8 @@ from grader.interfaces.cli.base import (
 @roster_option
 @problems_option
 @format_option
-def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, even_if_invalid, assignment_path,
-          roster_path, problems_dir, fmt):
+def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, student_budget, run_budget,
+          even_if_invalid, assignment_path, roster_path, problems_dir, fmt):
     """Grade an answer file, or a folder with one submission per student.
 
     \b
@@ -48,8 +56,8 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     bank, assignment = assigned_bank(problems_dir, assignment_path)
     if path.is_dir():
         _check_bank(bank, even_if_invalid)
-        _grade_dir(path, out_dir or Path("grader-out"), list(students) or None, jobs, fail_under, deadline, bank,
-                   assignment, roster(roster_path))
+        _grade_dir(path, out_dir or Path("grader-out"), list(students) or None, jobs, fail_under,
+                   (deadline, student_budget, run_budget), bank, assignment, roster(roster_path))
         return
     if not path.exists() and not path.is_symlink():
         raise Refusal(f"no such file: {path}")
@@ -148,7 +156,8 @@ def _generated_at(epoch: Optional[str]) -> Optional[str]:
     return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=None, people=None):
+def _grade_dir(src, out, students, jobs, fail_under, times, bank, assignment=None, people=None):
+    """`times`: the seconds per answer (--deadline), per student and per run (the budgets)."""
     import signal
     import grader
     env_ci = os.environ.get("CI")
@@ -177,7 +186,9 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=
             f"are kept in its gradebook: run the same command again to continue")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        deadline, student_budget, run_budget = times
         outcome = grader.grade_class(src, out, problems=bank, jobs=jobs, students=students, deadline=deadline,
+                                     student_budget=student_budget, run_budget=run_budget,
                                      generated_at=_generated_at(env_epoch), summary=bool(env_summary),
                                      on_progress=progress if show_bar else None, log=said,
                                      title=assignment.title if assignment else None,
