@@ -37,6 +37,9 @@ def parts(row: dict) -> dict[tuple[str, str], dict]:
     return {(p["problem"], p["part"]): p for p in row["parts"]}
 
 
+LONG = " + 0" * 40       # an answer longer than limits.SHORT_ANSWER: charged to its student's budget
+
+
 def slow_check(problem, part, answer, values=None):
     """The checker, half a second slower on answers with `+ 0*`: a slow answer, made on purpose."""
     if "+ 0*" in answer:
@@ -47,9 +50,10 @@ def slow_check(problem, part, answer, values=None):
 def test_a_spent_student_budget_grades_their_remaining_answers_too_complex(tmp_path):
     src = tmp_path / "class"
     write(src / "ann" / "answers.yaml", "sigmoid:\n"
-          f"  derivative: {RIGHT} + 0*1\n  saturation: Its magnitude becomes small\n"
-          f"activations:\n  tanh-derivative: 1-tanh(z)^2 + 0*2\n  logistic-derivative: g(z)*(1-g(z)) + 0*3\n"
-          f"relu:\n  derivative-positive: 1 + 0*4\n  derivative-negative: 0 + 0*5\n")
+          f"  derivative: {RIGHT} + 0*1{LONG}\n  saturation: Its magnitude becomes small\n"
+          f"activations:\n  tanh-derivative: 1-tanh(z)^2 + 0*2{LONG}\n"
+          f"  logistic-derivative: g(z)*(1-g(z)) + 0*3{LONG}\n"
+          f"relu:\n  derivative-positive: 1 + 0*4{LONG}\n  derivative-negative: 0 + 0*5{LONG}\n")
     write(src / "bob" / "answers.yaml", f"sigmoid:\n  derivative: {RIGHT}\n")
     lines: list[str] = []
     run = grade_class(src, tmp_path / "out", ROOT / "problems", jobs=1, check=slow_check, student_budget=0.4,
@@ -67,7 +71,8 @@ def test_a_spent_student_budget_grades_their_remaining_answers_too_complex(tmp_p
     skipped = [p for p in slow if p["status"] == "invalid" and p["feedback"] == budget]
     assert len(checked) + len(skipped) == 5 and 1 <= len(checked) <= 2, [p["status"] for p in slow]
     assert parts(rows(tmp_path / "out")["bob"])[("sigmoid", "derivative")]["status"] == "correct"
-    everything_skipped = [p for p in ann.values() if p["feedback"] == budget]    # fast ones too, once spent
+    assert ann[("sigmoid", "saturation")]["status"] == "correct"    # short: checked before any budget is spent
+    everything_skipped = skipped
     assert lines == [f"the per-student time budget (0.4 s) was spent by 1 student(s) (ann): {len(everything_skipped)} of their "
                      f"answers were not checked and are graded 'too complex to check' (--student-budget gives more "
                      f"time)"]

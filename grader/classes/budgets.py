@@ -3,10 +3,11 @@
 Each distinct answer has its deadline (`--deadline`), but sixty students with one slow answer
 each still cost sixty deadlines. Two budgets bound the rest:
 
-* a student's budget (`--student-budget`): the checking time of the answers a student needs is
-  charged to them (an answer several students gave, to each); once it is spent, an answer
-  only over-budget students need is not checked but graded "too complex to check", final: it is
-  their answers that cost it;
+* a student's budget (`--student-budget`): the checking time of the long answers (over
+  SHORT_ANSWER characters) a student needs is charged to them (an answer several students gave,
+  to each); once it is spent, a long answer only over-budget students need is not checked but
+  graded "too complex to check", final: it is their answers that cost it. Short answers are
+  checked first, before any long one, so no budget is spent on them or applied to them;
 * the run's budget (`--run-budget`, by default a base plus a little per submission): once the
   check step has taken it, every answer still to check is graded "too complex to check in this
   grading run", not final: the row says "not fully graded" and the next run checks it.
@@ -52,9 +53,12 @@ class Budgets:
         book.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT NOT NULL, student TEXT NOT NULL)")
         book.db.execute("CREATE INDEX IF NOT EXISTS temp.wanted_key ON wanted (key)")
 
-    def want(self, student: str, key: str) -> None:
-        """`student` needs the answer `key`: its check is charged to their budget."""
-        self.book.db.execute("INSERT INTO wanted (key, student) VALUES (?, ?)", (key, student))
+    def want(self, student: str, key: str, answer: str) -> None:
+        """`student` needs the answer `key`: its check is charged to their budget. Only long
+        answers are: short ones are checked first, before any budget can be spent, and
+        recording every answer of a large class would cost a tenth of its run."""
+        if len(answer) > SHORT_ANSWER:
+            self.book.db.execute("INSERT INTO wanted (key, student) VALUES (?, ?)", (key, student))
 
     def wanted_by(self, key: str) -> list[str]:
         return [s for (s,) in self.book.db.execute("SELECT DISTINCT student FROM wanted WHERE key = ?", (key,))]

@@ -312,7 +312,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
             task = Task(ids[id(problem)], part.id, answer, _values_key(values))
             k = key(task)
             book.want(k, task, fps[(task.problem, task.part)], checker)
-            budgets.want(student, k)
+            budgets.want(student, k, answer)
             return _PLACEHOLDER
         return want
 
