@@ -186,3 +186,11 @@ parts:
         f"{path}: symbol 'u': the definition 'v + x' cannot be evaluated: You cannot add a number to a column vector.",
         f"{path}:17: part 'above': the condition 'x > c' cannot be met with the variant values {{'c': 6.0}}: only 0 "
         f"of 1024 random samples meet the condition, 64 are needed"]
+
+
+def test_grading_one_file_with_a_part_the_bank_cannot_check_exits_3(tmp_path):
+    bank, src = broken_class(tmp_path)
+    run = CliRunner().invoke(main, ["grade", str(src / "ann" / "answers.yaml"), "--problems", str(bank)])
+    assert run.exit_code == 3, run.output
+    assert "broken/impossible" in run.output and "Not graded" in run.output
+    assert f"Not graded: the problem bank cannot check this part ({REASON})." in " ".join(run.output.split())
