@@ -19,7 +19,8 @@ Tables (see docs/gradebook.md for what changes on PostgreSQL):
 * ``filenames``: each student's output file-name stem, kept apart from the wide rows so that
   resolving clashes rewrites a narrow table.
 * ``runs``: one row per run (who, when, what it found, checked and reused).
-* temporary (per connection): ``seen`` and ``found`` (this run's class folder), ``wrong``
+* temporary (per connection): ``seen`` and ``found`` (this run's class folder), ``wanted``
+  (which student needs which answer: `grader.classes.budgets` charges time by it), ``wrong``
   (report.html's tally of wrong answers, `WrongAnswersTable`).
 
 Pages are read by key range (``student > ?`` on the primary key, never a scan): a class of
@@ -39,13 +40,13 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from grader.model import PartResult, SubmissionResult, Verdict
+from grader.model import CORRECT, NOT_GRADED, PartResult, SubmissionResult, Verdict
 from grader.classes.workers import Task
 from grader.classes.damage import GradebookDamaged, decoded
 
-__all__ = ["Gradebook", "WrongAnswersTable", "SCHEMA_VERSION", "verdict_body", "answer_key"]
+__all__ = ["Gradebook", "SCHEMA_VERSION", "verdict_body", "answer_key"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _CACHE = 4096        # verdicts and parts kept decoded: a class repeats a few thousand
 _FOLLOW_POLL = 0.05  # seconds between looks at a row still being graded (`named_results(follow=True)`)
 
@@ -93,6 +94,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     max_score REAL,
     cases INTEGER,
     failures INTEGER,
+    ungraded INTEGER,
     complete INTEGER,
     body TEXT,
     run_id INTEGER REFERENCES runs (id)
@@ -299,9 +301,10 @@ class Gradebook:
     # --- submissions -------------------------------------------------------------------------
 
     def submission_state(self, student: str) -> Optional[tuple[str, str, str]]:
-        """(content hash, bank fingerprint, state) of a student's row, or None."""
-        row = self.db.execute("SELECT content_hash, bank_fp, state FROM submissions WHERE student = ?",
-                              (student,)).fetchone()
+        """(content hash, bank fingerprint, state) of a student's row, or None; a row not fully
+        graded (an answer left for a later run) is `incomplete`, never reused as it is."""
+        row = self.db.execute("SELECT content_hash, bank_fp, CASE WHEN complete = 0 THEN 'incomplete' ELSE state END "
+                              "FROM submissions WHERE student = ?", (student,)).fetchone()
         return None if row is None else (row[0], row[1], row[2])
 
     def put_pending(self, student: str, content_hash: str, bank_fp: str, source: object, run_id: int) -> None:
@@ -310,7 +313,7 @@ class Gradebook:
             "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (student) DO UPDATE SET "
             "content_hash = excluded.content_hash, bank_fp = excluded.bank_fp, state = 'pending', "
             "source = excluded.source, status = NULL, score = NULL, max_score = NULL, cases = NULL, "
-            "failures = NULL, complete = NULL, body = NULL, run_id = excluded.run_id",
+            "failures = NULL, ungraded = NULL, complete = NULL, body = NULL, run_id = excluded.run_id",
             (student, content_hash, bank_fp, _dumps(source), run_id))
 
     def pending(self, batch: int = 200) -> Iterator[tuple[str, object]]:
@@ -329,11 +332,13 @@ class Gradebook:
     def put_result(self, result: SubmissionResult, complete: bool) -> None:
         """A graded row (its file name is given by `name_rows`)."""
         parts = [[p.problem, p.part, p.answer, self.verdict_id(p.verdict)] for p in result.parts]
-        failures = sum(1 for p in result.parts if p.verdict.status != "correct")
+        # junit: a part the bank cannot grade is an <error>, any other part not right a <failure>
+        ungraded = sum(1 for p in result.parts if p.verdict.status == NOT_GRADED)
+        failures = sum(1 for p in result.parts if p.verdict.status != CORRECT) - ungraded
         self.db.execute(
             "UPDATE submissions SET state = 'done', source = NULL, status = ?, score = ?, max_score = ?, "
-            "cases = ?, failures = ?, complete = ?, body = ? WHERE student = ?",
-            (result.status, result.score, result.max_score, len(result.parts), failures,
+            "cases = ?, failures = ?, ungraded = ?, complete = ?, body = ? WHERE student = ?",
+            (result.status, result.score, result.max_score, len(result.parts), failures, ungraded,
              1 if complete else 0, _dumps({"message": result.message, "parts": parts,
                                            **({"values": result.values} if result.values else {})}),
              result.student))
@@ -424,20 +429,23 @@ class Gradebook:
             "coalesce(sum(cases), 0), coalesce(sum(CASE WHEN status = 'error' THEN 0 ELSE failures END), 0), "
             "coalesce(sum(CASE WHEN complete = 0 THEN 1 ELSE 0 END), 0), "
             "coalesce(sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(CASE WHEN status = 'error' THEN cases ELSE 0 END), 0) FROM submissions").fetchone()
-        # junit: a part of a submission that could not be read is an <error>, not a <failure>
+            "coalesce(sum(CASE WHEN status = 'error' THEN cases ELSE ungraded END), 0), "
+            "coalesce(sum(CASE WHEN status = 'not-graded' THEN 1 ELSE 0 END), 0) FROM submissions").fetchone()
+        # junit: a part of a submission that could not be read is an <error>, not a <failure>, and
+        # so is a part the bank cannot grade
         return {"students": row[0], "errors": row[1], "cases": row[2], "failures": row[3],
-                "incomplete": row[4], "pending": row[5], "error_cases": row[6]}
+                "incomplete": row[4], "pending": row[5], "error_cases": row[6], "ungraded": row[7]}
 
     def totals_of(self, students: Iterable[str]) -> dict[str, int]:
         """`totals` of some students only (a `--student` regrade judges those)."""
-        out = {"students": 0, "errors": 0, "incomplete": 0}
+        out = {"students": 0, "errors": 0, "incomplete": 0, "ungraded": 0}
         for student in students:
             row = self.db.execute("SELECT status, complete FROM submissions WHERE student = ? AND state = 'done'",
                                   (student,)).fetchone()
             if row is not None:
                 out["students"] += 1
                 out["errors"] += row[0] == "error"
+                out["ungraded"] += row[0] == "not-graded"
                 out["incomplete"] += row[1] == 0
         return out
 
@@ -499,8 +507,9 @@ class Gradebook:
                 return decoded("submission", self._part, *p)
         return None
 
-    def wrong_answers(self) -> "WrongAnswersTable":
+    def wrong_answers(self):
         """A fresh, empty tally of wrong answers for report.html (see `WrongAnswersTable`)."""
+        from grader.classes.wronganswers import WrongAnswersTable   # it reads this class's rows back
         return WrongAnswersTable(self)
 
     def student_ids(self) -> Iterator[str]:
@@ -510,88 +519,6 @@ class Gradebook:
     def scores(self) -> Iterator[float]:
         """Scores of the graded (not error) submissions in increasing order (for the median)."""
         for (score,) in self.db.execute(
-                "SELECT score FROM submissions WHERE state = 'done' AND status <> 'error' ORDER BY score"):
+                "SELECT score FROM submissions WHERE state = 'done' AND status NOT IN ('error', 'not-graded') "
+                "ORDER BY score"):
             yield decoded("submission", float, score)
-
-
-def _key(text: str) -> bytes:
-    """Text as a blob that sorts as Python sorts str, by code point (UTF-8 bytes do, lone
-    surrogates included when they are encoded alike)."""
-    return text.encode("utf-8", "surrogatepass")
-
-
-def _text(blob: bytes) -> str:
-    return blob.decode("utf-8", "surrogatepass")
-
-
-class WrongAnswersTable:
-    """The one tally of wrong answers for report.html, kept in a temporary table of the
-    gradebook's connection, not in memory: a large class's distinct wrong answers (mostly
-    typed once) grow with the class. Each batch is counted in memory first (a class repeats its common mistakes), then
-    appended (no index to keep up during the pass); the table is grouped and sorted once, by
-    SQLite's external sorter, when the report asks for the most common. A form's verdict is
-    read back, only for the few answers shown, from the row of the first student who typed it."""
-
-    _BATCH = 4000      # distinct forms counted in memory before they go to the table
-
-    def __init__(self, book: Gradebook):
-        self.book = book
-        book.db.execute("DROP TABLE IF EXISTS temp.wrong")
-        book.db.execute("CREATE TEMP TABLE wrong (problem TEXT NOT NULL, part TEXT NOT NULL, key BLOB NOT NULL, "
-                        "form BLOB NOT NULL, count INTEGER NOT NULL, first TEXT NOT NULL)")
-        self.pending: dict[tuple[str, str, str, str], list] = {}
-        self.common: Optional[dict[tuple[str, str], list]] = None
-        self.shown = 0
-
-    def add(self, problem: str, part: str, key: str, form: str, student: str, verdict: Verdict) -> None:
-        seen = self.pending.get((problem, part, key, form))
-        if seen is None:
-            self.pending[(problem, part, key, form)] = [1, student]
-            if len(self.pending) >= self._BATCH:
-                self._flush()
-        else:
-            seen[0] += 1
-
-    def _flush(self) -> None:
-        self.book.db.executemany(
-            "INSERT INTO wrong (problem, part, key, form, count, first) VALUES (?, ?, ?, ?, ?, ?)",
-            [(problem, part, _key(key), _key(form), count, first)
-             for (problem, part, key, form), (count, first) in self.pending.items()])
-        self.pending = {}
-
-    def top(self, problem: str, part: str, n: int) -> list[tuple[int, str, str, Verdict]]:
-        if self.common is None or n > self.shown:
-            self._most_common(n)
-        return [(count, key, form, self.book.part_result(first, problem, part).verdict)
-                for count, key, form, first in self.common.get((problem, part), [])[:n]]
-
-    def _most_common(self, n: int) -> None:
-        """Every part's `n` most common wrong answers, in one sorted pass over the table; only
-        those are kept. Students compare by code point (as they are sorted everywhere), so
-        the least is the first who typed a form."""
-        if self.pending:
-            self._flush()
-        common: dict[tuple[str, str], list] = {}
-        group = None                  # (problem, part, key) being summed
-        total = best = 0
-        shown = first = None
-
-        def done() -> None:
-            top = common.setdefault(group[:2], [])
-            top.append((total, _text(group[2]), _text(shown), first))
-            top.sort(key=lambda c: (-c[0], c[1]))
-            del top[n:]
-
-        for problem, part, key, form, count, who in self.book.db.execute(
-                "SELECT problem, part, key, form, sum(count), min(first) FROM wrong "
-                "GROUP BY problem, part, key, form ORDER BY problem, part, key, form"):
-            if group != (problem, part, key):
-                if group is not None:
-                    done()
-                group, total, best = (problem, part, key), 0, 0
-            total += count
-            if count > best:          # the form typed most often; forms come in order: ties to the least
-                best, shown, first = count, form, who
-        if group is not None:
-            done()
-        self.common, self.shown = common, n
