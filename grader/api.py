@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 from grader.authoring.banks import BankLocation, locate_bank
 from grader.checking.grading import DEADLINE_SECONDS, BrokenReference, grade_answer, prepare, too_complex
 from grader.errors import GraderError
+from grader.limits import STUDENT_BUDGET_SECONDS
 from grader.model import CHOICE, MULTI_CHOICE, Part, Problem, SubmissionResult, nfc_id
 from grader.results import CheckResult, Interpretation, ProblemSheet
 
@@ -215,17 +216,20 @@ def grade_class(src: Union[str, PathLike], out: Union[str, PathLike], *, problem
                 deadline: float = DEADLINE_SECONDS, log: Optional[Callable[[str], None]] = None,
                 on_progress: Optional[Callable[[int, int], None]] = None, generated_at: Optional[str] = None,
                 summary: bool = False, title: Optional[str] = None, due: Optional[str] = None, roster=None,
+                student_budget: float = STUDENT_BUDGET_SECONDS, run_budget: Optional[float] = None,
                 on_switched: Optional[Callable[[], None]] = None):
     """Grade a folder with one submission per student and write every report into `out`.
     Returns the run's outcome (`ClassRun`: counts, exit code, and `results`, the rows read back
     from the gradebook). `title`/`due`/`roster` name the assignment and the people in the
-    reports and LMS exports. `on_switched()` is called once the new outputs are in place.
-    Raises BatchError when the run cannot start."""
+    reports and LMS exports. `student_budget` and `run_budget` bound the seconds of checking per
+    student and per run (None: the default for the class's size). `on_switched()` is called once
+    the new outputs are in place. Raises BatchError when the run cannot start."""
     from grader.authoring.assignment import DEFAULT_TITLE
     from grader.classes.classrun import grade_class as run
     from grader.classes.outputs import ClassInfo
     return run(Path(src), Path(out), dict(_bank(problems)), jobs=jobs, students=students, deadline=deadline,
-               log=log, on_progress=on_progress, generated_at=generated_at, summary=summary,
+               student_budget=student_budget, run_budget=run_budget, log=log, on_progress=on_progress,
+               generated_at=generated_at, summary=summary,
                info=ClassInfo(title or DEFAULT_TITLE, due, roster), on_switched=on_switched)
 
 

@@ -32,6 +32,18 @@ def took_too_long(seconds: float) -> str:
     return f"{TOO_COMPLEX}. It took longer than {format_number(seconds, 6)} second{'' if seconds == 1 else 's'}."
 
 
+def over_student_budget(seconds: float) -> str:
+    """The message for an answer left unchecked because its student's time budget was spent."""
+    return (f"{TOO_COMPLEX}: your answers together took longer than {format_number(seconds, 6)} seconds to "
+            f"check, so this one was not checked.")
+
+
+def over_run_budget(seconds: float) -> str:
+    """The message for an answer left unchecked because the run's time budget was spent."""
+    return (f"{TOO_COMPLEX} in this grading run: the run's time budget of {format_number(seconds, 6)} seconds "
+            f"was spent before it was checked. Grading the class again checks it.")
+
+
 class GraderError(Exception):
     """Anything the grader refuses on purpose; `.message` is a sentence for a person, and
     `exit_code` the status a command ends with when it stops on this error (click's model: the

@@ -11,6 +11,10 @@ from __future__ import annotations
 # --- checking one answer -------------------------------------------------------------------
 
 DEADLINE_SECONDS = 5.0          # seconds per distinct answer: honest answers take milliseconds, this stops the pathological ones
+STUDENT_BUDGET_SECONDS = 20.0   # seconds of checking per student in a class run: four deadlines; an honest student's answers take a few ms
+RUN_BUDGET_SECONDS = 30.0       # seconds of checking per class run, plus the next line per submission (60 slow answers cost 150 s)
+RUN_BUDGET_PER_SUBMISSION = 0.02    # seconds per submission: 26x the check step of a fresh 2,000-student class, 100x at 100,000
+SHORT_ANSWER = 120              # characters: a class run checks answers this short first (the bank's longest reference has 87), so slow long ones cannot use up the run's budget
 
 # --- reading an answer (grader.answers): checked before anything is computed ------------------
 
@@ -45,8 +49,10 @@ NONZERO_GAP = 0.1            # `nonzero` symbols are drawn at least this far fro
 
 # --- files the grader reads ------------------------------------------------------------------
 
-YAML_MAX_BYTES = 2_000_000   # a problem, assignment or answer file: far above a real one, small enough to read at once
+YAML_MAX_BYTES = 2_000_000   # a problem or assignment file: far above a real one, small enough to read at once
 YAML_MAX_DEPTH = 50          # nesting in a YAML file: real files nest a few levels, deeper is an attack on the reader
+ANSWER_FILE_MAX_BYTES = 262_144   # a student's answer file: a whole bank's answers take a few KB; a 2 MB file cost 1-2 s and 180-380 MB to parse
+ANSWER_FILE_PARSE_SECONDS = 2.0   # reading one answer file's YAML: a 256 KB file takes a tenth of that; a slower one is refused
 ROSTER_MAX_BYTES = 5_000_000     # a roster CSV: room for a very large class, small enough to read at once
 MAX_REQUEST_BYTES = 16_384   # bytes of JSON per web request: an answer over MAX_ANSWER_LENGTH is refused anyway
 

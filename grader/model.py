@@ -236,9 +236,10 @@ class Status(Word):
     INCORRECT = "incorrect"
     INVALID = "invalid"
     MISSING = "missing"
+    NOT_GRADED = "not-graded"   # the bank cannot grade this part (its fault, never the student's): no score
 
 
-CORRECT, INCORRECT, INVALID, MISSING = Status
+CORRECT, INCORRECT, INVALID, MISSING, NOT_GRADED = Status
 STATUSES = tuple(Status)
 
 
@@ -248,9 +249,10 @@ class SubmissionStatus(Word):
     GRADED = "graded"
     PARTIAL = "partial"     # graded, but some entries could not be (their sentences in `message`)
     ERROR = "error"
+    NOT_GRADED = "not-graded"   # some part could not be graded (the bank's fault): the total is no grade
 
 
-GRADED, PARTIAL, ERROR = SubmissionStatus
+GRADED, PARTIAL, ERROR, SUBMISSION_NOT_GRADED = SubmissionStatus
 
 
 @dataclass(frozen=True)

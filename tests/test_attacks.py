@@ -348,7 +348,7 @@ def build_hostile_class(root: Path, bank: dict, targets: dict, sentinel: Path) -
     for j, (name, text) in enumerate(big):
         problem, part = targets["scalar"]
         data = _answers_yaml({problem.id: {part.id: text}})
-        from grader.limits import YAML_MAX_BYTES as MAX_BYTES
+        from grader.limits import ANSWER_FILE_MAX_BYTES as MAX_BYTES
         student_file(f"big-{j}", data, "error" if len(data.encode()) > MAX_BYTES else "graded", folder=bool(j % 2))
 
     # hostile YAML

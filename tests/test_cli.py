@@ -1186,3 +1186,14 @@ def test_check_takes_the_end_of_options_marker_before_an_answer():
     result = run("check", "two-layer-example", "dC-dw2", "--", "-0.004")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Correct")
+
+
+def test_the_ta_table_in_the_readme_names_every_status_a_class_run_ends_with():
+    """README's "After a run" table is what a TA reads: every status `grade DIR` can end with is
+    there (a status added to `Exit` without a line for the TA fails here)."""
+    import re
+    from grader.errors import Exit
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = text.split("### After a run: what the exit status tells a TA", 1)[1].split("\n\n", 3)[2]
+    said = {int(n) for row in table.splitlines()[2:] for n in re.findall(r"\d+", row.split("|")[1])}
+    assert said == {int(e) for e in Exit}

@@ -55,11 +55,12 @@ def small_disk(tmp_path):
 
 # --- a disk that fills up ---------------------------------------------------------------------
 
-def _class_of_long_answers(src: Path, n: int = 20) -> Path:
-    """n students each with a distinct 400 KB answer: reading them fills the gradebook (the
-    answers are kept as typed) far beyond the 64 KB a student the up-front check asks for."""
+def _class_of_long_answers(src: Path, n: int = 40) -> Path:
+    """n students each with a distinct 200 KB answer (under the answer file limit): reading them
+    fills the gradebook (the answers are kept as typed) far beyond the 64 KB a student the
+    up-front check asks for."""
     for i in range(n):
-        text = "+".join(f"x{i}_{k}" for k in range(50_000))[:400_000]
+        text = "+".join(f"x{i}_{k}" for k in range(50_000))[:200_000]
         (src / f"s{i:02d}.yaml").parent.mkdir(parents=True, exist_ok=True)
         (src / f"s{i:02d}.yaml").write_text(f"sigmoid:\n  derivative: '{text}'\n", encoding="utf-8")
     return src

@@ -15,7 +15,7 @@ from grader.checking import checker
 from grader.answers import parser
 from grader.checking.conditions import ConditionError, holds, read_condition
 from grader.checking.decide import context
-from grader.checking.evaluate import EvalError, make_world
+from grader.checking.evaluate import EvalError, evaluate, make_world
 from grader.answers.render import render
 from grader.checking.restatements import defined_names, derivative_candidates
 from grader.limits import MAX_RESTATEMENTS
@@ -89,12 +89,14 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
         issues.append(ValidationIssue(problem.path, line, message))
 
     table = problem.table
+    definitions = {}
     for sym in table.symbols:
         if sym.definition is not None:
             try:
-                parser.parse(sym.definition, table)
+                definitions[sym.name] = parser.parse(sym.definition, table).tree
             except parser.AnswerSyntaxError as exc:
                 issue(None, f"symbol '{sym.name}': the definition '{sym.definition}' cannot be read: {exc}")
+    _definitions_evaluate(problem, definitions, issue)
 
     students: list[Optional[str]] = [None]
     if problem.variants:
@@ -194,6 +196,22 @@ def _restatements(problem: Problem, part: Part) -> list[str]:
     return [render(n, "ascii") for n in nodes[:MAX_RESTATEMENTS]]
 
 
+def _definitions_evaluate(problem: Problem, definitions: dict, issue) -> None:
+    """Every readable definition must have values, also where no part uses it (a definition in
+    terms of itself, a shape mismatch): otherwise each answer using it could not be graded."""
+    if not definitions:
+        return
+    world = make_world(problem.table, 0, given=dict(problem.given), definitions=definitions)
+    for name, tree in definitions.items():
+        try:
+            evaluate(tree, world)
+        except EvalError as exc:
+            sym = problem.table.get(name)
+            issue(None, f"symbol '{name}': the definition '{sym.definition}' cannot be evaluated: {exc.message}")
+        except Exception as exc:  # noqa: BLE001 - never let a checker bug stop validation
+            issue(None, f"symbol '{name}': evaluating the definition failed: {type(exc).__name__}: {exc}")
+
+
 def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, issue) -> bool:
     """Whether a part's condition can be read and met; reports what is wrong at its line."""
     cline = lines.get(("where", part.id)) or part.line or None
@@ -219,12 +237,15 @@ def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, iss
                 issue(cline, f"{label}: {who} do not meet the condition '{part.where}'")
                 return False
         return True
-    try:
-        context(problem, part, ())
-    except EvalError as exc:
-        if exc.kind == "condition":
-            issue(cline, f"{label}: the condition '{part.where}' cannot be met: {exc.message}")
-            return False
-    except Exception:  # noqa: BLE001 - the reference check below reports a broken part
-        pass
+    for student in students:      # the course's values, and drawn variants: each must meet it
+        values = variant_values(problem, student) if student is not None else {}
+        try:
+            context(problem, part, tuple(sorted(values.items())))
+        except EvalError as exc:
+            if exc.kind == "condition":
+                who = "" if student is None else f" with the variant values {values}"
+                issue(cline, f"{label}: the condition '{part.where}' cannot be met{who}: {exc.message}")
+                return False
+        except Exception:  # noqa: BLE001 - the reference check below reports a broken part
+            pass
     return True

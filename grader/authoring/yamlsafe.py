@@ -32,6 +32,7 @@ evaluates text.
 from __future__ import annotations
 
 import re
+import time
 from typing import Optional
 
 import yaml
@@ -328,30 +329,34 @@ class _Frame:
         self.depth = depth
 
 
-def load(data: str | bytes, *, max_bytes: int = YAML_MAX_BYTES, max_depth: int = YAML_MAX_DEPTH) -> object:
+def load(data: str | bytes, *, max_bytes: int = YAML_MAX_BYTES, max_depth: int = YAML_MAX_DEPTH,
+         max_seconds: Optional[float] = None) -> object:
     """Read one YAML document from `data` (str, or bytes in UTF-8) and return YDict / YList /
-    YStr / None (empty document). Raises `YamlError` for anything unreadable or refused."""
+    YStr / None (empty document). Raises `YamlError` for anything unreadable or refused, and
+    for a document still not read after `max_seconds` (a student's file: its cost is bounded)."""
     text = _decode(data, max_bytes)
     _check_characters(text)
     _check_directives(text)
+    end = None if max_seconds is None else time.monotonic() + max_seconds
 
     try:
-        return _parse(_loader_class(), text, max_depth)
+        return _parse(_loader_class(), text, max_depth, end, max_seconds)
     except _LibraryLimit:
         # libyaml >= 0.2.6 refuses deep nesting itself, scanning ahead of the events we count;
         # PyYAML's own parser reads lazily, so our depth check finds the exact place and the
         # message is the same whichever parser is installed.
-        return _parse(yaml.SafeLoader, text, max_depth)
+        return _parse(yaml.SafeLoader, text, max_depth, end, max_seconds)
 
 
 class _LibraryLimit(Exception):
     """The parser stopped at a limit of its own, before our checks saw the events."""
 
 
-def _parse(loader_class, text: str, max_depth: int) -> object:
+def _parse(loader_class, text: str, max_depth: int, end: Optional[float] = None,
+           max_seconds: Optional[float] = None) -> object:
     loader = loader_class(text)
     try:
-        return _build(loader, text, max_depth)
+        return _build(loader, text, max_depth, end, max_seconds)
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -370,8 +375,13 @@ def _parse(loader_class, text: str, max_depth: int) -> object:
             dispose()
 
 
-def _build(loader: yaml.SafeLoader, text: str, max_depth: int) -> object:
+_CLOCK_EVERY = 1024      # events between looks at the clock
+
+
+def _build(loader: yaml.SafeLoader, text: str, max_depth: int, end: Optional[float] = None,
+           max_seconds: Optional[float] = None) -> object:
     root = None
+    events = 0
     have_document = False
     stack: list[_Frame] = []
 
@@ -402,6 +412,10 @@ def _build(loader: yaml.SafeLoader, text: str, max_depth: int) -> object:
     while True:
         event = loader.get_event()
         line, column = _mark_position(event.start_mark)
+        events += 1
+        if end is not None and events % _CLOCK_EVERY == 0 and time.monotonic() > end:
+            raise YamlError(f"the file takes too long to read (more than {max_seconds:g} seconds); a file of "
+                            f"answers is read in a fraction of that", line, column)
 
         if isinstance(event, _ev.StreamEndEvent):
             break

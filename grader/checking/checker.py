@@ -23,7 +23,7 @@ from grader.errors import took_too_long
 from grader.limits import DEADLINE_SECONDS
 from grader.checking.evaluate import EvalError, evaluate
 from grader.checking.feedback import explain
-from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, Part, Problem, SymbolTable, Verdict
+from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, NOT_GRADED, Part, Problem, SymbolTable, Verdict
 from grader.answers.names import table_for
 from grader.answers.normalise import normalise
 from grader.answers.parser import AnswerSyntaxError, parse
@@ -148,6 +148,9 @@ def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *
     verdict = check(trial_problem, trial, student)
     if verdict.status == CORRECT:
         return Outcome("equivalent", "The two expressions are equivalent.", verdict.interpreted, ref.unicode)
+    if verdict.status == NOT_GRADED:     # the reference, not the answer, cannot be checked
+        return Outcome("invalid", "The reference is undefined at almost every sampled point: the two "
+                                  "expressions cannot be compared.", verdict.interpreted, ref.unicode)
     if verdict.status == INVALID:
         return Outcome("invalid", " ".join(verdict.feedback), verdict.interpreted, ref.unicode)
     return Outcome("different", " ".join(verdict.feedback), verdict.interpreted, ref.unicode)

@@ -20,7 +20,7 @@ from grader.checking.conditions import Condition, ConditionError, bounds, holds,
 from grader.limits import SAMPLES
 from grader.checking.evaluate import EvalError, World, evaluate, make_world, seed_for
 from grader.checking.exact import exact_value
-from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NUMERIC, Mistake, Part, Problem, SymbolTable,
+from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NOT_GRADED, NUMERIC, Mistake, Part, Problem, SymbolTable,
                           Tolerance)
 from grader.answers import functions
 from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
@@ -223,8 +223,8 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
                         parsed=parsed)
     try:
         ctx = context(problem, part, key)
-    except (AnswerSyntaxError, EvalError, ConditionError):
-        return Decision(INVALID, 0.0, points, Why.BROKEN_PART, parsed=parsed)
+    except (AnswerSyntaxError, EvalError, ConditionError) as err:
+        return Decision(NOT_GRADED, 0.0, points, Why.BROKEN_PART, message=broken_reason(part, err), parsed=parsed)
     if contains(parsed.tree, ctx.restatements):
         return Decision(INVALID, 0.0, points, Why.RESTATEMENT, parsed=parsed, ctx=ctx)
     if parsed.tree == ctx.reference.tree and part.kind == EXPRESSION:
@@ -251,11 +251,24 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
     if cmp.reason is Difference.SHAPE:
         return Decision(INCORRECT, 0.0, points, Why.WRONG_SHAPE, **facts)
     if cmp.reason is Difference.UNCHECKED:
-        return Decision(INVALID, 0.0, points, Why.UNCHECKED, **facts)
+        return Decision(NOT_GRADED, 0.0, points, Why.UNCHECKED, **facts)
     for rule in ctx.rules:
         if rule.values is not None and compare_values(values, rule.values, part.tolerance).equal:
             return _mistake(rule.mistake, points, facts)
     return Decision(INCORRECT, 0.0, points, Why.DIFFERENT, **facts)
+
+
+def broken_reason(part: Part, err: Exception) -> str:
+    """Why a part's own reference cannot be checked, for the instructor who has to fix it (and
+    the student, who learns it is not their mistake)."""
+    message = getattr(err, "message", None) or str(err)
+    if isinstance(err, ConditionError):
+        return message
+    if isinstance(err, EvalError) and err.kind == "condition":
+        return f"its condition '{part.where}' cannot be met: {message}"
+    if isinstance(err, AnswerSyntaxError):
+        return f"its reference answer '{part.answer}' cannot be read: {message}"
+    return f"its reference answer '{part.answer}' cannot be evaluated: {message}"
 
 
 def unreadable(err: AnswerSyntaxError, points: float) -> Decision:

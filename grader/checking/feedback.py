@@ -243,10 +243,9 @@ def _point(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, sample: int, 
     def shown_plainly(name: str) -> bool:
         sym = ctx.table.get(name)
         return sym is None or sym.kind == SCALAR or (sym.kind == FUNCTION and sym.alias is not None)
-    scalar_problem = values.ndim == 1 and all(
-        shown_plainly(n) for n in names_used(parsed.tree) | names_used(ctx.reference.tree))
-    names = sorted(n for n in names_used(parsed.tree) | names_used(ctx.reference.tree)
-                   if ctx.table.get(n) is not None and ctx.table.get(n).kind == SCALAR)
+    used = _drawn_names(ctx, parsed.tree) | _drawn_names(ctx, ctx.reference.tree)
+    scalar_problem = values.ndim == 1 and all(shown_plainly(n) for n in used)
+    names = sorted(n for n in used if ctx.table.get(n) is not None and ctx.table.get(n).kind == SCALAR)
     if scalar_problem and names and len(names) <= 4:
         at = ", ".join(f"{render(Sym(n), 'unicode')} = {text}"
                        for n, text in zip(names, shown_values(ctx.condition, ctx.world, sample, names)))
@@ -260,6 +259,41 @@ def _point(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, sample: int, 
     if not _has_names(parsed.tree) and not _has_names(ctx.reference.tree):
         return "That is not the expected value."       # two constants: no random values were involved
     return "Your answer gives different values from the expected answer when tested with random values."
+
+
+_NOT_GRADED = ("Not graded: the problem bank cannot check this part (", "). This is not a mistake in your "
+               "answer; your instructor has to fix the problem.")
+
+
+def not_graded_sentence(why: Optional[str]) -> str:
+    """The one sentence of a part the bank cannot grade: not the student's mistake, and why."""
+    return f"{_NOT_GRADED[0]}{why}{_NOT_GRADED[1]}"
+
+
+def not_graded_reason(sentence: str) -> str:
+    """The why of `not_graded_sentence`, for the instructor's log line."""
+    if sentence.startswith(_NOT_GRADED[0]) and sentence.endswith(_NOT_GRADED[1]):
+        return sentence[len(_NOT_GRADED[0]):-len(_NOT_GRADED[1])]
+    return sentence
+
+
+def _drawn_names(ctx: Context, tree: Node) -> frozenset[str]:
+    """The names a tree's values come from: a defined name (`s: {definition: tanh(x)}`) stands
+    for the names of its definition, since only drawn names have a value to quote."""
+    out: set[str] = set()
+    seen: set[str] = set()
+    todo = list(names_used(tree))
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        definition = ctx.world.definitions.get(name)
+        if definition is not None and name not in ctx.world.arrays:
+            todo.extend(names_used(definition))
+        else:
+            out.add(name)
+    return frozenset(out)
 
 
 def _has_names(tree: Node) -> bool:
@@ -295,8 +329,7 @@ def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     if why is Why.RESTATEMENT:
         return "restatement", (_restatement(d.ctx),)
     if why is Why.BROKEN_PART:
-        return "broken-part", ("This part cannot be checked: its reference answer is broken. Please tell your "
-                               "instructor.",)
+        return "broken-part", (not_graded_sentence(d.message),)
     if why is Why.SHAPE_ERROR:
         return "shape", (d.message,)
     if why is Why.EVALUATION:
@@ -304,8 +337,8 @@ def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     if why is Why.MISTAKE:
         return d.mistake.tag, (d.mistake.message,)
     if why is Why.UNCHECKED:
-        return "unchecked", ("This part cannot be checked right now (its reference is undefined); please tell "
-                             "your instructor.",)
+        return "unchecked", (not_graded_sentence("its reference answer is undefined at almost every sampled "
+                                                 "point"),)
     if why is Why.WRONG_SHAPE:
         return "shape", (f"Your answer is {shape_word(d.values)}, but {shape_word(d.ctx.ref_values)} is expected.",)
     if why is Why.NOT_A_NUMBER:

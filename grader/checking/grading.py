@@ -18,7 +18,8 @@ from grader.checking.variants import student_values
 from grader.answers.parser import AnswerSyntaxError
 from grader.errors import BankError
 from grader.limits import DEADLINE_SECONDS
-from grader.model import CHOICE, INVALID, MULTI_CHOICE, Part, Problem, Verdict
+from grader.checking.feedback import not_graded_sentence
+from grader.model import CHOICE, INVALID, MULTI_CHOICE, NOT_GRADED, Part, Problem, Verdict
 
 INTERNAL_ERROR = ("The grader could not check this answer because of an internal error; "
                   "please tell your instructor.")
@@ -70,6 +71,10 @@ def grade_answer(problem: Problem, part: Part, answer, *, student: Optional[str]
     anything a student can type. (A classmate's values need several answers as evidence: the
     class run's `othervalues.recognise_classmate`.)
 
+    A part the bank cannot grade (a reference or condition that cannot be evaluated, for these
+    values) gets status NOT_GRADED with the reason (`bank_fault`): never a score of the
+    student's, so every output can say "not graded" instead of 0.
+
     `check(problem, part, answer, values)` computes the raw verdict; the default runs it under
     `seconds` in a killable child, at most `slots` (a semaphore) children at once (`within`)."""
     if values is _OWN:
@@ -80,12 +85,22 @@ def grade_answer(problem: Problem, part: Part, answer, *, student: Optional[str]
             raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
     except Exception:        # a bug must cost one answer, never the student's whole session
         return internal_error(part)
-    if values is not None:
+    if values is not None and not bank_fault(verdict):
         try:
             verdict = recognise(problem, part, answer, verdict, values)
         except Exception:    # the recognition is a courtesy: never lose the verdict
             pass
     return verdict
+
+
+def bank_fault(verdict: Verdict) -> bool:
+    """The bank, not the answer, is why this verdict is no grade."""
+    return verdict.status == NOT_GRADED
+
+
+def not_graded(part: Part, why: str) -> Verdict:
+    """The verdict of a part the bank cannot grade, `why` said for its instructor."""
+    return Verdict(NOT_GRADED, 0.0, float(part.points), feedback=(not_graded_sentence(why),), rule="broken-part")
 
 
 def too_complex(verdict: Verdict) -> bool:

@@ -27,18 +27,23 @@ from grader.formats.results_json import parse_results_json
 from grader.show.escape import safe_log_text
 from grader.formats.summary import github_summary_from
 from grader.errors import Exit, GraderError, os_reason
-from grader.limits import DEADLINE_SECONDS
+from grader.limits import DEADLINE_SECONDS, STUDENT_BUDGET_SECONDS
 from grader.classes.gradebook import Gradebook, answer_key
-from grader.classes.damage import GradebookDamaged, damage, decoded, set_aside
-from grader.model import ERROR, PARTIAL, Problem, SubmissionResult, Verdict, nfc_id
+from grader.classes.damage import (
+    SQLITE_FULL, SQLITE_READONLY, GradebookDamaged, damage, decoded, gradebook_reason, set_aside, sqlite_code,
+)
+from grader.model import GRADED, PARTIAL, SUBMISSION_NOT_GRADED, Problem, SubmissionResult, Verdict, nfc_id
 from grader.classes.outdir import Outdir, OutdirError, _is_full, no_space, skip_names
 from grader.classes.classfolder import Entry, merge_entries, scan_items
 from grader.classes.submissions import Submission, grade_submission, read_answer_file
+from grader.classes.budgets import RUN_BUDGET_RULE, Budgets, default_run_budget
 from grader.classes.workers import PoolError, Task, check_answers
 from grader.classes.depends import Depends, Watch
 from grader.classes.reuse import INDEX, SPARE_INDEX, Reuse, header_of, index_header, render_key
 from grader.authoring import loader
 from grader.checking import checker
+from grader.checking.feedback import not_graded_reason
+from grader.checking.grading import bank_fault
 from grader.checking.othervalues import classmates_values
 
 __all__ = ["grade_class", "ClassRun", "BatchError",
@@ -49,6 +54,8 @@ EXIT_OK, EXIT_ERRORS, EXIT_NOTHING = Exit.OK, Exit.UNGRADED, Exit.NOTHING
 NOT_FULLY_GRADED = ("Not fully graded: the grader stopped unexpectedly (twice) while checking "
                     "{parts}; those parts count 0 points for now. Grading the class again "
                     "tries them again.")
+NOT_CHECKED_IN_TIME = ("Not fully graded: the run's time budget was spent before {parts} could be checked; "
+                       "those parts count 0 points for now. Grading the class again checks them.")
 NO_SUBMISSION = "no submission found for this student"
 
 _COMMIT_EVERY = 1.0      # seconds between commits while checking: what a kill can lose
@@ -75,6 +82,7 @@ class ClassRun:
     checked: int                 # distinct answers checked by this run
     too_complex: int             # of which killed at the deadline
     crashed: int                 # of which lost to a worker that died twice
+    ungraded: int = 0            # rows with a part the bank cannot grade (status not-graded)
     skipped: tuple[tuple[str, str], ...] = ()      # (name, why) of entries that are no submission
     summary: Optional[str] = field(default=None, repr=False)
     seconds: tuple[tuple[str, float], ...] = ()    # wall time of each step (read, check, grade, write, switch)
@@ -84,7 +92,7 @@ class ClassRun:
         """0: every submission graded; 3: some could not be, or not fully; 4: none found."""
         if self.found == 0:
             return EXIT_NOTHING
-        if self.errors or self.incomplete:
+        if self.errors or self.incomplete or self.ungraded:
             return EXIT_ERRORS
         return EXIT_OK
 
@@ -182,7 +190,8 @@ def _now() -> str:
 
 def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] | Path | str, *,
                 jobs: Optional[int] = None, students: Optional[list[str]] = None,
-                deadline: float = DEADLINE_SECONDS, check: Optional[Callable[..., Verdict]] = None,
+                deadline: float = DEADLINE_SECONDS, student_budget: float = STUDENT_BUDGET_SECONDS,
+                run_budget: Optional[float] = None, check: Optional[Callable[..., Verdict]] = None,
                 generated_at: Optional[str] = None, summary: bool = False,
                 on_progress: Optional[Callable[[int, int], None]] = None,
                 log: Optional[Callable[[str], None]] = None,
@@ -192,7 +201,9 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
     folder) and write the outputs into `out` (see `grader.classes.outdir` for its layout).
 
     `jobs`: worker processes (default: the number of CPUs). `students`: grade only these ids,
-    keeping everybody else's rows. `deadline`: seconds per distinct answer. `check` replaces
+    keeping everybody else's rows. `deadline`: seconds per distinct answer; `student_budget`:
+    seconds of checking per student, `run_budget`: seconds of checking for the run (default: a
+    base plus a little per submission), see `grader.classes.budgets`. `check` replaces
     `checker.check` (tests). `generated_at`: the report's timestamp (default: now).
     `info`: the assignment's title and due date and the roster, for the reports and the LMS
     exports. `on_switched()` is called once this run's set is the one OUTDIR shows: an
@@ -213,8 +224,10 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
         check = checker.check
     if not src.is_dir():
         raise BatchError(f"{src} is not a folder")
-    if deadline is None or deadline <= 0:
-        raise BatchError("the deadline must be a positive number of seconds")
+    for name, seconds in (("deadline", deadline), ("per-student time budget", student_budget),
+                          ("run's time budget", run_budget if run_budget is not None else 1.0)):
+        if seconds is None or not seconds > 0:
+            raise BatchError(f"the {name} must be a positive number of seconds, not {seconds}")
 
     wanted = None if students is None else {nfc_id(s) for s in students}
     skip = tuple(skip_names(src, out))
@@ -248,9 +261,11 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
             book = Gradebook(outdir.state / "gradebook.sqlite")
         except sqlite3.Error as exc:
             raise BatchError(f"cannot open the gradebook {outdir.state / 'gradebook.sqlite'}: "
-                             f"{_gradebook_reason(exc)}") from None
+                             f"{gradebook_reason(exc)}") from None
         def attempt(book, wanted):
-            return _run(book, outdir, src, skip, problems, check, wanted, skipped,
+            budgets = Budgets(book, problems, student_budget,      # built on the gradebook in use
+                              run_budget if run_budget is not None else default_run_budget(found))
+            return _run(book, outdir, src, skip, problems, check, wanted, skipped, budgets,
                         jobs=jobs, deadline=deadline, generated_at=generated_at or started,
                         summary=summary, on_progress=on_progress, log=log, lock_fd=lock_fd, info=info,
                         on_switched=on_switched)
@@ -265,10 +280,10 @@ def grade_class(src: Path | str, out: Path | str, problems: dict[str, Problem] |
             book = _afresh(book, why, log)
             return _judged(attempt(book, None), book, wanted)     # the whole class: the others' rows went too
         except sqlite3.OperationalError as exc:
-            code = _sqlite_code(exc)
-            if code == _SQLITE_FULL or "full" in str(exc):
+            code = sqlite_code(exc)
+            if code == SQLITE_FULL or "full" in str(exc):
                 raise BatchError(str(no_space(out))) from None
-            if code == _SQLITE_READONLY:
+            if code == SQLITE_READONLY:
                 raise BatchError(f"cannot write into the output folder {out}: the gradebook's file system is "
                                  f"read-only; the previous outputs were kept") from None
             if damage(exc) is not None:
@@ -320,7 +335,7 @@ def _judged(run: ClassRun, book: Gradebook, wanted) -> ClassRun:
 
 
 def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, Problem], check,
-         wanted, skipped, *, jobs, deadline, generated_at, summary, on_progress, log,
+         wanted, skipped, budgets: Budgets, *, jobs, deadline, generated_at, summary, on_progress, log,
          lock_fd, info=None, on_switched=None) -> ClassRun:
     fps = _part_fingerprints(problems)
     checker = f"{_checker_id(check)}:{deadline!r}"     # a verdict stopped at the deadline names it
@@ -340,10 +355,22 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     regraded = reused = 0
     clock = [("start", time.perf_counter())]
 
-    def want(problem, part, answer, values=None):
-        task = Task(ids[id(problem)], part.id, answer, _values_key(values))
-        book.want(key(task), task, fps[(task.problem, task.part)], checker)
-        return _PLACEHOLDER
+    failed: list[sqlite3.Error] = []
+
+    def wanting(student: str):
+        def want(problem, part, answer, values=None):
+            task = Task(ids[id(problem)], part.id, answer, _values_key(values))
+            k = key(task)
+            try:
+                book.want(k, task, fps[(task.problem, task.part)], checker)
+                budgets.want(student, k, answer)
+            except sqlite3.Error as exc:
+                # grading turns a check's exception into that answer's internal error; the
+                # gradebook's (a full disk) is the run's, so it is raised again after grading
+                failed.append(exc)
+                raise
+            return _PLACEHOLDER
+        return want
 
     # the class folder goes through the gradebook to be grouped by student: memory stays flat
     for e in scan_items(src, skip):
@@ -380,7 +407,9 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
         else:
             regraded += 1
             book.put_pending(student, content, bank_fp, _source(sub), run_id)
-            grade_submission(problems, sub, check=want)
+            grade_submission(problems, sub, check=wanting(student))
+            if failed:
+                raise failed[0]
         seen.append(student)
         if n % 500 == 499:
             book.mark_seen(seen)
@@ -402,19 +431,23 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
         last_commit = time.monotonic()
         if on_progress:
             on_progress(0, total)
-        for done in check_answers(book.unchecked(), problems, check, jobs=jobs or os.cpu_count() or 1,
-                                  deadline=deadline, log=log, inherited_fds=[lock_fd]):
+        for done in check_answers(budgets.tasks(book.unchecked, key), problems, check,
+                                  jobs=jobs or os.cpu_count() or 1, deadline=deadline, log=log,
+                                  inherited_fds=[lock_fd]):
             book.store(key(done.task), done.verdict, done.final)
+            budgets.charge(key(done.task), done.seconds)
             checked += 1
             too_complex += done.timed_out
             crashed += not done.final
             if on_progress:
-                on_progress(checked, total)
+                on_progress(checked + budgets.skipped_student + budgets.skipped_run, total)
             if time.monotonic() - last_commit >= _COMMIT_EVERY:
                 book.commit()
                 book.begin()
                 last_commit = time.monotonic()
         book.commit()
+        for line in budgets.report():
+            log(line)
 
     clock.append(("check", time.perf_counter()))
 
@@ -455,44 +488,22 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     outdir.tidy(spare=shown)            # the set shown until now is kept, for the next run to rebuild
     clock.append(("switch", time.perf_counter()))
     t = book.totals()
+    if t["ungraded"]:
+        for line in _bank_faults(book):
+            log(line)
     book.finish_run(run_id, _now(), found, regraded, reused, checked, "finished")
-    judged, errors, incomplete = int(t["students"]), int(t["errors"]), int(t["incomplete"])
+    judged, errors, incomplete, ungraded = (int(t["students"]), int(t["errors"]), int(t["incomplete"]),
+                                            int(t["ungraded"]))
     if wanted is not None:
         # `--student X` judges X: the others' rows are kept as they were, not graded by this run
         s = book.totals_of(wanted)
-        judged, errors, incomplete = s["students"], s["errors"], s["incomplete"]
+        judged, errors, incomplete, ungraded = s["students"], s["errors"], s["incomplete"], s["ungraded"]
     return ClassRun(out=outdir.out, found=found, students=int(t["students"]),
-                    graded=judged - errors, errors=errors,
-                    incomplete=incomplete, regraded=regraded, reused=reused, checked=checked,
-                    too_complex=too_complex, crashed=crashed, skipped=skipped, summary=text,
+                    graded=judged - errors - ungraded, errors=errors,
+                    incomplete=incomplete, ungraded=ungraded, regraded=regraded, reused=reused, checked=checked,
+                    too_complex=too_complex + budgets.skipped_student + budgets.skipped_run, crashed=crashed,
+                    skipped=skipped, summary=text,
                     seconds=tuple((name, round(t1 - t0, 3)) for (_, t0), (name, t1) in zip(clock, clock[1:])))
-
-
-_SQLITE_READONLY, _SQLITE_FULL = 8, 13     # SQLite's primary result codes
-_SQLITE_REASONS = {                         # what a gradebook file can give, in our words
-    3: "permission denied",
-    5: "another program is using it",
-    6: "another program is using it",
-    _SQLITE_READONLY: "it cannot be written (a read-only file or file system)",
-    10: "the device reported an input/output error",
-    11: "it is damaged; move it away and run again to grade every submission afresh",
-    _SQLITE_FULL: "no space left on the device",
-    14: "it cannot be opened (a folder, or a missing folder on its path)",
-    23: "permission denied",
-    26: "it is not a gradebook (damaged or replaced); move it away and run again to grade every "
-        "submission afresh",
-}
-
-
-def _sqlite_code(exc: sqlite3.Error) -> int:
-    """SQLite's primary result code (0 when the error carries none)."""
-    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-
-
-def _gradebook_reason(exc: sqlite3.Error) -> str:
-    """Why SQLite refused the gradebook file, in our words (never SQLite's own)."""
-    code = _sqlite_code(exc)
-    return _SQLITE_REASONS.get(code, f"the database library refused it (error code {code})")
 
 
 def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int, str], key, depends: Depends,
@@ -503,29 +514,49 @@ def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int,
     for n, (student, source) in enumerate(book.pending()):
         sub = decoded("submission", _from_source, student, source)
         lost: list[str] = []
+        late: list[str] = []
 
         def lookup(problem, part, answer, values=None):
             task = Task(ids[id(problem)], part.id, answer, _values_key(values))
             verdict, final = book.answer(key(task))
             if not final:
-                lost.append(f"{task.problem}/{task.part}")
+                (late if verdict.rule == RUN_BUDGET_RULE else lost).append(f"{task.problem}/{task.part}")
             return verdict
 
         watch = Watch(depends.others)
         result = grade_submission(problems, sub, check=lookup, others=watch.others)
-        if lost:
-            note = NOT_FULLY_GRADED.format(parts=", ".join(lost))
+        if lost or late:
+            note = " ".join(text.format(parts=", ".join(names))
+                            for text, names in ((NOT_FULLY_GRADED, lost), (NOT_CHECKED_IN_TIME, late)) if names)
             result = replace(result, message=f"{note} {result.message}" if result.message else note,
-                             status=PARTIAL if result.status != ERROR else result.status)
+                             status=PARTIAL if result.status in (GRADED, PARTIAL) else result.status)
         if result.status == "error":
             log(f"{student}: could not be graded: {result.message}")
-        elif lost:
+        elif lost:      # (answers left on the run's budget are said once, by the budgets' report)
             log(f"{student}: {note}")
-        book.put_result(result, not lost, depends.record(watch.read))
+        book.put_result(result, not (lost or late), depends.record(watch.read))
         if n % _GRADED_EVERY == _GRADED_EVERY - 1:
             book.commit()
             book.begin()
     book.commit()
+
+
+def _bank_faults(book: Gradebook) -> list[str]:
+    """One line per part the bank could not grade, for the instructor: which part, why, and how
+    many students' rows say "not graded" (read from the gradebook: unchanged rows count too)."""
+    seen: dict[str, list] = {}
+    for _name, _version, result in book.versioned_results(lazy=True):   # only these rows decoded
+        if result.status != SUBMISSION_NOT_GRADED:
+            continue
+        for p in result.parts:
+            if bank_fault(p.verdict):
+                entry = seen.setdefault(f"{p.problem}/{p.part}", [set(), p.verdict])
+                entry[0].add(result.student)
+    return [f"{name} could not be graded for {len(students)} student(s), through no fault of theirs: the "
+            f"problem bank cannot check it ({not_graded_reason(verdict.feedback[0] if verdict.feedback else '')}). "
+            f"Their rows say 'not graded' and the LMS exports leave their score unchanged; fix the problem "
+            f"(grader validate shows what is wrong) and grade again."
+            for name, (students, verdict) in sorted(seen.items())]
 
 
 def _inside(filename, out: Path) -> bool:

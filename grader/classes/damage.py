@@ -1,4 +1,5 @@
-"""A gradebook damaged after it opened: recognised, set aside, never deleted.
+"""A gradebook damaged after it opened (recognised, set aside, never deleted), and what SQLite's
+errors about the file mean, in our words.
 
 Why set aside and regrade rather than stop: the gradebook is a file the grader wrote, and
 everything in it can be redone (grading is deterministic and the class folder is still there),
@@ -14,7 +15,8 @@ import sqlite3
 from pathlib import Path
 from typing import Callable, Optional
 
-__all__ = ["GradebookDamaged", "decoded", "damage", "set_aside"]
+__all__ = ["GradebookDamaged", "decoded", "damage", "set_aside", "sqlite_code", "gradebook_reason",
+           "SQLITE_FULL", "SQLITE_READONLY"]
 
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
 
@@ -42,7 +44,7 @@ def damage(exc: BaseException) -> Optional[str]:
     if isinstance(exc, GradebookDamaged):
         return f"a stored {exc.args[0] if exc.args else 'row'} is missing or not as the grader wrote it"
     if isinstance(exc, sqlite3.DatabaseError):
-        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        code = sqlite_code(exc)
         if code == _SQLITE_CORRUPT:
             return "a page of the file is damaged"
         if code == _SQLITE_NOTADB:
@@ -66,3 +68,30 @@ def set_aside(path: Path) -> Path:
         except FileNotFoundError:
             pass
     return aside
+
+
+SQLITE_READONLY, SQLITE_FULL = 8, 13     # SQLite's primary result codes
+_SQLITE_REASONS = {                         # what a gradebook file can give, in our words
+    3: "permission denied",
+    5: "another program is using it",
+    6: "another program is using it",
+    SQLITE_READONLY: "it cannot be written (a read-only file or file system)",
+    10: "the device reported an input/output error",
+    11: "it is damaged; move it away and run again to grade every submission afresh",
+    SQLITE_FULL: "no space left on the device",
+    14: "it cannot be opened (a folder, or a missing folder on its path)",
+    23: "permission denied",
+    26: "it is not a gradebook (damaged or replaced); move it away and run again to grade every "
+        "submission afresh",
+}
+
+
+def sqlite_code(exc: sqlite3.Error) -> int:
+    """SQLite's primary result code (0 when the error carries none)."""
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+
+
+def gradebook_reason(exc: sqlite3.Error) -> str:
+    """Why SQLite refused the gradebook file, in our words (never SQLite's own)."""
+    code = sqlite_code(exc)
+    return _SQLITE_REASONS.get(code, f"the database library refused it (error code {code})")

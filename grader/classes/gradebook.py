@@ -20,8 +20,9 @@ Tables (see docs/gradebook.md for what changes on PostgreSQL):
 * ``filenames``: each student's output file-name stem, kept apart from the wide rows so that
   resolving clashes rewrites a narrow table.
 * ``runs``: one row per run (who, when, what it found, checked and reused).
-* temporary (per connection): ``seen`` and ``found`` (this run's class folder), ``wrong``
-  (report.html's tally of wrong answers, `grader.classes.wrong_answers`).
+* temporary (per connection): ``seen`` and ``found`` (this run's class folder), ``wanted``
+  (which student needs which answer: `grader.classes.budgets` charges time by it), ``wrong``
+  (report.html's tally of wrong answers, `grader.classes.wronganswers`).
 
 Pages are read by key range (``student > ?`` on the primary key, never a scan): a class of
 any size costs the same per row.
@@ -41,14 +42,13 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from grader.model import PartResult, SubmissionResult, Verdict
+from grader.model import CORRECT, NOT_GRADED, PartResult, SubmissionResult, Verdict
 from grader.classes.workers import Task
 from grader.classes.damage import GradebookDamaged, decoded
-from grader.classes.wrong_answers import WrongAnswersTable
 
 __all__ = ["Gradebook", "LazyResult", "SCHEMA_VERSION", "verdict_body", "answer_key"]
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _CACHE = 4096        # verdicts and parts kept decoded: a class repeats a few thousand
 _FOLLOW_POLL = 0.05  # seconds between looks at a row still being graded (`named_results(follow=True)`)
 
@@ -96,6 +96,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     max_score REAL,
     cases INTEGER,
     failures INTEGER,
+    ungraded INTEGER,
     complete INTEGER,
     body TEXT,
     depends TEXT,
@@ -316,7 +317,8 @@ class Gradebook:
             "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (student) DO UPDATE SET "
             "content_hash = excluded.content_hash, bank_fp = excluded.bank_fp, state = 'pending', "
             "source = excluded.source, status = NULL, score = NULL, max_score = NULL, cases = NULL, "
-            "failures = NULL, complete = NULL, body = NULL, depends = NULL, run_id = excluded.run_id",
+            "failures = NULL, ungraded = NULL, complete = NULL, body = NULL, depends = NULL, "
+            "run_id = excluded.run_id",
             (student, content_hash, bank_fp, _dumps(source), run_id))
 
     def pending(self, batch: int = 200) -> Iterator[tuple[str, object]]:
@@ -335,11 +337,13 @@ class Gradebook:
     def put_result(self, result: SubmissionResult, complete: bool, depends: str = "") -> None:
         """A graded row (named by `name_rows`); `depends`: see `grader.classes.depends`."""
         parts = [[p.problem, p.part, p.answer, self.verdict_id(p.verdict)] for p in result.parts]
-        failures = sum(1 for p in result.parts if p.verdict.status != "correct")
+        # junit: a part the bank cannot grade is an <error>, any other part not right a <failure>
+        ungraded = sum(1 for p in result.parts if p.verdict.status == NOT_GRADED)
+        failures = sum(1 for p in result.parts if p.verdict.status != CORRECT) - ungraded
         self.db.execute(
             "UPDATE submissions SET state = 'done', source = NULL, status = ?, score = ?, max_score = ?, "
-            "cases = ?, failures = ?, complete = ?, body = ?, depends = ? WHERE student = ?",
-            (result.status, result.score, result.max_score, len(result.parts), failures,
+            "cases = ?, failures = ?, ungraded = ?, complete = ?, body = ?, depends = ? WHERE student = ?",
+            (result.status, result.score, result.max_score, len(result.parts), failures, ungraded,
              1 if complete else 0, _dumps({"message": result.message, "parts": parts,
                                            **({"values": result.values} if result.values else {})}),
              depends, result.student))
@@ -438,20 +442,23 @@ class Gradebook:
             "coalesce(sum(cases), 0), coalesce(sum(CASE WHEN status = 'error' THEN 0 ELSE failures END), 0), "
             "coalesce(sum(CASE WHEN complete = 0 THEN 1 ELSE 0 END), 0), "
             "coalesce(sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(CASE WHEN status = 'error' THEN cases ELSE 0 END), 0) FROM submissions").fetchone()
-        # junit: a part of a submission that could not be read is an <error>, not a <failure>
+            "coalesce(sum(CASE WHEN status = 'error' THEN cases ELSE ungraded END), 0), "
+            "coalesce(sum(CASE WHEN status = 'not-graded' THEN 1 ELSE 0 END), 0) FROM submissions").fetchone()
+        # junit: a part of a submission that could not be read is an <error>, not a <failure>, and
+        # so is a part the bank cannot grade
         return {"students": row[0], "errors": row[1], "cases": row[2], "failures": row[3],
-                "incomplete": row[4], "pending": row[5], "error_cases": row[6]}
+                "incomplete": row[4], "pending": row[5], "error_cases": row[6], "ungraded": row[7]}
 
     def totals_of(self, students: Iterable[str]) -> dict[str, int]:
         """`totals` of some students only (a `--student` regrade judges those)."""
-        out = {"students": 0, "errors": 0, "incomplete": 0}
+        out = {"students": 0, "errors": 0, "incomplete": 0, "ungraded": 0}
         for student in students:
             row = self.db.execute("SELECT status, complete FROM submissions WHERE student = ? AND state = 'done'",
                                   (student,)).fetchone()
             if row is not None:
                 out["students"] += 1
                 out["errors"] += row[0] == "error"
+                out["ungraded"] += row[0] == "not-graded"
                 out["incomplete"] += row[1] == 0
         return out
 
@@ -523,8 +530,9 @@ class Gradebook:
                 return decoded("submission", self._part, *p)
         return None
 
-    def wrong_answers(self) -> "WrongAnswersTable":
+    def wrong_answers(self):
         """A fresh, empty tally of wrong answers for report.html (see `WrongAnswersTable`)."""
+        from grader.classes.wronganswers import WrongAnswersTable   # it reads this class's rows back
         return WrongAnswersTable(self)
 
     def student_ids(self) -> Iterator[str]:
@@ -534,7 +542,8 @@ class Gradebook:
     def scores(self) -> Iterator[float]:
         """Scores of the graded (not error) submissions in increasing order (for the median)."""
         for (score,) in self.db.execute(
-                "SELECT score FROM submissions WHERE state = 'done' AND status <> 'error' ORDER BY score"):
+                "SELECT score FROM submissions WHERE state = 'done' AND status NOT IN ('error', 'not-graded') "
+                "ORDER BY score"):
             yield decoded("submission", float, score)
 
 

@@ -29,14 +29,14 @@ from grader.authoring import yamlsafe
 from grader.classes.classfolder import _SUFFIXES, ANSWER_FILE_NAMES, Entry, discover, scan  # noqa: F401 (public here too)
 from grader.classes.ids import student_id  # noqa: F401 (public here too)
 from grader.errors import os_reason
-from grader.limits import YAML_MAX_BYTES
+from grader.limits import ANSWER_FILE_MAX_BYTES, ANSWER_FILE_PARSE_SECONDS
 from grader.checking.variants import student_values
 from grader.model import (
-    ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, Part, PartResult, Problem, SubmissionResult, Verdict,
-    nfc_id,
+    ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, SUBMISSION_NOT_GRADED, Part, PartResult, Problem,
+    SubmissionResult, Verdict, nfc_id,
 )
 from grader.checking import checker
-from grader.checking.grading import grade_answer, internal_error
+from grader.checking.grading import bank_fault, grade_answer, not_graded
 from grader.checking.othervalues import recognise_classmate
 
 __all__ = [
@@ -176,8 +176,8 @@ def _read_open(fd: int, path: Path, st: os.stat_result, max_bytes: int) -> bytes
     if not stat.S_ISREG(st.st_mode):
         raise _Refused(f"{path.name} is not a regular file")
     if st.st_size > max_bytes:
-        raise _Refused(f"{path.name} is too large ({st.st_size:,} bytes; the limit is "
-                       f"{max_bytes:,} bytes)")
+        raise _Refused(f"{path.name} is too large ({st.st_size:,} bytes; an answer file may have at most "
+                       f"{max_bytes:,} bytes, far more than a whole assignment's answers need)")
     chunks = []
     total = 0
     while True:   # the file may grow while we read: never read more than the limit + 1
@@ -187,7 +187,8 @@ def _read_open(fd: int, path: Path, st: os.stat_result, max_bytes: int) -> bytes
         chunks.append(chunk)
         total += len(chunk)
         if total > max_bytes:
-            raise _Refused(f"{path.name} is too large (more than {max_bytes:,} bytes)")
+            raise _Refused(f"{path.name} is too large (more than {max_bytes:,} bytes; an answer file may have "
+                           f"at most {max_bytes:,} bytes, far more than a whole assignment's answers need)")
     return b"".join(chunks)
 
 
@@ -196,7 +197,7 @@ class _Refused(Exception):
 
 
 def read_answer_file(path: Path | str | None, student: Optional[str] = None, *,
-                     max_bytes: int = YAML_MAX_BYTES, follow_symlinks: bool = True,
+                     max_bytes: int = ANSWER_FILE_MAX_BYTES, follow_symlinks: bool = True,
                      parse_unless: Optional[Callable[[str], bool]] = None) -> Submission:
     """Read one answer file. Never raises for anything the file contains: problems become
     `Submission.error`. `path` None means "no answer file" (a student folder without one).
@@ -226,7 +227,7 @@ def _parse(student: str, path: Path, raw: bytes, max_bytes: int) -> Submission:
                           f"{path.name} is not a text file (it contains binary data); "
                           f"save your answers as plain UTF-8 text")
     try:
-        data = yamlsafe.load(raw, max_bytes=max_bytes)
+        data = yamlsafe.load(raw, max_bytes=max_bytes, max_seconds=ANSWER_FILE_PARSE_SECONDS)
     except yamlsafe.YamlError as exc:
         where = f", line {exc.line}" if exc.line else ""
         return Submission(student, path, None, f"{path.name}{where}: {exc.message}")
@@ -283,7 +284,7 @@ def _structure(student: str, path: Path, data: object) -> Submission:
 
 
 def load_directory(directory: Path | str, students: Optional[Iterable[str]] = None,
-                   *, max_bytes: int = YAML_MAX_BYTES) -> list[Submission]:
+                   *, max_bytes: int = ANSWER_FILE_MAX_BYTES) -> list[Submission]:
     """Read every submission of a class directory (only `students` when given; a requested
     student with no submission gets an error entry)."""
     wanted = None if students is None else {nfc_id(s) for s in students}
@@ -378,7 +379,7 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
             if answer is None or not answer.strip():
                 parts.append(PartResult(pid, part.id, answer if answer else None, missing_verdict(part)))
                 continue
-            verdict = internal_error(part) if values_error else \
+            verdict = not_graded(part, "its per-student values cannot be drawn") if values_error else \
                 grade_answer(problem, part, answer, values=values, check=check)
             parts.append(PartResult(pid, part.id, answer, verdict))
         if others and others.get(pid):
@@ -388,6 +389,12 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
         skipped = "Not graded: " + "; ".join(submission.bad) + "."
         notes = f"{skipped} {notes}" if notes else skipped
     status = PARTIAL if notes else GRADED     # something in the file was not graded: say so
+    broken = [f"{p.problem}/{p.part}" for p in parts if bank_fault(p.verdict)]
+    if broken:      # the bank's fault: the total is no grade, and every output says so
+        said = (f"The problem bank cannot check {', '.join(broken)} (not a mistake in the answers): the total "
+                f"is not a grade until the problem is fixed and the class graded again.")
+        notes = f"{said} {notes}" if notes else said
+        status = SUBMISSION_NOT_GRADED
     if submission.declared is not None and nfc_id(submission.declared) != nfc_id(submission.student):
         said = (f"The file says 'student: {_short(submission.declared)[1:-1]}', but it is graded as "
                 f"{_short(submission.student)} (the name of its file or folder).")

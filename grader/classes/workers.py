@@ -66,6 +66,7 @@ class Checked:
     verdict: Verdict
     final: bool = True
     timed_out: bool = False     # killed at its deadline
+    seconds: float = 0.0        # wall time the check took (what a student's time budget is charged)
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -369,11 +370,12 @@ def check_answers(tasks: Iterable[Task], problems: dict[str, Problem], check: Ca
                 task, w.task = w.task, None
                 if task is None:
                     continue
+                took = time.monotonic() - w.started
                 if kind == "ok":
-                    yield Checked(task, payload)
+                    yield Checked(task, payload, seconds=took)
                 else:
                     log(f"internal error while checking {task.problem}/{task.part}: {payload}")
-                    yield Checked(task, _invalid(points(task), INTERNAL_ERROR, "internal-error"))
+                    yield Checked(task, _invalid(points(task), INTERNAL_ERROR, "internal-error"), seconds=took)
             now = time.monotonic()
             for w in list(workers):
                 if w.task is not None and now - w.started >= deadline:
@@ -381,7 +383,8 @@ def check_answers(tasks: Iterable[Task], problems: dict[str, Problem], check: Ca
                         continue   # the answer arrived just in time: read it next round
                     task, w.task = w.task, None
                     replace(w)    # SIGKILL: the only thing a stuck C extension obeys
-                    yield Checked(task, _invalid(points(task), took_too_long(deadline), "too-complex"), timed_out=True)
+                    yield Checked(task, _invalid(points(task), took_too_long(deadline), "too-complex"), timed_out=True,
+                                  seconds=now - w.started)
                 elif not w.ready and now - w.born >= _STARTUP_TIMEOUT:
                     raise PoolError("grading workers do not start (timed out)")
     finally:

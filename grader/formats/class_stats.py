@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Iterable, Optional
 
 from grader.formats.plain_text import points_text, status_text
-from grader.model import CORRECT, ERROR, INCORRECT, INVALID, MISSING, PARTIAL, Problem, SubmissionResult
+from grader.model import CORRECT, ERROR, INCORRECT, INVALID, MISSING, PARTIAL, SUBMISSION_NOT_GRADED, Problem, SubmissionResult
 
 __all__ = ["ClassStats", "per_student_ids", "percent", "SUMMARY_MAX_ROWS", "ROSTER_MAX_ROWS", "COMMON_WRONG_SHOWN"]
 
@@ -42,6 +42,7 @@ class ClassStats:
         self.wrong = wrong      # the tally of wrong answers: `Gradebook.wrong_answers()`
         self.total = 0
         self.graded = 0
+        self.read = 0           # rows with answers to tally (the graded and the not-graded)
         self.score_sum = 0.0
         self.first_max: Optional[float] = None
         self.scores = array("d")
@@ -65,18 +66,21 @@ class ClassStats:
         if r.status == ERROR:
             self.errors.append((r.student, r.message))
             return
-        # the histogram, the mean and the median all count the graded submissions (errors apart)
-        frac = (r.score / r.max_score) if r.max_score else 0.0
-        self.bins[min(BINS - 1, max(0, int(math.floor(frac * BINS + 1e-9))))] += 1
         if r.message:
             self.notes.append((r.student, r.message))
         self.partial += r.status == PARTIAL
-        self.graded += 1
-        self.score_sum += r.score
-        self.scores.append(r.score)
-        if self.first_max is None:
-            self.first_max = r.max_score
-        parts, n = self.parts, self.graded
+        self.read += 1
+        if r.status != SUBMISSION_NOT_GRADED:
+            # the histogram, the mean and the median count the graded submissions: an error's
+            # row, and a total the bank could not complete, are no grade
+            frac = (r.score / r.max_score) if r.max_score else 0.0
+            self.bins[min(BINS - 1, max(0, int(math.floor(frac * BINS + 1e-9))))] += 1
+            self.graded += 1
+            self.score_sum += r.score
+            self.scores.append(r.score)
+            if self.first_max is None:
+                self.first_max = r.max_score
+        parts, n = self.parts, self.read
         for p in r.parts:
             t = parts.get((p.problem, p.part))
             if t is None:

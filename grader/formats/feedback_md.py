@@ -9,12 +9,12 @@ from typing import Optional
 from grader.show.escape import md_code, md_text
 from grader.formats.plain_text import points_text
 from grader.number_format import format_score
-from grader.model import CORRECT, INCORRECT, INVALID, MISSING, PartResult, Problem, SubmissionResult
+from grader.model import CORRECT, INCORRECT, INVALID, MISSING, NOT_GRADED, PartResult, Problem, SubmissionResult
 from grader.show.values import values_sentences
 
 __all__ = ["feedback_markdown"]
 
-_STATUS_ICON = {CORRECT: "✅", INCORRECT: "❌", INVALID: "⚠️", MISSING: "➖"}
+_STATUS_ICON = {CORRECT: "✅", INCORRECT: "❌", INVALID: "⚠️", MISSING: "➖", NOT_GRADED: "⏸️"}
 
 
 def feedback_markdown(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None,

@@ -8,7 +8,7 @@ from grader.show.escape import csv_line, csv_safe, one_line
 from grader.formats.plain_text import columns, status_text
 from grader.number_format import format_score
 from grader.formats.files import Stream
-from grader.model import Problem, SubmissionResult
+from grader.model import NOT_GRADED, Problem, SubmissionResult
 
 __all__ = ["POINTS_ROW_LABEL", "csv_student", "gradebook_csv_stream"]
 
@@ -29,7 +29,9 @@ def gradebook_csv_stream(problems: dict[str, Problem]) -> Stream:
     keys = [(pid, part) for pid, part, _ in cols]
 
     def row(r: SubmissionResult) -> str:
-        by_key = {(p.problem, p.part): p.verdict.score for p in r.parts}
+        # a part the bank cannot grade has no score: its cell is empty, never a 0
+        by_key = {(p.problem, p.part): None if p.verdict.status == NOT_GRADED else p.verdict.score
+                  for p in r.parts}
         scores = [by_key.get(k) for k in keys]
         total = sum(s for s in scores if s is not None)
         return csv_line([csv_student(r.student), *("" if s is None else format_score(s) for s in scores),

@@ -1,7 +1,7 @@
 """junit.xml: one testsuite, one testcase per part per student (classname = student, name =
 problem/part), so that a CI page lists what each student got wrong: incorrect, invalid and
-missing parts carry a <failure>, the parts of a submission that could not be graded an <error>
-(CI tools show them apart). The bytes are those ElementTree writes, made by hand (ElementTree
+missing parts carry a <failure>; the parts of a submission that could not be graded, and a part
+the bank cannot grade, an <error> (CI tools show them apart). The bytes are those ElementTree writes, made by hand (ElementTree
 took a third of the time of the file)."""
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Optional
 from grader.show.escape import one_line, xml_attr, xml_text
 from grader.formats.plain_text import part_text
 from grader.formats.files import Stream
-from grader.model import CORRECT, ERROR, PartResult, SubmissionResult
+from grader.checking.feedback import not_graded_reason
+from grader.model import CORRECT, ERROR, NOT_GRADED, PartResult, SubmissionResult
 
 __all__ = ["junit_xml_stream"]
 
@@ -47,6 +48,9 @@ def _case_rest(p: PartResult, error: Optional[str]) -> str:
         return head + " />"
     first = p.verdict.feedback[0] if p.verdict.feedback else p.verdict.status
     element, kind = "failure", p.verdict.status
+    if p.verdict.status == NOT_GRADED:     # the bank's fault: an <error>, the part and why
+        first = f"{p.problem}/{p.part} could not be graded: {not_graded_reason(first)}"
+        element = "error"
     if error is not None:     # the submission could not be graded: CI tools count an <error>
         first = f"Submission could not be graded: {error}"
         element, kind = "error", "ungradeable"

@@ -24,10 +24,11 @@ ids, email, login) are written exactly as the roster or the submission id has th
 compares them with its own records, so a `'` put before `-rf` would make a student nobody can
 match. Only free text (the assignment's title, the section) is neutralised against spreadsheet
 formulas. A student the roster does not list cannot be matched by an LMS and is left out (and
-reported, see `roster.reconcile`); a roster entry without a submission, and a submission that
-could not be graded, get each system's "no change" rather than a zero nobody decided on:
-an empty score in Canvas and Gradescope (whose guide, as far as we found, does not say what an
-empty cell does), no row in Moodle.
+reported, see `roster.reconcile`); a roster entry without a submission, a submission that
+could not be graded, and one with a part the bank cannot grade (status `not-graded`: its total
+is no grade) get each system's "no change" rather than a zero nobody decided on: an empty score
+in Canvas and Gradescope (whose guide, as far as we found, does not say what an empty cell
+does), no row in Moodle.
 Without a roster the submission id stands for every identifier.
 """
 from __future__ import annotations
@@ -80,10 +81,11 @@ def _score(x: Optional[float]) -> str:
 
 
 Entry = tuple[Person, Optional[float]]
+_NO_GRADE = ("error", "not-graded")     # no score to import: the file could not be read, or a part not graded
 
 
 def _score_of(r: ScoreRow) -> Optional[float]:
-    return None if r.status == "error" else r.score
+    return None if r.status in _NO_GRADE else r.score
 
 
 class Join:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from grader.show.escape import one_line
-from grader.model import ERROR, PARTIAL, PartResult, Problem, SubmissionResult
+from grader.model import ERROR, PARTIAL, SUBMISSION_NOT_GRADED, PartResult, Problem, SubmissionResult
 from grader.number_format import format_score
 
 __all__ = ["columns", "format_score", "points_text", "STATUS_WORDS", "status_text", "part_text"]
@@ -21,14 +21,14 @@ def points_text(result: SubmissionResult) -> str:
     return f"{format_score(result.score)} / {format_score(result.max_score)}"
 
 
-STATUS_WORDS = {"graded": "graded", "partial": "partially graded", "error": "error"}
+STATUS_WORDS = {"graded": "graded", "partial": "partially graded", "error": "error", "not-graded": "not graded"}
 
 
 def status_text(r: SubmissionResult) -> str:
     """What happened to a submission, in one cell: `graded`, `partially graded: <what was not>`
     or `error: <why>`, so a row of zeros is never mistaken for a graded one."""
     word = STATUS_WORDS.get(str(r.status), str(r.status))
-    if r.status in (ERROR, PARTIAL) and r.message:
+    if r.status in (ERROR, PARTIAL, SUBMISSION_NOT_GRADED) and r.message:
         return f"{word}: {one_line(r.message)}"
     return word
 

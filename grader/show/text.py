@@ -10,14 +10,14 @@ from typing import Mapping
 
 from grader.answers.latex import looks_like_latex
 from grader.checking.choices import LETTERS
-from grader.model import (CHOICE, CORRECT, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE,
+from grader.model import (CHOICE, CORRECT, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE, NOT_GRADED,
                           NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, Verdict)
 from grader.number_format import format_number, score_text
 from grader.show.width import caret_pad, shows_caret
 
-COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow"}
-MARKS = {CORRECT: "✓", INCORRECT: "✗", INVALID: "!", MISSING: "·"}
-WORDS = {CORRECT: "Correct", INCORRECT: "Incorrect", INVALID: "Invalid", MISSING: "Missing"}
+COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow", NOT_GRADED: "yellow"}
+MARKS = {CORRECT: "✓", INCORRECT: "✗", INVALID: "!", MISSING: "·", NOT_GRADED: "?"}
+WORDS = {CORRECT: "Correct", INCORRECT: "Incorrect", INVALID: "Invalid", MISSING: "Missing", NOT_GRADED: "Not graded"}
 PARTLY = "Partly correct"
 
 # ANSI SGR (Select Graphic Rendition) codes, byte for byte what click's style(text, fg=..., bold=True)

@@ -9,7 +9,8 @@ from typing import Optional
 
 import click
 
-from grader import DEADLINE_SECONDS, Exit, os_reason
+from grader import DEADLINE_SECONDS, BankError, Exit, os_reason
+from grader.limits import RUN_BUDGET_PER_SUBMISSION, RUN_BUDGET_SECONDS, STUDENT_BUDGET_SECONDS
 from grader.interfaces.cli.base import (
     Refusal, STUDENT_ENV, assigned_bank, assignment_option, emit_json, env_student, format_option, isatty, main,
     problems_option, roster, roster_option, style,
@@ -28,12 +29,22 @@ from grader.interfaces.cli.base import (
 @click.option("--gradescope", "gradescope_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="File: also write Gradescope's results.json to PATH.")
 @click.option("--deadline", type=float, default=DEADLINE_SECONDS, show_default=True, help="Seconds allowed per distinct answer.")
+@click.option("--student-budget", type=float, default=STUDENT_BUDGET_SECONDS, show_default=True, metavar="SECONDS",
+              help="Folder: seconds of checking per student; once spent, their remaining answers are graded "
+                   "'too complex to check'.")
+@click.option("--run-budget", type=float, default=None, metavar="SECONDS",
+              help=f"Folder: seconds of checking for the whole run (default: {RUN_BUDGET_SECONDS:g} + "
+                   f"{RUN_BUDGET_PER_SUBMISSION:g} per submission); answers left are graded 'too complex to "
+                   f"check in this grading run' and the next run checks them.")
+@click.option("--even-if-invalid", is_flag=True,
+              help="Folder: grade even when `grader validate` finds problems in the bank's problems (parts the "
+                   "bank cannot check are then 'not graded'); without it such a run does not start (exit 5).")
 @assignment_option
 @roster_option
 @problems_option
 @format_option
-def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, assignment_path, roster_path,
-          problems_dir, fmt):
+def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, student_budget, run_budget,
+          even_if_invalid, assignment_path, roster_path, problems_dir, fmt):
     """Grade an answer file, or a folder with one submission per student.
 
     \b
@@ -44,8 +55,9 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
     """
     bank, assignment = assigned_bank(problems_dir, assignment_path)
     if path.is_dir():
-        _grade_dir(path, out_dir or Path("grader-out"), list(students) or None, jobs, fail_under, deadline, bank,
-                   assignment, roster(roster_path))
+        _check_bank(bank, even_if_invalid)
+        _grade_dir(path, out_dir or Path("grader-out"), list(students) or None, jobs, fail_under,
+                   (deadline, student_budget, run_budget), bank, assignment, roster(roster_path))
         return
     if not path.exists() and not path.is_symlink():
         raise Refusal(f"no such file: {path}")
@@ -88,9 +100,29 @@ def grade(path, out_dir, students, jobs, fail_under, gradescope_path, deadline, 
         if result.message:
             click.echo(shown.text(f"Note: {result.message}"))
         click.echo(f"Total: {score_text(score)}/{score_text(max_score)}")
+    if any(r.verdict.status == "not-graded" for r in parts):    # the bank's fault: no grade to judge
+        sys.exit(Exit.UNGRADED)
     if fail_under is not None:
         sys.exit(Exit.WRONG if score < fail_under - 1e-9 else Exit.OK)
     sys.exit(Exit.OK if all(r.verdict.status == "correct" for r in parts) else Exit.WRONG)
+
+
+def _check_bank(bank: dict, even_if_invalid: bool) -> None:
+    """A class run starts on a bank `grader validate` accepts (the problems it grades), so that
+    a broken part is found before a class is graded with it, not in every student's row."""
+    import grader
+    issues = grader.validate(sorted({p.path for p in bank.values() if p.path}))
+    if not issues:
+        return
+    from grader.show.escape import safe_log_text
+    for issue in issues:
+        click.echo(f"grader: {safe_log_text(str(issue))}", err=True)
+    if not even_if_invalid:
+        raise BankError(f"grader validate found {len(issues)} problem(s) in the problems this run grades "
+                        f"(listed above), so no submission was graded. Fix them and run again, or grade anyway "
+                        f"with --even-if-invalid (parts the bank cannot check are then 'not graded').")
+    click.echo(f"grader: grading anyway (--even-if-invalid) although grader validate found {len(issues)} "
+               f"problem(s); parts the bank cannot check are 'not graded' in every output.", err=True)
 
 
 def _file_student(path: Path, sub, flag: Optional[str]) -> tuple[Optional[str], str]:
@@ -124,7 +156,8 @@ def _generated_at(epoch: Optional[str]) -> Optional[str]:
     return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=None, people=None):
+def _grade_dir(src, out, students, jobs, fail_under, times, bank, assignment=None, people=None):
+    """`times`: the seconds per answer (--deadline), per student and per run (the budgets)."""
     import signal
     import grader
     env_ci = os.environ.get("CI")
@@ -159,8 +192,10 @@ def _grade_dir(src, out, students, jobs, fail_under, deadline, bank, assignment=
     # which set OUTDIR holds: the previous one or, once switched in, this run's complete set
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        deadline, student_budget, run_budget = times
         try:
             outcome = grader.grade_class(src, out, problems=bank, jobs=jobs, students=students, deadline=deadline,
+                                         student_budget=student_budget, run_budget=run_budget,
                                          generated_at=_generated_at(env_epoch), summary=bool(env_summary),
                                          on_progress=progress if show_bar else None, log=said,
                                          title=assignment.title if assignment else None,
@@ -201,6 +236,8 @@ def _report(grader, outcome, out, people, env_summary, log, fail_under) -> int:
         for line in grader.roster_report(people, (r.student for r in outcome.results)):
             log(line)
     incomplete = f", {outcome.incomplete} not fully graded" if outcome.incomplete else ""
+    if outcome.ungraded:
+        incomplete += f", {outcome.ungraded} not graded (a part the problem bank cannot check)"
     click.echo(f"Graded {outcome.graded} submission(s), {outcome.errors} could not be graded{incomplete}; "
                f"{outcome.regraded} read and graded, {outcome.reused} unchanged, "
                f"{outcome.checked} distinct answer(s) checked; results in {out}", err=True)

@@ -1,13 +1,16 @@
-"""report.html's tally of wrong answers, kept in a temporary table of a gradebook's connection
-(`Gradebook.wrong_answers`)."""
+"""report.html's tally of a class's wrong answers, kept in the gradebook's connection.
+
+A module of its own because the tally is the one part of the gradebook that belongs to a report,
+not to grading: a temporary table, filled while the outputs are written and read once.
+"""
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from grader.model import Verdict
 
-__all__ = ["WrongAnswersTable"]
-
+if TYPE_CHECKING:
+    from grader.classes.gradebook import Gradebook
 
 def _key(text: str) -> bytes:
     """Text as a blob that sorts as Python sorts str, by code point (UTF-8 bytes do, lone
@@ -29,7 +32,7 @@ class WrongAnswersTable:
 
     _BATCH = 4000      # distinct forms counted in memory before they go to the table
 
-    def __init__(self, book: Gradebook):
+    def __init__(self, book: "Gradebook"):
         self.book = book
         book.db.execute("DROP TABLE IF EXISTS temp.wrong")
         book.db.execute("CREATE TEMP TABLE wrong (problem TEXT NOT NULL, part TEXT NOT NULL, key BLOB NOT NULL, "
