@@ -892,7 +892,8 @@ def test_grade_empty_folder_exits_4(tmp_path):
     empty.mkdir()
     result = run("grade", empty, "--out", tmp_path / "out")
     assert result.exit_code == 4
-    assert "Traceback" not in result.output
+    assert result.stderr == f"No submission found: nothing was graded, and {tmp_path / 'out'} was left as it was.\n"
+    assert not (tmp_path / "out").exists()
 
 
 def make_class(root: Path, students: dict) -> Path:

@@ -235,6 +235,9 @@ def _report(grader, outcome, out, people, env_summary, log, fail_under) -> int:
     if outcome.found:
         for line in grader.roster_report(people, (r.student for r in outcome.results)):
             log(line)
+    if outcome.exit_code == Exit.NOTHING:
+        click.echo(f"No submission found: nothing was graded, and {out} was left as it was.", err=True)
+        return outcome.exit_code
     incomplete = f", {outcome.incomplete} not fully graded" if outcome.incomplete else ""
     if outcome.ungraded:
         incomplete += f", {outcome.ungraded} not graded (a part the problem bank cannot check)"
