@@ -93,7 +93,19 @@ class Sum:
     kind: str = "sum"
 
 
-Node = Union[Num, Const, Sym, Idx, Neg, Bin, Transpose, Call, Sum]
+@dataclass(frozen=True, slots=True)
+class Deriv:
+    """The derivative of one network node with respect to another, as the course writes it:
+    `dC/dz_j^l`, `∂C/∂z_j^l`, `(partial C)/(partial z_j^l)`, `\\frac{\\partial C}{\\partial z_j^{(l)}}`.
+    `of` and `wrt` are `Sym` or `Idx` nodes (a name of the problem's network); `how` remembers
+    how it was typed ("d", "partial", "∂", "latex") for feedback. Evaluated in a network world
+    (perturb `wrt`, recompute downstream, read `of`), never as a quotient."""
+    of: "Node"
+    wrt: "Node"
+    how: str = ""
+
+
+Node = Union[Num, Const, Sym, Idx, Neg, Bin, Transpose, Call, Sum, Deriv]
 
 
 def walk(node: Node):
@@ -111,6 +123,9 @@ def walk(node: Node):
             stack.extend(reversed(n.args))
         elif isinstance(n, Sum):
             stack.append(n.body)
+        elif isinstance(n, Deriv):
+            stack.append(n.wrt)
+            stack.append(n.of)
 
 
 def children(node: Node) -> tuple[Node, ...]:
@@ -122,6 +137,8 @@ def children(node: Node) -> tuple[Node, ...]:
         return node.args
     if isinstance(node, Sum):
         return (node.body,)
+    if isinstance(node, Deriv):
+        return (node.of, node.wrt)
     return ()
 
 
