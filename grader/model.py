@@ -88,6 +88,35 @@ class Symbol:
 
 
 @dataclass(frozen=True)
+class Network:
+    """A problem's declaration that its names live in a feed-forward network (the `network:`
+    block): which declared symbol plays which role. Absent roles are still part of every sampled
+    network (a problem about delta^L needs weights behind z), they just have no name a student
+    can type. `weight_order` says which unit a weight's first subscript counts: the receiving
+    one (`w_(jk)^l`: into unit j of layer l from unit k of layer l-1) or the sending one."""
+
+    weighted_input: str
+    activation: str
+    function: str
+    weight: Optional[str] = None
+    weight_order: str = "receiving-first"
+    bias: Optional[str] = None
+    error: Optional[str] = None
+    target: Optional[str] = None
+    cost: Optional[str] = None
+    loss: str = "quadratic"
+
+    def roles(self) -> tuple[tuple[str, str], ...]:
+        """(role, name) of every named node, in the block's order."""
+        pairs = (("weighted-input", self.weighted_input), ("activation", self.activation), ("weight", self.weight),
+                 ("bias", self.bias), ("error", self.error), ("target", self.target), ("cost", self.cost))
+        return tuple((role, name) for role, name in pairs if name is not None)
+
+    def role_of(self, name: str) -> Optional[str]:
+        return dict((n, r) for r, n in self.roles()).get(name)
+
+
+@dataclass(frozen=True)
 class SymbolTable:
     """What the parser reads against: declared symbols and index letters.
 
@@ -99,6 +128,7 @@ class SymbolTable:
     symbols: tuple[Symbol, ...] = ()
     indices: tuple[tuple[str, IndexRole], ...] = ()  # (letter, role)
     index_ranges: tuple[tuple[str, tuple[int, int]], ...] = ()   # (letter, (low, high))
+    network: Optional[Network] = None   # the problem's `network:` block: its names come from a real network
 
     def get(self, name: str) -> Optional[Symbol]:
         for s in self.symbols:

@@ -37,6 +37,9 @@ TOP_FIELDS = {
     "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, latex, definition}`.",
     "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`, or with a range of values "
                "`{l: {role: layer, integer: [1, 2]}}`.",
+    "network": "The problem's names live in a feed-forward network: `{weighted-input: z, activation: a, function: f, "
+               "weight: w, bias: b, error: delta, target: y, cost: C, loss: quadratic}`; every sampled world is then "
+               "a real network (a_j^l = f(z_j^l), delta_j^l = dC/dz_j^l) and answers may use dC/dz_j^l.",
     "given": "Numeric problems: the course's values of the given quantities, `{x: 3, w1: 0.01}`.",
     "variants": "Ranges of per-student values for given quantities: `{x: {choices: [2, 3]}}` or `{w1: {low: 0.01, high: 0.05, step: 0.01}}`; used only with `randomize: per-student`.",
     "randomize": "`per-student`: each student grades with their own values drawn from `variants` (seeded by the student id); `off` (default): everyone grades the course's `given` values.",
@@ -109,6 +112,25 @@ TEST_FIELDS = {
     "status": "The status it must get: correct | incorrect | invalid.",
     "feedback": "A fragment the feedback must contain (case-insensitive).",
 }
+NETWORK_FIELDS = {
+    "weighted-input": "The weighted input z_j^l = sum_k w_(jk)^l a_k^(l-1) + b_j^l: an indexed symbol with one "
+                      "subscript and a layer superscript (or a vector with a superscript).",
+    "activation": "The activation a_j^l = f(z_j^l); layer 0 is the network's input.",
+    "function": "The activation function: a declared function, unknown (a random smooth function in every "
+                "sample) or an alias of sigmoid or tanh.",
+    "weight": "The weight w_(jk)^l from unit k of layer l-1 to unit j of layer l: indexed with two subscripts "
+              "and a superscript (or a matrix with a superscript). Optional: without it the weights have no name.",
+    "weight-order": "Which unit the weight's first subscript counts: `receiving-first` (w_(jk)^l, the default) "
+                    "or `sending-first` (w_(kj)^l).",
+    "bias": "The bias b_j^l of unit j in layer l (optional).",
+    "error": "The error delta_j^l = dC/dz_j^l (optional).",
+    "target": "The target y_j of output unit j: indexed with one subscript and no superscript, or a vector "
+              "(optional).",
+    "cost": "The cost's name (C, c, J, Loss): a declared scalar (optional; needed to write dC/dz_j^l).",
+    "loss": "The cost: `quadratic`, C = 1/2 sum_j (a_j^L - y_j)^2 (the only one so far).",
+}
+WEIGHT_ORDERS = ("receiving-first", "sending-first")
+LOSSES = ("quadratic",)
 # Domain words: the interval drawn from, and whether a gap around 0 is left out.
 DOMAIN_WORDS = {"positive": (POSITIVE_DOMAIN, False), "negative": (NEGATIVE_DOMAIN, False), "nonzero": (DEFAULT_DOMAIN, True)}
 NUMERIC_TOLERANCES = ("absolute", "relative", "decimals", "sigfigs")

@@ -35,6 +35,7 @@ from grader.authoring.fields import (
 from grader.authoring.yamlsafe import YDict
 from grader.authoring.fieldreader import FieldReader, ProblemError, kind_of, line_of, suggest
 from grader.authoring.parts import read_part
+from grader.authoring.networkblock import read_network
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -116,7 +117,8 @@ def _problem(r: FieldReader, doc: Any, pid: str) -> Problem:
         if "variants" in doc else ()
     randomize = _randomize(r, doc, bool(variants))
 
-    table = SymbolTable(tuple(symbols), tuple(indices), ranges)
+    network = read_network(r, doc.get("network"), doc.key_line("network"), symbols) if "network" in doc else None
+    table = SymbolTable(tuple(symbols), tuple(indices), ranges, network)
     if "parts" not in doc:
         r.fail(doc.line, "problem: missing field 'parts'")
     parts_value = doc["parts"]

@@ -8,6 +8,7 @@ from grader.model import CHOICE, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC,
 from grader.authoring.fields import (
     DOMAIN_WORDS, INDEX_FIELDS, INDEX_RE, NAME_RE, TAG_RE, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     PART_ID_PATTERN, RANDOMIZE_MODES, RANDOMIZE_OFF, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
+    LOSSES, NETWORK_FIELDS, WEIGHT_ORDERS,
 )
 
 def _described(schema: dict, description: str) -> dict:
@@ -109,6 +110,13 @@ def json_schema() -> dict:
                           "propertyNames": {"enum": list(NUMERIC_TOLERANCES)}}}}},
         ],
     }
+    network_props = {k: text for k in NETWORK_FIELDS}
+    network_props["weight-order"] = {"enum": list(WEIGHT_ORDERS), "default": WEIGHT_ORDERS[0]}
+    network_props["loss"] = {"enum": list(LOSSES), "default": LOSSES[0]}
+    network = {
+        "type": "object", "additionalProperties": False, "required": ["weighted-input", "activation", "function"],
+        "properties": {k: _described(v, NETWORK_FIELDS[k]) for k, v in network_props.items()},
+    }
     top_props = {
         "title": text,
         "statement": text,
@@ -122,6 +130,7 @@ def json_schema() -> dict:
                              "role": {"enum": list(INDEX_ROLES), "description": INDEX_FIELDS["role"]},
                              "integer": {"type": "array", "items": {"type": "integer"}, "minItems": 2,
                                          "maxItems": 2, "description": INDEX_FIELDS["integer"]}}}]}},
+        "network": {"$ref": "#/$defs/network"},
         "given": {"type": "object", "additionalProperties": number},
         "variants": {"type": "object", "additionalProperties": {"$ref": "#/$defs/variant"}},
         "randomize": {"enum": list(RANDOMIZE_MODES), "default": RANDOMIZE_OFF},
@@ -137,6 +146,6 @@ def json_schema() -> dict:
         "required": ["title", "statement", "parts"],
         "properties": {k: _described(v, TOP_FIELDS[k]) for k, v in top_props.items()},
         "$defs": {"symbol": symbol, "variant": variant, "tolerance": tolerance, "mistake": mistake,
-                  "test": test, "part": part},
+                  "test": test, "part": part, "network": network},
     }
 

@@ -20,7 +20,8 @@ from grader.errors import StudentError
 from grader.answers import functions
 from grader.limits import HIDDEN_LAYERS, LAYERS, MAX_WIDTH, MIN_WIDTH, NONZERO_GAP, REJECTION_DRAWS, SAMPLES
 from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, UNIT, VECTOR, SymbolTable
-from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
+from grader.answers.tree import Bin, Call, Const, Deriv, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
+from grader.checking import network
 
 
 
@@ -49,6 +50,7 @@ class World:
     functions: dict = field(default_factory=dict)
     index_values: dict = field(default_factory=dict)
     definitions: dict = field(default_factory=dict)   # name -> parsed tree
+    network: Optional[network.Params] = None          # the problem's network, when it declares one
 
     @property
     def rows(self) -> np.ndarray:
@@ -58,7 +60,16 @@ class World:
         """The same world restricted to some samples (in the order given)."""
         functions = {name: {k: v[:, rows] for k, v in fn.items()} for name, fn in self.functions.items()}
         return World(self.table, len(rows), self.width[rows], {k: v[rows] for k, v in self.arrays.items()},
-                     functions, {k: np.asarray(v)[rows] for k, v in self.index_values.items()}, self.definitions)
+                     functions, {k: np.asarray(v)[rows] for k, v in self.index_values.items()}, self.definitions,
+                     None if self.network is None else self.network.subset(rows))
+
+    def activation(self) -> network.Activation:
+        """The network's activation function and its derivatives, as the Evaluator computes f."""
+        name = self.table.network.function
+        alias = self.table.get(name).alias
+        if alias is not None:
+            return lambda x, order: _builtin(alias, [x], order)
+        return lambda x, order: _unknown(self.functions[name], x, order)
 
 
 def shape_word(v: np.ndarray) -> str:
@@ -172,7 +183,18 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
             world.index_values[letter] = rng.integers(low, high + 1, size=S)
         elif role == LAST:
             world.index_values[letter] = np.full(S, LAYERS - 1)
+    if table.network is not None:
+        _tame(world.functions.get(table.network.function))
+        world.network = network.draw(rng, width, world.activation())
+        network.fill(world.arrays, table, table.network, world.network, world.activation())
     return world
+
+
+def _tame(fn: Optional[dict]) -> None:
+    """An unknown activation grows at most linearly: its x^2 term, repeated through six layers,
+    would take z to 1e30. The sines still give every derivative a random value."""
+    if fn is not None:
+        fn["c"][2] = 0.0
 
 
 def _random_function(rng, S):
@@ -288,9 +310,50 @@ class Evaluator:
             return _builtin(node.name, args, node.order)
         if isinstance(node, Sum):
             return self.sum(node)
+        if isinstance(node, Deriv):
+            return self.derivative(node)
         if isinstance(node, Bin):
             return self.binary(node)
         raise EvalError(f"cannot evaluate {type(node).__name__}", "internal")
+
+    def derivative(self, node: Deriv) -> np.ndarray:
+        """∂X/∂Y of two nodes of the problem's network, in every sample (network.derivative)."""
+        net, world = self.world.table.network, self.world
+        if net is None or world.network is None:
+            raise EvalError("The ∂ notation (dC/dz) needs the names of a network, and this problem has none: "
+                            "write the derivative out with the problem's names.", "derivative")
+        of, wrt = self.node(node.of, "of"), self.node(node.wrt, "with respect to")
+        if wrt.role == "error":
+            raise EvalError(f"The error {net.error} is computed from the network's other values, so nothing can "
+                            f"be differentiated with respect to it; use the weighted input "
+                            f"{net.weighted_input} instead.", "derivative")
+        if wrt.role == "cost":
+            return np.full(world.samples, 1.0 if of.role == "cost" else 0.0)
+        return network.derivative(world.network, world.activation(), of, wrt)
+
+    def node(self, n: Node, side: str) -> network.Seed:
+        net = self.world.table.network
+        names = ", ".join(name for _, name in net.roles())
+        if not isinstance(n, (Sym, Idx)):
+            raise EvalError(f"A derivative is taken {side} one name of the network ({names}), written with its "
+                            f"indices, such as dC/d{net.weighted_input}_j^l; a number or an expression has no "
+                            f"place there.", "derivative")
+        role = net.role_of(n.name)
+        if role is None:
+            raise EvalError(f"'{n.name}' is not a name of the network, so a derivative {side} it has no meaning "
+                            f"here; the network's names are {names}.", "derivative")
+        one = n.sup is None and isinstance(n, Sym) if role == "cost" else isinstance(n, Idx) and (
+            (n.sup is None) == (role == "target"))
+        if not one:
+            raise EvalError(f"Take the derivative {side} one unit, with its indices, as in "
+                            f"d{net.cost or 'C'}/d{net.weighted_input}_j^l: '{n.name}' written this way is "
+                            f"not a single number of the network.", "derivative")
+        layer = None if n.sup is None else np.broadcast_to(self.index(n.sup, True), (self.world.samples,))
+        units = tuple(np.broadcast_to(self.index(i, False), (self.world.samples,))
+                      for i in (n.subs if isinstance(n, Idx) else ()))
+        if role == "weight" and net.weight_order == "sending-first":
+            units = units[::-1]
+        return network.Seed(role, layer, units)
 
     def sum(self, node: Sum) -> np.ndarray:
         saved = self.env.get(node.index)

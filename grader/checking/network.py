@@ -1,0 +1,161 @@
+"""The network behind a problem's names (its `network:` block): in every sample a real
+feed-forward network, so that a_j^l is f(z_j^l), delta_j^l is the true dC/dz_j^l, and ∂
+notation in an answer has a value.
+
+Layers 0 (the input) .. LAYERS-1 (the output L), each with MAX_WIDTH unit slots of which the
+sample's first `width` are its units. The other slots are isolated units (no weight reaches
+them or leaves them, and their target is their own output), so the vector and matrix forms
+(z^(l) = W^(l) a^(l-1) + b^(l) over all slots) and the indexed forms (sums over the sample's
+units) describe the same network and the same cost. Derivatives are taken by the complex step
+(perturb one node by i*h, run the whole network in complex numbers, read the imaginary part /
+h): exact to rounding for the analytic activations a network accepts, unlike a finite
+difference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from grader.limits import LAYERS, MAX_WIDTH
+from grader.model import INDEXED, MATRIX, SCALAR, VECTOR, Network
+
+STEP = 1e-20            # the complex step: far below rounding of any value, so h^2 terms vanish
+PARAMETER_SCALE = 1.0   # weights, biases, inputs and targets are drawn from [-1, 1]: z stays near the
+                        # range where a random smooth f is interesting, through all LAYERS-1 layers
+
+Activation = Callable[[np.ndarray, int], np.ndarray]    # (values, order of the derivative) -> values
+
+
+@dataclass(frozen=True)
+class Params:
+    """The inputs of a network for S samples: w[s, l, receiving, sending] (layer 0 unused),
+    b[s, l, unit], the input x[s, unit] = a^0, the target y[s, unit]."""
+
+    w: np.ndarray
+    b: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    def subset(self, rows: np.ndarray) -> "Params":
+        return Params(self.w[rows], self.b[rows], self.x[rows], self.y[rows])
+
+
+@dataclass(frozen=True)
+class Seed:
+    """Where the complex step enters: a role of `Network.roles()`, per sample the layer and the
+    unit(s) (a layer LAYERS or unit MAX_WIDTH is outside the network: nothing moves)."""
+
+    role: str
+    layer: Optional[np.ndarray]
+    units: tuple[np.ndarray, ...]
+
+
+def draw(rng: np.random.Generator, width: np.ndarray, act: Activation) -> Params:
+    S = len(width)
+    real = np.arange(MAX_WIDTH)[None, :] < width[:, None]
+    link = (real[:, :, None] & real[:, None, :])[:, None]
+    w = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, LAYERS, MAX_WIDTH, MAX_WIDTH)) * link
+    b = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, LAYERS, MAX_WIDTH))
+    w[:, 0], b[:, 0] = 0.0, 0.0
+    x = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
+    y = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
+    out = run(Params(w, b, x, y), act)["activation"][:, LAYERS - 1]
+    return Params(w, b, x, np.where(real, y, out))     # an isolated output unit costs nothing
+
+
+def _hot(units: np.ndarray) -> np.ndarray:
+    return np.arange(MAX_WIDTH)[None, :] == np.asarray(units)[:, None]
+
+
+def run(p: Params, act: Activation, seed: Optional[Seed] = None) -> dict:
+    """Every node of the network, forward and backward: role -> array (S, LAYERS, MAX_WIDTH),
+    (S, LAYERS, MAX_WIDTH, MAX_WIDTH) for the weight, (S, MAX_WIDTH) for the target, (S,) for the
+    cost. With a seed, in complex numbers with the step added at the seed's node."""
+    w, b, x, y = p.w, p.b, p.x, p.y
+    step = {}
+    if seed is not None:
+        w, b, x, y = (v.astype(complex) for v in (w, b, x, y))
+        if seed.role == "target":
+            y = y + 1j * STEP * _hot(seed.units[0])
+        else:
+            at = np.arange(LAYERS)[None, :] == np.asarray(seed.layer)[:, None]      # (S, LAYERS)
+            hot = at[:, :, None] * _hot(seed.units[0])[:, None, :] * 1j * STEP       # (S, LAYERS, W)
+            if seed.role == "weight":
+                w = w + hot[:, :, :, None] * _hot(seed.units[1])[:, None, None, :]
+            elif seed.role == "bias":
+                b = b + hot
+            else:
+                step[seed.role] = hot
+    none = np.zeros(b.shape[:1] + b.shape[2:], dtype=b.dtype)
+    zs, as_ = [none], [x + step["activation"][:, 0] if "activation" in step else x]
+    for l in range(1, LAYERS):
+        z = np.einsum("sjk,sk->sj", w[:, l], as_[-1]) + b[:, l]
+        if "weighted-input" in step:
+            z = z + step["weighted-input"][:, l]
+        a = act(z, 0)
+        if "activation" in step:
+            a = a + step["activation"][:, l]
+        zs.append(z)
+        as_.append(a)
+    diff = as_[-1] - y
+    cost = 0.5 * (diff * diff).sum(axis=1)
+    deltas = [diff * act(zs[-1], 1)]
+    for l in range(LAYERS - 2, 0, -1):
+        deltas.append(np.einsum("sjk,sj->sk", w[:, l + 1], deltas[-1]) * act(zs[l], 1))
+    deltas.append(none)
+    return {"weighted-input": np.stack(zs, 1), "activation": np.stack(as_, 1), "error": np.stack(deltas[::-1], 1),
+            "weight": w, "bias": b, "target": y, "cost": cost}
+
+
+def derivative(p: Params, act: Activation, of: Seed, wrt: Seed) -> np.ndarray:
+    """d(of)/d(wrt) per sample, exactly (complex step). A node outside the network (layer
+    LAYERS, unit MAX_WIDTH) neither moves nor is moved: 0."""
+    values = run(p, act, wrt)[of.role]
+    return np.imag(read(values, of)) / STEP
+
+
+def read(values: np.ndarray, at: Seed) -> np.ndarray:
+    """The node `at` of an array of `run`, 0 where it lies outside the network."""
+    if at.role == "cost":
+        return values
+    S = values.shape[0]
+    keys = [np.arange(S)]
+    if at.role != "target":
+        keys.append(np.broadcast_to(at.layer, (S,)))
+    keys.extend(np.broadcast_to(u, (S,)) for u in at.units)
+    pad = [(0, 0)] + [(0, 1)] * (values.ndim - 1)
+    return np.pad(values, pad)[tuple(keys)]
+
+
+FIRST_LAYER = {"activation": 0, "weighted-input": 1, "weight": 1, "bias": 1, "error": 1}
+
+
+def fill(arrays: dict, table, net: Network, p: Params, act: Activation) -> None:
+    """Write the network's values into the world's arrays of its names, in their layout
+    (layer slot, unit slots, the extra slot for an index outside the network)."""
+    values = run(p, act)
+    for role, name in net.roles():
+        sym = table.get(name)
+        val = values[role]
+        if role == "weight" and net.weight_order == "sending-first":
+            val = np.swapaxes(val, 2, 3)
+        arr = arrays[name]
+        if sym.kind == SCALAR:
+            arrays[name] = val.copy()
+        elif role == "target":
+            if sym.kind == VECTOR:
+                arr[:, :, 0] = val
+            else:
+                arr[:, :MAX_WIDTH] = val
+        else:
+            low = FIRST_LAYER[role]
+            if sym.kind == VECTOR:
+                arr[:, low:LAYERS, :, 0] = val[:, low:]
+            elif sym.kind == MATRIX:
+                arr[:, low:LAYERS] = val[:, low:]
+            elif sym.kind == INDEXED and role == "weight":
+                arr[:, low:LAYERS, :MAX_WIDTH, :MAX_WIDTH] = val[:, low:]
+            else:
+                arr[:, low:LAYERS, :MAX_WIDTH] = val[:, low:]
