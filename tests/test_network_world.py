@@ -1,0 +1,280 @@
+"""Issue 24: a problem's names live in a real network (the `network:` block), and ∂ notation
+(`Deriv` nodes) is evaluated in it. Independent checks: a plain forward pass written here from
+the world's arrays, and central finite differences of it."""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from grader.answers.parser import parse
+from grader.answers.tree import Deriv, Idx, Index, Num, Sym
+from grader.checking.evaluate import EvalError, Evaluator, make_world
+from grader.authoring.loader import ProblemError, load_problem
+from grader.interfaces.cli import main
+from grader.limits import LAYERS, MAX_WIDTH
+from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, SCALAR, UNIT, VECTOR, Network, Symbol, SymbolTable
+
+SYMBOLS = (Symbol("a", INDEXED, 1, True), Symbol("z", INDEXED, 1, True), Symbol("w", INDEXED, 2, True),
+           Symbol("b", INDEXED, 1, True), Symbol("delta", INDEXED, 1, True), Symbol("y", INDEXED, 1),
+           Symbol("C", SCALAR), Symbol("f", FUNCTION))
+INDICES = (("j", UNIT), ("k", UNIT), ("l", LAYER), ("L", LAST))
+NET = Network("z", "a", "f", weight="w", bias="b", error="delta", target="y", cost="C")
+TABLE = SymbolTable(SYMBOLS, INDICES, (), NET)
+j, k, l = Index("j"), Index("k"), Index("l")
+
+
+def world(seed=7, table=TABLE):
+    return make_world(table, seed)
+
+
+def value(w, text, table=TABLE):
+    return Evaluator(w)(parse(text, table).tree)
+
+
+def node(name, *subs, sup=None):
+    return Idx(name, tuple(subs), sup)
+
+
+# --- an independent forward pass over the sample's own units ------------------------------
+
+def forward(w, bump=None, h=0.0):
+    """z, a (S, LAYERS, MAX_WIDTH) and C (S,) from the world's arrays of w, b, a^0 and y, over
+    each sample's real units; `bump` = (role, layer, unit[, unit]) per-sample arrays moved by h."""
+    S = w.samples
+    real = (np.arange(MAX_WIDTH)[None, :] < w.width[:, None]).astype(float)
+    W = w.arrays["w"][:, :LAYERS, :MAX_WIDTH, :MAX_WIDTH].copy()
+    B = w.arrays["b"][:, :LAYERS, :MAX_WIDTH].copy()
+    y = w.arrays["y"][:, :MAX_WIDTH].copy()
+    a0 = w.arrays["a"][:, 0, :MAX_WIDTH].copy()
+    rows = np.arange(S)
+    role, layer, units = (bump[0], bump[1], bump[2:]) if bump else (None, None, ())
+    if role == "weight":
+        W[rows, layer, units[0], units[1]] += h
+    if role == "bias":
+        B[rows, layer, units[0]] += h
+    if role == "target":
+        y[rows, units[0]] += h
+    f = w.activation()
+    zs, as_ = np.zeros((S, LAYERS, MAX_WIDTH)), np.zeros((S, LAYERS, MAX_WIDTH))
+    as_[:, 0] = a0
+    for n in range(1, LAYERS):
+        z = (W[:, n] * real[:, None, :] * as_[:, n - 1][:, None, :]).sum(axis=2) + B[:, n]
+        if role == "z":
+            z[rows, units[0]] += h * (layer == n)
+        a = f(z, 0)
+        if role == "a":
+            a[rows, units[0]] += h * (layer == n)
+        zs[:, n], as_[:, n] = z, a
+    cost = 0.5 * (((as_[:, -1] - y) ** 2) * real).sum(axis=1)
+    return zs, as_, cost
+
+
+def central(w, bump, read, h=1e-6):
+    return (read(forward(w, bump, h)) - read(forward(w, bump, -h))) / (2 * h)
+
+
+def close(x, y, rtol=1e-5):
+    scale = np.maximum(1.0, np.abs(y))
+    assert np.all(np.abs(x - y) <= rtol * scale), np.max(np.abs(x - y) / scale)
+
+
+# --- item 2: every sampled world is a real network ---------------------------------------
+
+def test_activation_is_f_of_weighted_input_in_every_sample_and_layer():
+    w = world()
+    f = w.activation()
+    z, a = w.arrays["z"][:, 1:LAYERS, :MAX_WIDTH], w.arrays["a"][:, 1:LAYERS, :MAX_WIDTH]
+    assert np.array_equal(a, f(z, 0))
+    assert np.array_equal(value(w, "a_j^l"), value(w, "f(z_j^l)"))
+    assert np.array_equal(value(w, "a_j^L"), value(w, "f(z_j^L)"))
+
+
+def test_weighted_input_and_cost_follow_the_network_equations():
+    w = world()
+    close(value(w, "z_j^l"), value(w, "sum_k w_(jk)^l a_k^(l-1) + b_j^l"), 1e-12)
+    close(value(w, "C"), value(w, "1/2*sum_j (a_j^L - y_j)^2"), 1e-12)
+    zs, as_, cost = forward(w)
+    close(w.arrays["a"][:, :LAYERS, :MAX_WIDTH] * (np.arange(MAX_WIDTH) < w.width[:, None])[:, None],
+          as_ * (np.arange(MAX_WIDTH) < w.width[:, None])[:, None], 1e-12)
+    close(w.arrays["C"], cost, 1e-12)
+
+
+def test_error_is_the_finite_difference_derivative_of_the_cost():
+    w = world(3)
+    rows = np.arange(w.samples)
+    for letter in ("l", "L"):
+        layer = w.index_values[letter]
+        unit = w.index_values["j"]
+        fd = central(w, ("z", layer, unit), lambda r: r[2])
+        close(w.arrays["delta"][rows, layer, unit], fd)
+
+
+def test_index_letters_are_units_of_the_sample_and_j_differs_from_k():
+    w = world()
+    assert np.all(w.index_values["j"] < w.width) and np.all(w.index_values["k"] < w.width)
+    assert np.any(w.index_values["j"] != w.index_values["k"])
+    assert np.all((1 <= w.index_values["l"]) & (w.index_values["l"] <= LAYERS - 2))
+
+
+def test_a_world_without_the_block_is_unchanged_random_values():
+    w = make_world(SymbolTable(SYMBOLS, INDICES), 7)
+    assert w.network is None
+    assert not np.allclose(value(w, "a_j^l"), value(w, "f(z_j^l)"))
+
+
+def test_sending_first_weights_are_stored_transposed():
+    net = Network("z", "a", "f", weight="w", weight_order="sending-first", bias="b", target="y", cost="C")
+    table = SymbolTable(SYMBOLS, INDICES, (), net)
+    w = world(table=table)
+    close(value(w, "z_j^l", table), value(w, "sum_k w_(kj)^l a_k^(l-1) + b_j^l", table), 1e-12)
+
+
+def test_vector_and_matrix_forms_describe_the_same_network():
+    symbols = (Symbol("a", VECTOR, 0, True), Symbol("z", VECTOR, 0, True), Symbol("W", MATRIX, 0, True),
+               Symbol("b", VECTOR, 0, True), Symbol("delta", VECTOR, 0, True), Symbol("y", VECTOR),
+               Symbol("C", SCALAR), Symbol("f", FUNCTION))
+    net = Network("z", "a", "f", weight="W", bias="b", error="delta", target="y", cost="C")
+    table = SymbolTable(symbols, (("l", LAYER), ("L", LAST)), (), net)
+    w = world(table=table)
+    close(value(w, "z^(l)", table), value(w, "W^(l) a^(l-1) + b^(l)", table), 1e-12)
+    close(value(w, "a^(l)", table), value(w, "f(z^(l))", table), 1e-12)
+    close(value(w, "C", table), value(w, "1/2*(a^(L) - y)^T (a^(L) - y)", table), 1e-12)
+    close(value(w, "delta^(L)", table), value(w, "(a^(L) - y) .* f'(z^(L))", table), 1e-12)
+    close(value(w, "delta^(l)", table), value(w, "((W^(l+1))^T delta^(l+1)) .* f'(z^(l))", table), 1e-10)
+
+
+# --- item 3: Deriv is evaluated exactly ----------------------------------------------------
+
+def test_derivatives_of_the_cost_match_finite_differences():
+    w = world(11)
+    ev = Evaluator(w)
+    J, K, Lay = w.index_values["j"], w.index_values["k"], w.index_values["l"]
+    cost = lambda r: r[2]
+    close(ev(Deriv(Sym("C"), node("z", j, sup=l))), central(w, ("z", Lay, J), cost))
+    close(ev(Deriv(Sym("C"), node("w", j, k, sup=l))), central(w, ("weight", Lay, J, K), cost))
+    close(ev(Deriv(Sym("C"), node("b", j, sup=l))), central(w, ("bias", Lay, J), cost))
+    close(ev(Deriv(Sym("C"), node("a", j, sup=l))), central(w, ("a", Lay, J), cost))
+    close(ev(Deriv(Sym("C"), node("y", j))), central(w, ("target", None, J), cost))
+
+
+def test_derivatives_between_nodes_match_finite_differences_and_the_equations():
+    w = world(5)
+    ev = Evaluator(w)
+    rows = np.arange(w.samples)
+    J, K, Lay = w.index_values["j"], w.index_values["k"], w.index_values["l"]
+    last = np.full(w.samples, LAYERS - 1)
+    d = ev(Deriv(node("a", j, sup=Index("L")), node("z", k, sup=l)))
+    close(d, central(w, ("z", Lay, K), lambda r: r[1][rows, last, J]))
+    d = ev(Deriv(node("z", k, sup=Index("l", 1)), node("a", j, sup=l)))
+    close(d, value(w, "w_(kj)^(l+1)"), 1e-12)
+    close(ev(Deriv(node("a", j, sup=l), node("z", j, sup=l))), value(w, "f'(z_j^l)"), 1e-12)
+    close(ev(Deriv(Sym("C"), node("w", j, k, sup=l))), value(w, "delta_j^l a_k^(l-1)"), 1e-12)
+    # downstream only: a weighted input does not move an earlier layer
+    assert np.all(ev(Deriv(node("z", j, sup=Index("l", -1)), node("b", j, sup=l))) == 0)
+    assert np.all(ev(Deriv(Sym("C"), Sym("C"))) == 1)
+
+
+def test_derivative_in_a_world_without_a_network_is_a_message_for_the_student():
+    w = make_world(SymbolTable(SYMBOLS, INDICES), 7)
+    with pytest.raises(EvalError, match="needs the names of a network, and this problem has none"):
+        Evaluator(w)(Deriv(Sym("C"), node("z", j, sup=l)))
+
+
+@pytest.mark.parametrize("of, wrt, message", [
+    (Num(3, "3"), node("z", j, sup=l), "a number or an expression has no place there"),
+    (Sym("C"), Sym("q"), "'q' is not a name of the network"),
+    (Sym("C"), node("delta", j, sup=l), "computed from the network's other values"),
+    (Sym("C"), Sym("z", l), "not a single number of the network"),
+])
+def test_derivative_of_what_is_not_a_node_gets_a_message(of, wrt, message):
+    with pytest.raises(EvalError, match=message):
+        Evaluator(world())(Deriv(of, wrt))
+
+
+# --- item 5: the bank, through the command line --------------------------------------------
+
+@pytest.mark.parametrize("answer, status", [
+    ("(f(z_j^L) - y_j)*f'(z_j^L)", "Correct"),
+    ("(a_j^L - y_j)*f'(z_j^L)", "Correct"),
+    ("(f(z_j^L) - y_j)*f(z_j^L)", "Incorrect"),
+    ("(a_j^L - y_j)*f'(a_j^L)", "Incorrect"),
+])
+def test_output_error_accepts_the_network_definition_of_a(answer, status, monkeypatch, tmp_path):
+    monkeypatch.delenv("GRADER_PROBLEMS", raising=False)
+    monkeypatch.setenv("GRADER_STATE_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["check", "output-error", "delta-L", answer])
+    assert result.output.splitlines()[0].startswith(status + " "), result.output
+
+
+# --- item 1: the block's validation messages -------------------------------------------------
+
+PROBLEM = """\
+title: t
+statement: s
+symbols:
+  a: {kind: indexed, subscripts: 1, superscript: true}
+  z: {kind: indexed, subscripts: 1, superscript: true}
+  w: {kind: indexed, subscripts: 2, superscript: true}
+  y: {kind: indexed, subscripts: 1}
+  C: scalar
+  f: function
+  g: {kind: function, alias: relu}
+  h: {kind: indexed, subscripts: 1, superscript: true, definition: "a_j^l"}
+indices: {j: unit, k: unit, l: layer, L: last}
+network: NETWORK
+parts:
+  - {id: p, prompt: q, answer: "a_j^L"}
+"""
+
+
+def load(tmp_path, block):
+    path = tmp_path / "prob.yaml"
+    path.write_text(PROBLEM.replace("NETWORK", block), encoding="utf-8")
+    return load_problem(path)
+
+
+def test_a_good_block_is_read(tmp_path):
+    problem = load(tmp_path, "{weighted-input: z, activation: a, function: f, weight: w, target: y, cost: C, "
+                             "weight-order: sending-first}")
+    assert problem.table.network == Network("z", "a", "f", weight="w", weight_order="sending-first",
+                                            target="y", cost="C")
+
+
+@pytest.mark.parametrize("block, message", [
+    ("{weighted-input: z, activation: a}", "network: missing field 'function'"),
+    ("{weighted-input: z, activation: q, function: f}",
+     "network: activation 'q' is not a declared symbol; declare it under 'symbols'"),
+    ("{weighted-input: z, activation: a, function: f, weight: y}",
+     "network: the weight 'y' must be an indexed symbol with two subscripts and a layer superscript, or a matrix "
+     "with a superscript, but 'y' is declared as an indexed symbol with 1 subscript(s) and no superscript"),
+    ("{weighted-input: z, activation: a, function: f, cost: f}", "the cost 'f' must be a scalar"),
+    ("{weighted-input: z, activation: z, function: f}", "'z' is both the weighted-input and the activation"),
+    ("{weighted-input: z, activation: a, function: g}", "stands for relu, which a network cannot use yet"),
+    ("{weighted-input: h, activation: a, function: f}", "the weighted-input 'h' has a 'definition'"),
+    ("{weighted-input: z, activation: a, function: f, loss: cross-entropy}",
+     "network: 'loss' must be one of quadratic, not 'cross-entropy'"),
+    ("{weighted-input: z, activation: a, function: f, weight-order: backwards}",
+     "'weight-order' must be one of receiving-first, sending-first"),
+    ("{weighted-input: z, activation: a, function: f, weights: w}", "unknown field 'weights' (did you mean 'weight'?)"),
+    ("z", "'network' must be a mapping"),
+])
+def test_a_wrong_block_gets_a_file_line_message(tmp_path, block, message):
+    with pytest.raises(ProblemError) as err:
+        load(tmp_path, block)
+    assert message in str(err.value)
+    assert str(err.value).startswith(f"{tmp_path / 'prob.yaml'}:13: ")
+
+
+def test_the_json_schema_describes_the_block():
+    import jsonschema
+    from grader.authoring.schema import json_schema
+    validator = jsonschema.Draft202012Validator(json_schema())
+    good = {"title": "t", "statement": "s", "parts": [{"id": "p", "prompt": "q", "answer": "a"}],
+            "network": {"weighted-input": "z", "activation": "a", "function": "f", "weight-order": "sending-first"}}
+    assert not list(validator.iter_errors(good))
+    for bad in ({"weighted-input": "z", "activation": "a"}, {**good["network"], "weights": "w"},
+                {**good["network"], "loss": "hinge"}):
+        assert list(validator.iter_errors({**good, "network": bad}))
