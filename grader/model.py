@@ -93,13 +93,16 @@ class Network:
     block): which declared symbol plays which role. Absent roles are still part of every sampled
     network (a problem about delta^L needs weights behind z), they just have no name a student
     can type. `weight_order` says which unit a weight's first subscript counts: the receiving
-    one (`w_(jk)^l`: into unit j of layer l from unit k of layer l-1) or the sending one."""
+    one (`w_(jk)^l`: into unit j of layer l from unit k of layer l-1) or the sending one;
+    `weight_layer` which layer the superscript of a weight and a bias counts: the receiving one
+    (z^l = w^l a^(l-1) + b^l) or the sending one (z^(l+1) = W^(l) a^(l) + b^(l), as UFLDL writes it)."""
 
     weighted_input: str
     activation: str
-    function: str
+    function: Optional[str] = None      # None: an unknown smooth function the problem does not name
     weight: Optional[str] = None
     weight_order: str = "receiving-first"
+    weight_layer: str = "receiving"     # w^l into layer l; "sending": W^(l) from layer l to l+1 (and b^(l))
     bias: Optional[str] = None
     error: Optional[str] = None
     target: Optional[str] = None

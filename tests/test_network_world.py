@@ -244,7 +244,9 @@ def test_a_good_block_is_read(tmp_path):
 
 
 @pytest.mark.parametrize("block, message", [
-    ("{weighted-input: z, activation: a}", "network: missing field 'function'"),
+    ("{weighted-input: z, function: f}", "network: missing field 'activation'"),
+    ("{weighted-input: z, activation: a, function: f, weight-layer: above}",
+     "'weight-layer' must be one of receiving, sending"),
     ("{weighted-input: z, activation: q, function: f}",
      "network: activation 'q' is not a declared symbol; declare it under 'symbols'"),
     ("{weighted-input: z, activation: a, function: f, weight: y}",
@@ -275,6 +277,29 @@ def test_the_json_schema_describes_the_block():
     good = {"title": "t", "statement": "s", "parts": [{"id": "p", "prompt": "q", "answer": "a"}],
             "network": {"weighted-input": "z", "activation": "a", "function": "f", "weight-order": "sending-first"}}
     assert not list(validator.iter_errors(good))
-    for bad in ({"weighted-input": "z", "activation": "a"}, {**good["network"], "weights": "w"},
+    for bad in ({"weighted-input": "z", "function": "f"}, {**good["network"], "weight-layer": "next"}, {**good["network"], "weights": "w"},
                 {**good["network"], "loss": "hinge"}):
         assert list(validator.iter_errors({**good, "network": bad}))
+
+
+def test_sending_layer_weights_and_biases_feed_the_next_layer():
+    """UFLDL's convention (weight-decay, matrix-form): z^(l+1) = W^(l) a^(l) + b^(l)."""
+    net = Network("z", "a", "f", weight="w", weight_layer="sending", bias="b", target="y", cost="C")
+    table = SymbolTable(SYMBOLS, INDICES, (), net)
+    w = world(table=table)
+    close(value(w, "z_j^(l+1)", table), value(w, "sum_k w_(jk)^l a_k^l + b_j^l", table), 1e-12)
+    ev = Evaluator(w)
+    close(ev(Deriv(Sym("C"), node("w", j, k, sup=l))),
+          ev(Deriv(Sym("C"), node("z", j, sup=Index("l", 1)))) * value(w, "a_k^l", table), 1e-12)
+    close(ev(Deriv(Sym("C"), node("b", j, sup=l))), ev(Deriv(Sym("C"), node("z", j, sup=Index("l", 1)))), 1e-12)
+
+
+def test_a_network_without_a_named_function_still_has_one():
+    symbols = tuple(s for s in SYMBOLS if s.name != "f")
+    table = SymbolTable(symbols, INDICES, (), Network("z", "a", weight="w", bias="b", error="delta"))
+    w = world(table=table)
+    f = w.activation()
+    assert np.array_equal(w.arrays["a"][:, 1:LAYERS, :MAX_WIDTH], f(w.arrays["z"][:, 1:LAYERS, :MAX_WIDTH], 0))
+    close(value(w, "delta_j^l", table),
+          value(w, "sum_k w_(kj)^(l+1) delta_k^(l+1)", table) * f(w.arrays["z"][np.arange(64), w.index_values["l"],
+                                                                                  w.index_values["j"]], 1), 1e-10)

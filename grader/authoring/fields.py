@@ -117,11 +117,14 @@ NETWORK_FIELDS = {
                       "subscript and a layer superscript (or a vector with a superscript).",
     "activation": "The activation a_j^l = f(z_j^l); layer 0 is the network's input.",
     "function": "The activation function: a declared function, unknown (a random smooth function in every "
-                "sample) or an alias of sigmoid or tanh.",
+                "sample) or an alias of sigmoid or tanh. Optional: without it the activation is an unknown "
+                "function the problem does not name.",
     "weight": "The weight w_(jk)^l from unit k of layer l-1 to unit j of layer l: indexed with two subscripts "
               "and a superscript (or a matrix with a superscript). Optional: without it the weights have no name.",
     "weight-order": "Which unit the weight's first subscript counts: `receiving-first` (w_(jk)^l, the default) "
                     "or `sending-first` (w_(kj)^l).",
+    "weight-layer": "Which layer the superscript of the weight and the bias counts: `receiving` (z^l = w^l a^(l-1) "
+                    "+ b^l, the default) or `sending` (z^(l+1) = W^(l) a^(l) + b^(l)).",
     "bias": "The bias b_j^l of unit j in layer l (optional).",
     "error": "The error delta_j^l = dC/dz_j^l (optional).",
     "target": "The target y_j of output unit j: indexed with one subscript and no superscript, or a vector "
@@ -130,6 +133,7 @@ NETWORK_FIELDS = {
     "loss": "The cost: `quadratic`, C = 1/2 sum_j (a_j^L - y_j)^2 (the only one so far).",
 }
 WEIGHT_ORDERS = ("receiving-first", "sending-first")
+WEIGHT_LAYERS = ("receiving", "sending")
 LOSSES = ("quadratic",)
 # Domain words: the interval drawn from, and whether a gap around 0 is left out.
 DOMAIN_WORDS = {"positive": (POSITIVE_DOMAIN, False), "negative": (NEGATIVE_DOMAIN, False), "nonzero": (DEFAULT_DOMAIN, True)}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Network, Symbol
-from grader.authoring.fields import LOSSES, NETWORK_FIELDS, WEIGHT_ORDERS
+from grader.authoring.fields import LOSSES, NETWORK_FIELDS, WEIGHT_LAYERS, WEIGHT_ORDERS
 from grader.authoring.fieldreader import FieldReader, kind_of, line_of, suggest
 
 NETWORK_FUNCTIONS = (None, "sigmoid", "σ", "tanh")   # aliases with derivatives everywhere
@@ -45,7 +45,7 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
     names: dict[str, str] = {}
     seen: dict[str, str] = {}
     for role in ("weighted-input", "activation", "function", "weight", "bias", "error", "target", "cost"):
-        name = r.text(m, role, "network", required=role in ("weighted-input", "activation", "function"))
+        name = r.text(m, role, "network", required=role in ("weighted-input", "activation"))
         if name is None:
             continue
         name = name.strip()
@@ -69,9 +69,10 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
         seen[name] = role
         names[role] = name
     order = _word(r, m, "weight-order", WEIGHT_ORDERS, WEIGHT_ORDERS[0])
+    layer = _word(r, m, "weight-layer", WEIGHT_LAYERS, WEIGHT_LAYERS[0])
     loss = _word(r, m, "loss", LOSSES, LOSSES[0])
     return Network(weighted_input=names["weighted-input"], activation=names["activation"],
-                   function=names["function"], weight=names.get("weight"), weight_order=order,
+                   function=names.get("function"), weight=names.get("weight"), weight_order=order, weight_layer=layer,
                    bias=names.get("bias"), error=names.get("error"), target=names.get("target"),
                    cost=names.get("cost"), loss=loss)
 

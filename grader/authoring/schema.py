@@ -8,7 +8,7 @@ from grader.model import CHOICE, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC,
 from grader.authoring.fields import (
     DOMAIN_WORDS, INDEX_FIELDS, INDEX_RE, NAME_RE, TAG_RE, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     PART_ID_PATTERN, RANDOMIZE_MODES, RANDOMIZE_OFF, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
-    LOSSES, NETWORK_FIELDS, WEIGHT_ORDERS,
+    LOSSES, NETWORK_FIELDS, WEIGHT_LAYERS, WEIGHT_ORDERS,
 )
 
 def _described(schema: dict, description: str) -> dict:
@@ -112,9 +112,10 @@ def json_schema() -> dict:
     }
     network_props = {k: text for k in NETWORK_FIELDS}
     network_props["weight-order"] = {"enum": list(WEIGHT_ORDERS), "default": WEIGHT_ORDERS[0]}
+    network_props["weight-layer"] = {"enum": list(WEIGHT_LAYERS), "default": WEIGHT_LAYERS[0]}
     network_props["loss"] = {"enum": list(LOSSES), "default": LOSSES[0]}
     network = {
-        "type": "object", "additionalProperties": False, "required": ["weighted-input", "activation", "function"],
+        "type": "object", "additionalProperties": False, "required": ["weighted-input", "activation"],
         "properties": {k: _described(v, NETWORK_FIELDS[k]) for k, v in network_props.items()},
     }
     top_props = {

@@ -66,10 +66,10 @@ class World:
     def activation(self) -> network.Activation:
         """The network's activation function and its derivatives, as the Evaluator computes f."""
         name = self.table.network.function
-        alias = self.table.get(name).alias
+        alias = None if name is None else self.table.get(name).alias
         if alias is not None:
             return lambda x, order: _builtin(alias, [x], order)
-        return lambda x, order: _unknown(self.functions[name], x, order)
+        return lambda x, order: _unknown(self.functions[name or UNNAMED], x, order)
 
 
 def shape_word(v: np.ndarray) -> str:
@@ -184,10 +184,15 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
         elif role == LAST:
             world.index_values[letter] = np.full(S, LAYERS - 1)
     if table.network is not None:
-        _tame(world.functions.get(table.network.function))
+        if table.network.function is None:
+            world.functions[UNNAMED] = _random_function(rng, S)
+        _tame(world.functions.get(table.network.function or UNNAMED))
         world.network = network.draw(rng, width, world.activation())
         network.fill(world.arrays, table, table.network, world.network, world.activation())
     return world
+
+
+UNNAMED = ""    # the key of a network's activation function the problem does not name (no name is empty)
 
 
 def _tame(fn: Optional[dict]) -> None:
@@ -353,6 +358,8 @@ class Evaluator:
                       for i in (n.subs if isinstance(n, Idx) else ()))
         if role == "weight" and net.weight_order == "sending-first":
             units = units[::-1]
+        if role in ("weight", "bias") and net.weight_layer == "sending":
+            layer = np.where(layer < LAYERS, layer + 1, LAYERS)
         return network.Seed(role, layer, units)
 
     def sum(self, node: Sum) -> np.ndarray:

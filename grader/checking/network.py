@@ -142,6 +142,13 @@ def fill(arrays: dict, table, net: Network, p: Params, act: Activation) -> None:
         if role == "weight" and net.weight_order == "sending-first":
             val = np.swapaxes(val, 2, 3)
         arr = arrays[name]
+        if role in ("weight", "bias") and net.weight_layer == "sending":   # W^(l) feeds layer l+1
+            val = val[:, 1:]
+            low = 0
+        else:
+            low = FIRST_LAYER.get(role, 0)
+            val = val[:, low:] if val.ndim > 2 else val
+        top = low + (val.shape[1] if val.ndim > 2 else 0)
         if sym.kind == SCALAR:
             arrays[name] = val.copy()
         elif role == "target":
@@ -150,12 +157,11 @@ def fill(arrays: dict, table, net: Network, p: Params, act: Activation) -> None:
             else:
                 arr[:, :MAX_WIDTH] = val
         else:
-            low = FIRST_LAYER[role]
             if sym.kind == VECTOR:
-                arr[:, low:LAYERS, :, 0] = val[:, low:]
+                arr[:, low:top, :, 0] = val
             elif sym.kind == MATRIX:
-                arr[:, low:LAYERS] = val[:, low:]
+                arr[:, low:top] = val
             elif sym.kind == INDEXED and role == "weight":
-                arr[:, low:LAYERS, :MAX_WIDTH, :MAX_WIDTH] = val[:, low:]
+                arr[:, low:top, :MAX_WIDTH, :MAX_WIDTH] = val
             else:
-                arr[:, low:LAYERS, :MAX_WIDTH] = val[:, low:]
+                arr[:, low:top, :MAX_WIDTH] = val
