@@ -196,16 +196,23 @@ def test_derivative_of_what_is_not_a_node_gets_a_message(of, wrt, message):
 
 # --- item 5: the bank, through the command line --------------------------------------------
 
-@pytest.mark.parametrize("answer, status", [
-    ("(f(z_j^L) - y_j)*f'(z_j^L)", "Correct"),
-    ("(a_j^L - y_j)*f'(z_j^L)", "Correct"),
-    ("(f(z_j^L) - y_j)*f(z_j^L)", "Incorrect"),
-    ("(a_j^L - y_j)*f'(a_j^L)", "Incorrect"),
+@pytest.mark.parametrize("problem, part, answer, status", [
+    ("output-error", "delta-L", "(f(z_j^L) - y_j)*f'(z_j^L)", "Correct"),
+    ("output-error", "delta-L", "(a_j^L - y_j)*f'(z_j^L)", "Correct"),
+    ("output-error", "delta-L", "(f(z_j^L) - y_j)*f(z_j^L)", "Incorrect"),
+    ("output-error", "delta-L", "(a_j^L - y_j)*f'(a_j^L)", "Incorrect"),
+    ("weight-decay", "output-delta", "(f(z_i^(nl)) - y_i)*f'(z_i^(nl))", "Correct"),
+    ("weight-decay", "output-delta", "delta_i^(nl)", "Incorrect"),
+    ("weight-decay", "hidden-delta", "(sum_j W_(ji)^(l)*delta_j^(l+1))*f'(z_i^(l))", "Correct"),
+    ("matrix-form", "delta-output", "(f(z^(nl)) - y) .* f'(z^(nl))", "Correct"),
+    ("matrix-form", "delta-output", "(f(z^(nl)) - y) .* f(z^(nl))", "Incorrect"),
+    ("hidden-error", "delta-l", "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_j^l)", "Correct"),
+    ("hidden-error", "delta-l", "delta_j^l", "Incorrect"),
 ])
-def test_output_error_accepts_the_network_definition_of_a(answer, status, monkeypatch, tmp_path):
+def test_bank_answers_written_with_the_network_definitions(problem, part, answer, status, monkeypatch, tmp_path):
     monkeypatch.delenv("GRADER_PROBLEMS", raising=False)
     monkeypatch.setenv("GRADER_STATE_DIR", str(tmp_path))
-    result = CliRunner().invoke(main, ["check", "output-error", "delta-L", answer])
+    result = CliRunner().invoke(main, ["check", problem, part, answer])
     assert result.output.splitlines()[0].startswith(status + " "), result.output
 
 
