@@ -177,6 +177,28 @@ def test_derivatives_between_nodes_match_finite_differences_and_the_equations():
     assert np.all(ev(Deriv(Sym("C"), Sym("C"))) == 1)
 
 
+def test_derivatives_of_the_error_take_the_second_derivative_exactly():
+    w = world(9)
+    ev = Evaluator(w)
+    d = ev(Deriv(node("delta", j, sup=Index("L")), node("z", j, sup=Index("L"))))
+    close(d, value(w, "(a_j^L - y_j)*f''(z_j^L) + f'(z_j^L)^2"), 1e-10)
+    d = ev(Deriv(node("delta", j, sup=l), node("b", j, sup=Index("L"))))
+    J, Lay = w.index_values["j"], w.index_values["l"]
+    last = np.full(w.samples, LAYERS - 1)
+    fd = (value_after(w, ("bias", last, J), 1e-4, J, Lay) - value_after(w, ("bias", last, J), -1e-4, J, Lay)) / 2e-4
+    close(d, fd, 1e-4)
+
+
+def value_after(w, bump, h, J, Lay):
+    """delta_j^l of the network with the bias `bump` moved by h, by central differences of C."""
+    saved = w.arrays["b"].copy()
+    w.arrays["b"][np.arange(w.samples), bump[1], bump[2]] += h
+    try:
+        return central(w, ("z", Lay, J), lambda r: r[2], 1e-5)
+    finally:
+        w.arrays["b"] = saved
+
+
 def test_derivative_in_a_world_without_a_network_is_a_message_for_the_student():
     w = make_world(SymbolTable(SYMBOLS, INDICES), 7)
     with pytest.raises(EvalError, match="needs the names of a network, and this problem has none"):

@@ -37,9 +37,11 @@ class Params:
     b: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    a: Optional[np.ndarray] = None        # the forward pass, kept for forward-mode derivatives:
+    slope: Optional[np.ndarray] = None    # a and f'(z), (S, LAYERS, MAX_WIDTH)
 
     def subset(self, rows: np.ndarray) -> "Params":
-        return Params(self.w[rows], self.b[rows], self.x[rows], self.y[rows])
+        return Params(*(None if v is None else v[rows] for v in (self.w, self.b, self.x, self.y, self.a, self.slope)))
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,9 @@ def draw(rng: np.random.Generator, width: np.ndarray, act: Activation) -> Params
     w[:, 0], b[:, 0] = 0.0, 0.0
     x = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     y = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
-    out = run(Params(w, b, x, y), act)["activation"][:, LAYERS - 1]
-    return Params(w, b, x, np.where(real, y, out))     # an isolated output unit costs nothing
+    values = run(Params(w, b, x, y), act)
+    y = np.where(real, y, values["activation"][:, LAYERS - 1])     # an isolated output unit costs nothing
+    return Params(w, b, x, y, values["activation"], act(values["weighted-input"], 1))
 
 
 def _hot(units: np.ndarray) -> np.ndarray:
@@ -110,10 +113,43 @@ def run(p: Params, act: Activation, seed: Optional[Seed] = None) -> dict:
 
 
 def derivative(p: Params, act: Activation, of: Seed, wrt: Seed) -> np.ndarray:
-    """d(of)/d(wrt) per sample, exactly (complex step). A node outside the network (layer
-    LAYERS, unit MAX_WIDTH) neither moves nor is moved: 0."""
-    values = run(p, act, wrt)[of.role]
-    return np.imag(read(values, of)) / STEP
+    """d(of)/d(wrt) per sample, exactly. A node outside the network (layer LAYERS, unit
+    MAX_WIDTH) neither moves nor is moved: 0. The error is itself a derivative, so its own
+    derivatives take the complex step through both passes; every other node is read from one
+    forward-mode pass (linear in the tangents, no activation recomputed)."""
+    if of.role == "error":
+        return np.imag(read(run(p, act, wrt)[of.role], of)) / STEP
+    return read(tangents(p, wrt)[of.role], of)
+
+
+def tangents(p: Params, wrt: Seed) -> dict:
+    """The derivative of every node with respect to `wrt` (forward mode), laid out as `run`'s."""
+    S = p.w.shape[0]
+    dw, db = np.zeros_like(p.w), np.zeros_like(p.b)
+    dy = np.zeros_like(p.y)
+    step = np.zeros((S, LAYERS, MAX_WIDTH))
+    if wrt.role == "target":
+        dy = _hot(wrt.units[0]).astype(float)
+    else:
+        step = (np.arange(LAYERS)[None, :] == np.asarray(wrt.layer)[:, None])[:, :, None] * _hot(wrt.units[0])[:, None, :]
+        if wrt.role == "weight":
+            dw = step[:, :, :, None] * _hot(wrt.units[1])[:, None, None, :]
+        elif wrt.role == "bias":
+            db = step
+    into_z = step if wrt.role == "weighted-input" else 0.0
+    into_a = step if wrt.role == "activation" else np.zeros_like(step)
+    dzs, das = [np.zeros((S, MAX_WIDTH))], [into_a[:, 0]]
+    for l in range(1, LAYERS):
+        dz = np.einsum("sjk,sk->sj", p.w[:, l], das[-1]) + db[:, l]
+        if wrt.role == "weight":
+            dz = dz + np.einsum("sjk,sk->sj", dw[:, l], p.a[:, l - 1])
+        elif wrt.role == "weighted-input":
+            dz = dz + into_z[:, l]
+        dzs.append(dz)
+        das.append(p.slope[:, l] * dz + into_a[:, l])
+    cost = ((p.a[:, -1] - p.y) * (das[-1] - dy)).sum(axis=1)
+    return {"weighted-input": np.stack(dzs, 1), "activation": np.stack(das, 1), "weight": dw, "bias": db,
+            "target": dy, "cost": cost}
 
 
 def read(values: np.ndarray, at: Seed) -> np.ndarray:
