@@ -100,6 +100,7 @@ class Network:
     weighted_input: str
     activation: str
     function: Optional[str] = None      # None: an unknown smooth function the problem does not name
+    output_function: Optional[str] = None   # the output layer's, when it has its own (g_L); None: `function`
     weight: Optional[str] = None
     weight_order: str = "receiving-first"
     weight_layer: str = "receiving"     # w^l into layer l; "sending": W^(l) from layer l to l+1 (and b^(l))

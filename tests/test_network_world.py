@@ -64,7 +64,7 @@ def forward(w, bump=None, h=0.0):
         z = (W[:, n] * real[:, None, :] * as_[:, n - 1][:, None, :]).sum(axis=2) + B[:, n]
         if role == "z":
             z[rows, units[0]] += h * (layer == n)
-        a = f(z, 0)
+        a = f(z, 0, n)
         if role == "a":
             a[rows, units[0]] += h * (layer == n)
         zs[:, n], as_[:, n] = z, a
@@ -87,7 +87,7 @@ def test_activation_is_f_of_weighted_input_in_every_sample_and_layer():
     w = world()
     f = w.activation()
     z, a = w.arrays["z"][:, 1:LAYERS, :MAX_WIDTH], w.arrays["a"][:, 1:LAYERS, :MAX_WIDTH]
-    assert np.array_equal(a, f(z, 0))
+    assert np.array_equal(a, f(z, 0, 1))    # one function: every layer's
     assert np.array_equal(value(w, "a_j^l"), value(w, "f(z_j^l)"))
     assert np.array_equal(value(w, "a_j^L"), value(w, "f(z_j^L)"))
 
@@ -219,6 +219,9 @@ def test_derivative_of_what_is_not_a_node_gets_a_message(of, wrt, message):
 # --- item 5: the bank, through the command line --------------------------------------------
 
 @pytest.mark.parametrize("problem, part, answer, status", [
+    ("layer-notation", "delta-hidden", "sum_k W_(jk)^(l+1)*delta_k^(l+1)*g_l'(z_j^l)", "Correct"),
+    ("layer-notation", "delta-hidden", "sum_k W_(jk)^(l+1)*delta_k^(l+1)*g_L'(z_j^l)", "Incorrect"),
+    ("layer-notation", "delta-hidden", "delta_j^l", "Incorrect"),
     ("output-error", "delta-L", "(f(z_j^L) - y_j)*f'(z_j^L)", "Correct"),
     ("output-error", "delta-L", "(a_j^L - y_j)*f'(z_j^L)", "Correct"),
     ("output-error", "delta-L", "(f(z_j^L) - y_j)*f(z_j^L)", "Incorrect"),
@@ -282,6 +285,7 @@ def test_a_good_block_is_read(tmp_path):
      "network: the weight 'y' must be an indexed symbol with two subscripts and a layer superscript, or a matrix "
      "with a superscript, but 'y' is declared as an indexed symbol with 1 subscript(s) and no superscript"),
     ("{weighted-input: z, activation: a, function: f, cost: f}", "the cost 'f' must be a scalar"),
+    ("{weighted-input: z, activation: a, function: f, output-function: a}", "the output-function 'a' must be a function"),
     ("{weighted-input: z, activation: z, function: f}", "'z' is both the weighted-input and the activation"),
     ("{weighted-input: z, activation: a, function: g}", "stands for relu, which a network cannot use yet"),
     ("{weighted-input: h, activation: a, function: f}", "the weighted-input 'h' has a 'definition'"),
@@ -327,8 +331,22 @@ def test_a_network_without_a_named_function_still_has_one():
     symbols = tuple(s for s in SYMBOLS if s.name != "f")
     table = SymbolTable(symbols, INDICES, (), Network("z", "a", weight="w", bias="b", error="delta"))
     w = world(table=table)
-    f = w.activation()
+    f = lambda x, order: w.activation()(x, order, 1)
     assert np.array_equal(w.arrays["a"][:, 1:LAYERS, :MAX_WIDTH], f(w.arrays["z"][:, 1:LAYERS, :MAX_WIDTH], 0))
     close(value(w, "delta_j^l", table),
           value(w, "sum_k w_(kj)^(l+1) delta_k^(l+1)", table) * f(w.arrays["z"][np.arange(64), w.index_values["l"],
                                                                                   w.index_values["j"]], 1), 1e-10)
+
+
+def test_the_output_layer_has_its_own_function_when_declared():
+    """layer-notation: a_j^(l) = g_l(z_j^(l)) in hidden layers, g_L in the output layer."""
+    symbols = SYMBOLS + (Symbol("g_l", FUNCTION), Symbol("g_L", FUNCTION))
+    net = Network("z", "a", "g_l", output_function="g_L", weight="w", bias="b", error="delta", target="y", cost="C")
+    table = SymbolTable(symbols, INDICES, (), net)
+    w = world(table=table)
+    assert np.array_equal(value(w, "a_j^l", table), value(w, "g_l(z_j^l)", table))
+    assert np.array_equal(value(w, "a_j^L", table), value(w, "g_L(z_j^L)", table))
+    assert not np.allclose(value(w, "a_j^L", table), value(w, "g_l(z_j^L)", table))
+    close(value(w, "delta_j^L", table), value(w, "(a_j^L - y_j)*g_L'(z_j^L)", table), 1e-12)
+    close(value(w, "delta_j^l", table), value(w, "sum_k w_(kj)^(l+1) delta_k^(l+1) g_l'(z_j^l)", table), 1e-10)
+    close(Evaluator(w)(Deriv(Sym("C"), node("z", j, sup=l))), value(w, "delta_j^l", table), 1e-10)

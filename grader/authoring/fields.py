@@ -119,6 +119,8 @@ NETWORK_FIELDS = {
     "function": "The activation function: a declared function, unknown (a random smooth function in every "
                 "sample) or an alias of sigmoid or tanh. Optional: without it the activation is an unknown "
                 "function the problem does not name.",
+    "output-function": "The output layer's own activation function (g_L), when it differs from `function` (g_l); "
+                       "a declared function like `function`.",
     "weight": "The weight w_(jk)^l from unit k of layer l-1 to unit j of layer l: indexed with two subscripts "
               "and a superscript (or a matrix with a superscript). Optional: without it the weights have no name.",
     "weight-order": "Which unit the weight's first subscript counts: `receiving-first` (w_(jk)^l, the default) "

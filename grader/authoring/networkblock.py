@@ -33,6 +33,7 @@ _NEEDS = {
                or (s.kind == VECTOR and not s.superscript)),
     "cost": ("a scalar", lambda s: s.kind == SCALAR),
     "function": ("a function", lambda s: s.kind == FUNCTION),
+    "output-function": ("a function", lambda s: s.kind == FUNCTION),
 }
 
 
@@ -44,7 +45,8 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
     declared = {s.name: s for s in symbols}
     names: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for role in ("weighted-input", "activation", "function", "weight", "bias", "error", "target", "cost"):
+    for role in ("weighted-input", "activation", "function", "output-function", "weight", "bias", "error", "target",
+                 "cost"):
         name = r.text(m, role, "network", required=role in ("weighted-input", "activation"))
         if name is None:
             continue
@@ -61,7 +63,7 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
         if sym.definition is not None:
             r.fail(fline, f"network: the {role} '{name}' has a 'definition'; a network name takes its value "
                           f"from the network, so remove one of the two")
-        if role == "function" and sym.alias not in NETWORK_FUNCTIONS:
+        if role in ("function", "output-function") and sym.alias not in NETWORK_FUNCTIONS:
             r.fail(fline, f"network: the function '{name}' stands for {sym.alias}, which a network cannot use "
                           f"yet (it needs a derivative at every point); use an unknown function, sigmoid or tanh")
         if name in seen:
@@ -72,7 +74,8 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
     layer = _word(r, m, "weight-layer", WEIGHT_LAYERS, WEIGHT_LAYERS[0])
     loss = _word(r, m, "loss", LOSSES, LOSSES[0])
     return Network(weighted_input=names["weighted-input"], activation=names["activation"],
-                   function=names.get("function"), weight=names.get("weight"), weight_order=order, weight_layer=layer,
+                   function=names.get("function"), output_function=names.get("output-function"),
+                   weight=names.get("weight"), weight_order=order, weight_layer=layer,
                    bias=names.get("bias"), error=names.get("error"), target=names.get("target"),
                    cost=names.get("cost"), loss=loss)
 

@@ -64,8 +64,13 @@ class World:
                      None if self.network is None else self.network.subset(rows))
 
     def activation(self) -> network.Activation:
-        """The network's activation function and its derivatives, as the Evaluator computes f."""
-        name = self.table.network.function
+        """The network's activation functions (hidden layers, output layer) and their
+        derivatives, computed as the Evaluator computes f(z) and g_L'(z)."""
+        net = self.table.network
+        hidden, output = (self._function(name) for name in (net.function, net.output_function or net.function))
+        return lambda x, order, layer: (output if layer == LAYERS - 1 else hidden)(x, order)
+
+    def _function(self, name: Optional[str]):
         alias = None if name is None else self.table.get(name).alias
         if alias is not None:
             return lambda x, order: _builtin(alias, [x], order)
@@ -186,7 +191,8 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
     if table.network is not None:
         if table.network.function is None:
             world.functions[UNNAMED] = _random_function(rng, S)
-        _tame(world.functions.get(table.network.function or UNNAMED))
+        for name in (table.network.function or UNNAMED, table.network.output_function):
+            _tame(world.functions.get(name))
         world.network = network.draw(rng, width, world.activation())
         network.fill(world.arrays, table, table.network, world.network, world.activation())
     return world

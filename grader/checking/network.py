@@ -25,7 +25,7 @@ STEP = 1e-20            # the complex step: far below rounding of any value, so 
 PARAMETER_SCALE = 1.0   # weights, biases, inputs and targets are drawn from [-1, 1]: z stays near the
                         # range where a random smooth f is interesting, through all LAYERS-1 layers
 
-Activation = Callable[[np.ndarray, int], np.ndarray]    # (values, order of the derivative) -> values
+Activation = Callable[[np.ndarray, int, int], np.ndarray]    # (values of a layer, order of the derivative, layer)
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,9 @@ def draw(rng: np.random.Generator, width: np.ndarray, act: Activation) -> Params
     y = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     values = run(Params(w, b, x, y), act)
     y = np.where(real, y, values["activation"][:, LAYERS - 1])     # an isolated output unit costs nothing
-    return Params(w, b, x, y, values["activation"], act(values["weighted-input"], 1))
+    z = values["weighted-input"]
+    slope = np.stack([act(z[:, l], 1, l) for l in range(LAYERS)], 1)
+    return Params(w, b, x, y, values["activation"], slope)
 
 
 def _hot(units: np.ndarray) -> np.ndarray:
@@ -97,16 +99,16 @@ def run(p: Params, act: Activation, seed: Optional[Seed] = None) -> dict:
         z = np.einsum("sjk,sk->sj", w[:, l], as_[-1]) + b[:, l]
         if "weighted-input" in step:
             z = z + step["weighted-input"][:, l]
-        a = act(z, 0)
+        a = act(z, 0, l)
         if "activation" in step:
             a = a + step["activation"][:, l]
         zs.append(z)
         as_.append(a)
     diff = as_[-1] - y
     cost = 0.5 * (diff * diff).sum(axis=1)
-    deltas = [diff * act(zs[-1], 1)]
+    deltas = [diff * act(zs[-1], 1, LAYERS - 1)]
     for l in range(LAYERS - 2, 0, -1):
-        deltas.append(np.einsum("sjk,sj->sk", w[:, l + 1], deltas[-1]) * act(zs[l], 1))
+        deltas.append(np.einsum("sjk,sj->sk", w[:, l + 1], deltas[-1]) * act(zs[l], 1, l))
     deltas.append(none)
     return {"weighted-input": np.stack(zs, 1), "activation": np.stack(as_, 1), "error": np.stack(deltas[::-1], 1),
             "weight": w, "bias": b, "target": y, "cost": cost}
