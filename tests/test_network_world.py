@@ -350,3 +350,18 @@ def test_the_output_layer_has_its_own_function_when_declared():
     close(value(w, "delta_j^L", table), value(w, "(a_j^L - y_j)*g_L'(z_j^L)", table), 1e-12)
     close(value(w, "delta_j^l", table), value(w, "sum_k w_(kj)^(l+1) delta_k^(l+1) g_l'(z_j^l)", table), 1e-10)
     close(Evaluator(w)(Deriv(Sym("C"), node("z", j, sup=l))), value(w, "delta_j^l", table), 1e-10)
+
+
+def test_a_network_name_cannot_be_given(tmp_path):
+    text = PROBLEM.replace("NETWORK", "{weighted-input: z, activation: a, function: f, cost: C}") + "given: {C: 2}\n"
+    path = tmp_path / "prob.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProblemError) as err:
+        load_problem(path)
+    assert str(err.value) == (f"{path}:16: given value 'C': 'C' is the network's cost, whose values come from "
+                              f"the network")
+
+
+def test_a_value_fixed_by_hand_wins_over_the_network():
+    w = make_world(TABLE, 7, given={"C": 2.5})
+    assert np.all(w.arrays["C"] == 2.5)

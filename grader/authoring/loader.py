@@ -118,6 +118,10 @@ def _problem(r: FieldReader, doc: Any, pid: str) -> Problem:
     randomize = _randomize(r, doc, bool(variants))
 
     network = read_network(r, doc.get("network"), doc.key_line("network"), symbols) if "network" in doc else None
+    for name, _ in given:
+        if network is not None and network.role_of(name) is not None:
+            r.fail(doc.key_line("given"), f"given value '{name}': '{name}' is the network's "
+                                          f"{network.role_of(name)}, whose values come from the network")
     table = SymbolTable(tuple(symbols), tuple(indices), ranges, network)
     if "parts" not in doc:
         r.fail(doc.line, "problem: missing field 'parts'")

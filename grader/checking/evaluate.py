@@ -195,6 +195,9 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
             _tame(world.functions.get(name))
         world.network = network.draw(rng, width, world.activation())
         network.fill(world.arrays, table, table.network, world.network, world.activation())
+        for name in given:      # a value fixed by hand (`compare --let C=2`) is the value asked for
+            if name in world.arrays:
+                world.arrays[name] = np.full(S, float(given[name]))
     return world
 
 
