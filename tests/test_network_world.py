@@ -112,9 +112,14 @@ def test_error_is_the_finite_difference_derivative_of_the_cost():
         close(w.arrays["delta"][rows, layer, unit], fd)
 
 
-def test_index_letters_are_units_of_the_sample_and_j_differs_from_k():
+def test_index_letters_are_units_of_every_layer_and_layers_differ_in_width():
     w = world()
-    assert np.all(w.index_values["j"] < w.width) and np.all(w.index_values["k"] < w.width)
+    narrowest = w.network.widths.min(axis=1)
+    assert np.all(w.index_values["j"] < narrowest) and np.all(w.index_values["k"] < narrowest)
+    assert np.any(w.network.widths.min(axis=1) != w.network.widths.max(axis=1))
+    real = np.arange(MAX_WIDTH)[None, None, :] < w.network.widths[:, :, None]
+    assert np.all(w.arrays["w"][:, 1:LAYERS, :MAX_WIDTH, :MAX_WIDTH][~real[:, 1:, :, None].repeat(MAX_WIDTH, 3)] == 0)
+    assert np.all(w.arrays["delta"][:, 1:LAYERS, :MAX_WIDTH][~real[:, 1:]] == 0)     # isolated units: no error
     assert np.any(w.index_values["j"] != w.index_values["k"])
     assert np.all((1 <= w.index_values["l"]) & (w.index_values["l"] <= LAYERS - 2))
 

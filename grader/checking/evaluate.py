@@ -6,6 +6,9 @@ function, random values for plain symbols inside their domains, and a random ass
 free indices. Evaluating a tree once gives its value in all samples together, so the cost is a
 few NumPy operations per node, never a SymPy call. Sums loop over the (at most 4) units and mask
 the ones a sample does not have.
+
+A problem with a `network:` block gets more: its network names take their values from a real
+network per sample (grader.checking.network), and ∂ notation (`Deriv`) is evaluated in it.
 """
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ class World:
 
     table: SymbolTable
     samples: int
-    width: np.ndarray                       # (S,) units per layer
+    width: np.ndarray                       # (S,) units per layer; a network world sums every slot
     arrays: dict = field(default_factory=dict)
     functions: dict = field(default_factory=dict)
     index_values: dict = field(default_factory=dict)
@@ -195,6 +198,7 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
             _tame(world.functions.get(name))
         world.network = network.draw(rng, width, world.activation())
         network.fill(world.arrays, table, table.network, world.network, world.activation())
+        world.width = np.full(S, MAX_WIDTH)     # sums run over every slot: the ones beyond a layer's units
         for name in given:      # a value fixed by hand (`compare --let C=2`) is the value asked for
             if name in world.arrays:
                 world.arrays[name] = np.full(S, float(given[name]))

@@ -3,13 +3,13 @@ feed-forward network, so that a_j^l is f(z_j^l), delta_j^l is the true dC/dz_j^l
 notation in an answer has a value.
 
 Layers 0 (the input) .. LAYERS-1 (the output L), each with MAX_WIDTH unit slots of which the
-sample's first `width` are its units. The other slots are isolated units (no weight reaches
-them or leaves them, and their target is their own output), so the vector and matrix forms
-(z^(l) = W^(l) a^(l-1) + b^(l) over all slots) and the indexed forms (sums over the sample's
-units) describe the same network and the same cost. Derivatives are taken by the complex step
-(perturb one node by i*h, run the whole network in complex numbers, read the imaginary part /
-h): exact to rounding for the analytic activations a network accepts, unlike a finite
-difference.
+first `widths[s, l]` are the layer's units (layers of one sample differ). The other slots are
+isolated units (no weight reaches them or leaves them, their error is 0 and their target is
+their own output), so sums over every slot, the vector and matrix forms (z^(l) = W^(l) a^(l-1)
++ b^(l)) and the indexed forms describe the same network and the same cost. Derivatives are
+exact: forward mode (the tangent of every node, from the kept forward pass) for every node but
+the error, the complex step (perturb one node by i*h, run both passes in complex numbers, read
+the imaginary part / h) for the error, itself a derivative; never a finite difference.
 """
 from __future__ import annotations
 
@@ -39,9 +39,11 @@ class Params:
     y: np.ndarray
     a: Optional[np.ndarray] = None        # the forward pass, kept for forward-mode derivatives:
     slope: Optional[np.ndarray] = None    # a and f'(z), (S, LAYERS, MAX_WIDTH)
+    widths: Optional[np.ndarray] = None   # units of each layer, (S, LAYERS)
 
     def subset(self, rows: np.ndarray) -> "Params":
-        return Params(*(None if v is None else v[rows] for v in (self.w, self.b, self.x, self.y, self.a, self.slope)))
+        return Params(*(None if v is None else v[rows]
+                        for v in (self.w, self.b, self.x, self.y, self.a, self.slope, self.widths)))
 
 
 @dataclass(frozen=True)
@@ -55,19 +57,22 @@ class Seed:
 
 
 def draw(rng: np.random.Generator, width: np.ndarray, act: Activation) -> Params:
+    """A network per sample whose layers have `width` to MAX_WIDTH units each (so the index
+    letters, drawn below `width`, are units of every layer), widths differing between layers."""
     S = len(width)
-    real = np.arange(MAX_WIDTH)[None, :] < width[:, None]
-    link = (real[:, :, None] & real[:, None, :])[:, None]
+    widths = rng.integers(width[:, None], MAX_WIDTH + 1, size=(S, LAYERS))
+    real = np.arange(MAX_WIDTH)[None, None, :] < widths[:, :, None]          # (S, LAYERS, W)
+    link = real[:, :, :, None] & np.concatenate([real[:, :1], real[:, :-1]], 1)[:, :, None, :]
     w = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, LAYERS, MAX_WIDTH, MAX_WIDTH)) * link
     b = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, LAYERS, MAX_WIDTH))
     w[:, 0], b[:, 0] = 0.0, 0.0
     x = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     y = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     values = run(Params(w, b, x, y), act)
-    y = np.where(real, y, values["activation"][:, LAYERS - 1])     # an isolated output unit costs nothing
+    y = np.where(real[:, -1], y, values["activation"][:, LAYERS - 1])     # an isolated output unit costs nothing
     z = values["weighted-input"]
     slope = np.stack([act(z[:, l], 1, l) for l in range(LAYERS)], 1)
-    return Params(w, b, x, y, values["activation"], slope)
+    return Params(w, b, x, y, values["activation"], slope, widths)
 
 
 def _hot(units: np.ndarray) -> np.ndarray:
