@@ -258,7 +258,7 @@ symbols:
   y: {kind: indexed, subscripts: 1}
   C: scalar
   f: function
-  g: {kind: function, alias: relu}
+  g: {kind: function, alias: exp}
   h: {kind: indexed, subscripts: 1, superscript: true, definition: "a_j^l"}
 indices: {j: unit, k: unit, l: layer, L: last}
 network: NETWORK
@@ -292,7 +292,7 @@ def test_a_good_block_is_read(tmp_path):
     ("{weighted-input: z, activation: a, function: f, cost: f}", "the cost 'f' must be a scalar"),
     ("{weighted-input: z, activation: a, function: f, output-function: a}", "the output-function 'a' must be a function"),
     ("{weighted-input: z, activation: z, function: f}", "'z' is both the weighted-input and the activation"),
-    ("{weighted-input: z, activation: a, function: g}", "stands for relu, which a network cannot use yet"),
+    ("{weighted-input: z, activation: a, function: g}", "stands for exp, which a network cannot use (its values grow too fast through the layers, or it has no derivative); use an unknown function or one of sigmoid, tanh, relu, softplus"),
     ("{weighted-input: h, activation: a, function: f}", "the weighted-input 'h' has a 'definition'"),
     ("{weighted-input: z, activation: a, function: f, loss: cross-entropy}",
      "network: 'loss' must be one of quadratic, not 'cross-entropy'"),
@@ -370,3 +370,22 @@ def test_a_network_name_cannot_be_given(tmp_path):
 def test_a_value_fixed_by_hand_wins_over_the_network():
     w = make_world(TABLE, 7, given={"C": 2.5})
     assert np.all(w.arrays["C"] == 2.5)
+
+
+@pytest.mark.parametrize("alias", ["sigmoid", "logistic", "tanh", "relu", "softplus"])
+def test_built_in_activations_make_a_network(alias):
+    symbols = tuple(Symbol("f", FUNCTION, alias=alias) if s.name == "f" else s for s in SYMBOLS)
+    table = SymbolTable(symbols, INDICES, (), NET)
+    w = world(table=table)
+    assert np.array_equal(value(w, "a_j^L", table), value(w, f"{alias}(z_j^L)", table))
+    close(value(w, "delta_j^L", table), value(w, "(a_j^L - y_j)*f'(z_j^L)", table), 1e-12)
+    J, Lay = w.index_values["j"], w.index_values["l"]
+    close(Evaluator(w)(Deriv(Sym("C"), node("z", j, sup=l))), central(w, ("z", Lay, J), lambda r: r[2]))
+
+
+@pytest.mark.parametrize("alias", ["logistic", "sigma", "relu", "ReLU", "tanh"])
+def test_a_block_accepts_every_spelling_of_a_network_builtin(alias, tmp_path):
+    path = tmp_path / "prob.yaml"
+    path.write_text(PROBLEM.replace("alias: exp", f"alias: {alias}")
+                    .replace("NETWORK", "{weighted-input: z, activation: a, function: g}"), encoding="utf-8")
+    assert load_problem(path).table.network.function == "g"

@@ -117,7 +117,7 @@ NETWORK_FIELDS = {
                       "subscript and a layer superscript (or a vector with a superscript).",
     "activation": "The activation a_j^l = f(z_j^l); layer 0 is the network's input.",
     "function": "The activation function: a declared function, unknown (a random smooth function in every "
-                "sample) or an alias of sigmoid or tanh. Optional: without it the activation is an unknown "
+                "sample) or an alias of sigmoid, tanh, relu or softplus. Optional: without it the activation is an unknown "
                 "function the problem does not name.",
     "output-function": "The output layer's own activation function (g_L), when it differs from `function` (g_l); "
                        "a declared function like `function`.",

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from grader.answers import functions
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Network, Symbol
 from grader.authoring.fields import LOSSES, NETWORK_FIELDS, WEIGHT_LAYERS, WEIGHT_ORDERS
 from grader.authoring.fieldreader import FieldReader, kind_of, line_of, suggest
 
-NETWORK_FUNCTIONS = (None, "sigmoid", "σ", "tanh")   # aliases with derivatives everywhere
+# the built-ins a network may use: bounded growth through six layers, a derivative wherever a
+# random draw lands (relu's kink at 0 has probability 0)
+NETWORK_BUILTINS = ("sigmoid", "tanh", "relu", "softplus")
+NETWORK_FUNCTIONS = (None,) + tuple(s for name in NETWORK_BUILTINS for s in functions.lookup(name).spellings)
 
 # role -> (what the symbol must be, a test of the symbol)
 _UNIT_LAYER = ("an indexed symbol with one subscript and a layer superscript, or a vector with a superscript",
@@ -65,7 +69,8 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
                           f"from the network, so remove one of the two")
         if role in ("function", "output-function") and sym.alias not in NETWORK_FUNCTIONS:
             r.fail(fline, f"network: the function '{name}' stands for {sym.alias}, which a network cannot use "
-                          f"yet (it needs a derivative at every point); use an unknown function, sigmoid or tanh")
+                          f"(its values grow too fast through the layers, or it has no derivative); use an unknown "
+                          f"function or one of {', '.join(NETWORK_BUILTINS)}")
         if name in seen:
             r.fail(fline, f"network: '{name}' is both the {seen[name]} and the {role}; every role needs its own name")
         seen[name] = role
