@@ -109,6 +109,7 @@ class Network:
     target: Optional[str] = None
     cost: Optional[str] = None
     loss: str = "quadratic"
+    decay: Optional[str] = None         # weight decay: the scalar lambda of + lambda/2 sum w^2 in the cost
 
     def roles(self) -> tuple[tuple[str, str], ...]:
         """(role, name) of every named node, in the block's order."""

@@ -290,6 +290,7 @@ def test_a_good_block_is_read(tmp_path):
      "network: the weight 'y' must be an indexed symbol with two subscripts and a layer superscript, or a matrix "
      "with a superscript, but 'y' is declared as an indexed symbol with 1 subscript(s) and no superscript"),
     ("{weighted-input: z, activation: a, function: f, cost: f}", "the cost 'f' must be a scalar"),
+    ("{weighted-input: z, activation: a, function: f, decay: y}", "the decay 'y' must be a scalar"),
     ("{weighted-input: z, activation: a, function: f, output-function: a}", "the output-function 'a' must be a function"),
     ("{weighted-input: z, activation: z, function: f}", "'z' is both the weighted-input and the activation"),
     ("{weighted-input: z, activation: a, function: g}", "stands for exp, which a network cannot use (its values grow too fast through the layers, or it has no derivative); use an unknown function or one of sigmoid, tanh, relu, softplus"),
@@ -389,3 +390,17 @@ def test_a_block_accepts_every_spelling_of_a_network_builtin(alias, tmp_path):
     path.write_text(PROBLEM.replace("alias: exp", f"alias: {alias}")
                     .replace("NETWORK", "{weighted-input: z, activation: a, function: g}"), encoding="utf-8")
     assert load_problem(path).table.network.function == "g"
+
+
+def test_weight_decay_adds_to_the_cost_and_to_its_weight_derivatives():
+    symbols = SYMBOLS + (Symbol("lambda", SCALAR, domain=(0.01, 1.0)),)
+    table = SymbolTable(symbols, INDICES, (), Network("z", "a", "f", weight="w", bias="b", error="delta", target="y",
+                                                     cost="C", decay="lambda"))
+    w = world(table=table)
+    weights = w.arrays["w"][:, 1:LAYERS, :MAX_WIDTH, :MAX_WIDTH]
+    close(value(w, "C", table), value(w, "1/2*sum_j (a_j^L - y_j)^2", table)
+          + w.arrays["lambda"] / 2 * (weights ** 2).sum(axis=(1, 2, 3)), 1e-12)
+    ev = Evaluator(w)
+    close(ev(Deriv(Sym("C"), node("w", j, k, sup=l))), value(w, "delta_j^l a_k^(l-1) + lambda*w_(jk)^l", table), 1e-12)
+    close(ev(Deriv(Sym("C"), node("b", j, sup=l))), value(w, "delta_j^l", table), 1e-12)
+    close(ev(Deriv(Sym("C"), node("z", j, sup=l))), value(w, "delta_j^l", table), 1e-10)

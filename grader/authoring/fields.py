@@ -133,6 +133,8 @@ NETWORK_FIELDS = {
               "(optional).",
     "cost": "The cost's name (C, c, J, Loss): a declared scalar (optional; needed to write dC/dz_j^l).",
     "loss": "The cost: `quadratic`, C = 1/2 sum_j (a_j^L - y_j)^2 (the only one so far).",
+    "decay": "Weight decay: a declared scalar lambda; the cost gets + lambda/2 times the sum of every squared "
+             "weight (biases are not decayed), so dC/dw_(jk)^l = delta_j^l a_k^(l-1) + lambda w_(jk)^l.",
 }
 WEIGHT_ORDERS = ("receiving-first", "sending-first")
 WEIGHT_LAYERS = ("receiving", "sending")

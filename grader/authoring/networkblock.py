@@ -36,6 +36,7 @@ _NEEDS = {
                lambda s: (s.kind == INDEXED and s.subscripts == 1 and not s.superscript)
                or (s.kind == VECTOR and not s.superscript)),
     "cost": ("a scalar", lambda s: s.kind == SCALAR),
+    "decay": ("a scalar", lambda s: s.kind == SCALAR),
     "function": ("a function", lambda s: s.kind == FUNCTION),
     "output-function": ("a function", lambda s: s.kind == FUNCTION),
 }
@@ -50,7 +51,7 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
     names: dict[str, str] = {}
     seen: dict[str, str] = {}
     for role in ("weighted-input", "activation", "function", "output-function", "weight", "bias", "error", "target",
-                 "cost"):
+                 "cost", "decay"):
         name = r.text(m, role, "network", required=role in ("weighted-input", "activation"))
         if name is None:
             continue
@@ -82,7 +83,7 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
                    function=names.get("function"), output_function=names.get("output-function"),
                    weight=names.get("weight"), weight_order=order, weight_layer=layer,
                    bias=names.get("bias"), error=names.get("error"), target=names.get("target"),
-                   cost=names.get("cost"), loss=loss)
+                   cost=names.get("cost"), loss=loss, decay=names.get("decay"))
 
 
 def _word(r: FieldReader, m, key: str, words: tuple[str, ...], default: str) -> str:

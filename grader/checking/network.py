@@ -40,10 +40,11 @@ class Params:
     a: Optional[np.ndarray] = None        # the forward pass, kept for forward-mode derivatives:
     slope: Optional[np.ndarray] = None    # a and f'(z), (S, LAYERS, MAX_WIDTH)
     widths: Optional[np.ndarray] = None   # units of each layer, (S, LAYERS)
+    decay: Optional[np.ndarray] = None    # weight decay lambda, (S,): + lambda/2 sum w^2 in the cost
 
     def subset(self, rows: np.ndarray) -> "Params":
         return Params(*(None if v is None else v[rows]
-                        for v in (self.w, self.b, self.x, self.y, self.a, self.slope, self.widths)))
+                        for v in (self.w, self.b, self.x, self.y, self.a, self.slope, self.widths, self.decay)))
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Seed:
     units: tuple[np.ndarray, ...]
 
 
-def draw(rng: np.random.Generator, width: np.ndarray, act: Activation) -> Params:
+def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Optional[np.ndarray] = None) -> Params:
     """A network per sample whose layers have `width` to MAX_WIDTH units each (so the index
     letters, drawn below `width`, are units of every layer), widths differing between layers."""
     S = len(width)
@@ -68,11 +69,11 @@ def draw(rng: np.random.Generator, width: np.ndarray, act: Activation) -> Params
     w[:, 0], b[:, 0] = 0.0, 0.0
     x = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     y = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
-    values = run(Params(w, b, x, y), act)
+    values = run(Params(w, b, x, y, decay=decay), act)
     y = np.where(real[:, -1], y, values["activation"][:, LAYERS - 1])     # an isolated output unit costs nothing
     z = values["weighted-input"]
     slope = np.stack([act(z[:, l], 1, l) for l in range(LAYERS)], 1)
-    return Params(w, b, x, y, values["activation"], slope, widths)
+    return Params(w, b, x, y, values["activation"], slope, widths, decay)
 
 
 def _hot(units: np.ndarray) -> np.ndarray:
@@ -111,6 +112,8 @@ def run(p: Params, act: Activation, seed: Optional[Seed] = None) -> dict:
         as_.append(a)
     diff = as_[-1] - y
     cost = 0.5 * (diff * diff).sum(axis=1)
+    if p.decay is not None:
+        cost = cost + 0.5 * p.decay * (w * w).sum(axis=(1, 2, 3))
     deltas = [diff * act(zs[-1], 1, LAYERS - 1)]
     for l in range(LAYERS - 2, 0, -1):
         deltas.append(np.einsum("sjk,sj->sk", w[:, l + 1], deltas[-1]) * act(zs[l], 1, l))
@@ -155,6 +158,8 @@ def tangents(p: Params, wrt: Seed) -> dict:
         dzs.append(dz)
         das.append(p.slope[:, l] * dz + into_a[:, l])
     cost = ((p.a[:, -1] - p.y) * (das[-1] - dy)).sum(axis=1)
+    if p.decay is not None:
+        cost = cost + p.decay * (p.w * dw).sum(axis=(1, 2, 3))
     return {"weighted-input": np.stack(dzs, 1), "activation": np.stack(das, 1), "weight": dw, "bias": db,
             "target": dy, "cost": cost}
 
