@@ -260,6 +260,7 @@ symbols:
   f: function
   g: {kind: function, alias: exp}
   h: {kind: indexed, subscripts: 1, superscript: true, definition: "a_j^l"}
+  g_out: function
 indices: {j: unit, k: unit, l: layer, L: last}
 network: NETWORK
 parts:
@@ -296,7 +297,10 @@ def test_a_good_block_is_read(tmp_path):
     ("{weighted-input: z, activation: a, function: g}", "stands for exp, which a network cannot use (its values grow too fast through the layers, or it has no derivative); use an unknown function or one of sigmoid, tanh, relu, softplus"),
     ("{weighted-input: h, activation: a, function: f}", "the weighted-input 'h' has a 'definition'"),
     ("{weighted-input: z, activation: a, function: f, loss: cross-entropy}",
-     "network: 'loss' must be one of quadratic, not 'cross-entropy'"),
+     "network: 'loss' must be one of quadratic, softmax-cross-entropy, not 'cross-entropy' "
+     "(did you mean 'softmax-cross-entropy'?)"),
+    ("{weighted-input: z, activation: a, function: g_out, output-function: f, loss: softmax-cross-entropy}",
+     "with 'loss: softmax-cross-entropy' the output layer is the softmax of its weighted inputs"),
     ("{weighted-input: z, activation: a, function: f, weight-order: backwards}",
      "'weight-order' must be one of receiving-first, sending-first"),
     ("{weighted-input: z, activation: a, function: f, weights: w}", "unknown field 'weights' (did you mean 'weight'?)"),
@@ -306,7 +310,7 @@ def test_a_wrong_block_gets_a_file_line_message(tmp_path, block, message):
     with pytest.raises(ProblemError) as err:
         load(tmp_path, block)
     assert message in str(err.value)
-    assert str(err.value).startswith(f"{tmp_path / 'prob.yaml'}:13: ")
+    assert str(err.value).startswith(f"{tmp_path / 'prob.yaml'}:14: ")
 
 
 def test_the_json_schema_describes_the_block():
@@ -364,7 +368,7 @@ def test_a_network_name_cannot_be_given(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ProblemError) as err:
         load_problem(path)
-    assert str(err.value) == (f"{path}:16: given value 'C': 'C' is the network's cost, whose values come from "
+    assert str(err.value) == (f"{path}:17: given value 'C': 'C' is the network's cost, whose values come from "
                               f"the network")
 
 
@@ -404,3 +408,34 @@ def test_weight_decay_adds_to_the_cost_and_to_its_weight_derivatives():
     close(ev(Deriv(Sym("C"), node("w", j, k, sup=l))), value(w, "delta_j^l a_k^(l-1) + lambda*w_(jk)^l", table), 1e-12)
     close(ev(Deriv(Sym("C"), node("b", j, sup=l))), value(w, "delta_j^l", table), 1e-12)
     close(ev(Deriv(Sym("C"), node("z", j, sup=l))), value(w, "delta_j^l", table), 1e-10)
+
+
+def test_softmax_cross_entropy_network():
+    net = Network("z", "a", "f", weight="w", bias="b", error="delta", target="y", cost="C",
+                  loss="softmax-cross-entropy")
+    table = SymbolTable(SYMBOLS, INDICES, (), net)
+    w = world(table=table)
+    close(value(w, "a_j^L", table), value(w, "exp(z_j^L)/sum_k exp(z_k^L)", table), 1e-12)
+    close(value(w, "sum_j y_j", table), np.ones(w.samples), 1e-12)
+    close(value(w, "C", table), value(w, "-sum_j y_j*log(a_j^L)", table), 1e-12)
+    close(value(w, "delta_j^L", table), value(w, "a_j^L - y_j", table), 1e-12)
+    close(value(w, "delta_j^l", table), value(w, "sum_k w_(kj)^(l+1) delta_k^(l+1) f'(z_j^l)", table), 1e-10)
+    ev = Evaluator(w)
+    J, Lay = w.index_values["j"], w.index_values["l"]
+    rows, last = np.arange(w.samples), np.full(w.samples, LAYERS - 1)
+
+    def cost_after(h):            # C with z_j^L moved by h, from the world's own numbers
+        z = w.arrays["z"][:, LAYERS - 1, :MAX_WIDTH].copy()
+        z[rows, J] += h
+        a = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        return -(w.arrays["y"][:, :MAX_WIDTH] * np.log(a)).sum(axis=1)
+    close(w.arrays["delta"][rows, last, J], (cost_after(1e-6) - cost_after(-1e-6)) / 2e-6)
+    close(ev(Deriv(Sym("C"), node("z", j, sup=Index("L")))), value(w, "delta_j^L", table), 1e-12)
+    close(ev(Deriv(Sym("C"), node("z", j, sup=l))), value(w, "delta_j^l", table), 1e-10)
+    close(ev(Deriv(Sym("C"), node("w", j, k, sup=l))), value(w, "delta_j^l a_k^(l-1)", table), 1e-10)
+    close(ev(Deriv(node("a", k, sup=Index("L")), node("z", j, sup=Index("L")))),
+          np.where(J == w.index_values["k"], value(w, "a_k^L", table), 0.0) - value(w, "a_k^L*a_j^L", table), 1e-12)
+    close(ev(Deriv(node("delta", j, sup=Index("L")), node("z", j, sup=Index("L")))),
+          value(w, "a_j^L*(1 - a_j^L)", table), 1e-10)
+    # the error is dC/dz itself, also for a target moved off the probabilities: d delta_j^L / d y_j = a_j^L - 1
+    close(ev(Deriv(node("delta", j, sup=Index("L")), node("y", j))), value(w, "a_j^L - 1", table), 1e-10)

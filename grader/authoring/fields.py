@@ -132,13 +132,14 @@ NETWORK_FIELDS = {
     "target": "The target y_j of output unit j: indexed with one subscript and no superscript, or a vector "
               "(optional).",
     "cost": "The cost's name (C, c, J, Loss): a declared scalar (optional; needed to write dC/dz_j^l).",
-    "loss": "The cost: `quadratic`, C = 1/2 sum_j (a_j^L - y_j)^2 (the only one so far).",
+    "loss": "The cost: `quadratic`, C = 1/2 sum_j (a_j^L - y_j)^2 (the default), or `softmax-cross-entropy`: the "
+            "output layer is a_j^L = exp(z_j^L) / sum_k exp(z_k^L) and C = -sum_j y_j log(a_j^L), y a probability vector.",
     "decay": "Weight decay: a declared scalar lambda; the cost gets + lambda/2 times the sum of every squared "
              "weight (biases are not decayed), so dC/dw_(jk)^l = delta_j^l a_k^(l-1) + lambda w_(jk)^l.",
 }
 WEIGHT_ORDERS = ("receiving-first", "sending-first")
 WEIGHT_LAYERS = ("receiving", "sending")
-LOSSES = ("quadratic",)
+LOSSES = ("quadratic", "softmax-cross-entropy")
 # Domain words: the interval drawn from, and whether a gap around 0 is left out.
 DOMAIN_WORDS = {"positive": (POSITIVE_DOMAIN, False), "negative": (NEGATIVE_DOMAIN, False), "nonzero": (DEFAULT_DOMAIN, True)}
 NUMERIC_TOLERANCES = ("absolute", "relative", "decimals", "sigfigs")

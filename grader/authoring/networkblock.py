@@ -79,6 +79,9 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
     order = _word(r, m, "weight-order", WEIGHT_ORDERS, WEIGHT_ORDERS[0])
     layer = _word(r, m, "weight-layer", WEIGHT_LAYERS, WEIGHT_LAYERS[0])
     loss = _word(r, m, "loss", LOSSES, LOSSES[0])
+    if loss == "softmax-cross-entropy" and "output-function" in names:
+        r.fail(m.key_lines.get("output-function", m.line), "network: with 'loss: softmax-cross-entropy' the output "
+               "layer is the softmax of its weighted inputs; remove 'output-function'")
     return Network(weighted_input=names["weighted-input"], activation=names["activation"],
                    function=names.get("function"), output_function=names.get("output-function"),
                    weight=names.get("weight"), weight_order=order, weight_layer=layer,

@@ -197,7 +197,8 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
         for name in (table.network.function or UNNAMED, table.network.output_function):
             _tame(world.functions.get(name))
         decay = None if table.network.decay is None else world.arrays[table.network.decay]
-        world.network = network.draw(rng, width, world.activation(), decay)
+        world.network = network.draw(rng, width, world.activation(), decay,
+                                     softmax=table.network.loss == "softmax-cross-entropy")
         network.fill(world.arrays, table, table.network, world.network, world.activation())
         world.width = np.full(S, MAX_WIDTH)     # sums run over every slot: the ones beyond a layer's units
         for name in given:      # a value fixed by hand (`compare --let C=2`) is the value asked for

@@ -13,7 +13,7 @@ the imaginary part / h) for the error, itself a derivative; never a finite diffe
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Callable, Optional
 
 import numpy as np
@@ -41,10 +41,11 @@ class Params:
     slope: Optional[np.ndarray] = None    # a and f'(z), (S, LAYERS, MAX_WIDTH)
     widths: Optional[np.ndarray] = None   # units of each layer, (S, LAYERS)
     decay: Optional[np.ndarray] = None    # weight decay lambda, (S,): + lambda/2 sum w^2 in the cost
+    softmax: bool = False                 # the output layer is softmax(z^L), the cost -sum_j y_j log a_j^L
 
     def subset(self, rows: np.ndarray) -> "Params":
-        return Params(*(None if v is None else v[rows]
-                        for v in (self.w, self.b, self.x, self.y, self.a, self.slope, self.widths, self.decay)))
+        return replace(self, **{f.name: getattr(self, f.name)[rows] for f in fields(self)
+                                if isinstance(getattr(self, f.name), np.ndarray)})
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,16 @@ class Seed:
     units: tuple[np.ndarray, ...]
 
 
-def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Optional[np.ndarray] = None) -> Params:
+def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Optional[np.ndarray] = None,
+         softmax: bool = False) -> Params:
     """A network per sample whose layers have `width` to MAX_WIDTH units each (so the index
-    letters, drawn below `width`, are units of every layer), widths differing between layers."""
+    letters, drawn below `width`, are units of every layer), widths differing between layers.
+    A softmax output layer has every slot (a softmax over isolated units would not be isolated),
+    and its target is a probability vector."""
     S = len(width)
     widths = rng.integers(width[:, None], MAX_WIDTH + 1, size=(S, LAYERS))
+    if softmax:
+        widths[:, -1] = MAX_WIDTH
     real = np.arange(MAX_WIDTH)[None, None, :] < widths[:, :, None]          # (S, LAYERS, W)
     link = real[:, :, :, None] & np.concatenate([real[:, :1], real[:, :-1]], 1)[:, :, None, :]
     w = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, LAYERS, MAX_WIDTH, MAX_WIDTH)) * link
@@ -69,11 +75,19 @@ def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Op
     w[:, 0], b[:, 0] = 0.0, 0.0
     x = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     y = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
-    values = run(Params(w, b, x, y, decay=decay), act)
+    if softmax:
+        y = np.abs(y) + 0.05
+        y = y / y.sum(axis=1, keepdims=True)
+    values = run(Params(w, b, x, y, decay=decay, softmax=softmax), act)
     y = np.where(real[:, -1], y, values["activation"][:, LAYERS - 1])     # an isolated output unit costs nothing
     z = values["weighted-input"]
     slope = np.stack([act(z[:, l], 1, l) for l in range(LAYERS)], 1)
-    return Params(w, b, x, y, values["activation"], slope, widths, decay)
+    return Params(w, b, x, y, values["activation"], slope, widths, decay, softmax)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.real.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def _hot(units: np.ndarray) -> np.ndarray:
@@ -105,16 +119,20 @@ def run(p: Params, act: Activation, seed: Optional[Seed] = None) -> dict:
         z = np.einsum("sjk,sk->sj", w[:, l], as_[-1]) + b[:, l]
         if "weighted-input" in step:
             z = z + step["weighted-input"][:, l]
-        a = act(z, 0, l)
+        a = _softmax(z) if p.softmax and l == LAYERS - 1 else act(z, 0, l)
         if "activation" in step:
             a = a + step["activation"][:, l]
         zs.append(z)
         as_.append(a)
-    diff = as_[-1] - y
-    cost = 0.5 * (diff * diff).sum(axis=1)
+    if p.softmax:
+        cost = -(y * np.log(as_[-1])).sum(axis=1)
+        deltas = [as_[-1] * y.sum(axis=1, keepdims=True) - y]      # a - y for a probability vector y
+    else:
+        diff = as_[-1] - y
+        cost = 0.5 * (diff * diff).sum(axis=1)
+        deltas = [diff * act(zs[-1], 1, LAYERS - 1)]
     if p.decay is not None:
         cost = cost + 0.5 * p.decay * (w * w).sum(axis=(1, 2, 3))
-    deltas = [diff * act(zs[-1], 1, LAYERS - 1)]
     for l in range(LAYERS - 2, 0, -1):
         deltas.append(np.einsum("sjk,sj->sk", w[:, l + 1], deltas[-1]) * act(zs[l], 1, l))
     deltas.append(none)
@@ -156,8 +174,15 @@ def tangents(p: Params, wrt: Seed) -> dict:
         elif wrt.role == "weighted-input":
             dz = dz + into_z[:, l]
         dzs.append(dz)
-        das.append(p.slope[:, l] * dz + into_a[:, l])
-    cost = ((p.a[:, -1] - p.y) * (das[-1] - dy)).sum(axis=1)
+        if p.softmax and l == LAYERS - 1:
+            a = p.a[:, l]
+            das.append(a * (dz - (a * dz).sum(axis=1, keepdims=True)) + into_a[:, l])
+        else:
+            das.append(p.slope[:, l] * dz + into_a[:, l])
+    if p.softmax:
+        cost = -(dy * np.log(p.a[:, -1]) + p.y * das[-1] / p.a[:, -1]).sum(axis=1)
+    else:
+        cost = ((p.a[:, -1] - p.y) * (das[-1] - dy)).sum(axis=1)
     if p.decay is not None:
         cost = cost + p.decay * (p.w * dw).sum(axis=(1, 2, 3))
     return {"weighted-input": np.stack(dzs, 1), "activation": np.stack(das, 1), "weight": dw, "bias": db,
