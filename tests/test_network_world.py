@@ -439,3 +439,15 @@ def test_softmax_cross_entropy_network():
           value(w, "a_j^L*(1 - a_j^L)", table), 1e-10)
     # the error is dC/dz itself, also for a target moved off the probabilities: d delta_j^L / d y_j = a_j^L - 1
     close(ev(Deriv(node("delta", j, sup=Index("L")), node("y", j))), value(w, "a_j^L - 1", table), 1e-10)
+
+
+def test_a_derivative_inside_a_sum_takes_the_summed_unit():
+    """sum_k dC/dz_k^(l+1) w_(kj)^(l+1) f'(z_j^l) is delta_j^l: the Deriv's index is the sum's."""
+    from grader.answers.tree import Bin, Call, Sum
+    w = world(13)
+    body = Bin("*", Deriv(Sym("C"), node("z", k, sup=Index("l", 1))), node("w", k, j, sup=Index("l", 1)))
+    tree = Bin("*", Sum("k", body), Call("f", (node("z", j, sup=l),), 1))
+    close(Evaluator(w)(tree), value(w, "delta_j^l"), 1e-10)
+    wrong = Bin("*", Sum("k", Bin("*", Deriv(Sym("C"), node("z", k, sup=Index("l", 1))),
+                                  node("w", j, k, sup=Index("l", 1)))), Call("f", (node("z", j, sup=l),), 1))
+    assert not np.allclose(Evaluator(w)(wrong), value(w, "delta_j^l"))
