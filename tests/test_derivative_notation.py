@@ -243,3 +243,55 @@ def test_repairs_reach_inside_a_derivative():
         return [Idx(node.name, node.subs[::-1], node.sup)] if isinstance(node, Idx) and len(node.subs) == 2 else []
     changed = [new_tree for new_tree, _, _ in variants(tree, swaps)]
     assert changed == [parse("dC/dw_(kj)^l*a_k^(l-1)", NET).tree]
+
+
+# --- restatements: a part says what it asks for (issue 24, item 4) -----------------------------
+
+BANK = __import__("pathlib").Path(__file__).resolve().parent.parent / "problems"
+
+
+def _param_gradients(tmp_path, asks: str | None, name: str = "param-gradients"):
+    """The bank's param-gradients with the cost C declared and, for dC-dw, what it asks for."""
+    from grader.authoring.loader import load_problem
+    text = (BANK / "param-gradients.yaml").read_text(encoding="utf-8")
+    text = text.replace("symbols:\n", "symbols:\n  C: scalar\n", 1)
+    if asks is not None:
+        text = text.replace("  - id: dC-dw\n", f"  - id: dC-dw\n    asks: {asks}\n", 1)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    problem = load_problem(path)
+    return path, problem, problem.parts[0]
+
+
+@pytest.mark.parametrize("answer", ["dC/dw_(jk)^l", "∂C/∂w_(jk)^l", r"\frac{\partial C}{\partial w_{jk}^{(l)}}",
+                                    "(partial C)/(partial w_jk^l)", "1*dC/dw_(jk)^l"])
+def test_the_asked_for_derivative_is_the_question_itself(tmp_path, answer):
+    from grader.checking.checker import check
+    _, problem, part = _param_gradients(tmp_path, '"dC/dw_(jk)^l"')
+    v = check(problem, part, answer)
+    assert (v.status, v.rule, v.feedback) == (
+        "invalid", "restatement", ("That is the question itself: write it in terms of a_k^(l−1) and δ_j^(l).",))
+
+
+def test_without_asks_the_derivative_is_not_a_restatement(tmp_path):
+    from grader.checking.checker import check
+    _, problem, part = _param_gradients(tmp_path, None)
+    assert check(problem, part, "dC/dw_(jk)^l").rule == "evaluation"
+    _, problem, part = _param_gradients(tmp_path, '"dC/dw_(jk)^l"', "asking")
+    assert check(problem, part, "dC/dw_(kj)^l").rule == "evaluation"      # another quantity: not the question
+    assert check(problem, part, "a_k^(l-1)*delta_j^l").status == "correct"
+
+
+def test_validate_reads_what_a_part_asks_for(tmp_path):
+    from grader.authoring.validation import validate
+    path, _, part = _param_gradients(tmp_path, '["dC/dw_(jk)^l", "dC/dq", "delta_j^l", "a_k^(l-1)*w_(jk)^l"]')
+    line = path.read_text(encoding="utf-8").splitlines().index(
+        '    asks: ["dC/dw_(jk)^l", "dC/dq", "delta_j^l", "a_k^(l-1)*w_(jk)^l"]') + 1
+    assert part.asks == ("dC/dw_(jk)^l", "dC/dq", "delta_j^l", "a_k^(l-1)*w_(jk)^l")
+    found = [(i.line, i.message) for i in validate([path]) if "asks for" in i.message]
+    assert found == [
+        (line, "part 'dC-dw': what it asks for, 'dC/dq', cannot be read: 'q' after d is not a name of this problem, "
+               "so this is not a derivative the grader can read (this problem's names: C, a, w, b, z, delta)."),
+        (line, "part 'dC-dw': its reference answer uses 'delta_j^l', which the part says it asks for"),
+        (line, "part 'dC-dw': what it asks for, 'a_k^(l-1)*w_(jk)^l', is not one quantity (a name or a derivative)"),
+    ]
