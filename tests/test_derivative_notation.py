@@ -4,8 +4,10 @@ course writes it, refused with a message of ours where it cannot be a derivative
 about where the problem's names give it two readings."""
 from __future__ import annotations
 
+import os
+
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import NETWORK, SCALARS, plain_tree
 from grader.answers.parser import AnswerSyntaxError, parse
@@ -177,7 +179,11 @@ def _plain(node):
     return plain_tree(node)
 
 
-# --- properties ---------------------------------------------------------------------------
+# --- properties (in the style of test_properties.py: GRADER_HYPOTHESIS_EXAMPLES for a long run) ---
+
+EXAMPLES = int(os.environ.get("GRADER_HYPOTHESIS_EXAMPLES", "200"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 1000,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 NODES = [C, Z_J, W_JK, Idx("a", (k,), Index("l", -1)), Idx("z", (k,), Index("l", 1)), Idx("delta", (j,), Index("L")),
          Idx("y", (j,)), Sym("eta"), Sym("x"), Sym("w_1")]
@@ -196,6 +202,7 @@ def _contexts(inner):
 trees = st.recursive(derivs, _contexts, max_leaves=6)
 
 
+@SETTINGS
 @given(tree=trees)
 def test_rendering_reads_back_as_the_same_tree(tree):
     from conftest import associate
@@ -210,6 +217,7 @@ PIECES = ["d", "∂", "partial", "dC", "dz", "dz_j^l", "C", "z_j^l", "w_(jk)^l",
           "-", "dd", "ddelta_j^l", "delta", "d/"]
 
 
+@SETTINGS
 @given(text=st.lists(st.sampled_from(PIECES), max_size=16).map("".join),
        table=st.sampled_from([NET, WITH_D, SCALARS, PLAIN_C]))
 def test_text_with_d_and_partial_is_read_or_refused_in_our_words(text, table):
@@ -218,8 +226,9 @@ def test_text_with_d_and_partial_is_read_or_refused_in_our_words(text, table):
     except AnswerSyntaxError as err:
         assert err.message and 0 <= err.position <= len(text)
         return
-    for style in ("unicode", "ascii", "latex"):
-        assert parsed.__getattribute__(style)
+    assert parsed.unicode and parsed.latex
+    again = parse(parsed.ascii, table)           # the ASCII reading is re-read as the same tree
+    assert _plain(again.tree) == _plain(parsed.tree) or again.ascii == parsed.ascii, (text, parsed.ascii)
 
 
 # --- downstream: checking and feedback never crash on a derivative ----------------------------
