@@ -304,3 +304,11 @@ def test_validate_reads_what_a_part_asks_for(tmp_path):
         (line, "part 'dC-dw': its reference answer uses 'delta_j^l', which the part says it asks for"),
         (line, "part 'dC-dw': what it asks for, 'a_k^(l-1)*w_(jk)^l', is not one quantity (a name or a derivative)"),
     ]
+
+
+def test_compare_with_a_derivative_in_the_reference_says_why():
+    from grader.checking.checker import compare
+    out = compare("x", "dC/dx", PLAIN_C)
+    assert (out.status, out.message, out.reference) == (
+        "invalid", "The reference cannot be checked: Derivatives in ∂ notation can be checked only in a problem whose "
+                   "names live in a network; write this answer without them.", "∂C/∂x")
