@@ -312,3 +312,14 @@ def test_compare_with_a_derivative_in_the_reference_says_why():
     assert (out.status, out.message, out.reference) == (
         "invalid", "The reference cannot be checked: Derivatives in ∂ notation can be checked only in a problem whose "
                    "names live in a network; write this answer without them.", "∂C/∂x")
+
+
+def test_a_repair_never_puts_a_transpose_inside_a_derivative():
+    from grader.answers.tree import Transpose
+    from grader.checking.feedback import variants
+    tree = parse("dC/dW_(jk)^l", NET).tree
+
+    def transposes(node):
+        return [Transpose(node)] if isinstance(node, Idx) else []
+    changed = [new_tree for new_tree, _, _ in variants(tree, transposes)]
+    assert changed == [tree]        # inside a derivative a transpose changes nothing

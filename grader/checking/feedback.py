@@ -42,8 +42,9 @@ def _rebuild(node: Node, new_children: tuple) -> Node:
         return Call(node.name, tuple(new_children), node.order)
     if isinstance(node, Sum):
         return Sum(node.index, new_children[0], node.kind)
-    if isinstance(node, Deriv):      # a slip inside a derivative (swapped indices of w) is repaired in place
-        return Deriv(new_children[0], new_children[1], node.how)
+    if isinstance(node, Deriv):      # a slip inside a derivative (swapped indices of w) is repaired in place;
+        if all(isinstance(c, (Sym, Idx)) for c in new_children):       # a transpose is no quantity of it
+            return Deriv(new_children[0], new_children[1], node.how)
     return node
 
 
