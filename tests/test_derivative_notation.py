@@ -53,6 +53,19 @@ def test_each_form_reads_as_the_derivative(text, tree):
     assert parse(text, NET).tree == tree
 
 
+def test_the_forms_of_the_issue_for_delta_L_and_the_matrix_form():
+    from conftest import MATRICES
+    f_prime = parse("f'(z_j^L)", NET).tree
+    a_L = Idx("a", (j,), Index("L"))
+    assert parse("dC/da_j^L * f'(z_j^L)", NET).tree == Bin("*", Deriv(C, a_L, "d"), f_prime)
+    assert parse(r"\frac{\partial C}{\partial a_j^{(L)}} f'(z_j^{(L)})", NET).tree == \
+        Bin("*", Deriv(C, a_L, "latex"), f_prime, "implicit")
+    vectors = SymbolTable(MATRICES.symbols + (Symbol("C"),), MATRICES.indices)
+    assert parse(r"\frac{\partial C}{\partial a^{(L)}} \odot f'(z^{(L)})", vectors).tree == \
+        Bin(".*", Deriv(C, Sym("a", Index("L")), "latex"), parse("f'(z^L)", vectors).tree)
+    assert parse("dC/dW^(l)", vectors).tree == Deriv(C, Sym("W", l), "d")
+
+
 def test_dC_dz_from_latex_in_a_problem_of_scalars():
     assert parse(r"\frac{dC}{dz}", PLAIN_C).tree == Deriv(C, Sym("z"), "latex")
     assert parse("dC/dz", PLAIN_C).tree == Deriv(C, Sym("z"), "d")
