@@ -20,7 +20,7 @@ from grader.errors import StudentError
 from grader.answers import functions
 from grader.limits import HIDDEN_LAYERS, LAYERS, MAX_WIDTH, MIN_WIDTH, NONZERO_GAP, REJECTION_DRAWS, SAMPLES
 from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, UNIT, VECTOR, SymbolTable
-from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
+from grader.answers.tree import Bin, Call, Const, Deriv, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 
 
 
@@ -290,6 +290,9 @@ class Evaluator:
             return self.sum(node)
         if isinstance(node, Bin):
             return self.binary(node)
+        if isinstance(node, Deriv):
+            raise EvalError("Derivatives in ∂ notation can be checked only in a problem whose names live in a "
+                            "network; write this answer without them.", "deriv")
         raise EvalError(f"cannot evaluate {type(node).__name__}", "internal")
 
     def sum(self, node: Sum) -> np.ndarray:
