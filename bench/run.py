@@ -145,6 +145,11 @@ def collect(problems, submissions):
 
 # --- measurements ----------------------------------------------------------------------------
 
+def in_network(problem) -> bool:
+    """Whether a problem's names live in a network (its worlds are real networks)."""
+    return getattr(problem, "network", None) is not None
+
+
 def measure_ours(problems, answers):
     """Cache off over the distinct expression answers; cache on over every answer."""
     from grader.checking import checker as equivalence
@@ -197,7 +202,14 @@ def measure_ours(problems, answers):
     info = equivalence.cache_info()
 
     slow = sorted(zip(lat, distinct), key=lambda x: -x[0])[:10]
+    # network problems (a `network:` block: worlds are real networks, ∂ notation) apart, same run
+    groups = {True: [0, 0.0], False: [0, 0.0]}
+    for a, t in zip(distinct, lat):
+        g = groups[in_network(problems[a[0]])]
+        g[0] += 1
+        g[1] += t
     return {
+        "groups": groups,
         "distinct": distinct, "lat": lat, "verdicts": statuses, "setup": setup,
         "off_total": off_total, "every_count": len(every), "every_total": every_total,
         "on_count": len(expr_answers), "on_total": on_total, "cache_info": info, "slowest": slow,
@@ -507,6 +519,10 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof=""
     w("|---|---|")
     w(f"| Throughput, distinct expression answers, cache off, 1 process | **{thr_off:,.0f} answers/s** "
       f"({n_distinct:,} in {ours['off_total']:.2f} s) |")
+    for flag, label in ((True, "of network problems (a `network:` block)"), (False, "of the other problems")):
+        n, t = ours["groups"][flag]
+        w(f"| Throughput, distinct expression answers {label}, cache off, 1 process | "
+          + (f"{n / t:,.0f} answers/s ({n:,} in {t:.2f} s) |" if n and t else "none in this class |"))
     w(f"| Throughput, every distinct answer of every kind (choice, numeric too), cache off | "
       f"{thr_every:,.0f} answers/s ({ours['every_count']:,} in {ours['every_total']:.2f} s) |")
     ci = ours["cache_info"]

@@ -18,7 +18,9 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "answer-syntax.md"
 SCALARS = SymbolTable(tuple(Symbol(n) for n in ("x", "y", "z", "a", "b", "t", "eta", "lambda", "alpha", "w_1",
                                                    "w_2", "delta_2", "partialC", "partialw_1", "yhat"))
                       + (Symbol("f", FUNCTION), Symbol("g", FUNCTION), Symbol("g_L", FUNCTION)))
-TABLES = (SCALARS, NETWORK, MATRICES)
+COST = SymbolTable(NETWORK.symbols + (Symbol("C"),), NETWORK.indices)      # the sections on derivatives
+COST_D = SymbolTable(COST.symbols + (Symbol("d"),), NETWORK.indices)        # ... in a problem with a name d
+TABLES = (SCALARS, NETWORK, MATRICES, COST)
 
 
 def _blocks(kind: str) -> list[tuple[str, str, str]]:
@@ -64,6 +66,8 @@ def test_doc_reading(section, text, shown):
 @pytest.mark.parametrize("section, text, message", ERRORS, ids=[e[1] for e in ERRORS])
 def test_doc_error(section, text, message):
     table = NETWORK if section.startswith("Indexed") else SCALARS
+    if section.startswith("Derivatives"):
+        table = COST_D if "name d" in section else COST
     with pytest.raises(AnswerSyntaxError) as info:
         parse(text, table)
     assert info.value.message == message

@@ -120,6 +120,7 @@ def test_a_part_the_bank_cannot_grade_is_not_graded_in_every_output(tmp_path):
     report = (out / "report.html").read_text()     # ann's total is no grade: out of the distribution
     assert "<h2>Score distribution (1 graded submission)</h2>" in report
     feedback = (out / "feedback" / "ann.md").read_text()
+    assert feedback.startswith("# Feedback for ann\n\n**Score: not a grade yet** (1 / 2 on the parts that could be checked)\n")
     assert "⏸️ **not-graded**: 0 / 1" in feedback
     assert "meets the condition). This is not a mistake in your answer; your instructor has to fix the problem." \
         in feedback

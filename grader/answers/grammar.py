@@ -1,8 +1,9 @@
 """The recursive-descent grammar of answers: tokens -> tree, node by node.
 
 Sums, products, powers, brackets, |bars|, calls, derivatives (`f'`), function powers
-(`tanh^2(z)`) and logarithms with a base are read here; names and indices are read by the two
-mixins (names.NameReader, indices.IndexReader). Nesting and sum depth are counted while
+(`tanh^2(z)`) and logarithms with a base are read here; names, indices and derivatives in ∂
+notation are read by the mixins (names.NameReader, indices.IndexReader,
+derivatives.DerivativeReader). Nesting and sum depth are counted while
 reading, so a too-deep answer is refused before it can exhaust the stack.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from typing import Optional
 
 from grader.answers import functions
+from grader.answers.derivatives import DerivativeReader
 from grader.answers.indices import IndexReader
 from grader.answers.names import NameReader
 from grader.answers.syntax_error import ColumnError
@@ -21,7 +23,7 @@ from grader.limits import MAX_ANSWER_DEPTH, MAX_DIGITS, MAX_POWER_OF_TEN, MAX_PR
 from grader.model import SCALAR, Symbol, SymbolTable
 
 
-class Parser(NameReader, IndexReader):
+class Parser(DerivativeReader, NameReader, IndexReader):
     """One answer's tokens, read once from the left; `expr()` returns the tree."""
 
     def __init__(self, tokens: list[Token], table: SymbolTable):
@@ -157,6 +159,10 @@ class Parser(NameReader, IndexReader):
 
     def atom(self) -> Node:
         tok = self.peek()
+        if tok.kind == "NAME" or (tok.kind == "OP" and tok.text in "({"):
+            node = self.derivative()
+            if node is not None:
+                return node
         if tok.kind == "NUM":
             self.next()
             return self.number(tok)

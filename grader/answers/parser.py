@@ -11,6 +11,7 @@ returns and the `AnswerSyntaxError` it raises.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
@@ -76,6 +77,10 @@ def parse(text, table: SymbolTable = SymbolTable()) -> ParsedAnswer:
     try:
         tokens = tokenize(src, from_tex)
         p = Parser(tokens, table)
+        p.from_tex = from_tex
+        if not text.isascii():
+            p.curly = frozenset(i for i in range(len(src)) if i < len(where) and where[i] < len(text)
+                                and unicodedata.normalize("NFKC", text[where[i]]) == "∂")
         tree = p.expr()
         if p.peek().kind != "END":
             p.unexpected()

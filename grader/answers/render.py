@@ -10,7 +10,7 @@ from fractions import Fraction
 
 from grader.answers import functions
 from grader.answers.greek import LETTERS as GREEK_LETTERS
-from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
+from grader.answers.tree import Bin, Call, Const, Deriv, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 
 SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 MINUS = {"unicode": "−", "ascii": "-", "latex": "-"}
@@ -26,6 +26,8 @@ def precedence(node: Node) -> int:
         return PREC_NEG
     if isinstance(node, Sum):
         return PREC_ADD
+    if isinstance(node, Deriv):
+        return PREC_MUL         # it looks like a quotient: bracketed where a quotient would be
     if isinstance(node, Num) and (node.text.startswith("-")):
         return PREC_NEG
     return PREC_ATOM
@@ -127,6 +129,8 @@ def _r(node: Node, style: str) -> str:
             return rf"{op}_{{{node.index}}} {_wrap(body, style)}"
         op = ("∑" if node.kind == "sum" else "∏") if style == "unicode" else node.kind
         return f"{op}_{node.index}{_wrap(body, style)}"
+    if isinstance(node, Deriv):
+        return derivative_text(node, style)
     if isinstance(node, Bin):
         op = node.op
         if op in "+-":
@@ -172,6 +176,17 @@ def _r(node: Node, style: str) -> str:
                 exp_text = f"({exp_text})"
             return f"{base}^{exp_text}"
     raise TypeError(f"cannot render {type(node).__name__}")
+
+
+def derivative_text(node: Deriv, style: str) -> str:
+    """As the course writes it: ∂C/∂z_j^(l); in ASCII the spelling every problem reads back as a
+    derivative (a bare `dC/dz` is a product in a problem that declares d)."""
+    of, wrt = _r(node.of, style), _r(node.wrt, style)
+    if style == "latex":
+        return rf"\frac{{\partial {of}}}{{\partial {wrt}}}"
+    if style == "unicode":
+        return f"∂{of}/∂{wrt}"
+    return f"(partial {of})/(partial {wrt})"
 
 
 # --- SymPy --------------------------------------------------------------------------------
@@ -228,6 +243,8 @@ def to_sympy(node: Node, table=None):
             if n.op == "/":
                 return sp.Mul(a, sp.Pow(b, sp.Integer(-1), evaluate=False), evaluate=False)
             return sp.Pow(a, b, evaluate=False)
+        if isinstance(n, Deriv):     # a symbol for the derivative itself: ∂C/∂z is no quotient
+            return sp.Symbol(derivative_text(n, "unicode"), real=True)
         raise TypeError(type(n).__name__)
 
     return go(node)

@@ -90,6 +90,8 @@ PART_FIELDS = {
              "expressions joined by `and`, e.g. `z > 0` or `0 < x < 1 and y != 0`.",
     "allow_restatement": "Accept answers that name what is asked (tanh'(z) for the derivative of tanh); "
                          "refused by default.",
+    "asks": "What the part asks for, in answer syntax (dC/dw_(jk)^l, delta_j^L): an answer that uses it restates "
+            "the question and is refused.",
     "mistakes": "Common wrong answers and the feedback they get (matched by equivalence).",
     "tests": "Sample answers with their expected status and feedback, checked by `grader validate`.",
 }

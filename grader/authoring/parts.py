@@ -101,12 +101,21 @@ def read_part(r: FieldReader, raw: Any, index: int, line: Optional[int]) -> Part
         allow_restatement = r.boolean(m["allow_restatement"], f"{what}: 'allow_restatement'",
                                       m.key_line("allow_restatement"))
 
+    asks: tuple[str, ...] = ()
+    if "asks" in m:
+        if kind != EXPRESSION:
+            r.fail(m.key_line("asks"), f"{what}: only expression parts say what they ask for ('asks')")
+        asks = tuple(a.strip() for a in r.text_list(m["asks"], f"{what}: 'asks'", m.key_line("asks"),
+                                                    allow_single=True))
+        r.lines[("asks", pid)] = m.key_line("asks")
+
     mistakes = _mistakes(r, m, pid, kind, len(options), what)
     tests = _tests(r, m, pid, kind, len(options), what)
     return Part(id=pid, prompt=prompt, kind=kind, answer=answer, points=points, tolerance=tolerance,
                 options=options, partial_credit=partial_credit, forbidden=forbidden, required=required,
                 restriction=restriction, hints=hints, show_solution=show_solution, mistakes=mistakes,
-                tests=tests, line=pline or 0, where=where, allow_restatement=allow_restatement)
+                tests=tests, line=pline or 0, where=where, allow_restatement=allow_restatement,
+                asks=asks)
 
 
 def _check_labels(r: FieldReader, text: str, kind: str, count: int, what: str, line: Optional[int]) -> None:

@@ -94,6 +94,7 @@ def json_schema() -> dict:
         "show_solution": {"type": "boolean", "default": False},
         "where": text,
         "allow_restatement": {"type": "boolean", "default": False},
+        "asks": {"oneOf": [text, names]},
         "mistakes": {"type": "array", "items": {"$ref": "#/$defs/mistake"}},
         "tests": {"type": "array", "items": {"$ref": "#/$defs/test"}},
     }

@@ -7,7 +7,7 @@ rules equivalent to the reference, and parts whose own sample answers get anothe
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as dc_replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -17,7 +17,8 @@ from grader.checking.conditions import ConditionError, holds, read_condition
 from grader.checking.decide import context
 from grader.checking.evaluate import EvalError, evaluate, make_world
 from grader.answers.render import render
-from grader.checking.restatements import defined_names, derivative_candidates
+from grader.answers.tree import Deriv, Idx, Sym
+from grader.checking.restatements import asked_for, defined_names, derivative_candidates, uses_asked
 from grader.limits import MAX_RESTATEMENTS
 from grader.model import CHOICE, CORRECT, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.authoring.loader import ProblemError, _load, _problem_files
@@ -126,6 +127,8 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
                     unreadable.add(mistake_index)
         if not reference_ok:
             continue
+        if part.asks:
+            _asks_readable(problem, part, lines.get(("asks", part.id), line), issue)
         if part.where is not None and not _condition_ok(problem, part, lines, students, issue):
             continue
 
@@ -187,6 +190,21 @@ def _equivalent(problem: Problem, part: Part, text_a: str, text_b: str) -> bool:
         return sorted(x.upper() for x in choice_labels(text_a)) == sorted(x.upper() for x in choice_labels(text_b))
     return checker.equivalent(problem, part, text_a, text_b)
 
+
+
+def _asks_readable(problem: Problem, part: Part, line: Optional[int], issue) -> None:
+    """What a part asks for must read as one quantity, and its own reference must not use it."""
+    reference = parser.parse(part.answer, problem.table).tree
+    for text in part.asks:
+        try:
+            node = parser.parse(text, problem.table).tree
+        except parser.AnswerSyntaxError as exc:
+            issue(line, f"part '{part.id}': what it asks for, '{text}', cannot be read: {exc}")
+            continue
+        if not isinstance(node, (Deriv, Sym, Idx)):
+            issue(line, f"part '{part.id}': what it asks for, '{text}', is not one quantity (a name or a derivative)")
+        elif uses_asked(reference, asked_for(dc_replace(part, asks=(text,)), problem.table)):
+            issue(line, f"part '{part.id}': its reference answer uses '{text}', which the part says it asks for")
 
 
 def _restatements(problem: Problem, part: Part) -> list[str]:

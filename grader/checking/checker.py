@@ -143,6 +143,8 @@ def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *
     except EvalError as err:
         if err.kind == "condition":
             return Outcome("invalid", f"The condition cannot be met: {err.message}.", None, ref.unicode)
+        if err.kind == "deriv":
+            return Outcome("invalid", f"The reference cannot be checked: {err.message}", None, ref.unicode)
     except AnswerSyntaxError:
         pass                 # a broken problem: check() says so
     verdict = check(trial_problem, trial, student)

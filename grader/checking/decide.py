@@ -24,7 +24,7 @@ from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NOT_GRADED, N
                           Tolerance)
 from grader.answers import functions
 from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
-from grader.checking.restatements import contains, derivative_candidates
+from grader.checking.restatements import asked_for, contains, derivative_candidates, uses_asked
 from grader.checking.tolerance import close, within
 from grader.answers.tree import Node, free_indices, names_used
 
@@ -98,6 +98,7 @@ class Context:
     restatements: frozenset = frozenset()   # nodes that name what is asked and alone equal the reference
     ref_exact: Optional[object] = None      # the reference's exact value (a Fraction) when it has one
     condition: Optional[Condition] = None   # the part's `where`, which every sample meets
+    asked: frozenset = frozenset()          # what the part says it asks for (`asks`): refused in an answer
 
 
 def _definitions(table: SymbolTable) -> dict:
@@ -126,12 +127,13 @@ def context(problem: Problem, part: Part, values: tuple = ()) -> Context:
             rules.append(Rule(m, evaluate(parse(m.answer, table).tree, world)))
         except (AnswerSyntaxError, EvalError):
             rules.append(Rule(m, None))
-    restated = frozenset()
+    restated = asked = frozenset()
     if not numeric and not part.allow_restatement:
         restated = frozenset(c for c in derivative_candidates(part, table, ref.tree)
                              if _equal(c, world, ref_values, part.tolerance))
+        asked = asked_for(part, table)
     return Context(problem, part, table, world, ref, ref_values, tuple(rules), tuple(sorted(given.items())),
-                   restated, None if numeric else exact_value(ref.tree), condition)
+                   restated, None if numeric else exact_value(ref.tree), condition, asked)
 
 
 def _world(problem: Problem, part: Part, given: dict, reference: Node, condition: Optional[Condition]) -> World:
@@ -225,7 +227,7 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
         ctx = context(problem, part, key)
     except (AnswerSyntaxError, EvalError, ConditionError) as err:
         return Decision(NOT_GRADED, 0.0, points, Why.BROKEN_PART, message=broken_reason(part, err), parsed=parsed)
-    if contains(parsed.tree, ctx.restatements):
+    if contains(parsed.tree, ctx.restatements) or uses_asked(parsed.tree, ctx.asked):
         return Decision(INVALID, 0.0, points, Why.RESTATEMENT, parsed=parsed, ctx=ctx)
     if parsed.tree == ctx.reference.tree and part.kind == EXPRESSION:
         return Decision(CORRECT, points, points, Why.SAME, parsed=parsed, ctx=ctx)   # the same tree

@@ -340,13 +340,13 @@ class Evaluator:
         """∂X/∂Y of two nodes of the problem's network, in every sample (network.derivative)."""
         net, world = self.world.table.network, self.world
         if net is None or world.network is None:
-            raise EvalError("The ∂ notation (dC/dz) needs the names of a network, and this problem has none: "
-                            "write the derivative out with the problem's names.", "derivative")
+            raise EvalError("Derivatives in ∂ notation can be checked only in a problem whose names live in a "
+                            "network; write this answer without them.", "deriv")
         of, wrt = self.node(node.of, "of"), self.node(node.wrt, "with respect to")
         if wrt.role == "error":
             raise EvalError(f"The error {net.error} is computed from the network's other values, so nothing can "
                             f"be differentiated with respect to it; use the weighted input "
-                            f"{net.weighted_input} instead.", "derivative")
+                            f"{net.weighted_input} instead.", "deriv")
         if wrt.role == "cost":
             return np.full(world.samples, 1.0 if of.role == "cost" else 0.0)
         return network.derivative(world.network, world.activation(), of, wrt)
@@ -357,17 +357,17 @@ class Evaluator:
         if not isinstance(n, (Sym, Idx)):
             raise EvalError(f"A derivative is taken {side} one name of the network ({names}), written with its "
                             f"indices, such as dC/d{net.weighted_input}_j^l; a number or an expression has no "
-                            f"place there.", "derivative")
+                            f"place there.", "deriv")
         role = net.role_of(n.name)
         if role is None:
             raise EvalError(f"'{n.name}' is not a name of the network, so a derivative {side} it has no meaning "
-                            f"here; the network's names are {names}.", "derivative")
+                            f"here; the network's names are {names}.", "deriv")
         one = n.sup is None and isinstance(n, Sym) if role == "cost" else isinstance(n, Idx) and (
             (n.sup is None) == (role == "target"))
         if not one:
             raise EvalError(f"Take the derivative {side} one unit, with its indices, as in "
                             f"d{net.cost or 'C'}/d{net.weighted_input}_j^l: '{n.name}' written this way is "
-                            f"not a single number of the network.", "derivative")
+                            f"not a single number of the network.", "deriv")
         layer = None if n.sup is None else np.broadcast_to(self.index(n.sup, True), (self.world.samples,))
         units = tuple(np.broadcast_to(self.index(i, False), (self.world.samples,))
                       for i in (n.subs if isinstance(n, Idx) else ()))

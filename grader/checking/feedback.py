@@ -27,8 +27,8 @@ from grader.answers.render import render
 from grader.checking import tolerance
 from grader.limits import MAX_PRIMES, MAX_VARIANTS
 from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
-from grader.answers.tree import (Bin, Call, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices, names_used,
-                         walk)
+from grader.answers.tree import (Bin, Call, Deriv, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices,
+                                names_used, walk)
 
 
 # --- tree surgery -------------------------------------------------------------------------
@@ -42,6 +42,9 @@ def _rebuild(node: Node, new_children: tuple) -> Node:
         return Call(node.name, tuple(new_children), node.order)
     if isinstance(node, Sum):
         return Sum(node.index, new_children[0], node.kind)
+    if isinstance(node, Deriv):      # a slip inside a derivative (swapped indices of w) is repaired in place;
+        if all(isinstance(c, (Sym, Idx)) for c in new_children):       # a transpose is no quantity of it
+            return Deriv(new_children[0], new_children[1], node.how)
     return node
 
 

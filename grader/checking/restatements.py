@@ -7,6 +7,10 @@ the reference gives a function and to every plain scalar of the problem; and, fo
 question, `yhat` where yhat: softmax(a_L)). The checker refuses an answer containing a
 derivative candidate that alone equals the reference; validate reports any candidate that is
 still graded correct, so an instructor can forbid it or set `allow_restatement`.
+
+A part can also say what it asks for (`asks: dC/dw_(jk)^l`): no evaluation can tell that
+∂C/∂w_jk^(l) is the question rather than an answer when the network makes them equal, so an
+answer using an asked-for quantity is refused by the part's word.
 """
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ import re
 from grader.answers import functions
 from grader.model import FUNCTION, INDEXED, SCALAR, Part, SymbolTable
 from grader.limits import MAX_PRIMES
-from grader.answers.tree import Call, Node, Sym, walk
+from grader.answers.parser import AnswerSyntaxError, parse
+from grader.answers.tree import Call, Deriv, Idx, Node, Sym, walk
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -80,3 +85,24 @@ def defined_names(table: SymbolTable, reference: Node) -> list[Sym]:
 def contains(tree: Node, candidates: frozenset) -> bool:
     """Whether the tree uses a candidate (derivative calls only: hashing every subtree is slow)."""
     return bool(candidates) and any(isinstance(n, Call) and n.order and n in candidates for n in walk(tree))
+
+
+def asked_for(part: Part, table: SymbolTable) -> frozenset:
+    """The quantities the part says it asks for, as trees (an unreadable one is left out here:
+    `grader validate` reports it with its line)."""
+    out = set()
+    for text in part.asks:
+        try:
+            out.add(_bare(parse(text, table).tree))
+        except AnswerSyntaxError:
+            continue
+    return frozenset(out)
+
+
+def uses_asked(tree: Node, asked: frozenset) -> bool:
+    """Whether the answer uses an asked-for quantity (however its derivative was typed)."""
+    return bool(asked) and any(isinstance(n, (Deriv, Sym, Idx)) and _bare(n) in asked for n in walk(tree))
+
+
+def _bare(node: Node) -> Node:
+    return Deriv(node.of, node.wrt) if isinstance(node, Deriv) else node

@@ -9,7 +9,7 @@ from typing import Optional
 from grader.show.escape import md_code, md_text
 from grader.formats.plain_text import points_text
 from grader.number_format import format_score
-from grader.model import CORRECT, INCORRECT, INVALID, MISSING, NOT_GRADED, PartResult, Problem, SubmissionResult
+from grader.model import CORRECT, INCORRECT, INVALID, MISSING, NOT_GRADED, SUBMISSION_NOT_GRADED, PartResult, Problem, SubmissionResult
 from grader.show.values import values_sentences
 
 __all__ = ["feedback_markdown"]
@@ -20,7 +20,10 @@ _STATUS_ICON = {CORRECT: "✅", INCORRECT: "❌", INVALID: "⚠️", MISSING: "�
 def feedback_markdown(result: SubmissionResult, problems: Optional[dict[str, Problem]] = None,
                       due: Optional[str] = None) -> str:
     lines = [f"# Feedback for {md_text(result.student)}", ""]
-    lines.append(f"**Score: {points_text(result)}**")
+    if result.status == SUBMISSION_NOT_GRADED:     # a total with a part the bank could not check is no grade
+        lines.append(f"**Score: not a grade yet** ({points_text(result)} on the parts that could be checked)")
+    else:
+        lines.append(f"**Score: {points_text(result)}**")
     lines.append("")
     if due:
         lines += [f"Due: {md_text(due)}", ""]

@@ -38,6 +38,7 @@ import unicodedata
 from typing import Optional, Sequence
 
 from grader.authoring.roster import Person, Reconciled, Roster
+from grader.model import ERROR, SUBMISSION_NOT_GRADED
 from grader.show.escape import csv_line, csv_safe
 from grader.number_format import format_score
 from grader.formats.files import Stream
@@ -81,7 +82,7 @@ def _score(x: Optional[float]) -> str:
 
 
 Entry = tuple[Person, Optional[float]]
-_NO_GRADE = ("error", "not-graded")     # no score to import: the file could not be read, or a part not graded
+_NO_GRADE = (ERROR, SUBMISSION_NOT_GRADED)     # no score to import: the file could not be read, or a part not graded
 
 
 def _score_of(r: ScoreRow) -> Optional[float]:

@@ -14,7 +14,7 @@ from grader.answers import functions
 from grader.answers.greek import LETTERS as GREEK_LETTERS
 from grader.answers.render import (PREC_ADD, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW,
                            mixed_products, precedence)
-from grader.answers.tree import Bin, Call, Const, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
+from grader.answers.tree import Bin, Call, Const, Deriv, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 
 NAMESPACE = "http://www.w3.org/1998/Math/MathML"
 
@@ -133,6 +133,8 @@ def _m(node: Node) -> str:
     if isinstance(node, Sum):
         op = _mo("∑" if node.kind == "sum" else "∏")
         return _row(f"<munder>{op}{_mi(node.index)}</munder>", _paren(_m(node.body)))
+    if isinstance(node, Deriv):      # ∂C over ∂z_j^(l), as the course prints it
+        return f"<mfrac>{_row(_mo('∂'), _m(node.of))}{_row(_mo('∂'), _m(node.wrt))}</mfrac>"
     if isinstance(node, Bin):
         return _binary(node)
     raise TypeError(f"cannot render {type(node).__name__}")
