@@ -276,6 +276,8 @@ def _param_gradients(tmp_path, asks: str | None, name: str = "param-gradients"):
     """The bank's param-gradients with the cost C declared and, for dC-dw, what it asks for."""
     from grader.authoring.loader import load_problem
     text = (BANK / "param-gradients.yaml").read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.splitlines()       # the bank's own C and asks, replaced below
+                      if "asks:" not in line and not line.startswith("  C: ")) + "\n"
     text = text.replace("symbols:\n", "symbols:\n  C: scalar\n", 1)
     if asks is not None:
         text = text.replace("  - id: dC-dw\n", f"  - id: dC-dw\n    asks: {asks}\n", 1)
@@ -298,9 +300,10 @@ def test_the_asked_for_derivative_is_the_question_itself(tmp_path, answer):
 def test_without_asks_the_derivative_is_not_a_restatement(tmp_path):
     from grader.checking.checker import check
     _, problem, part = _param_gradients(tmp_path, None)
-    assert check(problem, part, "dC/dw_(jk)^l").rule == "evaluation"
+    # in the problem's network the derivative IS the reference's value: only `asks` tells them apart
+    assert check(problem, part, "dC/dw_(jk)^l").status == "correct"
     _, problem, part = _param_gradients(tmp_path, '"dC/dw_(jk)^l"', "asking")
-    assert check(problem, part, "dC/dw_(kj)^l").rule == "evaluation"      # another quantity: not the question
+    assert check(problem, part, "dC/dw_(kj)^l").status == "incorrect"      # another quantity: not the question
     assert check(problem, part, "a_k^(l-1)*delta_j^l").status == "correct"
 
 

@@ -224,6 +224,14 @@ def test_derivative_of_what_is_not_a_node_gets_a_message(of, wrt, message):
 # --- item 5: the bank, through the command line --------------------------------------------
 
 @pytest.mark.parametrize("problem, part, answer, status", [
+    ("output-error", "delta-L", "dC/da_j^L * f'(z_j^L)", "Correct"),
+    ("output-error", "delta-L", r"\frac{\partial C}{\partial a_j^{(L)}} f'(z_j^{(L)})", "Correct"),
+    ("output-error", "delta-L", "dC/da_j^L * f(z_j^L)", "Incorrect"),
+    ("output-error", "delta-L", "dC/dz_j^L", "Invalid"),
+    ("param-gradients", "dC-dw", "dC/dz_j^l * a_k^(l-1)", "Correct"),
+    ("param-gradients", "dC-dw", r"\frac{\partial C}{\partial z_j^{(l)}} a_k^{(l-1)}", "Correct"),
+    ("param-gradients", "dC-dw", "dC/dz_k^l * a_j^(l-1)", "Incorrect"),
+    ("param-gradients", "dC-dw", "dC/dw_(jk)^l", "Invalid"),
     ("layer-notation", "delta-hidden", "sum_k W_(jk)^(l+1)*delta_k^(l+1)*g_l'(z_j^l)", "Correct"),
     ("layer-notation", "delta-hidden", "sum_k W_(jk)^(l+1)*delta_k^(l+1)*g_L'(z_j^l)", "Incorrect"),
     ("layer-notation", "delta-hidden", "delta_j^l", "Incorrect"),
