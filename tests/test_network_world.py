@@ -459,3 +459,23 @@ def test_a_derivative_inside_a_sum_takes_the_summed_unit():
     wrong = Bin("*", Sum("k", Bin("*", Deriv(Sym("C"), node("z", k, sup=Index("l", 1))),
                                   node("w", j, k, sup=Index("l", 1)))), Call("f", (node("z", j, sup=l),), 1))
     assert not np.allclose(Evaluator(w)(wrong), value(w, "delta_j^l"))
+
+
+def test_gradients_with_respect_to_a_whole_layer_have_its_shape():
+    """matrix-form's ∂ forms: dC/dz^(l) is delta^(l), dC/dW^(l) = delta^(l) (a^(l-1))^T, dC/da^(L) = a^(L) - y."""
+    symbols = (Symbol("a", VECTOR, 0, True), Symbol("z", VECTOR, 0, True), Symbol("W", MATRIX, 0, True),
+               Symbol("b", VECTOR, 0, True), Symbol("delta", VECTOR, 0, True), Symbol("y", VECTOR),
+               Symbol("C", SCALAR), Symbol("f", FUNCTION))
+    for order, product in (("receiving-first", "delta^(l) * (a^(l-1))^T"), ("sending-first", "a^(l-1) * (delta^(l))^T")):
+        net = Network("z", "a", "f", weight="W", weight_order=order, bias="b", error="delta", target="y", cost="C")
+        table = SymbolTable(symbols, (("l", LAYER), ("L", LAST)), (), net)
+        w = world(table=table)
+        ev = Evaluator(w)
+        L = Index("L")
+        close(ev(Deriv(Sym("C"), Sym("z", l))), value(w, "delta^(l)", table), 1e-10)
+        close(ev(Deriv(Sym("C"), Sym("b", l))), value(w, "delta^(l)", table), 1e-10)
+        close(ev(Deriv(Sym("C"), Sym("W", l))), value(w, product, table), 1e-10)
+        close(ev(Deriv(Sym("C"), Sym("a", L))), value(w, "a^(L) - y", table), 1e-12)
+        close(ev(Deriv(Sym("C"), Sym("y"))), value(w, "y - a^(L)", table), 1e-12)
+        with pytest.raises(EvalError, match="A derivative of a whole layer"):
+            ev(Deriv(Sym("a", L), Sym("z", L)))

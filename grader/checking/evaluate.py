@@ -349,6 +349,13 @@ class Evaluator:
                             f"{net.weighted_input} instead.", "deriv")
         if wrt.role == "cost":
             return np.full(world.samples, 1.0 if of.role == "cost" else 0.0)
+        if not of.units and of.role != "cost":
+            raise EvalError(f"A derivative of a whole layer ('{node.of.name}') is a matrix of derivatives the "
+                            f"grader does not take; write it for one unit, as in "
+                            f"d{net.activation}_j^l/d{net.weighted_input}_j^l.", "deriv")
+        if not wrt.units:       # the gradient of the cost: a vector (or matrix) like the layer's own
+            grad = network.gradient(world.network, wrt)
+            return np.swapaxes(grad, 1, 2) if wrt.role == "weight" and net.weight_order == "sending-first" else grad
         return network.derivative(world.network, world.activation(), of, wrt)
 
     def node(self, n: Node, side: str) -> network.Seed:
@@ -362,7 +369,8 @@ class Evaluator:
         if role is None:
             raise EvalError(f"'{n.name}' is not a name of the network, so a derivative {side} it has no meaning "
                             f"here; the network's names are {names}.", "deriv")
-        one = n.sup is None and isinstance(n, Sym) if role == "cost" else isinstance(n, Idx) and (
+        whole = isinstance(n, Sym) and role != "cost" and self.world.table.get(n.name).kind in (VECTOR, MATRIX)
+        one = n.sup is None and isinstance(n, Sym) if role == "cost" else (isinstance(n, Idx) or whole) and (
             (n.sup is None) == (role == "target"))
         if not one:
             raise EvalError(f"Take the derivative {side} one unit, with its indices, as in "

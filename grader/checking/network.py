@@ -189,6 +189,20 @@ def tangents(p: Params, wrt: Seed) -> dict:
             "target": dy, "cost": cost}
 
 
+def gradient(p: Params, wrt: Seed) -> np.ndarray:
+    """dC/d(a whole layer's vector or matrix, `wrt` with no units), in that layer's layout: one
+    forward-mode pass over every unit (pair) at once, the samples repeated once per unit."""
+    S = p.w.shape[0]
+    shape = (MAX_WIDTH, MAX_WIDTH) if wrt.role == "weight" else (MAX_WIDTH, 1)
+    count = shape[0] * (shape[1] if wrt.role == "weight" else 1)
+    cells = np.indices(shape if wrt.role == "weight" else (MAX_WIDTH,)).reshape(-1 if wrt.role == "weight" else 1,
+                                                                                count)
+    units = tuple(np.tile(c, S) for c in cells)
+    layer = None if wrt.layer is None else np.repeat(np.asarray(wrt.layer), count)
+    d = tangents(p.subset(np.repeat(np.arange(S), count)), Seed(wrt.role, layer, units))["cost"]
+    return d.reshape((S,) + shape)
+
+
 def read(values: np.ndarray, at: Seed) -> np.ndarray:
     """The node `at` of an array of `run`, 0 where it lies outside the network."""
     if at.role == "cost":
