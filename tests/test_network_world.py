@@ -234,18 +234,18 @@ def test_derivative_of_what_is_not_a_node_gets_a_message(of, wrt, message):
     ("param-gradients", "dC-dw", "dC/dw_(jk)^l", "Invalid"),
     ("layer-notation", "delta-hidden", "sum_k W_(jk)^(l+1)*delta_k^(l+1)*g_l'(z_j^l)", "Correct"),
     ("layer-notation", "delta-hidden", "sum_k W_(jk)^(l+1)*delta_k^(l+1)*g_L'(z_j^l)", "Incorrect"),
-    ("layer-notation", "delta-hidden", "delta_j^l", "Incorrect"),
+    ("layer-notation", "delta-hidden", "delta_j^l", "Invalid"),
     ("output-error", "delta-L", "(f(z_j^L) - y_j)*f'(z_j^L)", "Correct"),
     ("output-error", "delta-L", "(a_j^L - y_j)*f'(z_j^L)", "Correct"),
     ("output-error", "delta-L", "(f(z_j^L) - y_j)*f(z_j^L)", "Incorrect"),
     ("output-error", "delta-L", "(a_j^L - y_j)*f'(a_j^L)", "Incorrect"),
     ("weight-decay", "output-delta", "(f(z_i^(nl)) - y_i)*f'(z_i^(nl))", "Correct"),
-    ("weight-decay", "output-delta", "delta_i^(nl)", "Incorrect"),
+    ("weight-decay", "output-delta", "delta_i^(nl)", "Invalid"),
     ("weight-decay", "hidden-delta", "(sum_j W_(ji)^(l)*delta_j^(l+1))*f'(z_i^(l))", "Correct"),
     ("matrix-form", "delta-output", "(f(z^(nl)) - y) .* f'(z^(nl))", "Correct"),
     ("matrix-form", "delta-output", "(f(z^(nl)) - y) .* f(z^(nl))", "Incorrect"),
     ("hidden-error", "delta-l", "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_j^l)", "Correct"),
-    ("hidden-error", "delta-l", "delta_j^l", "Incorrect"),
+    ("hidden-error", "delta-l", "delta_j^l", "Invalid"),
 ])
 def test_bank_answers_written_with_the_network_definitions(problem, part, answer, status, monkeypatch, tmp_path):
     monkeypatch.delenv("GRADER_PROBLEMS", raising=False)
