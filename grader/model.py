@@ -249,6 +249,11 @@ class Problem:
     randomize: bool = False     # `randomize: per-student`: each student draws `variants`
 
     @property
+    def network(self) -> Optional[Network]:
+        """The problem's network (its `network:` block), kept with the names it declares."""
+        return self.table.network
+
+    @property
     def per_student(self) -> bool:
         """Whether grading uses each student's own values (opt-in, as on course platforms)."""
         return self.randomize and bool(self.variants)

@@ -479,3 +479,11 @@ def test_gradients_with_respect_to_a_whole_layer_have_its_shape():
         close(ev(Deriv(Sym("C"), Sym("y"))), value(w, "y - a^(L)", table), 1e-12)
         with pytest.raises(EvalError, match="A derivative of a whole layer"):
             ev(Deriv(Sym("a", L), Sym("z", L)))
+
+
+def test_a_problem_tells_whether_its_names_live_in_a_network():
+    """bench/run.py splits its figures by `problem.network`."""
+    from pathlib import Path
+    bank = Path(__file__).resolve().parent.parent / "problems"
+    assert load_problem(bank / "output-error.yaml").network == Network("z", "a", "f", target="y", cost="C")
+    assert load_problem(bank / "sigmoid.yaml").network is None
