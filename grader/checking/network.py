@@ -50,8 +50,9 @@ class Params:
 
 @dataclass(frozen=True)
 class Seed:
-    """Where the complex step enters: a role of `Network.roles()`, per sample the layer and the
-    unit(s) (a layer LAYERS or unit MAX_WIDTH is outside the network: nothing moves)."""
+    """One node of the network, a derivative's `of` or `wrt`: a role of `Network.roles()`, per
+    sample the layer and the unit(s) (a layer LAYERS or unit MAX_WIDTH is outside the network:
+    nothing moves; no units at all is the whole layer, for `gradient`)."""
 
     role: str
     layer: Optional[np.ndarray]
