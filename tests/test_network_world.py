@@ -3,6 +3,7 @@
 the world's arrays, and central finite differences of it."""
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -213,11 +214,13 @@ def test_derivative_in_a_world_without_a_network_is_a_message_for_the_student():
 @pytest.mark.parametrize("of, wrt, message", [
     (Num(3, "3"), node("z", j, sup=l), "a number or an expression has no place there"),
     (Sym("C"), Sym("q"), "'q' is not a name of the network"),
-    (Sym("C"), node("delta", j, sup=l), "computed from the network's other values"),
+    (Sym("C"), node("delta", j, sup=l), "The error delta is computed from the network's other values"),
+    (node("a", j, sup=l), Sym("C"), "The cost C is computed from the network's other values, so nothing can be "
+                                    "differentiated with respect to it; the derivative of the cost is written dC/dz_j^l."),
     (Sym("C"), Sym("z", l), "not a single number of the network"),
 ])
 def test_derivative_of_what_is_not_a_node_gets_a_message(of, wrt, message):
-    with pytest.raises(EvalError, match=message):
+    with pytest.raises(EvalError, match=re.escape(message)):
         Evaluator(world())(Deriv(of, wrt))
 
 

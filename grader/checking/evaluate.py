@@ -343,12 +343,13 @@ class Evaluator:
             raise EvalError("Derivatives in ∂ notation can be checked only in a problem whose names live in a "
                             "network; write this answer without them.", "deriv")
         of, wrt = self.node(node.of, "of"), self.node(node.wrt, "with respect to")
-        if wrt.role == "error":
-            raise EvalError(f"The error {net.error} is computed from the network's other values, so nothing can "
-                            f"be differentiated with respect to it; use the weighted input "
-                            f"{net.weighted_input} instead.", "deriv")
-        if wrt.role == "cost":
-            return np.full(world.samples, 1.0 if of.role == "cost" else 0.0)
+        if wrt.role == "cost" and of.role == "cost":
+            return np.full(world.samples, 1.0)
+        if wrt.role in ("error", "cost"):
+            instead = (f"use the weighted input {net.weighted_input} instead" if wrt.role == "error" else
+                       f"the derivative of the cost is written d{node.wrt.name}/d{net.weighted_input}_j^l")
+            raise EvalError(f"The {wrt.role} {node.wrt.name} is computed from the network's other values, so "
+                            f"nothing can be differentiated with respect to it; {instead}.", "deriv")
         if not of.units and of.role != "cost":
             raise EvalError(f"A derivative of a whole layer ('{node.of.name}') is a matrix of derivatives the "
                             f"grader does not take; write it for one unit, as in "
