@@ -129,6 +129,8 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
             continue
         if part.asks:
             _asks_readable(problem, part, lines.get(("asks", part.id), line), issue)
+            if problem.table.network is not None:
+                _proved(problem, part, lines, issue)
         if part.where is not None and not _condition_ok(problem, part, lines, students, issue):
             continue
 
@@ -205,6 +207,34 @@ def _asks_readable(problem: Problem, part: Part, line: Optional[int], issue) -> 
             issue(line, f"part '{part.id}': what it asks for, '{text}', is not one quantity (a name or a derivative)")
         elif uses_asked(reference, asked_for(dc_replace(part, asks=(text,)), problem.table)):
             issue(line, f"part '{part.id}': its reference answer uses '{text}', which the part says it asks for")
+
+
+def _proved(problem: Problem, part: Part, lines: dict, issue) -> None:
+    """In a network, what a part asks for (`asks`: dC/dz_j^L) has a true value in every sampled
+    network, computed from the network itself: the reference must equal it there, and no mistake
+    rule may (a rule that does is the right answer called a mistake). This is what catches a
+    sign error that the part's own tests, written by the same hand, agree with."""
+    where, line = f"part '{part.id}'", part.line or None
+    for text in part.asks:
+        try:
+            point = checker.difference(problem, part, text, part.answer)
+        except parser.AnswerSyntaxError:
+            continue        # `_asks_readable` has said why it cannot be read
+        except Exception as exc:  # noqa: BLE001 - an asked quantity the network cannot compute
+            issue(line, f"{where}: what it asks for, '{text}', cannot be computed in the network: {exc}")
+            continue
+        if point is not None:
+            issue(line, f"{where}: the reference answer '{part.answer}' is not {text}: in a random network "
+                        f"{point}")
+        for i, mk in enumerate(part.mistakes):
+            try:
+                same = checker.difference(problem, part, text, mk.answer) is None
+            except Exception:  # noqa: BLE001 - an unreadable rule is reported above
+                continue
+            if same:
+                issue(lines.get(("mistake", part.id, i), line),
+                      f"{where}: mistake '{mk.tag}' ('{mk.answer}') equals {text} in every random network: "
+                      f"it is the right answer, not a mistake")
 
 
 def _restatements(problem: Problem, part: Part) -> list[str]:

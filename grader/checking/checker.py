@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace as dc_replace
 from functools import lru_cache
 from typing import Optional
 
+import numpy as np
+
 from grader.answers import functions
 from grader.answers import latex
 from grader.checking.deadline import run_with_deadline
@@ -20,6 +22,7 @@ from grader.checking.conditions import ConditionError
 from grader.checking.decide import Context, compare_values, context, decide
 from grader.checking.decide import unreadable as unreadable_decision
 from grader.errors import took_too_long
+from grader.number_format import format_number
 from grader.limits import DEADLINE_SECONDS
 from grader.checking.evaluate import EvalError, evaluate
 from grader.checking.feedback import explain
@@ -27,6 +30,7 @@ from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, NOT
 from grader.answers.names import table_for
 from grader.answers.normalise import normalise
 from grader.answers.parser import AnswerSyntaxError, parse
+from grader.answers.tree import free_indices
 
 __all__ = ["check", "check_within", "clear_caches", "compare", "Outcome", "infer_names", "unreadable", "timed_out", "equivalent", "context",
            "Context"]
@@ -186,6 +190,24 @@ def infer_names(*texts: str, positive: tuple[str, ...] = (), declared: tuple[str
             (called if end < len(src) and src[end] in "('" else names).add(name)
     table = table_for(sorted(names - set(declared)), positive=positive, functions=sorted(set(declared)))
     return table, sorted(called - names - set(declared))
+
+
+def difference(problem: Problem, part: Part, truth: str, claim: str) -> Optional[str]:
+    """Where `claim` differs from `truth` in the part's world, in words for an instructor (the
+    indices and both values at the first sample that differs), or None when they agree."""
+    ctx = context(problem, part, ())
+    vt = evaluate(parse(truth, problem.table).tree, ctx.world)
+    vc = evaluate(parse(claim, problem.table).tree, ctx.world)
+    if compare_values(vc, vt, part.tolerance).equal:
+        return None
+    flat_t, flat_c = vt.reshape(len(vt), -1), vc.reshape(len(vc), -1)
+    with np.errstate(all="ignore"):
+        off = ~np.isclose(flat_c, flat_t, rtol=part.tolerance.rtol, atol=part.tolerance.atol, equal_nan=True)
+    s = int(np.flatnonzero(off.any(axis=1))[0]) if off.any() else 0
+    free = free_indices(parse(truth, problem.table).tree) | free_indices(parse(claim, problem.table).tree)
+    at = ", ".join(f"{letter} = {int(v[s])}" for letter, v in sorted(ctx.world.index_values.items()) if letter in free)
+    return (f"({at or 'sample ' + str(s + 1)}) it gives {format_number(float(flat_c[s][0]), 6)} where {truth} is "
+            f"{format_number(float(flat_t[s][0]), 6)}")
 
 
 def equivalent(problem: Problem, part: Part, a: str, b: str) -> bool:
