@@ -110,15 +110,24 @@ class Network:
     cost: Optional[str] = None
     loss: str = "quadratic"
     decay: Optional[str] = None         # weight decay: the scalar lambda of + lambda/2 sum w^2 in the cost
+    # a `chain:` block: one unit per layer, each node a scalar name: (name, role, layer of the chain),
+    # layer 0 the input x; the chain's last layer is the network's output layer
+    chain: tuple[tuple[str, str, int], ...] = ()
 
     def roles(self) -> tuple[tuple[str, str], ...]:
         """(role, name) of every named node, in the block's order."""
+        if self.chain:
+            return tuple((role, name) for name, role, _ in self.chain)
         pairs = (("weighted-input", self.weighted_input), ("activation", self.activation), ("weight", self.weight),
                  ("bias", self.bias), ("error", self.error), ("target", self.target), ("cost", self.cost))
         return tuple((role, name) for role, name in pairs if name is not None)
 
     def role_of(self, name: str) -> Optional[str]:
         return dict((n, r) for r, n in self.roles()).get(name)
+
+    def chain_layer(self, name: str) -> Optional[int]:
+        """The chain layer of a chain's scalar name (None outside a chain)."""
+        return {n: layer for n, _, layer in self.chain}.get(name)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,9 @@ TOP_FIELDS = {
     "network": "The problem's names live in a feed-forward network: `{weighted-input: z, activation: a, function: f, "
                "weight: w, bias: b, error: delta, target: y, cost: C, loss: quadratic}`; every sampled world is then "
                "a real network (a_j^l = f(z_j^l), delta_j^l = dC/dz_j^l) and answers may use dC/dz_j^l.",
+    "chain": "The problem's names live in a chain of one unit per layer, each named by a scalar: `{input: x, "
+             "weights: [w_1, w_2, w_3], activations: [f_1, f_2, f_3], function: tanh, target: y, loss: squared}`; "
+             "every sampled world is then a real chain (f_2 = tanh(w_2 f_1)) and answers may use dLoss/dw_1.",
     "given": "Numeric problems: the course's values of the given quantities, `{x: 3, w1: 0.01}`.",
     "variants": "Ranges of per-student values for given quantities: `{x: {choices: [2, 3]}}` or `{w1: {low: 0.01, high: 0.05, step: 0.01}}`; used only with `randomize: per-student`.",
     "randomize": "`per-student`: each student grades with their own values drawn from `variants` (seeded by the student id); `off` (default): everyone grades the course's `given` values.",
@@ -142,6 +145,21 @@ NETWORK_FIELDS = {
 WEIGHT_ORDERS = ("receiving-first", "sending-first")
 WEIGHT_LAYERS = ("receiving", "sending")
 LOSSES = ("quadratic", "softmax-cross-entropy")
+CHAIN_LOSSES = ("quadratic", "squared")
+CHAIN_FIELDS = {
+    "input": "The chain's input x, a declared scalar: the activation of layer 0.",
+    "weights": "The weights of layers 1 to n, declared scalars: z_1 = w_1 x, z_i = w_i f_(i-1) (no biases).",
+    "activations": "The outputs f_1 .. f_n of layers 1 to n, declared scalars (as many as weights): f_i = f(z_i); "
+                   "f_n is the chain's output.",
+    "weighted-inputs": "The weighted inputs z_1 .. z_n, declared scalars (optional, as many as weights).",
+    "errors": "The errors delta_1, delta_2, ... = dC/dz_i of the first layers, declared scalars (optional, at most "
+              "as many as weights).",
+    "function": "The activation function: a built-in (sigmoid, tanh, relu, softplus) or a declared function "
+                "(optional: an unknown smooth function).",
+    "target": "The true value y the output is compared with, a declared scalar (optional).",
+    "cost": "The cost's name (C, Loss), a declared scalar (optional; needed to write dC/dw_1).",
+    "loss": "`quadratic`: C = 1/2 (f_n - y)^2 (the default), or `squared`: C = (y - f_n)^2.",
+}
 # Domain words: the interval drawn from, and whether a gap around 0 is left out.
 DOMAIN_WORDS = {"positive": (POSITIVE_DOMAIN, False), "negative": (NEGATIVE_DOMAIN, False), "nonzero": (DEFAULT_DOMAIN, True)}
 NUMERIC_TOLERANCES = ("absolute", "relative", "decimals", "sigfigs")

@@ -36,6 +36,7 @@ from grader.authoring.yamlsafe import YDict
 from grader.authoring.fieldreader import FieldReader, ProblemError, kind_of, line_of, suggest
 from grader.authoring.parts import read_part
 from grader.authoring.networkblock import read_network
+from grader.authoring.chainblock import read_chain
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -117,7 +118,12 @@ def _problem(r: FieldReader, doc: Any, pid: str) -> Problem:
         if "variants" in doc else ()
     randomize = _randomize(r, doc, bool(variants))
 
+    if "chain" in doc and "network" in doc:
+        r.fail(doc.key_line("chain"), "problem: a problem has a 'network' or a 'chain', not both; a chain is a "
+                                      "network of one unit per layer")
     network = read_network(r, doc.get("network"), doc.key_line("network"), symbols) if "network" in doc else None
+    if "chain" in doc:
+        network = read_chain(r, doc.get("chain"), doc.key_line("chain"), symbols)
     for name, _ in given:
         if network is not None and network.role_of(name) is not None:
             r.fail(doc.key_line("given"), f"given value '{name}': '{name}' is the network's "

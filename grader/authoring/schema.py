@@ -8,7 +8,7 @@ from grader.model import CHOICE, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC,
 from grader.authoring.fields import (
     DOMAIN_WORDS, INDEX_FIELDS, INDEX_RE, NAME_RE, TAG_RE, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     PART_ID_PATTERN, RANDOMIZE_MODES, RANDOMIZE_OFF, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
-    LOSSES, NETWORK_FIELDS, WEIGHT_LAYERS, WEIGHT_ORDERS,
+    CHAIN_FIELDS, CHAIN_LOSSES, LOSSES, NETWORK_FIELDS, WEIGHT_LAYERS, WEIGHT_ORDERS,
 )
 
 def _described(schema: dict, description: str) -> dict:
@@ -119,6 +119,14 @@ def json_schema() -> dict:
         "type": "object", "additionalProperties": False, "required": ["weighted-input", "activation"],
         "properties": {k: _described(v, NETWORK_FIELDS[k]) for k, v in network_props.items()},
     }
+    names = {"type": "array", "minItems": 1, "items": text}
+    chain_props = {k: names if k in ("weights", "activations", "weighted-inputs", "errors") else text
+                   for k in CHAIN_FIELDS}
+    chain_props["loss"] = {"enum": list(CHAIN_LOSSES), "default": CHAIN_LOSSES[0]}
+    chain = {
+        "type": "object", "additionalProperties": False, "required": ["input", "weights", "activations"],
+        "properties": {k: _described(v, CHAIN_FIELDS[k]) for k, v in chain_props.items()},
+    }
     top_props = {
         "title": text,
         "statement": text,
@@ -133,6 +141,7 @@ def json_schema() -> dict:
                              "integer": {"type": "array", "items": {"type": "integer"}, "minItems": 2,
                                          "maxItems": 2, "description": INDEX_FIELDS["integer"]}}}]}},
         "network": {"$ref": "#/$defs/network"},
+        "chain": {"$ref": "#/$defs/chain"},
         "given": {"type": "object", "additionalProperties": number},
         "variants": {"type": "object", "additionalProperties": {"$ref": "#/$defs/variant"}},
         "randomize": {"enum": list(RANDOMIZE_MODES), "default": RANDOMIZE_OFF},
@@ -148,6 +157,7 @@ def json_schema() -> dict:
         "required": ["title", "statement", "parts"],
         "properties": {k: _described(v, TOP_FIELDS[k]) for k, v in top_props.items()},
         "$defs": {"symbol": symbol, "variant": variant, "tolerance": tolerance, "mistake": mistake,
-                  "test": test, "part": part, "network": network},
+                  "test": test, "part": part, "network": network,
+                  "chain": chain},
     }
 

@@ -74,7 +74,8 @@ class World:
         return lambda x, order, layer: (output if layer == LAYERS - 1 else hidden)(x, order)
 
     def _function(self, name: Optional[str]):
-        alias = None if name is None else self.table.get(name).alias
+        sym = None if name is None else self.table.get(name)
+        alias = name if name is not None and sym is None else None if sym is None else sym.alias   # a chain's tanh
         if alias is not None:
             return lambda x, order: _builtin(alias, [x], order)
         return lambda x, order: _unknown(self.functions[name or UNNAMED], x, order)
@@ -198,7 +199,9 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
             _tame(world.functions.get(name))
         decay = None if table.network.decay is None else world.arrays[table.network.decay]
         world.network = network.draw(rng, width, world.activation(), decay,
-                                     softmax=table.network.loss == "softmax-cross-entropy")
+                                     softmax=table.network.loss == "softmax-cross-entropy",
+                                     scale=2.0 if table.network.loss == "squared" else 1.0,
+                                     chain=bool(table.network.chain))
         network.fill(world.arrays, table, table.network, world.network, world.activation())
         world.width = np.full(S, MAX_WIDTH)     # sums run over every slot: the ones beyond a layer's units
         for name in given:      # a value fixed by hand (`compare --let C=2`) is the value asked for
@@ -370,6 +373,12 @@ class Evaluator:
         if role is None:
             raise EvalError(f"'{n.name}' is not a name of the network, so a derivative {side} it has no meaning "
                             f"here; the network's names are {names}.", "deriv")
+        if net.chain:       # a chain's names are scalars, each one node
+            if role == "cost":
+                return network.Seed(role, None, ())
+            layer = np.full(self.world.samples, network.chain_layer(net, net.chain_layer(n.name)))
+            zero = np.zeros(self.world.samples, dtype=np.int64)
+            return network.Seed(role, layer, (zero,) * (2 if role == "weight" else 1))
         whole = isinstance(n, Sym) and role != "cost" and self.world.table.get(n.name).kind in (VECTOR, MATRIX)
         one = n.sup is None and isinstance(n, Sym) if role == "cost" else (isinstance(n, Idx) or whole) and (
             (n.sup is None) == (role == "target"))

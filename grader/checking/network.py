@@ -42,6 +42,7 @@ class Params:
     widths: Optional[np.ndarray] = None   # units of each layer, (S, LAYERS)
     decay: Optional[np.ndarray] = None    # weight decay lambda, (S,): + lambda/2 sum w^2 in the cost
     softmax: bool = False                 # the output layer is softmax(z^L), the cost -sum_j y_j log a_j^L
+    scale: float = 1.0                    # the quadratic cost times this: 2 for `squared`, sum (a - y)^2
 
     def subset(self, rows: np.ndarray) -> "Params":
         return replace(self, **{f.name: getattr(self, f.name)[rows] for f in fields(self)
@@ -60,13 +61,15 @@ class Seed:
 
 
 def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Optional[np.ndarray] = None,
-         softmax: bool = False) -> Params:
+         softmax: bool = False, scale: float = 1.0, chain: bool = False) -> Params:
     """A network per sample whose layers have `width` to MAX_WIDTH units each (so the index
     letters, drawn below `width`, are units of every layer), widths differing between layers.
     A softmax output layer has every slot (a softmax over isolated units would not be isolated),
-    and its target is a probability vector."""
+    and its target is a probability vector. A chain is one unit wide and has no biases."""
     S = len(width)
     widths = rng.integers(width[:, None], MAX_WIDTH + 1, size=(S, LAYERS))
+    if chain:
+        widths[:] = 1
     if softmax:
         widths[:, -1] = MAX_WIDTH
     real = np.arange(MAX_WIDTH)[None, None, :] < widths[:, :, None]          # (S, LAYERS, W)
@@ -74,16 +77,18 @@ def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Op
     w = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, LAYERS, MAX_WIDTH, MAX_WIDTH)) * link
     b = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, LAYERS, MAX_WIDTH))
     w[:, 0], b[:, 0] = 0.0, 0.0
+    if chain:
+        b[:] = 0.0
     x = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     y = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     if softmax:
         y = np.abs(y) + 0.05
         y = y / y.sum(axis=1, keepdims=True)
-    values = run(Params(w, b, x, y, decay=decay, softmax=softmax), act)
+    values = run(Params(w, b, x, y, decay=decay, softmax=softmax, scale=scale), act)
     y = np.where(real[:, -1], y, values["activation"][:, LAYERS - 1])     # an isolated output unit costs nothing
     z = values["weighted-input"]
     slope = np.stack([act(z[:, l], 1, l) for l in range(LAYERS)], 1)
-    return Params(w, b, x, y, values["activation"], slope, widths, decay, softmax)
+    return Params(w, b, x, y, values["activation"], slope, widths, decay, softmax, scale)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -130,8 +135,8 @@ def run(p: Params, act: Activation, seed: Optional[Seed] = None) -> dict:
         deltas = [as_[-1] * y.sum(axis=1, keepdims=True) - y]      # a - y for a probability vector y
     else:
         diff = as_[-1] - y
-        cost = 0.5 * (diff * diff).sum(axis=1)
-        deltas = [diff * act(zs[-1], 1, LAYERS - 1)]
+        cost = 0.5 * p.scale * (diff * diff).sum(axis=1)
+        deltas = [p.scale * diff * act(zs[-1], 1, LAYERS - 1)]
     if p.decay is not None:
         cost = cost + 0.5 * p.decay * (w * w).sum(axis=(1, 2, 3))
     for l in range(LAYERS - 2, 0, -1):
@@ -183,7 +188,7 @@ def tangents(p: Params, wrt: Seed) -> dict:
     if p.softmax:
         cost = -(dy * np.log(p.a[:, -1]) + p.y * das[-1] / p.a[:, -1]).sum(axis=1)
     else:
-        cost = ((p.a[:, -1] - p.y) * (das[-1] - dy)).sum(axis=1)
+        cost = p.scale * ((p.a[:, -1] - p.y) * (das[-1] - dy)).sum(axis=1)
     if p.decay is not None:
         cost = cost + p.decay * (p.w * dw).sum(axis=(1, 2, 3))
     return {"weighted-input": np.stack(dzs, 1), "activation": np.stack(das, 1), "weight": dw, "bias": db,
@@ -217,6 +222,11 @@ def read(values: np.ndarray, at: Seed) -> np.ndarray:
     return np.pad(values, pad)[tuple(keys)]
 
 
+def chain_layer(net: Network, layer: int) -> int:
+    """The network layer of a chain's layer: the chain ends in the output layer (its cost)."""
+    return LAYERS - 1 - max(n for _, _, n in net.chain) + layer
+
+
 FIRST_LAYER = {"activation": 0, "weighted-input": 1, "weight": 1, "bias": 1, "error": 1}
 
 
@@ -224,6 +234,11 @@ def fill(arrays: dict, table, net: Network, p: Params, act: Activation) -> None:
     """Write the network's values into the world's arrays of its names, in their layout
     (layer slot, unit slots, the extra slot for an index outside the network)."""
     values = run(p, act)
+    if net.chain:       # the chain fills the last layers of the network's unit 0
+        for name, role, layer in net.chain:
+            at = Seed(role, np.asarray(chain_layer(net, layer)), (np.asarray(0),) * (2 if role == "weight" else 1))
+            arrays[name] = read(values[role], at).copy()
+        return
     for role, name in net.roles():
         sym = table.get(name)
         val = values[role]

@@ -1,0 +1,156 @@
+"""Issue 24 item 5: a chain of one unit per layer whose nodes are scalar names (the `chain:`
+block, deep-chain's x, w_1, f_1, delta_1). Independent checks: a tanh chain written here from the
+world's arrays, and central finite differences of it."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import grader
+from grader.answers.parser import parse
+from grader.authoring.loader import ProblemError, load_problem
+from grader.checking.evaluate import Evaluator, make_world
+from grader.interfaces.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DEEP = load_problem(ROOT / "problems" / "deep-chain.yaml")
+
+
+def check(problem, part, answer):
+    result = CliRunner().invoke(main, ["check", problem, part, answer])
+    return result.output
+
+
+@pytest.mark.parametrize("part, answer", [
+    ("unrolled-gradient-L3", "x*dLoss/dz_1"),
+    ("unrolled-gradient-L3", "x*delta_1"),
+    ("unrolled-gradient-L3", "dLoss/df_1*(1-f_1^2)*x"),
+    ("unrolled-gradient-L3", r"\frac{\partial Loss}{\partial f_1} (1-f_1^2) x"),
+    ("unrolled-gradient-L3", "∂Loss/∂z_1 * x"),
+    ("unrolled-gradient-L3", "2*x*(1-tanh(w_1*x)^2)*(1-tanh(w_2*f_1)^2)*(1-f_3^2)*w_2*w_3*(f_3-y)"),
+    ("delta-recurrence", "(1-f_1^2)*w_2*dLoss/dz_2"),
+    ("delta-recurrence", "(1-tanh(z_1)^2)*w_2*delta_2"),
+])
+def test_answers_written_with_the_chains_own_definitions_are_correct(part, answer):
+    assert check("deep-chain", part, answer).startswith("Correct")
+
+
+def test_the_asked_derivative_itself_is_refused_as_the_question():
+    out = check("deep-chain", "unrolled-gradient-L3", "dLoss/dw_1")
+    assert out.startswith("Invalid") and "That is the question itself" in out
+
+
+def test_a_wrong_answer_in_chain_notation_stays_wrong():
+    assert check("deep-chain", "unrolled-gradient-L3", "x*dLoss/dz_2").startswith("Incorrect")
+    assert check("deep-chain", "delta-recurrence", "(1-f_1^2)*w_1*dLoss/dz_2").startswith("Incorrect")
+
+
+# --- the values: a tanh chain computed here, and finite differences of it ---------------------
+
+def forward(x, w1, w2, w3, y):
+    f1 = np.tanh(w1 * x)
+    f2 = np.tanh(w2 * f1)
+    f3 = np.tanh(w3 * f2)
+    return f1, f2, f3, (y - f3) ** 2
+
+
+def value(w, text):
+    return Evaluator(w)(parse(text, DEEP.table).tree)
+
+
+def test_every_name_of_the_chain_is_its_node_and_derivatives_match_finite_differences():
+    w = make_world(DEEP.table, 11)
+    A = w.arrays
+    x, w1, w2, w3, y = (A[n] for n in ("x", "w_1", "w_2", "w_3", "y"))
+    f1, f2, f3, loss = forward(x, w1, w2, w3, y)
+    for name, expect in (("f_1", f1), ("f_2", f2), ("f_3", f3), ("Loss", loss), ("z_1", w1 * x),
+                         ("z_2", w2 * f1), ("z_3", w3 * f2)):
+        np.testing.assert_allclose(A[name], expect, rtol=1e-12, atol=1e-12, err_msg=name)
+    assert np.std(A["f_1"]) > 0.05 and np.std(A["w_2"]) > 0.05     # real draws, not one constant
+    h = 1e-6
+
+    def diff(bump):
+        up = dict(x=x, w1=w1, w2=w2, w3=w3, y=y)
+        down = dict(up)
+        up[bump], down[bump] = up[bump] + h, down[bump] - h
+        return (forward(**up)[3] - forward(**down)[3]) / (2 * h)
+
+    for text, name in (("dLoss/dw_1", "w1"), ("dLoss/dw_2", "w2"), ("dLoss/dw_3", "w3"), ("dLoss/dx", "x"),
+                       ("dLoss/dy", "y")):
+        np.testing.assert_allclose(value(w, text), diff(name), rtol=1e-5, atol=1e-9, err_msg=text)
+    # the errors are dLoss/dz_i: z_1 = w_1 x moves with w_1 at the rate x
+    np.testing.assert_allclose(A["delta_1"] * x, diff("w1"), rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(A["delta_2"] * f1, diff("w2"), rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(value(w, "dLoss/dz_3"), 2 * (f3 - y) * (1 - f3 ** 2), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(value(w, "df_2/df_1"), (1 - f2 ** 2) * w2, rtol=1e-9, atol=1e-12)
+
+
+# --- validate proves the chain's references ----------------------------------------------------
+
+def test_a_planted_missing_factor_in_deep_chain_fails_validate_naming_the_part(tmp_path):
+    bank = tmp_path / "problems"
+    bank.mkdir()
+    text = (ROOT / "problems" / "deep-chain.yaml").read_text(encoding="utf-8")
+    right = 'answer: "2*x*(1-f_1^2)*(1-f_2^2)*(1-f_3^2)*w_2*w_3*(f_3-y)"'
+    assert right in text
+    (bank / "deep-chain.yaml").write_text(text.replace(right, right.replace('"2*', '"'), 1), encoding="utf-8")
+    found = [str(i) for i in grader.validate([bank])]
+    line = text[:text.index("  - id: unrolled-gradient-L3")].count("\n") + 1
+    assert (f"{bank / 'deep-chain.yaml'}:{line}: part 'unrolled-gradient-L3': the reference answer "
+            f"'x*(1-f_1^2)*(1-f_2^2)*(1-f_3^2)*w_2*w_3*(f_3-y)' is not dLoss/dw_1: in a random network (sample ") \
+        in "\n".join(found)
+    assert [str(i) for i in grader.validate([ROOT / "problems" / "deep-chain.yaml"])] == []
+
+
+# --- the block is checked against the symbols, with the field's line -----------------------------
+
+HEAD = """\
+title: A chain
+statement: A chain.
+symbols:
+  x: scalar
+  w_1: scalar
+  w_2: scalar
+  f_1: scalar
+  f_2: scalar
+  v: {kind: vector, superscript: true}
+  g: {kind: function, alias: exp}
+"""
+PART = """\
+parts:
+  - id: p
+    prompt: What is f_2?
+    kind: expression
+    answer: "f_2"
+    points: 1
+"""
+
+
+@pytest.mark.parametrize("block, line, message", [
+    ("chain: {input: x, weights: [w_1, w_2], activations: [f_1, f_3]}", 11,
+     "chain: activations 'f_3' is not a declared symbol (did you mean 'f_2'?); declare it under 'symbols'"),
+    ("chain: {input: x, weights: [w_1, w_2], activations: [f_1, v]}", 11,
+     "chain: 'v' in activations must be a scalar (one unit per layer), but it is declared as a vector"),
+    ("chain: {input: x, weights: [w_1, w_2], activations: [f_1]}", 11,
+     "chain: activations names 1 layers, but the chain has 2 weights (one name per layer)"),
+    ("chain: {input: x, weights: [w_1, w_2], activations: [f_1, w_1]}", 11,
+     "chain: 'w_1' is named twice (in weights and in activations); every node needs its own name"),
+    ("chain:\n  input: x\n  weights: [w_1, w_2]\n  activations: [f_1, f_2]\n  function: g\n", 15,
+     "chain: the function 'g' stands for exp, which a chain cannot use; use an unknown function or one of "
+     "sigmoid, tanh, relu, softplus"),
+    ("chain:\n  input: x\n  weights: [w_1, w_2]\n  activations: [f_1, f_2]\n  loss: cubic\n", 15,
+     "chain: 'loss' must be one of quadratic, squared, not 'cubic'"),
+    ("chain: {weights: [w_1, w_2], activations: [f_1, f_2]}", 11, "chain: missing field 'input'"),
+    ("network: {weighted-input: v, activation: v}\nchain: {input: x, weights: [w_1], activations: [f_1]}", 12,
+     "problem: a problem has a 'network' or a 'chain', not both; a chain is a network of one unit per layer"),
+])
+def test_a_chain_block_that_contradicts_the_symbols_is_refused_at_its_line(tmp_path, block, line, message):
+    path = tmp_path / "chain.yaml"
+    path.write_text(HEAD + block + "\n" + PART, encoding="utf-8")
+    with pytest.raises(ProblemError) as err:
+        load_problem(path)
+    assert str(err.value).startswith(f"{path}:{line}: {message}")
