@@ -113,6 +113,7 @@ class Network:
     # a `chain:` block: one unit per layer, each node a scalar name: (name, role, layer of the chain),
     # layer 0 the input x; the chain's last layer is the network's output layer
     chain: tuple[tuple[str, str, int], ...] = ()
+    chain_layers: int = 0       # the chain's layers (its weights)
 
     def roles(self) -> tuple[tuple[str, str], ...]:
         """(role, name) of every named node, in the block's order."""

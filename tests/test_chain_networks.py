@@ -49,6 +49,27 @@ def test_a_wrong_answer_in_chain_notation_stays_wrong():
     assert check("deep-chain", "delta-recurrence", "(1-f_1^2)*w_1*dLoss/dz_2").startswith("Incorrect")
 
 
+# --- sgd: real ∂ for dC/dw_1, and the old opaque spelling of saved answers ---------------------
+
+@pytest.mark.parametrize("answer", [
+    "w_1-eta*dC/dw_1", "w_1 - η·∂C/∂w_1", "w_1-eta*(partial C)/(partial w_1)",
+    r"-\eta \frac{\partial C}{\partial w_1} + w_1",
+    # the spelling before dC/dw_1 could be typed: students' saved answers keep their verdict
+    "w_1-eta*(partialC)/(partialw_1)", "w_1 - (eta/partialw_1)*partialC", "w_1 − η·partialC/partialw_1",
+])
+def test_sgd_takes_the_derivative_in_every_spelling(answer):
+    assert check("sgd", "update-w1", answer).startswith("Correct")
+
+
+@pytest.mark.parametrize("answer, feedback", [
+    ("w_1+eta*dC/dw_1", "increases the loss"), ("-eta*dC/dw_1", "start from w_1"),
+    ("w_1-eta*partialC", ""), ("w_1-eta*partialw_1/partialC", ""), ("w_1-eta*C", ""),
+])
+def test_sgd_wrong_updates_stay_wrong(answer, feedback):
+    out = check("sgd", "update-w1", answer)
+    assert out.startswith("Incorrect") and feedback in out
+
+
 # --- the values: a tanh chain computed here, and finite differences of it ---------------------
 
 def forward(x, w1, w2, w3, y):
@@ -144,7 +165,7 @@ parts:
      "sigmoid, tanh, relu, softplus"),
     ("chain:\n  input: x\n  weights: [w_1, w_2]\n  activations: [f_1, f_2]\n  loss: cubic\n", 15,
      "chain: 'loss' must be one of quadratic, squared, not 'cubic'"),
-    ("chain: {weights: [w_1, w_2], activations: [f_1, f_2]}", 11, "chain: missing field 'input'"),
+    ("chain: {input: x, activations: [f_1, f_2]}", 11, "chain: missing field 'weights'"),
     ("network: {weighted-input: v, activation: v}\nchain: {input: x, weights: [w_1], activations: [f_1]}", 12,
      "problem: a problem has a 'network' or a 'chain', not both; a chain is a network of one unit per layer"),
 ])

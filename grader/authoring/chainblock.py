@@ -25,7 +25,7 @@ _SINGLE = {"input": ("activation", 0), "target": ("target", 0), "cost": ("cost",
 def read_chain(r: FieldReader, value: Any, line: Optional[int], symbols: list[Symbol]) -> Network:
     """The block, checked against the declared symbols (ProblemError with the field's line)."""
     m = r.mapping(value, "'chain'", line)
-    r.check_fields(m, CHAIN_FIELDS, "chain", required=("input", "weights", "activations"))
+    r.check_fields(m, CHAIN_FIELDS, "chain", required=("weights",))
     declared = {s.name: s for s in symbols}
     slots: list[tuple[str, str, int]] = []
     seen: dict[str, str] = {}
@@ -49,11 +49,11 @@ def read_chain(r: FieldReader, value: Any, line: Optional[int], symbols: list[Sy
         slots.append((name, role, layer))
 
     for field, (role, layer) in _SINGLE.items():
-        name = r.text(m, field, "chain", required=field == "input")
+        name = r.text(m, field, "chain")
         if name is not None:
             bind(name, field, role, layer, m.key_lines.get(field, m.line))
     count = None
-    for field, (role, first) in _LISTS.items():
+    for field, (role, first) in _LISTS.items():     # weights first: they count the layers
         if field not in m:
             continue
         fline = line_of(m[field], m.key_lines.get(field, m.line))
@@ -73,7 +73,7 @@ def read_chain(r: FieldReader, value: Any, line: Optional[int], symbols: list[Sy
         r.fail(m.key_lines.get("loss", m.line), f"chain: 'loss' must be one of {', '.join(CHAIN_LOSSES)}, not "
                                                 f"'{loss.strip()}'{suggest(loss.strip(), CHAIN_LOSSES)}")
     return Network(weighted_input="", activation="", function=function, loss=loss.strip(), chain=tuple(slots),
-                   cost=next((n for n, role, _ in slots if role == "cost"), None))
+                   cost=next((n for n, role, _ in slots if role == "cost"), None), chain_layers=count)
 
 
 def _function(r: FieldReader, m, declared: dict) -> Optional[str]:

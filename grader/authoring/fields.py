@@ -147,10 +147,11 @@ WEIGHT_LAYERS = ("receiving", "sending")
 LOSSES = ("quadratic", "softmax-cross-entropy")
 CHAIN_LOSSES = ("quadratic", "squared")
 CHAIN_FIELDS = {
-    "input": "The chain's input x, a declared scalar: the activation of layer 0.",
+    "input": "The chain's input x, a declared scalar: the activation of layer 0 (optional, like every field "
+             "but `weights`: a node without a name still exists).",
     "weights": "The weights of layers 1 to n, declared scalars: z_1 = w_1 x, z_i = w_i f_(i-1) (no biases).",
-    "activations": "The outputs f_1 .. f_n of layers 1 to n, declared scalars (as many as weights): f_i = f(z_i); "
-                   "f_n is the chain's output.",
+    "activations": "The outputs f_1 .. f_n of layers 1 to n, declared scalars (optional, as many as weights): "
+                   "f_i = f(z_i); f_n is the chain's output.",
     "weighted-inputs": "The weighted inputs z_1 .. z_n, declared scalars (optional, as many as weights).",
     "errors": "The errors delta_1, delta_2, ... = dC/dz_i of the first layers, declared scalars (optional, at most "
               "as many as weights).",

@@ -124,7 +124,7 @@ def json_schema() -> dict:
                    for k in CHAIN_FIELDS}
     chain_props["loss"] = {"enum": list(CHAIN_LOSSES), "default": CHAIN_LOSSES[0]}
     chain = {
-        "type": "object", "additionalProperties": False, "required": ["input", "weights", "activations"],
+        "type": "object", "additionalProperties": False, "required": ["weights"],
         "properties": {k: _described(v, CHAIN_FIELDS[k]) for k, v in chain_props.items()},
     }
     top_props = {

@@ -224,7 +224,7 @@ def read(values: np.ndarray, at: Seed) -> np.ndarray:
 
 def chain_layer(net: Network, layer: int) -> int:
     """The network layer of a chain's layer: the chain ends in the output layer (its cost)."""
-    return LAYERS - 1 - max(n for _, _, n in net.chain) + layer
+    return LAYERS - 1 - net.chain_layers + layer
 
 
 FIRST_LAYER = {"activation": 0, "weighted-input": 1, "weight": 1, "bias": 1, "error": 1}
