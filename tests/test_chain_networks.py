@@ -110,21 +110,73 @@ def test_every_name_of_the_chain_is_its_node_and_derivatives_match_finite_differ
     np.testing.assert_allclose(value(w, "df_2/df_1"), (1 - f2 ** 2) * w2, rtol=1e-9, atol=1e-12)
 
 
+# --- two-layer-example: the chain pinned at the given values ----------------------------------
+
+TWO = load_problem(ROOT / "problems" / "two-layer-example.yaml")
+
+
+def two_layer(x, w1, w2, b, t):
+    y = 1 / (1 + np.exp(-(w2 * np.maximum(w1 * x, 0) + b)))
+    return 0.5 * (y - t) ** 2
+
+
+def test_the_two_layer_chain_takes_the_given_values_and_its_derivatives_match_finite_differences():
+    for given in (dict(TWO.given), {**dict(TWO.given), "x": 2.0, "w1": 0.04, "w2": 3.0}):
+        w = make_world(TWO.table, 5, given=given, samples=4)
+        g = {k: float(v) for k, v in given.items()}
+        args = dict(x=g["x"], w1=g["w1"], w2=g["w2"], b=g["b"], t=g["t"])
+        np.testing.assert_allclose(w.arrays["C"], two_layer(**args), rtol=1e-12)
+        h = 1e-6
+        for name in ("w1", "w2", "b", "x", "t"):
+            up, down = dict(args), dict(args)
+            up[name] += h
+            down[name] -= h
+            fd = (two_layer(**up) - two_layer(**down)) / (2 * h)
+            np.testing.assert_allclose(Evaluator(w)(parse(f"dC/d{name}", TWO.table).tree), fd, rtol=1e-6,
+                                       err_msg=name)
+    # the course's values: dC/dw1 = 2.08092 (the part's own tests)
+    w = make_world(TWO.table, 5, given=dict(TWO.given), samples=1)
+    assert round(float(Evaluator(w)(parse("dC/dw1", TWO.table).tree)[0]), 5) == 2.08092
+
+
+@pytest.mark.parametrize("part, answer, status", [
+    ("loss", "C", "Invalid"), ("dC-dw1", "dC/dw1", "Invalid"), ("dC-db", "dC/db + 0", "Invalid"),
+    ("dC-dw1", "2.081", "Correct"), ("dC-dw2", "-0.00416", "Correct"),
+])
+def test_a_numeric_part_that_asks_for_a_node_refuses_the_node_itself(part, answer, status):
+    out = check("two-layer-example", part, answer)
+    assert out.startswith(status)
+    if status == "Invalid":
+        assert "That is the question itself: write its value." in out
+
+
+def planted(tmp_path, problem, right, wrong):
+    """Validate's findings for a copy of a bank problem with one reference changed, and the
+    line of the changed part; the shipped problem itself validates clean."""
+    bank = tmp_path / "problems"
+    bank.mkdir()
+    text = (ROOT / "problems" / f"{problem}.yaml").read_text(encoding="utf-8")
+    assert right in text
+    (bank / f"{problem}.yaml").write_text(text.replace(right, wrong, 1), encoding="utf-8")
+    assert [str(i) for i in grader.validate([ROOT / "problems" / f"{problem}.yaml"])] == []
+    part = text.rfind("  - id: ", 0, text.index(right))
+    return "\n".join(str(i) for i in grader.validate([bank])), bank, text[:part].count("\n") + 1
+
+
+def test_a_planted_error_in_a_numeric_reference_fails_validate(tmp_path):
+    right = "(sigma(w2*relu(w1*x)+b)-t)*sigma(w2*relu(w1*x)+b)*(1-sigma(w2*relu(w1*x)+b))*w2*x"
+    found, bank, line = planted(tmp_path, "two-layer-example", f'answer: "{right}"', f'answer: "{right}*x"')
+    assert f"{bank / 'two-layer-example.yaml'}:{line}: part 'dC-dw1': the reference answer '{right}*x' is not " \
+           f"dC/dw1: in a random network (sample " in found
+
+
 # --- validate proves the chain's references ----------------------------------------------------
 
 def test_a_planted_missing_factor_in_deep_chain_fails_validate_naming_the_part(tmp_path):
-    bank = tmp_path / "problems"
-    bank.mkdir()
-    text = (ROOT / "problems" / "deep-chain.yaml").read_text(encoding="utf-8")
-    right = 'answer: "2*x*(1-f_1^2)*(1-f_2^2)*(1-f_3^2)*w_2*w_3*(f_3-y)"'
-    assert right in text
-    (bank / "deep-chain.yaml").write_text(text.replace(right, right.replace('"2*', '"'), 1), encoding="utf-8")
-    found = [str(i) for i in grader.validate([bank])]
-    line = text[:text.index("  - id: unrolled-gradient-L3")].count("\n") + 1
+    right = "x*(1-f_1^2)*(1-f_2^2)*(1-f_3^2)*w_2*w_3*(f_3-y)"
+    found, bank, line = planted(tmp_path, "deep-chain", f'answer: "2*{right}"', f'answer: "{right}"')
     assert (f"{bank / 'deep-chain.yaml'}:{line}: part 'unrolled-gradient-L3': the reference answer "
-            f"'x*(1-f_1^2)*(1-f_2^2)*(1-f_3^2)*w_2*w_3*(f_3-y)' is not dLoss/dw_1: in a random network (sample ") \
-        in "\n".join(found)
-    assert [str(i) for i in grader.validate([ROOT / "problems" / "deep-chain.yaml"])] == []
+            f"'{right}' is not dLoss/dw_1: in a random network (sample ") in found
 
 
 # --- the block is checked against the symbols, with the field's line -----------------------------
@@ -166,6 +218,8 @@ parts:
     ("chain:\n  input: x\n  weights: [w_1, w_2]\n  activations: [f_1, f_2]\n  loss: cubic\n", 15,
      "chain: 'loss' must be one of quadratic, squared, not 'cubic'"),
     ("chain: {input: x, activations: [f_1, f_2]}", 11, "chain: missing field 'weights'"),
+    ("chain: {input: x, weights: [w_1, w_2], activations: [f_1, f_2]}\ngiven: {x: 1, f_1: 0.5}", 12,
+     "given value 'f_1': 'f_1' is the network's activation, whose values come from the network"),
     ("network: {weighted-input: v, activation: v}\nchain: {input: x, weights: [w_1], activations: [f_1]}", 12,
      "problem: a problem has a 'network' or a 'chain', not both; a chain is a network of one unit per layer"),
 ])

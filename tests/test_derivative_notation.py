@@ -341,13 +341,13 @@ def test_a_repair_never_puts_a_transpose_inside_a_derivative():
     assert changed == [tree]        # inside a derivative a transpose changes nothing
 
 
-def test_asks_belongs_to_expression_parts(tmp_path):
+def test_asks_belongs_to_expression_and_numeric_parts(tmp_path):
     from grader.authoring.fieldreader import ProblemError
     from grader.authoring.loader import load_problem
-    path = tmp_path / "numbers.yaml"
+    path = tmp_path / "choices.yaml"
     path.write_text("title: t\nstatement: s\nsymbols:\n  x: scalar\nparts:\n  - id: n\n    prompt: p\n"
-                    "    kind: numeric\n    answer: '1'\n    tolerance: {absolute: 0.1}\n    asks: x\n", encoding="utf-8")
+                    "    kind: choice\n    options: [a, b]\n    answer: A\n    asks: x\n", encoding="utf-8")
     with pytest.raises(ProblemError) as info:
         load_problem(path)
     assert (info.value.line, info.value.message) == (
-        11, "part 'n': only expression parts say what they ask for ('asks')")
+        11, "part 'n': only expression and numeric parts say what they ask for ('asks')")

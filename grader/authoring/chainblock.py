@@ -18,7 +18,8 @@ from grader.authoring.networkblock import NETWORK_BUILTINS, NETWORK_FUNCTIONS
 
 # list field -> (role of its names, the chain layer of its first name)
 _LISTS = {"weights": ("weight", 1), "activations": ("activation", 1), "weighted-inputs": ("weighted-input", 1),
-          "errors": ("error", 1)}
+          "biases": ("bias", 1), "errors": ("error", 1)}
+NO_BIAS = "~"       # in `biases`: this layer has none
 _SINGLE = {"input": ("activation", 0), "target": ("target", 0), "cost": ("cost", 0)}
 
 
@@ -66,21 +67,24 @@ def read_chain(r: FieldReader, value: Any, line: Optional[int], symbols: list[Sy
             r.fail(fline, f"chain: {field} names {len(names)} layers, but the chain has {count} weights "
                           f"({'at most ' if field == 'errors' else ''}one name per layer)")
         for i, name in enumerate(names):
-            bind(name, field, role, first + i, fline)
-    function = _function(r, m, declared)
+            if not (field == "biases" and name.strip() == NO_BIAS):
+                bind(name, field, role, first + i, fline)
+    function = _function(r, m, declared, "function")
+    output = _function(r, m, declared, "output-function")
     loss = r.text(m, "loss", "chain") or CHAIN_LOSSES[0]
     if loss.strip() not in CHAIN_LOSSES:
         r.fail(m.key_lines.get("loss", m.line), f"chain: 'loss' must be one of {', '.join(CHAIN_LOSSES)}, not "
                                                 f"'{loss.strip()}'{suggest(loss.strip(), CHAIN_LOSSES)}")
-    return Network(weighted_input="", activation="", function=function, loss=loss.strip(), chain=tuple(slots),
+    return Network(weighted_input="", activation="", function=function, output_function=output, loss=loss.strip(),
+                   chain=tuple(slots),
                    cost=next((n for n, role, _ in slots if role == "cost"), None), chain_layers=count)
 
 
-def _function(r: FieldReader, m, declared: dict) -> Optional[str]:
-    name = r.text(m, "function", "chain")
+def _function(r: FieldReader, m, declared: dict, field: str) -> Optional[str]:
+    name = r.text(m, field, "chain")
     if name is None:
         return None
-    name, fline = name.strip(), m.key_lines.get("function", m.line)
+    name, fline = name.strip(), m.key_lines.get(field, m.line)
     sym = declared.get(name)
     if sym is None and name in NETWORK_BUILTINS:
         return name

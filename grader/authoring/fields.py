@@ -94,7 +94,7 @@ PART_FIELDS = {
     "allow_restatement": "Accept answers that name what is asked (tanh'(z) for the derivative of tanh); "
                          "refused by default.",
     "asks": "What the part asks for, in answer syntax (dC/dw_(jk)^l, delta_j^L): an answer that uses it restates "
-            "the question and is refused.",
+            "the question and is refused. Expression and numeric parts.",
     "mistakes": "Common wrong answers and the feedback they get (matched by equivalence).",
     "tests": "Sample answers with their expected status and feedback, checked by `grader validate`.",
 }
@@ -153,10 +153,14 @@ CHAIN_FIELDS = {
     "activations": "The outputs f_1 .. f_n of layers 1 to n, declared scalars (optional, as many as weights): "
                    "f_i = f(z_i); f_n is the chain's output.",
     "weighted-inputs": "The weighted inputs z_1 .. z_n, declared scalars (optional, as many as weights).",
+    "biases": "The biases b_1 .. b_n, declared scalars (optional, as many as weights, `~` for a layer without "
+              "one): z_i = w_i f_(i-1) + b_i; layers without a name have no bias.",
     "errors": "The errors delta_1, delta_2, ... = dC/dz_i of the first layers, declared scalars (optional, at most "
               "as many as weights).",
     "function": "The activation function: a built-in (sigmoid, tanh, relu, softplus) or a declared function "
                 "(optional: an unknown smooth function).",
+    "output-function": "The last layer's own activation function, when it differs from `function` (like "
+                       "`function`).",
     "target": "The true value y the output is compared with, a declared scalar (optional).",
     "cost": "The cost's name (C, Loss), a declared scalar (optional; needed to write dC/dw_1).",
     "loss": "`quadratic`: C = 1/2 (f_n - y)^2 (the default), or `squared`: C = (y - f_n)^2.",

@@ -69,6 +69,11 @@ def _stem(path: Any) -> str:
     return Path(name).stem
 
 
+def _givable(network, name: str) -> bool:
+    return bool(network.chain) and (network.role_of(name) in ("weight", "bias", "target")
+                                    or network.chain_layer(name) == 0 and network.role_of(name) == "activation")
+
+
 def load_problem(path: Any) -> Problem:
     """Read and check one problem file. Raises ProblemError("path:line: message")."""
     problem, _ = _load(path)
@@ -124,8 +129,8 @@ def _problem(r: FieldReader, doc: Any, pid: str) -> Problem:
     network = read_network(r, doc.get("network"), doc.key_line("network"), symbols) if "network" in doc else None
     if "chain" in doc:
         network = read_chain(r, doc.get("chain"), doc.key_line("chain"), symbols)
-    for name, _ in given:
-        if network is not None and network.role_of(name) is not None:
+    for name, _ in given:     # a chain's inputs may be given: its forward pass starts from them
+        if network is not None and network.role_of(name) is not None and not _givable(network, name):
             r.fail(doc.key_line("given"), f"given value '{name}': '{name}' is the network's "
                                           f"{network.role_of(name)}, whose values come from the network")
     table = SymbolTable(tuple(symbols), tuple(indices), ranges, network)

@@ -103,8 +103,8 @@ def read_part(r: FieldReader, raw: Any, index: int, line: Optional[int]) -> Part
 
     asks: tuple[str, ...] = ()
     if "asks" in m:
-        if kind != EXPRESSION:
-            r.fail(m.key_line("asks"), f"{what}: only expression parts say what they ask for ('asks')")
+        if kind not in (EXPRESSION, NUMERIC):
+            r.fail(m.key_line("asks"), f"{what}: only expression and numeric parts say what they ask for ('asks')")
         asks = tuple(a.strip() for a in r.text_list(m["asks"], f"{what}: 'asks'", m.key_line("asks"),
                                                     allow_single=True))
         r.lines[("asks", pid)] = m.key_line("asks")

@@ -120,8 +120,9 @@ def json_schema() -> dict:
         "properties": {k: _described(v, NETWORK_FIELDS[k]) for k, v in network_props.items()},
     }
     names = {"type": "array", "minItems": 1, "items": text}
-    chain_props = {k: names if k in ("weights", "activations", "weighted-inputs", "errors") else text
+    chain_props = {k: names if k in ("weights", "activations", "weighted-inputs", "biases", "errors") else text
                    for k in CHAIN_FIELDS}
+    chain_props["biases"] = {"type": "array", "minItems": 1, "items": {"anyOf": [text, {"type": "null"}]}}
     chain_props["loss"] = {"enum": list(CHAIN_LOSSES), "default": CHAIN_LOSSES[0]}
     chain = {
         "type": "object", "additionalProperties": False, "required": ["weights"],

@@ -131,6 +131,7 @@ def context(problem: Problem, part: Part, values: tuple = ()) -> Context:
     if not numeric and not part.allow_restatement:
         restated = frozenset(c for c in derivative_candidates(part, table, ref.tree)
                              if _equal(c, world, ref_values, part.tolerance))
+    if not part.allow_restatement:       # a numeric part's asked quantity is a name too (C, dC/dw1)
         asked = asked_for(part, table)
     return Context(problem, part, table, world, ref, ref_values, tuple(rules), tuple(sorted(given.items())),
                    restated, None if numeric else exact_value(ref.tree), condition, asked)

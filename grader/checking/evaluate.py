@@ -198,10 +198,17 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
         for name in (table.network.function or UNNAMED, table.network.output_function):
             _tame(world.functions.get(name))
         decay = None if table.network.decay is None else world.arrays[table.network.decay]
+        net = table.network
+        start = network.chain_layer(net, 0) if net.chain else 0
+        biased = tuple(network.chain_layer(net, n) for _, role, n in net.chain if role == "bias") \
+            if net.chain else None
         world.network = network.draw(rng, width, world.activation(), decay,
-                                     softmax=table.network.loss == "softmax-cross-entropy",
-                                     scale=2.0 if table.network.loss == "squared" else 1.0,
-                                     chain=bool(table.network.chain))
+                                     softmax=net.loss == "softmax-cross-entropy",
+                                     scale=2.0 if net.loss == "squared" else 1.0, start=start, biased=biased)
+        fixed = {(role, network.chain_layer(net, n)): world.arrays[name] for name, role, n in net.chain
+                 if name in given}
+        if fixed:       # a numeric problem's given values are the chain's own inputs
+            world.network = network.pin(world.network, world.activation(), fixed)
         network.fill(world.arrays, table, table.network, world.network, world.activation())
         world.width = np.full(S, MAX_WIDTH)     # sums run over every slot: the ones beyond a layer's units
         for name in given:      # a value fixed by hand (`compare --let C=2`) is the value asked for

@@ -365,7 +365,7 @@ def _restatement(ctx: Context) -> str:
             continue
         if shown not in terms:
             terms.append(shown)
-    if not terms:
+    if not terms or ctx.part.kind == NUMERIC:      # a numeric part asks for the number
         return "That is the question itself: write its value."
     listed = terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + " and " + terms[-1]
     return f"That is the question itself: write it in terms of {listed}."

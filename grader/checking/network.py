@@ -43,6 +43,8 @@ class Params:
     decay: Optional[np.ndarray] = None    # weight decay lambda, (S,): + lambda/2 sum w^2 in the cost
     softmax: bool = False                 # the output layer is softmax(z^L), the cost -sum_j y_j log a_j^L
     scale: float = 1.0                    # the quadratic cost times this: 2 for `squared`, sum (a - y)^2
+    start: int = 0                        # the input layer: x is a^start, layers before it are unused (a chain
+                                          # of n layers starts at LAYERS - 1 - n, so its x can be given)
 
     def subset(self, rows: np.ndarray) -> "Params":
         return replace(self, **{f.name: getattr(self, f.name)[rows] for f in fields(self)
@@ -61,14 +63,15 @@ class Seed:
 
 
 def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Optional[np.ndarray] = None,
-         softmax: bool = False, scale: float = 1.0, chain: bool = False) -> Params:
+         softmax: bool = False, scale: float = 1.0, start: int = 0, biased: Optional[tuple[int, ...]] = None) -> Params:
     """A network per sample whose layers have `width` to MAX_WIDTH units each (so the index
     letters, drawn below `width`, are units of every layer), widths differing between layers.
     A softmax output layer has every slot (a softmax over isolated units would not be isolated),
-    and its target is a probability vector. A chain is one unit wide and has no biases."""
+    and its target is a probability vector. A chain (`biased` given) is one unit wide, with
+    biases only in the layers `biased` names."""
     S = len(width)
     widths = rng.integers(width[:, None], MAX_WIDTH + 1, size=(S, LAYERS))
-    if chain:
+    if biased is not None:
         widths[:] = 1
     if softmax:
         widths[:, -1] = MAX_WIDTH
@@ -77,18 +80,40 @@ def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Op
     w = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, LAYERS, MAX_WIDTH, MAX_WIDTH)) * link
     b = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, LAYERS, MAX_WIDTH))
     w[:, 0], b[:, 0] = 0.0, 0.0
-    if chain:
-        b[:] = 0.0
+    if biased is not None:
+        b[:, [layer for layer in range(LAYERS) if layer not in biased]] = 0.0
     x = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     y = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     if softmax:
         y = np.abs(y) + 0.05
         y = y / y.sum(axis=1, keepdims=True)
-    values = run(Params(w, b, x, y, decay=decay, softmax=softmax, scale=scale), act)
+    values = run(Params(w, b, x, y, decay=decay, softmax=softmax, scale=scale, start=start), act)
     y = np.where(real[:, -1], y, values["activation"][:, LAYERS - 1])     # an isolated output unit costs nothing
+    return settled(Params(w, b, x, y, None, None, widths, decay, softmax, scale, start), act)
+
+
+def settled(p: Params, act: Activation) -> Params:
+    """`p` with its forward pass (kept for forward-mode derivatives) computed from its inputs."""
+    values = run(p, act)
     z = values["weighted-input"]
     slope = np.stack([act(z[:, l], 1, l) for l in range(LAYERS)], 1)
-    return Params(w, b, x, y, values["activation"], slope, widths, decay, softmax, scale)
+    return replace(p, a=values["activation"], slope=slope)
+
+
+def pin(p: Params, act: Activation, fixed: dict) -> Params:
+    """A chain with some of its inputs set by hand (a numeric problem's given values): `fixed`
+    maps (role, network layer) of unit 0 to a value per sample; the forward pass follows."""
+    w, b, x, y = p.w.copy(), p.b.copy(), p.x.copy(), p.y.copy()
+    for (role, layer), value in fixed.items():
+        if role == "weight":
+            w[:, layer, 0, 0] = value
+        elif role == "bias":
+            b[:, layer, 0] = value
+        elif role == "target":
+            y[:, 0] = value
+        else:       # the input, a^start
+            x[:, 0] = value
+    return settled(replace(p, w=w, b=b, x=x, y=y), act)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -120,8 +145,9 @@ def run(p: Params, act: Activation, seed: Optional[Seed] = None) -> dict:
             else:
                 step[seed.role] = hot
     none = np.zeros(b.shape[:1] + b.shape[2:], dtype=b.dtype)
-    zs, as_ = [none], [x + step["activation"][:, 0] if "activation" in step else x]
-    for l in range(1, LAYERS):
+    zs = [none] * (p.start + 1)
+    as_ = [none] * p.start + [x + step["activation"][:, p.start] if "activation" in step else x]
+    for l in range(p.start + 1, LAYERS):
         z = np.einsum("sjk,sk->sj", w[:, l], as_[-1]) + b[:, l]
         if "weighted-input" in step:
             z = z + step["weighted-input"][:, l]
@@ -172,8 +198,9 @@ def tangents(p: Params, wrt: Seed) -> dict:
             db = step
     into_z = step if wrt.role == "weighted-input" else 0.0
     into_a = step if wrt.role == "activation" else np.zeros_like(step)
-    dzs, das = [np.zeros((S, MAX_WIDTH))], [into_a[:, 0]]
-    for l in range(1, LAYERS):
+    dzs = [np.zeros((S, MAX_WIDTH))] * (p.start + 1)
+    das = [np.zeros((S, MAX_WIDTH))] * p.start + [into_a[:, p.start]]
+    for l in range(p.start + 1, LAYERS):
         dz = np.einsum("sjk,sk->sj", p.w[:, l], das[-1]) + db[:, l]
         if wrt.role == "weight":
             dz = dz + np.einsum("sjk,sk->sj", dw[:, l], p.a[:, l - 1])
