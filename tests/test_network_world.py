@@ -490,3 +490,17 @@ def test_a_problem_tells_whether_its_names_live_in_a_network():
     bank = Path(__file__).resolve().parent.parent / "problems"
     assert load_problem(bank / "output-error.yaml").network == Network("z", "a", "f", target="y", cost="C")
     assert load_problem(bank / "sigmoid.yaml").network is None
+
+
+@pytest.mark.parametrize("problem, part, answer, status, says", [
+    # right by value and written with what is asked: the question itself, however disguised
+    ("output-error", "delta-L", "2*dC/dz_j^L - dC/dz_j^L", "invalid", "That is the question itself"),
+    ("deep-chain", "delta-recurrence", "delta_1", "invalid", "That is the question itself"),
+    # wrong by value: the slip it is (delta_1 for delta_2), never "the question itself"
+    ("deep-chain", "delta-recurrence", "(1-f_1^2)*w_2*delta_1", "incorrect", "Your answer uses δ_1"),
+    ("output-error", "delta-L", "2*dC/dz_j^L", "incorrect", "2 times the expected answer"),
+])
+def test_what_is_asked_is_refused_only_when_the_answer_is_right_by_value(problem, part, answer, status, says):
+    result = CliRunner().invoke(main, ["check", problem, part, answer])
+    assert result.output.split()[0].lower() == status, result.output
+    assert says in result.output

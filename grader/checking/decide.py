@@ -228,7 +228,11 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
         ctx = context(problem, part, key)
     except (AnswerSyntaxError, EvalError, ConditionError) as err:
         return Decision(NOT_GRADED, 0.0, points, Why.BROKEN_PART, message=broken_reason(part, err), parsed=parsed)
-    if contains(parsed.tree, ctx.restatements) or uses_asked(parsed.tree, ctx.asked):
+    # what the part asks for, used in an answer, is a restatement when the answer is right by
+    # value (dC/dw_(jk)^l, or 2*dC/dw_(jk)^l - dC/dw_(jk)^l); a wrong answer that uses it (delta_1
+    # for delta_2) is graded as the slip it is. A number asked for is never written with its name.
+    asks_used = uses_asked(parsed.tree, ctx.asked)
+    if contains(parsed.tree, ctx.restatements) or (asks_used and part.kind == NUMERIC):
         return Decision(INVALID, 0.0, points, Why.RESTATEMENT, parsed=parsed, ctx=ctx)
     if parsed.tree == ctx.reference.tree and part.kind == EXPRESSION:
         return Decision(CORRECT, points, points, Why.SAME, parsed=parsed, ctx=ctx)   # the same tree
@@ -250,6 +254,8 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
             cmp = Comparison(False, Difference.EXACT)
     facts["comparison"] = cmp
     if cmp.equal and free_indices(parsed.tree) <= free_indices(ctx.reference.tree):
+        if asks_used:
+            return Decision(INVALID, 0.0, points, Why.RESTATEMENT, parsed=parsed, ctx=ctx)
         return Decision(CORRECT, points, points, Why.SAME, **facts)
     if cmp.reason is Difference.SHAPE:
         return Decision(INCORRECT, 0.0, points, Why.WRONG_SHAPE, **facts)
