@@ -401,3 +401,18 @@ def test_numeric_and_choice_feedback_never_shows_internals():
         for answer in answers:
             for sentence in check(pr, pa, answer).feedback:
                 assert not INTERNALS.search(sentence), (answer, sentence)
+
+
+def test_a_derivative_at_a_corner_is_undefined_and_said_so():
+    """ReLU'(0) and |x|'(0) have no value: never a made-up slope of 0 that an answer could be
+    graded on, and the message says where the corner is (issue 24: an undefined point)."""
+    from click.testing import CliRunner
+    from grader.interfaces.cli import main
+    corner = ("Your answer is undefined where the expected answer is defined: ReLU′(x) has no value at x = 0, "
+              "where the function has a corner.")
+    out = CliRunner().invoke(main, ["compare", "relu'(0)", "1"])
+    assert out.exit_code == 1 and out.output.splitlines()[-1] == f"different: {corner}"
+    out = CliRunner().invoke(main, ["compare", "relu'(0)", "1/2"])      # the mean of the two one-sided slopes
+    assert out.exit_code == 1 and out.output.splitlines()[-1] == f"different: {corner}"
+    out = CliRunner().invoke(main, ["compare", "abs'(x)", "sign(x)"])      # random points miss the corner
+    assert out.exit_code == 0

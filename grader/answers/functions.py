@@ -39,6 +39,7 @@ class Function:
     latex: Optional[str] = None          # None: the name as \mathrm{name}
     sympy: Optional[str] = None
     activation: bool = False
+    kink: bool = False                   # not differentiable at 0 (ReLU, |x|): its derivatives are undefined there
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -219,6 +220,15 @@ _SQRT_D = (lambda x: 0.5 * x ** -0.5, lambda x: -0.25 * x ** -1.5, lambda x: 0.3
 _ZERO = lambda x: 0 * x   # noqa: E731
 
 
+def _kinked(derivative: Callable[[Array], Array]) -> Callable[[Array], Array]:
+    """A derivative of a function with a corner at 0: undefined there, never a made-up slope
+    (ReLU'(0) is neither 0 nor 1), so an answer that needs it is said to be undefined."""
+    def d(x: Array) -> Array:
+        with np.errstate(invalid="ignore"):
+            return np.where(x == 0, np.nan, derivative(x))
+    return d
+
+
 def _scaled(ds, factor):
     return tuple((lambda d: lambda x: d(x) / factor)(d) for d in ds)
 
@@ -234,7 +244,8 @@ _FUNCTIONS = (
     Function("exp", _unary(np.exp), derivatives=(np.exp,) * 3, latex=r"\exp", sympy="exp"),
     Function("log", _log_base, ("ln",), derivatives=_LOG_D, max_args=2, latex=r"\log", sympy="log"),
     Function("sqrt", _unary(np.sqrt), derivatives=_SQRT_D, latex=r"\sqrt{{{0}}}", sympy="sqrt"),
-    Function("abs", _unary(np.abs), derivatives=(np.sign, _ZERO, _ZERO), latex=r"\left|{0}\right|", sympy="Abs"),
+    Function("abs", _unary(np.abs), derivatives=(_kinked(np.sign), _kinked(_ZERO), _kinked(_ZERO)),
+             latex=r"\left|{0}\right|", sympy="Abs", kink=True),
     Function("sin", _unary(lambda x: np.sin(x + 0 * math.pi / 2)),
              derivatives=tuple(_shifted(np.sin, n) for n in (1, 2, 3)), latex=r"\sin", sympy="sin"),
     Function("cos", _unary(lambda x: np.cos(x + 0 * math.pi / 2)),
@@ -249,8 +260,8 @@ _FUNCTIONS = (
     Function("sigmoid", _unary(_sigmoid), ("sigma", "logistic"), derivatives=_SIGMOID_D,
              unicode="σ", latex=r"\sigma", activation=True),
     Function("relu", _unary(lambda x: np.maximum(x, 0.0)), ("ReLU", "Relu"),
-             derivatives=(lambda x: (x > 0).astype(float), _ZERO, _ZERO),
-             unicode="ReLU", latex=r"\operatorname{ReLU}", activation=True),
+             derivatives=(_kinked(lambda x: (x > 0).astype(float)), _kinked(_ZERO), _kinked(_ZERO)),
+             unicode="ReLU", latex=r"\operatorname{ReLU}", activation=True, kink=True),
     Function("softmax", _softmax, latex=r"\operatorname{softmax}"),
     # added for issue 13: the rest of the elementary functions
     Function("sec", _unary(_sec), derivatives=tuple(_sec_d(n) for n in (1, 2, 3)), latex=r"\sec", sympy="sec"),

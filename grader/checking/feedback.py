@@ -242,7 +242,22 @@ def _names(ctx: Context, tree: Node) -> Optional[tuple[str, str]]:
     return None
 
 
+def _kinks(tree) -> list[str]:
+    """The functions with a corner at 0 whose derivative an answer takes (ReLU′, |x|′)."""
+    out = []
+    for n in walk(tree):
+        if isinstance(n, Call) and n.order >= 1:
+            fn = functions.lookup(n.name)
+            if fn is not None and fn.kink and render(Call(n.name, (Sym("x"),), n.order), "unicode") not in out:
+                out.append(render(Call(n.name, (Sym("x"),), n.order), "unicode"))
+    return out
+
+
 def _point(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, sample: int, undefined: bool) -> str:
+    kinks = _kinks(parsed.tree) if undefined else []
+    if kinks:
+        return (f"Your answer is undefined where the expected answer is defined: {' and '.join(kinks)} has no value "
+                f"at x = 0, where the function has a corner.")
     def shown_plainly(name: str) -> bool:
         sym = ctx.table.get(name)
         return sym is None or sym.kind == SCALAR or (sym.kind == FUNCTION and sym.alias is not None)

@@ -211,7 +211,10 @@ def tangents(p: Params, wrt: Seed) -> dict:
             a = p.a[:, l]
             das.append(a * (dz - (a * dz).sum(axis=1, keepdims=True)) + into_a[:, l])
         else:
-            das.append(p.slope[:, l] * dz + into_a[:, l])
+            # a unit the perturbation does not reach moves by 0, even where its slope is undefined
+            # (ReLU at 0, say in a chain's unused layers): only a moved unit needs its slope
+            with np.errstate(invalid="ignore"):
+                das.append(np.where(dz == 0, 0.0, p.slope[:, l] * dz) + into_a[:, l])
     if p.softmax:
         cost = -(dy * np.log(p.a[:, -1]) + p.y * das[-1] / p.a[:, -1]).sum(axis=1)
     else:
