@@ -12,8 +12,6 @@ from dataclasses import dataclass, replace as dc_replace
 from functools import lru_cache
 from typing import Optional
 
-import numpy as np
-
 from grader.answers import functions
 from grader.answers import latex
 from grader.checking.deadline import run_with_deadline
@@ -194,20 +192,19 @@ def infer_names(*texts: str, positive: tuple[str, ...] = (), declared: tuple[str
 
 def difference(problem: Problem, part: Part, truth: str, claim: str) -> Optional[str]:
     """Where `claim` differs from `truth` in the part's world, in words for an instructor (the
-    indices and both values at the first sample that differs), or None when they agree."""
+    indices and both values at the sample `compare_values` found), or None when they agree."""
     ctx = context(problem, part, ())
-    vt = evaluate(parse(truth, problem.table).tree, ctx.world)
-    vc = evaluate(parse(claim, problem.table).tree, ctx.world)
-    if compare_values(vc, vt, part.tolerance).equal:
+    trees = [parse(text, problem.table).tree for text in (truth, claim)]
+    vt, vc = (evaluate(tree, ctx.world) for tree in trees)
+    cmp = compare_values(vc, vt, part.tolerance)
+    if cmp.equal:
         return None
-    flat_t, flat_c = vt.reshape(len(vt), -1), vc.reshape(len(vc), -1)
-    with np.errstate(all="ignore"):
-        off = ~np.isclose(flat_c, flat_t, rtol=part.tolerance.rtol, atol=part.tolerance.atol, equal_nan=True)
-    s = int(np.flatnonzero(off.any(axis=1))[0]) if off.any() else 0
-    free = free_indices(parse(truth, problem.table).tree) | free_indices(parse(claim, problem.table).tree)
+    s = cmp.sample or 0
+    free = free_indices(trees[0]) | free_indices(trees[1])
     at = ", ".join(f"{letter} = {int(v[s])}" for letter, v in sorted(ctx.world.index_values.items()) if letter in free)
-    return (f"({at or 'sample ' + str(s + 1)}) it gives {format_number(float(flat_c[s][0]), 6)} where {truth} is "
-            f"{format_number(float(flat_t[s][0]), 6)}")
+    first = lambda v: float(v.reshape(len(v), -1)[s][0])     # noqa: E731 - the sample's first entry
+    return (f"({at or 'sample ' + str(s + 1)}) it gives {format_number(first(vc), 6)} where {truth} is "
+            f"{format_number(first(vt), 6)}")
 
 
 def equivalent(problem: Problem, part: Part, a: str, b: str) -> bool:

@@ -244,13 +244,9 @@ def _names(ctx: Context, tree: Node) -> Optional[tuple[str, str]]:
 
 def _kinks(tree) -> list[str]:
     """The functions with a corner at 0 whose derivative an answer takes (ReLU′, |x|′)."""
-    out = []
-    for n in walk(tree):
-        if isinstance(n, Call) and n.order >= 1:
-            fn = functions.lookup(n.name)
-            if fn is not None and fn.kink and render(Call(n.name, (Sym("x"),), n.order), "unicode") not in out:
-                out.append(render(Call(n.name, (Sym("x"),), n.order), "unicode"))
-    return out
+    shown = (render(Call(n.name, (Sym("x"),), n.order), "unicode") for n in walk(tree)
+             if isinstance(n, Call) and n.order >= 1 and getattr(functions.lookup(n.name), "kink", False))
+    return list(dict.fromkeys(shown))       # each once, in the order written
 
 
 def _point(ctx: Context, parsed: ParsedAnswer, values: np.ndarray, sample: int, undefined: bool) -> str:
