@@ -60,12 +60,15 @@ class Budgets:
         if len(answer) > SHORT_ANSWER:
             self.book.db.execute("INSERT INTO wanted (key, student) VALUES (?, ?)", (key, student))
 
-    def wanted_by(self, key: str) -> list[str]:
+    def wanted_by(self, key: str, answer: str) -> list[str]:
+        """Who pays for checking `answer` (`key`): nobody for a short one, which `want` never records."""
+        if len(answer) <= SHORT_ANSWER:
+            return []
         return [s for (s,) in self.book.db.execute("SELECT DISTINCT student FROM wanted WHERE key = ?", (key,))]
 
-    def charge(self, key: str, seconds: float) -> None:
-        """The check of `key` took `seconds`: each student who needs it pays them."""
-        for student in self.wanted_by(key):
+    def charge(self, key: str, answer: str, seconds: float) -> None:
+        """The check of `answer` (`key`) took `seconds`: each student who needs it pays them."""
+        for student in self.wanted_by(key, answer):
             self.spent[student] = self.spent.get(student, 0.0) + seconds
 
     def tasks(self, source: Callable[[], Iterable[Task]], key: Callable[[Task], str]) -> Iterator[Task]:
@@ -82,7 +85,7 @@ class Budgets:
                 self.book.store(k, self._verdict(task, over_run_budget(self.run_seconds), RUN_BUDGET_RULE), False)
                 self.skipped_run += 1
                 continue
-            students = self.wanted_by(k)
+            students = self.wanted_by(k, task.answer)
             if students and all(self.spent.get(s, 0.0) >= self.student_seconds for s in students):
                 self.book.store(k, self._verdict(task, over_student_budget(self.student_seconds),
                                                  STUDENT_BUDGET_RULE), True)

@@ -330,8 +330,10 @@ def _judged(run: ClassRun, book: Gradebook, wanted) -> ClassRun:
     """A `--student` run graded the whole class afresh: it still judges the students it named."""
     if wanted is None:
         return run
+    # `--student X` judges X: the others' rows are kept as they were, not graded by this run
     s = book.totals_of(wanted)
-    return replace(run, graded=s["students"] - s["errors"], errors=s["errors"], incomplete=s["incomplete"])
+    return replace(run, graded=s["students"] - s["errors"] - s["ungraded"], errors=s["errors"],
+                   incomplete=s["incomplete"], ungraded=s["ungraded"])
 
 
 def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, Problem], check,
@@ -434,8 +436,9 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
         for done in check_answers(budgets.tasks(book.unchecked, key), problems, check,
                                   jobs=jobs or os.cpu_count() or 1, deadline=deadline, log=log,
                                   inherited_fds=[lock_fd]):
-            book.store(key(done.task), done.verdict, done.final)
-            budgets.charge(key(done.task), done.seconds)
+            k = key(done.task)
+            book.store(k, done.verdict, done.final)
+            budgets.charge(k, done.task.answer, done.seconds)
             checked += 1
             too_complex += done.timed_out
             crashed += not done.final
@@ -492,18 +495,13 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
         for line in _bank_faults(book):
             log(line)
     book.finish_run(run_id, _now(), found, regraded, reused, checked, "finished")
-    judged, errors, incomplete, ungraded = (int(t["students"]), int(t["errors"]), int(t["incomplete"]),
-                                            int(t["ungraded"]))
-    if wanted is not None:
-        # `--student X` judges X: the others' rows are kept as they were, not graded by this run
-        s = book.totals_of(wanted)
-        judged, errors, incomplete, ungraded = s["students"], s["errors"], s["incomplete"], s["ungraded"]
-    return ClassRun(out=outdir.out, found=found, students=int(t["students"]),
-                    graded=judged - errors - ungraded, errors=errors,
-                    incomplete=incomplete, ungraded=ungraded, regraded=regraded, reused=reused, checked=checked,
-                    too_complex=too_complex + budgets.skipped_student + budgets.skipped_run, crashed=crashed,
-                    skipped=skipped, summary=text,
-                    seconds=tuple((name, round(t1 - t0, 3)) for (_, t0), (name, t1) in zip(clock, clock[1:])))
+    errors, incomplete, ungraded = int(t["errors"]), int(t["incomplete"]), int(t["ungraded"])
+    return _judged(ClassRun(
+        out=outdir.out, found=found, students=int(t["students"]), graded=int(t["students"]) - errors - ungraded,
+        errors=errors, incomplete=incomplete, ungraded=ungraded, regraded=regraded, reused=reused, checked=checked,
+        too_complex=too_complex + budgets.skipped_student + budgets.skipped_run, crashed=crashed,
+        skipped=skipped, summary=text,
+        seconds=tuple((name, round(t1 - t0, 3)) for (_, t0), (name, t1) in zip(clock, clock[1:]))), book, wanted)
 
 
 def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int, str], key, depends: Depends,

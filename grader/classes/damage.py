@@ -77,11 +77,11 @@ _SQLITE_REASONS = {                         # what a gradebook file can give, in
     6: "another program is using it",
     SQLITE_READONLY: "it cannot be written (a read-only file or file system)",
     10: "the device reported an input/output error",
-    11: "it is damaged; move it away and run again to grade every submission afresh",
+    _SQLITE_CORRUPT: "it is damaged; move it away and run again to grade every submission afresh",
     SQLITE_FULL: "no space left on the device",
     14: "it cannot be opened (a folder, or a missing folder on its path)",
     23: "permission denied",
-    26: "it is not a gradebook (damaged or replaced); move it away and run again to grade every "
+    _SQLITE_NOTADB: "it is not a gradebook (damaged or replaced); move it away and run again to grade every "
         "submission afresh",
 }
 

@@ -525,10 +525,12 @@ class Gradebook:
                               (student,)).fetchone()
         if row is None:
             return None
-        for p in decoded("submission", lambda: json.loads(row[0])["parts"]):
-            if decoded("submission", lambda: p[0] == problem and p[1] == part):
-                return decoded("submission", self._part, *p)
-        return None
+        def find(body: str) -> Optional[PartResult]:
+            for p in json.loads(body)["parts"]:
+                if p[0] == problem and p[1] == part:
+                    return self._part(*p)
+            return None
+        return decoded("submission", find, row[0])      # a row not as written: GradebookDamaged
 
     def wrong_answers(self):
         """A fresh, empty tally of wrong answers for report.html (see `WrongAnswersTable`)."""
