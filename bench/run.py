@@ -787,8 +787,9 @@ def put_block(block: str, target: Path, begin: str, end: str) -> None:
     """`block` (from `begin` to `end`) into results.md: in place of the last one, else before the
     hand-written analysis, else at the end."""
     text = target.read_text(encoding="utf-8") if target.exists() else ""
-    if begin in text and end in text:
-        text = text.replace(text[text.index(begin):text.index(end) + len(end)], block)
+    old = _block(text, begin, end)
+    if old:
+        text = text.replace(old, block)
     elif ANALYSIS_MARKER in text:
         text = text.replace(ANALYSIS_MARKER, block + "\n\n" + ANALYSIS_MARKER)
     else:

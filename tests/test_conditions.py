@@ -324,6 +324,15 @@ def test_a_reference_undefined_everywhere_in_the_domain_cannot_be_checked():
                    "compared.")
 
 
+def test_a_reference_that_cannot_be_evaluated_says_why_not_that_it_is_undefined():
+    from grader.model import MATRIX, SCALAR, VECTOR, Symbol, SymbolTable
+    table = SymbolTable((Symbol("v", VECTOR), Symbol("W", MATRIX), Symbol("x", SCALAR)))
+    out = compare("x", "v + W", table)
+    assert (out.status, out.message) == (
+        "invalid", "The reference cannot be checked: its reference answer 'v + W' cannot be evaluated: You cannot "
+                   "add a matrix to a column vector.")
+
+
 # --- one meaning per tolerance word -------------------------------------------------------------
 
 @pytest.mark.parametrize("reference, tolerance, answer, status", [

@@ -7,7 +7,7 @@ rules equivalent to the reference, and parts whose own sample answers get anothe
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace as dc_replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -18,7 +18,7 @@ from grader.checking.decide import context
 from grader.checking.evaluate import EvalError, evaluate, make_world
 from grader.answers.render import render
 from grader.answers.tree import Deriv, Idx, Sym
-from grader.checking.restatements import asked_for, defined_names, derivative_candidates, uses_asked
+from grader.checking.restatements import bare, defined_names, derivative_candidates, uses_asked
 from grader.limits import MAX_RESTATEMENTS
 from grader.model import CHOICE, CORRECT, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.authoring.loader import ProblemError, _load, _problem_files
@@ -205,7 +205,7 @@ def _asks_readable(problem: Problem, part: Part, line: Optional[int], issue) -> 
             continue
         if not isinstance(node, (Deriv, Sym, Idx)):
             issue(line, f"part '{part.id}': what it asks for, '{text}', is not one quantity (a name or a derivative)")
-        elif uses_asked(reference, asked_for(dc_replace(part, asks=(text,)), problem.table)):
+        elif uses_asked(reference, frozenset({bare(node)})):
             issue(line, f"part '{part.id}': its reference answer uses '{text}', which the part says it asks for")
 
 

@@ -23,7 +23,7 @@ from grader.errors import took_too_long
 from grader.number_format import format_number
 from grader.limits import DEADLINE_SECONDS
 from grader.checking.evaluate import EvalError, evaluate
-from grader.checking.feedback import explain
+from grader.checking.feedback import explain, not_graded_reason
 from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, NOT_GRADED, Part, Problem, SymbolTable, Verdict
 from grader.answers.names import table_for
 from grader.answers.normalise import normalise
@@ -152,9 +152,13 @@ def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *
     verdict = check(trial_problem, trial, student)
     if verdict.status == CORRECT:
         return Outcome("equivalent", "The two expressions are equivalent.", verdict.interpreted, ref.unicode)
-    if verdict.status == NOT_GRADED:     # the reference, not the answer, cannot be checked
+    if verdict.status == NOT_GRADED and verdict.rule == "unchecked":   # the reference, not the answer
         return Outcome("invalid", "The reference is undefined at almost every sampled point: the two "
                                   "expressions cannot be compared.", verdict.interpreted, ref.unicode)
+    if verdict.status == NOT_GRADED:     # the reference cannot be evaluated: say why, as for a derivative
+        why = not_graded_reason(verdict.feedback[0]) if verdict.feedback else "it cannot be evaluated"
+        return Outcome("invalid", f"The reference cannot be checked: {why.rstrip('.')}.", verdict.interpreted,
+                       ref.unicode)
     if verdict.status == INVALID:
         return Outcome("invalid", " ".join(verdict.feedback), verdict.interpreted, ref.unicode)
     return Outcome("different", " ".join(verdict.feedback), verdict.interpreted, ref.unicode)

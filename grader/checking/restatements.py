@@ -93,7 +93,7 @@ def asked_for(part: Part, table: SymbolTable) -> frozenset:
     out = set()
     for text in part.asks:
         try:
-            out.add(_bare(parse(text, table).tree))
+            out.add(bare(parse(text, table).tree))
         except AnswerSyntaxError:
             continue
     return frozenset(out)
@@ -101,8 +101,9 @@ def asked_for(part: Part, table: SymbolTable) -> frozenset:
 
 def uses_asked(tree: Node, asked: frozenset) -> bool:
     """Whether the answer uses an asked-for quantity (however its derivative was typed)."""
-    return bool(asked) and any(isinstance(n, (Deriv, Sym, Idx)) and _bare(n) in asked for n in walk(tree))
+    return bool(asked) and any(isinstance(n, (Deriv, Sym, Idx)) and bare(n) in asked for n in walk(tree))
 
 
-def _bare(node: Node) -> Node:
+def bare(node: Node) -> Node:
+    """A quantity as `asks` compares it: a derivative whatever way it was typed."""
     return Deriv(node.of, node.wrt) if isinstance(node, Deriv) else node
