@@ -123,12 +123,20 @@ class Network:
                  ("bias", self.bias), ("error", self.error), ("target", self.target), ("cost", self.cost))
         return tuple((role, name) for role, name in pairs if name is not None)
 
+    @cached_property
+    def _role_by_name(self) -> dict:      # read for every side of every derivative checked
+        return {n: r for r, n in self.roles()}
+
+    @cached_property
+    def _layer_by_name(self) -> dict:
+        return {n: layer for n, _, layer in self.chain}
+
     def role_of(self, name: str) -> Optional[str]:
-        return dict((n, r) for r, n in self.roles()).get(name)
+        return self._role_by_name.get(name)
 
     def chain_layer(self, name: str) -> Optional[int]:
         """The chain layer of a chain's scalar name (None outside a chain)."""
-        return {n: layer for n, _, layer in self.chain}.get(name)
+        return self._layer_by_name.get(name)
 
 
 @dataclass(frozen=True)

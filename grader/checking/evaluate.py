@@ -202,14 +202,15 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
         start = network.chain_layer(net, 0) if net.chain else 0
         biased = tuple(network.chain_layer(net, n) for _, role, n in net.chain if role == "bias") \
             if net.chain else None
-        world.network = network.draw(rng, width, world.activation(), decay,
+        act = world.activation()
+        world.network = network.draw(rng, width, act, decay,
                                      softmax=net.loss == "softmax-cross-entropy",
                                      scale=2.0 if net.loss == "squared" else 1.0, start=start, biased=biased)
         fixed = {(role, network.chain_layer(net, n)): world.arrays[name] for name, role, n in net.chain
                  if name in given}
         if fixed:       # a numeric problem's given values are the chain's own inputs
-            world.network = network.pin(world.network, world.activation(), fixed)
-        network.fill(world.arrays, table, table.network, world.network, world.activation())
+            world.network = network.pin(world.network, act, fixed)
+        network.fill(world.arrays, table, table.network, world.network, act)
         world.width = np.full(S, MAX_WIDTH)     # sums run over every slot: the ones beyond a layer's units
         for name in given:      # a value fixed by hand (`compare --let C=2`) is the value asked for
             if name in world.arrays:
@@ -371,13 +372,14 @@ class Evaluator:
 
     def node(self, n: Node, side: str) -> network.Seed:
         net = self.world.table.network
-        names = ", ".join(name for _, name in net.roles())
         if not isinstance(n, (Sym, Idx)):
+            names = ", ".join(name for _, name in net.roles())
             raise EvalError(f"A derivative is taken {side} one name of the network ({names}), written with its "
                             f"indices, such as dC/d{net.weighted_input}_j^l; a number or an expression has no "
                             f"place there.", "deriv")
         role = net.role_of(n.name)
         if role is None:
+            names = ", ".join(name for _, name in net.roles())
             raise EvalError(f"'{n.name}' is not a name of the network, so a derivative {side} it has no meaning "
                             f"here; the network's names are {names}.", "deriv")
         if net.chain:       # a chain's names are scalars, each one node

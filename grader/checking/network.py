@@ -87,9 +87,8 @@ def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Op
     if softmax:
         y = np.abs(y) + 0.05
         y = y / y.sum(axis=1, keepdims=True)
-    values = run(Params(w, b, x, y, decay=decay, softmax=softmax, scale=scale, start=start), act)
-    y = np.where(real[:, -1], y, values["activation"][:, LAYERS - 1])     # an isolated output unit costs nothing
-    return settled(Params(w, b, x, y, None, None, widths, decay, softmax, scale, start), act)
+    p = settled(Params(w, b, x, y, None, None, widths, decay, softmax, scale, start), act)   # a, f'(z): not y
+    return replace(p, y=np.where(real[:, -1], y, p.a[:, LAYERS - 1]))     # an isolated output unit costs nothing
 
 
 def settled(p: Params, act: Activation) -> Params:
