@@ -9,7 +9,6 @@ are re-checked, so the extra work stays small and bounded.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import replace
 from typing import Callable, Iterable, Optional, Sequence
@@ -20,6 +19,7 @@ from grader.limits import (
 from grader.model import CORRECT, INCORRECT, NUMERIC, Part, Problem, Tolerance, Verdict
 from grader.checking.variants import student_values, varied_text
 from grader.checking import checker
+from grader.checking.tolerance import last_place
 
 COURSE_VALUES = "course-values"          # rule tags: reports count them like any diagnosis
 OTHER_STUDENT_VALUES = "matches-another-students-values"   # + "-on-N-parts": `classmate_rule`
@@ -79,13 +79,7 @@ def as_typed(part: Part, answer: str) -> Optional[Part]:
     if m is None or not any(c.isdigit() for c in answer):
         return None
     decimals = len(m.group(1) or "")
-    unit, tol, size = 10.0 ** -decimals, part.tolerance, abs(float(answer))
-    allowed = (tol.absolute if tol.absolute is not None
-               else tol.relative * size if tol.relative is not None
-               else 10.0 ** -tol.decimals if tol.decimals is not None
-               else 10.0 ** (math.floor(math.log10(size)) - tol.sigfigs + 1) if tol.sigfigs is not None and size
-               else 0.0)
-    if unit > allowed * (1 + 1e-9):
+    if 10.0 ** -decimals > last_place(part.tolerance, abs(float(answer))) * (1 + 1e-9):
         return None
     return replace(part, tolerance=Tolerance(decimals=decimals))
 

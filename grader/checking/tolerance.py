@@ -40,16 +40,28 @@ def within(a: float, b: float, tol: Tolerance, widen: float = 1.0) -> bool:
         return err <= tol.absolute * widen + slack
     if tol.relative is not None:
         return err <= tol.relative * abs(b) * widen + slack
-    if widen != 1.0:     # near misses, for feedback: within `widen` units of the last place asked for
-        if tol.decimals is not None:
-            return err <= 10.0 ** (-tol.decimals) * widen + slack
-        if tol.sigfigs is not None:
-            return b != 0 and err <= 10.0 ** (math.floor(math.log10(abs(b))) - tol.sigfigs + 1) * widen + slack
+    if widen != 1.0 and (tol.decimals is not None or tol.sigfigs is not None):
+        # near misses, for feedback: within `widen` units of the last place asked for
+        return (tol.decimals is not None or b != 0) and err <= last_place(tol, b) * widen + slack
     if tol.decimals is not None:
         return _same_rounding(a, b, slack, lambda x: _quantum_decimals(tol.decimals))
     if tol.sigfigs is not None:
         return _same_rounding(a, b, slack, lambda x: _quantum_sigfigs(x, tol.sigfigs))
     return err <= (tol.atol + tol.rtol * abs(b)) * widen
+
+
+def last_place(tol: Tolerance, size: float) -> float:
+    """One unit of the last place a numeric tolerance asks for, at a number of `size` (0 when
+    it asks for none: significant figures of 0, or only rtol/atol)."""
+    if tol.absolute is not None:
+        return tol.absolute
+    if tol.relative is not None:
+        return tol.relative * abs(size)
+    if tol.decimals is not None:
+        return 10.0 ** -tol.decimals
+    if tol.sigfigs is not None and size:
+        return 10.0 ** (math.floor(math.log10(abs(size))) - tol.sigfigs + 1)
+    return 0.0
 
 
 def _quantum_decimals(d: int) -> Decimal:
