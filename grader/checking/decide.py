@@ -18,8 +18,7 @@ import numpy as np
 
 from grader.checking.conditions import Condition, ConditionError, bounds, holds, read_condition
 from grader.limits import SAMPLES
-from grader.checking.evaluate import EvalError, World, evaluate, make_world, seed_for
-from grader.checking.exact import exact_value
+from grader.checking.evaluate import EvalError, World, evaluate, exact_value, make_world, seed_for
 from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NOT_GRADED, NUMERIC, Mistake, Part, Problem, SymbolTable,
                           Tolerance)
 from grader.answers import functions

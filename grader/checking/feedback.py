@@ -19,8 +19,7 @@ from grader.answers import functions
 from grader.checking.conditions import shown_values
 from grader.checking.decide import Context, Decision, Difference, Why, compare_values
 from grader.errors import TOO_COMPLEX
-from grader.checking.evaluate import EvalError, evaluate, shape_word
-from grader.checking.exact import exact_value
+from grader.checking.evaluate import EvalError, evaluate, exact_value, shape_word
 from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
 from grader.number_format import format_number, format_pair
 from grader.answers.render import render
