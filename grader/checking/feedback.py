@@ -47,6 +47,14 @@ def _rebuild(node: Node, new_children: tuple) -> Node:
     return node
 
 
+def _replace_all(tree: Node, old: Node, new: Node) -> Node:
+    """The tree with every occurrence of `old` replaced by `new`."""
+    if tree == old:
+        return new
+    kids = children(tree)
+    return _rebuild(tree, tuple(_replace_all(k, old, new) for k in kids)) if kids else tree
+
+
 def variants(tree: Node, change: Callable[[Node], list]) -> Iterator[tuple[Node, Node, Node]]:
     """Every tree obtained by replacing one node n by one of change(n): (new tree, old, new)."""
     def go(node: Node):
@@ -165,6 +173,19 @@ def _index_slips(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
         if probe.right(cand):
             return ("layer-off-by-one",
                     f"The layer of {render(old, 'unicode')} is off by one.")
+
+    # a wrong letter, wherever that quantity appears: ∂z_i/∂W_ij · ∂C/∂z_i for ∂z_j/∂W_ij · ∂C/∂z_j
+    letters = sorted(free_indices(tree) | free_indices(probe.ctx.reference.tree))
+    quantities = sorted({n for n in walk(tree) if isinstance(n, Idx)}, key=repr)
+    for node in quantities:
+        for i, sub in enumerate(node.subs):
+            for letter in letters if sub.var is not None else ():
+                if letter == sub.var or probe.ctx.table.index_role(letter) != probe.ctx.table.index_role(sub.var):
+                    continue
+                new = dc_replace(node, subs=node.subs[:i] + (Index(letter, sub.offset),) + node.subs[i + 1:])
+                if probe.right(_replace_all(tree, node, new)):
+                    return ("wrong-index-letter",
+                            f"{render(node, 'unicode')} has the wrong unit: it should be {render(new, 'unicode')}.")
 
     def transposes(node):
         if isinstance(node, Transpose):
