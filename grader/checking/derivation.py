@@ -135,6 +135,10 @@ def _follows(lines: list[_Line], i: int, marks: list[Step], ctx: Context) -> Ste
         note = () if marks[j].status in (StepStatus.START, StepStatus.CORRECT) else \
             (f"It follows from line {then}, but line {then} is not right.",)
         return Step(number, line.piece.text, StepStatus.CORRECT, note, line.parsed.unicode)
+    if marks[j].status == StepStatus.INCORRECT and j > 0 and _agrees(line, lines[0], ctx):
+        return Step(number, line.piece.text, StepStatus.INCORRECT,
+                    (f"Line {number} does not follow from line {then}, but it equals line 1 again: the slip is in "
+                     f"line {then}.",), line.parsed.unicode)
     verdict = explain(decision)
     said = tuple(s.replace("Your answer", "This line").replace("your answer", "this line")
                  .replace("the expected answer", f"line {then}").replace("The expected answer", f"Line {then}")
@@ -191,7 +195,8 @@ def _verdict(lines: list[_Line], marks: list[Step], problem: Problem, part: Part
     unreadable = [m for m in marks if m.status == StepStatus.INVALID]
     if unreadable:
         m = unreadable[0]
-        return Verdict(INVALID, 0.0, points, feedback=(f"Line {m.line} cannot be checked: {m.feedback[0]}",),
+        why = m.feedback[0]
+        return Verdict(INVALID, 0.0, points, feedback=(f"Line {m.line} cannot be checked: {why[:1].lower()}{why[1:]}",),
                        rule="syntax", **base)
     starts = frozenset(_starts(problem, part))
     target = ctx.reference.unicode
@@ -209,11 +214,9 @@ def _verdict(lines: list[_Line], marks: list[Step], problem: Problem, part: Part
         first = wrong[0]
         said.extend(first.feedback)
         rule = rule or _rule_of(first, lines, ctx)
-        back = [m.line for m in wrong[1:] if started and _agrees(lines[m.line - 1], lines[0], ctx)]
-        later = [m.line for m in wrong[1:] if m.line not in back]
-        if back:
-            said.append(f"{_lines(back)} {'is' if len(back) == 1 else 'are'} right again (equal to line 1): only "
-                        f"the line before {'it is' if len(back) == 1 else 'them are'} wrong.")
+        back = [m for m in wrong[1:] if "equals line 1 again" in m.feedback[0]]
+        later = [m.line for m in wrong[1:] if m not in back]
+        said.extend(m.feedback[0] for m in back)
         if later:
             said.append(f"{_lines(later)} {'does' if len(later) == 1 else 'do'} not follow from the line before "
                         f"{'it' if len(later) == 1 else 'them'} either.")
