@@ -295,7 +295,7 @@ def _credit(part: Part, lines: list[_Line], marks: list[Step], ctx: Context, sta
     if not started:
         return 0.0
     if part.credit == "per-step":
-        good = sum(1 for m in marks[1:] if m.status == StepStatus.CORRECT and not m.feedback)
+        good = sum(1 for m in marks[1:] if m.status == StepStatus.CORRECT)
         total = len(marks) - 1 + (0 if reached else 1) + missing
         return round(points * good / total, 6) if total else 0.0
     if part.credit == "one-slip" and reached and not missing:
