@@ -238,11 +238,14 @@ def test_per_step_credit_counts_steps_that_follow(tmp_path):
     path.write_text(text, encoding="utf-8")
     problem = load_bank(tmp_path)["derivation-homework"]
     assert problem.part("dc-db").credit == "per-step"
-    # 3 steps written, 2 follow -> 2/3 of a point
+    # 3 steps written, 1 follows (the slip's line and the line back to the truth do not) -> 1/3 of a point
     v = _check(problem, "dc-db", "dc/db_j^l\n= dc/dz_j^l * dz_j^l/db_j^l\n= 2*delta_j^l\n= 2*delta_j^l/2")
-    assert v.score == pytest.approx(2 / 3, abs=1e-6)
-    # stops short after one good step: 1 of (1 written + 1 missing)
-    assert _check(problem, "dc-db", "dc/db_j^l = dc/dz_j^l * dz_j^l/db_j^l").score == pytest.approx(0.5)
+    assert _marks(v) == [S, C, X, X] and v.score == pytest.approx(1 / 3, abs=1e-6)
+    # 3 written, 2 follow (one from the wrong line), the target not reached: 2 of 4
+    v = _check(problem, "dc-db", "dc/db_j^l\n= dc/dz_j^l * dz_j^l/db_j^l\n= 2*delta_j^l\n= delta_j^l*2")
+    assert _marks(v) == [S, C, X, C] and v.score == pytest.approx(0.5)
+    # stops short after one good step: 1 of (1 written + the target not reached + a second step asked for)
+    assert _check(problem, "dc-db", "dc/db_j^l = dc/dz_j^l * dz_j^l/db_j^l").score == pytest.approx(1 / 3, abs=1e-6)
 
 
 # --- the problem file ---------------------------------------------------------------------------
