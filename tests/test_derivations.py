@@ -294,3 +294,15 @@ def test_start_on_an_expression_part_is_refused(tmp_path):
                     encoding="utf-8")
     issues = [str(i) for i in validate([path])]
     assert any("only derivation parts have 'start'" in i for i in issues), issues
+
+
+def test_the_chain_rule_line_may_use_the_error_name_for_its_derivative():
+    """delta_k^(l+1) is ∂c/∂z_k^(l+1) by definition: a chain-rule line written with it counts."""
+    chain = ("delta_j^l = sum_k delta_k^(l+1) * dz_k^(l+1)/da_j^l * da_j^l/dz_j^l\n"
+             "= sum_k delta_k^(l+1) * W_(jk)^(l+1) * g_l'(z_j^l)")
+    assert _check(HOMEWORK, "delta-hidden", chain).status == CORRECT
+    lecture = "delta_1 = df_1/dz_1 * dz_2/df_1 * delta_2 = (1 - f_1^2) * w_2 * delta_2"
+    assert _check(LECTURE, "show-delta1", lecture).status == CORRECT
+    # but a line without the chain rule's own factor is not that line
+    skipped = "delta_1 = df_1/dz_1 * w_2 * delta_2 = (1 - f_1^2) * w_2 * delta_2"
+    assert _check(LECTURE, "show-delta1", skipped).rule == "missing-step"
