@@ -233,3 +233,30 @@ def test_without_nodes_the_block_still_needs_its_weighted_input(tmp_path):
     with pytest.raises(ProblemError) as err:
         load_problem(path)
     assert str(err.value) == f"{path}:11: network: missing field 'weighted-input'"
+
+
+# --- a network name honours its declared domain -----------------------------------------------
+
+@pytest.mark.parametrize("problem, low, high", [("param-gradients", 0.05, 1.0), ("weight-decay", 0.05, 0.95)])
+def test_an_activation_with_a_declared_domain_stays_inside_it_in_every_network(problem, low, high):
+    """param-gradients declares a in [0.05, 1] (a sigmoid's activations are positive): the unknown
+    activation is drawn inside that interval, the input layer too, and stays a function whose
+    derivative is f'."""
+    bank = load_problem(ROOT / "problems" / f"{problem}.yaml")
+    for seed in (1, 2, 3):
+        w = make_world(bank.table, seed)
+        a = w.arrays["a"][:, :OUT + 1, :4]
+        assert a.min() >= low and a.max() <= high
+        assert a.std() > 0.05           # real draws, not the middle of the interval
+    if problem == "weight-decay":       # a^(l) = f(z^(l)), and f' is f's slope
+        def ev(text):
+            return Evaluator(w)(parse(text, bank.table).tree)
+        np.testing.assert_allclose(ev("a_i^(l)"), ev("f(z_i^(l))"), rtol=1e-12)
+        slope = (ev("f(z_i^(l) + 0.000001)") - ev("f(z_i^(l) - 0.000001)")) / 2e-6
+        np.testing.assert_allclose(ev("f'(z_i^(l))"), slope, rtol=1e-5, atol=1e-8)
+
+
+def test_a_power_of_a_positive_activation_is_wrong_not_undefined():
+    out = CliRunner().invoke(main, ["check", "param-gradients", "dC-dw", "a_j^(l-1)**delta_k^l"]).output
+    assert out.startswith("Incorrect")
+    assert "Your answer gives different values from the expected answer" in out and "undefined" not in out

@@ -21,7 +21,7 @@ import numpy as np
 
 from grader.errors import StudentError
 from grader.answers import functions
-from grader.limits import HIDDEN_LAYERS, LAYERS, MAX_WIDTH, MIN_WIDTH, NONZERO_GAP, REJECTION_DRAWS, SAMPLES
+from grader.limits import DEFAULT_DOMAIN, HIDDEN_LAYERS, LAYERS, MAX_WIDTH, MIN_WIDTH, NONZERO_GAP, REJECTION_DRAWS, SAMPLES
 from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, UNIT, VECTOR, SymbolTable
 from grader.answers.tree import Bin, Call, Const, Deriv, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 from grader.checking import network
@@ -197,8 +197,9 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
     if table.network is not None:
         if table.network.function is None:
             world.functions[UNNAMED] = _random_function(rng, S)
+        inside = _activation_domain(table)
         for name in (table.network.function or UNNAMED, table.network.output_function):
-            _tame(world.functions.get(name))
+            _tame(world.functions.get(name), inside)
         decay = None if table.network.decay is None else world.arrays[table.network.decay]
         net = table.network
         start = network.chain_layer(net, 0) if net.chain else 0
@@ -208,7 +209,7 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
         world.network = network.draw(rng, width, act, decay,
                                      softmax=net.loss == "softmax-cross-entropy",
                                      scale=2.0 if net.loss == "squared" else 1.0, start=start, biased=biased,
-                                     one_hot=net.one_hot)
+                                     one_hot=net.one_hot, inputs=inside)
         world.node_layers = network.node_layers(rng, net, S) if net.nodes else {}
         fixed = {(role, network.chain_layer(net, n)): world.arrays[name] for name, role, n in net.chain
                  if name in given}
@@ -232,11 +233,27 @@ def _example(net, role: str) -> str:
 UNNAMED = ""    # the key of a network's activation function the problem does not name (no name is empty)
 
 
-def _tame(fn: Optional[dict]) -> None:
+def _tame(fn: Optional[dict], inside: Optional[tuple[float, float]] = None) -> None:
     """An unknown activation grows at most linearly: its x^2 term, repeated through six layers,
-    would take z to 1e30. The sines still give every derivative a random value."""
-    if fn is not None:
-        fn["c"][2] = 0.0
+    would take z to 1e30. The sines still give every derivative a random value. With `inside`
+    (the activation's declared domain, [0.05, 1] for a positive a) it is only its two sines,
+    centred and scaled into that interval: every activation is then a value the problem says it
+    can be, so `a_k^(l-1)**delta_j^l` is a wrong answer, not an undefined one."""
+    if fn is None:
+        return
+    fn["c"][2] = 0.0
+    if inside is not None:
+        lo, hi = inside
+        fn["c"][:] = 0.0
+        fn["c"][0] = (lo + hi) / 2
+        fn["a"] *= (hi - lo) / 2 / np.abs(fn["a"]).sum(axis=0)
+
+
+def _activation_domain(table: SymbolTable) -> Optional[tuple[float, float]]:
+    """The domain a network's activation symbol declares (None: the default, any sign)."""
+    net = table.network
+    sym = table.get(net.activation) if net.activation and not net.chain else None
+    return None if sym is None or sym.domain == DEFAULT_DOMAIN else tuple(sym.domain)
 
 
 def _random_function(rng, S):

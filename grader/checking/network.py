@@ -65,12 +65,13 @@ class Seed:
 
 def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Optional[np.ndarray] = None,
          softmax: bool = False, scale: float = 1.0, start: int = 0, biased: Optional[tuple[int, ...]] = None,
-         one_hot: bool = False) -> Params:
+         one_hot: bool = False, inputs: Optional[tuple[float, float]] = None) -> Params:
     """A network per sample whose layers have `width` to MAX_WIDTH units each (so the index
     letters, drawn below `width`, are units of every layer), widths differing between layers.
     A softmax output layer has every slot (a softmax over isolated units would not be isolated),
-    and its target is a probability vector (`one_hot`: the one-hot vector of a drawn class). A
-    chain (`biased` given) is one unit wide, with biases only in the layers `biased` names."""
+    and its target is a probability vector (`one_hot`: the one-hot vector of a drawn class). The
+    input a^0 is drawn from `inputs`, the activation's declared domain, when it has one. A chain
+    (`biased` given) is one unit wide, with biases only in the layers `biased` names."""
     S = len(width)
     widths = rng.integers(width[:, None], MAX_WIDTH + 1, size=(S, LAYERS))
     if biased is not None:
@@ -84,7 +85,7 @@ def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Op
     w[:, 0], b[:, 0] = 0.0, 0.0
     if biased is not None:
         b[:, [layer for layer in range(LAYERS) if layer not in biased]] = 0.0
-    x = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
+    x = rng.uniform(*(inputs or (-PARAMETER_SCALE, PARAMETER_SCALE)), size=(S, MAX_WIDTH))     # a^0: `inputs`
     y = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     if softmax:
         y = np.abs(y) + 0.05
