@@ -24,7 +24,7 @@ from typing import Any, Optional
 from grader.limits import LAYERS
 from grader.model import MATRIX, VECTOR, Symbol
 from grader.authoring.fieldreader import FieldReader, line_of, suggest
-from grader.checking.network import layer_range
+from grader.checking.network import layer_range, narrowed
 
 OUTPUT = "L"
 # the quantity a phrase names -> its role in the network
@@ -47,7 +47,7 @@ def read_nodes(r: FieldReader, value: Any, line: Optional[int], declared: dict[s
     if not m:
         r.fail(line, "network: 'nodes' is empty; name at least one node, such as 'a_L: weighted input of layer L'")
     nodes, one_hot = [], False
-    letters: dict[str, list[int]] = {}      # letter -> [lowest, highest] layer every node allows
+    letters: dict[str, tuple[int, int]] = {}    # letter -> (lowest, highest) layer every node allows
     for name, phrase in m.items():
         nline = m.key_lines.get(name, m.line)
         if not isinstance(phrase, str) or not phrase.strip():
@@ -74,8 +74,7 @@ def read_nodes(r: FieldReader, value: Any, line: Optional[int], declared: dict[s
         if role != "target":
             low, high = layer_range(role)
             if letter:
-                span = letters.setdefault(letter, [0, LAYERS - 1])
-                span[0], span[1] = max(span[0], low - at), min(span[1], high - at)
+                letters[letter] = span = narrowed(letters.get(letter, (0, LAYERS - 1)), role, at)
                 if span[0] > span[1]:
                     r.fail(nline, f"network: nodes: no layer {letter} has every node the block names with "
                                   f"{letter} ('{name}' is the {said}: it needs {low} <= {letter}{at:+d} <= {high})")

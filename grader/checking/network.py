@@ -273,15 +273,19 @@ def layer_range(role: str) -> tuple[int, int]:
     return FIRST_LAYER.get(role, 0), LAYERS - 1
 
 
+def narrowed(span: tuple[int, int], role: str, at: int) -> tuple[int, int]:
+    """The layers a letter may take (`span`) once it also names the node `role` of layer letter + at."""
+    low, high = layer_range(role)
+    return max(span[0], low - at), min(span[1], high - at)
+
+
 def node_layers(rng: np.random.Generator, net: Network, S: int) -> dict:
     """The layer each `nodes` name is at, per sample: every letter drawn once, uniformly among
     the layers where every node named with it exists (the block's reader refused an empty span)."""
-    spans: dict[str, list[int]] = {}
+    spans: dict[str, tuple[int, int]] = {}
     for _, role, letter, at in net.nodes:
         if letter and role != "target":
-            low, high = layer_range(role)
-            span = spans.setdefault(letter, [0, LAYERS - 1])
-            span[0], span[1] = max(span[0], low - at), min(span[1], high - at)
+            spans[letter] = narrowed(spans.get(letter, (0, LAYERS - 1)), role, at)
     drawn = {letter: rng.integers(low, high + 1, size=S) for letter, (low, high) in sorted(spans.items())}
     return {name: (drawn[letter] + at if letter else np.full(S, at)) for name, role, letter, at in net.nodes
             if role != "target"}
