@@ -184,9 +184,10 @@ class PartKind(Word):
     NUMERIC = "numeric"
     CHOICE = "choice"
     MULTI_CHOICE = "multi-choice"
+    DERIVATION = "derivation"          # a chain of equalities from `start` to the reference, checked line by line
 
 
-EXPRESSION, NUMERIC, CHOICE, MULTI_CHOICE = PartKind
+EXPRESSION, NUMERIC, CHOICE, MULTI_CHOICE, DERIVATION = PartKind
 PART_KINDS = tuple(PartKind)
 
 
@@ -245,6 +246,12 @@ class Part:
     mistakes: tuple[Mistake, ...] = ()
     tests: tuple[PartTest, ...] = ()
     line: int = 0                       # where the part starts in its YAML file
+    # derivation parts: the chain's first line (any of these, as written up to notation), the
+    # fewest steps it may take, forms some line must take (the chain-rule line), and the credit rule
+    start: tuple[str, ...] = ()
+    min_steps: int = 1
+    through: tuple[str, ...] = ()
+    credit: str = "complete"            # complete | per-step | one-slip (grader.checking.derivation)
 
 
 @dataclass(frozen=True)
@@ -337,6 +344,30 @@ class Verdict:
     feedback: tuple[str, ...] = ()
     rule: Optional[str] = None
     column: Optional[int] = None        # for a syntax error: the 1-based column to put a caret under
+    steps: tuple["Step", ...] = ()      # a derivation: each line of the chain with its mark
+
+
+class StepStatus(Word):
+    """The mark of one line of a derivation."""
+
+    START = "start"            # the first line, and it is what the part starts from
+    CORRECT = "correct"        # follows from the line before it
+    INCORRECT = "incorrect"    # does not follow from the line before it (or a first line that is not the start)
+    INVALID = "invalid"        # cannot be read or evaluated
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation as the grader marked it. `line` counts the chain's expressions
+    (a line `a = b` holds two), `text` is the expression as typed, `column` (a syntax error)
+    the 1-based column in `text` to put a caret under."""
+
+    line: int
+    text: str
+    status: StepStatus
+    feedback: tuple[str, ...] = ()
+    interpreted: Optional[str] = None
+    column: Optional[int] = None
 
 
 @dataclass(frozen=True)

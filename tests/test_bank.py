@@ -18,7 +18,7 @@ from grader.checking.variants import variant_values
 from grader.authoring import yamlsafe
 from grader.classes import submissions
 from grader.checking.checker import check
-from grader.model import CHOICE, CORRECT, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Tolerance
+from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Tolerance
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "problems"
@@ -39,6 +39,8 @@ EXPECTED = {
     "matrix-form": ["delta-output", "delta-hidden", "grad-W", "grad-b"],
     "softmax-cross-entropy": ["output-grad", "hidden-grad", "preactivation-grad", "weight-grad", "bias-grad"],
     "activations": ["tanh-derivative", "logistic-derivative"],
+    "derivation-homework": ["delta-L", "delta-hidden", "dc-dW", "dc-db"],
+    "chain-rule-derivation": ["show-dL-dw1", "show-delta1"],
 }
 
 
@@ -104,6 +106,11 @@ def test_every_part_is_complete(bank, pid, part_id):
         assert part.mistakes, "common wrong answers need mistake rules"
     if part.kind in (CHOICE, MULTI_CHOICE):
         assert len(part.options) == 4
+    if part.kind == DERIVATION:
+        assert part.start and part.through and part.min_steps >= 2, "a derivation shows its chain-rule step"
+        failing = [t for t in part.tests if t.status == INCORRECT]
+        assert any("does not follow from line" in check(problem, part, t.answer).feedback[0] for t in failing), \
+            "a derivation needs a test with a slip in the middle of the chain"
 
 
 @pytest.mark.parametrize("pid, part_id, index", list(_all_tests()))
@@ -231,7 +238,8 @@ def test_solution_grades_full_marks(bank, pid):
     assert sorted(answers) == sorted(p.id for p in problem.parts)
     for part in problem.parts:
         answer = answers[part.id]
-        assert isinstance(answer, str) and answer.style in ('"', "'"), "answers are quoted strings"
+        want = ("|",) if part.kind == DERIVATION else ('"', "'")
+        assert isinstance(answer, str) and answer.style in want, "answers are quoted strings, derivations blocks"
         v = check(problem, part, answer)
         assert v.status == CORRECT and v.score == pytest.approx(part.points), (part.id, answer, v.feedback)
 

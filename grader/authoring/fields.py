@@ -78,7 +78,7 @@ VARIANT_FIELDS = {
 PART_FIELDS = {
     "id": "Part id, [A-Za-z0-9][A-Za-z0-9-]*; gradebooks key on it, so never change it.",
     "prompt": "The question.",
-    "kind": "expression | numeric | choice | multi-choice (default expression).",
+    "kind": "expression | numeric | choice | multi-choice | derivation (default expression).",
     "answer": "The reference: an expression in answer syntax (expression, numeric), an option label (choice: 'B'), or labels (multi-choice: 'B, C').",
     "points": "Points of the part (> 0, default 1).",
     "tolerance": "Expression: {rtol, atol}; numeric: exactly one of {absolute}, {relative}, {decimals}, {sigfigs}.",
@@ -95,7 +95,15 @@ PART_FIELDS = {
                          "refused by default.",
     "asks": "What the part asks for, in answer syntax (dC/dw_(jk)^l, delta_j^L): an answer that uses it restates "
             "the question and is refused. Expression and numeric parts.",
-    "mistakes": "Common wrong answers and the feedback they get (matched by equivalence).",
+    "start": "Derivation: what the chain starts from, in answer syntax (dC/dw_(jk)^l), or a list of ways to write "
+             "it (delta_j^L, dC/dz_j^L); the first line must be one of them as written.",
+    "min-steps": "Derivation: the fewest steps (equalities) the chain may take (default 1).",
+    "through": "Derivation: forms some line of the chain must take (the chain rule written out, "
+               "dC/dz_j^l * dz_j^l/dw_(jk)^l): equal to it and writing the same derivatives.",
+    "credit": "Derivation: complete (default: all or nothing) | per-step (a share per step that follows) | "
+              "one-slip (half the points for reaching the target with one wrong line).",
+    "mistakes": "Common wrong answers and the feedback they get (matched by equivalence; in a derivation, "
+                "a wrong line that equals one gets its feedback).",
     "tests": "Sample answers with their expected status and feedback, checked by `grader validate`.",
 }
 TOLERANCE_FIELDS = {

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from grader.limits import MAX_LABELS
+from grader.checking.derivation import CREDITS
+from grader.limits import MAX_CHAIN_LINES, MAX_LABELS
 from grader.model import (
-    CHOICE, EXPRESSION, MULTI_CHOICE, NUMERIC, PART_KINDS, Mistake, PartKind, Status, Part, PartTest,
+    CHOICE, DERIVATION, EXPRESSION, MULTI_CHOICE, NUMERIC, PART_KINDS, Mistake, PartKind, Status, Part, PartTest,
     Tolerance,
 )
 from grader.authoring.fields import (
@@ -109,13 +110,46 @@ def read_part(r: FieldReader, raw: Any, index: int, line: Optional[int]) -> Part
                                                     allow_single=True))
         r.lines[("asks", pid)] = m.key_line("asks")
 
+    derivation = _derivation(r, m, kind, what, pid)
     mistakes = _mistakes(r, m, pid, kind, len(options), what)
     tests = _tests(r, m, pid, kind, len(options), what)
-    return Part(id=pid, prompt=prompt, kind=kind, answer=answer, points=points, tolerance=tolerance,
+    return Part(**derivation, id=pid, prompt=prompt, kind=kind, answer=answer, points=points, tolerance=tolerance,
                 options=options, partial_credit=partial_credit, forbidden=forbidden, required=required,
                 restriction=restriction, hints=hints, show_solution=show_solution, mistakes=mistakes,
                 tests=tests, line=pline or 0, where=where, allow_restatement=allow_restatement,
                 asks=asks)
+
+
+def _derivation(r: FieldReader, m: YDict, kind: str, what: str, pid: str) -> dict:
+    """A derivation part's own fields (start, min-steps, through, credit); refused on other kinds."""
+    own = ("start", "min-steps", "through", "credit")
+    if kind != DERIVATION:
+        for key in own:
+            if key in m:
+                r.fail(m.key_line(key), f"{what}: only derivation parts have '{key}'")
+        return {}
+    if "start" not in m:
+        r.fail(m.line, f"{what}: a derivation part needs 'start', what the chain starts from (e.g. dC/dw_(jk)^l)")
+    out: dict = {"start": tuple(s.strip() for s in r.text_list(m["start"], f"{what}: 'start'", m.key_line("start"),
+                                                               allow_single=True))}
+    r.lines[("start", pid)] = m.key_line("start")
+    if "min-steps" in m:
+        steps = r.number(m["min-steps"], f"{what}: 'min-steps'", m.key_line("min-steps"))
+        if steps != int(steps) or not 1 <= steps <= MAX_CHAIN_LINES - 1:
+            r.fail(m.key_line("min-steps"), f"{what}: 'min-steps' must be a whole number from 1 to "
+                                            f"{MAX_CHAIN_LINES - 1}")
+        out["min_steps"] = int(steps)
+    if "through" in m:
+        out["through"] = tuple(s.strip() for s in r.text_list(m["through"], f"{what}: 'through'",
+                                                              m.key_line("through"), allow_single=True))
+        r.lines[("through", pid)] = m.key_line("through")
+    credit = r.text(m, "credit", what)
+    if credit is not None:
+        if credit.strip() not in CREDITS:
+            r.fail(m.key_line("credit"), f"{what}: 'credit' must be one of {', '.join(CREDITS)}, not "
+                                         f"'{credit}'{suggest(credit, CREDITS)}")
+        out["credit"] = credit.strip()
+    return out
 
 
 def _check_labels(r: FieldReader, text: str, kind: str, count: int, what: str, line: Optional[int]) -> None:

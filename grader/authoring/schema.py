@@ -3,8 +3,9 @@ the same field tables and limits the loader enforces (`problem_format`)."""
 from __future__ import annotations
 
 from grader.answers import functions
-from grader.limits import DEFAULT_DOMAIN, MAX_LABELS, MAX_SUBSCRIPTS
-from grader.model import CHOICE, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS
+from grader.checking.derivation import CREDITS
+from grader.limits import DEFAULT_DOMAIN, MAX_CHAIN_LINES, MAX_LABELS, MAX_SUBSCRIPTS
+from grader.model import CHOICE, DERIVATION, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS
 from grader.authoring.fields import (
     DOMAIN_WORDS, INDEX_FIELDS, INDEX_RE, NAME_RE, TAG_RE, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
     PART_ID_PATTERN, RANDOMIZE_MODES, RANDOMIZE_OFF, SYMBOL_FIELDS, TEST_FIELDS, TEST_STATUSES, TOLERANCE_FIELDS, TOP_FIELDS, VARIANT_FIELDS,
@@ -95,6 +96,10 @@ def json_schema() -> dict:
         "where": text,
         "allow_restatement": {"type": "boolean", "default": False},
         "asks": {"oneOf": [text, names]},
+        "start": {"oneOf": [text, names]},
+        "min-steps": {"type": "integer", "minimum": 1, "maximum": MAX_CHAIN_LINES - 1, "default": 1},
+        "through": {"oneOf": [text, names]},
+        "credit": {"enum": list(CREDITS), "default": CREDITS[0]},
         "mistakes": {"type": "array", "items": {"$ref": "#/$defs/mistake"}},
         "tests": {"type": "array", "items": {"$ref": "#/$defs/test"}},
     }
@@ -104,6 +109,9 @@ def json_schema() -> dict:
         "allOf": [
             {"if": {"properties": {"kind": {"enum": [CHOICE, MULTI_CHOICE]}}, "required": ["kind"]},
              "then": {"required": ["options"]}},
+            {"if": {"properties": {"kind": {"const": DERIVATION}}, "required": ["kind"]},
+             "then": {"required": ["start"]},
+             "else": {"not": {"anyOf": [{"required": [k]} for k in ("start", "min-steps", "through", "credit")]}}},
             {"if": {"properties": {"kind": {"const": NUMERIC}}, "required": ["kind"]},
              "then": {"required": ["tolerance"],
                       "properties": {"tolerance": {

@@ -20,7 +20,7 @@ from grader.answers.render import render
 from grader.answers.tree import Deriv, Idx, Sym
 from grader.checking.restatements import bare, defined_names, derivative_candidates, uses_asked
 from grader.limits import MAX_RESTATEMENTS
-from grader.model import CHOICE, CORRECT, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
+from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.authoring.loader import ProblemError, _load, _problem_files
 from grader.authoring.parts import choice_labels
 from grader.checking.variants import variant_values
@@ -106,13 +106,15 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
     for part in problem.parts:
         where = f"part '{part.id}'"
         line = part.line or None
-        expression_like = part.kind in (EXPRESSION, NUMERIC)
+        expression_like = part.kind in (EXPRESSION, NUMERIC, DERIVATION)
         reference_ok = True
         unreadable: set[int] = set()   # mistakes already reported as unreadable
         if expression_like:
             to_read = [("the reference answer", part.answer, line, None)]
             to_read += [(f"mistake '{mk.tag}'", mk.answer, lines.get(("mistake", part.id, i), line), i)
                         for i, mk in enumerate(part.mistakes)]
+            to_read += [(f"its {key}", text, lines.get((key, part.id), line), -1)
+                        for key, texts in (("start", part.start), ("through", part.through)) for text in texts]
             for label, text, where_line, mistake_index in to_read:
                 try:
                     parser.parse(text, table)
@@ -134,8 +136,11 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
         if part.where is not None and not _condition_ok(problem, part, lines, students, issue):
             continue
 
+        if part.kind == DERIVATION:
+            if -1 not in unreadable:
+                _derivation_proved(problem, part, lines, issue)
         # the reference must be right, for the course's values and for variants
-        for student in students:
+        for student in students if part.kind != DERIVATION else ():
             values = variant_values(problem, student) if problem.given else None
             try:
                 v = checker.check(problem, part, part.answer, values)
@@ -235,6 +240,27 @@ def _proved(problem: Problem, part: Part, lines: dict, issue) -> None:
                 issue(lines.get(("mistake", part.id, i), line),
                       f"{where}: mistake '{mk.tag}' ('{mk.answer}') equals {text} in every random network: "
                       f"it is the right answer, not a mistake")
+
+
+def _derivation_proved(problem: Problem, part: Part, lines: dict, issue) -> None:
+    """A derivation's start, its target (the reference) and every form it must go through are
+    one quantity written differently, so they must be equal in every world (in a network, the
+    true derivatives): a sign error in the target is caught here, before a student meets it.
+    A part with no test answer graded correct cannot show that it can be answered at all."""
+    where, line = f"part '{part.id}'", part.line or None
+    for key, texts in (("start", part.start), ("through", part.through)):
+        for text in texts:
+            try:
+                point = checker.difference(problem, part, text, part.answer)
+            except Exception as exc:  # noqa: BLE001 - a start the world cannot compute
+                issue(lines.get((key, part.id), line), f"{where}: its {key} '{text}' cannot be computed: {exc}")
+                continue
+            if point is not None:
+                issue(line if key == "start" else lines.get((key, part.id), line),
+                      f"{where}: the target '{part.answer}' is not equal to its {key} '{text}': {point}")
+    if not any(t.status == CORRECT for t in part.tests):
+        issue(line, f"{where}: give a test with a whole derivation graded correct (status: correct), so that "
+                    f"validate shows the part can be answered")
 
 
 def _restatements(problem: Problem, part: Part) -> list[str]:

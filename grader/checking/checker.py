@@ -16,6 +16,7 @@ from grader.answers import functions
 from grader.answers import latex
 from grader.checking.deadline import run_with_deadline
 from grader.checking.choices import check_choice
+from grader.checking.derivation import check_chain
 from grader.checking.conditions import ConditionError
 from grader.checking.decide import Context, compare_values, context, decide
 from grader.checking.decide import unreadable as unreadable_decision
@@ -24,7 +25,7 @@ from grader.number_format import format_number
 from grader.limits import DEADLINE_SECONDS
 from grader.checking.evaluate import EvalError, evaluate
 from grader.checking.feedback import explain, not_graded_reason
-from grader.model import CHOICE, CORRECT, EXPRESSION, INVALID, MULTI_CHOICE, NOT_GRADED, Part, Problem, SymbolTable, Verdict
+from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, INVALID, MULTI_CHOICE, NOT_GRADED, Part, Problem, SymbolTable, Verdict
 from grader.answers.names import table_for
 from grader.answers.normalise import normalise
 from grader.answers.parser import AnswerSyntaxError, parse
@@ -51,6 +52,8 @@ def _check_cached(problem, part, answer, key):
 def _check(problem: Problem, part: Part, answer, key: tuple) -> Verdict:
     if part.kind in (CHOICE, MULTI_CHOICE):
         return check_choice(part, answer)
+    if part.kind == DERIVATION:
+        return check_chain(problem, part, answer, key)
     return explain(decide(problem, part, answer, key))
 
 

@@ -18,8 +18,7 @@ import numpy as np
 
 from grader.checking.conditions import Condition, ConditionError, bounds, holds, read_condition
 from grader.limits import SAMPLES
-from grader.checking.evaluate import EvalError, World, evaluate, make_world, seed_for
-from grader.checking.exact import exact_value
+from grader.checking.evaluate import EvalError, World, evaluate, exact_value, make_world, seed_for
 from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NOT_GRADED, NUMERIC, Mistake, Part, Problem, SymbolTable,
                           Tolerance)
 from grader.answers import functions
@@ -244,9 +243,16 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
         return Decision(INVALID, 0.0, points, Why.EVALUATION, message=err.message, parsed=parsed, ctx=ctx)
     except (MemoryError, OverflowError, ValueError):
         return Decision(INVALID, 0.0, points, Why.TOO_COMPLEX, parsed=parsed, ctx=ctx)
-    facts = dict(parsed=parsed, ctx=ctx, values=values)
     if part.kind == NUMERIC:
-        return _numeric(ctx, values, facts)
+        return _numeric(ctx, values, dict(parsed=parsed, ctx=ctx, values=values))
+    return judge(parsed, values, ctx, asks_used)
+
+
+def judge(parsed: ParsedAnswer, values: np.ndarray, ctx: Context, asks_used: bool = False) -> Decision:
+    """Decide an expression whose values are known against the context's reference: also how a
+    derivation's line is judged against the line before it (a context whose reference is that line)."""
+    part, points = ctx.part, ctx.part.points
+    facts = dict(parsed=parsed, ctx=ctx, values=values)
     cmp = compare_values(values, ctx.ref_values, part.tolerance)
     if ctx.ref_exact is not None and cmp.equal:
         mine = exact_value(parsed.tree)

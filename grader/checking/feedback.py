@@ -19,8 +19,7 @@ from grader.answers import functions
 from grader.checking.conditions import shown_values
 from grader.checking.decide import Context, Decision, Difference, Why, compare_values
 from grader.errors import TOO_COMPLEX
-from grader.checking.evaluate import EvalError, evaluate, shape_word
-from grader.checking.exact import exact_value
+from grader.checking.evaluate import EvalError, evaluate, exact_value, shape_word
 from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
 from grader.number_format import format_number, format_pair
 from grader.answers.render import render
@@ -46,6 +45,14 @@ def _rebuild(node: Node, new_children: tuple) -> Node:
         if all(isinstance(c, (Sym, Idx)) for c in new_children):       # a transpose is no quantity of it
             return Deriv(new_children[0], new_children[1], node.how)
     return node
+
+
+def _replace_all(tree: Node, old: Node, new: Node) -> Node:
+    """The tree with every occurrence of `old` replaced by `new`."""
+    if tree == old:
+        return new
+    kids = children(tree)
+    return _rebuild(tree, tuple(_replace_all(k, old, new) for k in kids)) if kids else tree
 
 
 def variants(tree: Node, change: Callable[[Node], list]) -> Iterator[tuple[Node, Node, Node]]:
@@ -166,6 +173,19 @@ def _index_slips(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
         if probe.right(cand):
             return ("layer-off-by-one",
                     f"The layer of {render(old, 'unicode')} is off by one.")
+
+    # a wrong letter, wherever that quantity appears: ∂z_i/∂W_ij · ∂C/∂z_i for ∂z_j/∂W_ij · ∂C/∂z_j
+    letters = sorted(free_indices(tree) | free_indices(probe.ctx.reference.tree))
+    quantities = sorted({n for n in walk(tree) if isinstance(n, Idx)}, key=repr)
+    for node in quantities:
+        for i, sub in enumerate(node.subs):
+            for letter in letters if sub.var is not None else ():
+                if letter == sub.var or probe.ctx.table.index_role(letter) != probe.ctx.table.index_role(sub.var):
+                    continue
+                new = dc_replace(node, subs=node.subs[:i] + (Index(letter, sub.offset),) + node.subs[i + 1:])
+                if probe.right(_replace_all(tree, node, new)):
+                    return ("wrong-index-letter",
+                            f"{render(node, 'unicode')} has the wrong unit: it should be {render(new, 'unicode')}.")
 
     def transposes(node):
         if isinstance(node, Transpose):

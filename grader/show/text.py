@@ -11,7 +11,7 @@ from typing import Mapping
 from grader.answers.latex import looks_like_latex
 from grader.checking.choices import LETTERS
 from grader.model import (CHOICE, CORRECT, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE, NOT_GRADED,
-                          NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, Verdict)
+                          NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, StepStatus, Verdict)
 from grader.number_format import format_number, score_text
 from grader.show.width import caret_pad, shows_caret
 
@@ -83,8 +83,43 @@ class Style:
         return s.encode("ascii", "replace").decode("ascii")
 
 
+# a derivation's line marks: the start, a line that follows, one that does not, one that cannot be read
+STEP_MARKS = {StepStatus.START: ("▸", ">"), StepStatus.CORRECT: ("✓", "ok"), StepStatus.INCORRECT: ("✗", "X"),
+              StepStatus.INVALID: ("!", "!")}
+STEP_WORDS = {StepStatus.START: "start", StepStatus.CORRECT: "follows", StepStatus.INCORRECT: "does not follow",
+              StepStatus.INVALID: "cannot be read"}
+
+
+def step_lines(steps, style: Style) -> list[str]:
+    """A derivation as the terminal shows it: each line numbered, with its mark and, under it,
+    the reason for a mark that is not a plain tick."""
+    out = []
+    for s in steps:
+        mark = STEP_MARKS[s.status][0 if style.unicode else 1]
+        if style.colour:
+            mark = bold(mark, {StepStatus.CORRECT: "green", StepStatus.INCORRECT: "red"}.get(s.status, "yellow"))
+        shown = s.interpreted if s.interpreted and style.unicode else s.text
+        out.append(f"{s.line:>3} {mark} {style.text(shown)}")
+        if s.column is not None and shows_caret(s.text, s.column):
+            out.append(f"      {style.text(s.text)}")
+            out.append(f"      {caret_pad(style.text(s.text), s.column)}^")
+        for message in s.feedback:
+            out.append(f"      {style.text(message)}")
+    return out
+
+
+def step_json(step) -> dict:
+    return {"line": step.line, "text": step.text, "status": step.status, "interpreted": step.interpreted,
+            "feedback": list(step.feedback)}
+
+
 def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[str]:
     lines = [f"{style.verdict(verdict)}  ({score_text(verdict.score)}/{score_text(verdict.max_score)} points)"]
+    if verdict.steps:
+        lines.extend(step_lines(verdict.steps, style))
+        said = {m for s in verdict.steps for m in s.feedback}
+        lines.extend(style.text(m) for m in verdict.feedback if m not in said)
+        return lines
     if verdict.interpreted:
         lines.append(f"Interpreted as: {style.maths(verdict)}")
         if verdict.interpreted_latex and answer and looks_like_latex(answer):
@@ -107,6 +142,7 @@ def verdict_json(problem: str, part: str, verdict: Verdict) -> dict:
         "max_score": verdict.max_score,
         "interpreted": verdict.interpreted,
         "feedback": list(verdict.feedback),
+        **({"steps": [step_json(s) for s in verdict.steps]} if verdict.steps else {}),
     }
 
 
