@@ -28,10 +28,11 @@ from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
 from grader.answers.steps import ChainError, Piece, split
 from grader.answers.tree import Deriv, Idx, Node, Sym, free_indices, walk
 from grader.checking.conditions import ConditionError
-from grader.checking.decide import Context, compare_values, context, broken_reason, judge
+from grader.checking.decide import Context, Why, compare_values, context, broken_reason, judge
 from grader.checking.evaluate import EvalError, evaluate, exact_value
 from grader.checking.feedback import explain, not_graded_sentence
 from grader.checking.restatements import bare
+from grader.limits import MAX_DIAGNOSED_STEPS
 from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NOT_GRADED, Network, Part, Problem, Step,
                           StepStatus, Verdict)
 
@@ -139,6 +140,9 @@ def _follows(lines: list[_Line], i: int, marks: list[Step], ctx: Context) -> Ste
         return Step(number, line.piece.text, StepStatus.INCORRECT,
                     (f"Line {number} does not follow from line {then}, but it equals line 1 again: the slip is in "
                      f"line {then}.",), line.parsed.unicode)
+    if sum(m.status == StepStatus.INCORRECT for m in marks[1:]) >= MAX_DIAGNOSED_STEPS and decision.why is Why.DIFFERENT:
+        return Step(number, line.piece.text, StepStatus.INCORRECT,      # a long wrong chain: the first few explained
+                    (f"Line {number} does not follow from line {then}.",), line.parsed.unicode)
     verdict = explain(decision)
     said = tuple(s.replace("Your answer", "This line").replace("your answer", "this line")
                  .replace("the expected answer", f"line {then}").replace("The expected answer", f"Line {then}")
