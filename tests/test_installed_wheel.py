@@ -84,7 +84,7 @@ def test_the_installed_script_lists_the_installed_bank(grader):
     result = grader("list", "--format", "json")
     ids = sorted(p["id"] for p in json.loads(result.stdout))
     assert ids == sorted(p.stem for p in (REPO / "problems").glob("*.yaml"))
-    assert len(ids) == 13
+    assert len(ids) == 15
     assert "(the bank installed with the grader)" in result.stderr
 
 
