@@ -7,15 +7,12 @@ from __future__ import annotations
 import json
 import re
 import time
-from pathlib import Path
 
-import pytest
 from starlette.testclient import TestClient
 
-from grader.api import load_bank
 from grader.interfaces import web
+from test_web import bank, client   # noqa: F401 (fixtures: the shipped bank, the app in-process)
 
-REPO = Path(__file__).resolve().parent.parent
 PROBLEM, PART = "derivation-homework", "dc-dW"
 SLIP = "dc/dW_(ij)^l\n= dz_i^l/dW_(ij)^l * dc/dz_i^l\n= a_i^(l-1) * delta_j^l"      # the course solution's z_i for z_j
 GOOD = "dc/dW_(ij)^l\n= dz_j^l/dW_(ij)^l * dc/dz_j^l\n= a_i^(l-1) * delta_j^l"
@@ -31,17 +28,6 @@ SLIP_STEPS = [
 ]
 ONE_LINE_HINT = ("A derivation is a chain of equalities: start from ∂c/∂W_ij^(l) and write each step on a new "
                  "line beginning with '=' (or join them with '=' on one line).")
-
-
-@pytest.fixture(scope="module")
-def bank():
-    return load_bank(REPO / "problems")
-
-
-@pytest.fixture(scope="module")
-def client(bank):
-    with TestClient(web.create_app(bank), raise_server_exceptions=False) as c:
-        yield c
 
 
 def preview(client, answer, part=PART):
