@@ -55,6 +55,8 @@ def test_the_preview_marks_each_line_without_grading_it(client):
     seen = preview(client, SLIP)
     assert seen["ok"] is True and seen["message"] is None
     assert seen["steps"] == SLIP_STEPS
+    # what a screen reader announces after a pause: the lines to look at, not the whole chain again
+    assert seen["summary"] == "3 lines: line 2 does not follow; line 3 does not follow."
     assert "score" not in seen and "status" not in seen     # the grade is Check's to give
     assert marks_in(seen["html"]) == [("1", "start", "▸"), ("2", "does not follow", "✗"),
                                       ("3", "does not follow", "✗")]
@@ -63,12 +65,13 @@ def test_the_preview_marks_each_line_without_grading_it(client):
     good = preview(client, GOOD)
     assert [(s["line"], s["status"], s["mark"]) for s in good["steps"]] == \
         [(1, "start", "▸"), (2, "correct", "✓"), (3, "correct", "✓")]
+    assert good["summary"] == "3 lines: each follows from the one before."
 
 
 def test_the_first_line_alone_is_read_and_told_what_comes_next(client):
     seen = preview(client, "dc/dW_(ij)^l")
     assert seen["ok"] is False and seen["steps"] == []
-    assert seen["message"] == ONE_LINE_HINT
+    assert seen["message"] == seen["summary"] == ONE_LINE_HINT
     assert seen["html"].startswith('<p class="grader-interpreted">Interpreted as: <math ')
     assert seen["html"].endswith("<p>A derivation is a chain of equalities: start from ∂c/∂W_ij^(l) and write "
                                  "each step on a new line beginning with &#x27;=&#x27; (or join them with "
@@ -105,9 +108,8 @@ def test_the_preview_takes_the_checks_path_and_its_deadline(bank, monkeypatch):
         t = time.monotonic()
         seen = c.post("/api/parse", json={"problem": PROBLEM, "part": PART, "answer": SLIP}).json()
         assert time.monotonic() - t < 10
-    assert seen == {"ok": False, "steps": [], "message": "This answer is too complex to check. It took longer "
-                    "than 0.5 seconds.", "html": "<p>This answer is too complex to check. It took longer than "
-                    "0.5 seconds.</p>"}
+    message = "This answer is too complex to check. It took longer than 0.5 seconds."
+    assert seen == {"ok": False, "steps": [], "message": message, "summary": message, "html": f"<p>{message}</p>"}
 
 
 def test_check_after_the_preview_uses_the_cached_verdict(bank):
@@ -156,7 +158,8 @@ def test_two_hundred_lines_are_refused_with_a_reason(client):
     chain = "dc/dW_(ij)^l\n" + "= a_i^(l-1) * delta_j^l\n" * 199
     assert len(json.dumps({"problem": PROBLEM, "part": PART, "answer": chain})) < web.MAX_BODY
     message = "This derivation has 200 lines; the grader reads up to 40. Keep the steps that matter."
-    assert preview(client, chain) == {"ok": False, "steps": [], "message": message, "html": f"<p>{message}</p>"}
+    assert preview(client, chain) == {"ok": False, "steps": [], "message": message, "summary": message,
+                                      "html": f"<p>{message}</p>"}
     verdict = check(client, chain)
     assert (verdict["status"], verdict["feedback"]) == ("invalid", [message])
 

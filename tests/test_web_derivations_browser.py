@@ -37,8 +37,10 @@ def test_a_slip_is_marked_as_the_student_types_then_checked(browser, server):
     assert box.tag_name == "textarea"
     assert [label.text for label in browser.execute_script("return arguments[0].labels", box)] == ["Your derivation"]
     preview = browser.find_element(By.ID, "part-dc-dW-preview")
-    assert preview.get_attribute("aria-live") == "polite"
-    assert "part-dc-dW-preview" in box.get_attribute("aria-describedby").split()
+    summary = browser.find_element(By.ID, "part-dc-dW-marks")     # what a screen reader announces
+    assert summary.get_attribute("aria-live") == "polite" and preview.get_attribute("aria-live") is None
+    assert box.get_attribute("aria-describedby").split() == ["part-dc-dW-prompt", "part-dc-dW-keys",
+                                                             "part-dc-dW-marks"]
     result = browser.find_element(By.ID, "part-dc-dW-result")
 
     type_lines(box, SLIP)
@@ -49,6 +51,7 @@ def test_a_slip_is_marked_as_the_student_types_then_checked(browser, server):
         ("✗", "does not follow", ["Line 2 does not follow from line 1.", WRONG_UNIT]),
         ("✗", "does not follow", ["Line 3 does not follow from line 2, but it equals line 1 again: the slip is "
                                   "in line 2."])]
+    assert summary.get_attribute("textContent") == "3 lines: line 2 does not follow; line 3 does not follow."
     assert result.text == ""                                   # live marks, nothing submitted yet
 
     box.send_keys(Keys.CONTROL, Keys.ENTER)                    # the keyboard's Check

@@ -27,7 +27,7 @@ import grader
 from grader import DEADLINE_SECONDS, GraderError, Problem
 from grader.show.html import interpreted_html, steps_html, unreadable_html, verdict_html
 from grader.show.pages import problem_json
-from grader.show.text import STEP_MARKS, no_more_hints, step_json, verdict_json, verdict_word
+from grader.show.text import STEP_MARKS, STEP_WORDS, no_more_hints, step_json, verdict_json, verdict_word
 
 from grader.limits import MAX_REQUEST_BYTES as MAX_BODY   # bytes of JSON per request
 CACHE_SIZE = 4096           # distinct (part, answer, values) verdicts kept in the server
@@ -167,13 +167,23 @@ async def _marked_lines(state: Grading, p: Problem, part, answer: str) -> dict:
     if verdict.steps:
         html = await run_in_threadpool(steps_html, verdict.steps, p.table)
         return {"ok": all(s.status != "invalid" for s in verdict.steps), "message": None, "html": html,
+                "summary": _summary(verdict.steps),
                 "steps": [{**step_json(s), "mark": STEP_MARKS[s.status][0]} for s in verdict.steps]}
     # no chain yet (one line so far, or one that cannot be cut into lines): what to do next
     seen = grader.read(p, answer) if "\n" not in answer.strip() else None
     html = "" if seen is None else interpreted_html(seen.mathml) if seen.error is None else \
         unreadable_html(answer, seen.column, seen.error.feedback)
-    return {"ok": False, "message": " ".join(verdict.feedback), "steps": [],
+    return {"ok": False, "message": " ".join(verdict.feedback), "summary": " ".join(verdict.feedback), "steps": [],
             "html": html + unreadable_html(answer, None, verdict.feedback)}
+
+
+def _summary(steps) -> str:
+    """What a screen reader announces as the marks change: the lines that need attention, not the
+    whole chain again after every pause in typing."""
+    flagged = [f"line {s.line} {STEP_WORDS[s.status]}" for s in steps if s.status in ("incorrect", "invalid")]
+    if not flagged:
+        return f"{len(steps)} lines: each follows from the one before."
+    return f"{len(steps)} lines: " + "; ".join(flagged) + "."
 
 
 async def check_answer(request: Request) -> Response:
