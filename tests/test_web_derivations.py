@@ -186,3 +186,30 @@ def test_a_megabyte_is_refused_before_it_is_read(client):
         r = client.post(path, json={"problem": PROBLEM, "part": PART, "answer": "= a\n" * 250_000})
         assert r.status_code == 413
         assert r.json() == {"error": f"The request is too large (the limit is {web.MAX_BODY} bytes)."}
+
+
+def test_the_attack_corpus_as_a_derivation(bank, tmp_path):
+    """Every hostile answer of the corpus, alone and as the middle line of a chain, through the
+    live preview and the check of a derivation part: JSON with our words, nothing run, no markup
+    of the student's back on the page, never full marks."""
+    import attack_corpus as corpus
+    sentinel = tmp_path / "PWNED-sentinel"
+    answered = 0
+    with TestClient(web.create_app(bank, student="mallory"), raise_server_exceptions=False) as c:
+        for name, text, _ in corpus.answers(sentinel):
+            for answer in (text, f"dc/dW_(ij)^l\n= {text}\n= a_i^(l-1) * delta_j^l"):
+                body = json.dumps({"problem": PROBLEM, "part": PART, "answer": answer})
+                seen, verdict = c.post("/api/parse", content=body), c.post("/api/check", content=body)
+                if seen.status_code == 413:
+                    assert verdict.status_code == 413 and verdict.json() == seen.json() == \
+                        {"error": f"The request is too large (the limit is {web.MAX_BODY} bytes)."}, name
+                    continue
+                assert seen.status_code == verdict.status_code == 200, (name, seen.text[:200], verdict.text[:200])
+                assert verdict.json()["status"] in ("incorrect", "invalid"), name
+                for html in (seen.json()["html"], verdict.json()["html"]):
+                    assert re.search(r"<script|<img|<iframe|javascript:|onerror=", html, re.I) is None, name
+                    assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", html) is None, name
+                assert "Traceback" not in seen.text + verdict.text, name
+                answered += 1
+    assert answered > 250
+    assert not sentinel.exists(), "a hostile payload was executed"
