@@ -39,8 +39,10 @@ def test_a_slip_is_marked_as_the_student_types_then_checked(browser, server):
     preview = browser.find_element(By.ID, "part-dc-dW-preview")
     summary = browser.find_element(By.ID, "part-dc-dW-marks")     # what a screen reader announces
     assert summary.get_attribute("aria-live") == "polite" and preview.get_attribute("aria-live") is None
-    assert box.get_attribute("aria-describedby").split() == ["part-dc-dW-prompt", "part-dc-dW-keys",
-                                                             "part-dc-dW-marks"]
+    assert box.get_attribute("aria-describedby").split() == ["part-dc-dW-prompt", "part-dc-dW-expects",
+                                                             "part-dc-dW-keys", "part-dc-dW-marks"]
+    assert browser.find_element(By.ID, "part-dc-dW-keys").text.startswith("Enter starts a new line; Ctrl+Enter "
+                                                                           "checks the derivation.")
     result = browser.find_element(By.ID, "part-dc-dW-result")
 
     type_lines(box, SLIP)

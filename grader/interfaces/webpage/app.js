@@ -136,10 +136,10 @@ function partSection(problem, part) {
     // a chain of equalities: Enter starts a new line, Ctrl+Enter (or the button) checks it
     const input = el("textarea", { id: `${base}-answer`, name: "answer", rows: 6, autocomplete: "off",
                                    autocapitalize: "off", spellcheck: "false",
-                                   "aria-describedby": `${base}-prompt ${base}-keys ${base}-marks` });
-    const keys = el("p", { class: "expects", id: `${base}-keys`, text: "One step per line, each new line " +
-      "starting with “=”. Enter starts a new line; Ctrl+Enter checks the derivation. As you type, each line " +
-      "gets its mark: ▸ the start, ✓ follows from the line before, ✗ does not follow, ! cannot be read." });
+                                   "aria-describedby": `${base}-prompt ${base}-expects ${base}-keys ${base}-marks` });
+    const keys = el("p", { class: "expects", id: `${base}-keys`, text: "Enter starts a new line; Ctrl+Enter " +
+      "checks the derivation. As you type, each line gets its mark: ▸ the start, ✓ follows from the line " +
+      "before, ✗ does not follow, ! cannot be read." });
     // the marked lines are not re-read after every pause in typing: a one-sentence summary is announced
     const preview = el("div", { class: "preview steps", id: `${base}-preview` });
     const summary = el("p", { class: "visually-hidden", id: `${base}-marks`, "aria-live": "polite" });
