@@ -39,7 +39,7 @@ _EXPORTS = {
     **{name: "grader.api" for name in _API},
     # value types
     "CheckResult": "grader.results", "ProblemSheet": "grader.results", "Interpretation": "grader.results",
-    "Verdict": "grader.model", "PartResult": "grader.model", "SubmissionResult": "grader.model",
+    "Verdict": "grader.model", "Step": "grader.model", "StepStatus": "grader.model", "PartResult": "grader.model", "SubmissionResult": "grader.model",
     "Problem": "grader.model", "Part": "grader.model", "Outcome": "grader.checking.checker",
     "ClassRun": "grader.classes.classrun", "ValidationIssue": "grader.authoring.validation",
     "Assignment": "grader.authoring.assignment", "Roster": "grader.authoring.roster",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from grader.model import CORRECT, Part, Problem, Verdict
+from grader.model import CORRECT, Part, Problem, Step, Verdict
 from grader.show.html import interpreted_html, problem_html, unreadable_html, verdict_html
 from grader.show.markdown import problem_markdown, verdict_markdown
 from grader.show.text import Style, problem_text, verdict_lines
@@ -83,6 +83,11 @@ class CheckResult:
     def interpreted(self) -> Optional[str]:
         return self.verdict.interpreted
 
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """A derivation's lines, each with its mark and reason (empty for any other answer)."""
+        return self.verdict.steps
+
     def __str__(self) -> str:
         return "\n".join(verdict_lines(self.verdict, self.answer, _PLAIN))
 
@@ -90,7 +95,7 @@ class CheckResult:
         printer.text(str(self))
 
     def _repr_html_(self) -> str:
-        return verdict_html(self.verdict, self.answer, self.mathml)
+        return verdict_html(self.verdict, self.answer, self.mathml, self.problem.table)
 
     def _repr_markdown_(self) -> str:
         return verdict_markdown(self.verdict)

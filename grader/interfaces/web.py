@@ -25,9 +25,9 @@ from starlette.routing import Route
 
 import grader
 from grader import DEADLINE_SECONDS, GraderError, Problem
-from grader.show.html import unreadable_html, verdict_html
+from grader.show.html import interpreted_html, steps_html, unreadable_html, verdict_html
 from grader.show.pages import problem_json
-from grader.show.text import no_more_hints, verdict_json, verdict_word
+from grader.show.text import STEP_MARKS, STEP_WORDS, no_more_hints, step_json, verdict_json, verdict_word
 
 from grader.limits import MAX_REQUEST_BYTES as MAX_BODY   # bytes of JSON per request
 CACHE_SIZE = 4096           # distinct (part, answer, values) verdicts kept in the server
@@ -141,18 +141,49 @@ async def problem(request: Request) -> Response:
 
 
 async def parse_answer(request: Request) -> Response:
-    """The live preview: what the grader reads, or the syntax error as `grader check` says it."""
+    """The live preview: what the grader reads, or the syntax error as `grader check` says it.
+    For a derivation part (`part` given), each line with its mark and reason."""
     state: Grading = request.app.state.grading
     body = await _body(request)
     p = _problem(state, body.get("problem"))
+    part = _part(p, body["part"]) if "part" in body else None
     answer = _answer(body)
     if not answer.strip():
         return _json({"ok": False, "empty": True, "message": None, "html": ""})
+    if part is not None and part.kind == "derivation":
+        return _json(await _marked_lines(state, p, part, answer))
     seen = grader.read(p, answer)
     if seen.error is None:
         return _json({"ok": True, "interpreted": seen.unicode, "mathml": seen.mathml})
     html = unreadable_html(answer, seen.column, seen.error.feedback)
     return _json({"ok": False, "message": seen.message, "column": seen.column, "html": html})
+
+
+async def _marked_lines(state: Grading, p: Problem, part, answer: str) -> dict:
+    """A derivation's lines as marked so far. The marks are the check's own (the same verdict,
+    from the cache when the student then presses Check), so the preview takes the check's path:
+    the worker pool, under the deadline. Only the lines are shown, not the score."""
+    verdict = await state.verdict(p, part, answer)
+    if verdict.steps:
+        html = await run_in_threadpool(steps_html, verdict.steps, p.table)
+        return {"ok": all(s.status != "invalid" for s in verdict.steps), "message": None, "html": html,
+                "summary": _summary(verdict.steps),
+                "steps": [{**step_json(s), "mark": STEP_MARKS[s.status][0]} for s in verdict.steps]}
+    # no chain yet (one line so far, or one that cannot be cut into lines): what to do next
+    seen = grader.read(p, answer) if "\n" not in answer.strip() else None
+    html = "" if seen is None else interpreted_html(seen.mathml) if seen.error is None else \
+        unreadable_html(answer, seen.column, seen.error.feedback)
+    return {"ok": False, "message": " ".join(verdict.feedback), "summary": " ".join(verdict.feedback), "steps": [],
+            "html": html + unreadable_html(answer, None, verdict.feedback)}
+
+
+def _summary(steps) -> str:
+    """What a screen reader announces as the marks change: the lines that need attention, not the
+    whole chain again after every pause in typing."""
+    flagged = [f"line {s.line} {STEP_WORDS[s.status]}" for s in steps if s.status in ("incorrect", "invalid")]
+    if not flagged:
+        return f"{len(steps)} lines: each follows from the one before."
+    return f"{len(steps)} lines: " + "; ".join(flagged) + "."
 
 
 async def check_answer(request: Request) -> Response:
@@ -164,8 +195,9 @@ async def check_answer(request: Request) -> Response:
     verdict = await state.verdict(p, part, answer)
     shown = grader.check_result(p, part, answer, verdict).mathml
     out = verdict_json(p.id, part.id, verdict)
-    out.update(word=verdict_word(verdict), column=verdict.column, mathml=shown,
-               html=verdict_html(verdict, answer, shown))
+    html = await run_in_threadpool(verdict_html, verdict, answer, shown, p.table) if verdict.steps else \
+        verdict_html(verdict, answer, shown)
+    out.update(word=verdict_word(verdict), column=verdict.column, mathml=shown, html=html)
     return _json(out)
 
 

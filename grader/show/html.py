@@ -8,26 +8,64 @@ import re
 from html import escape
 from typing import Optional, Sequence
 
+from grader.answers.parser import AnswerSyntaxError, parse
 from grader.checking.choices import LETTERS
-from grader.model import CHOICE, CORRECT, MULTI_CHOICE, Problem, Verdict
+from grader.model import CHOICE, CORRECT, MULTI_CHOICE, Problem, Step, StepStatus, SymbolTable, Verdict
 from grader.number_format import format_number, score_text
-from grader.show.text import expects, verdict_word
+from grader.show.escape import html_text
+from grader.show.mathml import mathml as mathml_of
+from grader.show.text import STEP_MARKS, STEP_WORDS, expects, verdict_word
 from grader.show.width import caret_pad, shows_caret
 
 
-def verdict_html(v: Verdict, answer: Optional[str], mathml: Optional[str]) -> str:
+def verdict_html(v: Verdict, answer: Optional[str], mathml: Optional[str],
+                 table: Optional[SymbolTable] = None) -> str:
+    """`table` (the problem's names) lets a derivation's lines show as MathML."""
     css = "partial" if v.status != CORRECT and v.score > 0 else v.status
     out = [f'<div class="grader-verdict grader-{css}">',
            f'<p><strong class="grader-status">{escape(verdict_word(v))}</strong> '
            f'<span class="grader-score">({score_text(v.score)}/{score_text(v.max_score)} points)</span></p>']
+    if v.steps:     # the marked lines say what was read and where it goes wrong; then what they do not say
+        said = {m for s in v.steps for m in s.feedback}
+        out.append(steps_html(v.steps, table))
+        out.append(_feedback_html([f for f in v.feedback if f not in said]))
+        out.append("</div>")
+        return "".join(out)
     if v.interpreted:
         shown = mathml or f"<code>{escape(v.interpreted)}</code>"
         out.append(f'<p class="grader-interpreted">Interpreted as: {shown}</p>')
     out.append(caret_html(answer, v.column))
-    if v.feedback:
-        out.append('<ul class="grader-feedback">' + "".join(f"<li>{escape(f)}</li>" for f in v.feedback) + "</ul>")
+    out.append(_feedback_html(v.feedback))
     out.append("</div>")
     return "".join(out)
+
+
+def _feedback_html(feedback: Sequence[str], css: str = "grader-feedback") -> str:
+    return f'<ul class="{css}">' + "".join(f"<li>{escape(f)}</li>" for f in feedback) + "</ul>" if feedback else ""
+
+
+def steps_html(steps: Sequence[Step], table: Optional[SymbolTable] = None) -> str:
+    """A derivation line by line, as the terminal's `step_lines` shows it: each line numbered,
+    its mark (named for a screen reader), the line as read (MathML when `table` is given, else
+    the Unicode the terminal prints), a caret under an unreadable spot, and the reason."""
+    out = ['<ol class="grader-steps">']
+    for s in steps:
+        status = StepStatus(s.status)
+        out.append(f'<li class="grader-step grader-step-{status.value}" value="{int(s.line)}">'
+                   f'<span class="grader-mark" role="img" aria-label="{escape(STEP_WORDS[status])}">'
+                   f'{STEP_MARKS[status][0]}</span> <span class="grader-line">{_line_html(s, table)}</span>'
+                   f'{caret_html(s.text, s.column)}{_feedback_html(s.feedback, "grader-step-feedback")}</li>')
+    out.append("</ol>")
+    return "".join(out)
+
+
+def _line_html(step: Step, table: Optional[SymbolTable]) -> str:
+    if table is not None and step.column is None:
+        try:
+            return mathml_of(parse(step.text, table).tree)
+        except (AnswerSyntaxError, RecursionError, ValueError):
+            pass
+    return f"<code>{html_text(step.interpreted or step.text)}</code>"   # student text: control characters dropped
 
 
 def caret_html(answer: Optional[str], column: Optional[int]) -> str:

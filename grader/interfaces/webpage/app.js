@@ -132,13 +132,34 @@ function partSection(problem, part) {
     }
     form.append(box);
     read = () => [...box.querySelectorAll("input:checked")].map(i => i.value).join(", ");
+  } else if (part.kind === "derivation") {
+    // a chain of equalities: Enter starts a new line, Ctrl+Enter (or the button) checks it
+    const input = el("textarea", { id: `${base}-answer`, name: "answer", rows: 6, autocomplete: "off",
+                                   autocapitalize: "off", spellcheck: "false",
+                                   "aria-describedby": `${base}-prompt ${base}-expects ${base}-keys ${base}-marks` });
+    const keys = el("p", { class: "expects", id: `${base}-keys`, text: "Enter starts a new line; Ctrl+Enter " +
+      "checks the derivation. As you type, each line gets its mark: ▸ the start, ✓ follows from the line " +
+      "before, ✗ does not follow, ! cannot be read." });
+    // the marked lines are not re-read after every pause in typing: a one-sentence summary is announced
+    const preview = el("div", { class: "preview steps", id: `${base}-preview` });
+    const summary = el("p", { class: "visually-hidden", id: `${base}-marks`, "aria-live": "polite" });
+    form.append(el("label", { class: "answer-label", for: input.id, text: "Your derivation" }), keys, input, summary,
+                preview);
+    input.addEventListener("keydown", event => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    watchPreview(problem.id, input, preview, part.id, summary);
+    read = () => input.value;
   } else {
     const input = el("input", { type: "text", id: `${base}-answer`, name: "answer", autocomplete: "off",
                                 autocapitalize: "off", spellcheck: "false",
                                 "aria-describedby": `${base}-prompt ${base}-expects ${base}-preview` });
     const preview = el("div", { class: "preview", id: `${base}-preview`, "aria-live": "polite" });
     form.append(el("label", { class: "answer-label", for: input.id, text: "Your answer" }), input, preview);
-    watchPreview(problem.id, input, preview);
+    watchPreview(problem.id, input, preview, null);
     read = () => input.value;
   }
   const buttons = el("div", { class: "buttons" }, el("button", { type: "submit", text: "Check" }));
@@ -170,7 +191,9 @@ function partSection(problem, part) {
   return section;
 }
 
-function watchPreview(problemId, input, preview) {
+// partId: a derivation's part, whose preview is its lines as marked (built and escaped by the server),
+// announced through `summary`
+function watchPreview(problemId, input, preview, partId, summary) {
   let timer = null;
   let sent = 0;
   input.addEventListener("input", () => {
@@ -179,16 +202,22 @@ function watchPreview(problemId, input, preview) {
       const ticket = ++sent;
       const answer = input.value;
       try {
-        const seen = await api("parse", { problem: problemId, answer });
+        const seen = await api("parse", partId === null ? { problem: problemId, answer } :
+                                                          { problem: problemId, part: partId, answer });
         if (ticket !== sent) return;            // a newer keystroke has its own request
         preview.classList.toggle("error", !seen.ok && !seen.empty);
-        if (seen.ok) {
+        if (partId !== null) {
+          preview.innerHTML = seen.html;       // the marked lines, escaped by the server
+          summary.textContent = seen.empty ? "" : seen.summary;
+        } else if (seen.ok) {
           preview.replaceChildren(el("p", {}, "Interpreted as: ", el("span", { html: seen.mathml })));
         } else {
           preview.innerHTML = seen.html;       // the caret and the message, escaped by the server
         }
       } catch (err) {
-        if (ticket === sent) preview.replaceChildren(el("p", { text: err.message }));
+        if (ticket !== sent) return;
+        preview.replaceChildren(el("p", { text: err.message }));
+        if (summary) summary.textContent = err.message;
       }
     }, PREVIEW_DELAY);
   });
