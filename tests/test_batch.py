@@ -188,7 +188,7 @@ def test_examples_with_the_real_bank_and_checker(tmp_path):
     # alice and chen-wei answer every part of the bank right (numbers for the course's values)
     for s in ("alice", "chen-wei"):
         assert [p for p in by[s].parts if p.verdict.status != CORRECT] == [], s
-        assert by[s].score == by[s].max_score == 54
+        assert by[s].score == by[s].max_score == 66
     assert "'sigmod'" in by["emeka"].message
     zoe = {(p.problem, p.part): p.verdict.status for p in by["zoë martin"].parts}
     assert zoe[("param-gradients", "dC-db")] == MISSING and zoe[("param-gradients", "dC-dw")] == CORRECT

@@ -139,9 +139,9 @@ def test_report_has_roster_links_mathml_due_date_and_consistent_counts(tmp_path)
     for link in p.links:                                  # every link opens a file of the set
         from urllib.parse import unquote
         assert (out / unquote(link)).is_file(), link
-    assert re.search(r"<tr><td>alice</td><td>Martin, Alice</td><td class=\"num\">54 / 54</td><td>graded</td>"
+    assert re.search(r"<tr><td>alice</td><td>Martin, Alice</td><td class=\"num\">66 / 66</td><td>graded</td>"
                      r"<td><a href=\"feedback/alice.md\">feedback</a></td></tr>", page)
-    assert re.search(r"<tr><td>dana</td><td>Levi, Dana</td><td class=\"num\">0 / 54</td><td>error: dana.yaml, line 8",
+    assert re.search(r"<tr><td>dana</td><td>Levi, Dana</td><td class=\"num\">0 / 66</td><td>error: dana.yaml, line 8",
                      page)
     # answers' readings as MathML from our renderer
     assert page.count('<math xmlns="http://www.w3.org/1998/Math/MathML"') >= 5

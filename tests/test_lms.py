@@ -242,15 +242,15 @@ def test_example_class_writes_the_three_exports_and_reports_the_roster(tmp_path,
     canvas = table((out / "canvas.csv").read_bytes().decode("utf-8"))
     results = {r["student"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))}
     assert canvas[0][-1] == "Backpropagation homework"
-    assert canvas[1] == ["Points Possible", "", "", "", "", "54"]
+    assert canvas[1] == ["Points Possible", "", "", "", "", "66"]
     by_login = {r[3]: r[5] for r in canvas[2:]}
-    assert by_login["amartin"] == "54" == str(results["alice"]["score"]).rstrip("0").rstrip(".")
+    assert by_login["amartin"] == "66" == str(results["alice"]["score"]).rstrip("0").rstrip(".")
     assert by_login["dlevi"] == "" and by_login["grossi"] == ""
     rows = table((out / "gradescope-scores.csv").read_bytes().decode("utf-8"))
     assert len(rows) == 1 + 7                                     # 6 matched + gina, no points row
     rows = table((out / "moodle.csv").read_bytes().decode("utf-8"))
     assert [r[3] for r in rows[1:]] == ["amartin", "bokafor", "wchen", "eeze", "fhaddad"]   # no dana, no gina
-    assert results["alice"]["score"] == results["chen-wei"]["score"] == 54
+    assert results["alice"]["score"] == results["chen-wei"]["score"] == 66
     # the same class with per-student values switched on by the assignment: emeka's (and now
     # alice's) course numbers are recognised as such
     on = per_student_assignment(tmp_path)
@@ -259,7 +259,7 @@ def test_example_class_writes_the_three_exports_and_reports_the_roster(tmp_path,
     for s in ("emeka", "alice"):
         two = [p for p in results[s]["parts"] if p["problem"] == "two-layer-example"]
         assert {p["rule"] for p in two} == {"course-values"}, s
-    assert results["alice"]["score"] == 48                        # 6 points lost to the course's numbers, and told why
+    assert results["alice"]["score"] == 60                        # 6 points lost to the course's numbers, and told why
     feedback = (tmp_path / "on" / "feedback" / "alice.md").read_text(encoding="utf-8")
     assert ("That is the right value for the course's values (x = 3, w1 = 0.01, w2 = -5), but your values are "
             "x = 1, w1 = 0.02, w2 = -4: redo the computation with yours.") in feedback

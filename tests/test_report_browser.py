@@ -42,7 +42,7 @@ def test_report_roster_and_rendered_math_in_chromium(browser, tmp_path, monkeypa
     cells = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows[1:]]
     assert [c[0] for c in cells] == ["alice", "bob", "chen-wei", "dana", "emeka", "farah", "zoë martin"]
     by = {c[0]: c for c in cells}
-    assert by["alice"][1:4] == ["Martin, Alice", "54 / 54", "graded"]
+    assert by["alice"][1:4] == ["Martin, Alice", "66 / 66", "graded"]
     assert by["dana"][3].startswith("error: dana.yaml, line 8")
     assert by["emeka"][3].startswith("partially graded: Ignored unknown problem id")
     # MathML is laid out as math: a fraction is taller than a line of text

@@ -15,6 +15,7 @@ from grader.formats.plain_text import columns
 from grader.number_format import format_score
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, Problem
 from grader.show.mathml import mathml
+from grader.show.text import STEP_MARKS, STEP_WORDS
 
 __all__ = ["report_html_from"]
 
@@ -66,6 +67,20 @@ def _interpreted_mathml(problems: Optional[dict[str, Problem]], pid: str, answer
         return mathml(parse(answer, problem.table).tree)
     except Exception:      # unreadable answers are shown as typed
         return None
+
+
+def _steps_html(steps) -> str:
+    """A derivation as the report shows it in the answer's cell: each line as typed with its
+    number, mark and the mark's word, the reasons under it."""
+    out = []
+    for s in steps:
+        mark, word = STEP_MARKS[s.status][0], STEP_WORDS[s.status]
+        where = f" at character {s.column}" if s.column is not None else ""
+        reasons = "".join(f"<li>{html_text(m)}</li>" for m in s.feedback)
+        out.append(f'<li value="{s.line}">{mark} <code>{html_text(one_line(s.text))}'
+                   f'</code> <span class="muted">({html_text(word + where)})</span>'
+                   f'{f"<ul>{reasons}</ul>" if reasons else ""}</li>')
+    return f'<ol class="steps">{"".join(out)}</ol>'
 
 
 def _feedback_href(name: str) -> str:
@@ -165,10 +180,12 @@ def report_html_from(cs: ClassStats, problems: Optional[dict[str, Problem]] = No
                  "<th>Rule</th></tr>")
         for count, _key, shown, example in s["common"]:
             v = example
-            fb = "<br>".join(html_text(f) for f in v.feedback)
+            said = {m for step in v.steps for m in step.feedback}     # a derivation's reasons are under its lines
+            fb = "<br>".join(html_text(f) for f in v.feedback if f not in said)
             read = _interpreted_mathml(problems, s["problem"], shown) or (html_text(v.interpreted) if v.interpreted else "")
             lead = f"<td>{html_text(v.rule or 'no diagnosis')}</td>" if grouped else ""
-            h.append(f"<tr>{lead}<td><code>{html_text(one_line(shown))}</code></td><td>{read}</td>"
+            typed = _steps_html(v.steps) if v.steps else f"<code>{html_text(one_line(shown))}</code>"
+            h.append(f"<tr>{lead}<td>{typed}</td><td>{read}</td>"
                      f"<td class=\"num\">{count}</td><td>{html_text(v.status)}</td><td>{fb}</td><td>{html_text(v.rule or '')}</td></tr>")
         h.append("</table>")
     if not any_wrong:

@@ -5,7 +5,7 @@ from grader.checking.choices import LETTERS
 from grader.model import CHOICE, MULTI_CHOICE, Problem, Verdict
 from grader.number_format import format_number, score_text
 from grader.show.escape import md_code, md_text as md
-from grader.show.text import expects, verdict_word
+from grader.show.text import STEP_MARKS, STEP_WORDS, expects, verdict_word
 
 
 def verdict_markdown(v: Verdict) -> str:
@@ -15,6 +15,20 @@ def verdict_markdown(v: Verdict) -> str:
     for line in v.feedback:
         out.append(f"- {md(line)}")
     return "\n\n".join(out) + "\n"
+
+
+def steps_markdown(steps) -> list[str]:
+    """A derivation as Markdown lines: a list item per line with its mark and word (as the
+    terminal marks it), the line as typed and what it was read as, and under it the reasons.
+    Every student string is a code span or escaped text, so no line can become markup. Items
+    are `*` bullets: a `-` list after them (the verdict's feedback) stays a list of its own."""
+    out = []
+    for s in steps:
+        where = f" at character {s.column}" if s.column is not None else ""
+        read = f", read as {md_code(s.interpreted)}" if s.interpreted and s.interpreted != s.text else ""
+        out.append(f"* line {s.line} {STEP_MARKS[s.status][0]} {md_code(s.text)} ({STEP_WORDS[s.status]}{where}){read}")
+        out.extend(f"  - {md(m)}" for m in s.feedback)
+    return out
 
 
 def problem_markdown(p: Problem, given: tuple[tuple[str, float], ...]) -> str:
