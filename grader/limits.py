@@ -66,6 +66,7 @@ MAX_RESTATEMENTS = 60        # restatements of a reference tried per part when a
 
 # --- feedback (grader.checking) ----------------------------------------------------------------
 
+MAX_DIAGNOSED_STEPS = 3      # wrong lines of one derivation explained in full (each tries up to MAX_VARIANTS edits); later ones are marked
 MAX_VARIANTS = 60            # small edits of a wrong answer tried to explain it: enough for one slip, fast
 OTHER_VALUES_MAX_ANSWER = 80     # characters: longer answers are not re-checked with classmates' values
 OTHER_VALUES_MAX_OTHERS = 200    # distinct value sets of classmates looked at for one answer

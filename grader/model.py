@@ -114,6 +114,10 @@ class Network:
     # layer 0 the input x; the chain's last layer is the network's output layer
     chain: tuple[tuple[str, str, int], ...] = ()
     chain_layers: int = 0       # the chain's layers (its weights)
+    # `nodes:` in the block: names of whole layers (yhat's a_L, W_ip1): (name, role, layer letter or
+    # '' for a fixed layer, offset or the fixed layer), the letter drawn per sample
+    nodes: tuple[tuple[str, str, str, int], ...] = ()
+    one_hot: bool = False       # the target is the one-hot vector of a drawn class
 
     def roles(self) -> tuple[tuple[str, str], ...]:
         """(role, name) of every named node, in the block's order."""
@@ -121,7 +125,7 @@ class Network:
             return tuple((role, name) for name, role, _ in self.chain)
         pairs = (("weighted-input", self.weighted_input), ("activation", self.activation), ("weight", self.weight),
                  ("bias", self.bias), ("error", self.error), ("target", self.target), ("cost", self.cost))
-        return tuple((role, name) for role, name in pairs if name is not None)
+        return tuple((role, name) for role, name in pairs if name) + tuple((r, n) for n, r, _, _ in self.nodes)
 
     @cached_property
     def _role_by_name(self) -> dict:      # read for every side of every derivative checked

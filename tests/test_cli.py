@@ -200,7 +200,7 @@ def test_list_json_is_a_list_of_problems_with_parts():
         assert isinstance(problem["title"], str) and problem["title"]
         for part in problem["parts"]:
             assert set(part) == {"id", "kind", "points"}
-            assert part["kind"] in {"expression", "numeric", "choice", "multi-choice"}
+            assert part["kind"] in {"expression", "numeric", "choice", "multi-choice", "derivation"}
             assert isinstance(part["points"], (int, float)) and part["points"] > 0
     by_id = {p["id"]: p for p in data}
     for pid, parts in FIXED_IDS.items():

@@ -294,3 +294,23 @@ def test_start_on_an_expression_part_is_refused(tmp_path):
                     encoding="utf-8")
     issues = [str(i) for i in validate([path])]
     assert any("only derivation parts have 'start'" in i for i in issues), issues
+
+
+def test_the_chain_rule_line_may_use_the_error_name_for_its_derivative():
+    """delta_k^(l+1) is ∂c/∂z_k^(l+1) by definition: a chain-rule line written with it counts."""
+    chain = ("delta_j^l = sum_k delta_k^(l+1) * dz_k^(l+1)/da_j^l * da_j^l/dz_j^l\n"
+             "= sum_k delta_k^(l+1) * W_(jk)^(l+1) * g_l'(z_j^l)")
+    assert _check(HOMEWORK, "delta-hidden", chain).status == CORRECT
+    lecture = "delta_1 = df_1/dz_1 * dz_2/df_1 * delta_2 = (1 - f_1^2) * w_2 * delta_2"
+    assert _check(LECTURE, "show-delta1", lecture).status == CORRECT
+    # but a line without the chain rule's own factor is not that line
+    skipped = "delta_1 = df_1/dz_1 * w_2 * delta_2 = (1 - f_1^2) * w_2 * delta_2"
+    assert _check(LECTURE, "show-delta1", skipped).rule == "missing-step"
+
+
+def test_a_long_wrong_chain_explains_its_first_wrong_lines_and_marks_the_rest():
+    lines = ["delta_j^l"] + [f"= sum_k W_(kj)^(l+1) * delta_k^(l+1) * g_l(z_k^l) * {i + 2}" for i in range(6)]
+    v = _check(HOMEWORK, "delta-hidden", "\n".join(lines))
+    assert _marks(v) == [S] + [X] * 6
+    assert all(len(s.feedback) > 1 for s in v.steps[1:4])
+    assert [s.feedback for s in v.steps[4:]] == [(f"Line {n} does not follow from line {n - 1}.",) for n in (5, 6, 7)]

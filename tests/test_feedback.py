@@ -211,7 +211,7 @@ def test_undefined_answer_names_the_point():
 
 
 def test_indexed_answer_difference_is_described_without_numbers_of_arrays():
-    v = verdict(HIDDEN, "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_k^l)", NETWORK)
+    v = verdict(HIDDEN, "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_k^l)^2", NETWORK)
     assert v.rule is None
     assert v.feedback == ("Your answer gives different values from the expected answer when tested with random "
                           "values.",)
@@ -416,3 +416,12 @@ def test_a_derivative_at_a_corner_is_undefined_and_said_so():
     assert out.exit_code == 1 and out.output.splitlines()[-1] == f"different: {corner}"
     out = CliRunner().invoke(main, ["compare", "abs'(x)", "sign(x)"])      # random points miss the corner
     assert out.exit_code == 0
+
+
+def test_a_wrong_index_letter_is_named_wherever_the_quantity_appears():
+    """z_k for z_j inside the sum (issue 25: the course solution's own ∂z_i for ∂z_j): every
+    occurrence of the quantity is relettered at once, so a slip written twice is found too."""
+    v = verdict(HIDDEN, "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_k^l)", NETWORK)
+    assert (v.rule, v.feedback) == ("wrong-index-letter", ("z_k^(l) has the wrong unit: it should be z_j^(l).",))
+    v = verdict("a_k^(l-1)*delta_j^l", "a_k^(l-1)*delta_k^l", NETWORK)
+    assert (v.rule, v.feedback) == ("wrong-index-letter", ("δ_k^(l) has the wrong unit: it should be δ_j^(l).",))

@@ -208,7 +208,7 @@ def test_message_format_with_relative_path(tmp_path, monkeypatch):
     (("  - id: p", "  - id: p q"), 6, "part id 'p q' must match [A-Za-z0-9][A-Za-z0-9-]*: letters, digits and '-'"),
     (("    answer: \"z\"", "    answer: \"z\"\n    kind: expresion"), 9,
      "part 'p': unknown kind 'expresion' (did you mean 'expression'?); "
-     "use one of expression, numeric, choice, multi-choice"),
+     "use one of expression, numeric, choice, multi-choice, derivation"),
     (("    answer: \"z\"", "    answer: \"z\"\n    points: 0"), 9, "part 'p': 'points' must be greater than 0"),
     (("    answer: \"z\"", "    answer: \"z\"\n    points: -1"), 9, "part 'p': 'points' must be greater than 0"),
     (("    answer: \"z\"", "    answer: \"z\"\n    points: two"), 9, "part 'p': 'points' must be a number, not 'two'"),

@@ -147,6 +147,12 @@ NETWORK_FIELDS = {
     "cost": "The cost's name (C, c, J, Loss): a declared scalar (optional; needed to write dC/dz_j^l).",
     "loss": "The cost: `quadratic`, C = 1/2 sum_j (a_j^L - y_j)^2 (the default), or `softmax-cross-entropy`: the "
             "output layer is a_j^L = exp(z_j^L) / sum_k exp(z_k^L) and C = -sum_j y_j log(a_j^L), y a probability vector.",
+    "nodes": "Names of whole layers, for a statement that names vectors per layer (a_L, W_ip1, grad_h_i): a "
+             "mapping from each declared vector or matrix (no superscript) to the node it is, in words: `weighted "
+             "input of layer L`, `activation of layer k-1`, `weight of layer i+1`, `bias of layer k`, `error of layer "
+             "k`, `gradient of the loss with respect to the activation of layer i`, `target` or `one-hot target`. A "
+             "layer is L, a number or a letter with +1/-1, each letter drawn per sample among the layers where all "
+             "its nodes exist. With `nodes`, `weighted-input` and `activation` are optional.",
     "decay": "Weight decay: a declared scalar lambda; the cost gets + lambda/2 times the sum of every squared "
              "weight (biases are not decayed), so dC/dw_(jk)^l = delta_j^l a_k^(l-1) + lambda w_(jk)^l.",
 }

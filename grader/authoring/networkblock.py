@@ -17,6 +17,7 @@ from grader.answers import functions
 from grader.model import FUNCTION, INDEXED, MATRIX, SCALAR, VECTOR, Network, Symbol
 from grader.authoring.fields import LOSSES, NETWORK_FIELDS, WEIGHT_LAYERS, WEIGHT_ORDERS
 from grader.authoring.fieldreader import FieldReader, kind_of, line_of, suggest
+from grader.authoring.nodeblock import read_nodes
 
 # the built-ins a network may use: bounded growth through six layers, a derivative wherever a
 # random draw lands (relu's kink at 0 has probability 0)
@@ -52,7 +53,8 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
     seen: dict[str, str] = {}
     for role in ("weighted-input", "activation", "function", "output-function", "weight", "bias", "error", "target",
                  "cost", "decay"):
-        name = r.text(m, role, "network", required=role in ("weighted-input", "activation"))
+        name = r.text(m, role, "network", required=role in ("weighted-input", "activation")
+                      and "nodes" not in m)
         if name is None:
             continue
         name = name.strip()
@@ -82,11 +84,13 @@ def read_network(r: FieldReader, value: Any, line: Optional[int], symbols: list[
     if loss == "softmax-cross-entropy" and "output-function" in names:
         r.fail(m.key_lines.get("output-function", m.line), "network: with 'loss: softmax-cross-entropy' the output "
                "layer is the softmax of its weighted inputs; remove 'output-function'")
-    return Network(weighted_input=names["weighted-input"], activation=names["activation"],
+    nodes, one_hot = read_nodes(r, m["nodes"], m.key_lines.get("nodes", m.line), declared, dict(seen)) \
+        if "nodes" in m else ((), False)
+    return Network(weighted_input=names.get("weighted-input", ""), activation=names.get("activation", ""),
                    function=names.get("function"), output_function=names.get("output-function"),
                    weight=names.get("weight"), weight_order=order, weight_layer=layer,
                    bias=names.get("bias"), error=names.get("error"), target=names.get("target"),
-                   cost=names.get("cost"), loss=loss, decay=names.get("decay"))
+                   cost=names.get("cost"), loss=loss, decay=names.get("decay"), nodes=nodes, one_hot=one_hot)
 
 
 def _word(r: FieldReader, m, key: str, words: tuple[str, ...], default: str) -> str:

@@ -123,8 +123,11 @@ def json_schema() -> dict:
     network_props["weight-order"] = {"enum": list(WEIGHT_ORDERS), "default": WEIGHT_ORDERS[0]}
     network_props["weight-layer"] = {"enum": list(WEIGHT_LAYERS), "default": WEIGHT_LAYERS[0]}
     network_props["loss"] = {"enum": list(LOSSES), "default": LOSSES[0]}
+    network_props["nodes"] = {"type": "object", "minProperties": 1, "additionalProperties": text,
+                              "propertyNames": {"pattern": f"^{NAME_RE.pattern}$"}}
     network = {
-        "type": "object", "additionalProperties": False, "required": ["weighted-input", "activation"],
+        "type": "object", "additionalProperties": False,
+        "anyOf": [{"required": ["weighted-input", "activation"]}, {"required": ["nodes"]}],
         "properties": {k: _described(v, NETWORK_FIELDS[k]) for k, v in network_props.items()},
     }
     names = {"type": "array", "minItems": 1, "items": text}

@@ -28,12 +28,13 @@ from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
 from grader.answers.steps import ChainError, Piece, split
 from grader.answers.tree import Deriv, Idx, Node, Sym, free_indices, walk
 from grader.checking.conditions import ConditionError
-from grader.checking.decide import Context, compare_values, context, broken_reason, judge
+from grader.checking.decide import Context, Why, compare_values, context, broken_reason, judge
 from grader.checking.evaluate import EvalError, evaluate, exact_value
 from grader.checking.feedback import explain, not_graded_sentence
 from grader.checking.restatements import bare
-from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NOT_GRADED, Part, Problem, Step, StepStatus,
-                          Verdict)
+from grader.limits import MAX_DIAGNOSED_STEPS
+from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NOT_GRADED, Network, Part, Problem, Step,
+                          StepStatus, Verdict)
 
 CREDITS = ("complete", "per-step", "one-slip")
 SLIP_SHARE = 0.5
@@ -139,6 +140,9 @@ def _follows(lines: list[_Line], i: int, marks: list[Step], ctx: Context) -> Ste
         return Step(number, line.piece.text, StepStatus.INCORRECT,
                     (f"Line {number} does not follow from line {then}, but it equals line 1 again: the slip is in "
                      f"line {then}.",), line.parsed.unicode)
+    if sum(m.status == StepStatus.INCORRECT for m in marks[1:]) >= MAX_DIAGNOSED_STEPS and decision.why is Why.DIFFERENT:
+        return Step(number, line.piece.text, StepStatus.INCORRECT,      # a long wrong chain: the first few explained
+                    (f"Line {number} does not follow from line {then}.",), line.parsed.unicode)
     verdict = explain(decision)
     said = tuple(s.replace("Your answer", "This line").replace("your answer", "this line")
                  .replace("the expected answer", f"line {then}").replace("The expected answer", f"Line {then}")
@@ -147,10 +151,24 @@ def _follows(lines: list[_Line], i: int, marks: list[Step], ctx: Context) -> Ste
                 (f"Line {number} does not follow from line {then}.",) + said, line.parsed.unicode)
 
 
-def _derivs(tree: Node) -> frozenset:
+def _derivs(tree: Node, net: Optional[Network] = None) -> frozenset:
     """The derivatives a line writes, each as (of, with respect to) families: `∂c/∂a_k^(L)` and
-    `∂c/∂a_j^(L)` are the same kind of factor whichever letter a sum binds."""
-    return frozenset((_family(n.of), _family(n.wrt)) for n in walk(tree) if isinstance(n, Deriv))
+    `∂c/∂a_j^(L)` are the same kind of factor whichever letter a sum binds. Given the network,
+    its error name counts as the derivative it is by definition (delta_k^(l+1) as ∂c/∂z_k^(l+1)),
+    so the chain-rule line may be written with it."""
+    out = {(_family(n.of), _family(n.wrt)) for n in walk(tree) if isinstance(n, Deriv)}
+    if net is not None:
+        out.update(_as_derivative(n.name, net) for n in walk(tree)
+                   if isinstance(n, (Sym, Idx)) and net.role_of(n.name) == "error")
+    return frozenset(out)
+
+
+def _as_derivative(name: str, net: Network) -> tuple[str, str]:
+    if not net.chain:
+        return net.cost or "", net.weighted_input
+    layer = net.chain_layer(name)
+    names = {role: n for n, role, at in net.chain if at == layer or role == "cost"}
+    return names.get("cost", ""), names.get("weighted-input", "")
 
 
 def _family(node: Node) -> str:
@@ -179,8 +197,9 @@ def _through(lines: list[_Line], text: str, problem: Problem, ctx: Context) -> b
         values = evaluate(form, ctx.world)
     except (AnswerSyntaxError, EvalError):
         return False
-    want = _derivs(form)
-    return any(line.values is not None and _derivs(line.parsed.tree) == want
+    net = problem.table.network
+    want = _derivs(form, net)
+    return any(line.values is not None and _derivs(line.parsed.tree, net) == want
                and compare_values(line.values, values, ctx.part.tolerance).equal for line in lines)
 
 

@@ -22,7 +22,8 @@ import numpy as np
 
 from grader.errors import StudentError
 from grader.answers import functions
-from grader.limits import EXACT_MAX_BITS, EXACT_MAX_EXPONENT, HIDDEN_LAYERS, LAYERS, MAX_WIDTH, MIN_WIDTH, NONZERO_GAP, REJECTION_DRAWS, SAMPLES
+from grader.limits import (DEFAULT_DOMAIN, EXACT_MAX_BITS, EXACT_MAX_EXPONENT, HIDDEN_LAYERS, LAYERS, MAX_WIDTH,
+                            MIN_WIDTH, NONZERO_GAP, REJECTION_DRAWS, SAMPLES)
 from grader.model import FUNCTION, INDEXED, LAST, LAYER, MATRIX, UNIT, VECTOR, SymbolTable
 from grader.answers.tree import Bin, Call, Const, Deriv, Idx, Index, Neg, Node, Num, Sum, Sym, Transpose
 from grader.checking import network
@@ -55,6 +56,7 @@ class World:
     index_values: dict = field(default_factory=dict)
     definitions: dict = field(default_factory=dict)   # name -> parsed tree
     network: Optional[network.Params] = None          # the problem's network, when it declares one
+    node_layers: dict = field(default_factory=dict)   # a `nodes` name -> its layer per sample
 
     @property
     def rows(self) -> np.ndarray:
@@ -65,7 +67,8 @@ class World:
         functions = {name: {k: v[:, rows] for k, v in fn.items()} for name, fn in self.functions.items()}
         return World(self.table, len(rows), self.width[rows], {k: v[rows] for k, v in self.arrays.items()},
                      functions, {k: np.asarray(v)[rows] for k, v in self.index_values.items()}, self.definitions,
-                     None if self.network is None else self.network.subset(rows))
+                     None if self.network is None else self.network.subset(rows),
+                     {k: v[rows] for k, v in self.node_layers.items()})
 
     def activation(self) -> network.Activation:
         """The network's activation functions (hidden layers, output layer) and their
@@ -196,8 +199,9 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
     if table.network is not None:
         if table.network.function is None:
             world.functions[UNNAMED] = _random_function(rng, S)
+        inside = _activation_domain(table)
         for name in (table.network.function or UNNAMED, table.network.output_function):
-            _tame(world.functions.get(name))
+            _tame(world.functions.get(name), inside)
         decay = None if table.network.decay is None else world.arrays[table.network.decay]
         net = table.network
         start = network.chain_layer(net, 0) if net.chain else 0
@@ -206,12 +210,14 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
         act = world.activation()
         world.network = network.draw(rng, width, act, decay,
                                      softmax=net.loss == "softmax-cross-entropy",
-                                     scale=2.0 if net.loss == "squared" else 1.0, start=start, biased=biased)
+                                     scale=2.0 if net.loss == "squared" else 1.0, start=start, biased=biased,
+                                     one_hot=net.one_hot, inputs=inside)
+        world.node_layers = network.node_layers(rng, net, S) if net.nodes else {}
         fixed = {(role, network.chain_layer(net, n)): world.arrays[name] for name, role, n in net.chain
                  if name in given}
         if fixed:       # a numeric problem's given values are the chain's own inputs
             world.network = network.pin(world.network, act, fixed)
-        network.fill(world.arrays, table, table.network, world.network, act)
+        network.fill(world.arrays, table, table.network, world.network, act, world.node_layers)
         world.width = np.full(S, MAX_WIDTH)     # sums run over every slot: the ones beyond a layer's units
         for name in given:      # a value fixed by hand (`compare --let C=2`) is the value asked for
             if name in world.arrays:
@@ -219,14 +225,37 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
     return world
 
 
+def _example(net, role: str) -> str:
+    """A name of the role as a student would write one node of it, for messages."""
+    if role == "weighted-input" and net.weighted_input:
+        return f"{net.weighted_input}_j^l"
+    return next((name for r, name in net.roles() if r == role), role.replace("-", " "))
+
+
 UNNAMED = ""    # the key of a network's activation function the problem does not name (no name is empty)
 
 
-def _tame(fn: Optional[dict]) -> None:
+def _tame(fn: Optional[dict], inside: Optional[tuple[float, float]] = None) -> None:
     """An unknown activation grows at most linearly: its x^2 term, repeated through six layers,
-    would take z to 1e30. The sines still give every derivative a random value."""
-    if fn is not None:
-        fn["c"][2] = 0.0
+    would take z to 1e30. The sines still give every derivative a random value. With `inside`
+    (the activation's declared domain, [0.05, 1] for a positive a) it is only its two sines,
+    centred and scaled into that interval: every activation is then a value the problem says it
+    can be, so `a_k^(l-1)**delta_j^l` is a wrong answer, not an undefined one."""
+    if fn is None:
+        return
+    fn["c"][2] = 0.0
+    if inside is not None:
+        lo, hi = inside
+        fn["c"][:] = 0.0
+        fn["c"][0] = (lo + hi) / 2
+        fn["a"] *= (hi - lo) / 2 / np.abs(fn["a"]).sum(axis=0)
+
+
+def _activation_domain(table: SymbolTable) -> Optional[tuple[float, float]]:
+    """The domain a network's activation symbol declares (None: the default, any sign)."""
+    net = table.network
+    sym = table.get(net.activation) if net.activation and not net.chain else None
+    return None if sym is None or sym.domain == DEFAULT_DOMAIN else tuple(sym.domain)
 
 
 def _random_function(rng, S):
@@ -357,15 +386,20 @@ class Evaluator:
         of, wrt = self.node(node.of, "of"), self.node(node.wrt, "with respect to")
         if wrt.role == "cost" and of.role == "cost":
             return np.full(world.samples, 1.0)
-        if wrt.role in ("error", "cost"):
-            instead = (f"use the weighted input {net.weighted_input} instead" if wrt.role == "error" else
-                       f"the derivative of the cost is written d{node.wrt.name}/d{net.weighted_input}_j^l")
-            raise EvalError(f"The {wrt.role} {node.wrt.name} is computed from the network's other values, so "
+        if wrt.role in network.BACKWARD + ("cost",):
+            instead = (f"the derivative of the cost is written d{node.wrt.name}/d{_example(net, 'weighted-input')}"
+                       if wrt.role == "cost" else "differentiate with respect to a weighted input or an activation"
+                       " instead" if node.wrt.name in world.node_layers else
+                       f"use the weighted input {_example(net, 'weighted-input')} instead")
+            what = "gradient" if wrt.role == "activation-gradient" else wrt.role
+            raise EvalError(f"The {what} {node.wrt.name} is computed from the network's other values, so "
                             f"nothing can be differentiated with respect to it; {instead}.", "deriv")
         if not of.units and of.role != "cost":
+            instead = (f"write it for one unit, as in d{net.activation}_j^l/d{net.weighted_input}_j^l" if
+                       net.weighted_input else f"the cost's derivative with respect to a whole layer, such as "
+                       f"d{net.cost or 'C'}/d{node.wrt.name}, is")
             raise EvalError(f"A derivative of a whole layer ('{node.of.name}') is a matrix of derivatives the "
-                            f"grader does not take; write it for one unit, as in "
-                            f"d{net.activation}_j^l/d{net.weighted_input}_j^l.", "deriv")
+                            f"grader does not take; {instead}.", "deriv")
         if not wrt.units:       # the gradient of the cost: a vector (or matrix) like the layer's own
             grad = network.gradient(world.network, wrt)
             return np.swapaxes(grad, 1, 2) if wrt.role == "weight" and net.weight_order == "sending-first" else grad
@@ -376,13 +410,15 @@ class Evaluator:
         if not isinstance(n, (Sym, Idx)):
             names = ", ".join(name for _, name in net.roles())
             raise EvalError(f"A derivative is taken {side} one name of the network ({names}), written with its "
-                            f"indices, such as dC/d{net.weighted_input}_j^l; a number or an expression has no "
+                            f"indices, such as dC/d{_example(net, 'weighted-input')}; a number or an expression has no "
                             f"place there.", "deriv")
         role = net.role_of(n.name)
         if role is None:
             names = ", ".join(name for _, name in net.roles())
             raise EvalError(f"'{n.name}' is not a name of the network, so a derivative {side} it has no meaning "
                             f"here; the network's names are {names}.", "deriv")
+        if n.name in self.world.node_layers:     # a whole layer, at the layer its name says (not the target)
+            return network.Seed(role, self.world.node_layers[n.name], ())
         if net.chain:       # a chain's names are scalars, each one node
             if role == "cost":
                 return network.Seed(role, None, ())
@@ -394,7 +430,7 @@ class Evaluator:
             (n.sup is None) == (role == "target"))
         if not one:
             raise EvalError(f"Take the derivative {side} one unit, with its indices, as in "
-                            f"d{net.cost or 'C'}/d{net.weighted_input}_j^l: '{n.name}' written this way is "
+                            f"d{net.cost or 'C'}/d{_example(net, 'weighted-input')}: '{n.name}' written this way is "
                             f"not a single number of the network.", "deriv")
         layer = None if n.sup is None else np.broadcast_to(self.index(n.sup, True), (self.world.samples,))
         units = tuple(np.broadcast_to(self.index(i, False), (self.world.samples,))

@@ -25,6 +25,7 @@ STEP = 1e-20            # the complex step: far below rounding of any value, so 
 PARAMETER_SCALE = 1.0   # weights, biases, inputs and targets are drawn from [-1, 1]: z stays near the
                         # range where a random smooth f is interesting, through all LAYERS-1 layers
 
+BACKWARD = ("error", "activation-gradient")     # nodes of the backward pass: derivatives of the cost
 Activation = Callable[[np.ndarray, int, int], np.ndarray]    # (values of a layer, order of the derivative, layer)
 
 
@@ -63,12 +64,14 @@ class Seed:
 
 
 def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Optional[np.ndarray] = None,
-         softmax: bool = False, scale: float = 1.0, start: int = 0, biased: Optional[tuple[int, ...]] = None) -> Params:
+         softmax: bool = False, scale: float = 1.0, start: int = 0, biased: Optional[tuple[int, ...]] = None,
+         one_hot: bool = False, inputs: Optional[tuple[float, float]] = None) -> Params:
     """A network per sample whose layers have `width` to MAX_WIDTH units each (so the index
     letters, drawn below `width`, are units of every layer), widths differing between layers.
     A softmax output layer has every slot (a softmax over isolated units would not be isolated),
-    and its target is a probability vector. A chain (`biased` given) is one unit wide, with
-    biases only in the layers `biased` names."""
+    and its target is a probability vector (`one_hot`: the one-hot vector of a drawn class). The
+    input a^0 is drawn from `inputs`, the activation's declared domain, when it has one. A chain
+    (`biased` given) is one unit wide, with biases only in the layers `biased` names."""
     S = len(width)
     widths = rng.integers(width[:, None], MAX_WIDTH + 1, size=(S, LAYERS))
     if biased is not None:
@@ -82,11 +85,13 @@ def draw(rng: np.random.Generator, width: np.ndarray, act: Activation, decay: Op
     w[:, 0], b[:, 0] = 0.0, 0.0
     if biased is not None:
         b[:, [layer for layer in range(LAYERS) if layer not in biased]] = 0.0
-    x = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
+    x = rng.uniform(*(inputs or (-PARAMETER_SCALE, PARAMETER_SCALE)), size=(S, MAX_WIDTH))     # a^0: `inputs`
     y = rng.uniform(-PARAMETER_SCALE, PARAMETER_SCALE, size=(S, MAX_WIDTH))
     if softmax:
         y = np.abs(y) + 0.05
         y = y / y.sum(axis=1, keepdims=True)
+    if one_hot:         # the true class: one of the output layer's units
+        y = _hot((rng.random(S) * widths[:, -1]).astype(np.int64)).astype(float)
     p = settled(Params(w, b, x, y, None, None, widths, decay, softmax, scale, start), act)   # a, f'(z): not y
     return replace(p, y=np.where(real[:, -1], y, p.a[:, LAYERS - 1]))     # an isolated output unit costs nothing
 
@@ -167,8 +172,12 @@ def run(p: Params, act: Activation, seed: Optional[Seed] = None) -> dict:
     for l in range(LAYERS - 2, 0, -1):
         deltas.append(np.einsum("sjk,sj->sk", w[:, l + 1], deltas[-1]) * act(zs[l], 1, l))
     deltas.append(none)
-    return {"weighted-input": np.stack(zs, 1), "activation": np.stack(as_, 1), "error": np.stack(deltas[::-1], 1),
-            "weight": w, "bias": b, "target": y, "cost": cost}
+    error = np.stack(deltas[::-1], 1)
+    # dC/da^l: through the next layer's weights, or at the output straight from the cost
+    out = -y / as_[-1] if p.softmax else p.scale * (as_[-1] - y)
+    gradient = np.concatenate([np.einsum("sljk,slj->slk", w[:, 1:], error[:, 1:]), out[:, None]], 1)
+    return {"weighted-input": np.stack(zs, 1), "activation": np.stack(as_, 1), "error": error,
+            "activation-gradient": gradient, "weight": w, "bias": b, "target": y, "cost": cost}
 
 
 def derivative(p: Params, act: Activation, of: Seed, wrt: Seed) -> np.ndarray:
@@ -176,7 +185,7 @@ def derivative(p: Params, act: Activation, of: Seed, wrt: Seed) -> np.ndarray:
     MAX_WIDTH) neither moves nor is moved: 0. The error is itself a derivative, so its own
     derivatives take the complex step through both passes; every other node is read from one
     forward-mode pass (linear in the tangents, no activation recomputed)."""
-    if of.role == "error":
+    if of.role in BACKWARD:
         return np.imag(read(run(p, act, wrt)[of.role], of)) / STEP
     return read(tangents(p, wrt)[of.role], of)
 
@@ -256,19 +265,47 @@ def chain_layer(net: Network, layer: int) -> int:
     return LAYERS - 1 - net.chain_layers + layer
 
 
-FIRST_LAYER = {"activation": 0, "weighted-input": 1, "weight": 1, "bias": 1, "error": 1}
+FIRST_LAYER = {"activation": 0, "weighted-input": 1, "weight": 1, "bias": 1, "error": 1, "activation-gradient": 0}
 
 
-def fill(arrays: dict, table, net: Network, p: Params, act: Activation) -> None:
+def layer_range(role: str) -> tuple[int, int]:
+    """The layers that have a node of this role (the input layer has only activations)."""
+    return FIRST_LAYER.get(role, 0), LAYERS - 1
+
+
+def narrowed(span: tuple[int, int], role: str, at: int) -> tuple[int, int]:
+    """The layers a letter may take (`span`) once it also names the node `role` of layer letter + at."""
+    low, high = layer_range(role)
+    return max(span[0], low - at), min(span[1], high - at)
+
+
+def node_layers(rng: np.random.Generator, net: Network, S: int) -> dict:
+    """The layer each `nodes` name is at, per sample: every letter drawn once, uniformly among
+    the layers where every node named with it exists (the block's reader refused an empty span)."""
+    spans: dict[str, tuple[int, int]] = {}
+    for _, role, letter, at in net.nodes:
+        if letter and role != "target":
+            spans[letter] = narrowed(spans.get(letter, (0, LAYERS - 1)), role, at)
+    drawn = {letter: rng.integers(low, high + 1, size=S) for letter, (low, high) in sorted(spans.items())}
+    return {name: (drawn[letter] + at if letter else np.full(S, at)) for name, role, letter, at in net.nodes
+            if role != "target"}
+
+
+def fill(arrays: dict, table, net: Network, p: Params, act: Activation, layers: Optional[dict] = None) -> None:
     """Write the network's values into the world's arrays of its names, in their layout
-    (layer slot, unit slots, the extra slot for an index outside the network)."""
+    (layer slot, unit slots, the extra slot for an index outside the network); a `nodes` name
+    takes its layer's vector or matrix at the layer `layers` gives it in each sample."""
     values = run(p, act)
+    rows = np.arange(p.w.shape[0])
+    for name, role, _, _ in net.nodes:
+        val = values[role] if role == "target" else values[role][rows, layers[name]]
+        arrays[name] = (val if role == "weight" else val[:, :, None]).copy()
     if net.chain:       # the chain fills the last layers of the network's unit 0
         for name, role, layer in net.chain:
             at = Seed(role, np.asarray(chain_layer(net, layer)), (np.asarray(0),) * (2 if role == "weight" else 1))
             arrays[name] = read(values[role], at).copy()
         return
-    for role, name in net.roles():
+    for role, name in net.roles()[:len(net.roles()) - len(net.nodes)]:
         sym = table.get(name)
         val = values[role]
         if role == "weight" and net.weight_order == "sending-first":
