@@ -10,7 +10,8 @@ measures, on the same answers:
 1. throughput on the distinct expression answers, cache off (`equivalence.check(..., cached=False)`, the
    uncached checker) and cache on (`equivalence.check` over every answer of the class, in
    student order, with the repeat cache), one process;
-2. per-answer latency p50 / p99 / max (cache off) and the answers over the 5 s budget;
+2. per-answer latency p50 / p99 / max (cache off) and the answers over the 5 s budget; a
+   six-line derivation checked line by line, cache off: derivations per second and ms each;
 3. peak memory (ru_maxrss) of this process and of the end-to-end run;
 4. `grader check` cold-start wall time next to `python -c "import sympy"` (median of 5);
 5. the whole class graded end to end by `grader.classes.classrun.grade_class` (all outputs), in a
@@ -62,6 +63,7 @@ TARGETS = {
     "p99_ms": 50.0,
     "over_budget": 0,
     "naive_ratio": 50.0,
+    "derivation_ms": 100.0,   # a six-line derivation, cache off (p99)
 }
 
 
@@ -214,6 +216,45 @@ def measure_ours(problems, answers):
         "off_total": off_total, "every_count": len(every), "every_total": every_total,
         "on_count": len(expr_answers), "on_total": on_total, "cache_info": info, "slowest": slow,
     }
+
+
+# A six-line derivation (derivation-homework/delta-hidden, the course's chain written out in full)
+# and the same chain with the index slip students make at line 5 (W_(kj) for W_(jk)), which line 6
+# then follows: every line is checked, the slip is diagnosed, the chain is told it misses the target.
+DERIVATION_PART = ("derivation-homework", "delta-hidden")
+DERIVATION_GOOD = """delta_j^l
+= dc/dz_j^l
+= sum_k dc/dz_k^(l+1) * dz_k^(l+1)/da_j^l * da_j^l/dz_j^l
+= sum_k delta_k^(l+1) * dz_k^(l+1)/da_j^l * da_j^l/dz_j^l
+= sum_k delta_k^(l+1) * W_(jk)^(l+1) * da_j^l/dz_j^l
+= sum_k delta_k^(l+1) * W_(jk)^(l+1) * g_l'(z_j^l)
+"""
+DERIVATION_SLIP = DERIVATION_GOOD.replace("W_(jk)", "W_(kj)")
+
+
+def measure_derivations(problems, rounds: int) -> dict:
+    """The six-line derivation and its slip, each checked `rounds` times through the uncached
+    checker (cache off, the part's worlds kept, as for the single expressions); the first check,
+    which also builds the part's worlds (its network), apart."""
+    from grader.checking import checker
+    problem = problems[DERIVATION_PART[0]]
+    part = problem.part(DERIVATION_PART[1])
+    checker.clear_caches()
+    t = time.perf_counter()
+    good = checker.check(problem, part, DERIVATION_GOOD, cached=False)
+    first = time.perf_counter() - t
+    slip = checker.check(problem, part, DERIVATION_SLIP, cached=False)
+    wrong = [s.line for s in slip.steps if s.status == "incorrect"]
+    if good.status != "correct" or len(good.steps) != 6 or wrong != [5]:
+        raise RuntimeError(f"the benchmark's derivations are not graded as they should be: {good.status}, "
+                           f"{len(good.steps)} lines; slip marked wrong at {wrong}")
+    lat = []
+    for _ in range(rounds):
+        for text in (DERIVATION_GOOD, DERIVATION_SLIP):
+            t = time.perf_counter()
+            checker.check(problem, part, text, cached=False)
+            lat.append(time.perf_counter() - t)
+    return {"n": len(lat), "total": sum(lat), "lat": lat, "first": first}
 
 
 def profile_ours(problems, distinct, top: int = 15) -> str:
@@ -468,7 +509,7 @@ def met(ok: bool) -> str:
     return "**met**" if ok else "**MISSED**"
 
 
-def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof="") -> tuple[str, dict]:
+def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof="", deriv=None) -> tuple[str, dict]:
     lat_ms = [x * 1000 for x in ours["lat"]]
     n_distinct = len(ours["distinct"])
     thr_off = n_distinct / ours["off_total"] if ours["off_total"] else float("inf")
@@ -484,6 +525,10 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof=""
     class_secs = e2e["wall"]
     figures = dict(thr_off=thr_off, thr_on=thr_on, p50=p50, p99=p99, pmax=pmax, over=over,
                    class_secs=class_secs, naive_thr=naive_thr, ratio=ratio)
+    if deriv:
+        d_ms = [x * 1000 for x in deriv["lat"]]
+        figures.update(deriv_thr=deriv["n"] / deriv["total"], deriv_ms=deriv["total"] * 1000 / deriv["n"],
+                       deriv_p99=percentile(d_ms, 0.99), deriv_max=max(d_ms), deriv_first=deriv["first"] * 1000)
 
     L = []
     w = L.append
@@ -523,6 +568,11 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof=""
         n, t = ours["groups"][flag]
         w(f"| Throughput, distinct expression answers {label}, cache off, 1 process | "
           + (f"{n / t:,.0f} answers/s ({n:,} in {t:.2f} s) |" if n and t else "none in this class |"))
+    if deriv:
+        w(f"| Six-line derivation (`{'/'.join(DERIVATION_PART)}`, a right chain and one with an index slip at "
+          f"line 5), cache off, 1 process | **{figures['deriv_thr']:,.0f} derivations/s**, "
+          f"**{figures['deriv_ms']:.1f} ms** each (p99 {figures['deriv_p99']:.1f} ms, max {figures['deriv_max']:.1f} ms; "
+          f"{deriv['n']} checks; the first, which also draws the part's networks: {figures['deriv_first']:.0f} ms) |")
     w(f"| Throughput, every distinct answer of every kind (choice, numeric too), cache off | "
       f"{thr_every:,.0f} answers/s ({ours['every_count']:,} in {ours['every_total']:.2f} s) |")
     ci = ours["cache_info"]
@@ -702,6 +752,8 @@ def main(argv=None) -> int:
         log(f"our grader: {len(answers):,} answers, {len(counts):,} distinct expression answers")
         ours = measure_ours(bank, answers)
         log(f"cache off: {len(ours['distinct']) / ours['off_total']:,.0f} answers/s")
+        deriv = measure_derivations(bank, 10 if args.quick else 100)
+        log(f"six-line derivations, cache off: {deriv['n'] / deriv['total']:,.0f} /s")
         log("profiling the cache-off pass")
         prof = profile_ours(bank, ours["distinct"])
         log("cold start")
@@ -717,7 +769,7 @@ def main(argv=None) -> int:
             log(f"naive baseline on {args.sample} answers (up to {NAIVE_DEADLINE:.0f} s each)")
             nv = naive(bank, ours, args.sample, args.seed)
             log(f"naive: {nv['n'] / nv['total']:.2f} answers/s, {nv['timeouts']} timeouts")
-        report, fig = build_report(args, mach, gen, ours, cold, e2e, nv, prof, len(answers), wprof)
+        report, fig = build_report(args, mach, gen, ours, cold, e2e, nv, prof, len(answers), wprof, deriv)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -729,6 +781,9 @@ def main(argv=None) -> int:
         ("latency p50 / p99 / max (ms)", f"{fig['p50']:.2f} / {fig['p99']:.2f} / {fig['pmax']:.1f}",
          f"p99 < {TARGETS['p99_ms']:.0f}", fig["p99"] < TARGETS["p99_ms"]),
         ("answers over budget", str(fig["over"]), "0", fig["over"] == 0),
+        ("six-line derivations/s, cache off", f"{fig['deriv_thr']:,.0f}", "", None),
+        ("ms per six-line derivation (p99)", f"{fig['deriv_ms']:.1f} ({fig['deriv_p99']:.1f})",
+         f"< {TARGETS['derivation_ms']:.0f}", fig["deriv_p99"] < TARGETS["derivation_ms"]),
         (f"class of {args.students} end to end (s)", f"{fig['class_secs']:.1f}", f"< {TARGETS['class_seconds']:.0f} (2000)",
          fig["class_secs"] < TARGETS["class_seconds"] if args.students == 2000 else None),
         ("grader check cold start (s)", f"{cold['check']:.2f}", f"import sympy {cold['sympy']:.2f}", None),

@@ -73,12 +73,12 @@ def test_a_slip_shows_as_html_with_the_reason_at_its_line(shown):
 def test_a_slip_shows_as_markdown(shown):
     assert shown[0]["text/markdown"] == (
         "**Incorrect** (0/2 points)\n\n"
-        "1. ▸ `∂c/∂W_ij^(l)`\n"
-        "2. ✗ `∂z_i^(l)/∂W_ij^(l)·∂c/∂z_i^(l)`\n"
-        "   - Line 2 does not follow from line 1.\n"
-        "   - z\\_i^(l) has the wrong unit: it should be z\\_j^(l).\n"
-        "3. ✗ `a_i^(l−1)·δ_j^(l)`\n"
-        "   - Line 3 does not follow from line 2, but it equals line 1 again: the slip is in line 2.\n")
+        "* line 1 ▸ `dc/dW_(ij)^l` (start), read as `∂c/∂W_ij^(l)`\n"
+        "* line 2 ✗ `dz_i^l/dW_(ij)^l * dc/dz_i^l` (does not follow), read as `∂z_i^(l)/∂W_ij^(l)·∂c/∂z_i^(l)`\n"
+        "  - Line 2 does not follow from line 1.\n"
+        "  - z\\_i^(l) has the wrong unit: it should be z\\_j^(l).\n"
+        "* line 3 ✗ `a_i^(l-1) * delta_j^l` (does not follow), read as `a_i^(l−1)·δ_j^(l)`\n"
+        "  - Line 3 does not follow from line 2, but it equals line 1 again: the slip is in line 2.\n")
 
 
 def test_a_correct_chain_shows_full_marks(shown):
@@ -88,5 +88,5 @@ def test_a_correct_chain_shows_full_marks(shown):
     assert data["text/html"].count('aria-label="follows">✓</span>') == 2
     assert data["text/html"].endswith('</ol><ul class="grader-feedback"><li>Every step follows, from ∂c/∂W_ij^(l) '
                                       'to a_i^(l−1)·δ_j^(l).</li></ul></div>')
-    assert data["text/markdown"].endswith("\n3. ✓ `a_i^(l−1)·δ_j^(l)`\n\n"
+    assert data["text/markdown"].endswith("(follows), read as `a_i^(l−1)·δ_j^(l)`\n\n"
                                           "- Every step follows, from ∂c/∂W\\_ij^(l) to a\\_i^(l−1)·δ\\_j^(l).\n")

@@ -45,7 +45,8 @@ def _web_client(bank, student):
 
 def _web(client, pid, part, answer):
     out = client.post("/api/check", json={"problem": pid, "part": part, "answer": answer}).json()
-    return {key: out[key] for key in ("problem", "part", "status", "score", "max_score", "interpreted", "feedback")}
+    keys = ("problem", "part", "status", "score", "max_score", "interpreted", "feedback") + (("steps",) if "steps" in out else ())
+    return {key: out[key] for key in keys}
 
 
 def _class(tmp_path, bank, answers: list[tuple[str, str, str]], student_of) -> dict:

@@ -42,7 +42,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from grader.model import CORRECT, NOT_GRADED, PartResult, SubmissionResult, Verdict
+from grader.model import CORRECT, NOT_GRADED, PartResult, Step, StepStatus, SubmissionResult, Verdict
 from grader.classes.workers import Task
 from grader.classes.damage import GradebookDamaged, decoded
 
@@ -118,15 +118,22 @@ def _dumps(obj) -> str:
 
 
 def verdict_body(v: Verdict) -> str:
+    """A verdict as its row stores it. "steps" (a derivation's marked lines) only when there are
+    some: every other verdict keeps the body, and so the row id and answer key, it always had."""
     return _dumps({"status": v.status, "score": v.score, "max_score": v.max_score,
                    "interpreted": v.interpreted, "interpreted_ascii": v.interpreted_ascii,
                    "interpreted_latex": v.interpreted_latex, "feedback": list(v.feedback),
-                   "rule": v.rule, "column": v.column})
+                   "rule": v.rule, "column": v.column,
+                   **({"steps": [[s.line, s.text, s.status, list(s.feedback), s.interpreted, s.column]
+                                 for s in v.steps]} if v.steps else {})})
 
 
 def _verdict_from(body: str) -> Verdict:
     d = json.loads(body)
     d["feedback"] = tuple(d["feedback"])
+    if "steps" in d:      # a body without them (every gradebook written before derivations) has none
+        d["steps"] = tuple(Step(int(line), text, StepStatus(status), tuple(feedback), interpreted, column)
+                           for line, text, status, feedback, interpreted, column in d["steps"])
     return Verdict(**d)
 
 

@@ -6,7 +6,13 @@ An answer file maps problem ids to part ids to the answer *exactly as typed*::
       derivative: e^(-z)/(1+e^(-z))^2
     two-layer-example:
       dC-dw1: 2.080
+    derivation-homework:
+      dc-db: |
+        dc/db_j^l
+        = dc/dz_j^l * dz_j^l/db_j^l
+        = delta_j^l
 
+A derivation is a block like the last, one step per line, or a list of lines (`- = ...`).
 A class directory holds one submission per student, either as a folder
 ``DIR/<student>/answers.yaml`` or as a single file ``DIR/<student>.yaml`` (``.yml`` too).
 
@@ -32,7 +38,7 @@ from grader.errors import os_reason
 from grader.limits import ANSWER_FILE_MAX_BYTES, ANSWER_FILE_PARSE_SECONDS
 from grader.checking.variants import student_values
 from grader.model import (
-    ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, SUBMISSION_NOT_GRADED, Part, PartResult, Problem,
+    DERIVATION, ERROR, GRADED, INVALID, MISSING, PARTIAL, MULTI_CHOICE, SUBMISSION_NOT_GRADED, Part, PartResult, Problem,
     SubmissionResult, Verdict, nfc_id,
 )
 from grader.checking import checker
@@ -62,7 +68,8 @@ class Submission:
     when the file could not be read, in which case `error` says why in a plain sentence.
     `structured` holds the answers that were not a single value (a list or a mapping), keyed by
     ``(problem id, part id)``: they are graded as invalid, except that a list of plain values
-    is accepted for a multi-choice part (``[B, C]`` reads as ``"B, C"``).
+    is accepted for a multi-choice part (``[B, C]`` reads as ``"B, C"``), a list of lines for a
+    derivation part (the lines joined by newlines).
     """
 
     student: str
@@ -335,11 +342,18 @@ def values_used(problems: dict[str, Problem], student: Optional[str]):
 
 
 def _structured_answer(part: Part, value: object) -> Optional[str]:
-    """A YAML list of plain values is a fine answer to a multi-choice part."""
+    """A YAML list of plain values is a fine answer to a multi-choice part, and a list of lines
+    to a derivation part (its lines, one per step, joined by newlines as a block scalar gives them)."""
     if part.kind == MULTI_CHOICE and isinstance(value, list) and value and \
             all(isinstance(v, str) and v.strip() for v in value):
         return ", ".join(v.strip() for v in value)
+    if part.kind == DERIVATION and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "\n".join(value)
     return None
+
+
+NOT_TEXT_DERIVATION = ("Your derivation must be text: its lines under 'part-id: |', one step per line, or a list "
+                       "of lines ('- ...'), not a {what}.")
 
 
 def grade_submission(problems: dict[str, Problem], submission: Submission,
@@ -373,8 +387,10 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
                 value = submission.structured[(pid, part.id)]
                 answer = _structured_answer(part, value)
                 if answer is None:
-                    parts.append(PartResult(pid, part.id, f"<{_what(value).split(' ')[0]}>",
-                                            _invalid(part, NOT_TEXT.format(what=_what(value)), "not-text")))
+                    what = _what(value)
+                    said = NOT_TEXT.format(what=what) if part.kind != DERIVATION else NOT_TEXT_DERIVATION.format(
+                        what="list with an entry that is not a line" if isinstance(value, list) else what)
+                    parts.append(PartResult(pid, part.id, f"<{what.split(' ')[0]}>", _invalid(part, said, "not-text")))
                     continue
             if answer is None or not answer.strip():
                 parts.append(PartResult(pid, part.id, answer if answer else None, missing_verdict(part)))

@@ -10,6 +10,8 @@ from grader.show.escape import md_code, md_text
 from grader.formats.plain_text import points_text
 from grader.number_format import format_score
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, NOT_GRADED, SUBMISSION_NOT_GRADED, PartResult, Problem, SubmissionResult
+from grader.show.markdown import steps_markdown
+from grader.show.text import unsaid
 from grader.show.values import values_sentences
 
 __all__ = ["feedback_markdown"]
@@ -55,11 +57,16 @@ def _md_part(title: str, p: PartResult) -> tuple[str, ...]:
     icon = _STATUS_ICON.get(v.status, "")
     lines = [f"## {md_text(title)} — {md_text(p.part)}", "",
              f"{icon} **{md_text(v.status)}**: {format_score(v.score)} / {format_score(v.max_score)}", ""]
-    if p.answer is not None:
-        lines += [f"Your answer: {md_code(p.answer)}", ""]
-    if v.interpreted:
-        lines += [f"Read as: {md_code(v.interpreted)}", ""]
-    lines += [f"- {md_text(f)}" for f in v.feedback]
-    if v.feedback:
+    feedback = v.feedback
+    if v.steps:         # a derivation: its lines, each marked, instead of one answer read as one formula
+        lines += ["Your derivation, line by line:", "", *steps_markdown(v.steps), ""]
+        feedback = unsaid(v)
+    else:
+        if p.answer is not None:
+            lines += [f"Your answer: {md_code(p.answer)}", ""]
+        if v.interpreted:
+            lines += [f"Read as: {md_code(v.interpreted)}", ""]
+    lines += [f"- {md_text(f)}" for f in feedback]
+    if feedback:
         lines.append("")
     return tuple(lines)

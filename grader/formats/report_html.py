@@ -15,6 +15,8 @@ from grader.formats.plain_text import columns
 from grader.number_format import format_score
 from grader.model import CORRECT, INCORRECT, INVALID, MISSING, Problem
 from grader.show.mathml import mathml
+from grader.show.html import steps_html
+from grader.show.text import unsaid
 
 __all__ = ["report_html_from"]
 
@@ -165,10 +167,11 @@ def report_html_from(cs: ClassStats, problems: Optional[dict[str, Problem]] = No
                  "<th>Rule</th></tr>")
         for count, _key, shown, example in s["common"]:
             v = example
-            fb = "<br>".join(html_text(f) for f in v.feedback)
+            fb = "<br>".join(html_text(f) for f in unsaid(v))     # a derivation's reasons are under its lines
             read = _interpreted_mathml(problems, s["problem"], shown) or (html_text(v.interpreted) if v.interpreted else "")
             lead = f"<td>{html_text(v.rule or 'no diagnosis')}</td>" if grouped else ""
-            h.append(f"<tr>{lead}<td><code>{html_text(one_line(shown))}</code></td><td>{read}</td>"
+            typed = steps_html(v.steps, as_typed=True) if v.steps else f"<code>{html_text(one_line(shown))}</code>"
+            h.append(f"<tr>{lead}<td>{typed}</td><td>{read}</td>"
                      f"<td class=\"num\">{count}</td><td>{html_text(v.status)}</td><td>{fb}</td><td>{html_text(v.rule or '')}</td></tr>")
         h.append("</table>")
     if not any_wrong:

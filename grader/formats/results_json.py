@@ -9,7 +9,8 @@ from typing import Optional
 
 from grader.formats.json_text import encode, indented, json_list, json_object, rounded
 from grader.formats.files import Stream
-from grader.model import STATUSES, PartResult, SubmissionResult, SubmissionStatus, Verdict
+from grader.model import STATUSES, PartResult, Step, StepStatus, SubmissionResult, SubmissionStatus, Verdict
+from grader.show.text import step_json
 
 __all__ = ["RESULTS_JSON", "parse_results_json", "result_from_dict"]
 
@@ -43,13 +44,31 @@ def result_from_dict(d: dict) -> SubmissionResult:
             raise ValueError("'problem' and 'part' must be strings")
         verdict = Verdict(status=status, score=float(p["score"]), max_score=float(p["max_score"]),
                           interpreted=_opt_str(p, "interpreted"), feedback=tuple(feedback),
-                          rule=_opt_str(p, "rule"))
+                          rule=_opt_str(p, "rule"), steps=_steps_from(p.get("steps")))
         parts.append(PartResult(p["problem"], p["part"], _opt_str(p, "answer"), verdict))
     status = d.get("status")
     if status not in tuple(SubmissionStatus):
         raise ValueError(f"unknown submission status {status!r}")
     return SubmissionResult(student=d["student"], status=status, parts=tuple(parts),
                             message=_opt_str(d, "message"), values=_values_from(d.get("values")))
+
+
+def _steps_from(data) -> tuple[Step, ...]:
+    """A derivation's marked lines as `step_json` wrote them (none: not a derivation)."""
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        raise ValueError("'steps' must be a list")
+    steps = []
+    for d in data:
+        if not isinstance(d, dict) or not isinstance(d.get("line"), int) or isinstance(d.get("line"), bool) \
+                or not isinstance(d.get("text"), str) or d.get("status") not in tuple(StepStatus):
+            raise ValueError("each step must be an object with a 'line' number, its 'text' and a step 'status'")
+        feedback = d.get("feedback") or []
+        if not isinstance(feedback, list) or not all(isinstance(f, str) for f in feedback):
+            raise ValueError("a step's 'feedback' must be a list of strings")
+        steps.append(Step(d["line"], d["text"], StepStatus(d["status"]), tuple(feedback), _opt_str(d, "interpreted")))
+    return tuple(steps)
 
 
 def _values_from(data) -> tuple:
@@ -72,7 +91,8 @@ def _part_json(p: PartResult, level: int) -> str:
         ("answer", encode(p.answer)), ("feedback", json_list([encode(f) for f in v.feedback], level + 1)),
         ("interpreted", encode(v.interpreted)), ("max_score", encode(rounded(v.max_score))), ("part", encode(p.part)),
         ("problem", encode(p.problem)), ("rule", encode(v.rule)), ("score", encode(rounded(v.score))),
-        ("status", encode(v.status))], level)
+        ("status", encode(v.status)),
+        *((("steps", indented([step_json(s) for s in v.steps], level + 1)),) if v.steps else ())], level)
 
 
 def _result_json(r: SubmissionResult, level: int) -> str:

@@ -12,9 +12,9 @@ from grader.answers.parser import AnswerSyntaxError, parse
 from grader.checking.choices import LETTERS
 from grader.model import CHOICE, CORRECT, MULTI_CHOICE, Problem, Step, StepStatus, SymbolTable, Verdict
 from grader.number_format import format_number, score_text
-from grader.show.escape import html_text
+from grader.show.escape import html_text, one_line
 from grader.show.mathml import mathml as mathml_of
-from grader.show.text import STEP_MARKS, STEP_WORDS, expects, verdict_word
+from grader.show.text import STEP_MARKS, STEP_WORDS, expects, unsaid, verdict_word
 from grader.show.width import caret_pad, shows_caret
 
 
@@ -26,9 +26,8 @@ def verdict_html(v: Verdict, answer: Optional[str], mathml: Optional[str],
            f'<p><strong class="grader-status">{escape(verdict_word(v))}</strong> '
            f'<span class="grader-score">({score_text(v.score)}/{score_text(v.max_score)} points)</span></p>']
     if v.steps:     # the marked lines say what was read and where it goes wrong; then what they do not say
-        said = {m for s in v.steps for m in s.feedback}
         out.append(steps_html(v.steps, table))
-        out.append(_feedback_html([f for f in v.feedback if f not in said]))
+        out.append(_feedback_html(list(unsaid(v))))
         out.append("</div>")
         return "".join(out)
     if v.interpreted:
@@ -44,22 +43,25 @@ def _feedback_html(feedback: Sequence[str], css: str = "grader-feedback") -> str
     return f'<ul class="{css}">' + "".join(f"<li>{escape(f)}</li>" for f in feedback) + "</ul>" if feedback else ""
 
 
-def steps_html(steps: Sequence[Step], table: Optional[SymbolTable] = None) -> str:
+def steps_html(steps: Sequence[Step], table: Optional[SymbolTable] = None, as_typed: bool = False) -> str:
     """A derivation line by line, as the terminal's `step_lines` shows it: each line numbered,
     its mark (named for a screen reader), the line as read (MathML when `table` is given, else
-    the Unicode the terminal prints), a caret under an unreadable spot, and the reason."""
+    the Unicode the terminal prints; `as_typed`: the student's text, where a report has the
+    reading in a column of its own), a caret under an unreadable spot, and the reason."""
     out = ['<ol class="grader-steps">']
     for s in steps:
         status = StepStatus(s.status)
         out.append(f'<li class="grader-step grader-step-{status.value}" value="{int(s.line)}">'
                    f'<span class="grader-mark" role="img" aria-label="{escape(STEP_WORDS[status])}">'
-                   f'{STEP_MARKS[status][0]}</span> <span class="grader-line">{_line_html(s, table)}</span>'
+                   f'{STEP_MARKS[status][0]}</span> <span class="grader-line">{_line_html(s, table, as_typed)}</span>'
                    f'{caret_html(s.text, s.column)}{_feedback_html(s.feedback, "grader-step-feedback")}</li>')
     out.append("</ol>")
     return "".join(out)
 
 
-def _line_html(step: Step, table: Optional[SymbolTable]) -> str:
+def _line_html(step: Step, table: Optional[SymbolTable], as_typed: bool = False) -> str:
+    if as_typed:
+        return f"<code>{html_text(one_line(step.text))}</code>"
     if table is not None and step.column is None:
         try:
             return mathml_of(parse(step.text, table).tree)

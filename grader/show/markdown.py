@@ -1,21 +1,18 @@
 """Verdicts and problems as Markdown, for notebook front ends that prefer it to HTML."""
 from __future__ import annotations
 
-from typing import Sequence
-
 from grader.checking.choices import LETTERS
-from grader.model import CHOICE, MULTI_CHOICE, Problem, Step, StepStatus, Verdict
+from grader.model import CHOICE, MULTI_CHOICE, Problem, Verdict
 from grader.number_format import format_number, score_text
 from grader.show.escape import md_code, md_text as md
-from grader.show.text import STEP_MARKS, expects, verdict_word
+from grader.show.text import STEP_MARKS, STEP_WORDS, expects, unsaid, verdict_word
 
 
 def verdict_markdown(v: Verdict) -> str:
     out = [f"**{verdict_word(v)}** ({score_text(v.score)}/{score_text(v.max_score)} points)"]
     if v.steps:     # as the HTML: the marked lines, then what is not said under a line
-        said = {m for s in v.steps for m in s.feedback}
-        out.append(steps_markdown(v.steps))
-        out.extend(f"- {md(line)}" for line in v.feedback if line not in said)
+        out.append("\n".join(steps_markdown(v.steps)))
+        out.extend(f"- {md(line)}" for line in unsaid(v))
         return "\n\n".join(out) + "\n"
     if v.interpreted:
         out.append(f"Interpreted as: {md_code(v.interpreted)}")
@@ -24,14 +21,18 @@ def verdict_markdown(v: Verdict) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def steps_markdown(steps: Sequence[Step]) -> str:
-    """A derivation as a numbered list: each line's mark and the line as read, its reasons under it."""
+def steps_markdown(steps) -> list[str]:
+    """A derivation as Markdown lines: a list item per line with its mark and word (as the
+    terminal marks it), the line as typed and what it was read as, and under it the reasons.
+    Every student string is a code span or escaped text, so no line can become markup. Items
+    are `*` bullets: a `-` list after them (the verdict's feedback) stays a list of its own."""
     out = []
     for s in steps:
-        head = f"{int(s.line)}. "
-        out.append(f"{head}{STEP_MARKS[StepStatus(s.status)][0]} {md_code(s.interpreted or s.text)}")
-        out.extend(f"{' ' * len(head)}- {md(m)}" for m in s.feedback)
-    return "\n".join(out)
+        where = f" at character {s.column}" if s.column is not None else ""
+        read = f", read as {md_code(s.interpreted)}" if s.interpreted and s.interpreted != s.text else ""
+        out.append(f"* line {s.line} {STEP_MARKS[s.status][0]} {md_code(s.text)} ({STEP_WORDS[s.status]}{where}){read}")
+        out.extend(f"  - {md(m)}" for m in s.feedback)
+    return out
 
 
 def problem_markdown(p: Problem, given: tuple[tuple[str, float], ...]) -> str:

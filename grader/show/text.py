@@ -113,12 +113,18 @@ def step_json(step) -> dict:
             "feedback": list(step.feedback)}
 
 
+def unsaid(verdict: Verdict) -> tuple[str, ...]:
+    """A derivation's feedback that no line's reason already says: what is shown after the marked
+    lines (in the terminal, the page, the notebook and the feedback file alike)."""
+    said = {m for s in verdict.steps for m in s.feedback}
+    return tuple(m for m in verdict.feedback if m not in said)
+
+
 def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[str]:
     lines = [f"{style.verdict(verdict)}  ({score_text(verdict.score)}/{score_text(verdict.max_score)} points)"]
     if verdict.steps:
         lines.extend(step_lines(verdict.steps, style))
-        said = {m for s in verdict.steps for m in s.feedback}
-        lines.extend(style.text(m) for m in verdict.feedback if m not in said)
+        lines.extend(style.text(m) for m in unsaid(verdict))
         return lines
     if verdict.interpreted:
         lines.append(f"Interpreted as: {style.maths(verdict)}")
