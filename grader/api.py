@@ -19,7 +19,7 @@ from grader.authoring.banks import BankLocation, locate_bank
 from grader.checking.grading import DEADLINE_SECONDS, BrokenReference, grade_answer, prepare, too_complex
 from grader.errors import GraderError
 from grader.limits import STUDENT_BUDGET_SECONDS
-from grader.model import CHOICE, MULTI_CHOICE, Part, Problem, SubmissionResult, nfc_id
+from grader.model import CHOICE, DERIVATION, MULTI_CHOICE, Part, Problem, SubmissionResult, nfc_id
 from grader.results import CheckResult, Interpretation, ProblemSheet
 
 Bank = Mapping[str, Problem]
@@ -122,7 +122,7 @@ def check(problem_id: str, part_id: str, answer: str, *, student: Optional[str] 
 
 def check_result(problem: Problem, part: Part, answer: str, verdict) -> CheckResult:
     """A verdict with the problem, the part and what the grader read (MathML), for display."""
-    shown = verdict.interpreted and part.kind not in (CHOICE, MULTI_CHOICE)
+    shown = verdict.interpreted and part.kind not in (CHOICE, MULTI_CHOICE, DERIVATION)   # a chain: its lines
     return CheckResult(problem, part, answer, verdict, read(problem, answer).mathml if shown else None)
 
 

@@ -314,3 +314,15 @@ def test_a_long_wrong_chain_explains_its_first_wrong_lines_and_marks_the_rest():
     assert _marks(v) == [S] + [X] * 6
     assert all(len(s.feedback) > 1 for s in v.steps[1:4])
     assert [s.feedback for s in v.steps[4:]] == [(f"Line {n} does not follow from line {n - 1}.",) for n in (5, 6, 7)]
+
+
+def test_a_grade_table_shows_a_wrong_derivations_marked_lines():
+    from grader.model import PartResult
+    from grader.show.text import Style, grade_table
+    v = _check(HOMEWORK, "delta-L", "delta_j^L\n= dc/da_j^L * da_j^L/dz_j^L\n= dc/da_j^L")
+    rows = grade_table([PartResult("derivation-homework", "delta-L", "x", v)], Style(colour=False, unicode=False))
+    pad = " " * len("derivation-homework/delta-L  ")
+    assert rows[1:5] == [pad + "  1 > delta_j^L", pad + "  2 ok dc/da_j^L * da_j^L/dz_j^L",    # ASCII: as typed
+                         pad + "  3 X dc/da_j^L", pad + "      Line 3 does not follow from line 2."]
+    assert rows[-1] == pad + ("The chain ends at line 3, which is not the target ?c/?a_j^(L)?g_L?(z_j^(L)) yet: its "
+                              "value is not the target's.")

@@ -160,8 +160,11 @@ def grade_table(results: list[PartResult], style: Style) -> list[str]:
         label = f"{r.problem}/{r.part}".ljust(width)
         lines.append(f"{label}  {score_text(v.score):>4}/{score_text(v.max_score):<4} {style.verdict(v)}")
         if v.status not in (CORRECT, MISSING):    # "Missing" says it all: no "No answer given." line
-            for message in v.feedback:
-                lines.append(" " * (width + 2) + style.text(message))
+            pad = " " * (width + 2)
+            if v.steps:             # a derivation: its marked lines, then what they do not say
+                lines.extend(pad + line for line in step_lines(v.steps, style))
+            for message in (unsaid(v) if v.steps else v.feedback):
+                lines.append(pad + style.text(message))
     return lines
 
 
