@@ -242,7 +242,8 @@ def compare_steps(text: str, table: Optional[SymbolTable] = None, *, positive: t
 
 def _naming_lines(message: str, line: int, before: int) -> str:
     """compare's message about a student's answer and a reference, about two lines instead."""
-    for old, new in (("Your answer", f"Line {line}"), ("your answer", f"line {line}"),
+    for old, new in (("That is not the expected value.", f"Line {line} is not the value of line {before}."),
+                     ("Your answer", f"Line {line}"), ("your answer", f"line {line}"),
                      ("The expected answer", f"Line {before}"), ("the expected answer", f"line {before}"),
                      ("the expected value", f"line {before}"), ("The reference", f"Line {before}"),
                      ("the reference", f"line {before}")):
