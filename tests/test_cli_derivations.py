@@ -260,3 +260,31 @@ def test_a_real_process_piped_in_ascii_and_on_a_terminal(tmp_path):
     code, out = _on_a_terminal(args, _env(tmp_path, TERM="xterm-256color", NO_COLOR="1"), tmp_path)
     assert code == 1 and ANSI not in out
     assert "  3 ✗ ∂c/∂a_j^(L)·g_L(z_j^(L))".encode() in out
+
+
+# --- the answer-syntax guide ---------------------------------------------------------------------
+
+def _derivations_section() -> str:
+    text = run("syntax").stdout
+    assert "\n## Derivations\n" in text
+    return text.split("\n## Derivations\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_guides_derivation_examples_are_right_answers(tmp_path):
+    """The two chains `grader syntax` shows (plain, and LaTeX aligned) are graded Correct for
+    the part they show (derivation-homework dc-db), so the guide cannot drift from the grader."""
+    section = _derivations_section()
+    blocks = [b for b in section.split("\n\n") if b.startswith("    ") and "=" in b]
+    plain = "\n".join(l[4:] for l in blocks[0].splitlines())
+    latex = "\n".join(l.strip() for l in blocks[1].splitlines())
+    assert plain.startswith("dc/db_j^(l)\n= ") and latex.startswith("\\begin{aligned}\n")
+    for chain in (plain, latex):
+        result = run("check", "derivation-homework", "dc-db", "-", input=chain)
+        assert result.exit_code == 0 and result.stdout.startswith("Correct  (1/1 points)\n"), result.stdout
+
+
+def test_the_guide_states_the_chain_limits_the_grader_enforces():
+    from grader import limits
+    section = " ".join(_derivations_section().split())
+    assert (f"a chain of more than {limits.MAX_CHAIN_LINES} lines or {limits.MAX_CHAIN_LENGTH:,} characters (one "
+            f"line, like any answer, has up to {limits.MAX_ANSWER_LENGTH} characters)") in section
