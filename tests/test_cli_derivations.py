@@ -288,3 +288,27 @@ def test_the_guide_states_the_chain_limits_the_grader_enforces():
     section = " ".join(_derivations_section().split())
     assert (f"a chain of more than {limits.MAX_CHAIN_LINES} lines or {limits.MAX_CHAIN_LENGTH:,} characters (one "
             f"line, like any answer, has up to {limits.MAX_ANSWER_LENGTH} characters)") in section
+
+
+# --- README's example ----------------------------------------------------------------------------
+
+def test_readmes_derivation_examples_print_what_readme_shows(tmp_path):
+    """Every `$ command` of README's "Derivations, line by line" run in a shell prints exactly
+    the lines README shows under it (`$ cat FILE` shows a file the example uses: it is written)."""
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("### Derivations, line by line\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    blocks = section.split("```\n")[1::2]
+    assert len(blocks) == 2
+    ran = 0
+    for block in blocks:
+        for chunk in block.split("$ ")[1:]:
+            command, _, shown = chunk.partition("\n")
+            if command.startswith("cat "):
+                (tmp_path / command[4:]).write_text(shown, encoding="utf-8")
+                continue
+            out = subprocess.run(["bash", "-c", command.replace("grader ", f"{sys.executable} -m grader ")],
+                                 capture_output=True, env=_env(tmp_path), cwd=tmp_path, timeout=120)
+            assert out.stderr == b"", out.stderr
+            assert out.stdout.decode("utf-8") == shown, command
+            ran += 1
+    assert ran == 4
