@@ -14,8 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from grader.interfaces.cli import main
+from test_console_script import _run_on_a_terminal
 
 REPO = Path(__file__).resolve().parent.parent
+GRADER = [sys.executable, "-m", "grader"]
 ANSI = b"\x1b["
 
 # the course solution's slip: z_i where the weight W_(ij) feeds z_j
@@ -218,29 +220,6 @@ def _env(tmp_path, **extra) -> dict:
     return env
 
 
-def _on_a_terminal(args, env, cwd) -> tuple[int, bytes]:
-    import pty
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "grader", *args], stdout=slave, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, env=env, cwd=cwd)
-    finally:
-        os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:                     # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    assert b"Traceback" not in proc.stderr.read()
-    proc.stderr.close()
-    return proc.wait(timeout=120), b"".join(chunks)
-
-
 def test_a_real_process_piped_in_ascii_and_on_a_terminal(tmp_path):
     path = tmp_path / "chain.txt"
     path.write_text(DROPPED, encoding="utf-8")
@@ -253,11 +232,11 @@ def test_a_real_process_piped_in_ascii_and_on_a_terminal(tmp_path):
     ascii_ = subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, timeout=120, cwd=tmp_path,
                             env=_env(tmp_path, PYTHONIOENCODING="ascii", PYTHONUTF8="0"))
     assert (ascii_.returncode, ascii_.stdout.decode("ascii")) == (1, DROPPED_ASCII)
-    code, out = _on_a_terminal(args, _env(tmp_path, TERM="xterm-256color"), tmp_path)
+    code, out = _run_on_a_terminal(GRADER, args, _env(tmp_path, TERM="xterm-256color"))
     assert code == 1
     assert "\x1b[31m\x1b[1m✗\x1b[0m ∂c/∂a_j^(L)·g_L(z_j^(L))".encode() in out      # the wrong line's mark, red
     assert "\x1b[33m\x1b[1m!\x1b[0m".encode() in out                               # the unreadable one, yellow
-    code, out = _on_a_terminal(args, _env(tmp_path, TERM="xterm-256color", NO_COLOR="1"), tmp_path)
+    code, out = _run_on_a_terminal(GRADER, args, _env(tmp_path, TERM="xterm-256color", NO_COLOR="1"))
     assert code == 1 and ANSI not in out
     assert "  3 ✗ ∂c/∂a_j^(L)·g_L(z_j^(L))".encode() in out
 

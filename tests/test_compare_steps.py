@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import grader
-from grader.interfaces.cli import main
+from test_cli_derivations import run
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,13 +50,6 @@ def _clean_env(tmp_path, monkeypatch):
     for name in ("GRADER_PROBLEMS", "GRADER_DEBUG", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-
-
-def run(*args, input=None):
-    result = CliRunner().invoke(main, [str(a) for a in args], input=input)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output + result.stderr
-    return result
 
 
 def steps(text: str, *options: str):

@@ -127,8 +127,8 @@ def check(problem_id, part_id, answer, answer_file, hint, student, assignment_pa
       grader check sigmoid derivative 'e^(-z)/(1+e^(-z))^2'
     an answer with a prime needs double quotes,
       grader check hidden-error delta-l "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_j^l)"
-    or skip the shell: ANSWER "-" (standard input), no ANSWER (asked interactively),
-    or an answers file with grader grade FILE.
+    or skip the shell: ANSWER "-" (standard input), --answer-file FILE, no ANSWER (asked
+    interactively), or an answers file with grader grade FILE.
     """
     import grader
     from grader.show.text import verdict_json, verdict_lines
