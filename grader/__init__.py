@@ -7,6 +7,7 @@ The public API (everything else is internal and may change):
     grader.problem("sigmoid")                    # -> ProblemSheet: the statement, names, parts
     grader.interpret("sigmoid", "e^-z/(1+e^-z)^2")  # -> Interpretation: what the grader reads
     grader.compare("2*x", "x+x")                 # -> Outcome: equivalent / different / invalid
+    grader.compare_steps("x*(1-x)\n= x - x^2")   # -> StepsOutcome: each line against the one before
     grader.load_bank(folder)                     # -> {problem id: Problem}
     grader.find(bank, "sigmoid", "derivative")   # -> (Problem, Part), or UnknownName
     grader.grade_answer(problem, part, "0.288", student="alice")   # -> Verdict: the one grading path
@@ -30,7 +31,7 @@ Attributes load on first use (module `__getattr__`), so `import grader` stays ch
 """
 __version__ = "0.1.0"
 
-_API = ("check", "problem", "interpret", "compare", "load_bank", "find", "grade_answer", "grade_file",
+_API = ("check", "problem", "interpret", "compare", "compare_steps", "load_bank", "find", "grade_answer", "grade_file",
         "grade_class", "UnknownName", "read", "student_values", "given_values", "ensure_checkable",
         "BrokenReference", "locate_bank", "BankLocation", "validate", "json_schema",
         "syntax_guide", "load_assignment", "apply_assignment", "assigned", "load_roster", "roster_report", "students_in",
@@ -41,6 +42,7 @@ _EXPORTS = {
     "CheckResult": "grader.results", "ProblemSheet": "grader.results", "Interpretation": "grader.results",
     "Verdict": "grader.model", "Step": "grader.model", "StepStatus": "grader.model", "PartResult": "grader.model", "SubmissionResult": "grader.model",
     "Problem": "grader.model", "Part": "grader.model", "Outcome": "grader.checking.checker",
+    "StepsOutcome": "grader.checking.checker", "StepOutcome": "grader.checking.checker",
     "ClassRun": "grader.classes.classrun", "ValidationIssue": "grader.authoring.validation",
     "Assignment": "grader.authoring.assignment", "Roster": "grader.authoring.roster",
     "Person": "grader.authoring.roster", "Submission": "grader.classes.submissions",

@@ -27,7 +27,7 @@ BankSource = Union[Bank, str, PathLike, None]
 
 __all__ = ["BankLocation", "BrokenReference", "DEADLINE_SECONDS", "UnknownName", "apply_assignment", "assigned", "check",
            "check_result", "too_complex",
-           "compare", "ensure_checkable", "find", "given_values", "grade_answer", "grade_class", "grade_file",
+           "compare", "compare_steps", "ensure_checkable", "find", "given_values", "grade_answer", "grade_class", "grade_file",
            "interpret", "json_schema", "load_assignment", "load_bank", "load_roster", "locate_bank", "problem",
            "read", "read_answer_file", "grade_submission", "student_source", "write_gradescope", "roster_report", "student_values", "students_in", "syntax_guide", "validate",
            "write_handouts"]
@@ -156,6 +156,24 @@ def compare(student: str, reference: str, *, problem: Union[str, Problem, None] 
     the tolerance at every sampled point, `let` fixes values ({"x": 9.72}, or "x=9.72" strings
     as typed on a command line), `where` is a condition."""
     from grader.checking import checker
+    return checker.compare(student, reference, **_compare_options(problem, part, positive, functions, rtol, atol,
+                                                                  let, where, problems))
+
+
+def compare_steps(text: str, *, problem: Union[str, Problem, None] = None, part: Union[str, Part, None] = None,
+                  positive: Sequence[str] = (), functions: Sequence[str] = (), rtol: Optional[float] = None,
+                  atol: Optional[float] = None, let: Union[Mapping[str, float], Sequence[str], None] = None,
+                  where: Optional[str] = None, problems: BankSource = None):
+    """Is each line of a chain equivalent to the line before it? `text` holds one expression per
+    line (a leading `=` allowed, or `a = b = c`, or a LaTeX aligned paste); each step is
+    compared as `compare` compares two expressions, with the same options. Returns a
+    `StepsOutcome`: equivalent only when every step is, and each line's `StepOutcome`."""
+    from grader.checking import checker
+    return checker.compare_steps(text, **_compare_options(problem, part, positive, functions, rtol, atol, let,
+                                                          where, problems))
+
+
+def _compare_options(problem, part, positive, functions, rtol, atol, let, where, problems) -> dict:
     if let is not None and not isinstance(let, Mapping):
         let = dict(_let(item) for item in let)
     if isinstance(problem, str):
@@ -163,9 +181,8 @@ def compare(student: str, reference: str, *, problem: Union[str, Problem, None] 
         part = found_part if isinstance(part, str) else part
     elif part is not None and isinstance(part, str):
         raise UnknownName("a part needs its problem.")
-    return checker.compare(student, reference, positive=tuple(positive), rtol=rtol, atol=atol,
-                           let=dict(let or {}), where=where, problem=problem, part=part,
-                           functions_declared=tuple(functions))
+    return dict(positive=tuple(positive), rtol=rtol, atol=atol, let=dict(let or {}), where=where, problem=problem,
+                part=part, functions_declared=tuple(functions))
 
 
 def _let(item: str) -> tuple[str, float]:

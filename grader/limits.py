@@ -29,6 +29,7 @@ MAX_CONSTANT_EXPONENT = 1000.0   # an exponent made of numbers (9^9^9^9, 10**10*
 MAX_SUM_NESTING = 3          # sums inside sums; backprop needs two, each level multiplies the cost by the layer width
 MAX_PRIMES = 3               # f''' at most: the built-in functions carry their first three derivatives
 MAX_LATEX_GROUPS = MAX_ANSWER_DEPTH   # `{ }` groups inside each other: the LaTeX reader's own guard, as deep as brackets
+MAX_ANSWER_INPUT_BYTES = 100_000    # bytes read from a file or standard input for one answer: 16 times the longest derivation; what is beyond is not an answer
 CARET_MAX_LENGTH = 200       # longer answers wrap in a terminal, where a caret under them would point at the wrong place
 
 # --- exact arithmetic (grader.checking.exact): numeric answers compared as fractions ---------------

@@ -29,9 +29,10 @@ from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, INVALID, MULTI
 from grader.answers.names import table_for
 from grader.answers.normalise import normalise
 from grader.answers.parser import AnswerSyntaxError, parse
+from grader.answers.steps import ChainError, split
 from grader.answers.tree import free_indices
 
-__all__ = ["check", "check_within", "clear_caches", "compare", "Outcome", "infer_names", "unreadable", "timed_out", "equivalent", "context",
+__all__ = ["check", "check_within", "clear_caches", "compare", "compare_steps", "Outcome", "StepOutcome", "StepsOutcome", "infer_names", "unreadable", "timed_out", "equivalent", "context",
            "Context"]
 
 
@@ -112,18 +113,13 @@ def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *
     if problem is not None:
         table = problem.table
     if table is None:
-        table, called = infer_names(student, reference, *([where] if where else []), positive=positive,
-                                    declared=functions_declared)
-        if called:
-            name = called[0]
-            close = difflib.get_close_matches(name, functions.spellings(), n=2, cutoff=0.6)
-            hint = f"did you mean {' or '.join(close)}? If not, " if close else ""
-            return Outcome("invalid", f"Unknown function '{name}': {hint}declare it with --function {name} if it "
-                                      f"stands for any function, or write {name}*(...) for a product.")
+        table, unknown_function = _names((student, reference), where, positive, functions_declared)
+        if unknown_function:
+            return Outcome("invalid", unknown_function)
     if part is None:
         base = Part(id="compare", prompt="", kind=EXPRESSION, answer=reference, allow_restatement=True)
-    else:
-        base = dc_replace(part, answer=reference, tests=())
+    else:      # a derivation part compares its lines as expressions (one line is not a chain)
+        base = dc_replace(part, answer=reference, tests=(), kind=EXPRESSION if part.kind == DERIVATION else part.kind)
     tolerance = base.tolerance
     if rtol is not None:
         tolerance = dc_replace(tolerance, rtol=rtol)
@@ -165,6 +161,129 @@ def compare(student: str, reference: str, table: Optional[SymbolTable] = None, *
     if verdict.status == INVALID:
         return Outcome("invalid", " ".join(verdict.feedback), verdict.interpreted, ref.unicode)
     return Outcome("different", " ".join(verdict.feedback), verdict.interpreted, ref.unicode)
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """One line of a chain compared with the line before it (`grader compare --steps`). `line`
+    counts the chain's expressions, as a derivation's steps do (a line `a = b` holds two);
+    `status` is start (line 1) or, as `compare` says it, equivalent / different / invalid;
+    `column` is where a line that cannot be read goes wrong (1-based, for a caret)."""
+
+    line: int
+    text: str
+    status: str
+    message: Optional[str] = None
+    interpreted: Optional[str] = None
+    column: Optional[int] = None
+    against: Optional[int] = None       # the line it was compared with: the last readable one before it
+
+
+@dataclass(frozen=True)
+class StepsOutcome:
+    """A chain compared line by line: equivalent only when every step is, invalid when the
+    chain or one of its lines cannot be compared, else different. `steps` is empty when the
+    text is not a chain at all (`message` says why)."""
+
+    status: str
+    message: str
+    steps: tuple[StepOutcome, ...] = ()
+
+
+def compare_steps(text: str, table: Optional[SymbolTable] = None, *, positive: tuple[str, ...] = (),
+                  rtol: Optional[float] = None, atol: Optional[float] = None, let: Optional[dict] = None,
+                  where: Optional[str] = None, problem: Optional[Problem] = None, part: Optional[Part] = None,
+                  functions_declared: tuple[str, ...] = ()) -> StepsOutcome:
+    """Each expression of a chain (cut as a derivation is, `steps.split`) against the one
+    before it, by `compare` with the same options. Without a problem the names come from every
+    line at once, so each step reads a name the same way. A line that cannot be read is marked
+    with its caret, and the next line is compared with the last line that can."""
+    try:
+        pieces = split(text)
+    except ChainError as err:
+        return StepsOutcome("invalid", err.message)
+    if len(pieces) < 2:
+        return StepsOutcome("invalid", "There is nothing to compare: write at least two expressions, one per line "
+                                       "(a line may start with '=').")
+    if problem is not None:
+        table = problem.table
+    if table is None:
+        table, unknown_function = _names([p.text for p in pieces], where, positive, functions_declared)
+        if unknown_function:
+            return StepsOutcome("invalid", unknown_function)
+    readable: list[Optional[int]] = []          # the index of the last readable line up to each line
+    steps = []
+    for i, piece in enumerate(pieces):
+        n = piece.number
+        before = readable[-1] if readable else None
+        try:
+            shown = parse(piece.text, table).unicode
+        except AnswerSyntaxError as err:
+            readable.append(before)
+            steps.append(StepOutcome(n, piece.text, "invalid", f"Line {n} cannot be read. {err.message}", None,
+                                     err.column if err.source else None))
+            continue
+        readable.append(i)
+        if i == 0:
+            steps.append(StepOutcome(n, piece.text, "start", None, shown))
+        elif before is None:
+            steps.append(StepOutcome(n, piece.text, "invalid", "There is no readable line before this one to "
+                                                                "compare it with.", shown))
+        else:
+            m = pieces[before].number
+            outcome = compare(piece.text, pieces[before].text, table, positive=positive, rtol=rtol, atol=atol,
+                              let=let, where=where, problem=problem, part=part,
+                              functions_declared=functions_declared)
+            said = f"Line {n} is equivalent to line {m}." if outcome.status == "equivalent" else \
+                _naming_lines(outcome.message, n, m)
+            steps.append(StepOutcome(n, piece.text, outcome.status, said, shown, against=m))
+    return StepsOutcome(*_chain_summary(steps), tuple(steps))
+
+
+def _naming_lines(message: str, line: int, before: int) -> str:
+    """compare's message about a student's answer and a reference, about two lines instead."""
+    for old, new in (("That is not the expected value.", f"Line {line} is not the value of line {before}."),
+                     ("Your answer", f"Line {line}"), ("your answer", f"line {line}"),
+                     ("The expected answer", f"Line {before}"), ("the expected answer", f"line {before}"),
+                     ("the expected value", f"line {before}"), ("The reference", f"Line {before}"),
+                     ("the reference", f"line {before}")):
+        message = message.replace(old, new)
+    return message
+
+
+def _chain_summary(steps: list[StepOutcome]) -> tuple[str, str]:
+    different = [s.line for s in steps if s.status == "different"]
+    invalid = [s.line for s in steps if s.status == "invalid"]
+    if not different and not invalid:
+        return "equivalent", "Every line is equivalent to the line before it."
+    said = []
+    if different:
+        one = len(different) == 1
+        said.append(f"{_line_list(different)} {'is' if one else 'are'} not equivalent to the line before "
+                    f"{'it' if one else 'them'}.")
+    if invalid:
+        said.append(f"{_line_list(invalid)} cannot be compared.")
+    return ("invalid" if invalid else "different"), " ".join(said)
+
+
+def _line_list(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"Line {numbers[0]}"
+    return "Lines " + ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
+
+
+def _names(texts, where: Optional[str], positive: tuple[str, ...], declared: tuple[str, ...]) \
+        -> tuple[SymbolTable, Optional[str]]:
+    """The names of expressions compared without a problem, and the message for a name used
+    only before brackets that is not declared a function (None when there is none)."""
+    table, called = infer_names(*texts, *([where] if where else []), positive=positive, declared=declared)
+    if not called:
+        return table, None
+    name = called[0]
+    close = difflib.get_close_matches(name, functions.spellings(), n=2, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? If not, " if close else ""
+    return table, (f"Unknown function '{name}': {hint}declare it with --function {name} if it stands for any "
+                   f"function, or write {name}*(...) for a product.")
 
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]+))*")

@@ -10,8 +10,8 @@ from typing import Mapping
 
 from grader.answers.latex import looks_like_latex
 from grader.checking.choices import LETTERS
-from grader.model import (CHOICE, CORRECT, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE, NOT_GRADED,
-                          NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, StepStatus, Verdict)
+from grader.model import (CHOICE, CORRECT, DERIVATION, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE, NOT_GRADED,
+                          NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, Step, StepStatus, Verdict)
 from grader.number_format import format_number, score_text
 from grader.show.width import caret_pad, shows_caret
 
@@ -108,6 +108,28 @@ def step_lines(steps, style: Style) -> list[str]:
     return out
 
 
+# `grader compare --steps`: a step's status as compare says it -> the mark a derivation's line gets
+_COMPARED = {"start": StepStatus.START, "equivalent": StepStatus.CORRECT, "different": StepStatus.INCORRECT,
+             "invalid": StepStatus.INVALID}
+
+
+def compared_steps_lines(outcome, style: Style) -> list[str]:
+    """A chain compared line by line (`StepsOutcome`), marked as a derivation is (`step_lines`):
+    the message under each line that is not equivalent, or that was compared with a line other
+    than the one just before it (which cannot be read); then the status and why."""
+    said = lambda s: s.status in ("different", "invalid") or s.against not in (None, s.line - 1)  # noqa: E731
+    steps = [Step(s.line, s.text, _COMPARED[s.status], (s.message,) if said(s) else (), s.interpreted, s.column)
+             for s in outcome.steps]
+    return [*step_lines(steps, style), style.text(f"{outcome.status}: {outcome.message}")]
+
+
+def compared_steps_json(outcome) -> dict:
+    """`grader compare --steps --format json`: the status, why, and each line's status and message."""
+    return {"status": outcome.status, "message": outcome.message,
+            "steps": [{"line": s.line, "status": s.status, **({"message": s.message} if s.message else {})}
+                      for s in outcome.steps]}
+
+
 def step_json(step) -> dict:
     return {"line": step.line, "text": step.text, "status": step.status, "interpreted": step.interpreted,
             "feedback": list(step.feedback)}
@@ -186,6 +208,10 @@ def expects(part: Part) -> str:
     if part.kind == NUMERIC:
         from grader.checking.tolerance import words as tolerance_words
         return f"Answer with a number (or arithmetic on numbers). Accuracy needed: {tolerance_words(part.tolerance)}."
+    if part.kind == DERIVATION:
+        start = part.start[0] if part.start else "the left-hand side"
+        return (f"Answer with a chain of equalities from {start}, one expression per line, each new line "
+                f"starting with '='.")
     return "Answer with an expression in the names above."
 
 

@@ -116,6 +116,32 @@ def style():
     return Style.detect(sys.stdout, os.environ)
 
 
+def read_text(path: str, what: str) -> str:
+    """The text of a file a person names for one answer or one chain (`-`: standard input),
+    refused in our words when it cannot be one: missing, a folder, too large, not text. A
+    byte-order mark (Windows Notepad) and the final line break are not part of it."""
+    from grader.limits import MAX_ANSWER_INPUT_BYTES as limit
+    where = "standard input" if path == "-" else f"the file {path}"
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(path, "rb") as stream:
+                data = stream.read(limit + 1)
+    except OSError as err:
+        raise Refusal(f"cannot read {where}: {os_reason(err)}.") from None
+    if len(data) > limit:
+        raise Refusal(f"{where} has more than {limit:,} bytes; it should hold {what}.")
+    try:
+        if b"\0" in data:
+            raise UnicodeDecodeError("utf-8", data, data.index(b"\0"), data.index(b"\0") + 1, "NUL")
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise Refusal(f"{where} is not text (byte {err.start + 1:,} is not a character): it should hold {what}, "
+                      f"saved as plain text (UTF-8).") from None
+    return text.removeprefix("\ufeff").rstrip("\r\n")
+
+
 def emit_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False))
 

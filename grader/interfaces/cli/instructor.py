@@ -8,7 +8,7 @@ import click
 
 from grader import Exit
 from grader.interfaces.cli.base import (
-    Refusal, bank_location, emit_json, find, format_option, main, problems_option, style,
+    Refusal, bank_location, emit_json, find, format_option, main, problems_option, read_text, style,
 )
 
 
@@ -29,9 +29,11 @@ from grader.interfaces.cli.base import (
 @click.option("--atol", type=click.FloatRange(min=0), metavar="X", help="Absolute tolerance at every sampled point.")
 @click.option("--let", "lets", multiple=True, metavar="NAME=NUMBER", help="Fix a value, e.g. --let x=9.72 (repeatable).")
 @click.option("--where", metavar="CONDITION", help='Sample only where a condition holds, e.g. --where "x > 0".')
+@click.option("--steps", "steps_file", metavar="FILE",
+              help='Compare each line of FILE with the line before it (a chain; "-": standard input).')
 @format_option
 def compare(expressions, positive, function_names, problems_dir, problem_id, part_id, tolerance, rtol, atol, lets,
-            where, fmt):
+            where, steps_file, fmt):
     """Compare two expressions: equivalent, different (with a point where they differ) or invalid.
 
     Every free name is a real symbol (a_{0} and w_1 are single names); with --problem, the
@@ -40,8 +42,15 @@ def compare(expressions, positive, function_names, problems_dir, problem_id, par
     \b
     Expressions starting with a minus sign work as typed:  grader compare -x+1 "1-x"
     Quote each expression in single quotes in the shell; f'(z) needs double quotes.
+
+    \b
+    --steps FILE checks a chain: one expression per line (a leading "=" is allowed), each
+    compared with the line before it, with the same options. Equivalent only if every step is.
     """
     import grader
+    if steps_file is not None:
+        _compare_steps(expressions, steps_file, positive, function_names, problems_dir, problem_id, part_id,
+                       tolerance, rtol, atol, lets, where, fmt)
     if len(expressions) != 2:
         raise Refusal(f"compare needs two expressions, STUDENT and REFERENCE (got {len(expressions)}); "
                       "quote each one, like: grader compare 'x*(1-x)' 'x-x^2'")
@@ -63,6 +72,30 @@ def compare(expressions, positive, function_names, problems_dir, problem_id, par
         if outcome.reference:
             click.echo(shown.text(f"Reference: {outcome.reference}"))
         click.echo(shown.text(f"{outcome.status}: {outcome.message}"))
+    sys.exit(Exit.OK if outcome.status == "equivalent" else Exit.WRONG)
+
+
+def _compare_steps(expressions, steps_file, positive, function_names, problems_dir, problem_id, part_id, tolerance,
+                   rtol, atol, lets, where, fmt):
+    import grader
+    from grader.show.text import compared_steps_json, compared_steps_lines
+    if expressions:
+        raise Refusal("compare --steps takes the expressions from FILE, not from the command line "
+                      f"(got {len(expressions)} more).")
+    if part_id and not problem_id:
+        raise Refusal("--part needs --problem.")
+    text = read_text(steps_file, "a chain of expressions, one per line")
+    problem = part = None
+    if problem_id:
+        problem, part = find(bank_location(problems_dir), problem_id, part_id)
+    outcome = grader.compare_steps(text, problem=problem, part=part, positive=positive, functions=function_names,
+                                   rtol=rtol if rtol is not None else tolerance,
+                                   atol=atol if atol is not None else tolerance, let=lets, where=where)
+    if fmt == "json":
+        emit_json(compared_steps_json(outcome))
+    else:
+        for line in compared_steps_lines(outcome, style()):
+            click.echo(line)
     sys.exit(Exit.OK if outcome.status == "equivalent" else Exit.WRONG)
 
 

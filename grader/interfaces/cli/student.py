@@ -10,9 +10,10 @@ from typing import Optional
 import click
 
 from grader import Exit
+from grader.limits import MAX_ANSWER_INPUT_BYTES
 from grader.interfaces.cli.base import (
     AnswerCommand, Refusal, assigned_bank, assigned_problem, assignment_option, bank_location, emit_json,
-    env_student, format_option, load_bank, main, problems_option, style,
+    env_student, format_option, load_bank, main, problems_option, read_text, style,
 )
 
 
@@ -89,9 +90,9 @@ def _next_hint(problem, part) -> Optional[str]:
 
 
 def _read_stdin_answer() -> str:
-    data = sys.stdin.buffer.read(100_001)
-    if len(data) > 100_000:
-        return "x" * 100_001  # refused by the parser's length limit with its own message
+    data = sys.stdin.buffer.read(MAX_ANSWER_INPUT_BYTES + 1)
+    if len(data) > MAX_ANSWER_INPUT_BYTES:
+        return "x" * (MAX_ANSWER_INPUT_BYTES + 1)  # refused by the parser's length limit with its own message
     try:
         return data.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
@@ -102,18 +103,22 @@ def _read_stdin_answer() -> str:
 @click.argument("problem_id", metavar="PROBLEM")
 @click.argument("part_id", metavar="PART")
 @click.argument("answer", nargs=-1, type=click.UNPROCESSED)
+@click.option("--answer-file", "answer_file", metavar="FILE",
+              help="Read the answer from FILE, e.g. a derivation, one line per step (\"-\": standard input).")
 @click.option("--hint", is_flag=True, help="Show the part's next hint (one more each time).")
 @click.option("--student", metavar="ID", help="Use the given values drawn for this student.")
 @assignment_option
 @problems_option
 @format_option
-def check(problem_id, part_id, answer, hint, student, assignment_path, problems_dir, fmt):
+def check(problem_id, part_id, answer, answer_file, hint, student, assignment_path, problems_dir, fmt):
     """Check one ANSWER to PART of PROBLEM.
 
     \b
     Answers that start with a minus sign work as typed:  grader check two-layer-example dC-dw2 -0.004
-    ANSWER "-" reads the answer from standard input. With no ANSWER, you are asked for answers
-    until the part is right (an empty line or Ctrl-D quits; "?" shows a hint).
+    ANSWER "-" reads the answer from standard input, --answer-file FILE from a file: a
+    derivation has one step per line. With no ANSWER, you are asked for answers until the part
+    is right (an empty line or Ctrl-D quits; "?" shows a hint); a derivation is asked line by
+    line, and an empty line checks it.
     Options may follow the answer; a word starting with -- that is not an option is an error,
     so put "--" before an answer that starts with two minus signs.
 
@@ -122,13 +127,15 @@ def check(problem_id, part_id, answer, hint, student, assignment_path, problems_
       grader check sigmoid derivative 'e^(-z)/(1+e^(-z))^2'
     an answer with a prime needs double quotes,
       grader check hidden-error delta-l "sum_k w_(kj)^(l+1)*delta_k^(l+1)*f'(z_j^l)"
-    or skip the shell: ANSWER "-" (standard input), no ANSWER (asked interactively),
-    or an answers file with grader grade FILE.
+    or skip the shell: ANSWER "-" (standard input), --answer-file FILE, no ANSWER (asked
+    interactively), or an answers file with grader grade FILE.
     """
     import grader
     from grader.show.text import verdict_json, verdict_lines
     from grader.show.values import course_values_note, own_values_line, shared_values_note
     answer = list(answer)       # AnswerCommand took the options wherever they stood
+    if answer_file is not None and answer:
+        raise Refusal("give the answer either after PART or with --answer-file, not both.")
     problem, part = assigned_problem(problems_dir, assignment_path, problem_id, part_id)
     student = student or env_student()
     values = grader.student_values(problem, student)
@@ -161,27 +168,65 @@ def check(problem_id, part_id, answer, hint, student, assignment_path, problems_
                 click.echo(shown.text(text))
             return
         click.echo(shown.text(text), err=fmt == "json")
+    if answer_file is not None:
+        right = report(read_text(answer_file, "one answer"))
+        sys.exit(Exit.OK if right else Exit.WRONG)
     if answer:
         right = report(_read_stdin_answer() if answer == ["-"] else " ".join(answer))
         sys.exit(Exit.OK if right else Exit.WRONG)
     # interactive: keep asking until right
+    chain = part.kind == "derivation"
     if fmt == "text":
         from grader.show.text import expects, options_lines
-        for line in [part.prompt.strip(), *options_lines(part), expects(part)]:
+        for line in [part.prompt.strip(), *options_lines(part), expects(part), *([CHAIN_HOW] if chain else [])]:
             click.echo(shown.text(line), err=True)
+
+    def hint_asked() -> None:
+        click.echo(shown.text(_next_hint(problem, part) or "This part has no hints."), err=True)
     right = False
     while not right:
-        try:
-            text = click.prompt("Your answer", default="", show_default=False, err=True, prompt_suffix=" > ")
-        except (click.Abort, EOFError):
+        text = _ask_chain(hint_asked) if chain else _ask_answer(hint_asked)
+        if text is None:
             break
-        if not text.strip():
-            break
-        if text.strip() == "?":
-            click.echo(shown.text(_next_hint(problem, part) or "This part has no hints."), err=True)
-            continue
         right = report(text)
     sys.exit(Exit.OK if right else Exit.WRONG)
+
+
+CHAIN_HOW = ("Type the derivation one line at a time, each step starting with '='. An empty line checks it; "
+             "an empty first line (or Ctrl-D) quits, and \"?\" shows a hint.")
+
+
+def _prompt(label: str) -> Optional[str]:
+    """One line typed at the terminal; None at Ctrl-D or Ctrl-C."""
+    try:
+        return click.prompt(label, default="", show_default=False, err=True, prompt_suffix=" > ")
+    except (click.Abort, EOFError):
+        return None
+
+
+def _ask_answer(hint_asked) -> Optional[str]:
+    """One answer, asked for until one is given; None to quit (an empty line, Ctrl-D)."""
+    while True:
+        text = _prompt("Your answer")
+        if text is None or not text.strip():
+            return None
+        if text.strip() != "?":
+            return text
+        hint_asked()
+
+
+def _ask_chain(hint_asked) -> Optional[str]:
+    """A derivation, line by line until an empty line (Ctrl-D also ends it); None to quit: an
+    empty line, or Ctrl-D, before the first line."""
+    lines: list[str] = []
+    while True:
+        text = _prompt(f"Line {len(lines) + 1}")
+        if text is None or not text.strip():
+            return "\n".join(lines) if lines else None
+        if text.strip() == "?":
+            hint_asked()
+            continue
+        lines.append(text)
 
 
 def _with_values(obj: dict, problem, student, values) -> dict:
