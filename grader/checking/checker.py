@@ -16,7 +16,7 @@ from grader.answers import functions
 from grader.answers import latex
 from grader.checking.deadline import run_with_deadline
 from grader.checking.choices import check_choice
-from grader.checking.derivation import check_chain
+from grader.checking.derivation import check_chain, line_list
 from grader.checking.conditions import ConditionError
 from grader.checking.decide import Context, compare_values, context, decide
 from grader.checking.decide import unreadable as unreadable_decision
@@ -259,17 +259,11 @@ def _chain_summary(steps: list[StepOutcome]) -> tuple[str, str]:
     said = []
     if different:
         one = len(different) == 1
-        said.append(f"{_line_list(different)} {'is' if one else 'are'} not equivalent to the line before "
+        said.append(f"{line_list(different)} {'is' if one else 'are'} not equivalent to the line before "
                     f"{'it' if one else 'them'}.")
     if invalid:
-        said.append(f"{_line_list(invalid)} cannot be compared.")
+        said.append(f"{line_list(invalid)} cannot be compared.")
     return ("invalid" if invalid else "different"), " ".join(said)
-
-
-def _line_list(numbers: list[int]) -> str:
-    if len(numbers) == 1:
-        return f"Line {numbers[0]}"
-    return "Lines " + ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
 
 
 def _names(texts, where: Optional[str], positive: tuple[str, ...], declared: tuple[str, ...]) \

@@ -237,11 +237,11 @@ def _verdict(lines: list[_Line], marks: list[Step], problem: Problem, part: Part
         later = [m.line for m in wrong[1:] if m not in back]
         said.extend(m.feedback[0] for m in back)
         if later:
-            said.append(f"{_lines(later)} {'does' if len(later) == 1 else 'do'} not follow from the line before "
+            said.append(f"{line_list(later)} {'does' if len(later) == 1 else 'do'} not follow from the line before "
                         f"{'it' if len(later) == 1 else 'them'} either.")
         follow = [m.line for m in marks if m.status == StepStatus.CORRECT and m.feedback]
         if follow:
-            said.append(f"{_lines(follow)} {'follows' if len(follow) == 1 else 'follow'} from the line before, "
+            said.append(f"{line_list(follow)} {'follows' if len(follow) == 1 else 'follow'} from the line before, "
                         f"which is not right.")
     why_not = _reaches(lines[-1], ctx, starts)
     if why_not is not None:
@@ -263,7 +263,8 @@ def _agrees(line: _Line, first: _Line, ctx: Context) -> bool:
         compare_values(line.values, first.values, ctx.part.tolerance).equal
 
 
-def _lines(numbers: list[int]) -> str:
+def line_list(numbers: list[int]) -> str:
+    """'Line 3' or 'Lines 3, 4 and 6': how a sentence names lines of a chain."""
     if len(numbers) == 1:
         return f"Line {numbers[0]}"
     return "Lines " + ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
