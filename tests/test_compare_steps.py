@@ -247,3 +247,14 @@ def test_a_real_process_reads_the_chain_from_a_pipe(tmp_path):
     assert (text.returncode, text.stdout.decode("utf-8")) == (1, CHAIN_TEXT)
     right = subprocess.run(command, input=b"x^2\n= x*x\n", capture_output=True, env=env, cwd=tmp_path, timeout=120)
     assert (right.returncode, right.stdout.decode("utf-8")) == (0, "  1 ▸ x²\n  2 ✓ x·x\n" + EVERY_LINE)
+
+
+def test_a_chain_is_compared_within_one_time_budget():
+    """39 slow lines once took 36 s: the chain now has the budget a derivation has, and the
+    steps left when it is spent are said to be too complex, in our words."""
+    from grader.checking.checker import compare_steps
+    slow = "\n".join(f"= sum_k sum_m x_k*y_m*{i}" for i in range(6))
+    outcome = compare_steps("x_1\n" + slow, seconds=0.0)
+    assert outcome.status == "invalid"
+    assert [s.status for s in outcome.steps[1:]] == ["invalid"] * 6
+    assert outcome.steps[1].message.endswith("It took longer than 0 seconds.")

@@ -326,3 +326,67 @@ def test_a_grade_table_shows_a_wrong_derivations_marked_lines():
                          pad + "  3 X dc/da_j^L", pad + "      Line 3 does not follow from line 2."]
     assert rows[-1] == pad + ("The chain ends at line 3, which is not the target ?c/?a_j^(L)?g_L?(z_j^(L)) yet: its "
                               "value is not the target's.")
+
+
+# --- holes a review found (each was graded full marks or refused before) ------------------------
+
+@pytest.mark.parametrize("chain", [
+    # the chain-rule line written after the chain already reached the target
+    "dc/dW_(ij)^l\n= a_i^(l-1)*delta_j^l\n= dc/dz_j^l * dz_j^l/dW_(ij)^l\n= a_i^(l-1)*delta_j^l",
+    # the chain-rule factors as decoration of the target
+    "dc/dW_(ij)^l\n= a_i^(l-1)*delta_j^l + 0*dc/dz_j^l*dz_j^l/dW_(ij)^l\n= a_i^(l-1)*delta_j^l",
+    "dc/dW_(ij)^l\n= a_i^(l-1)*delta_j^l + dc/dz_j^l*dz_j^l/dW_(ij)^l - dz_j^l/dW_(ij)^l*dc/dz_j^l\n"
+    "= a_i^(l-1)*delta_j^l",
+])
+def test_the_chain_rule_line_must_be_a_step_towards_the_target(chain):
+    v = _check(HOMEWORK, "dc-dW", chain)
+    assert v.status == INCORRECT and v.rule == "missing-step", v.feedback
+
+
+def test_a_last_line_true_only_below_the_output_layer_is_not_the_target():
+    v = _check(HOMEWORK, "dc-dW", "dc/dW_(ij)^l\n= dc/dz_j^l * dz_j^l/dW_(ij)^l\n"
+                                  "= a_i^(l-1) * sum_k delta_k^(l+1)*W_(jk)^(l+1)*g_l'(z_j^l)")
+    assert v.status == INCORRECT
+    assert v.feedback[-1].endswith("it still uses W, g_l, z, which the target does not.")
+
+
+@pytest.mark.parametrize("tail", [r"\delta_j^{(l)} \, \mathrm{2}", r"\delta_j^{(l)} \quad \text{2}",
+                                  r"\delta_j^{(l)} \; \textrm{2}"])
+def test_latex_spacing_never_hides_mathematics(tail):
+    v = _check(HOMEWORK, "dc-db", r"\frac{\partial c}{\partial b_j^{(l)}} = \frac{\partial c}{\partial z_j^{(l)}} "
+                                  r"\frac{\partial z_j^{(l)}}{\partial b_j^{(l)}} = " + tail)
+    assert v.status != CORRECT
+
+
+def test_a_matrix_environment_is_not_two_lines_of_a_chain():
+    with pytest.raises(ChainError, match=r"Line 1 has a '\\begin\{pmatrix\}'"):
+        split(r"a = \begin{pmatrix} b \\ c \end{pmatrix}")
+
+
+def test_the_course_solutions_own_latex_with_its_remarks_is_read():
+    course = (r"\delta_j^{(L)} = \frac{\partial c}{\partial z_j^{(L)}} = \frac{\partial c}{\partial a_j^{(L)}} \cdot "
+              r"\frac{\partial a_j^{(L)}}{\partial z_j^{(L)}} \quad \begin{array}{l} \text{chain rule} \\ "
+              r"\text{on the last layer} \end{array}" "\n"
+              r"= \frac{\partial c}{\partial a_j^{(L)}} g_L'(z_j^{(L)})")
+    assert _check(HOMEWORK, "delta-L", course).status == CORRECT
+
+
+@pytest.mark.parametrize("text", ["\\(x\\) = y\n= z", "x\u2028= y\u2029= z", "x\x85= y\v= z", "x ﹦ y ﹦ z",
+                                  r"x = y~\cdot~1 = z \label{eq:1}"])
+def test_other_line_breaks_delimiters_and_equals_signs(text):
+    assert len(split(text)) == 3
+
+
+def test_an_unclosed_bracket_before_an_equals_is_named():
+    with pytest.raises(ChainError, match="Line 1 has a bracket that is never closed before an '='"):
+        split("(a = b")
+
+
+def test_per_step_credit_cannot_be_padded_with_repeated_lines(tmp_path):
+    text = (ROOT / "problems" / "derivation-homework.yaml").read_text(encoding="utf-8")
+    text = text.replace("    points: 1\n    hints:\n      - \"b_j^(l) enters", "    points: 1\n    credit: per-step\n"
+                        "    hints:\n      - \"b_j^(l) enters", 1)
+    (tmp_path / "derivation-homework.yaml").write_text(text, encoding="utf-8")
+    problem = load_bank(tmp_path)["derivation-homework"]
+    padded = "dc/db_j^l\n" + "= dc/db_j^l\n" * 30 + "= 0"
+    assert _check(problem, "dc-db", padded).score == 0.0

@@ -36,17 +36,25 @@ class ChainError(AnswerSyntaxError):
         self.row = row
 
 
-# LaTeX layout that carries no mathematics: environments, alignment marks, display delimiters,
-# tags, and a spacing command followed by a remark in words (`\quad \text{chain rule}`)
-_LAYOUT = re.compile(r"\\(?:begin|end)\{[A-Za-z*]+\}(?:\{[^{}]*\})?|\\(?:nonumber|notag)\b|\\tag\{[^{}]*\}"
-                     r"|\\(?:q?quad|,|;|!|\s)\s*(?:\\(?:text|textrm|mbox|mathrm)\{[^{}]*\}\s*)*"
-                     r"|\$\$|\\\[|\\\]|&")
-_NEWLINE = re.compile(r"\\\\(?:\[[^\]]*\])?|\r\n|\r|\n")
+# LaTeX layout that carries no mathematics: the environments that align a chain, alignment marks,
+# display delimiters, tags and labels, spacing, and a remark in words after a space
+# (`\quad \text{chain rule}`, or the course's `\quad \begin{array}{l} \text{...} \\ ... \end{array}`).
+# A remark holds letters and punctuation only: `\, \mathrm{2}` or `\quad \text{2}` stays mathematics.
+_ALIGNING = ("aligned", "align", "align*", "alignat", "alignat*", "eqnarray", "eqnarray*", "split", "gather",
+             "gather*", "gathered", "equation", "equation*", "multline", "multline*", "flalign", "flalign*")
+_WORDS = r"\\(?:text|textrm|textit|mbox)\{[A-Za-z .,;:'()/-]*[A-Za-z][A-Za-z .,;:'()/-]*\}"
+_REMARK = re.compile(r"\\q?quad\s*(?:\\begin\{array\}\{[a-z]*\}\s*(?:" + _WORDS + r"\s*(?:\\\\)?\s*)+"
+                     r"\\end\{array\}|(?:" + _WORDS + r"\s*)+)")
+_LAYOUT = re.compile(r"\\(?:begin|end)\{(?:" + "|".join(re.escape(e) for e in _ALIGNING) + r")\}(?:\{[^{}]*\})?"
+                     r"|\\(?:nonumber|notag)\b|\\(?:tag|label)\{[^{}]*\}|\\(?:q?quad|,|;|!|:|\s)|~"
+                     r"|\$\$|\\\[|\\\]|\\\(|\\\)|&")
+_ENVIRONMENT = re.compile(r"\\begin\{([^{}]*)\}")
+_NEWLINE = re.compile(r"\\\\(?:\[[^\]]*\])?|\r\n|[\r\n\v\f\x85\u2028\u2029]")
 # relations other than `=`, longest first: what a chain of equalities must not contain
 _RELATIONS = ("\\Rightarrow", "\\Leftrightarrow", "\\implies", "\\iff", "\\approx", "\\leq", "\\geq", "\\neq",
               "\\le", "\\ge", "\\ne", "\\sim", "\\to", "\\equiv", "==", "=>", "<=", ">=", "!=", ":=",
-              "<", ">", "≤", "≥", "≠", "≈", "⇒", "⟹", "⇔", "→", "≡", "~")
-_EQUALS = ("=", "＝")
+              "<", ">", "≤", "≥", "≠", "≈", "⇒", "⟹", "⇔", "→", "≡")
+_EQUALS = ("=", "＝", "﹦")
 _OPEN, _CLOSE = "([{", ")]}"
 
 
@@ -56,7 +64,13 @@ def split(text: str) -> tuple[Piece, ...]:
     if len(text) > MAX_CHAIN_LENGTH:
         raise ChainError(f"This derivation is {len(text):,} characters long; the grader reads up to "
                          f"{MAX_CHAIN_LENGTH:,}.")
-    rows = [r for r in _NEWLINE.split(text)]
+    text = _REMARK.sub(" ", text) if "\\" in text else text
+    for m in _ENVIRONMENT.finditer(text):
+        if m.group(1) not in _ALIGNING:
+            row = text.count("\n", 0, m.start()) + 1
+            raise ChainError(f"Line {row} has a '\\begin{{{m.group(1)}}}': a derivation is a chain of single "
+                             f"expressions (an 'aligned' environment is fine; a matrix or cases is not one line).", row)
+    rows = _NEWLINE.split(text)
     if sum(1 for r in rows if r.strip()) > MAX_CHAIN_LINES:
         raise ChainError(f"This derivation has {sum(1 for r in rows if r.strip())} lines; the grader reads up "
                          f"to {MAX_CHAIN_LINES}. Keep the steps that matter.")
@@ -66,7 +80,7 @@ def split(text: str) -> tuple[Piece, ...]:
         if not line.strip():
             continue
         _refuse_relations(line, row)
-        parts = _cut(line)
+        parts = _cut(line, row)
         for i, part in enumerate(parts):
             part = part.strip()
             if part:
@@ -79,17 +93,24 @@ def split(text: str) -> tuple[Piece, ...]:
     return tuple(pieces)
 
 
-def _cut(line: str) -> list[str]:
-    """The line cut at every `=` outside brackets (a leading or trailing `=` gives an empty end)."""
-    out, depth, start = [], 0, 0
+def _cut(line: str, row: int) -> list[str]:
+    """The line cut at every `=` outside brackets (a leading or trailing `=` gives an empty end).
+    A bracket left open would hide every `=` after it: said as such, not as a stray `=`."""
+    out, depth, start, hidden = [], 0, 0, False
     for i, ch in enumerate(line):
         if ch in _OPEN:
             depth += 1
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
-        elif ch in _EQUALS and depth == 0:
-            out.append(line[start:i])
-            start = i + 1
+        elif ch in _EQUALS:
+            if depth == 0:
+                out.append(line[start:i])
+                start = i + 1
+            else:
+                hidden = True
+    if depth and hidden:
+        raise ChainError(f"Line {row} has a bracket that is never closed before an '=': close it, or put the "
+                         f"expressions on lines of their own.", row)
     out.append(line[start:])
     return out
 

@@ -142,6 +142,32 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
+def rebuild(node: Node, new_children: tuple) -> Node:
+    """The node with new children (in `children` order); a derivative keeps only names as its sides."""
+    if isinstance(node, (Neg, Transpose)):
+        return type(node)(new_children[0])
+    if isinstance(node, Bin):
+        return Bin(node.op, new_children[0], new_children[1], node.how)
+    if isinstance(node, Call):
+        return Call(node.name, tuple(new_children), node.order)
+    if isinstance(node, Sum):
+        return Sum(node.index, new_children[0], node.kind)
+    if isinstance(node, Deriv):      # a slip inside a derivative (swapped indices of w) is repaired in place;
+        if all(isinstance(c, (Sym, Idx)) for c in new_children):       # a transpose is no quantity of it
+            return Deriv(new_children[0], new_children[1], node.how)
+    return node
+
+
+def replace(tree: Node, change) -> Node:
+    """The tree with every node n for which `change(n)` is not None replaced by that (the
+    outermost first; a replaced node's own children are left as they are)."""
+    new = change(tree)
+    if new is not None:
+        return new
+    kids = children(tree)
+    return rebuild(tree, tuple(replace(k, change) for k in kids)) if kids else tree
+
+
 def free_indices(node: Node) -> frozenset[str]:
     """Index letters used but not bound by an enclosing sum."""
     if isinstance(node, Idx):

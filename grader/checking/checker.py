@@ -7,9 +7,10 @@ This is the checker's entry point for every interface (CLI, batch, validation): 
 from __future__ import annotations
 
 import difflib
+import time
 import re
 from dataclasses import dataclass, replace as dc_replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Optional
 
 from grader.answers import functions
@@ -193,11 +194,13 @@ class StepsOutcome:
 def compare_steps(text: str, table: Optional[SymbolTable] = None, *, positive: tuple[str, ...] = (),
                   rtol: Optional[float] = None, atol: Optional[float] = None, let: Optional[dict] = None,
                   where: Optional[str] = None, problem: Optional[Problem] = None, part: Optional[Part] = None,
-                  functions_declared: tuple[str, ...] = ()) -> StepsOutcome:
+                  functions_declared: tuple[str, ...] = (), seconds: float = DEADLINE_SECONDS) -> StepsOutcome:
     """Each expression of a chain (cut as a derivation is, `steps.split`) against the one
     before it, by `compare` with the same options. Without a problem the names come from every
     line at once, so each step reads a name the same way. A line that cannot be read is marked
-    with its caret, and the next line is compared with the last line that can."""
+    with its caret, and the next line is compared with the last line that can. The whole chain
+    is compared within `seconds`, as a derivation is checked, each step in a killable child."""
+    started = time.monotonic()
     try:
         pieces = split(text)
     except ChainError as err:
@@ -231,9 +234,11 @@ def compare_steps(text: str, table: Optional[SymbolTable] = None, *, positive: t
                                                                 "compare it with.", shown))
         else:
             m = pieces[before].number
-            outcome = compare(piece.text, pieces[before].text, table, positive=positive, rtol=rtol, atol=atol,
-                              let=let, where=where, problem=problem, part=part,
-                              functions_declared=functions_declared)
+            left = seconds - (time.monotonic() - started)
+            one = partial(compare, piece.text, pieces[before].text, table, positive=positive, rtol=rtol, atol=atol,
+                          let=let, where=where, problem=problem, part=part, functions_declared=functions_declared)
+            outcome = run_with_deadline(one, (), left, lambda: Outcome("invalid", took_too_long(seconds))) \
+                if left > 0 else Outcome("invalid", took_too_long(seconds))
             said = f"Line {n} is equivalent to line {m}." if outcome.status == "equivalent" else \
                 _naming_lines(outcome.message, n, m)
             steps.append(StepOutcome(n, piece.text, outcome.status, said, shown, against=m))

@@ -26,7 +26,7 @@ import numpy as np
 
 from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
 from grader.answers.steps import ChainError, Piece, split
-from grader.answers.tree import Deriv, Idx, Node, Sym, free_indices, walk
+from grader.answers.tree import Bin, Deriv, Idx, Node, Num, Sym, free_indices, names_used, replace, walk
 from grader.checking.conditions import ConditionError
 from grader.checking.decide import Context, Why, compare_values, context, broken_reason, judge
 from grader.checking.evaluate import EvalError, evaluate, exact_value
@@ -187,20 +187,45 @@ def _reaches(line: _Line, ctx: Context, starts: frozenset) -> Optional[str]:
     extra = _derivs(line.parsed.tree) - _derivs(ctx.reference.tree)
     if extra:
         return "it still has derivatives the target does not write"
+    names = sorted(names_used(line.parsed.tree) - names_used(ctx.reference.tree))
+    if names:       # equal in the worlds drawn is not the target's terms (a sum over l+1 is no use at L)
+        return f"it still uses {', '.join(names)}, which the target does not"
     return None
 
 
 def _through(lines: list[_Line], text: str, problem: Problem, ctx: Context) -> bool:
-    """Whether some line takes this form: equal to it, and writing the same derivatives."""
+    """Whether some line takes this form: equal to it, writing the same derivatives, and equal
+    to it still when every derivative is doubled (so its derivatives are the form's factors, not
+    decoration such as `target + 0*form`). `lines` are those before the chain first reaches the
+    target: a form written after the answer is no step towards it."""
+    net = problem.table.network
     try:
         form = parse(text, problem.table).tree
         values = evaluate(form, ctx.world)
+        doubled = evaluate(_doubled(form, net), ctx.world)
     except (AnswerSyntaxError, EvalError):
         return False
-    net = problem.table.network
     want = _derivs(form, net)
-    return any(line.values is not None and _derivs(line.parsed.tree, net) == want
-               and compare_values(line.values, values, ctx.part.tolerance).equal for line in lines)
+    tol = ctx.part.tolerance
+    for line in lines:
+        if line.values is None or _derivs(line.parsed.tree, net) != want or \
+                not compare_values(line.values, values, tol).equal:
+            continue
+        try:
+            if compare_values(evaluate(_doubled(line.parsed.tree, net), ctx.world), doubled, tol).equal:
+                return True
+        except EvalError:
+            continue
+    return False
+
+
+def _doubled(tree: Node, net: Optional[Network]) -> Node:
+    """The tree with every derivative (and the network's error names, derivatives by definition) doubled."""
+    def change(n):
+        if isinstance(n, Deriv) or (net is not None and isinstance(n, (Sym, Idx)) and net.role_of(n.name) == "error"):
+            return Bin("*", Num(2, "2"), n)
+        return None
+    return replace(tree, change)
 
 
 def _verdict(lines: list[_Line], marks: list[Step], problem: Problem, part: Part, ctx: Context,
@@ -258,6 +283,11 @@ def _verdict(lines: list[_Line], marks: list[Step], problem: Problem, part: Part
                    feedback=tuple(said), rule=rule, **base)
 
 
+def _same(line: _Line, before: _Line) -> bool:
+    """The same expression as the line before it (no step), as the course writes it."""
+    return line.parsed is not None and before.parsed is not None and line.parsed.unicode == before.parsed.unicode
+
+
 def _agrees(line: _Line, first: _Line, ctx: Context) -> bool:
     return line.values is not None and first.values is not None and \
         compare_values(line.values, first.values, ctx.part.tolerance).equal
@@ -292,14 +322,14 @@ def _rule_of(step: Step, lines: list[_Line], ctx: Context) -> str:
 def _missing(lines: list[_Line], marks: list[Step], problem: Problem, part: Part, ctx: Context) -> list[str]:
     """What the part asks for that the chain does not show: enough steps, its intermediate forms."""
     out = []
-    taken = sum(1 for i in range(1, len(lines))
-                if lines[i].parsed is not None and lines[i - 1].parsed is not None
-                and lines[i].parsed.unicode != lines[i - 1].parsed.unicode)
+    taken = sum(1 for i in range(1, len(lines)) if not _same(lines[i], lines[i - 1]))
     if taken < part.min_steps:
         out.append(f"This part asks for at least {part.min_steps} steps and the chain takes {taken}: show how "
                    f"you get from one line to the next.")
+    starts = frozenset(_starts(problem, part))
+    first = next((i for i, line in enumerate(lines) if i and _reaches(line, ctx, starts) is None), len(lines))
     for text in part.through:
-        if not _through(lines[1:-1] or lines, text, problem, ctx):
+        if not _through(lines[1:first], text, problem, ctx):
             try:
                 form = parse(text, problem.table).unicode
             except AnswerSyntaxError:
@@ -314,9 +344,10 @@ def _credit(part: Part, lines: list[_Line], marks: list[Step], ctx: Context, sta
     points = part.points
     if not started:
         return 0.0
-    if part.credit == "per-step":
-        good = sum(1 for m in marks[1:] if m.status == StepStatus.CORRECT)
-        total = len(marks) - 1 + (0 if reached else 1) + missing
+    if part.credit == "per-step":      # a line the same as the one before is no step (no padding)
+        steps = [m for i, m in enumerate(marks[1:], 1) if not _same(lines[i], lines[i - 1])]
+        good = sum(1 for m in steps if m.status == StepStatus.CORRECT)
+        total = len(steps) + (0 if reached else 1) + missing
         return round(points * good / total, 6) if total else 0.0
     if part.credit == "one-slip" and reached and not missing:
         truth = lines[0].values

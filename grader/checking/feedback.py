@@ -26,34 +26,11 @@ from grader.answers.render import render
 from grader.checking import tolerance
 from grader.limits import MAX_PRIMES, MAX_VARIANTS
 from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
-from grader.answers.tree import (Bin, Call, Deriv, Idx, Index, Neg, Node, Sum, Sym, Transpose, children, free_indices,
-                                names_used, walk)
+from grader.answers.tree import (Call, Idx, Index, Node, Sum, Sym, Transpose, children, free_indices,
+                                names_used, rebuild, replace, walk)
 
 
 # --- tree surgery -------------------------------------------------------------------------
-
-def _rebuild(node: Node, new_children: tuple) -> Node:
-    if isinstance(node, (Neg, Transpose)):
-        return type(node)(new_children[0])
-    if isinstance(node, Bin):
-        return Bin(node.op, new_children[0], new_children[1], node.how)
-    if isinstance(node, Call):
-        return Call(node.name, tuple(new_children), node.order)
-    if isinstance(node, Sum):
-        return Sum(node.index, new_children[0], node.kind)
-    if isinstance(node, Deriv):      # a slip inside a derivative (swapped indices of w) is repaired in place;
-        if all(isinstance(c, (Sym, Idx)) for c in new_children):       # a transpose is no quantity of it
-            return Deriv(new_children[0], new_children[1], node.how)
-    return node
-
-
-def _replace_all(tree: Node, old: Node, new: Node) -> Node:
-    """The tree with every occurrence of `old` replaced by `new`."""
-    if tree == old:
-        return new
-    kids = children(tree)
-    return _rebuild(tree, tuple(_replace_all(k, old, new) for k in kids)) if kids else tree
-
 
 def variants(tree: Node, change: Callable[[Node], list]) -> Iterator[tuple[Node, Node, Node]]:
     """Every tree obtained by replacing one node n by one of change(n): (new tree, old, new)."""
@@ -63,7 +40,7 @@ def variants(tree: Node, change: Callable[[Node], list]) -> Iterator[tuple[Node,
         kids = children(node)
         for i, kid in enumerate(kids):
             for sub, old, new in go(kid):
-                yield _rebuild(node, kids[:i] + (sub,) + kids[i + 1:]), old, new
+                yield rebuild(node, kids[:i] + (sub,) + kids[i + 1:]), old, new
     return go(tree)
 
 
@@ -183,7 +160,7 @@ def _index_slips(probe: _Probe, tree: Node) -> Optional[tuple[str, str]]:
                 if letter == sub.var or probe.ctx.table.index_role(letter) != probe.ctx.table.index_role(sub.var):
                     continue
                 new = dc_replace(node, subs=node.subs[:i] + (Index(letter, sub.offset),) + node.subs[i + 1:])
-                if probe.right(_replace_all(tree, node, new)):
+                if probe.right(replace(tree, lambda n: new if n == node else None)):
                     return ("wrong-index-letter",
                             f"{render(node, 'unicode')} has the wrong unit: it should be {render(new, 'unicode')}.")
 
