@@ -171,8 +171,11 @@ def measure_ours(problems, answers):
             log(f"context of {pid}/{part_id} fails: {type(exc).__name__}: {exc}")
     setup = time.perf_counter() - t0
 
-    # cache off: the uncached checker, every distinct answer once
+    # cache off: the uncached checker, every distinct answer once; the symbolic stage counted
+    from grader.checking import symbolic
     equivalence.clear_caches(contexts=False)
+    symbolic.reset_stats()
+    sympy_before = "sympy" in sys.modules
     lat = []
     statuses = {}
     t_all = time.perf_counter()
@@ -184,6 +187,7 @@ def measure_ours(problems, answers):
         lat.append(time.perf_counter() - t)
         statuses[a] = v
     off_total = time.perf_counter() - t_all
+    stage = dict(symbolic.stats(), imported=not sympy_before and "sympy" in sys.modules)
 
     # all distinct answers (choice, numeric too), cache off
     every = sorted(set(answers), key=lambda a: (a[0], a[1], a[2], a[3]))
@@ -215,6 +219,7 @@ def measure_ours(problems, answers):
         "distinct": distinct, "lat": lat, "verdicts": statuses, "setup": setup,
         "off_total": off_total, "every_count": len(every), "every_total": every_total,
         "on_count": len(expr_answers), "on_total": on_total, "cache_info": info, "slowest": slow,
+        "symbolic": stage,
     }
 
 
@@ -578,6 +583,11 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof=""
     ci = ours["cache_info"]
     w(f"| Throughput, all {ours['on_count']:,} expression answers of the class, repeat cache on, 1 process | "
       f"**{thr_on:,.0f} answers/s** ({ours['on_total']:.2f} s; cache hits {ci.hits:,}, misses {ci.misses:,}) |")
+    st = ours["symbolic"]
+    w(f"| Symbolic stage on the distinct expression answers, cache off (README: how a verdict is decided) | "
+      f"ran on **{st['runs']:,} of {n_distinct:,} ({st['runs'] / max(1, n_distinct):.2%})**, decided {st['decided']:,}; "
+      f"{st['seconds'] * 1000:,.0f} ms in all, {st['seconds'] * 1000 / max(1, st['runs']):.1f} ms each"
+      + (", SymPy's import (once per process) included" if st["imported"] else "") + " |")
     w(f"| Per-part setup (worlds, reference and rule values), all parts | {ours['setup'] * 1000:.0f} ms |")
     w(f"| Latency per answer, cache off: p50 / p99 / max | {p50:.2f} ms / **{p99:.2f} ms** / {pmax:.1f} ms |")
     w(f"| Answers over the {BUDGET:.0f} s budget | **{over}** |")
@@ -752,6 +762,7 @@ def main(argv=None) -> int:
         log(f"our grader: {len(answers):,} answers, {len(counts):,} distinct expression answers")
         ours = measure_ours(bank, answers)
         log(f"cache off: {len(ours['distinct']) / ours['off_total']:,.0f} answers/s")
+        log(f"symbolic stage: {ours['symbolic']}")
         deriv = measure_derivations(bank, 10 if args.quick else 100)
         log(f"six-line derivations, cache off: {deriv['n'] / deriv['total']:,.0f} /s")
         log("profiling the cache-off pass")

@@ -26,6 +26,7 @@ MAX_CHAIN_LENGTH = 6_000     # characters of one derivation: 40 lines of a LaTeX
 MAX_DIGITS = 40              # digits in one number; beyond float precision, never needed by hand
 MAX_POWER_OF_TEN = 300       # written powers of ten up to 1e300: floats end near 1e308, so no written number is already inf
 MAX_CONSTANT_EXPONENT = 1000.0   # an exponent made of numbers (9^9^9^9, 10**10**10) is refused before any power is taken
+MAX_NAME_EXPONENT = 1_000_000.0  # the same over a base with names: (x-a)^6000 is read (floats overflow, the symbolic stage decides), 9^9^9 as an exponent still is not
 MAX_SUM_NESTING = 3          # sums inside sums; backprop needs two, each level multiplies the cost by the layer width
 MAX_PRIMES = 3               # f''' at most: the built-in functions carry their first three derivatives
 MAX_LATEX_GROUPS = MAX_ANSWER_DEPTH   # `{ }` groups inside each other: the LaTeX reader's own guard, as deep as brackets
@@ -36,6 +37,11 @@ CARET_MAX_LENGTH = 200       # longer answers wrap in a terminal, where a caret 
 
 EXACT_MAX_EXPONENT = 64      # x^n exactly for |n| <= 64; larger powers are compared in floats
 EXACT_MAX_BITS = 4096        # numerators and denominators below 2^4096: exact and still instant
+
+# --- the symbolic stage (grader.checking.symbolic): SymPy when sampling cannot decide ---------------
+
+SYMBOLIC_SECONDS = 1.0       # seconds of SymPy per answer at most: a fifth of the deadline; the verdict of sampling stands after it
+SYMBOLIC_POINTS = 240        # exact points tried for a real-domain difference: every symbol over {0, ±1, ±2, ±1/2, 3, 1/3, ...} near the origin first
 
 # --- the random worlds answers are compared in (grader.checking.evaluate) ------------------------
 

@@ -345,6 +345,7 @@ class Verdict:
     rule: Optional[str] = None
     column: Optional[int] = None        # for a syntax error: the 1-based column to put a caret under
     steps: tuple["Step", ...] = ()      # a derivation: each line of the chain with its mark
+    decided_by: str = "sampling"        # the stage that decided: sampling, symbolic (SymPy) or structure (the same tree)
 
 
 class StepStatus(Word):

@@ -43,6 +43,7 @@ CLAIMS = [
     (limits.MAX_DIGITS, r"numbers of at most N digits", r"N-digit numbers"),
     (limits.MAX_POWER_OF_TEN, r"powers of ten up to 1eN", None),
     (limits.MAX_CONSTANT_EXPONENT, r"may not exceed N in size", r"constant exponents up to N"),
+    (limits.MAX_NAME_EXPONENT, r"and N over a name", r"N over a name"),
     (limits.MAX_SUM_NESTING, r"at most N sums inside each other", r"N nested sums"),
     (limits.MAX_LATEX_GROUPS, r"at most N `\{ \}` groups", None),
 ]
@@ -131,7 +132,9 @@ EDGES = [  # (limit, answer just inside, answer just outside, the message of the
      f"{TOO_COMPLEX}. This number is too long to check ({limits.MAX_DIGITS + 1} digits)."),
     ("power of ten", f"1e{limits.MAX_POWER_OF_TEN}", f"1e{limits.MAX_POWER_OF_TEN + 1}",
      f"{TOO_COMPLEX}. This number is too large or too small to check."),
-    ("exponent", f"z^{limits.MAX_CONSTANT_EXPONENT:g}", f"z^{limits.MAX_CONSTANT_EXPONENT + 1:g}",
+    ("exponent", f"2^{limits.MAX_CONSTANT_EXPONENT:.0f}", f"2^{limits.MAX_CONSTANT_EXPONENT + 1:.0f}",
+     f"{TOO_COMPLEX}: an exponent is far too large."),
+    ("exponent over a name", f"z^{limits.MAX_NAME_EXPONENT:.0f}", f"z^{limits.MAX_NAME_EXPONENT + 1:.0f}",
      f"{TOO_COMPLEX}: an exponent is far too large."),
     ("sums", _sums(limits.MAX_SUM_NESTING), _sums(limits.MAX_SUM_NESTING + 1),
      f"{TOO_COMPLEX} (more than {limits.MAX_SUM_NESTING} nested sums)."),

@@ -23,7 +23,7 @@ from grader.answers.syntax_error import AnswerSyntaxError, ColumnError
 from grader.answers.tokens import tokenize
 from grader.answers.tree import Bin, Const, Neg, Node, Num, walk
 from grader.errors import TOO_COMPLEX
-from grader.limits import MAX_ANSWER_LENGTH, MAX_CONSTANT_EXPONENT, MAX_NODES
+from grader.limits import MAX_ANSWER_LENGTH, MAX_CONSTANT_EXPONENT, MAX_NAME_EXPONENT, MAX_NODES
 from grader.model import SymbolTable
 
 
@@ -107,8 +107,9 @@ def _check_limits(tree: Node) -> None:
         if nodes > MAX_NODES:
             raise ColumnError(f"{TOO_COMPLEX} (more than {MAX_NODES} parts)", 0, True)
         if isinstance(n, Bin) and n.op == "^":
-            value = constant_value(n.right)
-            if value is not None and not abs(value) <= MAX_CONSTANT_EXPONENT:
+            value = constant_value(n.right)     # over a name, a power is a float (or SymPy's): no digits to hang on
+            limit = MAX_CONSTANT_EXPONENT if constant_value(n.left) is not None else MAX_NAME_EXPONENT
+            if value is not None and not abs(value) <= limit:
                 raise ColumnError(f"{TOO_COMPLEX}: an exponent is far too large", 0, True)
 
 

@@ -24,6 +24,7 @@ from grader.model import (CORRECT, EXPRESSION, INCORRECT, INVALID, NOT_GRADED, N
 from grader.answers import functions
 from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
 from grader.checking.restatements import asked_for, contains, derivative_candidates, uses_asked
+from grader.checking import symbolic
 from grader.checking.tolerance import close, within
 from grader.answers.tree import Node, free_indices, names_used
 
@@ -40,6 +41,7 @@ class Difference(enum.Enum):
     VALUES = "values"          # different values at some sample
     UNCHECKED = "unchecked"    # the reference is undefined at (almost) every sample
     EXACT = "exact"            # equal as floats, different as exact fractions
+    SYMBOLIC = "symbolic"      # equal within the tolerance, different by algebra (the symbolic stage)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ class Decision:
     ctx: Optional[Context] = None
     values: Optional[np.ndarray] = None
     comparison: Optional[Comparison] = None
+    decided_by: str = symbolic.SAMPLING    # the stage that decided (symbolic: the SymPy stage)
 
 
 def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
@@ -233,8 +236,9 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
     asks_used = uses_asked(parsed.tree, ctx.asked)
     if contains(parsed.tree, ctx.restatements) or (asks_used and part.kind == NUMERIC):
         return Decision(INVALID, 0.0, points, Why.RESTATEMENT, parsed=parsed, ctx=ctx)
-    if parsed.tree == ctx.reference.tree and part.kind == EXPRESSION:
-        return Decision(CORRECT, points, points, Why.SAME, parsed=parsed, ctx=ctx)   # the same tree
+    if parsed.tree == ctx.reference.tree and part.kind == EXPRESSION:     # the same tree; said so where
+        by = symbolic.STRUCTURE if symbolic.big_exponent(parsed.tree) else symbolic.SAMPLING   # floats could not
+        return Decision(CORRECT, points, points, Why.SAME, parsed=parsed, ctx=ctx, decided_by=by)
     try:
         values = evaluate(parsed.tree, ctx.world)
     except EvalError as err:
@@ -258,6 +262,12 @@ def judge(parsed: ParsedAnswer, values: np.ndarray, ctx: Context, asks_used: boo
         mine = exact_value(parsed.tree)
         if mine is not None and mine != ctx.ref_exact:
             cmp = Comparison(False, Difference.EXACT)
+    found = _symbolic(parsed, values, ctx, cmp)
+    if found is not None:
+        facts["decided_by"] = found.decided_by
+        if found.equal is not None:
+            cmp = Comparison(True) if found.equal else Comparison(False, Difference.SYMBOLIC)
+            facts["message"] = found.message
     facts["comparison"] = cmp
     if cmp.equal and free_indices(parsed.tree) <= free_indices(ctx.reference.tree):
         if asks_used:
@@ -271,6 +281,21 @@ def judge(parsed: ParsedAnswer, values: np.ndarray, ctx: Context, asks_used: boo
         if rule.values is not None and compare_values(values, rule.values, part.tolerance).equal:
             return _mistake(rule.mistake, points, facts)
     return Decision(INCORRECT, 0.0, points, Why.DIFFERENT, **facts)
+
+
+def _symbolic(parsed: ParsedAnswer, values: np.ndarray, ctx: Context, cmp: Comparison):
+    """The symbolic stage's finding when sampling is not clear-cut (None: it is, or the stage
+    cannot see everything: then sampling decides). A difference is proved only where the stage
+    sees what sampling sees: no condition, no given values, no names defined by formulas."""
+    if cmp.reason is Difference.EXACT or not symbolic.wanted(parsed.tree, ctx.reference.tree, ctx.table, values,
+                                                                ctx.ref_values, cmp.equal, ctx.world.samples,
+                                                                ctx.part.tolerance):
+        return None
+    used = names_used(parsed.tree) | names_used(ctx.reference.tree)
+    hidden = ctx.condition is not None or any(name in used for name, _ in ctx.values) or any(
+        s.definition is not None and s.name in used for s in ctx.table.symbols)
+    return symbolic.settle(parsed.tree, ctx.reference.tree, ctx.table, ctx.part.tolerance,
+                           proving_different=not hidden)
 
 
 def broken_reason(part: Part, err: Exception) -> str:

@@ -321,7 +321,8 @@ def explain(d: Decision) -> Verdict:
     if d.ctx is not None and d.ctx.part.show_solution and d.why in (Why.MISTAKE, Why.DIFFERENT):
         sentences += (f"The expected answer is {d.ctx.reference.unicode}.",)
     return Verdict(d.status, d.score, d.points, feedback=sentences, rule=rule,
-                   column=d.column if d.why is Why.SYNTAX or d.why is Why.TOO_COMPLEX else None, **shown)
+                   column=d.column if d.why is Why.SYNTAX or d.why is Why.TOO_COMPLEX else None,
+                   decided_by=d.decided_by, **shown)
 
 
 def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
@@ -385,6 +386,8 @@ def _inside_call(tree: Node, target: Node) -> bool:
 
 def _wrong_expression(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     ctx, parsed, values, cmp = d.ctx, d.parsed, d.values, d.comparison
+    if cmp.reason is Difference.SYMBOLIC:      # the symbolic stage's sentence: a point or a constant gap
+        return "not-exact", (d.message,)
     if cmp.reason is Difference.EXACT:
         gap = format_number(abs(float(exact_value(parsed.tree) - ctx.ref_exact)), 2)
         return "not-exact", (f"Your answer is not exactly the expected value: they differ by {gap}.",)

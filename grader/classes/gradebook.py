@@ -125,7 +125,8 @@ def verdict_body(v: Verdict) -> str:
                    "interpreted_latex": v.interpreted_latex, "feedback": list(v.feedback),
                    "rule": v.rule, "column": v.column,
                    **({"steps": [[s.line, s.text, s.status, list(s.feedback), s.interpreted, s.column]
-                                 for s in v.steps]} if v.steps else {})})
+                                 for s in v.steps]} if v.steps else {}),
+                   **({"decided_by": v.decided_by} if v.decided_by != Verdict.decided_by else {})})
 
 
 def _verdict_from(body: str) -> Verdict:

@@ -171,6 +171,7 @@ def verdict_json(problem: str, part: str, verdict: Verdict) -> dict:
         "interpreted": verdict.interpreted,
         "feedback": list(verdict.feedback),
         **({"steps": [step_json(s) for s in verdict.steps]} if verdict.steps else {}),
+        **({"decided_by": verdict.decided_by} if verdict.decided_by != Verdict.decided_by else {}),
     }
 
 
