@@ -223,6 +223,28 @@ def measure_ours(problems, answers):
     }
 
 
+# Answers that need the symbolic stage (README: how a verdict is decided), to time it where it
+# runs: the generated class rarely reaches it. (student, reference)
+SYMBOLIC_ROWS = [("1/(1+exp(-x)) + 10^(-9)", "1/(1+exp(-x))"), ("(a-x)^6000", "(x-a)^6000"),
+                 ("(a^b)^c", "a^(b*c)"), ("x*(1 + 10^(-8))", "x"), ("(x^6000)^(1/3000)", "x^2"),
+                 ("0.3333333333*x", "x/3"), ("sqrt(x*y)", "sqrt(x)*sqrt(y)")]
+
+
+def measure_symbolic(rounds: int = 3) -> dict:
+    """The stage's cost where it runs: each row through the uncached check, SymPy imported
+    first (its import, once per process, is the cold-start row's `import sympy`)."""
+    from grader.checking import checker, symbolic
+    import sympy  # noqa: F401
+    times = []
+    for _ in range(rounds):
+        for student, reference in SYMBOLIC_ROWS:
+            checker.clear_caches()
+            symbolic.reset_stats()
+            checker.compare(student, reference)
+            times.append(symbolic.stats()["seconds"])
+    return {"mean": sum(times) / len(times), "max": max(times), "n": len(times)}
+
+
 # A six-line derivation (derivation-homework/delta-hidden, the course's chain written out in full)
 # and the same chain with the index slip students make at line 5 (W_(kj) for W_(jk)), which line 6
 # then follows: every line is checked, the slip is diagnosed, the chain is told it misses the target.
@@ -588,6 +610,11 @@ def build_report(args, mach, gen, ours, cold, e2e, nv, prof, n_answers, wprof=""
       f"ran on **{st['runs']:,} of {n_distinct:,} ({st['runs'] / max(1, n_distinct):.2%})**, decided {st['decided']:,}; "
       f"{st['seconds'] * 1000:,.0f} ms in all, {st['seconds'] * 1000 / max(1, st['runs']):.1f} ms each"
       + (", SymPy's import (once per process) included" if st["imported"] else "") + " |")
+    if "symbolic_rows" in ours:
+        sr = ours["symbolic_rows"]
+        w(f"| Symbolic stage where it runs ({len(SYMBOLIC_ROWS)} answers that need it, `SYMBOLIC_ROWS`, "
+          f"{sr['n']} checks) | **{sr['mean'] * 1000:.1f} ms** each, max {sr['max'] * 1000:.1f} ms (SymPy's import, "
+          f"once per process: the cold-start figures) |")
     w(f"| Per-part setup (worlds, reference and rule values), all parts | {ours['setup'] * 1000:.0f} ms |")
     w(f"| Latency per answer, cache off: p50 / p99 / max | {p50:.2f} ms / **{p99:.2f} ms** / {pmax:.1f} ms |")
     w(f"| Answers over the {BUDGET:.0f} s budget | **{over}** |")
@@ -762,7 +789,8 @@ def main(argv=None) -> int:
         log(f"our grader: {len(answers):,} answers, {len(counts):,} distinct expression answers")
         ours = measure_ours(bank, answers)
         log(f"cache off: {len(ours['distinct']) / ours['off_total']:,.0f} answers/s")
-        log(f"symbolic stage: {ours['symbolic']}")
+        ours["symbolic_rows"] = measure_symbolic()
+        log(f"symbolic stage: {ours['symbolic']}, on its own rows {ours['symbolic_rows']}")
         deriv = measure_derivations(bank, 10 if args.quick else 100)
         log(f"six-line derivations, cache off: {deriv['n'] / deriv['total']:,.0f} /s")
         log("profiling the cache-off pass")

@@ -146,32 +146,35 @@ def wanted(answer: Node, reference: Node, table: SymbolTable, values: np.ndarray
     the part (or `compare --tolerance`) sets is the instructor's word on small differences."""
     if values.ndim != 1 or ref_values.ndim != 1 or values.shape != ref_values.shape:
         return False
-    if not (eligible(answer, table) and eligible(reference, table)):
-        return False
-    big = big_exponent(answer) or big_exponent(reference)
     with np.errstate(all="ignore"):
-        both = np.isfinite(values) & np.isfinite(ref_values)
         if not equal:
-            return _only_overflow(values, ref_values, big)
-        if big or both.sum() < samples // 2:
-            return True
-        gap = np.abs(values[both] - ref_values[both])
-        if tol == Tolerance() and (gap > NOISE * (1 + np.abs(ref_values[both]))).any():
-            return True
-    return _domain_candidate(answer) or _domain_candidate(reference)
+            candidate = _only_overflow(values, ref_values, lambda: big_exponent(answer) or big_exponent(reference))
+        else:
+            both = np.isfinite(values) & np.isfinite(ref_values)
+            gap = np.abs(values[both] - ref_values[both])
+            candidate = both.sum() < samples // 2 or (
+                tol == Tolerance() and bool((gap > NOISE * (1 + np.abs(ref_values[both]))).any()))
+    if equal and not candidate:      # the tree walks last
+        candidate = candidate or big_exponent(answer) or big_exponent(reference) or _domain_candidate(answer) \
+            or _domain_candidate(reference)
+    return candidate and eligible(answer, table) and eligible(reference, table)
 
 
-def _only_overflow(values: np.ndarray, ref_values: np.ndarray, big: bool) -> bool:
-    """Sampling said different, but only where floats failed: a power beyond them, a value
-    that overflowed, or a reference undefined almost everywhere, and wherever both values are
-    of a size floats hold (1e-100 to 1e100) they agree. A difference there is clear-cut."""
-    held = np.isfinite(values) & np.isfinite(ref_values)
-    if not (big or np.isinf(values).any() or np.isinf(ref_values).any() or held.sum() < 4):
-        return False
-    for v in (values, ref_values):
-        held &= (np.abs(v) < 1e100) & (np.abs(v) > 1e-100)
-    a, b = values[held], ref_values[held]
-    return bool((np.abs(a - b) <= 1e-9 + 1e-7 * np.abs(b)).all())
+def _only_overflow(values: np.ndarray, ref_values: np.ndarray, big) -> bool:
+    """Sampling said different, but only where floats failed: wherever both values are of a
+    size floats hold they agree, and a value overflowed, or few are held, or `big()` (a power
+    beyond floats, whose zeros may be underflow too). A difference of ordinary size is clear-cut."""
+    finite = np.isfinite(values) & np.isfinite(ref_values)
+    for zeros in (True, False):
+        held = finite.copy()
+        for v in (values, ref_values):
+            held &= (np.abs(v) < 1e100) & ((np.abs(v) > 1e-100) | ((v == 0) if zeros else False))
+        a, b = values[held], ref_values[held]
+        if (np.abs(a - b) <= 1e-9 + 1e-7 * np.abs(b)).all():
+            return bool(np.isinf(values).any() or np.isinf(ref_values).any() or held.sum() < 4 or big())
+        if not zeros or not big():
+            return False        # a difference of ordinary size: most wrong answers stop here
+    return False
 
 
 # --- how -----------------------------------------------------------------------------------
