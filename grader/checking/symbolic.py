@@ -21,6 +21,7 @@ of an ordinary answer never pays its import.
 from __future__ import annotations
 
 import itertools
+import math
 import signal
 import threading
 import time
@@ -36,7 +37,7 @@ from grader.answers.render import to_sympy
 from grader.answers.tree import Bin, Call, Const, Neg, Node, Num, Sym, walk
 from grader.limits import EXACT_MAX_BITS, EXACT_MAX_EXPONENT, SYMBOLIC_POINTS, SYMBOLIC_SECONDS
 from grader.model import FUNCTION, SCALAR, SymbolTable, Tolerance
-from grader.number_format import format_number
+from grader.number_format import format_number, format_pair
 
 # What decided a verdict (Verdict.decided_by): sampling is the default and is never written out.
 SAMPLING = "sampling"
@@ -234,22 +235,39 @@ def _settle(answer: Node, reference: Node, table: SymbolTable, tol: Tolerance, p
     d = a - b
     if d == 0:
         return Finding(True, SYMBOLIC)
+    if d.is_Rational:       # exact already: nothing left to evaluate
+        return _constant(sp, d, floats, proving_different, tol, _size(sp, b))
+    if _tower(answer) > 2 or _tower(reference) > 2:
+        return Finding(None, UNDECIDED)     # exp(exp(exp(exp(3)))): even one value is too large to write
     if d.is_number:
-        size = abs(float(b.evalf(DIGITS))) if b.is_number and b.evalf(DIGITS).is_real else 0.0
-        return _constant(sp, d, floats, proving_different, tol, size)
-    light = big_exponent(answer) or big_exponent(reference)
-    if proving_different and not light and _tower(answer) <= 2 and _tower(reference) <= 2:
+        return _constant(sp, d, floats, proving_different, tol, _size(sp, b))
+    if proving_different:
         found = _point(sp, a, b, symbols, table, floats, tol)
         if found is not None:
             return found
-    if not armed or light:
-        return Finding(None, UNDECIDED)
+    if not armed or big_exponent(answer) or big_exponent(reference):
+        return Finding(None, UNDECIDED)     # simplify may expand (x+1)^6000: only with the alarm, never there
     s = sp.simplify(d)
     if s == 0:
         return Finding(True, SYMBOLIC)
     if s.is_number:
-        return _constant(sp, s, floats, proving_different, tol)
+        return _constant(sp, s, floats, proving_different, tol, _size(sp, b))
     return Finding(None, UNDECIDED)
+
+
+def _size(sp, b) -> float:
+    """The reference's size when it is a number (a tolerance's relative part), else 0."""
+    if not b.is_number or _grows(sp, b) > 2:
+        return 0.0
+    v = b.evalf(DIGITS)
+    return abs(float(v)) if v.is_real and v.is_finite else 0.0
+
+
+def _grows(sp, e) -> int:
+    """`_tower` of a SymPy expression: exp, sinh, cosh and powers with a non-number exponent
+    inside each other."""
+    inner = max((_grows(sp, x) for x in e.args), default=0)
+    return inner + (isinstance(e, (sp.exp, sp.sinh, sp.cosh)) or (isinstance(e, sp.Pow) and not e.exp.is_Number))
 
 
 def _allowed(gap: float, size: float, tol: Tolerance) -> bool:
@@ -357,35 +375,53 @@ def _candidates(table: SymbolTable, names: list[str]):
     return [tuple(per[i][r] for i, r in enumerate(ranks)) for ranks in points[:SYMBOLIC_POINTS]]
 
 
-def _real(sp, value) -> Optional[float]:
-    """The value as a float when it is real and finite (our evaluator's "defined"), else None."""
-    if not value.is_number:
-        return None
-    re, im = value.as_real_imag()
-    re, im = re.evalf(DIGITS), im.evalf(DIGITS)
-    if not (re.is_Number and im.is_Number) or not re.is_finite or not im.is_finite:
-        return None
-    if abs(im) > NOISE * max(1.0, abs(float(re))):
-        return None
-    return float(re)
+def _value_at(sp, e, at: dict):
+    """The value of a SymPy expression at a point, node by node as our evaluator sees it:
+    exact while the numbers stay small (then DIGITS digits), and None as soon as any part is
+    not a real finite number (sqrt(-1) * sqrt(-4) is undefined, not -2)."""
+    if e in at:
+        return at[e]
+    if e.is_Number or isinstance(e, sp.NumberSymbol):
+        return e if e.is_finite else None
+    args = []
+    for x in e.args:
+        v = _value_at(sp, x, at)
+        if v is None:
+            return None
+        args.append(v)
+    if isinstance(e, sp.Pow) and args[1].is_Integer and args[0].is_Rational and not _holdable(args[0], args[1]):
+        args[0] = args[0].evalf(DIGITS)        # a power too large to hold exactly: in floats of any exponent
+    v = e.func(*args)
+    if isinstance(v, sp.Rational):
+        return v if _holdable(v, sp.Integer(1)) else v.evalf(DIGITS)
+    if not isinstance(v, sp.Float):
+        v = v.evalf(DIGITS)
+    return v if isinstance(v, (sp.Float, sp.Rational)) and v.is_finite else None
+
+
+def _shown(x, y) -> tuple[str, str]:
+    """Both values with just enough digits to show they differ (beyond floats: SymPy's six)."""
+    a, b = float(x), float(y)
+    if math.isfinite(a) and math.isfinite(b):
+        shown = format_pair(a, b)       # twelve digits at most: a 10^(-12) factor needs more
+        return shown if shown[0] != shown[1] else (format_number(a, 15), format_number(b, 15))
+    return str(x.evalf(6)), str(y.evalf(6))
 
 
 def _point(sp, a, b, symbols: dict, table: SymbolTable, floats: bool, tol: Tolerance) -> Optional[Finding]:
     names = sorted(symbols)
     for values in _candidates(table, names):
         at = {symbols[n]: sp.Rational(v.numerator, v.denominator) for n, v in zip(names, values)}
-        x, y = _real(sp, a.xreplace(at)), _real(sp, b.xreplace(at))
+        x, y = _value_at(sp, a, at), _value_at(sp, b, at)
         if x is None or y is None:
             continue
         gap = abs(x - y)
-        exact_gap = _real(sp, (a - b).xreplace(at))
-        if exact_gap is not None:
-            gap = abs(exact_gap)
-        if gap > (FLOAT_GAP if floats else NOISE * 1e-8) * (1 + abs(y)) and not _allowed(gap, y, tol):
+        size = abs(y)
+        if gap > (FLOAT_GAP if floats else NOISE * 1e-8) * (1 + size) and not _allowed(gap, size, tol):
             where = ", ".join(f"{n} = {v}" for n, v in zip(names, values))
+            mine, theirs = _shown(x, y)
             return Finding(False, SYMBOLIC, f"Your answer is not the expected answer: at {where} it gives "
-                                            f"{format_number(x, 12)} where the expected answer is "
-                                            f"{format_number(y, 12)}.")
+                                            f"{mine} where the expected answer is {theirs}.")
     return None
 
 
