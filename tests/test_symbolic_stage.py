@@ -206,3 +206,15 @@ def test_a_tower_of_constants_is_never_evaluated():
     # floats overflow on both sides (sampling alone: "cannot be compared"); the algebra is exact
     assert compare("exp(exp(exp(exp(exp(3))))) + exp(x) - exp(x)", "exp(exp(exp(exp(exp(3)))))").status \
         == "equivalent"
+
+
+def test_the_gradebook_reads_back_the_stage_that_decided():
+    from grader.classes.gradebook import _verdict_from
+    decided = check(*_part_problem("(x-a)^6000"), "(a-x)^6000")
+    assert decided.decided_by == symbolic.SYMBOLIC
+    assert _verdict_from(verdict_body(decided)) == decided
+
+
+def test_a_reference_undefined_in_its_domain_stays_unchecked_though_the_trees_agree():
+    # NaN is the domain's answer, not a float's failure: the stage leaves "cannot be compared"
+    assert compare("sqrt(x-3)+0", "sqrt(x-3)").status == "invalid"

@@ -163,8 +163,9 @@ def wanted(answer: Node, reference: Node, table: SymbolTable, values: np.ndarray
 
 def _only_overflow(values: np.ndarray, ref_values: np.ndarray, big) -> bool:
     """Sampling said different, but only where floats failed: wherever both values are of a
-    size floats hold they agree, and a value overflowed, or few are held, or `big()` (a power
-    beyond floats, whose zeros may be underflow too). A difference of ordinary size is clear-cut."""
+    size floats hold they agree, and a value overflowed or `big()` (a power beyond floats, whose
+    zeros may be underflow too). A difference of ordinary size is clear-cut, and so is a
+    reference undefined (not overflowing) almost everywhere: that part cannot be checked."""
     finite = np.isfinite(values) & np.isfinite(ref_values)
     for zeros in (True, False):
         held = finite.copy()
@@ -172,7 +173,7 @@ def _only_overflow(values: np.ndarray, ref_values: np.ndarray, big) -> bool:
             held &= (np.abs(v) < 1e100) & ((np.abs(v) > 1e-100) | ((v == 0) if zeros else False))
         a, b = values[held], ref_values[held]
         if (np.abs(a - b) <= 1e-9 + 1e-7 * np.abs(b)).all():
-            return bool(np.isinf(values).any() or np.isinf(ref_values).any() or held.sum() < 4 or big())
+            return bool(np.isinf(values).any() or np.isinf(ref_values).any() or big())
         if not zeros or not big():
             return False        # a difference of ordinary size: most wrong answers stop here
     return False
@@ -242,7 +243,7 @@ def _settle(answer: Node, reference: Node, table: SymbolTable, tol: Tolerance, p
     if d.is_number:
         return _constant(sp, d, floats, proving_different, tol, _size(sp, b))
     if proving_different:
-        found = _point(sp, a, b, symbols, table, floats, tol)
+        found = _point(sp, a, b, symbols, table, floats, tol, SYMBOLIC_POINTS if armed else SYMBOLIC_POINTS // 10)
         if found is not None:
             return found
     if not armed or big_exponent(answer) or big_exponent(reference):
@@ -329,6 +330,8 @@ def _sympy(sp, tree: Node, table: SymbolTable, symbols: dict):
                 turned = sp.Pow(-base, exp)
                 return turned if exp.is_even else -turned
             return sp.Pow(base, exp)
+        if isinstance(e, sp.factorial) and args[0].is_Number and not abs(args[0]) <= 170:
+            raise _Unsettled()      # beyond floats (171! overflows) it is digits to compute, as 9^9^9 is
         name = getattr(e.func, "__name__", "")
         if isinstance(e, sp.core.function.AppliedUndef) and name in _EXTRA and table.get(name) is None:
             (x,) = args
@@ -408,9 +411,11 @@ def _shown(x, y) -> tuple[str, str]:
     return str(x.evalf(6)), str(y.evalf(6))
 
 
-def _point(sp, a, b, symbols: dict, table: SymbolTable, floats: bool, tol: Tolerance) -> Optional[Finding]:
+def _point(sp, a, b, symbols: dict, table: SymbolTable, floats: bool, tol: Tolerance,
+           most: int) -> Optional[Finding]:
+    """A point where both sides are defined and differ (a Finding that says where), or None."""
     names = sorted(symbols)
-    for values in _candidates(table, names):
+    for values in _candidates(table, names)[:most]:
         at = {symbols[n]: sp.Rational(v.numerator, v.denominator) for n, v in zip(names, values)}
         x, y = _value_at(sp, a, at), _value_at(sp, b, at)
         if x is None or y is None:
