@@ -166,7 +166,8 @@ _LEAVES = st.sampled_from(["x", "y", "2", "3", "1/2"])
 def _expressions():
     return st.recursive(_LEAVES, lambda inner: st.one_of(
         st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(lambda t: f"({t[0]}{t[1]}{t[2]})"),
-        st.tuples(inner, st.sampled_from(["2", "3"])).map(lambda t: f"({t[0]})^{t[1]}"),
+        st.tuples(inner, st.sampled_from(["2", "3", "6000", "(1/3000)", "(-6001)"])).map(lambda t: f"({t[0]})^{t[1]}"),
+        inner.map(lambda t: f"{t} + 10^(-9)"),
         st.tuples(st.sampled_from(["exp", "sin", "sqrt", "log"]), inner).map(lambda t: f"{t[0]}({t[1]})")),
         max_leaves=6)
 
