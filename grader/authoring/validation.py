@@ -18,7 +18,7 @@ from grader.checking.decide import context
 from grader.checking.evaluate import EvalError, evaluate, make_world
 from grader.answers.render import render
 from grader.answers.tree import Deriv, Idx, Sym
-from grader.checking.restatements import bare, defined_names, derivative_candidates, uses_asked
+from grader.checking.restatements import bare, defined_names, derivative_candidates, disguises, uses_asked
 from grader.limits import MAX_RESTATEMENTS
 from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.authoring.loader import ProblemError, _load, _problem_files
@@ -264,10 +264,13 @@ def _derivation_proved(problem: Problem, part: Part, lines: dict, issue) -> None
 
 
 def _restatements(problem: Problem, part: Part) -> list[str]:
-    """The candidate restatements of a part, as a student would type them."""
+    """The candidate restatements of a part, as a student would type them: each derivative also
+    in disguise (F'(-z), F'(2z), F'(z)+0, 2F'(z)/2), which the checker refuses only once it
+    knows the part asks for that derivative."""
     reference = parser.parse(part.answer, problem.table).tree
-    nodes = defined_names(problem.table, reference) + derivative_candidates(part, problem.table, reference)
-    return [render(n, "ascii") for n in nodes[:MAX_RESTATEMENTS]]
+    derivatives = derivative_candidates(part, problem.table, reference)
+    nodes = defined_names(problem.table, reference) + [d for c in derivatives for d in [c, *disguises(c)]]
+    return list(dict.fromkeys(render(n, "ascii") for n in nodes))[:MAX_RESTATEMENTS]
 
 
 def _definitions_evaluate(problem: Problem, definitions: dict, issue) -> None:
