@@ -93,6 +93,8 @@ PART_FIELDS = {
              "expressions joined by `and`, e.g. `z > 0` or `0 < x < 1 and y != 0`.",
     "allow_restatement": "Accept answers that name what is asked (tanh'(z) for the derivative of tanh); "
                          "refused by default.",
+    "formula": "Numeric parts: also accept a formula in the problem's names (x, w1 ...), which the grader then "
+               "computes; by default a numeric part takes a number or arithmetic on numbers.",
     "asks": "What the part asks for, in answer syntax (dC/dw_(jk)^l, delta_j^L): an answer that uses it restates "
             "the question and is refused. Expression and numeric parts.",
     "start": "Derivation: what the chain starts from, in answer syntax (dC/dw_(jk)^l), or a list of ways to write "

@@ -95,6 +95,7 @@ def json_schema() -> dict:
         "show_solution": {"type": "boolean", "default": False},
         "where": text,
         "allow_restatement": {"type": "boolean", "default": False},
+        "formula": {"type": "boolean", "default": False},
         "asks": {"oneOf": [text, names]},
         "start": {"oneOf": [text, names]},
         "min-steps": {"type": "integer", "minimum": 1, "maximum": MAX_CHAIN_LINES - 1, "default": 1},

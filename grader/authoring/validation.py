@@ -7,7 +7,7 @@ rules equivalent to the reference, and parts whose own sample answers get anothe
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as dc_replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -139,11 +139,13 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
         if part.kind == DERIVATION:
             if -1 not in unreadable:
                 _derivation_proved(problem, part, lines, issue)
-        # the reference must be right, for the course's values and for variants
+        # the reference must be right, for the course's values and for variants (a numeric part's
+        # reference is a formula in the given names: the instructor's, checked as one)
+        reference_part = dc_replace(part, formula=True) if part.kind == NUMERIC else part
         for student in students if part.kind != DERIVATION else ():
             values = variant_values(problem, student) if problem.given else None
             try:
-                v = checker.check(problem, part, part.answer, values)
+                v = checker.check(problem, reference_part, part.answer, values)
             except Exception as exc:  # noqa: BLE001
                 issue(line, f"{where}: checking the reference failed: {type(exc).__name__}: {exc}")
                 break
