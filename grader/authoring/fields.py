@@ -91,8 +91,8 @@ PART_FIELDS = {
     "show_solution": "Show the reference after a wrong answer.",
     "where": "A condition the part's values satisfy, as the prompt states it: comparisons (<, <=, >, >=, !=) of "
              "expressions joined by `and`, e.g. `z > 0` or `0 < x < 1 and y != 0`.",
-    "allow_restatement": "Accept answers that name what is asked (tanh'(z) for the derivative of tanh); "
-                         "refused by default.",
+    "allow_restatement": "Accept answers that name what is asked (tanh'(z), or tanh' at any argument, for the "
+                         "derivative of tanh); refused by default.",
     "formula": "Numeric parts: also accept a formula in the problem's names (x, w1 ...), which the grader then "
                "computes; by default a numeric part takes a number or arithmetic on numbers.",
     "asks": "What the part asks for, in answer syntax (dC/dw_(jk)^l, delta_j^L): an answer that uses it restates "
