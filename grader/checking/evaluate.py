@@ -292,11 +292,25 @@ def _builtin(name: str, args: list, order: int) -> np.ndarray:
     fn = functions.lookup(name)
     if fn is None:
         raise EvalError(f"Unknown function {name}.", "function")
+    if fn.vector and (args[0].ndim == 1 or args[0].shape[2] != 1):
+        raise EvalError(f"{name}(...) makes a matrix from a column vector; {shape_word(args[0])} has no place there.")
+    if len(args) > 1:
+        args = _same_size(name, args)
     if order == 0:
         return fn.value(args)
     if order > len(fn.derivatives):
         raise EvalError(f"The derivative {name}' is not available.", "function")
     return fn.derivatives[order - 1](args[0])
+
+
+def _same_size(name: str, args: list) -> list:
+    """max(0, v), atan2(u, v): numbers go with every entry, other values must have one size."""
+    sizes = [a for a in args if a.ndim != 1]
+    if any(a.shape != sizes[0].shape for a in sizes):
+        words = " and ".join(dict.fromkeys(shape_word(a) for a in sizes)) if len({shape_word(a) for a in sizes}) > 1 \
+            else f"{shape_word(sizes[0])}s of different sizes"
+        raise EvalError(f"The arguments of {name}(...) must have the same size, not {words}.")
+    return [_bcast(a, sizes[0]) if sizes and a.ndim == 1 else a for a in args]
 
 
 class Evaluator:
@@ -466,12 +480,13 @@ class Evaluator:
         a, b = self.ev(node.left), self.ev(node.right)
         op = node.op
         if op in "+-":
-            if a.shape != b.shape:
-                if a.ndim == 1 and b.ndim == 1:
-                    pass
-                else:
-                    raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {shape_word(b)} "
-                                    f"{'to' if op == '+' else 'from'} {shape_word(a)}.")
+            if a.ndim == 1 and b.ndim != 1:     # 1 - a^(nl): the course's notes, element by element
+                a = _bcast(a, b)
+            elif b.ndim == 1 and a.ndim != 1:
+                b = _bcast(b, a)
+            elif a.shape != b.shape:
+                raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {shape_word(b)} "
+                                f"{'to' if op == '+' else 'from'} {shape_word(a)}.")
             return a + b if op == "+" else a - b
         if op == "*":
             if a.ndim == 1 or b.ndim == 1:
