@@ -171,7 +171,7 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
             continue
         if sym.kind == FUNCTION:
             if sym.alias is None:
-                world.functions[sym.name] = _random_function(rng, S)
+                world.functions[sym.name] = _random_function(rng, S, sym.arguments)
             continue
         # one extra slot per index position: where a shifted index falls outside the network
         layer = (LAYERS + 1,) if sym.superscript else ()
@@ -258,14 +258,20 @@ def _activation_domain(table: SymbolTable) -> Optional[tuple[float, float]]:
     return None if sym is None or sym.domain == DEFAULT_DOMAIN else tuple(sym.domain)
 
 
-def _random_function(rng, S):
-    """Coefficients of c0 + c1 x + c2 x^2 / 2 + a1 sin(b1 x + p1) + a2 sin(b2 x + p2), per sample."""
-    return {
+def _random_function(rng, S, arguments: int = 1):
+    """Coefficients of c0 + c1 x + c2 x^2 / 2 + a1 sin(b1 x + p1) + a2 sin(b2 x + p2), per sample.
+    A function of n > 1 arguments also gets a slope per argument and a direction per sine, so
+    f(x, y) is no function of one combination of x and y, and f(y, x) is another function."""
+    fn = {
         "c": rng.uniform(-1, 1, size=(3, S)),
         "a": rng.uniform(0.5, 1.5, size=(2, S)) * rng.choice([-1, 1], size=(2, S)),
         "b": rng.uniform(0.5, 2.0, size=(2, S)),
         "p": rng.uniform(0, 2 * math.pi, size=(2, S)),
     }
+    if arguments > 1:       # drawn after the others: a one-argument function's draws are unchanged
+        fn["slopes"] = rng.uniform(-1, 1, size=(arguments, S))
+        fn["directions"] = rng.uniform(0.5, 2.0, size=(2 * arguments, S)) * rng.choice([-1, 1], size=(2 * arguments, S))
+    return fn
 
 
 def _bcast(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -285,6 +291,16 @@ def _unknown(fn: dict, x: np.ndarray, order: int) -> np.ndarray:
     for a, b, p in zip(fn["a"], fn["b"], fn["p"]):
         a, b, p = _bcast(a, x), _bcast(b, x), _bcast(p, x)
         out = out + a * b ** order * np.sin(b * x + p + order * math.pi / 2)
+    return out
+
+
+def _unknown_many(fn: dict, args: list) -> np.ndarray:
+    """f(x, y, ...): c0 + sum_i s_i x_i + a1 sin(d1 . x + p1) + a2 sin(d2 . x + p2), per sample."""
+    x0, n = args[0], len(args)
+    out = _bcast(fn["c"][0], x0) + sum(_bcast(s, x) * x for s, x in zip(fn["slopes"], args))
+    for k, (a, p) in enumerate(zip(fn["a"], fn["p"])):
+        inner = sum(_bcast(d, x) * x for d, x in zip(fn["directions"][k * n:(k + 1) * n], args))
+        out = out + _bcast(a, x0) * np.sin(inner + _bcast(p, x0))
     return out
 
 
@@ -381,6 +397,10 @@ class Evaluator:
             if sym is not None and sym.kind == FUNCTION:
                 if sym.alias is not None:
                     return _builtin(sym.alias, args, node.order)
+                if len(args) > 1 and node.order:
+                    raise EvalError(f"{node.name} takes {len(args)} arguments: it has no derivative here.", "function")
+                if len(args) > 1:       # f(g(n), 1): a declared function of several arguments
+                    return _unknown_many(self.world.functions[node.name], _same_size(node.name, args))
                 return _unknown(self.world.functions[node.name], args[0], node.order)
             return _builtin(node.name, args, node.order)
         if isinstance(node, Sum):
