@@ -227,3 +227,16 @@ ROWS = [
 @pytest.mark.parametrize("student, reference, status", ROWS, ids=[f"{r[0]} ~ {r[1]}" for r in ROWS])
 def test_representative_rows(student, reference, status):
     assert compare(student, reference, positive=("n",)).status == status
+
+
+@pytest.mark.parametrize("text, message", [
+    ("sin " * 490 + "x", "'sin' is a function: write sin(...) with its argument in brackets."),
+    ("tanh z " * 280, "This answer is too complex to check (more than 400 parts)."),
+    ("log^2 " * 300 + "2n", "'log' is a function: write log^2(...) with its argument in brackets."),
+    ("sin 2x cos " * 180 + "x", "'cos' is a function: write cos(...) with its argument in brackets."),
+])
+def test_hostile_bare_arguments_are_refused_at_once(text, message):
+    """A chain of functions without brackets is never read as a tower of calls (a function is
+    no bare argument), so it cannot reach the nesting guard's depth."""
+    out = compare(text, "1")
+    assert (out.status, out.message) == ("invalid", message)

@@ -259,9 +259,8 @@ def _activation_domain(table: SymbolTable) -> Optional[tuple[float, float]]:
 
 
 def _random_function(rng, S, arguments: int = 1):
-    """Coefficients of c0 + c1 x + c2 x^2 / 2 + a1 sin(b1 x + p1) + a2 sin(b2 x + p2), per sample.
-    A function of n > 1 arguments also gets a slope per argument and a direction per sine, so
-    f(x, y) is no function of one combination of x and y, and f(y, x) is another function."""
+    """Coefficients of c0 + c1 x + c2 x^2 / 2 + a1 sin(b1 x + p1) + a2 sin(b2 x + p2), per sample;
+    n > 1 arguments: a slope per argument and a direction per sine (f(y, x) is another function)."""
     fn = {
         "c": rng.uniform(-1, 1, size=(3, S)),
         "a": rng.uniform(0.5, 1.5, size=(2, S)) * rng.choice([-1, 1], size=(2, S)),
@@ -270,7 +269,7 @@ def _random_function(rng, S, arguments: int = 1):
     }
     if arguments > 1:       # drawn after the others: a one-argument function's draws are unchanged
         fn["slopes"] = rng.uniform(-1, 1, size=(arguments, S))
-        fn["directions"] = rng.uniform(0.5, 2.0, size=(2 * arguments, S)) * rng.choice([-1, 1], size=(2 * arguments, S))
+        fn["directions"] = rng.uniform(0.5, 2.0, (2 * arguments, S)) * rng.choice([-1, 1], (2 * arguments, S))
     return fn
 
 
@@ -310,8 +309,7 @@ def _builtin(name: str, args: list, order: int) -> np.ndarray:
         raise EvalError(f"Unknown function {name}.", "function")
     if fn.vector and (args[0].ndim == 1 or args[0].shape[2] != 1):
         raise EvalError(f"{name}(...) makes a matrix from a column vector; {shape_word(args[0])} has no place there.")
-    if len(args) > 1:
-        args = _same_size(name, args)
+    args = _same_size(name, args) if len(args) > 1 else args
     if order == 0:
         return fn.value(args)
     if order > len(fn.derivatives):
@@ -323,8 +321,7 @@ def _same_size(name: str, args: list) -> list:
     """max(0, v), atan2(u, v): numbers go with every entry, other values must have one size."""
     sizes = [a for a in args if a.ndim != 1]
     if any(a.shape != sizes[0].shape for a in sizes):
-        words = " and ".join(dict.fromkeys(shape_word(a) for a in sizes)) if len({shape_word(a) for a in sizes}) > 1 \
-            else f"{shape_word(sizes[0])}s of different sizes"
+        words = " and ".join(dict.fromkeys(shape_word(a) for a in sizes))
         raise EvalError(f"The arguments of {name}(...) must have the same size, not {words}.")
     return [_bcast(a, sizes[0]) if sizes and a.ndim == 1 else a for a in args]
 
@@ -500,10 +497,8 @@ class Evaluator:
         a, b = self.ev(node.left), self.ev(node.right)
         op = node.op
         if op in "+-":
-            if a.ndim == 1 and b.ndim != 1:     # 1 - a^(nl): the course's notes, element by element
-                a = _bcast(a, b)
-            elif b.ndim == 1 and a.ndim != 1:
-                b = _bcast(b, a)
+            if a.ndim == 1 or b.ndim == 1:      # 1 - a^(nl): the course's notes, element by element
+                a, b = (_bcast(a, b), b) if a.ndim == 1 else (a, _bcast(b, a))
             elif a.shape != b.shape:
                 raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {shape_word(b)} "
                                 f"{'to' if op == '+' else 'from'} {shape_word(a)}.")
