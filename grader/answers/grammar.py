@@ -237,7 +237,7 @@ class Parser(DerivativeReader, NameReader, IndexReader):
                 raise ColumnError(f"Use round brackets for {display}(...)", nxt.pos)
             bare = None if order else self.bare_argument()
             if bare is None:
-                shown = display if power is None else f"{display}^{power.text}"
+                shown = display + "'" * order + ("" if power is None else f"^{power.text}")
                 raise ColumnError(f"'{display}' is a function: write {shown}(...) with its argument in brackets",
                                   nxt.pos if nxt.kind != "END" else tok.pos)
             if not (fn.takes(1) if sym is None else sym.arguments == 1):
