@@ -156,6 +156,12 @@ def test_a_declared_function_of_two_arguments_is_graded(two, answer, lines):
     assert run.stdout.splitlines() == lines
 
 
+def test_show_tells_a_student_how_many_arguments(two):
+    run = CliRunner().invoke(main, ["show", "--problems", str(two), "two"])
+    assert "Names you can use: x, n, f(..., ...) (function of 2 arguments), g(...) (function; derivative " \
+           "g'(...))" in run.stdout
+
+
 def test_the_loader_reads_arguments_and_the_schema_offers_them(two):
     problem = load_problem(two / "two.yaml")
     assert [(s.name, s.arguments) for s in problem.table.symbols if s.kind == "function"] == [("f", 2), ("g", 1)]
