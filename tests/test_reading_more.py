@@ -5,21 +5,19 @@ it is not; `atan2`; unknown functions of several arguments that a problem declar
 each family, written for this course, as verdicts of `compare`."""
 from __future__ import annotations
 
-import json
 import textwrap
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import PLAIN, SCALARS, ascii_of, error_of
+from conftest import ascii_of, error_of, write
 from grader.answers.names import table_for
 from grader.answers.parser import parse
 from grader.authoring.fieldreader import ProblemError
 from grader.authoring.loader import load_problem
 from grader.authoring.schema import json_schema
-from grader.checking.checker import check, compare
+from grader.checking.checker import compare
 from grader.interfaces.cli import main
-from grader.model import CORRECT, INCORRECT, INVALID
 
 XYN = table_for(["x", "y", "n", "z"])
 
@@ -133,8 +131,7 @@ parts:
 
 @pytest.fixture
 def two(tmp_path):
-    (tmp_path / "two.yaml").write_text(TWO_ARGUMENTS)
-    return tmp_path
+    return write(tmp_path / "two.yaml", TWO_ARGUMENTS).parent
 
 
 @pytest.mark.parametrize("answer, lines", [

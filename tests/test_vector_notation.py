@@ -4,15 +4,13 @@ makes the matrix of the softmax Jacobian, and sizes that do not fit are still re
 sentence saying what was mixed."""
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 from click.testing import CliRunner
 
-from conftest import MATRICES, expression
+from conftest import MATRICES, expression, write
 from grader.checking.checker import check, compare
 from grader.interfaces.cli import main
-from grader.model import CORRECT, INCORRECT, INVALID
+from grader.model import CORRECT, INCORRECT
 
 SIGMOID_LAYERS = """\
 title: Sigmoid layers in matrix form
@@ -44,8 +42,7 @@ parts:
 
 @pytest.fixture
 def bank(tmp_path):
-    (tmp_path / "sigmoid-matrix.yaml").write_text(SIGMOID_LAYERS)
-    return tmp_path
+    return write(tmp_path / "sigmoid-matrix.yaml", SIGMOID_LAYERS).parent
 
 
 def grade(bank, part, answer):
