@@ -244,3 +244,13 @@ def test_hostile_bare_arguments_are_refused_at_once(text, message):
     no bare argument), so it cannot reach the nesting guard's depth."""
     out = compare(text, "1")
     assert (out.status, out.message) == ("invalid", message)
+
+
+@pytest.mark.parametrize("student, reference, status", [
+    ("2z_j^l", "2*z_j^l", "equivalent"),
+    ("tanh 2z_j^l", "tanh(2*z_j^l)", "equivalent"),
+    ("tanh 2z_j^l", "tanh(2)*z_j^l", "different"),
+])
+def test_a_number_before_an_indexed_name_in_a_problem(student, reference, status):
+    run = CliRunner().invoke(main, ["compare", "--problem", "hidden-error", student, reference])
+    assert run.stdout.splitlines()[-1].split(":")[0] == status, run.output
