@@ -85,6 +85,7 @@ class Symbol:
     definition: Optional[str] = None   # e.g. yhat: softmax(a_L); evaluated from the definition
     nonzero: bool = False
     integer: bool = False
+    arguments: int = 1                 # a function's: f(g(n), 1) when the problem declares 2
 
 
 @dataclass(frozen=True)

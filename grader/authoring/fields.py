@@ -34,7 +34,7 @@ TEST_STATUSES = (CORRECT, INCORRECT, INVALID)
 TOP_FIELDS = {
     "title": "Short title shown to students.",
     "statement": "The problem statement (Markdown), including its notation conventions.",
-    "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, latex, definition}`.",
+    "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, arguments, latex, definition}`.",
     "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`, or with a range of values "
                "`{l: {role: layer, integer: [1, 2]}}`.",
     "network": "The problem's names live in a feed-forward network: `{weighted-input: z, activation: a, function: f, "
@@ -66,6 +66,8 @@ SYMBOL_FIELDS = {
               f"`positive` ({_shown(POSITIVE_DOMAIN)}), `negative` ({_shown(NEGATIVE_DOMAIN)}), `nonzero` "
               f"({_shown(NEGATIVE_DOMAIN)} or {_shown(POSITIVE_DOMAIN)}), or whole numbers `{{integer: [low, high]}}`.",
     "alias": "Functions: the builtin this name stands for (g: {kind: function, alias: sigmoid}).",
+    "arguments": "Unknown functions: how many arguments they take (f: {kind: function, arguments: 2} reads f(x, y)); "
+                 "default 1. A function of several arguments has no derivative f'.",
     "latex": "How to typeset the name in feedback, e.g. '\\delta'.",
     "definition": "An expression the symbol stands for, in answer syntax (yhat: softmax(a_L)).",
 }
