@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grader.model import CHOICE, CORRECT, INCORRECT, INVALID, MULTI_CHOICE, Part, Problem  # noqa: E402
+from grader.model import CHOICE, CORRECT, INCORRECT, INVALID, MULTI_CHOICE, NUMERIC, Part, Problem  # noqa: E402
 
 #: strings no student should type; a handful per class (harmless if a naive grader evaluates them)
 HOSTILE = (
@@ -169,11 +169,16 @@ def part_pool(problem: Problem, part: Part) -> list[tuple[str, str]]:
             for lab, opt in zip(labels, part.options):
                 add(right if lab == part.answer.strip() else wrong, opt)
     else:
-        add(right, part.answer)
+        # a numeric part's reference and mistake rules are formulas in the given names, which a
+        # numeric part refuses unless it says `formula: true`: typed by a student, they are invalid
+        formulas = right, wrong
+        if part.kind == NUMERIC and not part.formula:
+            formulas = invalid, invalid
+        add(formulas[0], part.answer)
         for t in part.tests:
             add({CORRECT: right, INCORRECT: wrong, INVALID: invalid}.get(t.status, invalid), t.answer)
         for m in part.mistakes:
-            add(wrong, m.answer)
+            add(formulas[1], m.answer)
     pool: list[tuple[str, str]] = []
     # rank: right, wrong, right, wrong, ... then the invalid ones
     for i in range(max(len(right), len(wrong))):

@@ -69,7 +69,8 @@ MAX_REQUEST_BYTES = 16_384   # bytes of JSON per web request: an answer over MAX
 
 MAX_LABELS = 26              # choice options are labelled A..Z
 MAX_SUBSCRIPTS = 3           # w_(jk) has 2; nothing in the course has more than 3
-MAX_RESTATEMENTS = 60        # restatements of a reference tried per part when a problem is validated
+MAX_FUNCTION_ARGUMENTS = 4   # an unknown function f(x, y) a problem declares: the course's have 1 or 2
+MAX_RESTATEMENTS = 300       # restatements (and their disguises) tried per part when a problem is validated
 
 # --- feedback (grader.checking) ----------------------------------------------------------------
 

@@ -85,6 +85,7 @@ class Symbol:
     definition: Optional[str] = None   # e.g. yhat: softmax(a_L); evaluated from the definition
     nonzero: bool = False
     integer: bool = False
+    arguments: int = 1                 # a function's: f(g(n), 1) when the problem declares 2
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ class Part:
     show_solution: bool = False         # reveal the reference after a wrong answer
     where: Optional[str] = None         # a condition on the symbols ("z > 0"), read by grader.checking.conditions
     allow_restatement: bool = False     # accept answers that name what is asked (tanh'(z) for d tanh/dz)
+    formula: bool = False               # numeric: also accept formulas in the problem's names, not only numbers
     asks: tuple[str, ...] = ()          # what the part asks for, in answer syntax (dC/dw_(jk)^l): an answer using it
                                         # restates the question
     mistakes: tuple[Mistake, ...] = ()

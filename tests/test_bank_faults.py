@@ -171,7 +171,7 @@ symbols:
   x: {kind: scalar}
   v: {kind: vector}
   s: {kind: scalar, definition: "s + x"}
-  u: {kind: scalar, definition: "v + x"}
+  u: {kind: scalar, definition: "v * v"}
   c: {kind: scalar}
 given: {c: 0}
 variants:
@@ -186,7 +186,8 @@ parts:
 """)
     assert [str(i) for i in validate([path])] == [
         f"{path}: symbol 's': the definition 's + x' cannot be evaluated: 's' is defined in terms of itself.",
-        f"{path}: symbol 'u': the definition 'v + x' cannot be evaluated: You cannot add a number to a column vector.",
+        f"{path}: symbol 'u': the definition 'v * v' cannot be evaluated: You cannot multiply a column vector by a "
+        f"column vector: their sizes do not match (is a transpose missing or misplaced?).",
         f"{path}:17: part 'above': the condition 'x > c' cannot be met with the variant values {{'c': 6.0}}: only 0 "
         f"of 1024 random samples meet the condition, 64 are needed"]
 

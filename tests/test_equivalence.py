@@ -354,8 +354,9 @@ def test_numeric_values_override_the_given_ones():
 
 
 def test_numeric_part_wants_a_number_not_a_vector():
+    """A part that takes formulas (by default a name is refused: tests/test_numeric_takes_numbers.py)."""
     table = SymbolTable((Symbol("u", "vector"), Symbol("x")))
-    prob, p = numeric("x", Tolerance(absolute=0.1), table=table, given=(("x", 1.0),))
+    prob, p = numeric("x", Tolerance(absolute=0.1), table=table, given=(("x", 1.0),), formula=True)
     v = check(prob, p, "u")
     assert v.status == INCORRECT
     assert v.feedback == ("This part asks for a single number.",)

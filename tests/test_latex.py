@@ -312,7 +312,8 @@ COURSE = [
     ("sigmoid", "derivative", r"\frac{e^{-z}}{(1+e^{-z})^2}"),
     ("sigmoid", "derivative", r"\frac{1}{1+e^{-z}} \cdot \frac{1+e^{-z}-1}{1+e^{-z}}"),
     ("softmax-cross-entropy", "output-grad", r"-(e_l - \hat{y})"),
-    ("two-layer-example", "loss", r"\frac{1}{2}\left(\sigma(w2 \, \mathrm{ReLU}(w1 x) + b) - t\right)^2"),
+    # a numeric part takes the computation on numbers, not the formula in w1, w2, x (issue 26)
+    ("two-layer-example", "loss", r"\frac{1}{2}\left(\sigma(-5 \, \mathrm{ReLU}(0.01 \cdot 3) - 1) - 1\right)^2"),
     ("weight-decay", "output-delta", r"-\left( y_i - a_i^{(n_l)} \right) \cdot f'(z_i^{(n_l)})"),
     ("weight-decay", "hidden-delta",
      r"\left( \sum_{j=1}^{s_{l+1}} W_{ji}^{(l)} \delta_j^{(l+1)} \right) \cdot f'(z_i^{(l)})"),

@@ -440,7 +440,7 @@ ERRORS = [
                         "listed by `grader syntax`).", 1),
     ("sine(x)", PLAIN, "Unknown function 'sine': did you mean sin or sinh or sign?", 1),
     ("e(x+y)", PLAIN, "'e' is not a function: write e*(...) for a product.", 2),
-    ("sin x", PLAIN, "'sin' is a function: write sin(...) with its argument in brackets.", 5),
+    ("sin x y", PLAIN, "'sin' is a function: write sin(...) with its argument in brackets.", 5),
     ("exp[x]", PLAIN, "Use round brackets for exp(...).", 4),
     ("f(x,x)", NETWORK, "f(...) takes 1 argument, not 2.", 2),
     ("max(x)", PLAIN, "max(...) takes at least 2 arguments, not 1.", 4),

@@ -40,6 +40,7 @@ class Function:
     sympy: Optional[str] = None
     activation: bool = False
     kink: bool = False                   # not differentiable at 0 (ReLU, |x|): its derivatives are undefined there
+    vector: bool = False                 # takes a column vector, not entry by entry (diag)
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -139,6 +140,13 @@ def _factorial(args: list) -> Array:
     x = args[0]
     whole = (x >= 0) & (x <= 170) & (x == np.floor(x))
     return np.where(whole, _FACTORIALS[np.clip(np.nan_to_num(x), 0, 170).astype(np.int64)], np.nan)
+
+
+def _diag(args: list) -> Array:
+    """diag(v): the square matrix with v on its diagonal (the softmax Jacobian is diag(p) - p p^T).
+    The evaluator hands it column vectors only."""
+    v = args[0][:, :, 0]
+    return v[:, :, None] * np.eye(v.shape[1])
 
 
 def _sec(x): return 1 / np.cos(x)
@@ -303,6 +311,10 @@ _FUNCTIONS = (
     Function("factorial", _factorial, latex=r"\left({0}\right)!", sympy="factorial"),
     Function("softplus", _unary(lambda x: np.logaddexp(0.0, x)), derivatives=(_sigmoid,) + _SIGMOID_D[:2],
              latex=_op("softplus"), activation=True),
+    # added for issue 26: the course's notes and other platforms use them
+    Function("atan2", lambda args: np.arctan2(args[0], args[1]), ("arctan2",), min_args=2, max_args=2,
+             latex=_op("atan2"), sympy="atan2"),
+    Function("diag", _diag, latex=_op("diag"), vector=True),
 )
 
 REGISTRY = Registry(_FUNCTIONS)
@@ -332,4 +344,4 @@ def spellings() -> list[str]:
 
 def alias_names() -> list[str]:
     """What `alias:` may name in a problem file: every spelling of a built-in that takes one argument."""
-    return [s for fn in REGISTRY.functions if fn.min_args == 1 for s in fn.spellings]
+    return [s for fn in REGISTRY.functions if fn.min_args == 1 and not fn.vector for s in fn.spellings]

@@ -227,13 +227,23 @@ class Parser(DerivativeReader, NameReader, IndexReader):
         display = name if sym is not None else tok.text
         if sym is None and order > len(fn.derivatives):
             raise ColumnError(f"The derivative {display}' is not available here", tok.pos)
+        if order and sym is not None and sym.arguments > 1:
+            raise ColumnError(f"{display} takes {sym.arguments} arguments, so it has no derivative {display}' here",
+                              tok.pos)
         power = self.function_power(display) if self.at("^", "**") else None
         if not self.at("("):
             nxt = self.peek()
             if nxt.kind == "OP" and nxt.text in "[{":
                 raise ColumnError(f"Use round brackets for {display}(...)", nxt.pos)
-            raise ColumnError(f"'{display}' is a function: write {display}(...) with its argument in brackets",
-                       nxt.pos if nxt.kind != "END" else tok.pos)
+            bare = None if order else self.bare_argument()
+            if bare is None:
+                shown = display + "'" * order + ("" if power is None else f"^{power.text}")
+                raise ColumnError(f"'{display}' is a function: write {shown}(...) with its argument in brackets",
+                                  nxt.pos if nxt.kind != "END" else tok.pos)
+            if not (fn.takes(1) if sym is None else sym.arguments == 1):
+                raise ColumnError(f"{display}(...) takes {self.arity(fn, sym)}: write them in brackets", nxt.pos)
+            node = Call(name, (bare,), 0)
+            return node if power is None else Bin("^", node, power)
         open_tok = self.next()
         if self.at(")"):
             raise ColumnError(f"{display}() needs an argument inside the brackets", self.peek().pos)
@@ -248,14 +258,52 @@ class Parser(DerivativeReader, NameReader, IndexReader):
                 raise ColumnError("This '(' is never closed", open_tok.pos)
             self.unexpected()
         self.next()
-        if not (fn.takes(len(args)) if sym is None else len(args) == 1):
-            want = fn.arity_text() if sym is None else "1 argument"
+        if not (fn.takes(len(args)) if sym is None else len(args) == sym.arguments):
             comma = self.decimal_comma(args)
-            raise ColumnError(f"{display}(...) takes {want}, not {len(args)}{comma}", open_tok.pos)
+            raise ColumnError(f"{display}(...) takes {self.arity(fn, sym)}, not {len(args)}{comma}", open_tok.pos)
         if order and len(args) > 1:
             raise ColumnError(f"The derivative {display}' takes one argument", open_tok.pos)
         node = Call(name, tuple(args), order)
         return node if power is None else Bin("^", node, power)
+
+    def bare_argument(self) -> Optional[Node]:
+        """`sin 5n`, `tanh z_j^l`, `log^2 2n`: a function before a space and ONE term (a number,
+        a name with its indices and power, or a number directly followed by one) reads as the
+        function of that term, as in written mathematics. Only where nothing else can follow
+        the term: an end, `+ - ) , |` or another function (`sin x cos x`). Anything else
+        (`sin x y`, `sin 2 x`, `sin x/2`, `sin x(1+x)`) has two readings: None, and the caller
+        asks for brackets."""
+        start, first = self.i, self.peek()
+        if not first.space or first.kind not in ("NUM", "NAME"):
+            return None
+        node = None
+        if first.kind == "NUM":
+            node = self.number(self.next())
+        nxt = self.peek()
+        if nxt.kind == "NAME" and (node is None or not nxt.space):
+            if self.is_function(nxt.text):
+                self.i = start
+                return None
+            name = self.power_tail(self.name())
+            node = name if node is None else Bin("*", node, name, "implicit")
+        end = self.peek()
+        if end.kind == "END" or (end.kind == "OP" and end.text in "+-)]},|") or \
+                (end.kind == "NAME" and end.space and self.is_function(end.text)):
+            return node
+        self.i = start
+        return None
+
+    @staticmethod
+    def arity(fn: Optional[functions.Function], sym: Optional[Symbol]) -> str:
+        if sym is None:
+            return fn.arity_text()
+        return f"{sym.arguments} argument{'s' if sym.arguments > 1 else ''}"
+
+    def is_function(self, text: str) -> bool:
+        sym = self.table.get(text)
+        if sym is not None:
+            return sym.kind == "function"
+        return functions.lookup(text) is not None or text in ("sum", "prod")
 
     def decimal_comma(self, args: list) -> str:
         """`sigma(0,5)`: two whole numbers where one is expected is a decimal comma."""
@@ -277,7 +325,7 @@ class Parser(DerivativeReader, NameReader, IndexReader):
                 (k and not (close.kind == "OP" and close.text == {"(": ")", "{": "}"}[self.peek().text])):
             raise ColumnError(f"A power of {display} is written {display}^2(x) or ({display}(x))^2", hat.pos)
         self.i += 1 + 2 * k
-        if not self.at("("):
+        if not self.at("(") and not (self.peek().space and self.peek().kind in ("NUM", "NAME")):
             raise ColumnError(f"'{display}' is a function: write {display}^{tok.text}(...) with its argument in brackets",
                        self.peek().pos)
         return Num(int(tok.text), tok.text)

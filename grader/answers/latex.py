@@ -54,6 +54,8 @@ _HINTS = {
     "begin": "matrices are written with names the problem declares",
 }
 
+_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[A-Za-z](?![A-Za-z]))?")
+
 
 _DERIVATIVE_HEAD = re.compile(r"\s*\\partial\s*([A-Za-z]+(?:_\{[A-Za-z0-9]+\}|_[A-Za-z0-9])?)\s*(?=\\left\(|\()")
 _PARTIAL = re.compile(r"\s*\\partial\s*(.*?)\s*", re.S)
@@ -318,7 +320,12 @@ class _Reader:
             self.i = save
             return
         self.emit("(", self.i)
-        self.group("an argument", pos)
+        number = _BARE_NUMBER.match(self.src, self.i)
+        if number:          # \sin 2x is sin(2x), as printed: a number and the letter it multiplies
+            self.emit(number.group(), self.i)
+            self.i = number.end()
+        else:
+            self.group("an argument", pos)
         while self.peek() in ("_", "^"):
             self.index()
         self.emit(")", self.i)

@@ -92,6 +92,8 @@ def _function(r: FieldReader, m, declared: dict, field: str) -> Optional[str]:
         shown = "not a declared symbol" if sym is None else f"declared as a {sym.kind}"
         r.fail(fline, f"chain: the function '{name}' is {shown}; name a built-in ({', '.join(NETWORK_BUILTINS)}) "
                       f"or a declared function")
+    if sym.arguments != 1:
+        r.fail(fline, f"chain: the function '{name}' takes {sym.arguments} arguments; a chain's takes one")
     if sym.alias not in NETWORK_FUNCTIONS:
         r.fail(fline, f"chain: the function '{name}' stands for {sym.alias}, which a chain cannot use; use an "
                       f"unknown function or one of {', '.join(NETWORK_BUILTINS)}")

@@ -34,7 +34,7 @@ TEST_STATUSES = (CORRECT, INCORRECT, INVALID)
 TOP_FIELDS = {
     "title": "Short title shown to students.",
     "statement": "The problem statement (Markdown), including its notation conventions.",
-    "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, latex, definition}`.",
+    "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, arguments, latex, definition}`.",
     "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`, or with a range of values "
                "`{l: {role: layer, integer: [1, 2]}}`.",
     "network": "The problem's names live in a feed-forward network: `{weighted-input: z, activation: a, function: f, "
@@ -66,6 +66,8 @@ SYMBOL_FIELDS = {
               f"`positive` ({_shown(POSITIVE_DOMAIN)}), `negative` ({_shown(NEGATIVE_DOMAIN)}), `nonzero` "
               f"({_shown(NEGATIVE_DOMAIN)} or {_shown(POSITIVE_DOMAIN)}), or whole numbers `{{integer: [low, high]}}`.",
     "alias": "Functions: the builtin this name stands for (g: {kind: function, alias: sigmoid}).",
+    "arguments": "Unknown functions: how many arguments they take (f: {kind: function, arguments: 2} reads f(x, y)); "
+                 "default 1. A function of several arguments has no derivative f'.",
     "latex": "How to typeset the name in feedback, e.g. '\\delta'.",
     "definition": "An expression the symbol stands for, in answer syntax (yhat: softmax(a_L)).",
 }
@@ -91,8 +93,10 @@ PART_FIELDS = {
     "show_solution": "Show the reference after a wrong answer.",
     "where": "A condition the part's values satisfy, as the prompt states it: comparisons (<, <=, >, >=, !=) of "
              "expressions joined by `and`, e.g. `z > 0` or `0 < x < 1 and y != 0`.",
-    "allow_restatement": "Accept answers that name what is asked (tanh'(z) for the derivative of tanh); "
-                         "refused by default.",
+    "allow_restatement": "Accept answers that name what is asked (tanh'(z), or tanh' at any argument, for the "
+                         "derivative of tanh); refused by default.",
+    "formula": "Numeric parts: also accept a formula in the problem's names (x, w1 ...), which the grader then "
+               "computes; by default a numeric part takes a number or arithmetic on numbers.",
     "asks": "What the part asks for, in answer syntax (dC/dw_(jk)^l, delta_j^L): an answer that uses it restates "
             "the question and is refused. Expression and numeric parts.",
     "start": "Derivation: what the chain starts from, in answer syntax (dC/dw_(jk)^l), or a list of ways to write "

@@ -23,7 +23,7 @@ from grader.answers import functions
 from grader.authoring import yamlsafe
 from grader.errors import os_reason
 from grader.checking.evaluate import range_misfit
-from grader.limits import DEFAULT_DOMAIN, MAX_SUBSCRIPTS, YAML_MAX_BYTES
+from grader.limits import DEFAULT_DOMAIN, MAX_FUNCTION_ARGUMENTS, MAX_SUBSCRIPTS, YAML_MAX_BYTES
 from grader.model import (
     FUNCTION, INDEX_ROLES, INDEXED, MATRIX, SCALAR, SYMBOL_KINDS, VECTOR, IndexRole, SymbolKind, Part,
     Problem, Symbol, SymbolTable, Variant,
@@ -274,13 +274,21 @@ def _symbols(r: FieldReader, value: Any, line: Optional[int]) -> list[Symbol]:
             if alias not in aliases:
                 r.fail(fields.key_line("alias"), f"{what}: unknown builtin '{alias}'{suggest(alias, aliases)}; "
                                                  f"use one of {', '.join(aliases)}")
+        arguments = 1
+        if "arguments" in fields:
+            aline = fields.key_line("arguments")
+            arguments = r.integer(fields["arguments"], f"{what}: 'arguments'", aline)
+            if kind != FUNCTION or alias is not None:
+                r.fail(aline, f"{what}: only an unknown function (kind: function, no alias) has 'arguments'")
+            if not 1 <= arguments <= MAX_FUNCTION_ARGUMENTS:
+                r.fail(aline, f"{what}: 'arguments' must be between 1 and {MAX_FUNCTION_ARGUMENTS}")
         latex = r.text(fields, "latex", what)
         definition = r.text(fields, "definition", what)
         if definition is not None and kind == FUNCTION:
             r.fail(fields.key_line("definition"), f"{what}: a function cannot have a definition; use 'alias'")
         out.append(Symbol(name=str(name), kind=kind, subscripts=subscripts, superscript=superscript,
                           domain=domain, alias=alias, latex=latex, definition=definition, nonzero=nonzero,
-                          integer=integer))
+                          integer=integer, arguments=arguments))
     return out
 
 

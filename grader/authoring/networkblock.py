@@ -38,8 +38,8 @@ _NEEDS = {
                or (s.kind == VECTOR and not s.superscript)),
     "cost": ("a scalar", lambda s: s.kind == SCALAR),
     "decay": ("a scalar", lambda s: s.kind == SCALAR),
-    "function": ("a function", lambda s: s.kind == FUNCTION),
-    "output-function": ("a function", lambda s: s.kind == FUNCTION),
+    "function": ("a function of one argument", lambda s: s.kind == FUNCTION and s.arguments == 1),
+    "output-function": ("a function of one argument", lambda s: s.kind == FUNCTION and s.arguments == 1),
 }
 
 

@@ -101,6 +101,11 @@ def read_part(r: FieldReader, raw: Any, index: int, line: Optional[int]) -> Part
     if "allow_restatement" in m:
         allow_restatement = r.boolean(m["allow_restatement"], f"{what}: 'allow_restatement'",
                                       m.key_line("allow_restatement"))
+    formula = False
+    if "formula" in m:
+        formula = r.boolean(m["formula"], f"{what}: 'formula'", m.key_line("formula"))
+        if kind != NUMERIC:
+            r.fail(m.key_line("formula"), f"{what}: only numeric parts take 'formula' (other parts take formulas)")
 
     asks: tuple[str, ...] = ()
     if "asks" in m:
@@ -117,7 +122,7 @@ def read_part(r: FieldReader, raw: Any, index: int, line: Optional[int]) -> Part
                 options=options, partial_credit=partial_credit, forbidden=forbidden, required=required,
                 restriction=restriction, hints=hints, show_solution=show_solution, mistakes=mistakes,
                 tests=tests, line=pline or 0, where=where, allow_restatement=allow_restatement,
-                asks=asks)
+                asks=asks, formula=formula)
 
 
 def _derivation(r: FieldReader, m: YDict, kind: str, what: str, pid: str) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grader.answers import functions
 from grader.checking.derivation import CREDITS
-from grader.limits import DEFAULT_DOMAIN, MAX_CHAIN_LINES, MAX_LABELS, MAX_SUBSCRIPTS
+from grader.limits import DEFAULT_DOMAIN, MAX_CHAIN_LINES, MAX_FUNCTION_ARGUMENTS, MAX_LABELS, MAX_SUBSCRIPTS
 from grader.model import CHOICE, DERIVATION, EXPRESSION, INDEX_ROLES, MULTI_CHOICE, NUMERIC, PART_KINDS, SCALAR, SYMBOL_KINDS
 from grader.authoring.fields import (
     DOMAIN_WORDS, INDEX_FIELDS, INDEX_RE, NAME_RE, TAG_RE, MISTAKE_FIELDS, NUMERIC_TOLERANCES, PART_FIELDS,
@@ -35,6 +35,7 @@ def json_schema() -> dict:
                                         "maxItems": 2}}},
         ], "default": list(DEFAULT_DOMAIN)},
         "alias": {"enum": functions.alias_names()},
+        "arguments": {"type": "integer", "minimum": 1, "maximum": MAX_FUNCTION_ARGUMENTS, "default": 1},
         "latex": text,
         "definition": text,
     }
@@ -95,6 +96,7 @@ def json_schema() -> dict:
         "show_solution": {"type": "boolean", "default": False},
         "where": text,
         "allow_restatement": {"type": "boolean", "default": False},
+        "formula": {"type": "boolean", "default": False},
         "asks": {"oneOf": [text, names]},
         "start": {"oneOf": [text, names]},
         "min-steps": {"type": "integer", "minimum": 1, "maximum": MAX_CHAIN_LINES - 1, "default": 1},

@@ -7,7 +7,7 @@ rules equivalent to the reference, and parts whose own sample answers get anothe
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as dc_replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -18,7 +18,7 @@ from grader.checking.decide import context
 from grader.checking.evaluate import EvalError, evaluate, make_world
 from grader.answers.render import render
 from grader.answers.tree import Deriv, Idx, Sym
-from grader.checking.restatements import bare, defined_names, derivative_candidates, uses_asked
+from grader.checking.restatements import bare, defined_names, derivative_candidates, disguises, uses_asked
 from grader.limits import MAX_RESTATEMENTS
 from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.authoring.loader import ProblemError, _load, _problem_files
@@ -139,11 +139,13 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
         if part.kind == DERIVATION:
             if -1 not in unreadable:
                 _derivation_proved(problem, part, lines, issue)
-        # the reference must be right, for the course's values and for variants
+        # the reference must be right, for the course's values and for variants (a numeric part's
+        # reference is a formula in the given names: the instructor's, checked as one)
+        reference_part = dc_replace(part, formula=True) if part.kind == NUMERIC else part
         for student in students if part.kind != DERIVATION else ():
             values = variant_values(problem, student) if problem.given else None
             try:
-                v = checker.check(problem, part, part.answer, values)
+                v = checker.check(problem, reference_part, part.answer, values)
             except Exception as exc:  # noqa: BLE001
                 issue(line, f"{where}: checking the reference failed: {type(exc).__name__}: {exc}")
                 break
@@ -264,10 +266,13 @@ def _derivation_proved(problem: Problem, part: Part, lines: dict, issue) -> None
 
 
 def _restatements(problem: Problem, part: Part) -> list[str]:
-    """The candidate restatements of a part, as a student would type them."""
+    """The candidate restatements of a part, as a student would type them: each derivative also
+    in disguise (F'(-z), F'(2z), F'(z)+0, 2F'(z)/2), which the checker refuses only once it
+    knows the part asks for that derivative."""
     reference = parser.parse(part.answer, problem.table).tree
-    nodes = defined_names(problem.table, reference) + derivative_candidates(part, problem.table, reference)
-    return [render(n, "ascii") for n in nodes[:MAX_RESTATEMENTS]]
+    derivatives = derivative_candidates(part, problem.table, reference)
+    nodes = defined_names(problem.table, reference) + [d for c in derivatives for d in [c, *disguises(c)]]
+    return list(dict.fromkeys(render(n, "ascii") for n in nodes))[:MAX_RESTATEMENTS]
 
 
 def _definitions_evaluate(problem: Problem, definitions: dict, issue) -> None:

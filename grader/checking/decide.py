@@ -26,7 +26,7 @@ from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
 from grader.checking.restatements import asked_for, contains, derivative_candidates, uses_asked
 from grader.checking import symbolic
 from grader.checking.tolerance import close, within
-from grader.answers.tree import Node, free_indices, names_used
+from grader.answers.tree import Idx, Node, Sym, free_indices, names_used, walk
 
 
 SEARCH_MINIMUM = 16      # a domain search that finds fewer points than this gives up
@@ -192,6 +192,7 @@ class Why(enum.Enum):
     UNCHECKED = "unchecked"            # the reference is undefined at (almost) every sample
     WRONG_SHAPE = "wrong-shape"        # a value of another shape than the reference's
     NOT_A_NUMBER = "not-a-number"      # numeric part: not a single number
+    FORMULA = "formula"                # numeric part: a formula in the problem's names, not a value
     NOT_FINITE = "not-finite"          # numeric part: no finite value
     DIFFERENT = "different"            # another value: feedback looks for the mistake
 
@@ -236,6 +237,8 @@ def decide(problem: Problem, part: Part, answer, key: tuple) -> Decision:
     asks_used = uses_asked(parsed.tree, ctx.asked)
     if contains(parsed.tree, ctx.restatements) or (asks_used and part.kind == NUMERIC):
         return Decision(INVALID, 0.0, points, Why.RESTATEMENT, parsed=parsed, ctx=ctx)
+    if part.kind == NUMERIC and not part.formula and formula_names(parsed.tree):
+        return Decision(INVALID, 0.0, points, Why.FORMULA, parsed=parsed, ctx=ctx)    # the computation is theirs
     if parsed.tree == ctx.reference.tree and part.kind == EXPRESSION:     # the same tree; said so where
         by = symbolic.STRUCTURE if symbolic.big_exponent(parsed.tree) else symbolic.SAMPLING   # floats could not
         return Decision(CORRECT, points, points, Why.SAME, parsed=parsed, ctx=ctx, decided_by=by)
@@ -335,6 +338,16 @@ def _numeric(ctx: Context, values: np.ndarray, facts: dict) -> Decision:
         if rule.values is not None and within(a, float(rule.values[0]), part.tolerance):
             return _mistake(rule.mistake, points, facts)
     return Decision(INCORRECT, 0.0, points, Why.DIFFERENT, **facts)
+
+
+def formula_names(tree: Node) -> list[Node]:
+    """The problem's names a numeric answer uses (x, w_1, a_j^l), in the order first written:
+    a value is a number or arithmetic on numbers, and pi or e are numbers."""
+    out: list[Node] = []
+    for node in walk(tree):
+        if isinstance(node, (Sym, Idx)) and node not in out:
+            out.append(node)
+    return out
 
 
 def canonical_name(name: str) -> str:

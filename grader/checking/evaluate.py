@@ -171,7 +171,7 @@ def _draw(table: SymbolTable, seed: int, given: Optional[dict], samples: int, de
             continue
         if sym.kind == FUNCTION:
             if sym.alias is None:
-                world.functions[sym.name] = _random_function(rng, S)
+                world.functions[sym.name] = _random_function(rng, S, sym.arguments)
             continue
         # one extra slot per index position: where a shifted index falls outside the network
         layer = (LAYERS + 1,) if sym.superscript else ()
@@ -258,14 +258,19 @@ def _activation_domain(table: SymbolTable) -> Optional[tuple[float, float]]:
     return None if sym is None or sym.domain == DEFAULT_DOMAIN else tuple(sym.domain)
 
 
-def _random_function(rng, S):
-    """Coefficients of c0 + c1 x + c2 x^2 / 2 + a1 sin(b1 x + p1) + a2 sin(b2 x + p2), per sample."""
-    return {
+def _random_function(rng, S, arguments: int = 1):
+    """Coefficients of c0 + c1 x + c2 x^2 / 2 + a1 sin(b1 x + p1) + a2 sin(b2 x + p2), per sample;
+    n > 1 arguments: a slope per argument and a direction per sine (f(y, x) is another function)."""
+    fn = {
         "c": rng.uniform(-1, 1, size=(3, S)),
         "a": rng.uniform(0.5, 1.5, size=(2, S)) * rng.choice([-1, 1], size=(2, S)),
         "b": rng.uniform(0.5, 2.0, size=(2, S)),
         "p": rng.uniform(0, 2 * math.pi, size=(2, S)),
     }
+    if arguments > 1:       # drawn after the others: a one-argument function's draws are unchanged
+        fn["slopes"] = rng.uniform(-1, 1, size=(arguments, S))
+        fn["directions"] = rng.uniform(0.5, 2.0, (2 * arguments, S)) * rng.choice([-1, 1], (2 * arguments, S))
+    return fn
 
 
 def _bcast(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -288,15 +293,37 @@ def _unknown(fn: dict, x: np.ndarray, order: int) -> np.ndarray:
     return out
 
 
+def _unknown_many(fn: dict, args: list) -> np.ndarray:
+    """f(x, y, ...): c0 + sum_i s_i x_i + a1 sin(d1 . x + p1) + a2 sin(d2 . x + p2), per sample."""
+    x0, n = args[0], len(args)
+    out = _bcast(fn["c"][0], x0) + sum(_bcast(s, x) * x for s, x in zip(fn["slopes"], args))
+    for k, (a, p) in enumerate(zip(fn["a"], fn["p"])):
+        inner = sum(_bcast(d, x) * x for d, x in zip(fn["directions"][k * n:(k + 1) * n], args))
+        out = out + _bcast(a, x0) * np.sin(inner + _bcast(p, x0))
+    return out
+
+
 def _builtin(name: str, args: list, order: int) -> np.ndarray:
     fn = functions.lookup(name)
     if fn is None:
         raise EvalError(f"Unknown function {name}.", "function")
+    if fn.vector and (args[0].ndim == 1 or args[0].shape[2] != 1):
+        raise EvalError(f"{name}(...) makes a matrix from a column vector; {shape_word(args[0])} has no place there.")
+    args = _same_size(name, args) if len(args) > 1 else args
     if order == 0:
         return fn.value(args)
     if order > len(fn.derivatives):
         raise EvalError(f"The derivative {name}' is not available.", "function")
     return fn.derivatives[order - 1](args[0])
+
+
+def _same_size(name: str, args: list) -> list:
+    """max(0, v), atan2(u, v): numbers go with every entry, other values must have one size."""
+    sizes = [a for a in args if a.ndim != 1]
+    if any(a.shape != sizes[0].shape for a in sizes):
+        words = " and ".join(dict.fromkeys(shape_word(a) for a in sizes))
+        raise EvalError(f"The arguments of {name}(...) must have the same size, not {words}.")
+    return [_bcast(a, sizes[0]) if sizes and a.ndim == 1 else a for a in args]
 
 
 class Evaluator:
@@ -367,6 +394,10 @@ class Evaluator:
             if sym is not None and sym.kind == FUNCTION:
                 if sym.alias is not None:
                     return _builtin(sym.alias, args, node.order)
+                if len(args) > 1 and node.order:
+                    raise EvalError(f"{node.name} takes {len(args)} arguments: it has no derivative here.", "function")
+                if len(args) > 1:       # f(g(n), 1): a declared function of several arguments
+                    return _unknown_many(self.world.functions[node.name], _same_size(node.name, args))
                 return _unknown(self.world.functions[node.name], args[0], node.order)
             return _builtin(node.name, args, node.order)
         if isinstance(node, Sum):
@@ -466,12 +497,11 @@ class Evaluator:
         a, b = self.ev(node.left), self.ev(node.right)
         op = node.op
         if op in "+-":
-            if a.shape != b.shape:
-                if a.ndim == 1 and b.ndim == 1:
-                    pass
-                else:
-                    raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {shape_word(b)} "
-                                    f"{'to' if op == '+' else 'from'} {shape_word(a)}.")
+            if a.ndim == 1 or b.ndim == 1:      # 1 - a^(nl): the course's notes, element by element
+                a, b = (_bcast(a, b), b) if a.ndim == 1 else (a, _bcast(b, a))
+            elif a.shape != b.shape:
+                raise EvalError(f"You cannot {'add' if op == '+' else 'subtract'} {shape_word(b)} "
+                                f"{'to' if op == '+' else 'from'} {shape_word(a)}.")
             return a + b if op == "+" else a - b
         if op == "*":
             if a.ndim == 1 or b.ndim == 1:

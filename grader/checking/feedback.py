@@ -17,7 +17,7 @@ import numpy as np
 
 from grader.answers import functions
 from grader.checking.conditions import shown_values
-from grader.checking.decide import Context, Decision, Difference, Why, compare_values
+from grader.checking.decide import Context, Decision, Difference, Why, compare_values, formula_names
 from grader.errors import TOO_COMPLEX
 from grader.checking.evaluate import EvalError, evaluate, exact_value, shape_word
 from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
@@ -353,6 +353,8 @@ def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
                                                  "point"),)
     if why is Why.WRONG_SHAPE:
         return "shape", (f"Your answer is {shape_word(d.values)}, but {shape_word(d.ctx.ref_values)} is expected.",)
+    if why is Why.FORMULA:
+        return "formula", (_formula(d.parsed.tree),)
     if why is Why.NOT_A_NUMBER:
         return "shape", ("This part asks for a single number.",)
     if why is Why.NOT_FINITE:
@@ -360,6 +362,13 @@ def _words(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     if d.ctx.part.kind == NUMERIC:
         return _wrong_number(d)
     return _wrong_expression(d)
+
+
+def _formula(tree: Node) -> str:
+    """A numeric part asks for the student's computation, not a formula the grader would compute."""
+    names = sorted({render(n, "unicode") for n in formula_names(tree)})
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Write the number: this part asks for its value, not a formula in {listed}."
 
 
 def _restatement(ctx: Context) -> str:

@@ -4,9 +4,16 @@ The candidates come from the part itself, never from a list: the derivatives (fi
 third) of every function the reference uses or the prompt names, applied to every argument
 the reference gives a function and to every plain scalar of the problem; and, for
 `grader validate`, the names whose definition the problem gives (the left-hand side of the
-question, `yhat` where yhat: softmax(a_L)). The checker refuses an answer containing a
-derivative candidate that alone equals the reference; validate reports any candidate that is
-still graded correct, so an instructor can forbid it or set `allow_restatement`.
+question, `yhat` where yhat: softmax(a_L)).
+
+A candidate that alone equals the reference shows what the part asks for: the n-th derivative
+of F. From then on the rule is by structure, not by value: an answer that uses that derivative
+of F anywhere, at any argument, is refused. Trying arguments could never end (tanh'(-z) is
+tanh'(z) because tanh' is even; relu'(2z) is relu'(z) for z > 0; tanh'(z) + 0). A derivative
+the reference itself uses is never refused: in (a - y) f'(z) the f' is part of the answer, and
+f'(z) alone does not equal it anyway. Validate still tries disguises (F'(-z), F'(2z), F'(z)+0,
+2F'(z)/2) and reports any graded correct, so an instructor can forbid it or set
+`allow_restatement`.
 
 A part can also say what it asks for (`asks: dC/dw_(jk)^l`): no evaluation can tell that
 ∂C/∂w_jk^(l) is the question rather than an answer when the network makes them equal, so an
@@ -20,7 +27,7 @@ from grader.answers import functions
 from grader.model import FUNCTION, INDEXED, SCALAR, Part, SymbolTable
 from grader.limits import MAX_PRIMES
 from grader.answers.parser import AnswerSyntaxError, parse
-from grader.answers.tree import Call, Deriv, Idx, Node, Sym, walk
+from grader.answers.tree import Bin, Call, Deriv, Idx, Neg, Node, Num, Sym, walk
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -64,15 +71,33 @@ def derivative_candidates(part: Part, table: SymbolTable, reference: Node) -> li
     for sym in table.symbols:
         if sym.kind == SCALAR and sym.definition is None and Sym(sym.name) not in args:
             args.append(Sym(sym.name))
-    used = set(walk(reference))
+    used = _derivatives_used(reference)
     out = []
     for name in functions_asked_about(part, table, reference):
         for arg in args:
             for order in range(1, MAX_PRIMES + 1):
-                cand = Call(name, (arg,), order)
-                if cand not in used:
-                    out.append(cand)
+                if _key(name, order) not in used:
+                    out.append(Call(name, (arg,), order))
     return out
+
+
+def disguises(candidate: Call) -> list[Node]:
+    """What a student could type for F'(x) that the value of F'(x) alone would not catch:
+    another argument, or the same derivative dressed up."""
+    arg = candidate.args[0]
+    two, zero = Num(2, "2"), Num(0, "0")
+    return [Call(candidate.name, (Neg(arg),), candidate.order),
+            Call(candidate.name, (Bin("*", two, arg),), candidate.order),
+            Bin("+", candidate, zero),
+            Bin("/", Bin("*", two, candidate), two)]
+
+
+def _key(name: str, order: int) -> tuple[str, int]:
+    return functions.canonical_name(name), order
+
+
+def _derivatives_used(tree: Node) -> set:
+    return {_key(n.name, n.order) for n in walk(tree) if isinstance(n, Call) and n.order}
 
 
 def defined_names(table: SymbolTable, reference: Node) -> list[Sym]:
@@ -83,8 +108,12 @@ def defined_names(table: SymbolTable, reference: Node) -> list[Sym]:
 
 
 def contains(tree: Node, candidates: frozenset) -> bool:
-    """Whether the tree uses a candidate (derivative calls only: hashing every subtree is slow)."""
-    return bool(candidates) and any(isinstance(n, Call) and n.order and n in candidates for n in walk(tree))
+    """Whether the tree uses the derivative a candidate restates, at any argument (module
+    docstring: by structure, since no list of arguments can be complete)."""
+    if not candidates:
+        return False
+    asked = {_key(c.name, c.order) for c in candidates}
+    return bool(asked & _derivatives_used(tree))
 
 
 def asked_for(part: Part, table: SymbolTable) -> frozenset:

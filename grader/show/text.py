@@ -227,6 +227,8 @@ def name_entries(problem: Problem, given: dict) -> list[tuple[str, str]]:
             ex = s.name + (f"_({subs})" if s.subscripts > 1 else f"_{subs}" if s.subscripts else "")
             ex += "^l" if s.superscript else ""
             names.append((ex, "indexed"))
+        elif s.kind == FUNCTION and s.arguments > 1:     # no derivative: in which argument?
+            names.append((f"{s.name}({', '.join(['...'] * s.arguments)})", f"function of {s.arguments} arguments"))
         elif s.kind == FUNCTION:
             names.append((f"{s.name}(...)", f"function{', ' + s.alias if s.alias else ''}; derivative {s.name}'(...)"))
         elif s.kind in (VECTOR, MATRIX):
