@@ -298,7 +298,7 @@ def _symbolic(parsed: ParsedAnswer, values: np.ndarray, ctx: Context, cmp: Compa
     hidden = ctx.condition is not None or any(name in used for name, _ in ctx.values) or any(
         s.definition is not None and s.name in used for s in ctx.table.symbols)
     return symbolic.settle(parsed.tree, ctx.reference.tree, ctx.table, ctx.part.tolerance,
-                           proving_different=not hidden)
+                           proving_different=not hidden, overturning=not cmp.equal)
 
 
 def broken_reason(part: Part, err: Exception) -> str:

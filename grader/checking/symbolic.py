@@ -209,14 +209,18 @@ def _alarm(seconds: float):
 
 
 def settle(answer: Node, reference: Node, table: SymbolTable, tol: Tolerance, *, proving_different: bool = True,
-           seconds: float = SYMBOLIC_SECONDS) -> Finding:
+           overturning: bool = False, seconds: float = SYMBOLIC_SECONDS) -> Finding:
     """Decide `answer` against `reference` symbolically. `proving_different` False (a condition,
-    given values or defined names the stage cannot see) lets it prove only equality."""
+    given values or defined names the stage cannot see) lets it prove only equality;
+    `overturning` (sampling said different where floats failed) asks an equality proof to hold
+    on the real domain too: SymPy's sqrt(x)^2 is x, but not where x < 0."""
     started = time.perf_counter()
     _STATS["runs"] += 1
     try:
         with _alarm(seconds) as armed:
             found = _settle(answer, reference, table, tol, proving_different, armed)
+            if found.equal and overturning and _undefined_somewhere(answer, reference, table, armed):
+                found = Finding(None, UNDECIDED)
     except _OutOfTime:
         found = Finding(None, OUT_OF_TIME)
     except (_Unsettled, MemoryError, RecursionError, OverflowError, ValueError, TypeError, ZeroDivisionError,
@@ -334,11 +338,13 @@ def _sympy(sp, tree: Node, table: SymbolTable, symbols: dict):
             raise _Unsettled()      # beyond floats (171! overflows) it is digits to compute, as 9^9^9 is
         name = getattr(e.func, "__name__", "")
         if isinstance(e, sp.core.function.AppliedUndef) and name in _EXTRA and table.get(name) is None:
-            (x,) = args
-            return 1 / (1 + sp.exp(-x)) if name == "sigmoid" else sp.Max(0, x) if name == "relu" \
-                else sp.log(1 + sp.exp(x))
+            return _activation(sp, name, *args)
         return e.func(*args)
     return go(to_sympy(tree, table))
+
+
+def _activation(sp, name: str, x):
+    return 1 / (1 + sp.exp(-x)) if name == "sigmoid" else sp.Max(0, x) if name == "relu" else sp.log(1 + sp.exp(x))
 
 
 def _holdable(base, exp) -> bool:
@@ -394,12 +400,31 @@ def _value_at(sp, e, at: dict):
         args.append(v)
     if isinstance(e, sp.Pow) and args[1].is_Integer and args[0].is_Rational and not _holdable(args[0], args[1]):
         args[0] = args[0].evalf(DIGITS)        # a power too large to hold exactly: in floats of any exponent
-    v = e.func(*args)
+    name = getattr(e.func, "__name__", "")
+    v = _activation(sp, name, *args) if isinstance(e, sp.core.function.AppliedUndef) and name in _EXTRA \
+        else e.func(*args)
     if isinstance(v, sp.Rational):
         return v if _holdable(v, sp.Integer(1)) else v.evalf(DIGITS)
     if not isinstance(v, sp.Float):
         v = v.evalf(DIGITS)
     return v if isinstance(v, (sp.Float, sp.Rational)) and v.is_finite else None
+
+
+def _undefined_somewhere(answer: Node, reference: Node, table: SymbolTable, armed: bool) -> bool:
+    """Whether the answer is undefined at a point (as `_point` tries them) where the reference is
+    defined: a real-domain difference the algebra of SymPy does not see. The trees are evaluated
+    as written (SymPy's own evaluation turns sqrt(x)^2 into x); a tower cannot be evaluated at
+    all, so it counts as undefined: sampling's verdict stands."""
+    import sympy as sp
+    if _tower(answer) > 2 or _tower(reference) > 2:
+        return True
+    a, b = to_sympy(answer, table), to_sympy(reference, table)
+    names = sorted(_symbols(sp, table, answer, reference))
+    for values in _candidates(table, names)[:SYMBOLIC_POINTS if armed else SYMBOLIC_POINTS // 10]:
+        at = {sp.Symbol(n, real=True): sp.Rational(v.numerator, v.denominator) for n, v in zip(names, values)}
+        if _value_at(sp, a, at) is None and _value_at(sp, b, at) is not None:
+            return True
+    return False
 
 
 def _shown(x, y) -> tuple[str, str]:
