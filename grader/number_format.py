@@ -30,6 +30,11 @@ def score_text(x: float) -> str:
     return format_number(x, 6)
 
 
+def out_of(score: float, max_score: float) -> str:
+    """"1/2 points", "0/1 point": a part's score, in one wording everywhere."""
+    return f"{score_text(score)}/{score_text(max_score)} point{'' if max_score == 1 else 's'}"
+
+
 @lru_cache(maxsize=4096)
 def format_score(x: float) -> str:
     """2.0 -> "2", 0.5 -> "0.5", 1/3 -> "0.3333": fixed decimals, not `format_number`'s

@@ -50,7 +50,7 @@ def test_a_scalar_definition_through_grader_check(tmp_path):
     write(tmp_path / "bank" / "defined.yaml", DEFINED)
     run = CliRunner().invoke(main, ["check", "--problems", str(tmp_path / "bank"), "defined", "slope", "s"])
     assert run.exit_code == 1, run.output
-    assert "Incorrect  (0/1 points)" in run.output
+    assert "Incorrect  (0/1 point)" in run.output
     assert "At x = 1.259, your answer is 0.8507 but the expected value is 0.2763." in run.output
 
 

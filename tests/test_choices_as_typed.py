@@ -84,5 +84,5 @@ def test_cli_reads_BC_and_the_lettered_text():
     assert result.output.splitlines() == ["Correct  (2/2 points)", "Interpreted as: B, C"]
     assert result.exit_code == 0
     result = runner.invoke(main, ["check", "sigmoid", "saturation", "C. Its magnitude becomes small."])
-    assert result.output.splitlines() == ["Correct  (1/1 points)", "Interpreted as: C"]
+    assert result.output.splitlines() == ["Correct  (1/1 point)", "Interpreted as: C"]
     assert result.exit_code == 0

@@ -555,7 +555,7 @@ def test_check_interactive_choice_lists_its_options():
             "  C) Its magnitude becomes small.\n"
             "  D) It alternates in sign between positive and negative values.\n"
             "Answer with a letter.\n") in result.stderr
-    assert result.stdout.startswith("Correct  (1/1 points)")
+    assert result.stdout.startswith("Correct  (1/1 point)")
 
 
 def test_partial_credit_is_labelled_partly_correct():

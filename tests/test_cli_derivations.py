@@ -150,7 +150,7 @@ def test_exactly_the_limit_is_read(tmp_path):
     path.write_bytes(b"x" * 100_000)
     result = run("check", "derivation-homework", "dc-db", "--answer-file", path)
     assert result.exit_code == 1
-    assert result.stdout == ("Invalid  (0/1 points)\nThis derivation is 100,000 characters long; the grader reads "
+    assert result.stdout == ("Invalid  (0/1 point)\nThis derivation is 100,000 characters long; the grader reads "
                              "up to 6,000.\n")
 
 
@@ -174,8 +174,8 @@ def test_interactive_derivation_is_asked_line_by_line_until_right():
              "never read\n")
     result = run("check", "derivation-homework", "dc-db", input=typed)
     assert result.exit_code == 0
-    assert result.stdout.count("Incorrect  (0/1 points)\n") == 1
-    assert result.stdout.endswith("Correct  (1/1 points)\n  1 ▸ ∂c/∂b_j^(l)\n  2 ✓ ∂c/∂z_j^(l)·∂z_j^(l)/∂b_j^(l)\n"
+    assert result.stdout.count("Incorrect  (0/1 point)\n") == 1
+    assert result.stdout.endswith("Correct  (1/1 point)\n  1 ▸ ∂c/∂b_j^(l)\n  2 ✓ ∂c/∂z_j^(l)·∂z_j^(l)/∂b_j^(l)\n"
                                   "  3 ✓ δ_j^(l)\nEvery step follows, from ∂c/∂b_j^(l) to δ_j^(l).\n")
     err = result.stderr
     assert "Answer with a chain of equalities from dc/db_j^l, one expression per line, each new line starting " \
@@ -187,8 +187,8 @@ def test_interactive_derivation_is_asked_line_by_line_until_right():
 def test_interactive_derivation_ctrl_d_checks_what_was_typed_and_an_empty_first_line_quits():
     result = run("check", "derivation-homework", "dc-db", input="dc/db_j^l\n= delta_j^l * 2")   # no newline: EOF
     assert result.exit_code == 1
-    assert result.stdout.startswith("Incorrect  (0/1 points)\n  1 ▸ ∂c/∂b_j^(l)\n  2 ✗ δ_j^(l)·2\n")
-    assert result.stdout.count("points)") == 1
+    assert result.stdout.startswith("Incorrect  (0/1 point)\n  1 ▸ ∂c/∂b_j^(l)\n  2 ✗ δ_j^(l)·2\n")
+    assert result.stdout.count("point)") == 1
     quit_ = run("check", "derivation-homework", "dc-db", input="\n")
     assert (quit_.exit_code, quit_.stdout) == (1, "")
 
@@ -259,7 +259,7 @@ def test_the_guides_derivation_examples_are_right_answers(tmp_path):
     assert plain.startswith("dc/db_j^(l)\n= ") and latex.startswith("\\begin{aligned}\n")
     for chain in (plain, latex):
         result = run("check", "derivation-homework", "dc-db", "-", input=chain)
-        assert result.exit_code == 0 and result.stdout.startswith("Correct  (1/1 points)\n"), result.stdout
+        assert result.exit_code == 0 and result.stdout.startswith("Correct  (1/1 point)\n"), result.stdout
 
 
 def test_the_guide_states_the_chain_limits_the_grader_enforces():

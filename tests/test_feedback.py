@@ -231,8 +231,10 @@ def test_indexed_answer_difference_is_described_without_numbers_of_arrays():
     (Tolerance(relative=0.001), "0.289", "rounding",
      "Close, but not accurate enough: this part needs a relative error below 0.1%. Check your rounding."),
     (Tolerance(absolute=0.001), "-0.288", "sign", "The size of your answer is right but its sign is wrong."),
-    (Tolerance(absolute=0.001), "0.5", None, "That is not the right value."),
-    (Tolerance(absolute=0.001), "28.8", None, "That is not the right value."),
+    (Tolerance(absolute=0.001), "0.5", None, "0.5 is 73% away from the value; this part needs an error below 0.001."),
+    (Tolerance(decimals=3), "0.35", None, "0.35 is 21% away from the value; this part needs 3 decimal places."),
+    (Tolerance(absolute=0.001), "28.8", None,
+     "That is not the right value: 28.8 is off by more than the value itself."),
 ])
 def test_numeric_feedback(tolerance, answer, rule, message):
     prob, p = numeric(TWO_LAYER_REFERENCES["loss"], tolerance)
@@ -353,7 +355,7 @@ def test_solution_is_not_shown_for_right_or_unreadable_answers():
 def test_solution_of_a_numeric_part():
     prob, p = numeric(TWO_LAYER_REFERENCES["loss"], Tolerance(absolute=0.001), show_solution=True)
     v = check(prob, p, "0.5")
-    assert v.feedback == ("That is not the right value.",
+    assert v.feedback == ("0.5 is 73% away from the value; this part needs an error below 0.001.",
                           "The expected answer is 1/2·(σ(w2·ReLU(w1·x) + b) − t)².")
 
 

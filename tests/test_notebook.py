@@ -71,5 +71,5 @@ def test_problem_and_verdicts_show_themselves(executed):
     assert outputs[2][0]["data"]["text/plain"].startswith("Correct  (2/2 points)")
     assert "<munder><mo>∑</mo><mi>k</mi></munder>" in outputs[3][0]["data"]["text/html"]
     assert outputs[4][0]["data"]["text/plain"] == "  e^(-z)/(1+e^(-z)^2\n         ^\nThis '(' is never closed."
-    assert outputs[5][0]["text"].startswith("incorrect 0.0 1.0\nIncorrect  (0/1 points)\n")
+    assert outputs[5][0]["text"].startswith("incorrect 0.0 1.0\nIncorrect  (0/1 point)\n")
     assert outputs[6][0]["text"] == "bob 3.0 of 66.0\n"

@@ -40,11 +40,11 @@ def test_two_layer_rows(part, answer, status, message):
 
 def test_cli():
     result = CliRunner().invoke(main, ["check", "two-layer-example", "loss", "1/2*(sigma(w2*relu(w1*x)+b)-t)^2"])
-    assert result.output.splitlines() == ["Invalid  (0/1 points)",
+    assert result.output.splitlines() == ["Invalid  (0/1 point)",
                                           "Interpreted as: 1/2·(σ(w2·ReLU(w1·x) + b) − t)²", TWO_LAYER_NAMES]
     assert result.exit_code != 0
     result = CliRunner().invoke(main, ["check", "two-layer-example", "loss", "1/2*(sigma(-1.15)-1)^2"])
-    assert result.output.splitlines()[0] == "Correct  (1/1 points)" and result.exit_code == 0
+    assert result.output.splitlines()[0] == "Correct  (1/1 point)" and result.exit_code == 0
 
 
 PROBLEM = """\

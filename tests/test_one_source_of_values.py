@@ -86,7 +86,7 @@ def test_one_student_walks_through_every_interface(walk, monkeypatch):
 
     # check (CliRunner): s01's own number is Correct, the course's is Incorrect, options after the answer
     right = run("check", PROBLEM, "loss", mine["loss"], *common)
-    assert right.exit_code == 0 and right.stdout.startswith("Correct  (1/1 points)"), right.output
+    assert right.exit_code == 0 and right.stdout.startswith("Correct  (1/1 point)"), right.output
     own = ", ".join(f"{n} = {number_text(values[n])}" for n in VARIED)
     assert f"Student {STUDENT}: your values for {PROBLEM} are {own}." in right.stdout
     wrong = run("check", PROBLEM, "dC-db", course["dC-db"], *common)

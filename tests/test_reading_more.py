@@ -135,18 +135,18 @@ def two(tmp_path):
 
 
 @pytest.mark.parametrize("answer, lines", [
-    ("x + f(g(n), 1)", ["Correct  (1/1 points)", "Interpreted as: x + f(g(n), 1)"]),
-    ("f(g(n), 2 - 1) + x", ["Correct  (1/1 points)", "Interpreted as: f(g(n), 2 − 1) + x"]),
-    ("f(1, g(n)) + x", ["Incorrect  (0/1 points)", "Interpreted as: f(1, g(n)) + x",
+    ("x + f(g(n), 1)", ["Correct  (1/1 point)", "Interpreted as: x + f(g(n), 1)"]),
+    ("f(g(n), 2 - 1) + x", ["Correct  (1/1 point)", "Interpreted as: f(g(n), 2 − 1) + x"]),
+    ("f(1, g(n)) + x", ["Incorrect  (0/1 point)", "Interpreted as: f(1, g(n)) + x",
                         "Your answer gives different values from the expected answer when tested with random "
                         "values."]),
-    ("f(g(n), n) + x", ["Incorrect  (0/1 points)", "Interpreted as: f(g(n), n) + x",
+    ("f(g(n), n) + x", ["Incorrect  (0/1 point)", "Interpreted as: f(g(n), n) + x",
                         "Your answer gives different values from the expected answer when tested with random "
                         "values."]),
-    ("f(g(n)) + x", ["Invalid  (0/1 points)", "  f(g(n)) + x", "   ^", "f(...) takes 2 arguments, not 1."]),
-    ("f'(g(n), 1) + x", ["Invalid  (0/1 points)", "  f'(g(n), 1) + x", "  ^",
+    ("f(g(n)) + x", ["Invalid  (0/1 point)", "  f(g(n)) + x", "   ^", "f(...) takes 2 arguments, not 1."]),
+    ("f'(g(n), 1) + x", ["Invalid  (0/1 point)", "  f'(g(n), 1) + x", "  ^",
                          "f takes 2 arguments, so it has no derivative f' here."]),
-    ("g(n, 1) + x", ["Invalid  (0/1 points)", "  g(n, 1) + x", "   ^", "g(...) takes 1 argument, not 2."]),
+    ("g(n, 1) + x", ["Invalid  (0/1 point)", "  g(n, 1) + x", "   ^", "g(...) takes 1 argument, not 2."]),
 ])
 def test_a_declared_function_of_two_arguments_is_graded(two, answer, lines):
     run = CliRunner().invoke(main, ["check", "--problems", str(two), "two", "value", answer])

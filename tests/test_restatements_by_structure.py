@@ -44,8 +44,8 @@ def test_bank_rows(problem, part, answer, status, message):
 
 
 @pytest.mark.parametrize("answer, lines", [
-    ("tanh'(-z)", ["Invalid  (0/1 points)", "Interpreted as: tanh′(−z)", QUESTION]),
-    ("relu'(2*z)", ["Invalid  (0/1 points)", "Interpreted as: ReLU′(2·z)", VALUE]),
+    ("tanh'(-z)", ["Invalid  (0/1 point)", "Interpreted as: tanh′(−z)", QUESTION]),
+    ("relu'(2*z)", ["Invalid  (0/1 point)", "Interpreted as: ReLU′(2·z)", VALUE]),
 ])
 def test_cli(answer, lines):
     problem, part = ("activations", "tanh-derivative") if "tanh" in answer else ("relu", "derivative-positive")

@@ -294,7 +294,7 @@ def test_unknown_ids_reported_by_name(tmp_path):
     )))
     result = grade_submission(make_bank(), sub, check=exact_check)
     assert result.status == "partial"            # something in the file was not graded: said
-    assert result.message == ("Ignored unknown problem id: 'sigmod'. "
+    assert result.message == ("Ignored unknown problem id: 'sigmod' (did you mean 'sigmoid'?). "
                               "Ignored unknown part id: 'relu/derivative-zero'.")
 
 

@@ -50,12 +50,12 @@ def grade(bank, part, answer):
 
 
 @pytest.mark.parametrize("part, answer, first_line", [
-    ("delta-output", "(a^(nl) - y) .* a^(nl) .* (1 - a^(nl))", "Correct  (1/1 points)"),
-    ("delta-output", "(a^(nl) - y) ⊙ (1 - a^(nl)) ⊙ a^(nl)", "Correct  (1/1 points)"),
-    ("delta-output", "(a^(nl) - y) .* (a^(nl) - a^(nl) .* a^(nl))", "Correct  (1/1 points)"),
+    ("delta-output", "(a^(nl) - y) .* a^(nl) .* (1 - a^(nl))", "Correct  (1/1 point)"),
+    ("delta-output", "(a^(nl) - y) ⊙ (1 - a^(nl)) ⊙ a^(nl)", "Correct  (1/1 point)"),
+    ("delta-output", "(a^(nl) - y) .* (a^(nl) - a^(nl) .* a^(nl))", "Correct  (1/1 point)"),
     ("delta-hidden", "((W^(l))^T * delta^(l+1)) .* a^(l) .* (1 - a^(l))", "Correct  (2/2 points)"),
     ("delta-hidden", "((W^(l))^T * delta^(l+1)) .* (a^(l) .* (-a^(l) + 1))", "Correct  (2/2 points)"),
-    ("delta-output", "(a^(nl) - y) .* (1 - a^(nl))", "Incorrect  (0/1 points)"),
+    ("delta-output", "(a^(nl) - y) .* (1 - a^(nl))", "Incorrect  (0/1 point)"),
     ("delta-hidden", "((W^(l))^T * delta^(l+1)) .* a^(l) .* (2 - a^(l))", "Incorrect  (0/2 points)"),
 ])
 def test_the_notes_sigmoid_slope_of_a_layer_is_graded(bank, part, answer, first_line):

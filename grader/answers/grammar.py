@@ -69,7 +69,19 @@ class Parser(DerivativeReader, NameReader, IndexReader):
             raise ColumnError(f"This '{tok.text}' has no matching opening bracket", tok.pos)
         if tok.text in "*/^,**":
             raise ColumnError(f"'{tok.text}' is missing something on its left", tok.pos)
+        if tok.text == "'" and self.i > 0 and self.t[self.i - 1].text == ")":
+            raise ColumnError(f"A prime after the bracket is not read: put it on the function, before the "
+                              f"bracket, as in {self.called_before(self.i - 1) or 'f'}'(z)", tok.pos)
         raise ColumnError(f"Unexpected '{tok.text}'", tok.pos)
+
+    def called_before(self, close: int) -> str:
+        """The name in front of the bracket that closes at token `close` (sigma in sigma(z)), or ''."""
+        depth = 0
+        for k in range(close, -1, -1):
+            depth += {")": 1, "(": -1}.get(self.t[k].text, 0) if self.t[k].kind == "OP" else 0
+            if depth == 0:
+                return self.t[k - 1].text if k and self.t[k - 1].kind == "NAME" else ""
+        return ""
 
     def enter(self, pos: int):
         self.depth += 1

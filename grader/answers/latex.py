@@ -52,6 +52,8 @@ _HINTS = {
     "dots": "write every term, or sum_k for a sum", "cdots": "write every term, or sum_k for a sum",
     "ldots": "write every term, or sum_k for a sum", "binom": "write the binomial coefficient out",
     "begin": "matrices are written with names the problem declares",
+    "over": "write a fraction as \\frac{top}{bottom}, or top/bottom", "atop": "write a fraction as \\frac{top}{bottom}",
+    "choose": "write the binomial coefficient out",
 }
 
 _BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[A-Za-z](?![A-Za-z]))?")

@@ -106,11 +106,15 @@ class NameReader:
         if sym is not None:
             node = Sym(sym.name)
             if sym.superscript:
+                if self.at("_") and not self.peek().space:
+                    raise ColumnError(_no_subscript(sym.name), self.peek().pos)
                 if not self.at("^") or self.peek(1).text == "T":
                     raise ColumnError(f"{sym.name} needs its layer as a superscript, like {sym.name}^(l)", self.peek().pos)
                 self.next()
                 node = Sym(sym.name, self.index_arg(self.peek(), "superscript"))
             if self.at("_") and not self.peek().space:
+                if sym.superscript:
+                    raise ColumnError(_no_subscript(sym.name), self.peek().pos)
                 sub = self.simple_sub(1)
                 shown = f"{full}_{sub[0]}" if sub else f"{full}_"
                 raise ColumnError(self.unknown(shown), tok.pos)
@@ -134,6 +138,11 @@ class NameReader:
         nxt = self.peek()
         if nxt.kind == "OP" and nxt.text == "(" and not nxt.space:
             raise ColumnError(self.unknown_function(base), tok.pos)
+        numbered = sorted(n for n in self.table.names if n.startswith(base + "_"))
+        if numbered and nxt.kind == "OP" and nxt.text == "_" and not nxt.space:
+            sub = self.simple_sub(1)
+            raise ColumnError(f"Unknown name '{base}_{sub[0] if sub else ''}': this problem's names that start "
+                              f"with {base}_ are {', '.join(numbered)}", tok.pos)
         raise ColumnError(self.unknown(base), tok.pos)
 
     def unknown_function(self, name: str) -> str:
@@ -154,6 +163,10 @@ class NameReader:
         if len(name) > 40:
             return f"Unknown name '{name[:20]}…' ({len(name)} letters long)"
         table = self.table
+        if name.startswith("partial") and len(name) > len("partial"):   # what `\partial C` is read as
+            rest = name[len("partial"):]
+            return (f"∂{rest} on its own is not something the grader reads: a derivative has a top and a bottom, "
+                    f"like \\frac{{\\partial {rest}}}{{\\partial z}} in LaTeX or (partial {rest})/(partial z)")
         for s in table.symbols:
             if s.kind == INDEXED and name.startswith(s.name) and len(name) > len(s.name):
                 rest = name[len(s.name):]
@@ -191,6 +204,11 @@ class NameReader:
             return full, k
         self.i -= k
         return None
+
+
+def _no_subscript(name: str) -> str:
+    return (f"{name} takes no subscript in this problem, only its layer as a superscript, like {name}^(l): "
+            f"it stands for the whole vector, not one of its entries")
 
 
 def table_for(names=(), positive=(), indexed=(), functions=(), indices=()) -> SymbolTable:

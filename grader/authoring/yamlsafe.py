@@ -285,6 +285,11 @@ def _translate(exc: yaml.YAMLError, text: str) -> YamlError:
         return YamlError(
             f"unknown escape '\\{ch or '?'}' inside double quotes; use single quotes or write '\\\\'",
             line, column)
+    early = _closed_early(source)
+    if early is not None:
+        return YamlError(
+            f"the ' at column {early} ends the single-quoted text early (a prime, as in f'(z)?); "
+            "put the answer in double quotes (\"f'(z)\") or write the prime twice ('f''(z)')", line, early)
     for closing in "]}":
         if f"expected ',' or '{closing}'" in problem:
             return YamlError(f"expected ',' or '{closing}' here (a bracket is not closed?)", line, column)
@@ -300,6 +305,51 @@ def _translate(exc: yaml.YAMLError, text: str) -> YamlError:
         if fragment in context:
             return YamlError(sentence, line, column)
     return YamlError(_GENERIC, line, column)
+
+
+_SINGLE_QUOTED_VALUE = re.compile(r"[ \t]*(?:- +)?(?:[^'\"#:]*:[ \t]+)?'")
+
+
+def _closed_early(source: str) -> Optional[int]:
+    """The 1-based column of a ' that closed a single-quoted value with more text after it on
+    the line (a student's prime: 'f'(z)'), or None. '' inside the quotes is an escaped quote."""
+    m = _SINGLE_QUOTED_VALUE.match(source)
+    if m is None:
+        return None
+    i = m.end()
+    while i < len(source):
+        if source[i] == "'":
+            if source[i + 1:i + 2] == "'":
+                i += 2
+                continue
+            rest = source[i + 1:].strip()
+            return i + 1 if rest and not rest.startswith("#") else None
+        i += 1
+    return None
+
+
+_ESCAPES = {"\a": "a", "\b": "b", "\f": "f", "\r": "r", "\t": "t", "\v": "v", "\x1b": "e",
+            "\x00": "0"}
+_ESCAPE_NAMES = {"a": "a bell", "b": "a backspace", "f": "a form feed", "n": "a line break", "r": "a carriage return",
+                 "t": "a tab", "v": "a vertical tab", "e": "an escape", "0": "a NUL"}
+
+
+def escaped_latex(value: object) -> Optional[str]:
+    """A sentence when a double-quoted value holds a character that only a backslash escape
+    makes (LaTeX's \\frac read as form feed + 'rac'), else None: the student typed a command,
+    and the answer parser would complain about a character they never typed."""
+    if getattr(value, "style", None) != '"':
+        return None
+    for i, ch in enumerate(value):
+        letter = _ESCAPES.get(ch)
+        if letter is None:
+            continue
+        word = re.match(r"[A-Za-z]*", value[i + 1:]).group()
+        typed = "\\" + letter + word
+        rest = f" followed by '{word}'" if word else ""
+        return (f"inside double quotes YAML reads '{typed}' as {_ESCAPE_NAMES[letter]} character{rest}; put a LaTeX answer in single quotes ('{typed}...') or write each backslash twice "
+                f"(\"\\{typed}...\")")
+    return None
 
 
 def _too_deep(max_depth: int, line: Optional[int] = None, column: Optional[int] = None) -> YamlError:

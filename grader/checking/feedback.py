@@ -430,4 +430,10 @@ def _wrong_number(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     if tolerance.within(a, b, tol, widen=10.0):
         return "rounding", (f"Close, but not accurate enough: this part needs {tolerance.words(tol)}. "
                             f"Check your rounding.",)
-    return None, ("That is not the right value.",)
+    if b == 0 or not math.isfinite(a):
+        return None, ("That is not the right value.",)
+    off = abs(a - b) / abs(b)
+    if off >= 1:
+        return None, (f"That is not the right value: {format_number(a)} is off by more than the value itself.",)
+    return None, (f"{format_number(a)} is {format_number(off * 100, 2)}% away from the value; this part needs "
+                  f"{tolerance.words(tol)}.",)

@@ -173,13 +173,15 @@ def _source(sub: Submission) -> dict:
     return {"answers": sub.answers, "error": sub.error,
             "structured": [[pid, part, value] for (pid, part), value in sub.structured.items()],
             **({"declared": sub.declared} if sub.declared is not None else {}),
-            **({"bad": list(sub.bad)} if sub.bad else {})}
+            **({"bad": list(sub.bad)} if sub.bad else {}),
+            **({"misquoted": [[pid, part, why] for (pid, part), why in sub.misquoted.items()]} if sub.misquoted else {})}
 
 
 def _from_source(student: str, d: dict) -> Submission:
     return Submission(student, None, d["answers"], d["error"],
                       {(pid, part): value for pid, part, value in d["structured"]}, declared=d.get("declared"),
-                      bad=tuple(d.get("bad", ())))
+                      bad=tuple(d.get("bad", ())),
+                      misquoted={(pid, part): why for pid, part, why in d.get("misquoted", ())})
 
 
 def _now() -> str:

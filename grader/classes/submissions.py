@@ -23,6 +23,7 @@ Student text is never evaluated; it is only handed, as a string, to the checker.
 """
 from __future__ import annotations
 
+import difflib
 import errno
 import hashlib
 import os
@@ -80,6 +81,7 @@ class Submission:
     declared: Optional[str] = None      # the file's own `student: ID` line, if any
     bad: tuple[str, ...] = ()           # entries that could not be read (the rest is graded)
     content_hash: Optional[str] = None      # sha256 of the bytes read (None: nothing was read)
+    misquoted: dict[tuple[str, str], str] = field(default_factory=dict)   # YAML escapes ate the LaTeX: why
 
     @property
     def ok(self) -> bool:
@@ -256,6 +258,7 @@ def _structure(student: str, path: Path, data: object) -> Submission:
     structured: dict[tuple[str, str], object] = {}
     declared: Optional[str] = None
     bad: list[str] = []
+    misquoted: dict[tuple[str, str], str] = {}
     for pid, entry in data.items():
         pid = str(pid)
         if pid == STUDENT_KEY and isinstance(entry, str) and entry.strip():
@@ -277,6 +280,9 @@ def _structure(student: str, path: Path, data: object) -> Submission:
             part_id = str(part_id)
             if isinstance(value, str):
                 parts[part_id] = str(value)   # drop the YStr position info: a plain str
+                slip = yamlsafe.escaped_latex(value)
+                if slip:
+                    misquoted[(pid, part_id)] = slip[0].upper() + slip[1:] + "."
             elif value is None:
                 parts[part_id] = ""
             else:
@@ -287,7 +293,7 @@ def _structure(student: str, path: Path, data: object) -> Submission:
         return Submission(student, path, None, shown)
     return Submission(student, path, answers, None, structured, declared,
                       bad=tuple(bad[:_MAX_NAMED]) + ((f"and {len(bad) - _MAX_NAMED} more entries",)
-                                                     if len(bad) > _MAX_NAMED else ()))
+                                                     if len(bad) > _MAX_NAMED else ()), misquoted=misquoted)
 
 
 def load_directory(directory: Path | str, students: Optional[Iterable[str]] = None,
@@ -393,7 +399,16 @@ def grade_submission(problems: dict[str, Problem], submission: Submission,
                     parts.append(PartResult(pid, part.id, f"<{what.split(' ')[0]}>", _invalid(part, said, "not-text")))
                     continue
             if answer is None or not answer.strip():
-                parts.append(PartResult(pid, part.id, answer if answer else None, missing_verdict(part)))
+                verdict = missing_verdict(part)
+                typo = _typo_of(part.id, set(given) | {k for p, k in submission.structured if p == pid})
+                if answer is None and typo is not None:
+                    verdict = replace(verdict, feedback=(
+                        f"No answer: the file has {_short(typo)}, which is not a part id; did you mean {_short(part.id)}?",), rule="unknown-part-id")
+                parts.append(PartResult(pid, part.id, answer if answer else None, verdict))
+                continue
+            if (pid, part.id) in submission.misquoted:
+                parts.append(PartResult(pid, part.id, answer,
+                                        _invalid(part, submission.misquoted[(pid, part.id)], "yaml-quoting")))
                 continue
             verdict = not_graded(part, "its per-student values cannot be drawn") if values_error else \
                 grade_answer(problem, part, answer, values=values, check=check)
@@ -429,6 +444,22 @@ def _classmate(problem: Problem, results: list[PartResult], values, others) -> l
     return [replace(r, verdict=found[r.part]) if r.part in found else r for r in results]
 
 
+def _nearest(name: str, known: Iterable[str]) -> str:
+    """' (did you mean 'dC-dw'?)' for a typo of a known id (case or a letter or two), else ''."""
+    known = sorted(known)
+    same_case = [k for k in known if k.casefold() == name.casefold()]
+    close = same_case or difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return f" (did you mean {_short(close[0])}?)" if close else ""
+
+
+def _typo_of(part_id: str, written: set[str]) -> Optional[str]:
+    """The id in the file that is a typo of this unanswered part's id, if any."""
+    for w in sorted(written):
+        if w != part_id and _nearest(w, [part_id]):
+            return w
+    return None
+
+
 def _unknown_ids(problems: dict[str, Problem], answers: dict[str, dict[str, str]],
                  structured: dict[tuple[str, str], object]) -> Optional[str]:
     unknown_problems: list[str] = []
@@ -441,15 +472,16 @@ def _unknown_ids(problems: dict[str, Problem], answers: dict[str, dict[str, str]
     for pid in sorted(part_ids):
         problem = problems.get(pid)
         if problem is None:
-            unknown_problems.append(pid)
+            unknown_problems.append(_short(pid) + _nearest(pid, problems))
             continue
         known = {p.id for p in problem.parts}
-        unknown_parts.extend(f"{pid}/{part_id}" for part_id in sorted(part_ids[pid] - known))
+        unknown_parts.extend(_short(f"{pid}/{part_id}") + _nearest(part_id, known)
+                             for part_id in sorted(part_ids[pid] - known))
     notes = []
     for label, names in (("unknown problem id", unknown_problems), ("unknown part id", unknown_parts)):
         if not names:
             continue
-        shown = ", ".join(_short(n) for n in names[:_MAX_NAMED])
+        shown = ", ".join(names[:_MAX_NAMED])
         more = f" and {len(names) - _MAX_NAMED} more" if len(names) > _MAX_NAMED else ""
         plural = "s" if len(names) > 1 else ""
         notes.append(f"Ignored {label}{plural}: {shown}{more}.")

@@ -11,10 +11,10 @@ from typing import Optional, Sequence
 from grader.answers.parser import AnswerSyntaxError, parse
 from grader.checking.choices import LETTERS
 from grader.model import CHOICE, CORRECT, MULTI_CHOICE, Problem, Step, StepStatus, SymbolTable, Verdict
-from grader.number_format import format_number, score_text
+from grader.number_format import format_number, out_of, score_text
 from grader.show.escape import html_text, one_line
 from grader.show.mathml import mathml as mathml_of
-from grader.show.text import STEP_MARKS, STEP_WORDS, expects, unsaid, verdict_word
+from grader.show.text import STEP_MARKS, STEP_WORDS, expects, names_line, unsaid, verdict_word
 from grader.show.width import caret_pad, shows_caret
 
 
@@ -24,7 +24,7 @@ def verdict_html(v: Verdict, answer: Optional[str], mathml: Optional[str],
     css = "partial" if v.status != CORRECT and v.score > 0 else v.status
     out = [f'<div class="grader-verdict grader-{css}">',
            f'<p><strong class="grader-status">{escape(verdict_word(v))}</strong> '
-           f'<span class="grader-score">({score_text(v.score)}/{score_text(v.max_score)} points)</span></p>']
+           f'<span class="grader-score">({out_of(v.score, v.max_score)})</span></p>']
     if v.steps:     # the marked lines say what was read and where it goes wrong; then what they do not say
         out.append(steps_html(v.steps, table))
         out.append(_feedback_html(list(unsaid(v))))
@@ -108,6 +108,8 @@ def problem_html(problem: Problem, given: tuple[tuple[str, float], ...], student
         who = f" (for student {escape(student)})" if student and problem.per_student else ""
         out.append(f'<p class="grader-given">Given values{who}: '
                    + ", ".join(f"{escape(k)} = {format_number(v, 6)}" for k, v in given) + "</p>")
+    if names_line(problem, dict(given)):
+        out.append(f'<p class="grader-names">{escape(names_line(problem, dict(given)))}</p>')
     for part in problem.parts:
         out.append(f'<h3>Part {escape(part.id)} <span class="grader-points">({score_text(part.points)} '
                    f'point{"s" if part.points != 1 else ""}, {escape(part.kind)})</span></h3>')

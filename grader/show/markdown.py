@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from grader.checking.choices import LETTERS
 from grader.model import CHOICE, MULTI_CHOICE, Problem, Verdict
-from grader.number_format import format_number, score_text
+from grader.number_format import format_number, out_of, score_text
 from grader.show.escape import md_code, md_text as md
-from grader.show.text import STEP_MARKS, STEP_WORDS, expects, unsaid, verdict_word
+from grader.show.text import STEP_MARKS, STEP_WORDS, expects, names_line, unsaid, verdict_word
 
 
 def verdict_markdown(v: Verdict) -> str:
-    out = [f"**{verdict_word(v)}** ({score_text(v.score)}/{score_text(v.max_score)} points)"]
+    out = [f"**{verdict_word(v)}** ({out_of(v.score, v.max_score)})"]
     if v.steps:     # as the HTML: the marked lines, then what is not said under a line
         out.append("\n".join(steps_markdown(v.steps)))
         out.extend(f"- {md(line)}" for line in unsaid(v))
@@ -39,6 +39,8 @@ def problem_markdown(p: Problem, given: tuple[tuple[str, float], ...]) -> str:
     out = [f"### {md(p.title)}", "```text\n" + p.statement.strip() + "\n```"]
     if given:
         out.append("Given values: " + ", ".join(f"{md(k)} = {format_number(v, 6)}" for k, v in given))
+    if names_line(p, dict(given)):
+        out.append(md(names_line(p, dict(given))))
     for part in p.parts:
         out.append(f"**Part {md(part.id)}** ({score_text(part.points)} point{'s' if part.points != 1 else ''}, "
                    f"{part.kind}): {md(part.prompt.strip())}")

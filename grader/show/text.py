@@ -12,7 +12,7 @@ from grader.answers.latex import looks_like_latex
 from grader.checking.choices import LETTERS
 from grader.model import (CHOICE, CORRECT, DERIVATION, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE, NOT_GRADED,
                           NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, Step, StepStatus, Verdict)
-from grader.number_format import format_number, score_text
+from grader.number_format import format_number, out_of, score_text
 from grader.show.width import caret_pad, shows_caret
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow", NOT_GRADED: "yellow"}
@@ -143,7 +143,7 @@ def unsaid(verdict: Verdict) -> tuple[str, ...]:
 
 
 def verdict_lines(verdict: Verdict, answer: str | None, style: Style) -> list[str]:
-    lines = [f"{style.verdict(verdict)}  ({score_text(verdict.score)}/{score_text(verdict.max_score)} points)"]
+    lines = [f"{style.verdict(verdict)}  ({out_of(verdict.score, verdict.max_score)})"]
     if verdict.steps:
         lines.extend(step_lines(verdict.steps, style))
         lines.extend(style.text(m) for m in unsaid(verdict))
@@ -182,13 +182,23 @@ def grade_table(results: list[PartResult], style: Style) -> list[str]:
         v = r.verdict
         label = f"{r.problem}/{r.part}".ljust(width)
         lines.append(f"{label}  {score_text(v.score):>4}/{score_text(v.max_score):<4} {style.verdict(v)}")
-        if v.status not in (CORRECT, MISSING):    # "Missing" says it all: no "No answer given." line
+        if v.status != CORRECT and (v.status != MISSING or v.rule):   # a plain "Missing" says it all
             pad = " " * (width + 2)
             if v.steps:             # a derivation: its marked lines, then what they do not say
                 lines.extend(pad + line for line in step_lines(v.steps, style))
+            elif v.status == INVALID and r.answer and "\n" not in r.answer.strip():
+                lines.extend(pad + line for line in _answer_lines(r.answer, v.column, style))
             for message in (unsaid(v) if v.steps else v.feedback):
                 lines.append(pad + style.text(message))
     return lines
+
+
+def _answer_lines(answer: str, column, style: Style) -> list[str]:
+    """An Invalid answer in a table: what was read, and the caret where it went wrong."""
+    shown = style.text(answer.strip("\n"))
+    if shows_caret(answer, column):
+        return [f"  {shown}", f"  {caret_pad(shown, column)}^"]
+    return [f"Your answer: {shown if len(shown) <= 80 else shown[:79] + '…'}"]
 
 
 def no_more_hints(total: int) -> str:
@@ -238,6 +248,19 @@ def name_entries(problem: Problem, given: dict) -> list[tuple[str, str]]:
     return names
 
 
+def names_line(problem: Problem, given: dict) -> str:
+    """"Names you can use: ...": said wherever an expression part says "the names above"."""
+    names = [f"{example} ({note})" if note else example for example, note in name_entries(problem, given)]
+    return "Names you can use: " + ", ".join(names) if names else ""
+
+
+def hints_line(part: Part) -> str:
+    """How many hints a part has, in the interactive terminal, where "?" asks for the next."""
+    n = len(part.hints)
+    return f"This part has {n} hint{'s' if n != 1 else ''}: type ? to see the next one." if n else \
+        "This part has no hints."
+
+
 def index_entries(problem: Problem) -> list[tuple[str, str]]:
     """``(letter, note)`` for each index letter: its role and, when the problem confines it, its
     range (``"layer, 1 to 2"``), so a student knows which values the letter stands for. `grader
@@ -256,9 +279,8 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
     if given:
         out.append("Given values: " + ", ".join(f"{k} = {format_number(v, 6)}" for k, v in sorted(given.items())))
         out.append("")
-    names = [f"{example} ({note})" if note else example for example, note in name_entries(problem, given)]
-    if names:
-        out.append("Names you can use: " + ", ".join(names))
+    if names_line(problem, given):
+        out.append(names_line(problem, given))
     if problem.table.indices:
         out.append("Index letters: " + ", ".join(f"{l} ({note})" for l, note in index_entries(problem)))
     out.append("")

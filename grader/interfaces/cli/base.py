@@ -255,6 +255,11 @@ class AnswerCommand(_Command):
                 raise _reworded(click.NoSuchOption(name, possibilities=close, ctx=ctx))
             taken.append(token)
             param = options[name]
+            if param is not None and getattr(param, "_flag_needs_value", False) and "=" not in token:
+                if i < len(args) and args[i].isdigit():     # `--hint 2`; a bare `--hint` is its flag value
+                    taken.append(args[i])
+                    i += 1
+                continue
             if param is not None and not param.is_flag and "=" not in token:
                 if i == len(args):
                     raise _reworded(click.BadOptionUsage(name, "", ctx))

@@ -30,7 +30,7 @@ def list_cmd(problems_dir, fmt):
         return
     from grader.show.text import score_text
     for p in bank.values():
-        click.echo(f"{p.id}  {p.title}  ({score_text(p.max_score)} points)")
+        click.echo(f"{p.id}  {p.title}  ({score_text(p.max_score)} point{'' if p.max_score == 1 else 's'})")
         for q in p.parts:
             click.echo(f"    {q.id:<32} {q.kind:<13} {score_text(q.points)} pt")
 
@@ -89,6 +89,26 @@ def _next_hint(problem, part) -> Optional[str]:
     return f"Hint {index + 1} of {len(part.hints)}: {part.hints[index]}"
 
 
+def _hint_again(problem, part, number: int) -> Optional[str]:
+    """Hint `number` once more, if it was shown before: hints stay one at a time."""
+    if not part.hints:
+        return None
+    try:
+        state = json.loads(_hint_state().read_text(encoding="utf-8"))
+        shown = state.get(f"{problem.id}/{part.id}", 0) if isinstance(state, dict) else 0
+    except (OSError, ValueError):
+        shown = 0
+    shown = shown if isinstance(shown, int) and shown > 0 else 0
+    if not 1 <= number <= len(part.hints):
+        raise Refusal(f"this part has {len(part.hints)} hint{'s' if len(part.hints) != 1 else ''}: "
+                      f"there is no hint {number}.")
+    if number > shown:
+        seen = f"you have seen hints 1 to {shown}" if shown > 1 else \
+            ("you have seen hint 1" if shown == 1 else "you have seen none yet")
+        raise Refusal(f"hint {number} is not shown yet ({seen}): --hint alone shows the next one.")
+    return f"Hint {number} of {len(part.hints)}: {part.hints[number - 1]}"
+
+
 def _read_stdin_answer() -> str:
     data = sys.stdin.buffer.read(MAX_ANSWER_INPUT_BYTES + 1)
     if len(data) > MAX_ANSWER_INPUT_BYTES:
@@ -105,7 +125,8 @@ def _read_stdin_answer() -> str:
 @click.argument("answer", nargs=-1, type=click.UNPROCESSED)
 @click.option("--answer-file", "answer_file", metavar="FILE",
               help="Read the answer from FILE, e.g. a derivation, one line per step (\"-\": standard input).")
-@click.option("--hint", is_flag=True, help="Show the part's next hint (one more each time).")
+@click.option("--hint", "hint", type=int, is_flag=False, flag_value=0, default=None, metavar="[N]",
+              help="Show the part's next hint (one more each time); --hint N shows hint N again.")
 @click.option("--student", metavar="ID", help="Use the given values drawn for this student.")
 @assignment_option
 @problems_option
@@ -159,8 +180,9 @@ def check(problem_id, part_id, answer, answer_file, hint, student, assignment_pa
                 click.echo(shown.text(about))
         return verdict.status == "correct"
 
-    if hint:
-        text = _next_hint(problem, part) or "This part has no hints."
+    if hint is not None:
+        text = (_next_hint(problem, part) if hint == 0 else _hint_again(problem, part, hint)) \
+            or "This part has no hints."
         if not answer:
             if fmt == "json":
                 emit_json({"problem": problem.id, "part": part.id, "hint": text})
@@ -177,8 +199,10 @@ def check(problem_id, part_id, answer, answer_file, hint, student, assignment_pa
     # interactive: keep asking until right
     chain = part.kind == "derivation"
     if fmt == "text":
-        from grader.show.text import expects, options_lines
-        for line in [part.prompt.strip(), *options_lines(part), expects(part), *([CHAIN_HOW] if chain else [])]:
+        from grader.show.text import expects, hints_line, names_line, options_lines
+        names = [names_line(problem, values or {})] if part.kind not in ("choice", "multi-choice") else []
+        for line in [part.prompt.strip(), *options_lines(part), *filter(None, names), expects(part),
+                     *([CHAIN_HOW] if chain else []), hints_line(part)]:
             click.echo(shown.text(line), err=True)
 
     def hint_asked() -> None:
