@@ -2,6 +2,7 @@
 instead. Answer files through `grader grade FILE` (a real file, CliRunner), answers through
 `grader check`."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,18 @@ def test_notebook_problem_lists_the_names_it_refers_to():
         assert "names above" in shown
         assert shown.index("Names you can use: W^(l) (matrix), a^(l) (vector), z^(l) (vector)") < shown.index(
             "names above")
+
+
+def test_a_class_run_gives_the_quoting_message_too(tmp_path):
+    """The class run grades a stored copy of each submission: the reason travels with it."""
+    cls = tmp_path / "cls"
+    cls.mkdir()
+    (cls / "amy.yaml").write_text("sigmoid:\n  derivative: \"\\frac{e^{-z}}{(1+e^{-z})^2}\"\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["grade", str(cls), "--out", str(tmp_path / "out"), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    part = next(p for p in rows[0]["parts"] if (p["problem"], p["part"]) == ("sigmoid", "derivative"))
+    assert (part["status"], part["rule"]) == ("invalid", "yaml-quoting")
+    assert part["feedback"] == ["Inside double quotes YAML reads '\\frac' as a form feed character followed by "
+                                "'rac'; put a LaTeX answer in single quotes ('\\frac...') or write each backslash "
+                                "twice (\"\\\\frac...\")."]
