@@ -7,9 +7,7 @@ phone-sized window a long answer's caret is in sight.
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -17,35 +15,11 @@ from selenium.webdriver.common.keys import Keys
 
 import grader
 from chromium import start_chromium
-from test_web_browser import WAIT, _free_port, open_problem, wait_for   # noqa: F401 (fixtures' helpers)
+# a `grader serve --student alice` of this module's own; the browser (a fresh profile) is ours too,
+# so no other test's saved work is in its storage
+from test_web_browser import open_problem, server, wait_for   # noqa: F401 (server: a fixture)
 
-REPO = Path(__file__).resolve().parent.parent
 DERIVATIVE = "e^(-z)/(1+e^(-z))^2"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A server of its own, for a student of its own: the other browser tests' saved work is not ours."""
-    import subprocess
-    import sys
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
-    with open(log, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "grader", "serve", "--no-browser", "--port", str(port),
-                                 "--student", "carol"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + WAIT
-    while True:
-        try:
-            with urllib.request.urlopen(url + "api/problems", timeout=2) as r:
-                assert json.load(r)["student"] == "carol"
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +89,7 @@ def test_answers_and_verdicts_survive_a_reload_and_the_total_follows(browser, se
     wait_for(browser, lambda d: saved.exists() and saved.read_text(encoding="utf-8").endswith("\n"))
     assert saved.read_text(encoding="utf-8") == (
         "# My answers, saved from the grader's web page. Grade them with: grader grade answers.yaml\n"
-        'student: "carol"\nsigmoid:\n  derivative: "e^(-z)/(1+e^(-z))^2"\n  saturation: "A"\n')
+        'student: "alice"\nsigmoid:\n  derivative: "e^(-z)/(1+e^(-z))^2"\n  saturation: "A"\n')
     graded = {r.part: (r.verdict.status, r.verdict.score) for r in grader.grade_file(saved).parts
               if r.problem == "sigmoid"}
     assert graded == {"derivative": ("correct", 2.0), "saturation": ("incorrect", 0.0)}
