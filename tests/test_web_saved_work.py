@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,16 @@ def test_grader_serve_refuses_a_rebound_host_and_a_foreign_origin(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_bank_fingerprint_names_the_bank_the_work_was_saved_against(bank):
+    """The page keys its saved work by it: the same bank gives the same one, a part with other
+    points or another reference (an assignment, a new bank version) another."""
+    def fingerprint(b):
+        with TestClient(web.create_app(b, host="127.0.0.1"), base_url=OWN) as c:
+            return c.get("/api/problems").json()["bank"]
+    sigmoid = bank["sigmoid"]
+    repointed = {**bank, "sigmoid": replace(sigmoid, parts=(replace(sigmoid.parts[0], points=5), *sigmoid.parts[1:]))}
+    answered = {**bank, "sigmoid": replace(sigmoid, parts=(replace(sigmoid.parts[0], answer="z"), *sigmoid.parts[1:]))}
+    prints = [fingerprint(bank), fingerprint(load_bank(REPO / "problems")), fingerprint(repointed), fingerprint(answered)]
+    assert prints[0] == prints[1] and len(set(prints)) == 3

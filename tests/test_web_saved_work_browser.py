@@ -95,6 +95,16 @@ def test_answers_and_verdicts_survive_a_reload_and_the_total_follows(browser, se
     assert graded == {"derivative": ("correct", 2.0), "saturation": ("incorrect", 0.0)}
 
 
+    # an answer typed but not checked survives a reload too; its old verdict says it is about the old answer
+    browser.find_element(By.ID, "part-derivative-answer").send_keys(" + 1")
+    browser.refresh()
+    open_problem(browser, server, "sigmoid")
+    assert browser.find_element(By.ID, "part-derivative-answer").get_attribute("value") == DERIVATIVE + " + 1"
+    assert browser.find_element(By.ID, "part-derivative-result").text == (
+        shown["derivative"] + "\nThis was the verdict on your answer as last checked; you have changed it since.")
+    assert state_of(browser, "derivative") == "solved"     # the total and the file stay those of the checks
+
+
 def test_a_long_answers_caret_is_in_sight_on_a_phone(browser, server):
     browser.set_window_size(390, 844)
     try:
