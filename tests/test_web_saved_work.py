@@ -145,6 +145,22 @@ def test_the_pages_own_addresses_are_answered(client, host):
     assert r.status_code == 200 and r.json()["status"] == "correct"
 
 
+def test_the_refusal_points_to_the_address_served(bank):
+    with TestClient(web.create_app(bank, host="::1"), base_url="http://[::1]:8123") as c:
+        assert c.get("/api/problems").status_code == 200
+        assert c.get("/api/problems", headers={"Host": "localhost:8123"}).status_code == 200
+        assert c.get("/api/problems", headers={"Host": "evil.example:8123"}).json()["error"] == (
+            "This grader answers only at this computer's own address: open the page at "
+            "http://[::1]:8123/ (a request naming another host was refused).")
+    with TestClient(web.create_app(bank, host="0.0.0.0"), base_url="http://class.example:8000") as c:
+        # hosted for a class (grader serve warns): any name, but still only its own page's posts
+        assert c.get("/api/problems", headers={"Host": "grader.class.example"}).status_code == 200
+        assert c.post("/api/parse", headers={"Host": "grader.class.example", "Origin": "http://grader.class.example"},
+                      json={"problem": "sigmoid", "answer": "z"}).status_code == 200
+        assert c.post("/api/parse", headers={"Host": "grader.class.example", "Origin": "http://evil.example"},
+                      json={"problem": "sigmoid", "answer": "z"}).json() == {"error": ORIGIN_REFUSAL}
+
+
 @pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1:9999", "https://127.0.0.1:8000",
                                     "http://localhost:8000"])
 def test_a_cross_origin_post_is_refused(client, origin):

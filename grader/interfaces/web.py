@@ -312,8 +312,9 @@ class OwnOrigin:
     def __init__(self, app, host: Optional[str]):
         self.app = app
         self.names = None
+        self.shown = f"[{host}]" if host and ":" in host else host   # the address the refusal points to
         if host is not None and is_loopback(host):
-            self.names = {*LOOPBACK_NAMES, f"[{host}]" if ":" in host else host}
+            self.names = {*LOOPBACK_NAMES, self.shown}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
@@ -329,7 +330,7 @@ class OwnOrigin:
         served = scope.get("server") or (None, None)
         if self.names is not None and _host_port(host) not in {(name, served[1]) for name in self.names}:
             return (f"This grader answers only at this computer's own address: open the page at "
-                    f"http://127.0.0.1:{served[1]}/ (a request naming another host was refused).")
+                    f"http://{self.shown}:{served[1]}/ (a request naming another host was refused).")
         origin = headers.get("origin")
         if scope.get("method") not in ("GET", "HEAD") and origin is not None and \
                 origin.lower() != f"{scope.get('scheme', 'http')}://{host}":
