@@ -56,6 +56,9 @@ def test_answers_and_verdicts_survive_a_reload_and_the_total_follows(browser, se
     box.send_keys(DERIVATIVE, Keys.ENTER)
     result = browser.find_element(By.ID, "part-derivative-result")
     wait_for(browser, lambda d: result.text.startswith("Correct"))
+    # Enter right after typing: the preview fills in above the verdict, which stays in view
+    preview = browser.find_element(By.ID, "part-derivative-preview")
+    wait_for(browser, lambda d: "Interpreted as" in preview.text and in_view(d, result))
     assert state_of(browser, "derivative") == "solved"
     assert browser.find_element(By.ID, "total").text == f"Total: 2 of {total} points"
 

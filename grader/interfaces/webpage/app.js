@@ -3,8 +3,9 @@
 // server builds and escapes itself (MathML, verdicts, carets) go in as HTML.
 "use strict";
 
-const state = { problems: [], student: null, bank: "", saved: {}, hintsShown: {} };
+const state = { problems: [], student: null, bank: "", saved: {}, hintsShown: {}, verdictShown: null };
 const PREVIEW_DELAY = 250;
+const VERDICT_KEPT_MS = 3000;     // how long after a Check a late preview still scrolls the verdict back
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -118,6 +119,20 @@ async function downloadAnswers() {
     note.textContent = `Saved ${file.filename}: grade it with \`grader grade ${file.filename}\`.`;
   } catch (err) {
     note.textContent = err.message;
+  }
+}
+
+// the verdict just given is scrolled into view, and kept there while a preview that was still on its
+// way fills in above it (Enter right after typing: the check can answer before the preview)
+function keepInView(result) {
+  state.verdictShown = { result, at: Date.now() };
+  result.scrollIntoView({ block: "nearest" });
+}
+
+function verdictStaysInView(preview) {
+  const shown = state.verdictShown;
+  if (shown && Date.now() - shown.at < VERDICT_KEPT_MS && shown.result.closest("section") === preview.closest("section")) {
+    shown.result.scrollIntoView({ block: "nearest" });
   }
 }
 
@@ -265,7 +280,7 @@ function partSection(problem, part) {
                                                         html: verdict.html } });
       showPartState(problem.id, part.id);
       renderList(problem.id);
-      result.scrollIntoView({ block: "nearest" });
+      keepInView(result);
     } catch (err) {
       result.replaceChildren(el("p", { role: "alert", text: err.message }));
     }
@@ -316,6 +331,7 @@ function watchPreview(problemId, input, preview, partId, summary) {
           preview.innerHTML = seen.html;       // the caret and the message, escaped by the server
           showCarets(preview);
         }
+        verdictStaysInView(preview);
       } catch (err) {
         if (ticket !== sent) return;
         preview.replaceChildren(el("p", { text: err.message }));
