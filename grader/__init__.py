@@ -53,6 +53,7 @@ _EXPORTS = {
     "AnswerSyntaxError": "grader.answers.parser", "ProblemError": "grader.authoring.loader",
     "AssignmentError": "grader.authoring.assignment", "RosterError": "grader.authoring.roster",
     "BatchError": "grader.classes.classrun",
+    "answers_yaml": "grader.formats.answer_file", "UnwritableAnswer": "grader.formats.answer_file",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -104,7 +104,7 @@ def test_one_student_walks_through_every_interface(walk, monkeypatch):
     monkeypatch.setattr(web, "run", lambda app, host, port, on_ready=None: apps.append(app))
     served = run("serve", "--no-browser", *common)
     assert served.exit_code == 0, served.output
-    with TestClient(apps[0]) as client:
+    with TestClient(apps[0], base_url="http://127.0.0.1:8000") as client:   # the address it serves
         page = client.get(f"/api/problems/{PROBLEM}").json()
         assert {g["name"]: float(g["value"]) for g in page["given"]} == values
         assert page["student"] == STUDENT

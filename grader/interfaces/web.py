@@ -9,6 +9,7 @@ object with a message we wrote, never a traceback.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import threading
@@ -19,6 +20,7 @@ from typing import Mapping, Optional
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -65,6 +67,7 @@ class Grading:
         self.slots = threading.BoundedSemaphore(slots)   # held in worker threads: loop-agnostic
         self.cache: OrderedDict = OrderedDict()
         self.pages: dict[str, dict] = {}
+        self.fingerprint = _fingerprint(bank)
 
     async def verdict(self, problem: Problem, part, answer: str):
         """`grader.grade_answer`, the one grading path, in a worker thread, with a cache."""
@@ -80,6 +83,13 @@ class Grading:
             if len(self.cache) > CACHE_SIZE:
                 self.cache.popitem(last=False)
         return verdict
+
+
+def _fingerprint(bank: Mapping[str, Problem]) -> str:
+    """Names the bank for the page's saved work: answers saved against another bank (or another
+    version of a part) are not shown as this one's."""
+    shape = [(p.id, p.max_score, [(q.id, q.kind, q.points, q.answer) for q in p.parts]) for p in bank.values()]
+    return hashlib.sha256(repr(shape).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _problem(state: Grading, problem_id) -> Problem:
@@ -126,7 +136,7 @@ def _answer(body: dict) -> str:
 
 async def problems(request: Request) -> Response:
     state: Grading = request.app.state.grading
-    return _json({"student": state.student, "problems": [
+    return _json({"student": state.student, "bank": state.fingerprint, "problems": [
         {"id": p.id, "title": p.title, "points": p.max_score,
          "parts": [{"id": q.id, "kind": q.kind, "points": q.points} for q in p.parts]}
         for p in state.bank.values()]})
@@ -201,6 +211,31 @@ async def check_answer(request: Request) -> Response:
     return _json(out)
 
 
+async def answers_file(request: Request) -> Response:
+    """"Download my answers": the page's answers as an answers.yaml that `grader grade` reads back
+    to the same answers (and so the same verdicts), in the bank's order of problems and parts."""
+    state: Grading = request.app.state.grading
+    given = (await _body(request)).get("answers")
+    if not isinstance(given, dict) or not all(isinstance(v, dict) for v in given.values()):
+        raise Refused(400, "The request needs 'answers': problem id -> part id -> answer.")
+    ordered = {}
+    for problem_id, parts in given.items():
+        p = _problem(state, problem_id)
+        for part_id, answer in parts.items():
+            _part(p, part_id)
+            if not isinstance(answer, str):
+                raise Refused(400, f"The answer to '{problem_id}' part '{part_id}' must be text.")
+    for p in state.bank.values():
+        if p.id in given:
+            ordered[p.id] = {q.id: given[p.id][q.id] for q in p.parts if q.id in given[p.id]}
+    try:
+        text = grader.answers_yaml(ordered, state.student)
+    except grader.UnwritableAnswer:
+        raise Refused(400, "An answer holds a character that is not text and cannot be saved; "
+                           "retype it and check it again.") from None
+    return _json({"filename": "answers.yaml", "yaml": text})
+
+
 async def hint(request: Request) -> Response:
     """Hint number n (1-based) of a part; past the last one, says there are no more."""
     state: Grading = request.app.state.grading
@@ -253,17 +288,65 @@ async def _internal(request: Request, exc: Exception) -> Response:
 
 
 def create_app(bank: Mapping[str, Problem], *, student: Optional[str] = None, seconds: float = DEADLINE_SECONDS,
-               slots: Optional[int] = None) -> Starlette:
-    """The ASGI app for a bank. `slots`: checks run at once (default: the number of cores)."""
-    app = Starlette(routes=[
+               slots: Optional[int] = None, host: Optional[str] = None) -> Starlette:
+    """The ASGI app for a bank. `slots`: checks run at once (default: the number of cores).
+    `host`: the address it is served on (`grader serve` passes it): on this computer's own
+    address, only requests naming it (and the served port) in their Host header are answered."""
+    app = Starlette(middleware=[Middleware(OwnOrigin, host=host)], routes=[
         Route("/", page), Route("/{name:str}", page),
         Route("/api/problems", problems), Route("/api/problems/{problem:str}", problem),
         Route("/api/parse", parse_answer, methods=["POST"]), Route("/api/check", check_answer, methods=["POST"]),
-        Route("/api/hint", hint),
+        Route("/api/hint", hint), Route("/api/answers", answers_file, methods=["POST"]),
     ], exception_handlers={Refused: _refused, HTTPException: _http_error, Exception: _internal})
     app.state.grading = Grading(bank, student, seconds, slots or os.cpu_count() or 2)
     app.state.page = _page_files()
     return app
+
+
+class OwnOrigin:
+    """Answers only the page's own requests. A web page the student visits could otherwise
+    reach the API through DNS rebinding (its own name resolving to 127.0.0.1: caught by the Host
+    check) or post to it from its own origin (caught by the Origin check: browsers send Origin on
+    every cross-site POST, and the API reads any body as JSON whatever its content type)."""
+
+    def __init__(self, app, host: Optional[str]):
+        self.app = app
+        self.names = None
+        self.shown = f"[{host}]" if host and ":" in host else host   # the address the refusal points to
+        if host is not None and is_loopback(host):
+            self.names = {*LOOPBACK_NAMES, self.shown}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await _json({"error": refusal}, 403)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope) -> Optional[str]:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        host = headers.get("host", "").lower()
+        served = scope.get("server") or (None, None)
+        if self.names is not None and _host_port(host) not in {(name, served[1]) for name in self.names}:
+            return (f"This grader answers only at this computer's own address: open the page at "
+                    f"http://{self.shown}:{served[1]}/ (a request naming another host was refused).")
+        origin = headers.get("origin")
+        if scope.get("method") not in ("GET", "HEAD") and origin is not None and \
+                origin.lower() != f"{scope.get('scheme', 'http')}://{host}":
+            return "This grader answers only its own page: a request sent from another web site was refused."
+        return None
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def _host_port(host: str) -> tuple[str, Optional[int]]:
+    """('127.0.0.1', 8000) from '127.0.0.1:8000', ('[::1]', 80) from '[::1]'; port None when unreadable."""
+    name, sep, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+    if not sep:
+        return host, 80
+    return name, int(port) if port.isdigit() and len(port) <= 5 else None
 
 
 def is_loopback(host: str) -> bool:

@@ -288,7 +288,7 @@ def serve(host, port, student, no_browser, assignment_path, problems_dir):
     if not web.is_loopback(host):
         click.echo(f"grader: warning: listening on {host}: other computers can reach this page and use this "
                    f"computer to check answers. Use --host 127.0.0.1 to keep it local.", err=True)
-    app = web.create_app(bank, student=student or env_student())
+    app = web.create_app(bank, student=student or env_student(), host=host)
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown_host}:{port}/"
 

@@ -3,8 +3,9 @@
 // server builds and escapes itself (MathML, verdicts, carets) go in as HTML.
 "use strict";
 
-const state = { problems: [], student: null, hintsShown: {} };
+const state = { problems: [], student: null, bank: "", saved: {}, hintsShown: {}, verdictShown: null };
 const PREVIEW_DELAY = 250;
+const VERDICT_KEPT_MS = 3000;     // how long after a Check a late preview still scrolls the verdict back
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -43,37 +44,123 @@ function points(n) {
   return `${n} point${n === 1 ? "" : "s"}`;
 }
 
-// --- progress (kept in this browser only) -----------------------------------------------
+// --- saved work (kept in this browser only, per student and bank) -----------------------------
+// One entry per part: { answer: what the box holds, checked: { answer, status, score, html } for
+// the last Check }. A reload restores both; the total and "Download my answers" use the checked.
 
-function progressKey(problemId, partId) {
-  return `grader:${state.student || ""}:${problemId}/${partId}`;
+function savedKey() {
+  return `grader:saved:${state.student || ""}:${state.bank}`;
 }
 
-function bestScore(problemId, partId) {
+function loadSaved() {
   try {
-    return Number(localStorage.getItem(progressKey(problemId, partId)) || 0);
+    const saved = JSON.parse(localStorage.getItem(savedKey()) || "{}");
+    return saved && typeof saved === "object" ? saved : {};
   } catch (err) {
-    return 0;
+    return {};
   }
 }
 
-function recordScore(problemId, partId, score) {
+function savedPart(problemId, partId) {
+  return state.saved[`${problemId}/${partId}`] || {};
+}
+
+function remember(problemId, partId, changes) {
+  const key = `${problemId}/${partId}`;
+  state.saved[key] = Object.assign({}, state.saved[key], changes);
   try {
-    if (score > bestScore(problemId, partId)) localStorage.setItem(progressKey(problemId, partId), String(score));
-  } catch (err) { /* private mode: no progress kept */ }
+    localStorage.setItem(savedKey(), JSON.stringify(state.saved));
+  } catch (err) { /* private mode or full: kept until the page is closed */ }
+}
+
+function earned(problemId, partId) {
+  const checked = savedPart(problemId, partId).checked;
+  return checked ? checked.score : 0;
+}
+
+function partState(problemId, partId) {
+  const checked = savedPart(problemId, partId).checked;
+  if (!checked) return { name: "untried", text: "not tried yet" };
+  return checked.status === "correct" ? { name: "solved", text: "solved" } : { name: "tried", text: "tried" };
+}
+
+function showTotal() {
+  let got = 0, max = 0;
+  for (const p of state.problems) {
+    max += p.points;
+    for (const q of p.parts) got += earned(p.id, q.id);
+  }
+  const round = x => Math.round(x * 100) / 100;
+  document.getElementById("total").textContent = `Total: ${round(got)} of ${points(round(max))}`;
+}
+
+// the answers as last checked, as an answers.yaml that `grader grade` reads back to the same verdicts
+async function downloadAnswers() {
+  const note = document.getElementById("download-note");
+  const answers = {};
+  for (const p of state.problems) {
+    for (const q of p.parts) {
+      const checked = savedPart(p.id, q.id).checked;
+      if (checked) (answers[p.id] = answers[p.id] || {})[q.id] = checked.answer;
+    }
+  }
+  if (!Object.keys(answers).length) {
+    note.textContent = "Check an answer first: the file holds your answers as last checked.";
+    return;
+  }
+  try {
+    const file = await api("answers", { answers });
+    const link = el("a", { href: URL.createObjectURL(new Blob([file.yaml], { type: "application/yaml" })),
+                           download: file.filename });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    note.textContent = `Saved ${file.filename}: grade it with \`grader grade ${file.filename}\`.`;
+  } catch (err) {
+    note.textContent = err.message;
+  }
+}
+
+// the verdict just given is scrolled into view, and kept there while a preview that was still on its
+// way fills in above it (Enter right after typing: the check can answer before the preview)
+function keepInView(result) {
+  state.verdictShown = { result, at: Date.now() };
+  result.scrollIntoView({ block: "nearest" });
+}
+
+function verdictStaysInView(preview) {
+  const shown = state.verdictShown;
+  if (shown && Date.now() - shown.at < VERDICT_KEPT_MS && shown.result.closest("section") === preview.closest("section")) {
+    shown.result.scrollIntoView({ block: "nearest" });
+  }
+}
+
+// a long answer's caret is kept in sight: its block scrolls sideways to it (a phone's narrow screen)
+function showCarets(box) {
+  for (const pre of box.querySelectorAll("pre.grader-caret")) {
+    const text = pre.lastChild;
+    if (!text || text.nodeType !== Node.TEXT_NODE || !text.data.endsWith("^")) continue;
+    const range = document.createRange();
+    range.setStart(text, text.data.length - 1);
+    range.setEnd(text, text.data.length);
+    const x = range.getBoundingClientRect().left - pre.getBoundingClientRect().left + pre.scrollLeft;
+    pre.scrollLeft = Math.max(0, x - pre.clientWidth / 2);
+  }
 }
 
 function renderList(currentId) {
   const list = document.getElementById("problem-list");
   list.replaceChildren();
   for (const p of state.problems) {
-    const earned = p.parts.reduce((sum, q) => sum + bestScore(p.id, q.id), 0);
+    const got = p.parts.reduce((sum, q) => sum + earned(p.id, q.id), 0);
     const link = el("a", { href: `#/problem/${encodeURIComponent(p.id)}`,
                            "aria-current": p.id === currentId ? "page" : null },
       el("span", { text: p.title }), " ",
-      el("span", { class: "progress", text: `(${earned}/${p.points} points)` }));
+      el("span", { class: "progress", text: `(${Math.round(got * 100) / 100}/${p.points} points)` }));
     list.append(el("li", {}, link));
   }
+  showTotal();
 }
 
 // --- a problem -------------------------------------------------------------------------------
@@ -115,7 +202,9 @@ function partSection(problem, part) {
   const base = `part-${part.id}`;
   const section = el("section", { class: "part", "aria-labelledby": `${base}-title` },
     el("h3", { id: `${base}-title` }, `Part ${part.id} `,
-       el("span", { class: "points", text: `(${points(part.points)}, ${part.kind})` })),
+       el("span", { class: "points", text: `(${points(part.points)}, ${part.kind})` }), " ",
+       el("span", { class: `part-state ${partState(problem.id, part.id).name}`, id: `${base}-state`,
+                    text: partState(problem.id, part.id).text })),
     el("div", { class: "prompt", id: `${base}-prompt`, html: part.prompt_html }),
     el("p", { class: "expects", id: `${base}-expects`, text: part.expects }));
   if (part.restriction) section.append(el("p", { class: "expects", text: part.restriction }));
@@ -132,6 +221,9 @@ function partSection(problem, part) {
     }
     form.append(box);
     read = () => [...box.querySelectorAll("input:checked")].map(i => i.value).join(", ");
+    const chosen = (savedPart(problem.id, part.id).answer || "").split(", ");
+    for (const input of box.querySelectorAll("input")) input.checked = chosen.includes(input.value);
+    box.addEventListener("change", () => remember(problem.id, part.id, { answer: read() }));
   } else if (part.kind === "derivation") {
     // a chain of equalities: Enter starts a new line, Ctrl+Enter (or the button) checks it
     const input = el("textarea", { id: `${base}-answer`, name: "answer", rows: 6, autocomplete: "off",
@@ -152,6 +244,7 @@ function partSection(problem, part) {
       }
     });
     watchPreview(problem.id, input, preview, part.id, summary);
+    keepTyped(problem.id, part.id, input);
     read = () => input.value;
   } else {
     const input = el("input", { type: "text", id: `${base}-answer`, name: "answer", autocomplete: "off",
@@ -160,6 +253,7 @@ function partSection(problem, part) {
     const preview = el("div", { class: "preview", id: `${base}-preview`, "aria-live": "polite" });
     form.append(el("label", { class: "answer-label", for: input.id, text: "Your answer" }), input, preview);
     watchPreview(problem.id, input, preview, null);
+    keepTyped(problem.id, part.id, input);
     read = () => input.value;
   }
   const buttons = el("div", { class: "buttons" }, el("button", { type: "submit", text: "Check" }));
@@ -181,14 +275,36 @@ function partSection(problem, part) {
     try {
       const verdict = await api("check", { problem: problem.id, part: part.id, answer });
       result.innerHTML = verdict.html;     // built and escaped by the server
-      recordScore(problem.id, part.id, verdict.score);
+      showCarets(result);
+      remember(problem.id, part.id, { answer, checked: { answer, status: verdict.status, score: verdict.score,
+                                                        html: verdict.html } });
+      showPartState(problem.id, part.id);
       renderList(problem.id);
+      keepInView(result);
     } catch (err) {
       result.replaceChildren(el("p", { role: "alert", text: err.message }));
     }
   });
   section.append(form, hints, result);
+  const checked = savedPart(problem.id, part.id).checked;
+  if (checked) {       // the verdict of the last Check, as it was shown (the server's own escaped HTML)
+    result.innerHTML = checked.html;
+    if (checked.answer !== read()) result.append(el("p", { class: "expects",
+      text: "This was the verdict on your answer as last checked; you have changed it since." }));
+  }
   return section;
+}
+
+function keepTyped(problemId, partId, input) {
+  input.value = savedPart(problemId, partId).answer || "";
+  input.addEventListener("input", () => remember(problemId, partId, { answer: input.value }));
+}
+
+function showPartState(problemId, partId) {
+  const tag = document.getElementById(`part-${partId}-state`);
+  const now = partState(problemId, partId);
+  tag.className = `part-state ${now.name}`;
+  tag.textContent = now.text;
 }
 
 // partId: a derivation's part, whose preview is its lines as marked (built and escaped by the server),
@@ -213,7 +329,9 @@ function watchPreview(problemId, input, preview, partId, summary) {
           preview.replaceChildren(el("p", {}, "Interpreted as: ", el("span", { html: seen.mathml })));
         } else {
           preview.innerHTML = seen.html;       // the caret and the message, escaped by the server
+          showCarets(preview);
         }
+        verdictStaysInView(preview);
       } catch (err) {
         if (ticket !== sent) return;
         preview.replaceChildren(el("p", { text: err.message }));
@@ -255,6 +373,8 @@ async function start() {
     const data = await api("problems");
     state.problems = data.problems;
     state.student = data.student;
+    state.bank = data.bank;
+    state.saved = loadSaved();
     if (data.student) {
       const tag = document.getElementById("student");
       tag.textContent = `Student: ${data.student}`;
@@ -264,6 +384,7 @@ async function start() {
     document.getElementById("main").replaceChildren(el("p", { role: "alert", text: err.message }));
     return;
   }
+  document.getElementById("download").addEventListener("click", downloadAnswers);
   window.addEventListener("hashchange", route);
   route();
 }
