@@ -11,6 +11,7 @@ import click
 
 from grader import Exit
 from grader.limits import MAX_ANSWER_INPUT_BYTES
+from grader.show.prose import plain
 from grader.interfaces.cli.base import (
     AnswerCommand, Refusal, assigned_bank, assigned_problem, assignment_option, bank_location, emit_json,
     env_student, format_option, load_bank, main, problems_option, read_text, style,
@@ -48,8 +49,8 @@ def show(problem_id, student, assignment_path, problems_dir, fmt):
     problem, _ = assigned_problem(problems_dir, assignment_path, problem_id)
     given = grader.given_values(problem, student or env_student())
     if fmt == "json":
-        emit_json({"id": problem.id, "title": problem.title, "statement": problem.statement, "given": given,
-                   "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": q.prompt,
+        emit_json({"id": problem.id, "title": problem.title, "statement": plain(problem.statement), "given": given,
+                   "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": plain(q.prompt),
                               "options": list(q.options)} for q in problem.parts]})
         return
     click.echo(problem_text(problem, given, style()), nl=False)
@@ -86,7 +87,7 @@ def _next_hint(problem, part) -> Optional[str]:
         os.replace(tmp, path)
     except OSError:
         pass
-    return f"Hint {index + 1} of {len(part.hints)}: {part.hints[index]}"
+    return f"Hint {index + 1} of {len(part.hints)}: {plain(part.hints[index])}"
 
 
 def _read_stdin_answer() -> str:
@@ -178,7 +179,7 @@ def check(problem_id, part_id, answer, answer_file, hint, student, assignment_pa
     chain = part.kind == "derivation"
     if fmt == "text":
         from grader.show.text import expects, options_lines
-        for line in [part.prompt.strip(), *options_lines(part), expects(part), *([CHAIN_HOW] if chain else [])]:
+        for line in [plain(part.prompt.strip()), *options_lines(part), expects(part), *([CHAIN_HOW] if chain else [])]:
             click.echo(shown.text(line), err=True)
 
     def hint_asked() -> None:
