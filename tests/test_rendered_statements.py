@@ -132,3 +132,17 @@ def test_a_notation_name_is_for_the_text_only(small):
     answer = grader.grade_answer(small, small.part("p"), "delta")
     assert answer.status == "invalid"
     assert html.unescape("Unknown name 'delta'") in " ".join(answer.feedback)
+
+
+def test_the_hint_api_sends_the_hint_with_its_formulas_as_mathml(bank):
+    from starlette.testclient import TestClient
+    from grader.interfaces import web
+    with TestClient(web.create_app(bank)) as client:
+        got = client.get("/api/hint?problem=output-error&part=delta-L&n=3").json()
+    assert got["message"] == ("Hint 3 of 3: da_j^L/dz_j^L is the slope of the activation at the unit's weighted "
+                              "input: f'(z_j^L).")
+    assert got["html"].startswith("Hint 3 of 3: " + MATH + "<mfrac>")
+    assert got["html"].endswith(" is the slope of the activation at the unit&#x27;s weighted input: " + MATH
+                                + "<mrow><msup><mi>f</mi><mo>′</mo></msup><mrow><mo>(</mo><msubsup><mi>z</mi>"
+                                  "<mi>j</mi><mrow><mo>(</mo><mi>L</mi><mo>)</mo></mrow></msubsup><mo>)</mo>"
+                                  "</mrow></mrow></math>.")

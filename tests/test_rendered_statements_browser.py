@@ -35,3 +35,15 @@ def test_a_statements_formula_is_mathml_on_the_page(server, browser):  # noqa: F
     assert browser.find_elements(By.CSS_SELECTOR, "#part-delta-L-prompt math")
     main_text = browser.find_element(By.ID, "main").text
     assert "$" not in main_text and "* the error" not in main_text
+
+
+def test_a_hints_formula_is_mathml_on_the_page(server, browser):  # noqa: F811
+    browser.get(server + "#/problem/output-error")
+    button = wait_for(browser, lambda d: d.find_element(
+        By.XPATH, "//section[@aria-labelledby='part-delta-L-title']//button[text()='Show a hint']"))
+    button.click()
+    hints = browser.find_element(By.CSS_SELECTOR, "section[aria-labelledby='part-delta-L-title'] .hints")
+    shown = wait_for(browser, lambda d: hints.find_elements(By.CSS_SELECTOR, "p math"))
+    assert hints.find_element(By.TAG_NAME, "p").text.startswith("Hint 1 of 3:")
+    assert len(shown) == 4 and shown[2].text.replace("\n", "") == "C"
+    assert "$" not in hints.text
