@@ -146,3 +146,21 @@ def test_the_hint_api_sends_the_hint_with_its_formulas_as_mathml(bank):
                                 + "<mrow><msup><mi>f</mi><mo>′</mo></msup><mrow><mo>(</mo><msubsup><mi>z</mi>"
                                   "<mi>j</mi><mrow><mo>(</mo><mi>L</mi><mo>)</mo></mrow></msubsup><mo>)</mo>"
                                   "</mrow></mrow></math>.")
+
+
+def test_a_formula_alone_in_an_indented_block_is_displayed(bank):
+    shown = prose_html(bank["output-error"].statement, bank["output-error"])
+    assert ('<p>An L-layer feed-forward network is trained with the quadratic cost</p><p class="grader-display">'
+            '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block"><mrow><mi>C</mi><mo>=</mo>') in shown
+    assert prose_html("    kept <as> typed\n    two lines", bank["output-error"]) == \
+        "<pre>kept &lt;as&gt; typed\ntwo lines</pre>"
+
+
+def test_a_notation_name_may_not_repeat_a_symbol(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL.replace("notation: {delta: scalar}", "notation: {a: scalar}"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.output.splitlines()[0] == (
+        f"{path}:10: notation 'a' is already declared in 'symbols' or 'indices'; a formula in the text may use "
+        f"those names as they are")
+    assert result.exit_code == grader.Exit.BANK
