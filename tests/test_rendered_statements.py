@@ -164,3 +164,8 @@ def test_a_notation_name_may_not_repeat_a_symbol(tmp_path):
         f"{path}:10: notation 'a' is already declared in 'symbols' or 'indices'; a formula in the text may use "
         f"those names as they are")
     assert result.exit_code == grader.Exit.BANK
+
+
+@pytest.mark.parametrize("typed, status", [("a - y", "correct"), ("A. a - y", "correct"), ("y - a", "incorrect")])
+def test_an_option_is_chosen_by_its_text_as_shown(small, typed, status):
+    assert grader.grade_answer(small, small.part("q"), typed).status == status

@@ -10,56 +10,12 @@ The parser is imported where a formula is read: cutting prose for a terminal nee
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Iterator, Optional
 
+from grader.answers.dollars import UnclosedFormula, pieces
 from grader.answers.tree import Bin, Node, Num, Sym
 from grader.model import Problem, SymbolTable
-
-DOLLAR = "$"
-
-
-@dataclass(frozen=True)
-class Piece:
-    """Text as written (`math` False, `\\$` already a dollar) or the source of a formula."""
-    text: str
-    math: bool
-    offset: int      # where the piece starts in the prose (for the formula: after its `$`)
-
-
-class UnclosedFormula(ValueError):
-    """A `$` that opens a formula no `$` closes."""
-
-    def __init__(self, offset: int):
-        super().__init__(offset)
-        self.offset = offset
-
-
-def pieces(text: str) -> tuple[Piece, ...]:
-    """The prose cut at its unescaped dollars. Raises UnclosedFormula for an odd one out."""
-    out: list[Piece] = []
-    buf: list[str] = []
-    start, math, i = 0, False, 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and text.startswith(DOLLAR, i + 1) and not math:
-            buf.append(DOLLAR)
-            i += 2
-            continue
-        if c == DOLLAR:
-            if buf or math:
-                out.append(Piece("".join(buf), math, start))
-            buf, math, start = [], not math, i + 1
-            i += 1
-            continue
-        buf.append(c)
-        i += 1
-    if math:
-        raise UnclosedFormula(start - 1)
-    if buf:
-        out.append(Piece("".join(buf), False, start))
-    return tuple(out)
-
 
 def formula_table(problem: Problem) -> SymbolTable:
     """The names a formula in the prose may use: the problem's, then its `notation:` names."""

@@ -12,20 +12,13 @@ import re
 from html import escape
 from typing import Optional
 
-from grader.authoring.formulas import UnclosedFormula, formula_table, pieces, read_formula
+from grader.answers.dollars import UnclosedFormula, pieces, plain
+from grader.authoring.formulas import formula_table, read_formula
 from grader.model import Problem, SymbolTable
 
 _BULLET = re.compile(r"^\s{0,3}([*+-]|\d{1,3}[.)])\s+")
 _CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
-
-
-def plain(text: str) -> str:
-    """The prose for a terminal: a formula as typed, without its dollars; `\\$` a dollar."""
-    try:
-        return "".join(p.text for p in pieces(text))
-    except UnclosedFormula:
-        return text
 
 
 def prose_html(text: str, problem: Optional[Problem] = None) -> str:
@@ -104,7 +97,7 @@ def _formula(source: str, table: Optional[SymbolTable], display: str) -> Optiona
     """MathML for a formula the problem's names read (validate reports the others)."""
     if table is None:
         return None
-    from grader.answers.parser import AnswerSyntaxError     # the terminal's `plain` needs no parser
+    from grader.answers.parser import AnswerSyntaxError     # here: the terminal imports this module
     from grader.show.mathml import formula_mathml
     try:
         return formula_mathml(read_formula(source, table), display=display)
