@@ -278,6 +278,7 @@ class Problem:
     variants: tuple[Variant, ...] = ()
     path: str = ""
     randomize: bool = False     # `randomize: per-student`: each student draws `variants`
+    notation: tuple[Symbol, ...] = ()   # names only the prose's `$...$` formulas use (never an answer)
 
     @property
     def network(self) -> Optional[Network]:

@@ -7,6 +7,7 @@ file outside the page's own served.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 import sys
@@ -89,7 +90,8 @@ def test_problem_page_data(client):
     derivative, saturation = p["parts"]
     assert derivative["expects"] == "Answer with an expression in the names above."
     assert derivative["hints"] == 3
-    assert saturation["options"][2] == {"letter": "C", "text": "Its magnitude becomes small."}
+    assert saturation["options"][2] == {"letter": "C", "text": "Its magnitude becomes small.",
+                                       "html": "Its magnitude becomes small."}
     assert saturation["expects"] == "Answer with a letter."
     assert p["names"] == [{"text": "z", "note": "", "mathml": '<math xmlns="http://www.w3.org/1998/Math/MathML" '
                                                                'display="inline"><mi>z</mi></math>'}]
@@ -210,7 +212,8 @@ def test_hints_one_at_a_time_then_no_more(client, bank):
     hints = bank["sigmoid"].part("derivative").hints
     for n, text in enumerate(hints, start=1):
         r = client.get(f"/api/hint?problem=sigmoid&part=derivative&n={n}").json()
-        assert r == {"hint": text, "number": n, "total": 3, "more": n < 3, "message": f"Hint {n} of 3: {text}"}
+        assert r == {"hint": text, "number": n, "total": 3, "more": n < 3, "message": f"Hint {n} of 3: {text}",
+                     "html": f"Hint {n} of 3: {html.escape(text)}"}
     after = client.get("/api/hint?problem=sigmoid&part=derivative&n=4").json()
     assert after["hint"] is None and after["more"] is False
     assert after["message"] == "There are no more hints: you have seen all 3 of this part's hints."

@@ -35,6 +35,8 @@ TOP_FIELDS = {
     "title": "Short title shown to students.",
     "statement": "The problem statement (Markdown), including its notation conventions.",
     "symbols": "Declared names: `name: kind` or `name: {kind, subscripts, superscript, domain, alias, arguments, latex, definition}`.",
+    "notation": "Names the statement's `$...$` formulas use but answers may not (the error delta of a problem "
+                "that asks for it): declared as in `symbols`.",
     "indices": "Index letters and their roles: `{j: unit, k: unit, l: layer, L: last}`, or with a range of values "
                "`{l: {role: layer, integer: [1, 2]}}`.",
     "network": "The problem's names live in a feed-forward network: `{weighted-input: z, activation: a, function: f, "

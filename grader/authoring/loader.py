@@ -111,6 +111,11 @@ def _problem(r: FieldReader, doc: Any, pid: str) -> Problem:
         if sym.name in letters:
             r.fail(doc.key_line("symbols"), f"symbol '{sym.name}' is also declared as an index letter")
 
+    notation = _symbols(r, doc.get("notation"), doc.key_line("notation")) if "notation" in doc else []
+    for sym in notation:
+        if sym.name in letters or any(s.name == sym.name for s in symbols):
+            r.fail(doc.key_line("notation"), f"notation '{sym.name}' is already declared in 'symbols' or 'indices'; "
+                                             f"a formula in the text may use those names as they are")
     given = _given(r, doc.get("given"), doc.key_line("given")) if "given" in doc else ()
     declared = {s.name: s for s in symbols}
     for name, _ in given:
@@ -149,7 +154,7 @@ def _problem(r: FieldReader, doc: Any, pid: str) -> Problem:
         seen[part.id] = part.line
         parts.append(part)
     return Problem(id=pid, title=title, statement=statement, table=table, parts=tuple(parts),
-                   given=given, variants=variants, randomize=randomize)
+                   given=given, variants=variants, randomize=randomize, notation=tuple(notation))
 
 
 def _randomize(r: FieldReader, doc: YDict, has_variants: bool) -> bool:

@@ -146,6 +146,8 @@ def json_schema() -> dict:
         "statement": text,
         "symbols": {"type": "object", "propertyNames": {"pattern": f"^{NAME_RE.pattern}$"},
                     "additionalProperties": {"$ref": "#/$defs/symbol"}},
+        "notation": {"type": "object", "propertyNames": {"pattern": f"^{NAME_RE.pattern}$"},
+                     "additionalProperties": {"$ref": "#/$defs/symbol"}},
         "indices": {"type": "object", "propertyNames": {"pattern": f"^{INDEX_RE.pattern}$"},
                     "additionalProperties": {"oneOf": [
                         {"enum": list(INDEX_ROLES), "description": INDEX_FIELDS["role"]},

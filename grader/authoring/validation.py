@@ -22,6 +22,7 @@ from grader.checking.restatements import bare, defined_names, derivative_candida
 from grader.limits import MAX_RESTATEMENTS
 from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.authoring.loader import ProblemError, _load, _problem_files
+from grader.authoring.formulas import formula_errors
 from grader.authoring.parts import choice_labels
 from grader.checking.variants import variant_values
 
@@ -79,6 +80,17 @@ def validate(paths: Iterable[Any]) -> list[ValidationIssue]:
     return issues
 
 
+def _line_of_text(path: str, text: Optional[str]) -> Optional[int]:
+    """The first line of the file holding `text` (a formula's first line), for a file:line
+    message about prose, whose YAML value has no line of its own per formula."""
+    first = text or ""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return next((n for n, line in enumerate(lines, 1) if first and first in line), None)
+
+
 def _verdict_text(verdict) -> str:
     return " ".join(verdict.feedback or ())
 
@@ -98,6 +110,8 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
             except parser.AnswerSyntaxError as exc:
                 issue(None, f"symbol '{sym.name}': the definition '{sym.definition}' cannot be read: {exc}")
     _definitions_evaluate(problem, definitions, issue)
+    for where, message, source in formula_errors(problem):
+        issue(_line_of_text(problem.path, source), f"{where}: {message}")
 
     students: list[Optional[str]] = [None]
     if problem.variants:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from grader.answers.dollars import plain
 from grader.limits import MAX_ANSWER_LENGTH
 from grader.model import CORRECT, INCORRECT, INVALID, MULTI_CHOICE, Part, Verdict
 
@@ -30,7 +31,8 @@ class Unclear(Exception):
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().strip(".").lower())
+    """An option as shown (its formulas without their dollars) or as typed, for comparing."""
+    return re.sub(r"\s+", " ", plain(text).strip().strip(".").lower())
 
 
 def _label(tok: str, count: int) -> Optional[int]:
@@ -85,12 +87,12 @@ def _labelled(typed: str, i: int, text: str, options: tuple[str, ...]) -> int:
         return i
     other = [k for k, opt in enumerate(options) if _starts(text, opt)]
     if len(other) == 1:
-        said = f"the text of option {LETTERS[other[0]]} (\"{options[other[0]].strip()}\")"
+        said = f"the text of option {LETTERS[other[0]]} (\"{plain(options[other[0]]).strip()}\")"
     elif other:
         first = ", ".join(LETTERS[k] for k in other[:-1])
         said = f"how options {first} and {LETTERS[other[-1]]} begin"
     else:
-        said = f"not the text of option {LETTERS[i]} (\"{options[i].strip()}\")"
+        said = f"not the text of option {LETTERS[i]} (\"{plain(options[i]).strip()}\")"
     raise Unclear(f"'{typed}' names option {LETTERS[i]}, but the text after it is {said}: "
                   f"write the letter alone, or the option's text alone.")
 

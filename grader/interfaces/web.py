@@ -29,6 +29,7 @@ import grader
 from grader import DEADLINE_SECONDS, GraderError, Problem
 from grader.show.html import interpreted_html, steps_html, unreadable_html, verdict_html
 from grader.show.pages import problem_json
+from grader.show.prose import inline_html, plain
 from grader.show.text import STEP_MARKS, STEP_WORDS, no_more_hints, step_json, verdict_json, verdict_word
 
 from grader.limits import MAX_REQUEST_BYTES as MAX_BODY   # bytes of JSON per request
@@ -250,8 +251,9 @@ async def hint(request: Request) -> Response:
     if n > total:
         return _json({"hint": None, "number": total, "total": total, "more": False,
                       "message": no_more_hints(total)})
-    return _json({"hint": part.hints[n - 1], "number": n, "total": total, "more": n < total,
-                  "message": f"Hint {n} of {total}: {part.hints[n - 1]}"})
+    text = plain(part.hints[n - 1])
+    return _json({"hint": text, "number": n, "total": total, "more": n < total, "message": f"Hint {n} of {total}: {text}",
+                  "html": f"Hint {n} of {total}: {inline_html(part.hints[n - 1], p)}"})
 
 
 async def page(request: Request) -> Response:

@@ -4,7 +4,6 @@ student or author string escaped.
 """
 from __future__ import annotations
 
-import re
 from html import escape
 from typing import Optional, Sequence
 
@@ -14,6 +13,7 @@ from grader.model import CHOICE, CORRECT, MULTI_CHOICE, Problem, Step, StepStatu
 from grader.number_format import format_number, out_of, score_text
 from grader.show.escape import html_text, one_line
 from grader.show.mathml import mathml as mathml_of
+from grader.show.prose import inline_html, prose_html
 from grader.show.text import STEP_MARKS, STEP_WORDS, expects, names_line, unsaid, verdict_word
 from grader.show.width import caret_pad, shows_caret
 
@@ -87,23 +87,9 @@ def interpreted_html(mathml: Optional[str]) -> str:
     return f'<p class="grader-interpreted">Interpreted as: {mathml}</p>'
 
 
-def prose_html(text: str) -> str:
-    """A statement or prompt as a problem author wrote it: paragraphs reflowed, indented lines
-    (formulas) kept as they are, `backticks` as code. Everything escaped first."""
-    out = []
-    for block in re.split(r"\n\s*\n", text.strip("\n")):
-        lines = block.split("\n")
-        if all(line.startswith("    ") or not line.strip() for line in lines):
-            out.append(f"<pre>{escape(chr(10).join(line[4:] for line in lines))}</pre>")
-            continue
-        words = escape(" ".join(line.strip() for line in lines))
-        out.append("<p>" + re.sub(r"`([^`]+)`", r"<code>\1</code>", words) + "</p>")
-    return "".join(out)
-
-
 def problem_html(problem: Problem, given: tuple[tuple[str, float], ...], student: Optional[str]) -> str:
     out = [f'<section class="grader-problem"><h2>{escape(problem.title)}</h2>',
-           f'<div class="grader-statement">{prose_html(problem.statement)}</div>']
+           f'<div class="grader-statement">{prose_html(problem.statement, problem)}</div>']
     if given:
         who = f" (for student {escape(student)})" if student and problem.per_student else ""
         out.append(f'<p class="grader-given">Given values{who}: '
@@ -113,10 +99,10 @@ def problem_html(problem: Problem, given: tuple[tuple[str, float], ...], student
     for part in problem.parts:
         out.append(f'<h3>Part {escape(part.id)} <span class="grader-points">({score_text(part.points)} '
                    f'point{"s" if part.points != 1 else ""}, {escape(part.kind)})</span></h3>')
-        out.append(f'<div class="grader-prompt">{prose_html(part.prompt)}</div>')
+        out.append(f'<div class="grader-prompt">{prose_html(part.prompt, problem)}</div>')
         if part.kind in (CHOICE, MULTI_CHOICE):
             out.append("<ol class=\"grader-options\">" + "".join(
-                f"<li><b>{LETTERS[i]}</b>) {escape(o)}</li>" for i, o in enumerate(part.options)) + "</ol>")
+                f"<li><b>{LETTERS[i]}</b>) {inline_html(o, problem)}</li>" for i, o in enumerate(part.options)) + "</ol>")
         out.append(f'<p class="grader-expects">{escape(expects(part))}</p>')
     out.append("</section>")
     return "".join(out)

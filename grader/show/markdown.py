@@ -5,6 +5,7 @@ from grader.checking.choices import LETTERS
 from grader.model import CHOICE, MULTI_CHOICE, Problem, Verdict
 from grader.number_format import format_number, out_of, score_text
 from grader.show.escape import md_code, md_text as md
+from grader.show.prose import plain
 from grader.show.text import STEP_MARKS, STEP_WORDS, expects, names_line, unsaid, verdict_word
 
 
@@ -36,15 +37,15 @@ def steps_markdown(steps) -> list[str]:
 
 
 def problem_markdown(p: Problem, given: tuple[tuple[str, float], ...]) -> str:
-    out = [f"### {md(p.title)}", "```text\n" + p.statement.strip() + "\n```"]
+    out = [f"### {md(p.title)}", "```text\n" + plain(p.statement.strip()) + "\n```"]
     if given:
         out.append("Given values: " + ", ".join(f"{md(k)} = {format_number(v, 6)}" for k, v in given))
     if names_line(p, dict(given)):
         out.append(md(names_line(p, dict(given))))
     for part in p.parts:
         out.append(f"**Part {md(part.id)}** ({score_text(part.points)} point{'s' if part.points != 1 else ''}, "
-                   f"{part.kind}): {md(part.prompt.strip())}")
+                   f"{part.kind}): {md(plain(part.prompt.strip()))}")
         if part.kind in (CHOICE, MULTI_CHOICE):
-            out.append("\n".join(f"- **{LETTERS[i]}**) {md(o)}" for i, o in enumerate(part.options)))
+            out.append("\n".join(f"- **{LETTERS[i]}**) {md(plain(o))}" for i, o in enumerate(part.options)))
         out.append(f"*{md(expects(part))}*")
     return "\n\n".join(out) + "\n"

@@ -24,6 +24,16 @@ def mathml(node: Node, *, display: str = "inline") -> str:
     return f'<math xmlns="{NAMESPACE}" display="{display}">{_row(_m(node))}</math>'
 
 
+def formula_mathml(sides: tuple[Node, ...], *, display: str = "inline") -> str:
+    """A formula of a problem's prose: one expression, or a chain of them joined by `=`."""
+    items: list[str] = []
+    for k, side in enumerate(sides):
+        if k:
+            items.append(_mo("="))
+        items.append(_m(side))
+    return f'<math xmlns="{NAMESPACE}" display="{display}">{_row(*items)}</math>'
+
+
 def name_mathml(name: str) -> str:
     """A declared name: Greek heads as letters, `w_1` as w with subscript 1."""
     head, sep, rest = name.partition("_")

@@ -10,30 +10,32 @@ from grader.checking.tolerance import words as tolerance_words
 from grader.checking.variants import student_values
 from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.number_format import format_number
-from grader.show.html import problem_html, prose_html
+from grader.show.html import problem_html
 from grader.show.mathml import mathml
+from grader.show.prose import inline_html, plain, prose_html
 from grader.show.text import expects, index_entries, name_entries
 
 
 def problem_json(p: Problem, student: Optional[str]) -> dict:
     given = student_values(p, student) or dict(p.given)
     return {
-        "id": p.id, "title": p.title, "statement": p.statement.strip(), "statement_html": prose_html(p.statement),
+        "id": p.id, "title": p.title, "statement": plain(p.statement.strip()), "statement_html": prose_html(p.statement, p),
         "points": p.max_score, "per_student": p.per_student,
         "student": student, "given": [{"name": k, "value": format_number(v, 6)} for k, v in sorted(given.items())],
         "names": [_name_json(p, ex, note) for ex, note in name_entries(p, given)],
         "indices": [{"letter": letter, "role": role, "range": p.table.index_range(letter), "note": note}
                     for (letter, role), (_, note) in zip(p.table.indices, index_entries(p))],
-        "parts": [_part_json(q) for q in p.parts],
+        "parts": [_part_json(p, q) for q in p.parts],
         "html": problem_html(p, tuple(sorted(given.items())), student)}
 
 
-def _part_json(part: Part) -> dict:
-    out = {"id": part.id, "kind": part.kind, "points": part.points, "prompt": part.prompt.strip(),
-           "prompt_html": prose_html(part.prompt),
+def _part_json(problem: Problem, part: Part) -> dict:
+    out = {"id": part.id, "kind": part.kind, "points": part.points, "prompt": plain(part.prompt.strip()),
+           "prompt_html": prose_html(part.prompt, problem),
            "expects": expects(part), "hints": len(part.hints), "restriction": part.restriction}
     if part.kind in (CHOICE, MULTI_CHOICE):
-        out["options"] = [{"letter": LETTERS[i], "text": text} for i, text in enumerate(part.options)]
+        out["options"] = [{"letter": LETTERS[i], "text": plain(text), "html": inline_html(text, problem)}
+                          for i, text in enumerate(part.options)]
     if part.kind == NUMERIC:
         out["tolerance"] = tolerance_words(part.tolerance)
     return out

@@ -13,6 +13,7 @@ from grader.checking.choices import LETTERS
 from grader.model import (CHOICE, CORRECT, DERIVATION, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE, NOT_GRADED,
                           NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, Step, StepStatus, Verdict)
 from grader.number_format import format_number, out_of, score_text
+from grader.show.prose import plain
 from grader.show.width import caret_pad, shows_caret
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow", NOT_GRADED: "yellow"}
@@ -207,7 +208,7 @@ def no_more_hints(total: int) -> str:
 
 def options_lines(part: Part) -> list[str]:
     """A choice part's options as the terminal lists them: `  A) text`."""
-    return [f"  {LETTERS[i]}) {opt}" for i, opt in enumerate(part.options)]
+    return [f"  {LETTERS[i]}) {plain(opt)}" for i, opt in enumerate(part.options)]
 
 
 def expects(part: Part) -> str:
@@ -275,7 +276,7 @@ def index_entries(problem: Problem) -> list[tuple[str, str]]:
 def problem_text(problem: Problem, given: dict, style: Style) -> str:
     """What a student needs to answer: the statement, the names to use, each part's prompt."""
     out = [bold(problem.title) if style.colour else problem.title, "=" * len(problem.title), "",
-           problem.statement.strip(), ""]
+           plain(problem.statement.strip()), ""]
     if given:
         out.append("Given values: " + ", ".join(f"{k} = {format_number(v, 6)}" for k, v in sorted(given.items())))
         out.append("")
@@ -287,7 +288,7 @@ def problem_text(problem: Problem, given: dict, style: Style) -> str:
     for part in problem.parts:
         head = f"Part {part.id} ({score_text(part.points)} point{'s' if part.points != 1 else ''}, {part.kind})"
         out.append(bold(head) if style.colour else head)
-        out.append(part.prompt.strip())
+        out.append(plain(part.prompt.strip()))
         out.extend(options_lines(part))
         out.append(expects(part))
         if part.restriction:

@@ -11,6 +11,7 @@ import click
 
 from grader import Exit
 from grader.limits import MAX_ANSWER_INPUT_BYTES
+from grader.show.prose import plain
 from grader.interfaces.cli.base import (
     AnswerCommand, Refusal, assigned_bank, assigned_problem, assignment_option, bank_location, emit_json,
     env_student, format_option, load_bank, main, problems_option, read_text, style,
@@ -48,8 +49,8 @@ def show(problem_id, student, assignment_path, problems_dir, fmt):
     problem, _ = assigned_problem(problems_dir, assignment_path, problem_id)
     given = grader.given_values(problem, student or env_student())
     if fmt == "json":
-        emit_json({"id": problem.id, "title": problem.title, "statement": problem.statement, "given": given,
-                   "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": q.prompt,
+        emit_json({"id": problem.id, "title": problem.title, "statement": plain(problem.statement), "given": given,
+                   "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": plain(q.prompt),
                               "options": list(q.options)} for q in problem.parts]})
         return
     click.echo(problem_text(problem, given, style()), nl=False)
@@ -86,7 +87,7 @@ def _next_hint(problem, part) -> Optional[str]:
         os.replace(tmp, path)
     except OSError:
         pass
-    return f"Hint {index + 1} of {len(part.hints)}: {part.hints[index]}"
+    return f"Hint {index + 1} of {len(part.hints)}: {plain(part.hints[index])}"
 
 
 def _hint_again(problem, part, number: int) -> Optional[str]:
@@ -106,7 +107,7 @@ def _hint_again(problem, part, number: int) -> Optional[str]:
         seen = f"you have seen hints 1 to {shown}" if shown > 1 else \
             ("you have seen hint 1" if shown == 1 else "you have seen none yet")
         raise Refusal(f"hint {number} is not shown yet ({seen}): --hint alone shows the next one.")
-    return f"Hint {number} of {len(part.hints)}: {part.hints[number - 1]}"
+    return f"Hint {number} of {len(part.hints)}: {plain(part.hints[number - 1])}"
 
 
 def _read_stdin_answer() -> str:
@@ -201,7 +202,7 @@ def check(problem_id, part_id, answer, answer_file, hint, student, assignment_pa
     if fmt == "text":
         from grader.show.text import expects, hints_line, names_line, options_lines
         names = [names_line(problem, values or {})] if part.kind not in ("choice", "multi-choice") else []
-        for line in [part.prompt.strip(), *options_lines(part), *filter(None, names), expects(part),
+        for line in [plain(part.prompt.strip()), *options_lines(part), *filter(None, names), expects(part),
                      *([CHAIN_HOW] if chain else []), hints_line(part)]:
             click.echo(shown.text(line), err=True)
 

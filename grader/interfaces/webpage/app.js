@@ -217,7 +217,7 @@ function partSection(problem, part) {
     for (const o of part.options) {
       const input = el("input", { type: part.kind === "multi-choice" ? "checkbox" : "radio",
                                   name: `${base}-choice`, value: o.letter });
-      box.append(el("label", {}, input, " ", el("b", { text: o.letter }), `) ${o.text}`));
+      box.append(el("label", {}, input, " ", el("b", { text: o.letter }), ") ", el("span", { html: o.html })));
     }
     form.append(box);
     read = () => [...box.querySelectorAll("input:checked")].map(i => i.value).join(", ");
@@ -347,7 +347,7 @@ async function nextHint(problemId, part, box) {
   try {
     const h = await api(`hint?problem=${encodeURIComponent(problemId)}&part=${encodeURIComponent(part.id)}&n=${n}`);
     if (h.hint !== null) state.hintsShown[key] = n;
-    box.append(el("p", { text: h.message }));
+    box.append(h.html ? el("p", { class: "hint", html: h.html }) : el("p", { text: h.message }));   // server-escaped
   } catch (err) {
     box.append(el("p", { role: "alert", text: err.message }));
   }
