@@ -230,10 +230,16 @@ def test_complete_credit_is_all_or_nothing():
     assert v.score == 0.0
 
 
+def _with_per_step_credit(text: str) -> str:
+    """The bank's derivation-homework with `credit: per-step` on its dc-db part."""
+    old = '    start: ["dc/db_j^l"]\n'
+    assert text.count(old) == 1
+    return text.replace(old, old + "    credit: per-step\n")
+
+
 def test_per_step_credit_counts_steps_that_follow(tmp_path):
     text = (ROOT / "problems" / "derivation-homework.yaml").read_text(encoding="utf-8")
-    text = text.replace("    points: 1\n    hints:\n      - \"b_j^(l) enters", "    points: 1\n    credit: per-step\n"
-                        "    hints:\n      - \"b_j^(l) enters", 1)
+    text = _with_per_step_credit(text)
     path = tmp_path / "derivation-homework.yaml"
     path.write_text(text, encoding="utf-8")
     problem = load_bank(tmp_path)["derivation-homework"]
@@ -384,8 +390,7 @@ def test_an_unclosed_bracket_before_an_equals_is_named():
 
 def test_per_step_credit_cannot_be_padded_with_repeated_lines(tmp_path):
     text = (ROOT / "problems" / "derivation-homework.yaml").read_text(encoding="utf-8")
-    text = text.replace("    points: 1\n    hints:\n      - \"b_j^(l) enters", "    points: 1\n    credit: per-step\n"
-                        "    hints:\n      - \"b_j^(l) enters", 1)
+    text = _with_per_step_credit(text)
     (tmp_path / "derivation-homework.yaml").write_text(text, encoding="utf-8")
     problem = load_bank(tmp_path)["derivation-homework"]
     padded = "dc/db_j^l\n" + "= dc/db_j^l\n" * 30 + "= 0"
