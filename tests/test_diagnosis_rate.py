@@ -75,6 +75,8 @@ ISSUE_EXAMPLES = [
      "differentiated?)."),
     ("sigmoid/derivative", "1/(1+e^(-z))^2", "missing-factor",
      "A factor is missing: the expected answer also has e^(−z) where your answer leaves it out."),
+    ("output-error/delta-L", "(a_j^L-y_j)*f'(z_j^L)*f(z_j^L)", "extra-factor",
+     "Your answer has an extra factor f(z_j^(L)): the expected answer does not multiply by it."),
     ("weight-decay/update-b", "b_i^(l) - alpha*m*Deltab_i^(l)", "wrong-quantity",
      "Your answer uses m where 1/m is needed."),
 ]

@@ -186,6 +186,17 @@ def _powers(factor: Node) -> list[tuple[Node, str]]:
     return out
 
 
+def _extra(tree: Node) -> Iterator[Slip]:
+    """One factor too many: a quantity of the reference once more, or f next to f' (f'(z)·f(z))."""
+    atoms = [Call(n.name, n.args, o) for n in dict.fromkeys(walk(tree)) if isinstance(n, Call)
+             for o in (n.order - 1, n.order + 1) if 0 <= o <= MAX_PRIMES]
+    atoms += [n for n in dict.fromkeys(walk(tree)) if isinstance(n, (Sym, Idx))]
+    for atom in atoms:
+        for op in _PRODUCTS:
+            yield Slip(Bin(op, tree, atom), "extra-factor", f"Your answer has an extra factor {_u(atom)}: the "
+                                                            f"expected answer does not multiply by it.")
+
+
 def _signs(tree: Node) -> Iterator[Slip]:
     def flips(node):
         if isinstance(node, Bin) and node.op in "+-":
@@ -272,7 +283,7 @@ def slips(tree: Node, table: SymbolTable) -> list[Slip]:
     seen = {tree}
     for family in (_layers(tree), _letters(tree, table), _derivatives(tree, table), _sums(tree, table),
                    _names(tree, table),
-                   _factors(tree), _operations(tree, table), _signs(tree)):
+                   _factors(tree), _operations(tree, table), _signs(tree), _extra(tree)):
         for slip in family:
             if slip.tree in seen or not free_indices(slip.tree) <= free_indices(tree):
                 continue
