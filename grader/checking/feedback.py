@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import replace as dc_replace
 from fractions import Fraction
-from typing import Callable, Iterator, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -25,25 +25,11 @@ from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
 from grader.number_format import format_number, format_pair
 from grader.answers.render import render
 from grader.checking import tolerance
-from grader.checking.slips import reference_slip
+from grader.checking.slips import reference_slip, variants   # variants: the tree surgery both use
 from grader.limits import MAX_PRIMES, MAX_VARIANTS
 from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
-from grader.answers.tree import (Call, Idx, Index, Node, Sum, Sym, Transpose, children, free_indices,
-                                names_used, rebuild, replace, walk)
-
-
-# --- tree surgery -------------------------------------------------------------------------
-
-def variants(tree: Node, change: Callable[[Node], list]) -> Iterator[tuple[Node, Node, Node]]:
-    """Every tree obtained by replacing one node n by one of change(n): (new tree, old, new)."""
-    def go(node: Node):
-        for new in change(node):
-            yield new, node, new
-        kids = children(node)
-        for i, kid in enumerate(kids):
-            for sub, old, new in go(kid):
-                yield rebuild(node, kids[:i] + (sub,) + kids[i + 1:]), old, new
-    return go(tree)
+from grader.answers.tree import (Call, Idx, Index, Node, Sum, Sym, Transpose, free_indices,
+                                names_used, replace, walk)
 
 
 # --- the diagnoses ------------------------------------------------------------------------

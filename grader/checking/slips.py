@@ -49,8 +49,8 @@ def _listed(nodes) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def _at_each(tree: Node, change) -> Iterator[tuple[Node, Node, Node]]:
-    """(new tree, old node, new node) for each node n and each new node in change(n)."""
+def variants(tree: Node, change) -> Iterator[tuple[Node, Node, Node]]:
+    """Every tree obtained by replacing one node n by one of change(n): (new tree, old, new)."""
     def go(node):
         for new in change(node):
             yield new, node, new
@@ -99,7 +99,7 @@ def _names(tree: Node, table: SymbolTable) -> Iterator[Slip]:
         mine = table.get(node.name)
         return [dc_replace(node, name=s.name) for s in table.symbols if s.name != node.name and s.kind == mine.kind
                 and s.kind != FUNCTION and s.subscripts == mine.subscripts]
-    for new_tree, old, new in _at_each(tree, change):
+    for new_tree, old, new in variants(tree, change):
         yield Slip(new_tree, "wrong-quantity", f"Your answer uses {_u(new)} where {_u(old)} is needed.")
 
 
@@ -132,7 +132,7 @@ def _derivatives(tree: Node, table: SymbolTable) -> Iterator[Slip]:
         if not ((sym is not None and sym.kind == FUNCTION) or (fn is not None and fn.activation)):
             return []
         return [Call(node.name, node.args, o) for o in (node.order - 1, node.order + 1) if 0 <= o <= MAX_PRIMES]
-    for new_tree, old, new in _at_each(tree, change):
+    for new_tree, old, new in variants(tree, change):
         head = _u(new).split("(")[0]
         want = _u(old).split("(")[0]
         tag = "function-not-derivative" if new.order < old.order else "derivative-not-function"
@@ -148,7 +148,7 @@ def _factors(tree: Node) -> Iterator[Slip]:
         if isinstance(node, Bin) and node.op == "/":
             return [node.left, Bin("/", Num(1, "1"), node.right)]
         return []
-    for new_tree, old, new in _at_each(tree, dropped):
+    for new_tree, old, new in variants(tree, dropped):
         gone = old.right if new is old.left else old.left
         yield Slip(new_tree, "missing-factor", f"A factor is missing: the expected answer also has {_u(gone)} "
                                                f"where your answer leaves it out.")
@@ -167,7 +167,7 @@ def _factors(tree: Node) -> Iterator[Slip]:
                     made.setdefault(out[-1], (factor, tag))
         return out
     pairs = [(new, tree, tag) for new, tag in _powers(tree)]
-    for new_tree, old, new in _at_each(tree, squared):
+    for new_tree, old, new in variants(tree, squared):
         pairs.append((new_tree,) + made[new])
     for new_tree, factor, tag in pairs:
         if tag == "squared":
@@ -208,7 +208,7 @@ def _signs(tree: Node) -> Iterator[Slip]:
             return [node.left, Bin("^", node.left, Num(node.right.value + 1, str(node.right.value + 1))),
                     Bin("^", node.left, Num(node.right.value - 1, str(node.right.value - 1)))]
         return []
-    for new_tree, old, new in _at_each(tree, flips):
+    for new_tree, old, new in variants(tree, flips):
         if isinstance(old, Neg):
             yield Slip(new_tree, "sign", f"A sign is missing: the expected answer has {_u(old)}.")
         elif isinstance(new, Bin) and new.op in "+-":
@@ -240,7 +240,7 @@ def _operations(tree: Node, table: SymbolTable) -> Iterator[Slip]:
             out += [Bin(body.op, Sum(node.index, body.left, node.kind), body.right),
                     Bin(body.op, body.left, Sum(node.index, body.right, node.kind))]
         return out
-    for new_tree, old, new in _at_each(tree, regroup):
+    for new_tree, old, new in variants(tree, regroup):
         yield Slip(new_tree, "regrouped", f"An operation is in the wrong place: the expected answer is grouped "
                                           f"as {_u(old)}, not as {_u(new)}.")
 
@@ -253,7 +253,7 @@ def _operations(tree: Node, table: SymbolTable) -> Iterator[Slip]:
         if isinstance(node, Bin) and node.op == "/":
             return [Bin("*", node.left, node.right)]
         return []
-    for new_tree, old, new in _at_each(tree, operation):
+    for new_tree, old, new in variants(tree, operation):
         names = {"*": "a product", ".*": "an element-wise product ⊙", "/": "a division", "+": "a sum"}
         yield Slip(new_tree, "wrong-operation", f"Your answer has {names[new.op]} where the expected answer has "
                                                 f"{names[old.op]}: {_u(old)}.")
@@ -263,7 +263,7 @@ def _operations(tree: Node, table: SymbolTable) -> Iterator[Slip]:
             return [node.arg]
         sym = table.get(node.name) if isinstance(node, Sym) else None
         return [Transpose(node)] if sym is not None and sym.kind in (MATRIX, VECTOR) else []
-    for new_tree, old, new in _at_each(tree, transposes):
+    for new_tree, old, new in variants(tree, transposes):
         yield Slip(new_tree, "transpose", f"A transpose is missing or misplaced: the expected answer has {_u(old)}, "
                                           f"not {_u(new)}.")
 
