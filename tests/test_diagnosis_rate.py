@@ -93,3 +93,15 @@ def test_a_slip_is_said_only_when_the_answer_has_its_values():
     rather than a wrong claim."""
     v = check(*_part("deep-chain/unrolled-gradient-L3"), "2*x*(1-f_1)*(1-f_2)*(1-f_3)*w_2*w_3*(f_3-y)")
     assert (v.status, v.rule) == (INCORRECT, None)
+
+
+def test_a_huge_reference_is_tried_for_a_bounded_number_of_slips():
+    from grader.answers.parser import parse
+    from grader.checking.slips import slips
+    from grader.limits import MAX_REFERENCE_SLIPS
+    from grader.model import Symbol, SymbolTable
+    table = SymbolTable(tuple(Symbol(f"x{i}") for i in range(40)))
+    reference = parse("+".join(f"x{i}*(x{(i + 1) % 40}-x{(i + 2) % 40})^2" for i in range(40)), table).tree
+    found = slips(reference, table)
+    assert 0 < len(found) <= MAX_REFERENCE_SLIPS
+    assert found == slips(reference, table)          # the same slips in the same order every time

@@ -281,10 +281,14 @@ def slips(tree: Node, table: SymbolTable) -> list[Slip]:
     most MAX_REFERENCE_SLIPS of them."""
     out: list[Slip] = []
     seen = {tree}
+    looked = 0
     for family in (_layers(tree), _letters(tree, table), _derivatives(tree, table), _sums(tree, table),
                    _names(tree, table),
                    _factors(tree), _operations(tree, table), _signs(tree), _extra(tree)):
         for slip in family:
+            looked += 1
+            if looked > 4 * MAX_REFERENCE_SLIPS:       # a huge reference: its most common slips are tried
+                return out
             if slip.tree in seen or not free_indices(slip.tree) <= free_indices(tree):
                 continue
             seen.add(slip.tree)
@@ -335,7 +339,7 @@ def reference_slip(ctx: Context, values: np.ndarray) -> Optional[tuple[str, str]
     """(tag, sentence) of the slip whose perturbed reference has the answer's values, if any."""
     entry = _CACHE.get(id(ctx))
     if entry is None or entry[0] is not ctx:
-        if len(_CACHE) >= 256:
+        if len(_CACHE) >= 64:        # parts (or per-student value sets) kept: a few MB of values each at most
             _CACHE.clear()
         entry = _CACHE[id(ctx)] = (ctx, _Evaluated(ctx))
     slip = entry[1].match(np.asarray(values, dtype=float), ctx)
