@@ -51,8 +51,8 @@ ISSUE_EXAMPLES = [
     ("output-error/delta-L", "1/2*(a_j^L-y_j)^2*f'(z_j^L)", "not-differentiated",
      "Your answer keeps ½(a_j^(L) − y_j)² where its derivative a_j^(L) − y_j is needed: differentiate the square."),
     ("output-error/delta-L", "(a_j^L-y_j)^2 f'(z_j^L)", "squared",
-     "a_j^(L) − y_j is squared in your answer, but it appears only once in the expected answer (a square kept "
-     "instead of differentiated?)."),
+     "Your answer squares a_j^(L) − y_j, which the expected answer does not square (a square kept instead of "
+     "differentiated?)."),
     ("output-error/delta-L", "sum_j (a_j^L-y_j)*f'(z_j^L)", "sum-left-in",
      "Your answer adds up over all the units, but the quantity asked for belongs to one unit j: leave out the sum."),
     ("matrix-form/delta-hidden", "(W^(l))^T * (delta^(l+1) .* f'(z^(l)))", "regrouped",
@@ -71,7 +71,7 @@ ISSUE_EXAMPLES = [
     ("matrix-form/delta-output", "-(y - a^(nl)) .* f'(a^(nl))", "wrong-quantity",
      "Your answer uses a^(nl) where z^(nl) is needed."),
     ("activations/logistic-derivative", "g(z)^2*(1-g(z))", "squared",
-     "g(z) is squared in your answer, but it appears only once in the expected answer (a square kept instead of "
+     "Your answer squares g(z), which the expected answer does not square (a square kept instead of "
      "differentiated?)."),
     ("sigmoid/derivative", "1/(1+e^(-z))^2", "missing-factor",
      "A factor is missing: the expected answer also has e^(−z) where your answer leaves it out."),

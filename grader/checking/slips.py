@@ -171,8 +171,8 @@ def _factors(tree: Node) -> Iterator[Slip]:
         pairs.append((new_tree,) + made[new])
     for new_tree, factor, tag in pairs:
         if tag == "squared":
-            yield Slip(new_tree, tag, f"{_u(factor)} is squared in your answer, but it appears only once in the "
-                                      f"expected answer (a square kept instead of differentiated?).")
+            yield Slip(new_tree, tag, f"Your answer squares {_u(factor)}, which the expected answer does not "
+                                      f"square (a square kept instead of differentiated?).")
         else:
             yield Slip(new_tree, tag, f"Your answer keeps ½({_u(factor)})² where its derivative {_u(factor)} is "
                                       f"needed: differentiate the square.")
