@@ -77,6 +77,9 @@ ISSUE_EXAMPLES = [
      "A factor is missing: the expected answer also has e^(−z) where your answer leaves it out."),
     ("output-error/delta-L", "(a_j^L-y_j)*f'(z_j^L)*f(z_j^L)", "extra-factor",
      "Your answer has an extra factor f(z_j^(L)): the expected answer does not multiply by it."),
+    ("hidden-error/delta-l", "sum_k w_(jk)^(l+1)*delta_k^(l+1)*f(z_j^l)", "two-slips",
+     "You wrote f(...) where f′(...) is needed: the chain rule takes the slope of the function. The subscripts of "
+     "w_jk^(l+1) are in the wrong order: it should be w_kj^(l+1) (check which unit each index counts)."),
     ("weight-decay/update-b", "b_i^(l) - alpha*m*Deltab_i^(l)", "wrong-quantity",
      "Your answer uses m where 1/m is needed."),
 ]

@@ -14,6 +14,7 @@ after the answer's values were found equal to the perturbed reference's.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace as dc_replace
+from itertools import chain
 from typing import Iterator, Optional
 
 import numpy as np
@@ -258,14 +259,28 @@ def _operations(tree: Node, table: SymbolTable) -> Iterator[Slip]:
         yield Slip(new_tree, "wrong-operation", f"Your answer has {names[new.op]} where the expected answer has "
                                                 f"{names[old.op]}: {_u(old)}.")
 
-    def transposes(node):
+    yield from _transposes(tree, table)
+
+
+def _transposes(tree: Node, table: SymbolTable) -> Iterator[Slip]:
+    def change(node):
         if isinstance(node, Transpose):
             return [node.arg]
         sym = table.get(node.name) if isinstance(node, Sym) else None
         return [Transpose(node)] if sym is not None and sym.kind in (MATRIX, VECTOR) else []
-    for new_tree, old, new in variants(tree, transposes):
+    for new_tree, old, new in variants(tree, change):
         yield Slip(new_tree, "transpose", f"A transpose is missing or misplaced: the expected answer has {_u(old)}, "
                                           f"not {_u(new)}.")
+
+
+def _with_a_derivative_slip(tree: Node, table: SymbolTable) -> Iterator[Slip]:
+    """Two slips at once, the commonest pairs: f for f' (or f' for f) with a wrong sign, swapped
+    or wrong index letters, a layer off, or a transpose."""
+    for first in _derivatives(tree, table):
+        seconds = [Slip(Neg(first.tree), "sign", "The sign is wrong too.")]
+        for second in chain(seconds, _letters(first.tree, table), _layers(first.tree),
+                            _transposes(first.tree, table)):
+            yield Slip(second.tree, "two-slips", f"{first.message} {second.message}")
 
 
 def _sums(tree: Node, table: SymbolTable) -> Iterator[Slip]:
@@ -284,7 +299,8 @@ def slips(tree: Node, table: SymbolTable) -> list[Slip]:
     looked = 0
     for family in (_layers(tree), _letters(tree, table), _derivatives(tree, table), _sums(tree, table),
                    _names(tree, table),
-                   _factors(tree), _operations(tree, table), _signs(tree), _extra(tree)):
+                   _factors(tree), _operations(tree, table), _signs(tree), _extra(tree),
+                   _with_a_derivative_slip(tree, table)):
         for slip in family:
             looked += 1
             if looked > 4 * MAX_REFERENCE_SLIPS:       # a huge reference: its most common slips are tried
