@@ -75,6 +75,7 @@ MAX_RESTATEMENTS = 300       # restatements (and their disguises) tried per part
 # --- feedback (grader.checking) ----------------------------------------------------------------
 
 MAX_DIAGNOSED_STEPS = 3      # wrong lines of one derivation explained in full (each tries up to MAX_VARIANTS edits); later ones are marked
+MAX_REFERENCE_SLIPS = 400     # common slips made on a part's reference (grader.checking.slips): evaluated once per part, compared at once
 MAX_VARIANTS = 60            # small edits of a wrong answer tried to explain it: enough for one slip, fast
 OTHER_VALUES_MAX_ANSWER = 80     # characters: longer answers are not re-checked with classmates' values
 OTHER_VALUES_MAX_OTHERS = 200    # distinct value sets of classmates looked at for one answer

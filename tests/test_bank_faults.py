@@ -40,10 +40,10 @@ def test_a_scalar_definition_grades_right_and_wrong_answers(tmp_path):
     part = problem.part("slope")
     right = grade_answer(problem, part, "1 - tanh(x)^2", seconds=None)
     assert (right.status, right.score, right.feedback) == (CORRECT, 1.0, ())
-    wrong = grade_answer(problem, part, "1-s", seconds=None)
+    wrong = grade_answer(problem, part, "2-s", seconds=None)    # (1-s is named: the power of s is wrong)
     assert (wrong.status, wrong.score) == (INCORRECT, 0.0)
     # the point quoted is a drawn name's (x), never the defined s, which has no drawn value
-    assert wrong.feedback == ("At x = 1.259, your answer is 0.1493 but the expected value is 0.2763.",)
+    assert wrong.feedback == ("At x = 1.259, your answer is 1.149 but the expected value is 0.2763.",)
 
 
 def test_a_scalar_definition_through_grader_check(tmp_path):

@@ -403,7 +403,7 @@ def test_compare_refuses_a_malformed_let():
 
 
 def test_compare_options_in_a_real_process():
-    out = subprocess.run([sys.executable, "-m", "grader", "compare", "x^2", "x", "--where", "x < 0"],
+    out = subprocess.run([sys.executable, "-m", "grader", "compare", "x^4", "x", "--where", "x < 0"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 1
     assert re.search(r"^different: At x = -[\d.]+, your answer is [\d.]+ but the expected value is -[\d.]+\.$",

@@ -517,7 +517,7 @@ def test_compare_different(student, reference):
 
 
 def test_compare_different_gives_a_point():
-    out = compare("x+y", "x*y")
+    out = compare("x+y+1", "x*y")     # x+y alone is named: a sum where a product is expected
     assert out.message.startswith("At x = ")
     assert "your answer is" in out.message and "the expected value is" in out.message
 

@@ -134,7 +134,7 @@ def test_unexpected_name():
 
 
 def test_missing_name():
-    v = verdict("x*y", "x", PLAIN)
+    v = verdict("x*y", "x^3", PLAIN)        # plain "x" is named as the slip it is: a factor left out
     assert v.rule == "missing-name"
     assert v.feedback[0] == "Your answer does not use y, which the expected answer needs."
 
@@ -160,12 +160,12 @@ def _values(at: str) -> dict:
 
 
 @pytest.mark.parametrize("reference, answer, ref_fn, ans_fn", [
-    (SIGMOID_PRIME, "e^(-z)/(1+e^(-z))", lambda v: math.exp(-v["z"]) / (1 + math.exp(-v["z"])) ** 2,
-     lambda v: math.exp(-v["z"]) / (1 + math.exp(-v["z"]))),
-    (SIGMOID_PRIME, "e^-z/(1+e^-z)^3", lambda v: math.exp(-v["z"]) / (1 + math.exp(-v["z"])) ** 2,
-     lambda v: math.exp(-v["z"]) / (1 + math.exp(-v["z"])) ** 3),
-    ("x*y", "x+y", lambda v: v["x"] * v["y"], lambda v: v["x"] + v["y"]),
-    ("x", "x^2", lambda v: v["x"], lambda v: v["x"] ** 2),
+    (SIGMOID_PRIME, "e^(-z)/(2+e^(-z))", lambda v: math.exp(-v["z"]) / (1 + math.exp(-v["z"])) ** 2,
+     lambda v: math.exp(-v["z"]) / (2 + math.exp(-v["z"]))),
+    (SIGMOID_PRIME, "e^-z/(1+e^-z)^5", lambda v: math.exp(-v["z"]) / (1 + math.exp(-v["z"])) ** 2,
+     lambda v: math.exp(-v["z"]) / (1 + math.exp(-v["z"])) ** 5),
+    ("x*y", "x+2*y", lambda v: v["x"] * v["y"], lambda v: v["x"] + 2 * v["y"]),
+    ("x", "x^3", lambda v: v["x"], lambda v: v["x"] ** 3),
     ("x", "x/13", lambda v: v["x"], lambda v: v["x"] / 13),
 ])
 def test_a_point_where_the_values_differ(reference, answer, ref_fn, ans_fn):
@@ -183,14 +183,14 @@ def test_a_point_where_the_values_differ(reference, answer, ref_fn, ans_fn):
 
 
 def test_point_message_format_is_pinned():
-    v = verdict("x*y", "x+y", PLAIN)
+    v = verdict("x*y", "x+2*y", PLAIN)     # no single slip of x*y (x+y is named: a sum for a product)
     assert re.fullmatch(r"At x = -?\d\.\d+, y = -?\d\.\d+, your answer is -?\d\.\d+ but the expected value is "
                         r"-?\d\.\d+\.", v.feedback[0]), v.feedback[0]
 
 
 def test_a_point_is_given_even_when_the_problem_declares_functions():
     # SCALARS declares the unknown function f; neither expression uses it
-    v = verdict("x*y", "x+y", SCALARS)
+    v = verdict("x*y", "x+2*y", SCALARS)
     assert POINT.match(v.feedback[0]), v.feedback[0]
 
 

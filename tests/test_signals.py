@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import time
 
-from grader.checking.deadline import run_with_deadline
+from grader.checking.checker import run_with_deadline
 from test_classrun import grading_a_slow_class
 
 

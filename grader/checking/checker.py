@@ -7,15 +7,16 @@ This is the checker's entry point for every interface (CLI, batch, validation): 
 from __future__ import annotations
 
 import difflib
+import multiprocessing
+import signal
 import time
 import re
 from dataclasses import dataclass, replace as dc_replace
 from functools import lru_cache, partial
-from typing import Optional
+from typing import Callable, Optional, TypeVar
 
 from grader.answers import functions
 from grader.answers import latex
-from grader.checking.deadline import run_with_deadline
 from grader.checking.choices import check_choice
 from grader.checking.derivation import check_chain, line_list
 from grader.checking.conditions import ConditionError
@@ -35,6 +36,56 @@ from grader.answers.tree import free_indices
 
 __all__ = ["check", "check_within", "clear_caches", "compare", "compare_steps", "Outcome", "StepOutcome", "StepsOutcome", "infer_names", "unreadable", "timed_out", "equivalent", "context",
            "Context"]
+
+
+# --- a wall-clock budget that really stops things (was grader/checking/deadline.py) -----------
+# The work runs in a forked child that is killed at the deadline. A signal-based timeout cannot
+# interrupt a computation stuck inside C code; killing the process can. The parser's static
+# limits make this a second line of defence.
+
+T = TypeVar("T")
+
+
+def _child(conn, fn, args):
+    # The child's signals are set here, not inherited: Ctrl-C is the parent's to handle (it kills
+    # us in its `finally`), and SIGTERM kills us outright rather than running a handler the parent
+    # installed (the class run's SIGTERM handler raises to unwind the *parent*). Without this, what a
+    # check does on Ctrl-C would depend on how the grader was started (SIGINT ignored or not).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        conn.send((True, fn(*args)))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, never printed
+        conn.send((False, f"{type(exc).__name__}"))
+    finally:
+        conn.close()
+
+
+def run_with_deadline(fn: Callable[..., T], args: tuple, seconds: float, on_timeout: Callable[[], T]) -> T:
+    """fn(*args) in a child process, or on_timeout() if it has not answered within `seconds`.
+    Where fork is unavailable (Windows), runs in-process under the static limits only."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return fn(*args)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if receive.poll(seconds):
+            try:
+                ok, value = receive.recv()
+            except EOFError:
+                ok, value = False, "the checking process died"
+            if ok:
+                return value
+            raise RuntimeError(value)
+        return on_timeout()
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        receive.close()
 
 
 def check(problem: Problem, part: Part, answer, values: Optional[dict] = None, *, cached: bool = True) -> Verdict:

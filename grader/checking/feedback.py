@@ -9,9 +9,10 @@ then structural diagnoses, then one concrete point where the values differ.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace as dc_replace
 from fractions import Fraction
-from typing import Callable, Iterator, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -24,24 +25,11 @@ from grader.model import FUNCTION, NUMERIC, SCALAR, Verdict
 from grader.number_format import format_number, format_pair
 from grader.answers.render import render
 from grader.checking import tolerance
+from grader.checking.slips import reference_slip, variants   # variants: the tree surgery both use
 from grader.limits import MAX_PRIMES, MAX_VARIANTS
 from grader.answers.parser import AnswerSyntaxError, ParsedAnswer, parse
-from grader.answers.tree import (Call, Idx, Index, Node, Sum, Sym, Transpose, children, free_indices,
-                                names_used, rebuild, replace, walk)
-
-
-# --- tree surgery -------------------------------------------------------------------------
-
-def variants(tree: Node, change: Callable[[Node], list]) -> Iterator[tuple[Node, Node, Node]]:
-    """Every tree obtained by replacing one node n by one of change(n): (new tree, old, new)."""
-    def go(node: Node):
-        for new in change(node):
-            yield new, node, new
-        kids = children(node)
-        for i, kid in enumerate(kids):
-            for sub, old, new in go(kid):
-                yield rebuild(node, kids[:i] + (sub,) + kids[i + 1:]), old, new
-    return go(tree)
+from grader.answers.tree import (Call, Idx, Index, Node, Sum, Sym, Transpose, free_indices,
+                                names_used, replace, walk)
 
 
 # --- the diagnoses ------------------------------------------------------------------------
@@ -73,7 +61,17 @@ class _Probe:
         return self.right(tree)
 
 
+_BARE_LAYER = re.compile(r"\^([A-Za-z]+)\s*([+-])\s*(\d+)")
+
+
 def _repairs(probe: _Probe, source: str) -> Optional[tuple[str, str]]:
+    for found in _BARE_LAYER.finditer(source):       # a_k^l-1 reads as a_k^l minus 1
+        cand = source[:found.start()] + f"^({found[1]}{found[2]}{found[3]})" + source[found.end():]
+        if probe.right_text(cand):
+            return ("brackets-superscript",
+                    f"Check your brackets: ^{found[1]}{found[2]}{found[3]} means the layer {found[1]}, then "
+                    f"{'minus' if found[2] == '-' else 'plus'} {found[3]}. Your answer would be right with brackets "
+                    f"around the whole layer: ^({found[1]}{found[2]}{found[3]}).")
     if "**" in source and probe.right_text(source.replace("**", "*")):
         return ("star-star", "Your answer would be right with * instead of **: ** means a power, not a product.")
     closers = [i for i, c in enumerate(source) if c in ")}"] + [len(source)]
@@ -406,6 +404,7 @@ def _wrong_expression(d: Decision) -> tuple[Optional[str], tuple[str, ...]]:
     for step in (lambda: _scaling(ctx, values, constant) if cmp.reason is Difference.VALUES else None,
                  lambda: _repairs(probe, parsed.source), lambda: _free_index(probe, parsed.tree),
                  lambda: _function_slip(probe, parsed.tree), lambda: _index_slips(probe, parsed.tree),
+                 lambda: reference_slip(ctx, values) if cmp.reason is Difference.VALUES else None,
                  lambda: _names(ctx, parsed.tree)):
         diagnosis = step()
         if diagnosis:
