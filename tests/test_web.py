@@ -7,7 +7,6 @@ file outside the page's own served.
 """
 from __future__ import annotations
 
-import html
 import json
 import re
 import sys
@@ -84,7 +83,10 @@ def test_problem_page_data(client):
     assert p["statement"].startswith("The logistic sigmoid squashes any real number")
     assert p["statement_html"].startswith(
         "<p>The logistic sigmoid squashes any real number into the interval (0, 1):</p>"
-        "<pre>sigma(z) = 1 / (1 + e^(-z))</pre><p>It was the classic activation function for hidden units, and the "
+        '<p class="grader-display"><math xmlns="http://www.w3.org/1998/Math/MathML" display="block"><mrow><mrow>'
+        "<mi>σ</mi><mrow><mo>(</mo><mi>z</mi><mo>)</mo></mrow></mrow><mo>=</mo><mfrac><mn>1</mn><mrow><mn>1</mn>"
+        "<mo>+</mo><msup><mi>e</mi><mrow><mo>−</mo><mi>z</mi></mrow></msup></mrow></mfrac></mrow></math></p>"
+        "<p>It was the classic activation function for hidden units, and the "
         "shape of its derivative explains why deep sigmoid networks can be slow to train.</p>")
     assert "(type <code>e^(-z)</code> or <code>e^-z</code>;" in p["statement_html"]
     derivative, saturation = p["parts"]
@@ -212,8 +214,13 @@ def test_hints_one_at_a_time_then_no_more(client, bank):
     hints = bank["sigmoid"].part("derivative").hints
     for n, text in enumerate(hints, start=1):
         r = client.get(f"/api/hint?problem=sigmoid&part=derivative&n={n}").json()
-        assert r == {"hint": text, "number": n, "total": 3, "more": n < 3, "message": f"Hint {n} of 3: {text}",
-                     "html": f"Hint {n} of 3: {html.escape(text)}"}
+        shown = text.replace("$", "")       # the hints' formulas as typed, without their dollars
+        assert r == {"hint": shown, "number": n, "total": 3, "more": n < 3, "message": f"Hint {n} of 3: {shown}",
+                     "html": r["html"]}
+        assert r["html"].startswith(f"Hint {n} of 3: ") and "$" not in r["html"] and "<math" in r["html"]
+    first = client.get("/api/hint?problem=sigmoid&part=derivative&n=1").json()["html"]
+    assert first.startswith('Hint 1 of 3: Write <math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">')
+    assert " and use the chain rule: the outer function is <math" in first
     after = client.get("/api/hint?problem=sigmoid&part=derivative&n=4").json()
     assert after["hint"] is None and after["more"] is False
     assert after["message"] == "There are no more hints: you have seen all 3 of this part's hints."
