@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
@@ -20,3 +21,13 @@ def start_chromium(window_size: str) -> webdriver.Chrome:
                 f"--window-size={window_size}", "--lang=en-US", "--force-device-scale-factor=1"):
         options.add_argument(arg)
     return webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+
+
+def browser_fixture(window_size: str):
+    """A module's browser: one headless Chromium of this window size for all of its tests."""
+    @pytest.fixture(scope="module")
+    def browser():
+        driver = start_chromium(window_size)
+        yield driver
+        driver.quit()
+    return browser

@@ -2,20 +2,15 @@
 MathML elements the browser lays out, a bullet list as a list, no dollar left on the page."""
 from __future__ import annotations
 
-import pytest
 from selenium.webdriver.common.by import By
 
-from chromium import start_chromium
+from chromium import browser_fixture
 from test_web_browser import server, wait_for  # noqa: F401  (the module's `grader serve` fixture)
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    driver = start_chromium("1280,900")
-    yield driver
-    driver.quit()
+browser = browser_fixture("1280,900")
 
 
 def test_a_statements_formula_is_mathml_on_the_page(server, browser):  # noqa: F811

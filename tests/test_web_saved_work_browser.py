@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import urllib.request
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 import grader
-from chromium import start_chromium
+from chromium import browser_fixture
 # a `grader serve --student alice` of this module's own; the browser (a fresh profile) is ours too,
 # so no other test's saved work is in its storage
 from test_web_browser import open_problem, server, wait_for   # noqa: F401 (server: a fixture)
@@ -22,11 +21,7 @@ from test_web_browser import open_problem, server, wait_for   # noqa: F401 (serv
 DERIVATIVE = "e^(-z)/(1+e^(-z))^2"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    driver = start_chromium("1280,900")
-    yield driver
-    driver.quit()
+browser = browser_fixture("1280,900")
 
 
 def max_points(server) -> str:
