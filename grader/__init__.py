@@ -35,7 +35,8 @@ _API = ("check", "problem", "interpret", "compare", "compare_steps", "load_bank"
         "grade_class", "UnknownName", "read", "student_values", "given_values", "ensure_checkable",
         "BrokenReference", "locate_bank", "BankLocation", "validate", "json_schema",
         "syntax_guide", "load_assignment", "apply_assignment", "assigned", "load_roster", "roster_report", "students_in",
-        "write_handouts", "read_answer_file", "grade_submission", "student_source", "write_gradescope", "check_result", "too_complex")
+        "write_handouts", "read_answer_file", "grade_submission", "student_source", "write_gradescope", "check_result", "too_complex",
+        "answer_key", "answer_keys_text", "write_answer_keys", "new_problem")
 _EXPORTS = {
     **{name: "grader.api" for name in _API},
     # value types
@@ -46,6 +47,7 @@ _EXPORTS = {
     "ClassRun": "grader.classes.classrun", "ValidationIssue": "grader.authoring.validation",
     "Assignment": "grader.authoring.assignment", "Roster": "grader.authoring.roster",
     "Person": "grader.authoring.roster", "Submission": "grader.classes.submissions",
+    "AnswerKey": "grader.formats.answer_key", "PartKey": "grader.formats.answer_key",
     # errors: every one a GraderError, carrying its exit status
     "DEADLINE_SECONDS": "grader.limits",    # light modules: the CLI imports these names at start-up
     "Exit": "grader.errors", "GraderError": "grader.errors", "StudentError": "grader.errors",

@@ -25,7 +25,7 @@ from grader.results import CheckResult, Interpretation, ProblemSheet
 Bank = Mapping[str, Problem]
 BankSource = Union[Bank, str, PathLike, None]
 
-__all__ = ["BankLocation", "BrokenReference", "DEADLINE_SECONDS", "UnknownName", "apply_assignment", "assigned", "check",
+__all__ = ["BankLocation", "BrokenReference", "DEADLINE_SECONDS", "UnknownName", "answer_key", "new_problem", "answer_keys_text", "write_answer_keys", "apply_assignment", "assigned", "check",
            "check_result", "too_complex",
            "compare", "compare_steps", "ensure_checkable", "find", "given_values", "grade_answer", "grade_class", "grade_file",
            "interpret", "json_schema", "load_assignment", "load_bank", "load_roster", "locate_bank", "problem",
@@ -100,6 +100,45 @@ def problem(problem_id: str, *, student: Optional[str] = None, problems: BankSou
     `assignment` (a file or a loaded one) gives the values the handout and the class run use."""
     found, _ = find(assigned(problems, assignment), problem_id)
     return ProblemSheet(found, tuple(sorted(given_values(found, student).items())), student)
+
+
+def answer_key(problem_id: Union[str, Problem], student: Optional[str] = None, *, problems: BankSource = None,
+               assignment=None):
+    """Each part's answer for one student (`AnswerKey`, frozen; `.text()`, `.as_json()`): the
+    number a numeric part expects from that student's own values, the reference of an
+    expression, the options of a choice, the chain of a derivation. `assignment` switches
+    per-student values as the class run does. Raises BrokenReference for a broken part."""
+    from grader.formats.answer_key import answer_key as key
+    found = problem_id if isinstance(problem_id, Problem) else find(assigned(problems, assignment), problem_id)[0]
+    for part in found.parts:
+        ensure_checkable(found, part, student)
+    return key(found, student)
+
+
+def answer_keys_text(keys: Sequence, fmt: str = "text") -> str:
+    """Several keys (one student's problems) as one text: plain, or a JSON list (`fmt="json"`)."""
+    if fmt == "json":
+        import json
+        return json.dumps([k.as_json() for k in keys], indent=2, ensure_ascii=False) + "\n"
+    return "\n".join(k.text() for k in keys)
+
+
+def write_answer_keys(problems: BankSource, students: Sequence[str], out: Union[str, PathLike],
+                      fmt: str = "text") -> int:
+    """OUTDIR/<student>.txt (or .json) for each student: the answer key of every problem of
+    `problems` with that student's values. Returns how many files were written."""
+    from grader.formats.files import atomic_write, student_filenames
+    bank = dict(_bank(problems))
+    ids = [nfc_id(s) for s in students]
+    if not ids:
+        raise GraderError("there are no students to write answer keys for: name them with --student or --roster.")
+    names = student_filenames(ids)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for student in ids:
+        keys = [answer_key(bank[pid], student) for pid in sorted(bank)]
+        atomic_write(out / f"{names[student]}.{'json' if fmt == 'json' else 'txt'}", answer_keys_text(keys, fmt))
+    return len(ids)
 
 
 def ensure_checkable(problem: Problem, part: Part, student: Optional[str] = None) -> None:
@@ -329,6 +368,26 @@ def validate(paths: Iterable[Union[str, PathLike]]) -> list:
     all is well): schema, references, self-tests, mistake rules."""
     from grader.authoring.validation import validate as run
     return run(list(paths))
+
+
+def new_problem(problem_id: str, directory: Union[str, PathLike]) -> Path:
+    """Write DIRECTORY/<problem_id>.yaml: a commented example problem that validates, to edit.
+    Refuses (GraderError) an id that is not a problem id and a file that exists already."""
+    from importlib.resources import files
+    from grader.authoring.fields import EXTENSIONS, ID_PATTERN, ID_RE
+    if not ID_RE.fullmatch(problem_id):
+        raise GraderError(f"'{problem_id}' cannot be a problem id: an id is lower-case letters, digits and '-', "
+                          f"starting with a letter or digit ({ID_PATTERN}), like weight-decay.")
+    directory = Path(directory)
+    for existing in (directory / f"{problem_id}{ext}" for ext in EXTENSIONS):
+        if existing.exists():
+            raise GraderError(f"{existing} exists already; grader new never overwrites a problem file.")
+    text = files("grader.authoring").joinpath("new-problem.yaml").read_text(encoding="utf-8")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{problem_id}.yaml"
+    with open(path, "x", encoding="utf-8") as f:
+        f.write(text.replace("PROBLEM_ID", problem_id))
+    return path
 
 
 def json_schema() -> dict:

@@ -6,6 +6,6 @@ stdout; progress and diagnostics to stderr. The CLI owns the terminal and the en
 every environment variable the grader honours is read here.
 """
 from grader.interfaces.cli.base import main
-from grader.interfaces.cli import classes, instructor, student  # noqa: F401  (each adds its commands)
+from grader.interfaces.cli import classes, instructor, student, tools  # noqa: F401  (each adds its commands)
 
 __all__ = ["main"]
