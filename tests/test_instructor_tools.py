@@ -1,0 +1,149 @@
+"""The instructor's tools of issue 28: `grader key` (each part's answer for one student, numbers
+from that student's own values) and `grader new` (a commented problem file that validates)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import grader
+from grader.interfaces.cli import main
+
+TINY = """\
+title: A tiny square
+statement: |
+  Square $x$.
+symbols:
+  x: {kind: scalar, domain: [1, 5]}
+given: {x: 2}
+randomize: per-student
+variants:
+  x: {choices: [3, 4, 5]}
+parts:
+  - id: formula
+    prompt: "What is the derivative of $x^2$ with respect to $x$?"
+    kind: expression
+    answer: "2*x"
+    tests:
+      - {answer: "x+x", status: correct}
+  - id: value
+    prompt: "What is $x^2$ for your $x$?"
+    kind: numeric
+    answer: "x^2"
+    tolerance: {absolute: 0.01}
+    tests:
+      - {answer: "4", status: correct}
+  - id: pick
+    prompt: "Which is larger for x > 1?"
+    kind: choice
+    options: ["x", "x^2"]
+    answer: B
+    tests:
+      - {answer: "B", status: correct}
+"""
+
+ANN_KEY = """\
+tiny: A tiny square
+Answer key for student ann
+Values: x = 3
+
+formula (expression):
+  2*x
+
+value (numeric):
+  9
+
+pick (choice):
+  B: x^2
+"""
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Path:
+    folder = tmp_path / "problems"
+    folder.mkdir()
+    (folder / "tiny.yaml").write_text(TINY, encoding="utf-8")
+    assert grader.validate([folder]) == []
+    return folder
+
+
+def test_key_prints_each_part_with_the_students_own_number(bank):
+    result = CliRunner().invoke(main, ["key", "tiny", "--problems", str(bank), "--student", "ann"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ANN_KEY
+    # bob draws x = 4: his number is 16, not ann's 9 nor the course's 4
+    bob = CliRunner().invoke(main, ["key", "tiny", "--problems", str(bank), "--student", "bob", "--format", "json"])
+    assert json.loads(bob.stdout) == [{
+        "problem": "tiny", "title": "A tiny square", "student": "bob", "values": {"x": 4.0},
+        "parts": [{"part": "formula", "kind": "expression", "answer": ["2*x"], "value": None},
+                  {"part": "value", "kind": "numeric", "answer": ["16"], "value": 16.0},
+                  {"part": "pick", "kind": "choice", "answer": ["B: x^2"], "value": None}]}]
+
+
+def test_key_without_a_student_uses_the_course_values(bank):
+    result = CliRunner().invoke(main, ["key", "tiny", "--problems", str(bank)])
+    assert result.stdout.splitlines()[1:3] == ["Answer key for the course's values", "Values: x = 2"]
+    assert "value (numeric):\n  4\n" in result.stdout
+
+
+def test_key_of_a_derivation_is_its_chain():
+    key = grader.answer_key("chain-rule-derivation")
+    assert key.parts[0].lines == ("dLoss/dw_1", "= dz_1/dw_1 * dLoss/dz_1", "= x*delta_1")
+
+
+def test_key_out_writes_one_file_per_student_in_a_real_process(bank, tmp_path):
+    out = tmp_path / "keys"
+    done = subprocess.run([sys.executable, "-m", "grader", "key", "--problems", str(bank), "--student", "ann",
+                           "--student", "bob", "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[-1] == f"Wrote the answer keys of 2 student(s) to {out}."
+    assert sorted(p.name for p in out.iterdir()) == ["ann.txt", "bob.txt"]
+    assert (out / "ann.txt").read_text(encoding="utf-8") == ANN_KEY
+    assert "value (numeric):\n  16\n" in (out / "bob.txt").read_text(encoding="utf-8")
+
+
+def test_new_writes_a_problem_that_validates_and_teaches_the_format(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["new", "weight-decay"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "problems" / "weight-decay.yaml"
+    assert result.stderr == ("Wrote problems/weight-decay.yaml. Edit it, then check it with: "
+                             "grader validate problems/weight-decay.yaml\n")
+    assert grader.validate([path]) == []
+    text = path.read_text(encoding="utf-8")
+    for taught in ("symbols:", "# indices:", "# network:", "kind: expression", "mistakes:", "tests:",
+                   "kind: numeric", "given:", "kind: choice", "hints:", "randomize: per-student"):
+        assert taught in text, taught
+    assert text.startswith("# weight-decay: a problem file for backprop-grader")
+    key = grader.answer_key("weight-decay", problems=tmp_path / "problems")
+    assert [p.lines for p in key.parts] == [("w - eta*(g + lambda*w)",), ("0.4795",),
+                                            ("B: It shrinks the weight towards zero.",)]
+
+
+def test_new_refuses_to_overwrite_and_refuses_a_bad_id(tmp_path):
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text("title: mine\n", encoding="utf-8")
+    again = CliRunner().invoke(main, ["new", "mine", "--problems", str(folder)])
+    assert again.exit_code == 2
+    assert again.stderr == f"Error: {folder}/mine.yaml exists already; grader new never overwrites a problem file.\n"
+    assert (folder / "mine.yaml").read_text(encoding="utf-8") == "title: mine\n"
+    bad = CliRunner().invoke(main, ["new", "Weight_Decay", "--problems", str(folder)])
+    assert bad.exit_code == 2
+    assert bad.stderr == ("Error: 'Weight_Decay' cannot be a problem id: an id is lower-case letters, digits and '-', "
+                          "starting with a letter or digit ([a-z0-9][a-z0-9-]*), like weight-decay.\n")
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.yaml"]
+
+
+def test_new_then_validate_in_a_real_process(tmp_path):
+    run = lambda *args: subprocess.run([sys.executable, "-m", "grader", *args], cwd=tmp_path,  # noqa: E731
+                                       capture_output=True, text=True, timeout=120)
+    assert run("new", "first-try").returncode == 0
+    checked = run("validate", "problems/first-try.yaml")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stderr.splitlines()[-1] == "All problem files are valid."
