@@ -147,3 +147,26 @@ def test_new_then_validate_in_a_real_process(tmp_path):
     checked = run("validate", "problems/first-try.yaml")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stderr.splitlines()[-1] == "All problem files are valid."
+
+
+def test_new_problem_matches_the_json_schema_the_editor_uses(tmp_path):
+    """docs/yaml-format.md "Editor support": an editor checks files against `grader schema`, so
+    the file `grader new` writes must satisfy it (the shipped bank does: tests/test_bank.py)."""
+    import jsonschema
+    import yaml
+    path = grader.new_problem("from-template", tmp_path)
+    text = "# yaml-language-server: $schema=../problem.schema.json\n" + path.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    errors = list(jsonschema.Draft202012Validator(grader.json_schema()).iter_errors(yaml.safe_load(text)))
+    assert errors == []
+    assert grader.validate([path]) == []
+
+
+def test_editor_support_is_documented_with_the_tests_it_names():
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "yaml-format.md").read_text(encoding="utf-8")
+    section = docs.split("## Editor support", 1)[1].split("\n## ", 1)[0]
+    for needed in ("grader schema > problem.schema.json", '"yaml.schemas"',
+                   "# yaml-language-server: $schema=../problem.schema.json", "test_bank_files_match_the_json_schema"):
+        assert needed in section, needed
+    bank_tests = (Path(__file__).resolve().parent / "test_bank.py").read_text(encoding="utf-8")
+    assert "def test_bank_files_match_the_json_schema" in bank_tests
