@@ -36,7 +36,7 @@ _API = ("check", "problem", "interpret", "compare", "compare_steps", "load_bank"
         "BrokenReference", "locate_bank", "BankLocation", "validate", "json_schema",
         "syntax_guide", "load_assignment", "apply_assignment", "assigned", "load_roster", "roster_report", "students_in",
         "write_handouts", "read_answer_file", "grade_submission", "student_source", "write_gradescope", "check_result", "too_complex",
-        "answer_key", "answer_keys_text", "write_answer_keys", "new_problem")
+        "answer_key", "answer_keys_text", "write_answer_keys", "new_problem", "clear_caches")
 _EXPORTS = {
     **{name: "grader.api" for name in _API},
     # value types

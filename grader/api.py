@@ -25,7 +25,7 @@ from grader.results import CheckResult, Interpretation, ProblemSheet
 Bank = Mapping[str, Problem]
 BankSource = Union[Bank, str, PathLike, None]
 
-__all__ = ["BankLocation", "BrokenReference", "DEADLINE_SECONDS", "UnknownName", "answer_key", "new_problem", "answer_keys_text", "write_answer_keys", "apply_assignment", "assigned", "check",
+__all__ = ["BankLocation", "BrokenReference", "DEADLINE_SECONDS", "UnknownName", "answer_key", "clear_caches", "new_problem", "answer_keys_text", "write_answer_keys", "apply_assignment", "assigned", "check",
            "check_result", "too_complex",
            "compare", "compare_steps", "ensure_checkable", "find", "given_values", "grade_answer", "grade_class", "grade_file",
            "interpret", "json_schema", "load_assignment", "load_bank", "load_roster", "locate_bank", "problem",
@@ -139,6 +139,13 @@ def write_answer_keys(problems: BankSource, students: Sequence[str], out: Union[
         keys = [answer_key(bank[pid], student) for pid in sorted(bank)]
         atomic_write(out / f"{names[student]}.{'json' if fmt == 'json' else 'txt'}", answer_keys_text(keys, fmt))
     return len(ids)
+
+
+def clear_caches() -> None:
+    """Forget every cached verdict and part context: after problem files changed in place
+    (`grader serve --reload`)."""
+    from grader.checking.checker import clear_caches as clear
+    clear()
 
 
 def ensure_checkable(problem: Problem, part: Part, student: Optional[str] = None) -> None:

@@ -3,6 +3,7 @@ from that student's own values) and `grader new` (a commented problem file that 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -170,3 +171,50 @@ def test_editor_support_is_documented_with_the_tests_it_names():
         assert needed in section, needed
     bank_tests = (Path(__file__).resolve().parent / "test_bank.py").read_text(encoding="utf-8")
     assert "def test_bank_files_match_the_json_schema" in bank_tests
+
+
+# --- grader serve --reload -------------------------------------------------------------------------
+
+def _touch_later(path: Path) -> None:
+    """An edit a stat can see even within one mtime tick of the last one."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+
+
+def test_serve_reload_grades_the_edited_file_on_the_next_request(bank):
+    from starlette.testclient import TestClient
+    from grader.interfaces import web
+    said = []
+    watch = web.BankWatch(bank, lambda: grader.load_bank(bank), said.append)
+    app = web.create_app(grader.load_bank(bank), student="ann", watch=watch)
+    check = {"problem": "tiny", "part": "formula", "answer": "3*x"}
+    with TestClient(app) as client:
+        assert client.get("/api/problems/tiny").json()["title"] == "A tiny square"
+        assert client.post("/api/check", json=check).json()["status"] == "incorrect"
+        path = bank / "tiny.yaml"
+        path.write_text(TINY.replace("A tiny square", "A tiny cube").replace('answer: "2*x"', 'answer: "3*x"')
+                        .replace('{answer: "x+x", status: correct}', '{answer: "x+2*x", status: correct}'),
+                        encoding="utf-8")
+        _touch_later(path)
+        assert client.get("/api/problems/tiny").json()["title"] == "A tiny cube"
+        assert client.post("/api/check", json=check).json()["status"] == "correct"
+        assert said == ["grader: problem files changed; the page now uses the edited bank."]
+        path.write_text("title: [unclosed\n", encoding="utf-8")
+        _touch_later(path)
+        assert client.get("/api/problems/tiny").json()["title"] == "A tiny cube"     # the last good bank
+        assert len(said) == 2 and said[1].startswith(
+            "grader: the edited bank does not load, so the page keeps the last good one: ")
+
+
+def test_serve_without_reload_keeps_the_bank_it_started_with(bank):
+    from starlette.testclient import TestClient
+    from grader.interfaces import web
+    with TestClient(web.create_app(grader.load_bank(bank))) as client:
+        (bank / "tiny.yaml").write_text(TINY.replace("A tiny square", "A tiny cube"), encoding="utf-8")
+        _touch_later(bank / "tiny.yaml")
+        assert client.get("/api/problems/tiny").json()["title"] == "A tiny square"
+
+
+def test_serve_help_offers_reload():
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert "--reload" in result.stdout and "Pick up edited problem files on the next request" in result.stdout

@@ -290,11 +290,13 @@ async def _internal(request: Request, exc: Exception) -> Response:
 
 
 def create_app(bank: Mapping[str, Problem], *, student: Optional[str] = None, seconds: float = DEADLINE_SECONDS,
-               slots: Optional[int] = None, host: Optional[str] = None) -> Starlette:
+               slots: Optional[int] = None, host: Optional[str] = None, watch=None) -> Starlette:
     """The ASGI app for a bank. `slots`: checks run at once (default: the number of cores).
     `host`: the address it is served on (`grader serve` passes it): on this computer's own
-    address, only requests naming it (and the served port) in their Host header are answered."""
-    app = Starlette(middleware=[Middleware(OwnOrigin, host=host)], routes=[
+    address, only requests naming it (and the served port) in their Host header are answered.
+    `watch` (a `BankWatch`, `grader serve --reload`): each request first picks up edited files."""
+    middleware = [Middleware(OwnOrigin, host=host)] + ([Middleware(Reloading, watch=watch)] if watch else [])
+    app = Starlette(middleware=middleware, routes=[
         Route("/", page), Route("/{name:str}", page),
         Route("/api/problems", problems), Route("/api/problems/{problem:str}", problem),
         Route("/api/parse", parse_answer, methods=["POST"]), Route("/api/check", check_answer, methods=["POST"]),
@@ -303,6 +305,56 @@ def create_app(bank: Mapping[str, Problem], *, student: Optional[str] = None, se
     app.state.grading = Grading(bank, student, seconds, slots or os.cpu_count() or 2)
     app.state.page = _page_files()
     return app
+
+
+class BankWatch:
+    """`grader serve --reload`: the bank folder's problem files as last read (name, mtime,
+    size), so that a request after an edit grades the edited file. A stat per file per request:
+    cheap next to a check. A file that no longer loads keeps the last good bank, said once."""
+
+    def __init__(self, folder, load, log):
+        self.folder, self.load, self.log = folder, load, log
+        self.seen = self._snapshot()
+
+    def _snapshot(self) -> tuple:
+        try:
+            entries = [e for e in os.scandir(self.folder) if e.name.endswith((".yaml", ".yml"))]
+            return tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries))
+        except OSError:
+            return ()
+
+    def changed(self) -> Optional[Mapping[str, Problem]]:
+        """The reloaded bank when a file changed since the last look, else None."""
+        now = self._snapshot()
+        if now == self.seen:
+            return None
+        self.seen = now
+        try:
+            bank = self.load()
+        except GraderError as err:
+            self.log(f"grader: the edited bank does not load, so the page keeps the last good one: {err}")
+            return None
+        self.log("grader: problem files changed; the page now uses the edited bank.")
+        return bank
+
+
+class Reloading:
+    """Swaps in the edited bank before a request is answered, forgetting every verdict and page
+    built from the old one (the checker's caches too: a part edited in place is a new part)."""
+
+    def __init__(self, app, watch: BankWatch):
+        self.app, self.watch = app, watch
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            bank = self.watch.changed()
+            if bank is not None:
+                state: Grading = scope["app"].state.grading
+                state.bank, state.fingerprint = bank, _fingerprint(bank)
+                state.cache.clear()
+                state.pages.clear()
+                grader.clear_caches()
+        await self.app(scope, receive, send)
 
 
 class OwnOrigin:

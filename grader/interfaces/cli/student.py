@@ -14,7 +14,7 @@ from grader.limits import MAX_ANSWER_INPUT_BYTES
 from grader.show.prose import plain
 from grader.interfaces.cli.base import (
     AnswerCommand, Refusal, assigned_bank, assigned_problem, assignment_option, bank_location, emit_json,
-    env_student, format_option, load_bank, main, problems_option, read_text, style,
+    PROBLEMS_ENV, env_student, format_option, load_bank, main, problems_option, read_text, style,
 )
 
 
@@ -269,6 +269,14 @@ def syntax():
     click.echo(style().text(grader.syntax_guide()), nl=False)
 
 
+def _watch(web, problems_dir, assignment):
+    """--reload: the bank's folder, watched, reloaded as at start-up (with the assignment)."""
+    import grader
+    folder = grader.locate_bank(problems_dir, os.environ.get(PROBLEMS_ENV), Path(".")).path
+    return web.BankWatch(folder, lambda: grader.assigned(grader.load_bank(folder), assignment),
+                         lambda line: click.echo(line, err=True))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but this computer (127.0.0.1) lets others reach the page.")
@@ -276,20 +284,22 @@ def syntax():
 @click.option("--student", metavar="ID",
               help="The student using the page (default: $GRADER_STUDENT): shown, and their values used.")
 @click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
+@click.option("--reload", is_flag=True, help="Pick up edited problem files on the next request (while you write them).")
 @assignment_option
 @problems_option
-def serve(host, port, student, no_browser, assignment_path, problems_dir):
+def serve(host, port, student, no_browser, reload, assignment_path, problems_dir):
     """Open a local web page to answer the problems: live preview of what the grader reads,
     Check with feedback, hints one at a time. Stop it with Ctrl-C."""
     try:
         from grader.interfaces import web
     except ImportError:
         raise Refusal('the web page needs the optional web extra: pip install "backprop-grader[web]"') from None
-    bank, _ = assigned_bank(problems_dir, assignment_path)
+    bank, assignment = assigned_bank(problems_dir, assignment_path)
     if not web.is_loopback(host):
         click.echo(f"grader: warning: listening on {host}: other computers can reach this page and use this "
                    f"computer to check answers. Use --host 127.0.0.1 to keep it local.", err=True)
-    app = web.create_app(bank, student=student or env_student(), host=host)
+    watch = _watch(web, problems_dir, assignment) if reload else None
+    app = web.create_app(bank, student=student or env_student(), host=host, watch=watch)
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown_host}:{port}/"
 
