@@ -389,7 +389,11 @@ def new_problem(problem_id: str, directory: Union[str, PathLike]) -> Path:
     for existing in (directory / f"{problem_id}{ext}" for ext in EXTENSIONS):
         if existing.exists():
             raise GraderError(f"{existing} exists already; grader new never overwrites a problem file.")
-    text = files("grader.authoring").joinpath("new-problem.yaml").read_text(encoding="utf-8")
+    try:
+        text = files("grader.authoring").joinpath("new-problem.yaml").read_text(encoding="utf-8")
+    except OSError:
+        raise GraderError("the example problem (grader/authoring/new-problem.yaml) is missing from this "
+                          "installation: reinstall the grader.") from None
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{problem_id}.yaml"
     with open(path, "x", encoding="utf-8") as f:

@@ -106,3 +106,10 @@ def test_the_web_page_files_are_installed(installed):
     out = _run([bindir / "python", "-c", probe], env=env, cwd=bindir).stdout.strip()
     shipped = sorted(p.name for p in (REPO / "grader" / "interfaces" / "webpage").iterdir())
     assert out == f"{shipped} True"
+
+
+def test_the_installed_script_starts_a_problem_that_validates(grader, tmp_path):
+    """`grader new` reads its template from package data: a wheel that forgot it cannot start one."""
+    grader("new", "first-try")
+    assert (tmp_path / "problems" / "first-try.yaml").read_text(encoding="utf-8").startswith("# first-try: ")
+    assert grader("validate").stderr.splitlines()[-1] == "All problem files are valid."
