@@ -218,3 +218,16 @@ def test_serve_without_reload_keeps_the_bank_it_started_with(bank):
 def test_serve_help_offers_reload():
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert "--reload" in result.stdout and "Pick up edited problem files on the next request" in result.stdout
+
+
+def test_key_says_when_a_problem_gives_everyone_the_course_values_and_refuses_what_it_cannot_do(bank, tmp_path):
+    shared = CliRunner().invoke(main, ["key", "sigmoid", "--student", "ann"])
+    assert shared.stdout.splitlines()[1] == "Answer key for student ann (this problem gives everyone the course's values)"
+    unknown = CliRunner().invoke(main, ["key", "tiy", "--problems", str(bank)])
+    assert unknown.exit_code == 2
+    assert unknown.stderr.splitlines()[-1] == "Error: unknown problem 'tiy'. Did you mean tiny?"
+    nobody = CliRunner().invoke(main, ["key", "--problems", str(bank), "--out", str(tmp_path / "keys")])
+    assert nobody.exit_code == 2
+    assert nobody.stderr.splitlines()[-1] == ("Error: there are no students to write answer keys for: "
+                                              "name them with --student or --roster.")
+    assert not (tmp_path / "keys").exists()
