@@ -6,6 +6,7 @@ rules equivalent to the reference, and parts whose own sample answers get anothe
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, replace as dc_replace
 from pathlib import Path
@@ -15,11 +16,12 @@ from grader.checking import checker
 from grader.answers import parser
 from grader.checking.conditions import ConditionError, holds, read_condition
 from grader.checking.decide import context
+from grader.checking.tolerance import within
 from grader.checking.evaluate import EvalError, evaluate, make_world
 from grader.answers.render import render
-from grader.answers.tree import Deriv, Idx, Sym
+from grader.answers.tree import Deriv, Idx, Sym, names_used
 from grader.checking.restatements import bare, defined_names, derivative_candidates, disguises, uses_asked
-from grader.limits import MAX_RESTATEMENTS
+from grader.limits import MAX_RESTATEMENTS, VALIDATION_SAMPLE
 from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.authoring.loader import ProblemError, _load, _problem_files
 from grader.authoring.formulas import formula_errors
@@ -31,14 +33,19 @@ class ValidationIssue:
     path: str
     line: Optional[int]
     message: str
+    warning: bool = False     # worth a look, but the problem grades correctly: fails only `validate --strict`
 
     def __str__(self) -> str:
+        text = f"warning: {self.message}" if self.warning else self.message
         if self.line is None:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
+            return f"{self.path}: {text}"
+        return f"{self.path}:{self.line}: {text}"
 
 
-VALIDATION_STUDENTS = ("validate-a", "validate-b", "validate-c")
+# the students whose drawn values validate checks a per-student problem with (grader.limits says why so many)
+VALIDATION_STUDENTS = tuple(f"validate-{n}" for n in range(VALIDATION_SAMPLE))
+# the reference itself is graded for the first few of them (a whole check each); rules, for all
+REFERENCE_STUDENTS = 3
 
 
 def _expand(paths: Iterable[Any]) -> list[Any]:
@@ -58,8 +65,9 @@ def _expand(paths: Iterable[Any]) -> list[Any]:
     return out
 
 
-def validate(paths: Iterable[Any]) -> list[ValidationIssue]:
-    """Every problem found in the given files (folders are expanded to their problem files)."""
+def validate(paths: Iterable[Any], *, warnings: bool = False) -> list[ValidationIssue]:
+    """Every problem found in the given files (folders are expanded to their problem files);
+    warnings only when asked, so that a caller checking a bank is clean sees errors only."""
     issues: list[ValidationIssue] = []
     loaded: list[tuple[Problem, dict]] = []
     seen: dict[str, str] = {}
@@ -77,7 +85,7 @@ def validate(paths: Iterable[Any]) -> list[ValidationIssue]:
         loaded.append((problem, lines))
     for problem, lines in loaded:
         issues.extend(_check_problem(problem, lines))
-    return issues
+    return [i for i in issues if warnings or not i.warning]
 
 
 def _line_of_text(path: str, text: Optional[str]) -> Optional[int]:
@@ -98,8 +106,8 @@ def _verdict_text(verdict) -> str:
 def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
     issues: list[ValidationIssue] = []
 
-    def issue(line: Optional[int], message: str) -> None:
-        issues.append(ValidationIssue(problem.path, line, message))
+    def issue(line: Optional[int], message: str, warning: bool = False) -> None:
+        issues.append(ValidationIssue(problem.path, line, message, warning))
 
     table = problem.table
     definitions = {}
@@ -115,7 +123,7 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
 
     students: list[Optional[str]] = [None]
     if problem.variants:
-        students.extend(VALIDATION_STUDENTS)
+        students.extend(VALIDATION_STUDENTS[:REFERENCE_STUDENTS])
 
     for part in problem.parts:
         where = f"part '{part.id}'"
@@ -168,6 +176,9 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
                 issue(line, f"{where}: the reference answer '{part.answer}' is graded {v.status}"
                             f"{who}: {_verdict_text(v)}".rstrip(": "))
                 break
+
+        if problem.variants and part.kind == NUMERIC:
+            _per_student(problem, part, lines, unreadable, issue)
 
         # a mistake rule must not be the reference in disguise
         for i, mk in enumerate(part.mistakes):
@@ -342,3 +353,44 @@ def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, iss
         except Exception:  # noqa: BLE001 - the reference check below reports a broken part
             pass
     return True
+
+
+def _values_text(problem: Problem, values: dict) -> str:
+    return ", ".join(f"{v.name} = {values[v.name]:g}" for v in problem.variants if v.name in values)
+
+
+def _per_student(problem: Problem, part: Part, lines: dict, unreadable: set, issue) -> None:
+    """A per-student numeric part is graded against each student's own number: its reference
+    must be computed from the given names (a typed number grades everyone against the course's
+    number), and no mistake rule may land within the tolerance of the reference for any sampled
+    student, who would otherwise get full marks for that mistake."""
+    where, line = f"part '{part.id}'", part.line or None
+    if not names_used(parser.parse(part.answer, problem.table).tree) & set(dict(problem.given)):
+        issue(line, f"{where}: the reference answer '{part.answer}' is a typed number, but each student has "
+                    f"their own values ({', '.join(v.name for v in problem.variants)}): write it as a formula "
+                    f"of the given names, so that each student is graded against their own number")
+        return
+    hits: dict[tuple[int, bool], list[dict]] = {}
+    for student in VALIDATION_STUDENTS:
+        values = variant_values(problem, student)
+        try:
+            ctx = context(problem, part, tuple(sorted(values.items())))
+        except Exception:  # noqa: BLE001 - a broken part is reported by the reference check
+            return
+        reference = float(ctx.ref_values.reshape(-1)[0])
+        for i, rule in enumerate(ctx.rules):
+            if i in unreadable or rule.values is None:
+                continue
+            value = float(rule.values.reshape(-1)[0])
+            if within(value, reference, part.tolerance):
+                hits.setdefault((i, math.isclose(value, reference, rel_tol=1e-12, abs_tol=1e-15)), []).append(values)
+    for (i, exact), found in sorted(hits.items()):
+        mk, mline = part.mistakes[i], lines.get(("mistake", part.id, i), line)
+        who = f"{len(found)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with {_values_text(problem, found[0])}"
+        if exact:     # the values make the slip harmless (x = 1 times anything): no tolerance can tell
+            issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') gives exactly the reference's number for "
+                         f"{who}: for them it cannot be told from the right answer", warning=True)
+        else:
+            issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') is within the tolerance of the reference "
+                         f"answer for {who}: such a student gets full marks for the mistake; tighten the "
+                         f"tolerance or change the variants")
