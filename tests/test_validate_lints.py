@@ -56,7 +56,7 @@ def test_a_rule_within_tolerance_for_some_students_is_an_error_naming_their_valu
     path = write(tmp_path, WEIGHT_DECAY.format(low=0.1, answer="w - lr*(g + lam*w)"))
     assert messages(path) == [
         f"{path}:19: part 'step': mistake 'forgot-decay' ('w - lr*g') is within the tolerance of the reference "
-        f"answer for 99 of 200 sampled students, e.g. with w = 0.8: such a student gets full marks for the "
+        f"answer for 100 of 200 sampled students, e.g. with w = 0.9: such a student gets full marks for the "
         f"mistake; tighten the tolerance or change the variants"]
 
 
@@ -111,3 +111,53 @@ def test_a_rule_exactly_right_for_some_students_is_a_warning_that_only_strict_fa
     strict = CliRunner().invoke(main, ["validate", "--strict", str(path)])
     assert (strict.exit_code, strict.stdout, strict.stderr) == (
         5, expected + "\n", "0 problem(s) and 1 warning(s) found.\n")
+
+
+# one flaw of each kind the lints look for, in a problem that otherwise grades as meant
+LINTED = """\
+title: Linted
+statement: A unit computes a = f(z) with z = w*x; delta = da/dz.
+symbols:
+  a: scalar
+  z: scalar
+  w: scalar
+  x: scalar
+  delta: scalar
+  unused_name: scalar
+  f: function
+parts:
+  - id: grad
+    prompt: What is da/dw?
+    kind: expression
+    answer: "f'(z)*x"
+    forbidden: [delta1]
+    required: [x]
+    points: 1
+    mistakes:
+      - answer: "f'(z)"
+        message: "The answer is f'(z)*x: you forgot the input."
+        tag: forgot-input
+    tests:
+      - {answer: "f'(z)*x", status: correct}
+  - id: which
+    prompt: Which is the chain rule?
+    kind: choice
+    options: ["da/dw = da/dz * dz/dw", "da/dw = da/dz + dz/dw", "da/dw  =  da/dz * dz/dw"]
+    answer: A
+    points: 1
+"""
+
+
+def test_each_lint_names_its_line_and_only_errors_fail_plain_validate(tmp_path):
+    path = write(tmp_path, LINTED)
+    assert messages(path) == [
+        f"{path}:12: part 'grad': 'delta1' in forbidden is not a name this problem declares (did you mean 'delta'?)",
+        f"{path}:20: warning: part 'grad': the message of mistake 'forgot-input' contains the reference answer "
+        f"'f'(z)*x': it gives the answer away",
+        f"{path}:25: part 'which': options A and C are the same ('da/dw  =  da/dz * dz/dw')",
+        f"{path}:25: warning: part 'which': it has no tests: add a right answer and one for each mistake, so that "
+        f"validate shows it grades as you mean",
+        f"{path}: warning: symbol 'unused_name' is declared but used nowhere (not in the text, an answer, a test "
+        f"or a condition)",
+    ]
+    assert [str(i) for i in grader.validate([path])] == messages(path)[:1] + messages(path)[2:3]

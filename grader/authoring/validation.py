@@ -6,8 +6,10 @@ rules equivalent to the reference, and parts whose own sample answers get anothe
 """
 from __future__ import annotations
 
+import difflib
 import math
 import os
+import re
 from dataclasses import dataclass, replace as dc_replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -27,6 +29,7 @@ from grader.authoring.loader import ProblemError, _load, _problem_files
 from grader.authoring.formulas import formula_errors
 from grader.authoring.parts import choice_labels
 from grader.checking.variants import variant_values
+from grader.answers import functions
 
 @dataclass(frozen=True)
 class ValidationIssue:
@@ -43,7 +46,7 @@ class ValidationIssue:
 
 
 # the students whose drawn values validate checks a per-student problem with (grader.limits says why so many)
-VALIDATION_STUDENTS = tuple(f"validate-{n}" for n in range(VALIDATION_SAMPLE))
+VALIDATION_STUDENTS = ("validate-a", "validate-b", "validate-c") + tuple(f"validate-{n}" for n in range(3, VALIDATION_SAMPLE))
 # the reference itself is graded for the first few of them (a whole check each); rules, for all
 REFERENCE_STUDENTS = 3
 
@@ -125,6 +128,7 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
     if problem.variants:
         students.extend(VALIDATION_STUDENTS[:REFERENCE_STUDENTS])
 
+    _lints(problem, lines, issue)
     for part in problem.parts:
         where = f"part '{part.id}'"
         line = part.line or None
@@ -394,3 +398,58 @@ def _per_student(problem: Problem, part: Part, lines: dict, unreadable: set, iss
             issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') is within the tolerance of the reference "
                          f"answer for {who}: such a student gets full marks for the mistake; tighten the "
                          f"tolerance or change the variants")
+
+
+def _declared(problem: Problem, name: str) -> bool:
+    if problem.table.get(name) is not None or functions.lookup(name) is not None:
+        return True
+    try:
+        parser.parse(name, problem.table)
+        return True
+    except Exception:  # noqa: BLE001 - a name the problem does not know
+        return False
+
+
+def _lints(problem: Problem, lines: dict, issue) -> None:
+    """What grading cannot show but an author wants to know: names in `forbidden`/`required`
+    that nothing can use (a misspelt restriction restricts nothing), duplicate options (errors);
+    parts without tests, unused symbols, mistake messages that give the answer away (warnings)."""
+    names = list(problem.table.names)
+    for part in problem.parts:
+        where, line = f"part '{part.id}'", part.line or None
+        for key in ("forbidden", "required"):
+            for name in getattr(part, key):
+                if not _declared(problem, name):
+                    close = difflib.get_close_matches(name, names, n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    issue(line, f"{where}: '{name}' in {key} is not a name this problem declares{hint}")
+        seen: dict[str, str] = {}
+        for label, text in zip(choice_labels_for(part), part.options):
+            key = " ".join(text.split()).casefold()
+            if key in seen:
+                issue(line, f"{where}: options {seen[key]} and {label} are the same ('{text}')")
+            seen.setdefault(key, label)
+        if not part.tests:
+            issue(line, f"{where}: it has no tests: add a right answer and one for each mistake, so that "
+                        f"validate shows it grades as you mean", warning=True)
+        answer = "".join(part.answer.split())
+        if part.kind in (EXPRESSION, NUMERIC) and len(answer) > 1:
+            for i, mk in enumerate(part.mistakes):
+                if answer in "".join(mk.message.split()):
+                    issue(lines.get(("mistake", part.id, i), line),
+                          f"{where}: the message of mistake '{mk.tag}' contains the reference answer "
+                          f"'{part.answer}': it gives the answer away", warning=True)
+    for name in _unused(problem):
+        issue(None, f"symbol '{name}' is declared but used nowhere (not in the text, an answer, a test or "
+                    f"a condition)", warning=True)
+
+
+def _unused(problem: Problem) -> list[str]:
+    """Declared symbols no text, answer, test, condition, value or network of the problem names."""
+    rest = dc_replace(problem, table=dc_replace(problem.table, symbols=()))
+    words = set(re.findall(r"[A-Za-z]\w*", repr(rest) + " ".join(str(s.definition) for s in problem.table.symbols)))
+    return [s.name for s in problem.table.symbols if s.name not in words]
+
+
+def choice_labels_for(part: Part) -> list[str]:
+    return [chr(ord("A") + i) for i in range(len(part.options))]
