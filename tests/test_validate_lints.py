@@ -161,3 +161,12 @@ def test_each_lint_names_its_line_and_only_errors_fail_plain_validate(tmp_path):
         f"or a condition)",
     ]
     assert [str(i) for i in grader.validate([path])] == messages(path)[:1] + messages(path)[2:3]
+
+
+def test_a_condition_is_checked_for_every_sampled_student(tmp_path):
+    text = WEIGHT_DECAY.format(low=1.1, answer="w - lr*(g + lam*w)").replace(
+        "    kind: numeric\n", "    kind: numeric\n    where: \"w < 1.95\"\n")
+    path = write(tmp_path, text)
+    assert messages(path) == [
+        f"{path}:15: part 'step': the variant values {{'w': 2.0, 'g': 0.5, 'lr': 0.1, 'lam': 0.01}} do not meet "
+        f"the condition 'w < 1.95'"]

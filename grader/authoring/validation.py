@@ -329,8 +329,8 @@ def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, iss
     except ConditionError as exc:
         issue(cline, f"{label}: {exc.message}")
         return False
-    if part.kind == NUMERIC:
-        for student in students:
+    if part.kind == NUMERIC:      # one sample per student: cheap enough for the whole sample
+        for student in [None, *VALIDATION_STUDENTS] if problem.variants else students:
             values = variant_values(problem, student) if problem.given else {}
             given = dict(problem.given)
             given.update(values or {})
