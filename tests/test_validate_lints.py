@@ -170,3 +170,11 @@ def test_a_condition_is_checked_for_every_sampled_student(tmp_path):
     assert messages(path) == [
         f"{path}:15: part 'step': the variant values {{'w': 2.0, 'g': 0.5, 'lr': 0.1, 'lam': 0.01}} do not meet "
         f"the condition 'w < 1.95'"]
+
+
+def test_a_rule_within_a_numeric_tolerance_for_the_course_values_can_never_fire(tmp_path):
+    path = write(tmp_path, WEIGHT_DECAY.format(low=1.1, answer="w - lr*(g + lam*w)").replace("w: 1.5,", "w: 0.5,")
+                 .replace('answer: "1.4485"', 'answer: "0.4495"'))
+    assert messages(path) == [
+        f"{path}:19: part 'step': mistake 'forgot-decay' ('w - lr*g') is within the tolerance of the reference "
+        f"answer for the course's values: it can never fire"]

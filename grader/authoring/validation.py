@@ -17,7 +17,7 @@ from typing import Any, Iterable, Optional
 from grader.checking import checker
 from grader.answers import parser
 from grader.checking.conditions import ConditionError, holds, read_condition
-from grader.checking.decide import context
+from grader.checking.decide import compare_values, context
 from grader.checking.tolerance import within
 from grader.checking.evaluate import EvalError, evaluate, make_world
 from grader.answers.render import render
@@ -181,6 +181,8 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
                             f"{who}: {_verdict_text(v)}".rstrip(": "))
                 break
 
+        if part.kind == NUMERIC:
+            _never_fires(problem, part, lines, unreadable, issue)
         if problem.variants and part.kind == NUMERIC:
             _per_student(problem, part, lines, unreadable, issue)
 
@@ -453,3 +455,22 @@ def _unused(problem: Problem) -> list[str]:
 
 def choice_labels_for(part: Part) -> list[str]:
     return [chr(ord("A") + i) for i in range(len(part.options))]
+
+
+def _never_fires(problem: Problem, part: Part, lines: dict, unreadable: set, issue) -> None:
+    """A numeric part's tolerance (absolute, decimals...) is wider than the equivalence the
+    mistake check uses: a rule inside it for the course's values is graded correct, never as the
+    mistake. A rule equal to the reference is reported as equivalent already."""
+    try:
+        ctx = context(problem, part, ())
+    except Exception:  # noqa: BLE001 - a broken part is reported by the reference check
+        return
+    reference = float(ctx.ref_values.reshape(-1)[0])
+    for i, rule in enumerate(ctx.rules):
+        if i in unreadable or rule.values is None or compare_values(rule.values, ctx.ref_values, part.tolerance).equal:
+            continue
+        if within(float(rule.values.reshape(-1)[0]), reference, part.tolerance):
+            mk = part.mistakes[i]
+            issue(lines.get(("mistake", part.id, i), part.line or None),
+                  f"part '{part.id}': mistake '{mk.tag}' ('{mk.answer}') is within the tolerance of the reference "
+                  f"answer for the course's values: it can never fire")
