@@ -370,11 +370,12 @@ def write_handouts(problems: BankSource, students: Sequence, out: Union[str, Pat
     return len(people)
 
 
-def validate(paths: Iterable[Union[str, PathLike]]) -> list:
+def validate(paths: Iterable[Union[str, PathLike]], *, warnings: bool = False) -> list:
     """Everything wrong with a set of problem files or folders (`ValidationIssue`s, empty when
-    all is well): schema, references, self-tests, mistake rules."""
+    all is well): schema, references, self-tests, mistake rules; with `warnings`, also what is
+    worth a look but grades correctly (`issue.warning`)."""
     from grader.authoring.validation import validate as run
-    return run(list(paths))
+    return run(list(paths), warnings=warnings)
 
 
 def new_problem(problem_id: str, directory: Union[str, PathLike]) -> Path:

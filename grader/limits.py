@@ -70,6 +70,7 @@ MAX_REQUEST_BYTES = 16_384   # bytes of JSON per web request: an answer over MAX
 MAX_LABELS = 26              # choice options are labelled A..Z
 MAX_SUBSCRIPTS = 3           # w_(jk) has 2; nothing in the course has more than 3
 MAX_FUNCTION_ARGUMENTS = 4   # an unknown function f(x, y) a problem declares: the course's have 1 or 2
+VALIDATION_SAMPLE = 200      # drawn students (seeded: validate-a, -b, -c, validate-3 .. validate-199) whose values each per-student rule is checked with: a rule that collides for 1 student in 50 is found with 98% certainty
 MAX_RESTATEMENTS = 300       # restatements (and their disguises) tried per part when a problem is validated
 
 # --- feedback (grader.checking) ----------------------------------------------------------------

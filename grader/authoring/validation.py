@@ -6,7 +6,10 @@ rules equivalent to the reference, and parts whose own sample answers get anothe
 """
 from __future__ import annotations
 
+import difflib
+import math
 import os
+import re
 from dataclasses import dataclass, replace as dc_replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -14,31 +17,38 @@ from typing import Any, Iterable, Optional
 from grader.checking import checker
 from grader.answers import parser
 from grader.checking.conditions import ConditionError, holds, read_condition
-from grader.checking.decide import context
+from grader.checking.decide import compare_values, context
+from grader.checking.tolerance import within
 from grader.checking.evaluate import EvalError, evaluate, make_world
 from grader.answers.render import render
-from grader.answers.tree import Deriv, Idx, Sym
+from grader.answers.tree import Deriv, Idx, Sym, names_used
 from grader.checking.restatements import bare, defined_names, derivative_candidates, disguises, uses_asked
-from grader.limits import MAX_RESTATEMENTS
+from grader.limits import MAX_RESTATEMENTS, VALIDATION_SAMPLE
 from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.authoring.loader import ProblemError, _load, _problem_files
 from grader.authoring.formulas import formula_errors
 from grader.authoring.parts import choice_labels
 from grader.checking.variants import variant_values
+from grader.answers import functions
 
 @dataclass(frozen=True)
 class ValidationIssue:
     path: str
     line: Optional[int]
     message: str
+    warning: bool = False     # worth a look, but the problem grades correctly: fails only `validate --strict`
 
     def __str__(self) -> str:
+        text = f"warning: {self.message}" if self.warning else self.message
         if self.line is None:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
+            return f"{self.path}: {text}"
+        return f"{self.path}:{self.line}: {text}"
 
 
-VALIDATION_STUDENTS = ("validate-a", "validate-b", "validate-c")
+# the students whose drawn values validate checks a per-student problem with (grader.limits says why so many)
+VALIDATION_STUDENTS = ("validate-a", "validate-b", "validate-c") + tuple(f"validate-{n}" for n in range(3, VALIDATION_SAMPLE))
+# the reference itself is graded for the first few of them (a whole check each); rules, for all
+REFERENCE_STUDENTS = 3
 
 
 def _expand(paths: Iterable[Any]) -> list[Any]:
@@ -58,8 +68,9 @@ def _expand(paths: Iterable[Any]) -> list[Any]:
     return out
 
 
-def validate(paths: Iterable[Any]) -> list[ValidationIssue]:
-    """Every problem found in the given files (folders are expanded to their problem files)."""
+def validate(paths: Iterable[Any], *, warnings: bool = False) -> list[ValidationIssue]:
+    """Every problem found in the given files (folders are expanded to their problem files);
+    warnings only when asked, so that a caller checking a bank is clean sees errors only."""
     issues: list[ValidationIssue] = []
     loaded: list[tuple[Problem, dict]] = []
     seen: dict[str, str] = {}
@@ -77,7 +88,7 @@ def validate(paths: Iterable[Any]) -> list[ValidationIssue]:
         loaded.append((problem, lines))
     for problem, lines in loaded:
         issues.extend(_check_problem(problem, lines))
-    return issues
+    return [i for i in issues if warnings or not i.warning]
 
 
 def _line_of_text(path: str, text: Optional[str]) -> Optional[int]:
@@ -98,8 +109,8 @@ def _verdict_text(verdict) -> str:
 def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
     issues: list[ValidationIssue] = []
 
-    def issue(line: Optional[int], message: str) -> None:
-        issues.append(ValidationIssue(problem.path, line, message))
+    def issue(line: Optional[int], message: str, warning: bool = False) -> None:
+        issues.append(ValidationIssue(problem.path, line, message, warning))
 
     table = problem.table
     definitions = {}
@@ -115,8 +126,9 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
 
     students: list[Optional[str]] = [None]
     if problem.variants:
-        students.extend(VALIDATION_STUDENTS)
+        students.extend(VALIDATION_STUDENTS[:REFERENCE_STUDENTS])
 
+    _lints(problem, lines, issue)
     for part in problem.parts:
         where = f"part '{part.id}'"
         line = part.line or None
@@ -168,6 +180,11 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
                 issue(line, f"{where}: the reference answer '{part.answer}' is graded {v.status}"
                             f"{who}: {_verdict_text(v)}".rstrip(": "))
                 break
+
+        if part.kind == NUMERIC:
+            _never_fires(problem, part, lines, unreadable, issue)
+        if problem.variants and part.kind == NUMERIC:
+            _per_student(problem, part, lines, unreadable, issue)
 
         # a mistake rule must not be the reference in disguise
         for i, mk in enumerate(part.mistakes):
@@ -314,8 +331,8 @@ def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, iss
     except ConditionError as exc:
         issue(cline, f"{label}: {exc.message}")
         return False
-    if part.kind == NUMERIC:
-        for student in students:
+    if part.kind == NUMERIC:      # one sample per student: cheap enough for the whole sample
+        for student in [None, *VALIDATION_STUDENTS] if problem.variants else students:
             values = variant_values(problem, student) if problem.given else {}
             given = dict(problem.given)
             given.update(values or {})
@@ -342,3 +359,118 @@ def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, iss
         except Exception:  # noqa: BLE001 - the reference check below reports a broken part
             pass
     return True
+
+
+def _values_text(problem: Problem, values: dict) -> str:
+    return ", ".join(f"{v.name} = {values[v.name]:g}" for v in problem.variants if v.name in values)
+
+
+def _per_student(problem: Problem, part: Part, lines: dict, unreadable: set, issue) -> None:
+    """A per-student numeric part is graded against each student's own number: its reference
+    must be computed from the given names (a typed number grades everyone against the course's
+    number), and no mistake rule may land within the tolerance of the reference for any sampled
+    student, who would otherwise get full marks for that mistake."""
+    where, line = f"part '{part.id}'", part.line or None
+    if not names_used(parser.parse(part.answer, problem.table).tree) & set(dict(problem.given)):
+        issue(line, f"{where}: the reference answer '{part.answer}' is a typed number, but each student has "
+                    f"their own values ({', '.join(v.name for v in problem.variants)}): write it as a formula "
+                    f"of the given names, so that each student is graded against their own number")
+        return
+    hits: dict[tuple[int, bool], list[dict]] = {}
+    for student in VALIDATION_STUDENTS:
+        values = variant_values(problem, student)
+        try:
+            ctx = context(problem, part, tuple(sorted(values.items())))
+        except Exception:  # noqa: BLE001 - a broken part is reported by the reference check
+            return
+        reference = float(ctx.ref_values.reshape(-1)[0])
+        for i, rule in enumerate(ctx.rules):
+            if i in unreadable or rule.values is None:
+                continue
+            value = float(rule.values.reshape(-1)[0])
+            if within(value, reference, part.tolerance):
+                hits.setdefault((i, math.isclose(value, reference, rel_tol=1e-12, abs_tol=1e-15)), []).append(values)
+    for (i, exact), found in sorted(hits.items()):
+        mk, mline = part.mistakes[i], lines.get(("mistake", part.id, i), line)
+        who = f"{len(found)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with {_values_text(problem, found[0])}"
+        if exact:     # the values make the slip harmless (x = 1 times anything): no tolerance can tell
+            issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') gives exactly the reference's number for "
+                         f"{who}: for them it cannot be told from the right answer", warning=True)
+        else:
+            issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') is within the tolerance of the reference "
+                         f"answer for {who}: such a student gets full marks for the mistake; tighten the "
+                         f"tolerance or change the variants")
+
+
+def _declared(problem: Problem, name: str) -> bool:
+    if problem.table.get(name) is not None or functions.lookup(name) is not None:
+        return True
+    try:
+        parser.parse(name, problem.table)
+        return True
+    except Exception:  # noqa: BLE001 - a name the problem does not know
+        return False
+
+
+def _lints(problem: Problem, lines: dict, issue) -> None:
+    """What grading cannot show but an author wants to know: names in `forbidden`/`required`
+    that nothing can use (a misspelt restriction restricts nothing), duplicate options (errors);
+    parts without tests, unused symbols, mistake messages that give the answer away (warnings)."""
+    names = list(problem.table.names)
+    for part in problem.parts:
+        where, line = f"part '{part.id}'", part.line or None
+        for key in ("forbidden", "required"):
+            for name in getattr(part, key):
+                if not _declared(problem, name):
+                    close = difflib.get_close_matches(name, names, n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    issue(line, f"{where}: '{name}' in {key} is not a name this problem declares{hint}")
+        seen: dict[str, str] = {}
+        for label, text in zip(choice_labels_for(part), part.options):
+            key = " ".join(text.split()).casefold()
+            if key in seen:
+                issue(line, f"{where}: options {seen[key]} and {label} are the same ('{text}')")
+            seen.setdefault(key, label)
+        if not part.tests:
+            issue(line, f"{where}: it has no tests: add a right answer and one for each mistake, so that "
+                        f"validate shows it grades as you mean", warning=True)
+        answer = "".join(part.answer.split())
+        if part.kind in (EXPRESSION, NUMERIC) and len(answer) > 1:
+            for i, mk in enumerate(part.mistakes):
+                if answer in "".join(mk.message.split()):
+                    issue(lines.get(("mistake", part.id, i), line),
+                          f"{where}: the message of mistake '{mk.tag}' contains the reference answer "
+                          f"'{part.answer}': it gives the answer away", warning=True)
+    for name in _unused(problem):
+        issue(None, f"symbol '{name}' is declared but used nowhere (not in the text, an answer, a test or "
+                    f"a condition)", warning=True)
+
+
+def _unused(problem: Problem) -> list[str]:
+    """Declared symbols no text, answer, test, condition, value or network of the problem names."""
+    rest = dc_replace(problem, table=dc_replace(problem.table, symbols=()))
+    words = set(re.findall(r"[A-Za-z]\w*", repr(rest) + " ".join(str(s.definition) for s in problem.table.symbols)))
+    return [s.name for s in problem.table.symbols if s.name not in words]
+
+
+def choice_labels_for(part: Part) -> list[str]:
+    return [chr(ord("A") + i) for i in range(len(part.options))]
+
+
+def _never_fires(problem: Problem, part: Part, lines: dict, unreadable: set, issue) -> None:
+    """A numeric part's tolerance (absolute, decimals...) is wider than the equivalence the
+    mistake check uses: a rule inside it for the course's values is graded correct, never as the
+    mistake. A rule equal to the reference is reported as equivalent already."""
+    try:
+        ctx = context(problem, part, ())
+    except Exception:  # noqa: BLE001 - a broken part is reported by the reference check
+        return
+    reference = float(ctx.ref_values.reshape(-1)[0])
+    for i, rule in enumerate(ctx.rules):
+        if i in unreadable or rule.values is None or compare_values(rule.values, ctx.ref_values, part.tolerance).equal:
+            continue
+        if within(float(rule.values.reshape(-1)[0]), reference, part.tolerance):
+            mk = part.mistakes[i]
+            issue(lines.get(("mistake", part.id, i), part.line or None),
+                  f"part '{part.id}': mistake '{mk.tag}' ('{mk.answer}') is within the tolerance of the reference "
+                  f"answer for the course's values: it can never fire")

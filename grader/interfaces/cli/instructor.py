@@ -102,7 +102,8 @@ def _compare_steps(expressions, steps_file, positive, function_names, problems_d
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @problems_option
-def validate(paths, problems_dir):
+@click.option("--strict", is_flag=True, help="Fail on warnings too (a rule that cannot fire, a part without tests...).")
+def validate(paths, problems_dir, strict):
     """Check problem files (default: the whole bank): schema, references, tests, mistake rules.
 
     \b
@@ -114,11 +115,14 @@ def validate(paths, problems_dir):
     for p in targets:
         if not Path(str(p)).exists():
             raise Refusal(f"no such file or folder: {p}")
-    issues = grader.validate(targets)
-    for issue in issues:
+    issues = grader.validate(targets, warnings=True)
+    errors = [issue for issue in issues if not issue.warning]
+    warnings = len(issues) - len(errors)
+    for issue in issues if strict else errors:
         click.echo(str(issue))
-    if issues:
-        click.echo(f"{len(issues)} problem(s) found.", err=True)
+    if errors or (strict and warnings):
+        click.echo(f"{len(errors)} problem(s) and {warnings} warning(s) found." if warnings
+                   else f"{len(errors)} problem(s) found.", err=True)
         sys.exit(Exit.BANK)
     click.echo("All problem files are valid.", err=True)
 
