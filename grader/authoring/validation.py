@@ -165,6 +165,7 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
         if part.kind == DERIVATION:
             if -1 not in unreadable:
                 _derivation_proved(problem, part, lines, issue)
+        _reference_causes(problem, part, issue)
         # the reference must be right, for the course's values and for variants (a numeric part's
         # reference is a formula in the given names: the instructor's, checked as one)
         reference_part = dc_replace(part, formula=True) if part.kind == NUMERIC else part
@@ -217,11 +218,47 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
                 continue
             if v.status != t.status:
                 issue(tline, f"{where}: test answer '{t.answer}' should be {t.status} but is {v.status}"
+                             + _numbers(problem, part, t.answer)
                              + (f" (feedback: {_verdict_text(v)})" if v.feedback else ""))
             elif t.feedback and t.feedback.lower() not in _verdict_text(v).lower():
                 issue(tline, f"{where}: test answer '{t.answer}' is {v.status} as expected, but its feedback "
                              f"does not mention '{t.feedback}' (feedback: {_verdict_text(v) or 'none'})")
     return issues
+
+
+def _reference_causes(problem: Problem, part: Part, issue) -> None:
+    """The two reasons a reference fails that its verdict would hide behind a student's sentence:
+    a `required` name it does not use itself, and (numeric) a name `given` has no value for."""
+    where, line = f"part '{part.id}'", part.line or None
+    try:
+        used = names_used(parser.parse(part.answer, problem.table).tree)
+    except parser.AnswerSyntaxError:
+        return
+    for name in part.required:
+        if name not in used and functions.canonical_name(name) not in used and not (name == "e" and "exp" in used):
+            issue(line, f"{where}: 'required' names '{name}', which the reference answer '{part.answer}' does not "
+                        f"use: every answer written like the reference is refused; drop it from 'required' or "
+                        f"write the reference with it")
+    if part.kind == NUMERIC:
+        missing = sorted(n for n in used if (sym := problem.table.get(n)) is not None and sym.definition is None
+                         and sym.kind != "function" and n not in dict(problem.given))
+        if missing:
+            issue(line, f"{where}: the reference answer '{part.answer}' uses {', '.join(missing)}, which 'given' "
+                        f"has no value for: a numeric part is computed from the given values (add "
+                        f"{', '.join(missing)} to 'given')")
+
+
+def _numbers(problem: Problem, part: Part, answer: str) -> str:
+    """For a failing numeric test: what the reference and the answer evaluate to (course's values)."""
+    if part.kind != NUMERIC:
+        return ""
+    try:
+        ctx = context(problem, dc_replace(part, formula=True), ())
+        mine = evaluate(parser.parse(answer, problem.table).tree, ctx.world)
+        return (f": the reference gives {float(ctx.ref_values[0]):.6g} for the course's values, the answer "
+                f"{float(mine[0]):.6g}")
+    except Exception:  # noqa: BLE001 - the numbers are a courtesy; the verdict is said anyway
+        return ""
 
 
 def _equivalent(problem: Problem, part: Part, text_a: str, text_b: str) -> bool:
