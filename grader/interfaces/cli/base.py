@@ -64,12 +64,12 @@ def load_bank(problems_dir: Optional[str], location=None) -> dict:
         raise Refusal(f"cannot read the problem bank {location.path}: {os_reason(err)}") from None
 
 
-def assigned_bank(problems_dir: Optional[str], assignment_path: Optional[Path]):
+def assigned_bank(problems_dir: Optional[str], assignment_path: Optional[Path], location=None):
     """The bank as the assignment grades it (its problems, points and per-student values), and
-    the assignment (None without one)."""
+    the assignment (None without one). `location`: the bank already located (`bank_location`)."""
     import grader
     assignment = grader.load_assignment(assignment_path) if assignment_path is not None else None
-    return grader.assigned(load_bank(problems_dir), assignment), assignment
+    return grader.assigned(load_bank(problems_dir, location), assignment), assignment
 
 
 def assigned_problem(problems_dir: Optional[str], assignment_path: Optional[Path], problem_id: str,

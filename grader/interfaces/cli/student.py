@@ -14,7 +14,7 @@ from grader.limits import MAX_ANSWER_INPUT_BYTES
 from grader.show.prose import plain
 from grader.interfaces.cli.base import (
     AnswerCommand, Refusal, assigned_bank, assigned_problem, assignment_option, bank_location, emit_json,
-    PROBLEMS_ENV, env_student, format_option, load_bank, main, problems_option, read_text, style,
+    env_student, format_option, load_bank, main, problems_option, read_text, style,
 )
 
 
@@ -269,10 +269,9 @@ def syntax():
     click.echo(style().text(grader.syntax_guide()), nl=False)
 
 
-def _watch(web, problems_dir, assignment):
+def _watch(web, folder, assignment):
     """--reload: the bank's folder, watched, reloaded as at start-up (with the assignment)."""
     import grader
-    folder = grader.locate_bank(problems_dir, os.environ.get(PROBLEMS_ENV), Path(".")).path
     return web.BankWatch(folder, lambda: grader.assigned(grader.load_bank(folder), assignment),
                          lambda line: click.echo(line, err=True))
 
@@ -294,11 +293,12 @@ def serve(host, port, student, no_browser, reload, assignment_path, problems_dir
         from grader.interfaces import web
     except ImportError:
         raise Refusal('the web page needs the optional web extra: pip install "backprop-grader[web]"') from None
-    bank, assignment = assigned_bank(problems_dir, assignment_path)
+    location = bank_location(problems_dir)      # located once: the page's bank is the one --reload watches
+    bank, assignment = assigned_bank(problems_dir, assignment_path, location)
     if not web.is_loopback(host):
         click.echo(f"grader: warning: listening on {host}: other computers can reach this page and use this "
                    f"computer to check answers. Use --host 127.0.0.1 to keep it local.", err=True)
-    watch = _watch(web, problems_dir, assignment) if reload else None
+    watch = _watch(web, location.path, assignment) if reload else None
     app = web.create_app(bank, student=student or env_student(), host=host, watch=watch)
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown_host}:{port}/"
