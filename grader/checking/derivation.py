@@ -272,7 +272,7 @@ def _verdict(lines: list[_Line], marks: list[Step], problem: Problem, part: Part
     if why_not is not None:
         said.append(f"The chain ends at line {len(lines)}, which is not the target {target} yet: {why_not}.")
         rule = rule or "stops-short"
-    missing = [] if wrong else _missing(lines, marks, problem, part, ctx)   # the wrong line is the story
+    missing = [] if wrong else _missing(lines, marks, problem, part, ctx, starts)   # the wrong line is the story
     said.extend(missing)
     if missing:
         rule = rule or "missing-step"
@@ -319,14 +319,14 @@ def _rule_of(step: Step, lines: list[_Line], ctx: Context) -> str:
     return "wrong-step"
 
 
-def _missing(lines: list[_Line], marks: list[Step], problem: Problem, part: Part, ctx: Context) -> list[str]:
+def _missing(lines: list[_Line], marks: list[Step], problem: Problem, part: Part, ctx: Context,
+             starts: frozenset) -> list[str]:
     """What the part asks for that the chain does not show: enough steps, its intermediate forms."""
     out = []
     taken = sum(1 for i in range(1, len(lines)) if not _same(lines[i], lines[i - 1]))
     if taken < part.min_steps:
         out.append(f"This part asks for at least {part.min_steps} steps and the chain takes {taken}: show how "
                    f"you get from one line to the next.")
-    starts = frozenset(_starts(problem, part))
     first = next((i for i, line in enumerate(lines) if i and _reaches(line, ctx, starts) is None), len(lines))
     for text in part.through:
         if not _through(lines[1:first], text, problem, ctx):
