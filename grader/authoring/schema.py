@@ -20,6 +20,8 @@ def json_schema() -> dict:
     """A JSON Schema (draft 2020-12) for problem files, for editor completion and checks."""
     number = {"type": "number"}
     text = {"type": "string"}
+    prose = {"type": "string", "description": "Text a student reads: $...$ formulas in the answer syntax, "
+                                              "{x} for a given value (the student's own), {{ }} for a literal brace."}
     text_or_number = {"type": ["string", "number"]}
     names = {"type": "array", "items": {"type": "string"}}
 
@@ -82,17 +84,17 @@ def json_schema() -> dict:
     }
     part_props = {
         "id": {"type": "string", "pattern": f"^{PART_ID_PATTERN}$"},
-        "prompt": text,
+        "prompt": prose,
         "kind": {"enum": list(PART_KINDS), "default": EXPRESSION},
         "answer": text_or_number,
         "points": {"type": "number", "exclusiveMinimum": 0, "default": 1},
         "tolerance": {"$ref": "#/$defs/tolerance"},
-        "options": {"type": "array", "items": text, "minItems": 2, "maxItems": MAX_LABELS},
+        "options": {"type": "array", "items": prose, "minItems": 2, "maxItems": MAX_LABELS},
         "partial_credit": {"type": "boolean", "default": False},
         "forbidden": {"oneOf": [text, names]},
         "required": {"oneOf": [text, names]},
         "restriction": text,
-        "hints": {"oneOf": [text, names]},
+        "hints": {"oneOf": [prose, {"type": "array", "minItems": 1, "items": prose}]},
         "show_solution": {"type": "boolean", "default": False},
         "where": text,
         "allow_restatement": {"type": "boolean", "default": False},
@@ -143,7 +145,7 @@ def json_schema() -> dict:
     }
     top_props = {
         "title": text,
-        "statement": text,
+        "statement": prose,
         "symbols": {"type": "object", "propertyNames": {"pattern": f"^{NAME_RE.pattern}$"},
                     "additionalProperties": {"$ref": "#/$defs/symbol"}},
         "notation": {"type": "object", "propertyNames": {"pattern": f"^{NAME_RE.pattern}$"},

@@ -26,7 +26,7 @@ from grader.checking.restatements import bare, defined_names, derivative_candida
 from grader.limits import MAX_RESTATEMENTS, VALIDATION_SAMPLE
 from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.authoring.loader import ProblemError, _load, _problem_files
-from grader.authoring.formulas import formula_errors
+from grader.authoring.formulas import formula_errors, placeholder_errors
 from grader.authoring.parts import choice_labels
 from grader.checking.variants import variant_values
 from grader.answers import functions
@@ -121,7 +121,7 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
             except parser.AnswerSyntaxError as exc:
                 issue(None, f"symbol '{sym.name}': the definition '{sym.definition}' cannot be read: {exc}")
     _definitions_evaluate(problem, definitions, issue)
-    for where, message, source in formula_errors(problem):
+    for where, message, source in (*formula_errors(problem), *placeholder_errors(problem)):
         issue(_line_of_text(problem.path, source), f"{where}: {message}")
 
     students: list[Optional[str]] = [None]

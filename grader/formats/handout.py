@@ -1,4 +1,5 @@
-"""Handouts of per-student values: what each student must compute with, before they start.
+"""Handouts of per-student values: what each student must compute with, before they start,
+and each problem as they will see it (its texts with their values).
 
 Pure functions (text out); `grader handout` writes them. The values come from
 `variants.student_values`, the same function grading uses, so a handout cannot disagree with
@@ -15,6 +16,7 @@ from grader.authoring.roster import Person
 from grader.checking.variants import student_values
 from grader.number_format import number_text
 from grader.show.escape import csv_safe, md_code, md_text
+from grader.show.markdown import problem_markdown
 
 
 def randomized(problems: dict[str, Problem]) -> list[Problem]:
@@ -65,5 +67,5 @@ def handout_markdown(problems: dict[str, Problem], person: Person, due: Optional
         for name in sorted(values, key=lambda n: (n not in drawn, n)):
             mark = "" if name in drawn else " (the same for everyone)"
             lines.append(f"| {md_text(name)} | {number_text(values[name])}{mark} |")
-        lines.append("")
+        lines += ["", problem_markdown(p, tuple(sorted(values.items())), title=False)]
     return "\n".join(lines).rstrip("\n") + "\n"

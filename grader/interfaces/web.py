@@ -29,7 +29,7 @@ import grader
 from grader import DEADLINE_SECONDS, GraderError, Problem
 from grader.show.html import interpreted_html, steps_html, unreadable_html, verdict_html
 from grader.show.pages import problem_json
-from grader.show.prose import inline_html, plain
+from grader.show.prose import inline_html, part_with_values, plain
 from grader.show.text import STEP_MARKS, STEP_WORDS, no_more_hints, step_json, verdict_json, verdict_word
 
 from grader.limits import MAX_REQUEST_BYTES as MAX_BODY   # bytes of JSON per request
@@ -241,7 +241,7 @@ async def hint(request: Request) -> Response:
     """Hint number n (1-based) of a part; past the last one, says there are no more."""
     state: Grading = request.app.state.grading
     p = _problem(state, request.query_params.get("problem"))
-    part = _part(p, request.query_params.get("part"))
+    part = part_with_values(_part(p, request.query_params.get("part")), grader.given_values(p, state.student))
     n = request.query_params.get("n", "1")
     if not n.isdigit() or len(n) > 4 or int(n) < 1:
         raise Refused(400, "n must be a hint number (1, 2, ...).")

@@ -13,7 +13,7 @@ from grader.model import CHOICE, CORRECT, MULTI_CHOICE, Problem, Step, StepStatu
 from grader.number_format import format_number, out_of, score_text
 from grader.show.escape import html_text, one_line
 from grader.show.mathml import mathml as mathml_of
-from grader.show.prose import inline_html, prose_html
+from grader.show.prose import inline_html, prose_html, with_values
 from grader.show.text import STEP_MARKS, STEP_WORDS, expects, names_line, unsaid, verdict_word
 from grader.show.width import caret_pad, shows_caret
 
@@ -88,6 +88,7 @@ def interpreted_html(mathml: Optional[str]) -> str:
 
 
 def problem_html(problem: Problem, given: tuple[tuple[str, float], ...], student: Optional[str]) -> str:
+    problem = with_values(problem, dict(given))
     out = [f'<section class="grader-problem"><h2>{escape(problem.title)}</h2>',
            f'<div class="grader-statement">{prose_html(problem.statement, problem)}</div>']
     if given:

@@ -5,7 +5,7 @@ from grader.checking.choices import LETTERS
 from grader.model import CHOICE, MULTI_CHOICE, Problem, Verdict
 from grader.number_format import format_number, out_of, score_text
 from grader.show.escape import md_code, md_text as md
-from grader.show.prose import plain
+from grader.show.prose import plain, with_values
 from grader.show.text import STEP_MARKS, STEP_WORDS, expects, names_line, unsaid, verdict_word
 
 
@@ -36,8 +36,11 @@ def steps_markdown(steps) -> list[str]:
     return out
 
 
-def problem_markdown(p: Problem, given: tuple[tuple[str, float], ...]) -> str:
-    out = [f"### {md(p.title)}", "```text\n" + plain(p.statement.strip()) + "\n```"]
+def problem_markdown(p: Problem, given: tuple[tuple[str, float], ...], title: bool = True) -> str:
+    """The problem with these values in its texts (`title=False`: under a heading of its own)."""
+    p = with_values(p, dict(given))
+    out = [f"### {md(p.title)}"] if title else []
+    out.append("```text\n" + plain(p.statement.strip()) + "\n```")
     if given:
         out.append("Given values: " + ", ".join(f"{md(k)} = {format_number(v, 6)}" for k, v in given))
     if names_line(p, dict(given)):

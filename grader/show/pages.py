@@ -12,20 +12,21 @@ from grader.model import CHOICE, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.number_format import format_number
 from grader.show.html import problem_html
 from grader.show.mathml import mathml
-from grader.show.prose import inline_html, plain, prose_html
+from grader.show.prose import inline_html, plain, prose_html, with_values
 from grader.show.text import expects, index_entries, name_entries
 
 
 def problem_json(p: Problem, student: Optional[str]) -> dict:
     given = student_values(p, student) or dict(p.given)
+    seen = with_values(p, given)      # the texts with the student's values; problem_html fills its own
     return {
-        "id": p.id, "title": p.title, "statement": plain(p.statement.strip()), "statement_html": prose_html(p.statement, p),
+        "id": p.id, "title": p.title, "statement": plain(seen.statement.strip()), "statement_html": prose_html(seen.statement, p),
         "points": p.max_score, "per_student": p.per_student,
         "student": student, "given": [{"name": k, "value": format_number(v, 6)} for k, v in sorted(given.items())],
         "names": [_name_json(p, ex, note) for ex, note in name_entries(p, given)],
         "indices": [{"letter": letter, "role": role, "range": p.table.index_range(letter), "note": note}
                     for (letter, role), (_, note) in zip(p.table.indices, index_entries(p))],
-        "parts": [_part_json(p, q) for q in p.parts],
+        "parts": [_part_json(p, q) for q in seen.parts],
         "html": problem_html(p, tuple(sorted(given.items())), student)}
 
 

@@ -13,7 +13,7 @@ from html import escape
 from typing import Optional
 
 from grader.answers.dollars import UnclosedFormula, pieces, plain
-from grader.authoring.formulas import formula_table, read_formula
+from grader.authoring.formulas import formula_table, part_with_values, read_formula, with_values  # noqa: F401 (shown with values)
 from grader.model import Problem, SymbolTable
 
 _BULLET = re.compile(r"^\s{0,3}([*+-]|\d{1,3}[.)])\s+")

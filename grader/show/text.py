@@ -13,7 +13,7 @@ from grader.checking.choices import LETTERS
 from grader.model import (CHOICE, CORRECT, DERIVATION, FUNCTION, INCORRECT, INDEXED, INVALID, MATRIX, MISSING, MULTI_CHOICE, NOT_GRADED,
                           NUMERIC, UNIT, VECTOR, Part, PartResult, Problem, Step, StepStatus, Verdict)
 from grader.number_format import format_number, out_of, score_text
-from grader.show.prose import plain
+from grader.show.prose import plain, with_values
 from grader.show.width import caret_pad, shows_caret
 
 COLOURS = {CORRECT: "green", INCORRECT: "red", INVALID: "yellow", MISSING: "yellow", NOT_GRADED: "yellow"}
@@ -275,6 +275,7 @@ def index_entries(problem: Problem) -> list[tuple[str, str]]:
 
 def problem_text(problem: Problem, given: dict, style: Style) -> str:
     """What a student needs to answer: the statement, the names to use, each part's prompt."""
+    problem = with_values(problem, given)
     out = [bold(problem.title) if style.colour else problem.title, "=" * len(problem.title), "",
            plain(problem.statement.strip()), ""]
     if given:

@@ -11,7 +11,7 @@ import click
 
 from grader import Exit
 from grader.limits import MAX_ANSWER_INPUT_BYTES
-from grader.show.prose import plain
+from grader.show.prose import part_with_values, plain, with_values
 from grader.interfaces.cli.base import (
     AnswerCommand, Refusal, assigned_bank, assigned_problem, assignment_option, bank_location, emit_json,
     env_student, format_option, load_bank, main, problems_option, read_text, style,
@@ -49,9 +49,10 @@ def show(problem_id, student, assignment_path, problems_dir, fmt):
     problem, _ = assigned_problem(problems_dir, assignment_path, problem_id)
     given = grader.given_values(problem, student or env_student())
     if fmt == "json":
-        emit_json({"id": problem.id, "title": problem.title, "statement": plain(problem.statement), "given": given,
+        seen = with_values(problem, given)
+        emit_json({"id": problem.id, "title": problem.title, "statement": plain(seen.statement), "given": given,
                    "parts": [{"id": q.id, "kind": q.kind, "points": q.points, "prompt": plain(q.prompt),
-                              "options": list(q.options)} for q in problem.parts]})
+                              "options": list(q.options)} for q in seen.parts]})
         return
     click.echo(problem_text(problem, given, style()), nl=False)
 
@@ -162,6 +163,7 @@ def check(problem_id, part_id, answer, answer_file, hint, student, assignment_pa
     student = student or env_student()
     values = grader.student_values(problem, student)
     grader.ensure_checkable(problem, part, student)
+    seen = part_with_values(part, values or dict(problem.given))     # prompt and hints with the student's values
     if not problem.per_student:
         about = shared_values_note(problem) if student and problem.variants else None
     elif values is None:
@@ -182,7 +184,7 @@ def check(problem_id, part_id, answer, answer_file, hint, student, assignment_pa
         return verdict.status == "correct"
 
     if hint is not None:
-        text = (_next_hint(problem, part) if hint == 0 else _hint_again(problem, part, hint)) \
+        text = (_next_hint(problem, seen) if hint == 0 else _hint_again(problem, seen, hint)) \
             or "This part has no hints."
         if not answer:
             if fmt == "json":
@@ -202,12 +204,12 @@ def check(problem_id, part_id, answer, answer_file, hint, student, assignment_pa
     if fmt == "text":
         from grader.show.text import expects, hints_line, names_line, options_lines
         names = [names_line(problem, values or {})] if part.kind not in ("choice", "multi-choice") else []
-        for line in [plain(part.prompt.strip()), *options_lines(part), *filter(None, names), expects(part),
+        for line in [plain(seen.prompt.strip()), *options_lines(seen), *filter(None, names), expects(part),
                      *([CHAIN_HOW] if chain else []), hints_line(part)]:
             click.echo(shown.text(line), err=True)
 
     def hint_asked() -> None:
-        click.echo(shown.text(_next_hint(problem, part) or "This part has no hints."), err=True)
+        click.echo(shown.text(_next_hint(problem, seen) or "This part has no hints."), err=True)
     right = False
     while not right:
         text = _ask_chain(hint_asked) if chain else _ask_answer(hint_asked)
