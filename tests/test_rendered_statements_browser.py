@@ -5,7 +5,11 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 
 from chromium import browser_fixture
-from test_web_browser import server, wait_for  # noqa: F401  (the module's `grader serve` fixture)
+import pytest
+
+import grader
+from grader.number_format import number_text
+from test_web_browser import REPO, open_problem, server, serving, wait_for  # noqa: F401  (the module's `grader serve` fixture)
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
 
@@ -42,3 +46,32 @@ def test_a_hints_formula_is_mathml_on_the_page(server, browser):  # noqa: F811
     assert hints.find_element(By.TAG_NAME, "p").text.startswith("Hint 1 of 3:")
     assert len(shown) == 4 and shown[2].text.replace("\n", "") == "C"
     assert "$" not in hints.text
+
+
+@pytest.fixture(scope="module")
+def own_values(tmp_path_factory):
+    """`grader serve` for alice with the two-layer example's per-student values switched on, and
+    alice's values as grading draws them."""
+    path = tmp_path_factory.mktemp("assignment") / "a.yaml"
+    path.write_text("title: HW\nproblems:\n  - {id: two-layer-example, randomize: per-student}\n", encoding="utf-8")
+    problem = grader.apply_assignment(grader.load_assignment(path), REPO / "problems")["two-layer-example"]
+    for url in serving(tmp_path_factory, "--assignment", path):
+        yield url, grader.student_values(problem, "alice")
+
+
+def test_the_statement_and_a_hint_show_the_students_own_values(own_values, browser):  # noqa: F811
+    # issue 28, item 5: "Your values are $x = {x}$ ..." shows alice's own values, as MathML, and so does hint 2
+    url, mine = own_values
+    assert (mine["x"], mine["w1"], mine["w2"]) != (3, 0.01, -5)      # alice was drawn values of her own
+    open_problem(browser, url, "two-layer-example")
+    statement = browser.find_element(By.CSS_SELECTOR, ".statement")
+    said = statement.text.replace("\n", "").replace(" ", "")
+    x, w1, w2 = (number_text(mine[n]).replace("-", "−") for n in ("x", "w1", "w2"))
+    assert f"Yourvaluesaret=1,x={x},w1={w1},w2={w2}andb=−1." in said, said
+    assert "{" not in said
+    button = browser.find_element(By.XPATH, "//section[@aria-labelledby='part-loss-title']//button[text()='Show a hint']")
+    button.click()
+    button.click()
+    hints = browser.find_element(By.CSS_SELECTOR, "section[aria-labelledby='part-loss-title'] .hints")
+    wait_for(browser, lambda d: "Hint 2 of 2" in hints.text)
+    assert f"z2=w2·w1·x+b={w2}·{w1}·{x}+(−1)" in hints.text.replace("\n", "").replace(" ", ""), hints.text

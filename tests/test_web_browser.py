@@ -38,13 +38,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def serving(tmp_path_factory, *args):
+    """A real `grader serve` for student alice (with `args`), stopped when the generator ends."""
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "stderr.txt"
     with open(log, "wb") as err:    # a file, not a pipe nobody drains: the server never blocks on it
         proc = subprocess.Popen([sys.executable, "-m", "grader", "serve", "--no-browser", "--port", str(port),
-                                 "--student", "alice"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
+                                 "--student", "alice", *map(str, args)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + WAIT
     while True:
@@ -65,6 +65,11 @@ def server(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    yield from serving(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
