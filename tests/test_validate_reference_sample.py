@@ -13,6 +13,7 @@ from pathlib import Path
 import grader
 from click.testing import CliRunner
 
+from grader.checking import checker
 from grader.checking.variants import variant_values
 from grader.authoring.loader import _load
 from grader.authoring.validation import REFERENCE_STUDENTS, VALIDATION_STUDENTS
@@ -117,7 +118,7 @@ def test_a_numeric_reference_infinite_for_some_students_is_an_error_naming_them(
     assert 2.0 not in first_students_values(path, "x")      # the whole check alone cannot see it
     assert messages(path) == [
         f"{path}:9: part 'inv': the reference answer '1/(x-2)' is not a finite number for 72 of 200 sampled "
-        f"students, e.g. with x = 2 (it gives inf): no answer can be graded correct for them; change the "
+        f"students, e.g. with x = 2 (it gives inf): their answers are not graded; change the "
         f"variants or the reference"]
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert (result.exit_code, result.stderr) == (5, "1 problem(s) found.\n")
@@ -129,7 +130,7 @@ def test_a_log_reaching_zero_and_below_is_one_error_with_the_first_student_value
     assert {0.01, 0.02}.isdisjoint(first_students_values(path, "w"))
     assert messages(path) == [
         f"{path}:9: part 'log': the reference answer 'log(w - 0.02)' is not a finite number for 83 of 200 "
-        f"sampled students, e.g. with w = 0.01 (it gives nan): no answer can be graded correct for them; "
+        f"sampled students, e.g. with w = 0.01 (it gives nan): their answers are not graded; "
         f"change the variants or the reference"]
 
 
@@ -138,7 +139,7 @@ def test_an_expression_reference_undefined_everywhere_for_some_students_is_an_er
     assert 2.0 not in first_students_values(path, "x")
     assert messages(path) == [
         f"{path}:10: part 'quot': the reference answer 'z/(x-2)' is undefined at almost every sampled point "
-        f"for 72 of 200 sampled students, e.g. with x = 2: no answer can be graded correct for them; change "
+        f"for 72 of 200 sampled students, e.g. with x = 2: their answers are not graded; change "
         f"the variants or the reference"]
 
 
@@ -156,7 +157,7 @@ def test_a_student_the_whole_check_also_meets_is_reported_once(tmp_path):
     assert 2.0 in first_students_values(path, "x")
     assert messages(path) == [
         f"{path}:9: part 'inv': the reference answer '1/(x-2)' is not a finite number for 66 of 200 sampled "
-        f"students, e.g. with x = 2 (it gives inf): no answer can be graded correct for them; change the "
+        f"students, e.g. with x = 2 (it gives inf): their answers are not graded; change the "
         f"variants or the reference"]
 
 
@@ -164,3 +165,41 @@ def test_values_that_keep_the_reference_finite_are_clean(tmp_path):
     path = write(tmp_path, NUMERIC.replace("[1, 2, 3]", "[1, 3, 4]"),
                  "reciprocal.yaml")
     assert messages(path) == []
+
+
+def test_what_the_course_values_show_is_said_once_by_the_whole_check(tmp_path):
+    path = write(tmp_path, NUMERIC.replace("given: {x: 3}", "given: {x: 2}"), "reciprocal.yaml")
+    broken = ("Not graded: the problem bank cannot check this part (its reference answer '1/(x-2)' is not a "
+              "finite number for these values). This is not a mistake in your answer; your instructor has to "
+              "fix the problem.")
+    assert messages(path) == [
+        f"{path}:9: part 'inv': the reference answer '1/(x-2)' is graded not-graded: {broken}",
+        f"{path}:16: part 'inv': test answer '1' should be correct but is not-graded: the reference gives inf for "
+        f"the course's values, the answer 1 (feedback: {broken})"]
+
+
+# --- grading itself, for a student whose values put the reference or a rule out of reach --------
+
+def test_no_number_is_graded_correct_against_an_infinite_reference(tmp_path):
+    # the tolerance's slack grows with the reference: an infinite one took in every number
+    problem, _ = _load(write(tmp_path, NUMERIC, "reciprocal.yaml"))
+    for answer in ("1", "-7.5", "1/0"):
+        verdict = checker.check(problem, problem.parts[0], answer, {"x": 2.0})
+        assert (verdict.status, verdict.rule, verdict.feedback) == ("not-graded", "broken-part", (
+            "Not graded: the problem bank cannot check this part (its reference answer '1/(x-2)' is not a finite "
+            "number for these values). This is not a mistake in your answer; your instructor has to fix the "
+            "problem.",))
+    assert checker.check(problem, problem.parts[0], "1", {"x": 3.0}).status == "correct"
+
+
+def test_a_mistake_rule_infinite_for_these_values_does_not_take_every_answer(tmp_path):
+    text = NUMERIC.replace('answer: "1/(x-2)"', 'answer: "1/(x-1)"').replace("    tests:", """\
+    mistakes:
+      - answer: "1/(x-2)"
+        message: "Subtract 1, not 2."
+        tag: minus-two
+    tests:""").replace('"1", status', '"0.5", status')
+    problem, _ = _load(write(tmp_path, text, "reciprocal.yaml"))
+    verdict = checker.check(problem, problem.parts[0], "5", {"x": 2.0})
+    assert (verdict.status, verdict.rule) == ("incorrect", None)
+    assert checker.check(problem, problem.parts[0], "1", {"x": 2.0}).status == "correct"

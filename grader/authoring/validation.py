@@ -444,37 +444,53 @@ def _reference_across(problem: Problem, part: Part, issue) -> set:
     """A whole check of the reference is costly, so it is graded for a few students only; every
     sampled student's values still go through grading's own evaluation (`context`), which is
     cheap: a reference out of reach for some values (1/(x-2) with x = 2, log(w - 0.02) with
-    w = 0.02) leaves those students no answer that can be graded correct. Returns them."""
+    w = 0.02) leaves those students no answer that can be graded correct. Returns them. What
+    the course's values show already, the whole check reports (once, in its own words)."""
     if part.kind not in (NUMERIC, EXPRESSION):
         return set()
     where, answer = f"part '{part.id}'", f"the reference answer '{part.answer}'"
+    try:
+        if _out_of_reach(problem, part, ()) is not None:
+            return set()
+    except Exception:  # noqa: BLE001 - an unreadable part or condition is reported where it is read
+        return set()
     found: dict[str, list[tuple[str, dict, str]]] = {}
     for student in VALIDATION_STUDENTS:
         values = variant_values(problem, student)
         try:
-            ctx = context(problem, part, tuple(sorted(values.items())))
-        except EvalError as exc:
-            found.setdefault("condition" if exc.kind == "condition" else "evaluate", []).append(
-                (student, values, exc.message))
-            continue
-        except Exception:  # noqa: BLE001 - an unreadable part or condition is reported where it is read
+            trouble = _out_of_reach(problem, part, tuple(sorted(values.items())))
+        except Exception as exc:  # noqa: BLE001 - never let a checker bug stop validation
+            issue(part.line or None, f"{where}: evaluating the reference failed: {type(exc).__name__}: {exc}")
             return set()
-        if part.kind == NUMERIC and not math.isfinite(value := float(ctx.ref_values.reshape(-1)[0])):
-            found.setdefault("finite", []).append((student, values, f"{value}"))
-        elif part.kind == EXPRESSION and compare_values(ctx.ref_values, ctx.ref_values,
-                                                        part.tolerance).reason is Difference.UNCHECKED:
-            found.setdefault("undefined", []).append((student, values, ""))
+        if trouble is not None:
+            found.setdefault(trouble[0], []).append((student, values, trouble[1]))
     for reason, hits in found.items():
         _, values, detail = hits[0]
         who = f"{len(hits)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with {_values_text(problem, values)}"
         issue(part.line or None, {
             "evaluate": f"{where}: {answer} cannot be evaluated for {who}: {detail}",
             "condition": f"{where}: the condition '{part.where}' cannot be met for {who}: {detail}",
-            "finite": f"{where}: {answer} is not a finite number for {who} (it gives {detail}): no answer "
-                      f"can be graded correct for them; change the variants or the reference",
-            "undefined": f"{where}: {answer} is undefined at almost every sampled point for {who}: no answer "
-                         f"can be graded correct for them; change the variants or the reference"}[reason])
+            "finite": f"{where}: {answer} is not a finite number for {who} (it gives {detail}): their answers "
+                      f"are not graded; change the variants or the reference",
+            "undefined": f"{where}: {answer} is undefined at almost every sampled point for {who}: their answers "
+                         f"are not graded; change the variants or the reference"}[reason])
     return {student for hits in found.values() for student, _, _ in hits}
+
+
+def _out_of_reach(problem: Problem, part: Part, values: tuple) -> Optional[tuple[str, str]]:
+    """(reason, detail) when grading's evaluation of the reference with these values leaves
+    nothing to grade against: an EvalError, a number that is not finite, an expression undefined
+    at (almost) every sample (what `compare_values` calls unchecked)."""
+    try:
+        ctx = context(problem, part, values)
+    except EvalError as exc:
+        return ("condition" if exc.kind == "condition" else "evaluate"), exc.message
+    if part.kind == NUMERIC:
+        value = float(ctx.ref_values.reshape(-1)[0])
+        return None if math.isfinite(value) else ("finite", f"{value}")
+    if compare_values(ctx.ref_values, ctx.ref_values, part.tolerance).reason is Difference.UNCHECKED:
+        return "undefined", ""
+    return None
 
 
 def _declared(problem: Problem, name: str) -> bool:
