@@ -444,7 +444,7 @@ def _reference_across(problem: Problem, part: Part, issue) -> set:
     """A whole check of the reference is costly, so it is graded for a few students only; every
     sampled student's values still go through grading's own evaluation (`context`), which is
     cheap: a reference out of reach for some values (1/(x-2) with x = 2, log(w - 0.02) with
-    w = 0.02) leaves those students no answer that can be graded correct. Returns them. What
+    w = 0.02) leaves those students' answers not graded, as the bank's fault. Returns them. What
     the course's values show already, the whole check reports (once, in its own words)."""
     if part.kind not in (NUMERIC, EXPRESSION):
         return set()
