@@ -1,11 +1,15 @@
 """The instructor's tools of issue 28: `grader key` (each part's answer for one student, numbers
-from that student's own values) and `grader new` (a commented problem file that validates)."""
+from that student's own values), `grader new` (a commented problem file that validates) and
+`grader serve` picking up edits (by default for a problems/ folder here)."""
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -217,7 +221,8 @@ def test_serve_without_reload_keeps_the_bank_it_started_with(bank):
 
 def test_serve_help_offers_reload():
     result = CliRunner().invoke(main, ["serve", "--help"])
-    assert "--reload" in result.stdout and "Pick up edited problem files on the next request" in result.stdout
+    assert "--reload / --no-reload" in result.stdout and "Pick up edited problem files on the next request" in result.stdout
+    assert "Default: on for a problems/" in result.stdout
 
 
 def test_key_says_when_a_problem_gives_everyone_the_course_values_and_refuses_what_it_cannot_do(bank, tmp_path):
@@ -231,3 +236,71 @@ def test_key_says_when_a_problem_gives_everyone_the_course_values_and_refuses_wh
     assert nobody.stderr.splitlines()[-1] == ("Error: there are no students to write answer keys for: "
                                               "name them with --student or --roster.")
     assert not (tmp_path / "keys").exists()
+
+
+# --- grader serve watches ./problems by default ---------------------------------------------------
+
+WATCHING = "Watching problems: edited problem files are picked up on the next request"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _title_after_an_edit(cwd: Path, bank: Path, *args: str) -> tuple[str, list[str]]:
+    """A real `grader serve` run from `cwd`: the title it shows after tiny.yaml is edited, and
+    what it said on stderr before the edit."""
+    (bank / "tiny.yaml").write_text(TINY, encoding="utf-8")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADER_PROBLEMS", "GRADER_STUDENT")}
+    log = cwd / "serve-stderr.txt"
+    with open(log, "wb") as err:      # a file, not a pipe nobody drains
+        proc = subprocess.Popen([sys.executable, "-m", "grader", "serve", "--no-browser", "--port", str(port), *args],
+                                cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    url = f"http://127.0.0.1:{port}/api/problems/tiny"
+
+    def title() -> str:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return json.load(r)["title"]
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert title() == "A tiny square"
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+                time.sleep(0.2)
+        said = log.read_text(encoding="utf-8").splitlines()
+        (bank / "tiny.yaml").write_text(TINY.replace("A tiny square", "A tiny cube"), encoding="utf-8")
+        _touch_later(bank / "tiny.yaml")
+        return title(), said
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_watches_a_problems_folder_here_by_default_and_says_so(bank):
+    title, said = _title_after_an_edit(bank.parent, bank)
+    assert title == "A tiny cube"
+    assert said[:2] == ["Problem bank: problems (the problems/ folder here)",
+                        f"{WATCHING} (--no-reload serves them as they are now)."]
+
+
+def test_serve_no_reload_keeps_the_bank_of_a_problems_folder_here(bank):
+    title, said = _title_after_an_edit(bank.parent, bank, "--no-reload")
+    assert title == "A tiny square"
+    assert said[0] == "Problem bank: problems (the problems/ folder here)"
+    assert not any(line.startswith("Watching") for line in said)
+
+
+def test_serve_does_not_watch_a_bank_named_by_option_unless_asked(bank):
+    title, said = _title_after_an_edit(bank.parent, bank, "--problems", "problems")
+    assert title == "A tiny square"
+    assert said[0] == "Problem bank: problems (--problems)"
+    assert not any(line.startswith("Watching") for line in said)
+    title, said = _title_after_an_edit(bank.parent, bank, "--problems", "problems", "--reload")
+    assert title == "A tiny cube"
+    assert said[:2] == ["Problem bank: problems (--problems)", f"{WATCHING}."]

@@ -29,6 +29,12 @@ class BankLocation:
     def installed(self) -> bool:
         return self.source == INSTALLED
 
+    @property
+    def here(self) -> bool:
+        """A problems/ folder found in the current folder: the instructor's own bank, being
+        written (`grader serve` watches it unless told not to)."""
+        return self.source == HERE
+
     def describe(self) -> str:
         """`Problem bank: problems (the problems/ folder here)`: what a command says on stderr."""
         return f"Problem bank: {self.path} ({_WHY[self.source]})"

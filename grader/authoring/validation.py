@@ -17,7 +17,7 @@ from typing import Any, Iterable, Optional
 from grader.checking import checker
 from grader.answers import parser
 from grader.checking.conditions import ConditionError, holds, read_condition
-from grader.checking.decide import compare_values, context
+from grader.checking.decide import Difference, compare_values, context
 from grader.checking.tolerance import within
 from grader.checking.evaluate import EvalError, evaluate, make_world
 from grader.answers.render import render
@@ -166,10 +166,11 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
             if -1 not in unreadable:
                 _derivation_proved(problem, part, lines, issue)
         _reference_causes(problem, part, issue)
+        out_of_reach = _reference_across(problem, part, issue) if problem.variants else set()
         # the reference must be right, for the course's values and for variants (a numeric part's
         # reference is a formula in the given names: the instructor's, checked as one)
         reference_part = dc_replace(part, formula=True) if part.kind == NUMERIC else part
-        for student in students if part.kind != DERIVATION else ():
+        for student in [s for s in students if s not in out_of_reach] if part.kind != DERIVATION else ():
             values = variant_values(problem, student) if problem.given else None
             try:
                 v = checker.check(problem, reference_part, part.answer, values)
@@ -437,6 +438,59 @@ def _per_student(problem: Problem, part: Part, lines: dict, unreadable: set, iss
             issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') is within the tolerance of the reference "
                          f"answer for {who}: such a student gets full marks for the mistake; tighten the "
                          f"tolerance or change the variants")
+
+
+def _reference_across(problem: Problem, part: Part, issue) -> set:
+    """A whole check of the reference is costly, so it is graded for a few students only; every
+    sampled student's values still go through grading's own evaluation (`context`), which is
+    cheap: a reference out of reach for some values (1/(x-2) with x = 2, log(w - 0.02) with
+    w = 0.02) leaves those students' answers not graded, as the bank's fault. Returns them. What
+    the course's values show already, the whole check reports (once, in its own words)."""
+    if part.kind not in (NUMERIC, EXPRESSION):
+        return set()
+    where, answer = f"part '{part.id}'", f"the reference answer '{part.answer}'"
+    try:
+        if _out_of_reach(problem, part, ()) is not None:
+            return set()
+    except Exception:  # noqa: BLE001 - an unreadable part or condition is reported where it is read
+        return set()
+    found: dict[str, list[tuple[str, dict, str]]] = {}
+    for student in VALIDATION_STUDENTS:
+        values = variant_values(problem, student)
+        try:
+            trouble = _out_of_reach(problem, part, tuple(sorted(values.items())))
+        except Exception as exc:  # noqa: BLE001 - never let a checker bug stop validation
+            issue(part.line or None, f"{where}: evaluating the reference failed: {type(exc).__name__}: {exc}")
+            return set()
+        if trouble is not None:
+            found.setdefault(trouble[0], []).append((student, values, trouble[1]))
+    for reason, hits in found.items():
+        _, values, detail = hits[0]
+        who = f"{len(hits)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with {_values_text(problem, values)}"
+        issue(part.line or None, {
+            "evaluate": f"{where}: {answer} cannot be evaluated for {who}: {detail}",
+            "condition": f"{where}: the condition '{part.where}' cannot be met for {who}: {detail}",
+            "finite": f"{where}: {answer} is not a finite number for {who} (it gives {detail}): their answers "
+                      f"are not graded; change the variants or the reference",
+            "undefined": f"{where}: {answer} is undefined at almost every sampled point for {who}: their answers "
+                         f"are not graded; change the variants or the reference"}[reason])
+    return {student for hits in found.values() for student, _, _ in hits}
+
+
+def _out_of_reach(problem: Problem, part: Part, values: tuple) -> Optional[tuple[str, str]]:
+    """(reason, detail) when grading's evaluation of the reference with these values leaves
+    nothing to grade against: an EvalError, a number that is not finite, an expression undefined
+    at (almost) every sample (what `compare_values` calls unchecked)."""
+    try:
+        ctx = context(problem, part, values)
+    except EvalError as exc:
+        return ("condition" if exc.kind == "condition" else "evaluate"), exc.message
+    if part.kind == NUMERIC:
+        value = float(ctx.ref_values.reshape(-1)[0])
+        return None if math.isfinite(value) else ("finite", f"{value}")
+    if compare_values(ctx.ref_values, ctx.ref_values, part.tolerance).reason is Difference.UNCHECKED:
+        return "undefined", ""
+    return None
 
 
 def _declared(problem: Problem, name: str) -> bool:

@@ -327,9 +327,13 @@ def _mistake(mistake: Mistake, points: float, facts: dict) -> Decision:
 def _numeric(ctx: Context, values: np.ndarray, facts: dict) -> Decision:
     part = ctx.part
     points = part.points
+    b = float(ctx.ref_values[0])
+    if not np.isfinite(b):      # these values put the reference out of reach (1/(x-2) with x = 2)
+        return Decision(NOT_GRADED, 0.0, points, Why.BROKEN_PART,
+                        message=f"its reference answer '{part.answer}' is not a finite number for these values", **facts)
     if values.ndim != 1:
         return Decision(INCORRECT, 0.0, points, Why.NOT_A_NUMBER, **facts)
-    a, b = float(values[0]), float(ctx.ref_values[0])
+    a = float(values[0])
     if not np.isfinite(a):
         return Decision(INCORRECT, 0.0, points, Why.NOT_FINITE, **facts)
     if within(a, b, part.tolerance):

@@ -34,6 +34,8 @@ def within(a: float, b: float, tol: Tolerance, widen: float = 1.0) -> bool:
     noise in the reference never decides. `widen` asks instead whether `a` is a near miss (feedback's
     "close, but not accurate enough"): within `widen` units of the last decimal or figure asked for.
     """
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False        # an infinite reference's slack is infinite: every number would be within it
     err = abs(a - b)
     slack = 1e-12 * max(1.0, abs(b))
     if tol.absolute is not None:
@@ -79,8 +81,6 @@ def _rounded(x: float, quantum) -> Decimal:
 
 
 def _same_rounding(a: float, b: float, slack: float, quantum) -> bool:
-    if not (math.isfinite(a) and math.isfinite(b)):
-        return False
     mine = _rounded(a, quantum)
     return mine in (_rounded(b - slack, quantum), _rounded(b, quantum), _rounded(b + slack, quantum))
 

@@ -272,7 +272,9 @@ def syntax():
 
 
 def _watch(web, folder, assignment):
-    """--reload: the bank's folder, watched, reloaded as at start-up (with the assignment)."""
+    """The bank's folder, watched (--reload, and by default a problems/ folder here: the bank being
+    written), reloaded as at start-up (with the assignment). Only its own files: the loader reads
+    no sub-folder, so neither does the watch."""
     import grader
     return web.BankWatch(folder, lambda: grader.assigned(grader.load_bank(folder), assignment),
                          lambda line: click.echo(line, err=True))
@@ -285,7 +287,9 @@ def _watch(web, folder, assignment):
 @click.option("--student", metavar="ID",
               help="The student using the page (default: $GRADER_STUDENT): shown, and their values used.")
 @click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
-@click.option("--reload", is_flag=True, help="Pick up edited problem files on the next request (while you write them).")
+@click.option("--reload/--no-reload", default=None,
+              help="Pick up edited problem files on the next request (while you write them). "
+                   "Default: on for a problems/ folder found here, off for any other bank.")
 @assignment_option
 @problems_option
 def serve(host, port, student, no_browser, reload, assignment_path, problems_dir):
@@ -300,7 +304,10 @@ def serve(host, port, student, no_browser, reload, assignment_path, problems_dir
     if not web.is_loopback(host):
         click.echo(f"grader: warning: listening on {host}: other computers can reach this page and use this "
                    f"computer to check answers. Use --host 127.0.0.1 to keep it local.", err=True)
-    watch = _watch(web, location.path, assignment) if reload else None
+    watch = _watch(web, location.path, assignment) if (location.here if reload is None else reload) else None
+    if watch is not None:
+        off = " (--no-reload serves them as they are now)" if reload is None else ""
+        click.echo(f"Watching {location.path}: edited problem files are picked up on the next request{off}.", err=True)
     app = web.create_app(bank, student=student or env_student(), host=host, watch=watch)
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown_host}:{port}/"
