@@ -203,3 +203,43 @@ def test_a_mistake_rule_infinite_for_these_values_does_not_take_every_answer(tmp
     verdict = checker.check(problem, problem.parts[0], "5", {"x": 2.0})
     assert (verdict.status, verdict.rule) == ("incorrect", None)
     assert checker.check(problem, problem.parts[0], "1", {"x": 2.0}).status == "correct"
+
+
+FORMULA_TEST = """\
+title: Scaled
+statement: A product.
+symbols:
+  x: scalar
+  w: scalar
+given: {x: 3, w: 0.5}
+variants:
+  x: {choices: [1, 2, 3]}
+parts:
+  - id: z
+    prompt: What is w*x?
+    kind: numeric
+    formula: true
+    answer: "w*x"
+    tolerance: {absolute: 0.001}
+    points: 1
+    tests:
+      - {answer: "1.5", status: correct}
+      - {answer: "x*w", status: correct}
+      - {answer: "w*3", status: correct}
+"""
+
+
+def test_a_test_written_with_the_given_names_is_checked_for_every_sampled_student(tmp_path):
+    # `w*3` is right for the course's x = 3 only; `1.5`, a number typed for the course's values, is
+    # checked with them alone, and `x*w` holds for everyone
+    path = tmp_path / "scaled.yaml"
+    path.write_text(FORMULA_TEST, encoding="utf-8")
+    problem, lines = _load(str(path))
+    xs = [variant_values(problem, s)["x"] for s in VALIDATION_STUDENTS]
+    assert lines[("test", "z", 2)] == 20
+    other = sum(1 for x in xs if x != 3)
+    first = next(x for x in xs if x != 3)
+    assert [str(i) for i in grader.validate([path])] == [
+        f"{path}:20: part 'z': test answer 'w*3' should be correct but is incorrect for {other} of "
+        f"{len(VALIDATION_STUDENTS)} sampled students, e.g. with x = {first:g} (feedback: 1.5 is {abs(1.5 / (0.5 * first) - 1):.0%} "
+        f"away from the value; this part needs an error below 0.001.)"]

@@ -224,7 +224,29 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
             elif t.feedback and t.feedback.lower() not in _verdict_text(v).lower():
                 issue(tline, f"{where}: test answer '{t.answer}' is {v.status} as expected, but its feedback "
                              f"does not mention '{t.feedback}' (feedback: {_verdict_text(v) or 'none'})")
+            elif problem.variants:
+                _test_across(problem, part, t, tline, out_of_reach, issue)
     return issues
+
+
+def _test_across(problem: Problem, part: Part, test, line: Optional[int], out_of_reach: set, issue) -> None:
+    """A test written with the given names (not a number typed for the course's values) means the
+    same for every student: it is checked with each sampled student's values too (but those whose
+    reference is out of reach, reported already)."""
+    try:
+        used = names_used(parser.parse(str(test.answer), problem.table).tree)
+    except parser.AnswerSyntaxError:
+        return
+    if not used & set(dict(problem.given)):
+        return
+    students = [s for s in VALIDATION_STUDENTS if s not in out_of_reach]
+    wrong = [(values, v) for values in map(lambda s: variant_values(problem, s), students)
+             for v in [checker.check(problem, part, test.answer, values)] if v.status != test.status]
+    if wrong:
+        values, v = wrong[0]
+        issue(line, f"part '{part.id}': test answer '{test.answer}' should be {test.status} but is {v.status} for "
+                    f"{len(wrong)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with "
+                    f"{_values_text(problem, values)}" + (f" (feedback: {_verdict_text(v)})" if v.feedback else ""))
 
 
 def _reference_causes(problem: Problem, part: Part, issue) -> None:
