@@ -22,9 +22,14 @@ __all__ = ["Depends", "Watch"]
 class Depends:
     """The class's value sets, one hash per problem, and the test of a stored row against them."""
 
-    def __init__(self, others: dict[str, tuple]):
+    def __init__(self, others: dict[str, tuple], owners: Optional[dict] = None):
+        """`owners` (`othervalues.Classmates.owners`): whose each set is. The instructor's outputs
+        name them beside a row's stored diagnosis, so a set changing hands (a classmate with the
+        same values added) counts as a change of the sets: the row is graded and written again."""
         self.others = others
-        self.hashes = {pid: hashlib.sha256(repr(sets).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        owners = owners or {}
+        self.hashes = {pid: hashlib.sha256(repr((sets, [owners.get((pid, k)) for k in sets]))
+                                           .encode("utf-8", "surrogatepass")).hexdigest()[:32]
                        for pid, sets in others.items()}
 
     def record(self, read: Iterable[str]) -> str:
