@@ -71,9 +71,10 @@ def _class(root, owners, copier, numbers):
     return root
 
 
-def _grade(cls, out, bank):
-    result = run("grade", cls, "--out", out, "--problems", bank, "--jobs", "1")
+def _grade(cls, out, bank, said: str = "", jobs: int = 1):
+    result = run("grade", cls, "--out", out, "--problems", bank, "--jobs", jobs)
     assert result.exit_code == 0, result.output
+    assert said in result.output
     return {r["student"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))}
 
 
@@ -82,12 +83,14 @@ def _report_row(copier: str, whose: str) -> str:
             f"<td>{whose}</td><td>{RULE}</td></tr>")
 
 
-def test_the_instructors_files_name_whose_values_matched_and_no_student_file_does(tmp_path, randomized_bank, people):
+@pytest.mark.parametrize("jobs", [1, 2])      # 2: results.json and report.html written by the helper process
+def test_the_instructors_files_name_whose_values_matched_and_no_student_file_does(tmp_path, randomized_bank, people,
+                                                                                  jobs):
     owners, copier, numbers = people
     two = owners[:2]
     cls = _class(tmp_path / "cls", two, copier, numbers)
     out = tmp_path / "out"
-    rows = _grade(cls, out, randomized_bank)
+    rows = _grade(cls, out, randomized_bank, jobs=jobs)
 
     # results.json (the instructor's): each labelled part names both students who have the values
     labelled = [q for q in rows[copier]["parts"] if q["problem"] == PROBLEM]
@@ -132,9 +135,10 @@ def test_a_rerun_names_a_classmate_who_joins_with_the_same_values_as_a_fresh_run
     _grade(cls, out, randomized_bank)               # nothing changed: the copier's row is reused
     assert {name: (out / name).read_bytes() for name in first} == first
 
-    # a third student with the same values joins: the set's owners changed, not the class's sets
+    # a third student with the same values joins: the set's owners changed, not the class's sets;
+    # only the row that names them is graded again (and the newcomer's), the others are kept
     write(cls / owners[2] / "answers.yaml", yaml_of(numbers))
-    rows = _grade(cls, out, randomized_bank)
+    rows = _grade(cls, out, randomized_bank, said="; 2 read and graded, 3 unchanged,")
     assert {q["part"]: q["whose_values"] for q in rows[copier]["parts"] if "whose_values" in q} == {
         part: sorted(owners) for part in ("loss", "dC-dw1", "dC-dw2", "dC-db")}
     assert _report_row(copier, ", ".join(sorted(owners))) in (out / "report.html").read_text(encoding="utf-8")

@@ -535,7 +535,7 @@ def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int,
             log(f"{student}: could not be graded: {result.message}")
         elif lost:      # (answers left on the run's budget are said once, by the budgets' report)
             log(f"{student}: {note}")
-        book.put_result(result, not (lost or late), depends.record(watch.read))
+        book.put_result(result, not (lost or late), depends.record(watch.read, result.parts))
         if n % _GRADED_EVERY == _GRADED_EVERY - 1:
             book.commit()
             book.begin()
