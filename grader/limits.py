@@ -81,3 +81,4 @@ MAX_VARIANTS = 60            # small edits of a wrong answer tried to explain it
 OTHER_VALUES_MAX_ANSWER = 80     # characters: longer answers are not re-checked with classmates' values
 OTHER_VALUES_MAX_OTHERS = 200    # distinct value sets of classmates looked at for one answer
 OTHER_VALUES_MIN_PARTS = 2       # parts of one problem right for ONE classmate's values before feedback says so
+OTHER_VALUES_MAX_NAMED = 20      # classmates named (by id, instructors' outputs only) as having one value set

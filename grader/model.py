@@ -349,6 +349,10 @@ class Verdict:
     column: Optional[int] = None        # for a syntax error: the 1-based column to put a caret under
     steps: tuple["Step", ...] = ()      # a derivation: each line of the chain with its mark
     decided_by: str = "sampling"        # the stage that decided: sampling, symbolic (SymPy) or structure (the same tree)
+    # the classmate's value set a `matches-another-students-values` diagnosis found the numbers right
+    # for: anonymous, so grading and the students' outputs never know whose; only the instructor's
+    # outputs map it to the classmates who have it (`othervalues.Classmates.whose`)
+    matched_values: tuple[tuple[str, float], ...] = ()
 
 
 class StepStatus(Word):

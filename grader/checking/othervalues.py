@@ -10,11 +10,12 @@ are re-checked, so the extra work stays small and bounded.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from bisect import insort
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Optional, Sequence
 
 from grader.limits import (
-    OTHER_VALUES_MAX_ANSWER, OTHER_VALUES_MAX_OTHERS, OTHER_VALUES_MIN_PARTS,
+    OTHER_VALUES_MAX_ANSWER, OTHER_VALUES_MAX_NAMED, OTHER_VALUES_MAX_OTHERS, OTHER_VALUES_MIN_PARTS,
 )
 from grader.model import CORRECT, INCORRECT, NUMERIC, Part, Problem, Tolerance, Verdict
 from grader.checking.variants import student_values, varied_text
@@ -31,17 +32,45 @@ def _key(values: dict[str, float]) -> ValuesKey:
     return tuple(sorted((str(k), float(v)) for k, v in values.items()))
 
 
-def classmates_values(problems: dict[str, Problem], students: Iterable[str]) -> dict[str, tuple[ValuesKey, ...]]:
-    """For each per-student problem, the distinct value sets of a class (sorted, at most
-    OTHER_VALUES_MAX_OTHERS): what an answer shared between students would have been computed from."""
+@dataclass(frozen=True)
+class Classmates:
+    """A class's value sets. `values`: for each per-student problem, the distinct sets (sorted,
+    at most OTHER_VALUES_MAX_OTHERS), what grading compares wrong numbers with: anonymous, so no
+    verdict ever holds a classmate's id. `owners`: whose each of those sets is, by (problem id,
+    set): the first OTHER_VALUES_MAX_NAMED ids in order, and whether there are more. Only the
+    instructor's outputs read it (`whose`): a student's feedback must never name a classmate."""
+
+    values: dict[str, tuple[ValuesKey, ...]]
+    owners: dict[tuple[str, ValuesKey], tuple[tuple[str, ...], bool]]
+
+    def whose(self, problem: str, key: ValuesKey, student: str) -> tuple[tuple[str, ...], bool]:
+        """The classmates (not `student`) who have the value set `key`, and whether more do
+        than are named; ((), False) for a set nobody in the class has."""
+        names, more = self.owners.get((problem, tuple(key)), ((), False))
+        return tuple(n for n in names if n != student), more
+
+
+def classmates(problems: dict[str, Problem], students: Iterable[str]) -> Classmates:
+    """The class's `Classmates`, its students streamed in any order (an id given twice counts
+    once): memory grows with the distinct value sets, not the class."""
     chosen = {pid: p for pid, p in problems.items() if p.per_student}
-    if not chosen:
-        return {}
-    seen: dict[str, set[ValuesKey]] = {pid: set() for pid in chosen}
-    for s in students:       # streamed: memory grows with the distinct value sets, not the class
+    seen: dict[str, dict[ValuesKey, list[str]]] = {pid: {} for pid in chosen}
+    for s in students:
         for pid, problem in chosen.items():
-            seen[pid].add(_key(student_values(problem, s) or {}))
-    return {pid: tuple(sorted(keys)[:OTHER_VALUES_MAX_OTHERS]) for pid, keys in seen.items()}
+            names = seen[pid].setdefault(_key(student_values(problem, s) or {}), [])
+            if s not in names and (len(names) <= OTHER_VALUES_MAX_NAMED or s < names[-1]):
+                insort(names, s)
+                del names[OTHER_VALUES_MAX_NAMED + 1:]     # one more than named: says there are more
+    values = {pid: tuple(sorted(keys)[:OTHER_VALUES_MAX_OTHERS]) for pid, keys in seen.items()}
+    return Classmates(values, {(pid, key): (tuple(seen[pid][key][:OTHER_VALUES_MAX_NAMED]),
+                                            len(seen[pid][key]) > OTHER_VALUES_MAX_NAMED)
+                               for pid, keys in values.items() for key in keys})
+
+
+def classmates_values(problems: dict[str, Problem], students: Iterable[str]) -> dict[str, tuple[ValuesKey, ...]]:
+    """For each per-student problem, the distinct value sets of a class (`Classmates.values`):
+    what an answer shared between students would have been computed from."""
+    return classmates(problems, students).values
 
 
 def _default_check(problem, part, answer, values=None) -> Verdict:
@@ -115,6 +144,7 @@ def recognise_classmate(problem: Problem, graded: Sequence[tuple[Part, Optional[
                 and check(problem, typed[part.id], answer, values).status == CORRECT)
 
     best: list = []
+    best_key: ValuesKey = ()
     for key in others:           # sorted: the first best set wins, deterministic
         if key in skip:
             continue
@@ -125,10 +155,11 @@ def recognise_classmate(problem: Problem, graded: Sequence[tuple[Part, Optional[
             if agrees(part, answer, dict(key)):
                 matched.append((part, verdict))
         if len(matched) >= max(OTHER_VALUES_MIN_PARTS, len(best) + 1):
-            best = matched
+            best, best_key = matched, tuple(key)
     if not best:
         return {}
     names = ", ".join(part.id for part, _ in best)
     said = (f"Your answers to {len(best)} parts of this problem ({names}) match another student's values, "
             f"not yours ({varied_text(problem, own)}): redo the computation with your own values.")
-    return {part.id: replace(verdict, rule=classmate_rule(len(best)), feedback=(said,)) for part, verdict in best}
+    return {part.id: replace(verdict, rule=classmate_rule(len(best)), feedback=(said,), matched_values=best_key)
+            for part, verdict in best}

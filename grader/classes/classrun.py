@@ -44,7 +44,7 @@ from grader.authoring import loader
 from grader.checking import checker
 from grader.checking.feedback import not_graded_reason
 from grader.checking.grading import bank_fault
-from grader.checking.othervalues import classmates_values
+from grader.checking.othervalues import classmates
 
 __all__ = ["grade_class", "ClassRun", "BatchError",
            "EXIT_OK", "EXIT_ERRORS", "EXIT_NOTHING", "NOT_FULLY_GRADED"]
@@ -384,8 +384,9 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
     found = book.count_found()
     missing = sorted(wanted - {s for s in wanted if book.was_found(s)}) if wanted is not None else []
     # a classmate's numbers are recognised: the class's value sets, as they will be after this run
-    depends = Depends(classmates_values(problems, book.found_students() if wanted is None
-                                        else _chain(book.student_ids(), sorted(wanted))))
+    mates = classmates(problems, book.found_students() if wanted is None
+                       else _chain(book.student_ids(), sorted(wanted)))
+    depends = Depends(mates.values, mates.owners)
 
     def reusable(student: str, content: str) -> bool:
         kept = book.kept_state(student)
@@ -470,7 +471,7 @@ def _run(book: Gradebook, outdir: Outdir, src: Path, skip, problems: dict[str, P
         current = None                      # rendered with something else: nothing to take from it
     reuse = Reuse(header, current, current / INDEX if current is not None else None,
                   folder / SPARE_INDEX if recycled else None)
-    rows = outputs.Rows(book, problems, generated_at, info, reuse=reuse)
+    rows = outputs.Rows(book, problems, generated_at, info, reuse=reuse, classmates=mates)
     writing = None
     try:
         writing = outputs.SetWriting(rows, folder, helpers=(jobs or os.cpu_count() or 1) > 1, stats=summary,
@@ -534,7 +535,7 @@ def _grade_pending(book: Gradebook, problems: dict[str, Problem], ids: dict[int,
             log(f"{student}: could not be graded: {result.message}")
         elif lost:      # (answers left on the run's budget are said once, by the budgets' report)
             log(f"{student}: {note}")
-        book.put_result(result, not (lost or late), depends.record(watch.read))
+        book.put_result(result, not (lost or late), depends.record(watch.read, result.parts))
         if n % _GRADED_EVERY == _GRADED_EVERY - 1:
             book.commit()
             book.begin()

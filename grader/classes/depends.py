@@ -16,29 +16,52 @@ import json
 from collections.abc import Sequence
 from typing import Iterable, Optional
 
+from grader.model import PartResult
+
 __all__ = ["Depends", "Watch"]
 
 
+WHOSE = " whose"    # an entry's suffix (no problem id has a space): whose the matched value set is
+
+
+def _hash(obj) -> str:
+    return hashlib.sha256(repr(obj).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 class Depends:
-    """The class's value sets, one hash per problem, and the test of a stored row against them."""
+    """The class's value sets, one hash per problem, and the test of a stored row against them.
 
-    def __init__(self, others: dict[str, tuple]):
+    A row labelled as right for a classmate's value set also depends on whose that set is
+    (`owners`, `othervalues.Classmates.owners`): the instructor's files name them beside the
+    row, so a classmate joining with those very values (the sets unchanged) regrades that row,
+    and only that row, and its files never name a class that is gone."""
+
+    def __init__(self, others: dict[str, tuple], owners: Optional[dict] = None):
         self.others = others
-        self.hashes = {pid: hashlib.sha256(repr(sets).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-                       for pid, sets in others.items()}
+        self.owners = owners or {}
+        self.hashes = {pid: _hash(sets) for pid, sets in others.items()}
+        self.whose = {pid: frozenset(_hash((key, self.owners.get((pid, key)))) for key in sets)
+                      for pid, sets in others.items()}
 
-    def record(self, read: Iterable[str]) -> str:
-        """What a row stores: the hashes of the value sets its grading read ('' for none)."""
-        return json.dumps({pid: self.hashes[pid] for pid in sorted(set(read))},
-                          sort_keys=True, separators=(",", ":")) if read else ""
+    def record(self, read: Iterable[str], parts: Iterable[PartResult] = ()) -> str:
+        """What a row stores: the hashes of the value sets its grading read and, for a problem
+        its `parts` were labelled on, of whose the matched set is ('' for none)."""
+        entries = {pid: self.hashes[pid] for pid in set(read)}
+        for p in parts:
+            key = p.verdict.matched_values
+            if key:
+                entries[p.problem + WHOSE] = _hash((key, self.owners.get((p.problem, key))))
+        return json.dumps(entries, sort_keys=True, separators=(",", ":")) if entries else ""
 
     def holds(self, stored: Optional[str]) -> bool:
-        """The value sets a row's grading read are the same in this class (None: never graded)."""
+        """The value sets a row's grading read, and whose its matched ones are, are the same in
+        this class (None: never graded)."""
         if stored is None:
             return False
         if not stored:
             return True
-        return all(self.hashes.get(pid) == h for pid, h in json.loads(stored).items())
+        return all(h in self.whose.get(name[:-len(WHOSE)], ()) if name.endswith(WHOSE) else self.hashes.get(name) == h
+                   for name, h in json.loads(stored).items())
 
 
 class Watch:

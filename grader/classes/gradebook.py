@@ -118,15 +118,17 @@ def _dumps(obj) -> str:
 
 
 def verdict_body(v: Verdict) -> str:
-    """A verdict as its row stores it. "steps" (a derivation's marked lines) only when there are
-    some: every other verdict keeps the body, and so the row id and answer key, it always had."""
+    """A verdict as its row stores it. "steps" (a derivation's marked lines) and "matched_values"
+    (a classmate's value set) only when there are some: every other verdict keeps the body, and so
+    the row id and answer key, it always had."""
     return _dumps({"status": v.status, "score": v.score, "max_score": v.max_score,
                    "interpreted": v.interpreted, "interpreted_ascii": v.interpreted_ascii,
                    "interpreted_latex": v.interpreted_latex, "feedback": list(v.feedback),
                    "rule": v.rule, "column": v.column,
                    **({"steps": [[s.line, s.text, s.status, list(s.feedback), s.interpreted, s.column]
                                  for s in v.steps]} if v.steps else {}),
-                   **({"decided_by": v.decided_by} if v.decided_by != Verdict.decided_by else {})})
+                   **({"decided_by": v.decided_by} if v.decided_by != Verdict.decided_by else {}),
+                   **({"matched_values": [list(p) for p in v.matched_values]} if v.matched_values else {})})
 
 
 def _verdict_from(body: str) -> Verdict:
@@ -135,6 +137,8 @@ def _verdict_from(body: str) -> Verdict:
     if "steps" in d:      # a body without them (every gradebook written before derivations) has none
         d["steps"] = tuple(Step(int(line), text, StepStatus(status), tuple(feedback), interpreted, column)
                            for line, text, status, feedback, interpreted, column in d["steps"])
+    if "matched_values" in d:   # a classmate's value set (`Verdict.matched_values`), stored anonymous
+        d["matched_values"] = tuple((str(name), float(x)) for name, x in d["matched_values"])
     return Verdict(**d)
 
 

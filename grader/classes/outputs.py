@@ -28,7 +28,8 @@ from grader.formats.gradebook_csv import gradebook_csv_stream
 from grader.formats.gradescope import gradescope_json
 from grader.formats.junit import junit_xml_stream
 from grader.formats.report_html import report_html_from
-from grader.formats.results_json import RESULTS_JSON
+from grader.formats.results_json import results_json_stream
+from grader.checking.othervalues import Classmates
 from grader.classes import workers
 from grader.authoring.assignment import DEFAULT_TITLE
 from grader.classes.gradebook import Gradebook
@@ -64,6 +65,7 @@ class Rows:
     reuse: Optional[Reuse] = None   # where a rerun takes unchanged students' files from
     now: Optional[Now] = None       # during a pass: what to do with the current row's own files
     planner: Optional[Planner] = None
+    classmates: Optional[Classmates] = None     # whose values a labelled answer matched: instructors' files only
 
     def named_results(self) -> Iterator[tuple[str, SubmissionResult]]:
         """The rows, each with `now` set for the writers while it is handed to them."""
@@ -375,7 +377,7 @@ class ResultsJson(_ClassFile):
 
     @staticmethod
     def stream(rows: Rows) -> Stream:
-        return RESULTS_JSON
+        return results_json_stream(rows.classmates)
 
 
 class ReportHtml:
@@ -404,7 +406,7 @@ class ReportHtml:
         info = self.rows.info
         names = {p.submission: p.name for p in info.roster.people if p.name} if info.roster else None
         page = report_html_from(self.stats, self.rows.problems, self.rows.generated_at, title=info.title,
-                                due=info.due, filenames=self.filenames, names=names)
+                                due=info.due, filenames=self.filenames, names=names, classmates=self.rows.classmates)
         with open(self.folder / "report.html", "xb") as fh:
             fh.write(page.encode("utf-8", "replace"))
         self.manifest.add("report.html")

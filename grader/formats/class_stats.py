@@ -53,6 +53,8 @@ class ClassStats:
         self.notes: list[tuple[str, Optional[str]]] = []
         self.first_rows: list[tuple[str, str, str]] = []   # the step summary's table
         self.roster: list[tuple[str, float, float, str]] = []   # report.html's roster table (capped)
+        # report.html's answers right for a classmate's values: (student, problem, parts, value set, rule)
+        self.matched: list[tuple[str, str, tuple[str, ...], tuple, Optional[str]]] = []
         self.partial = 0
 
     def add(self, r: SubmissionResult) -> None:
@@ -92,10 +94,20 @@ class ClassStats:
             t.matched += 1
             t.counts[v.status] += 1
             t.total += v.score
+            if v.matched_values:
+                self._matched(r.student, p.problem, p.part, v)
             if (v.status == INCORRECT or v.status == INVALID) and p.answer is not None:
                 key = (f"\x00{v.status}:{v.rule or ''}" if p.problem in self.by_diagnosis
                        else "".join(p.answer.split()))
                 self.wrong.add(p.problem, p.part, key, p.answer, r.student, v)
+
+    def _matched(self, student: str, problem: str, part: str, v) -> None:
+        """One part labelled as right for a classmate's values; a problem's parts come together."""
+        last = self.matched[-1] if self.matched else None
+        if last is not None and last[:2] == (student, problem) and last[3] == v.matched_values:
+            self.matched[-1] = (student, problem, last[2] + (part,), last[3], last[4])
+        elif len(self.matched) < ROSTER_MAX_ROWS:
+            self.matched.append((student, problem, (part,), v.matched_values, v.rule))
 
     def part_stats(self, cols: list[tuple[str, str, float]]) -> list[dict]:
         n = self.graded

@@ -9,7 +9,8 @@ from typing import Optional
 from urllib.parse import quote
 
 from grader.answers.parser import parse
-from grader.formats.class_stats import ClassStats, percent
+from grader.checking.othervalues import Classmates
+from grader.formats.class_stats import ROSTER_MAX_ROWS, ClassStats, percent
 from grader.show.escape import html_text, one_line
 from grader.formats.plain_text import columns
 from grader.number_format import format_score
@@ -74,13 +75,35 @@ def _feedback_href(name: str) -> str:
     return "feedback/" + quote(f"{name}.md")
 
 
+def _matched(cs: ClassStats, classmates: Optional[Classmates]) -> list[str]:
+    """The answers right for a classmate's values, each with whose they are: the one place
+    besides results.json that names them. The students' own feedback only says "another
+    student's values", never whose, so a shared answer is the instructor's to look into."""
+    if not cs.matched:
+        return []
+    h = ["<h2>Answers right for a classmate's values</h2>",
+         '<p class="muted">For the instructor only: these students\' feedback says their numbers on several '
+         "parts of a problem match another student's values, never whose. They are right, to every digit "
+         "typed, for the values of the classmates named here (everyone who has those values).</p>",
+         "<table>", "<tr><th>Student</th><th>Problem</th><th>Parts</th><th>Whose values</th><th>Rule</th></tr>"]
+    for student, pid, parts, key, rule in cs.matched:
+        names, more = classmates.whose(pid, key, student) if classmates is not None else ((), False)
+        whose = ", ".join(names) + (" and more" if more else "") if names else "no one in the class now"
+        h.append(f"<tr><td>{html_text(student)}</td><td><code>{html_text(pid)}</code></td>"
+                 f"<td>{html_text(', '.join(parts))}</td><td>{html_text(whose)}</td><td>{html_text(rule or '')}</td></tr>")
+    h.append("</table>")
+    if len(cs.matched) >= ROSTER_MAX_ROWS:
+        h.append(f'<p class="muted">The first {ROSTER_MAX_ROWS}; results.json has every one (whose_values).</p>')
+    return h
+
+
 def report_html_from(cs: ClassStats, problems: Optional[dict[str, Problem]] = None,
                      generated_at: Optional[str] = None, *, title: Optional[str] = None,
                      due: Optional[str] = None, filenames: Optional[dict[str, str]] = None,
-                     names: Optional[dict[str, str]] = None) -> str:
+                     names: Optional[dict[str, str]] = None, classmates: Optional[Classmates] = None) -> str:
     """The page, from statistics gathered a submission at a time. `title` and `due`: the
     assignment's; `filenames`: each student's feedback file stem (links); `names`: the
-    roster's names by submission id."""
+    roster's names by submission id; `classmates`: whose value sets are whose (`_matched`)."""
     cols = columns(problems) if problems else cs.result_cols()
     stats = cs.part_stats(cols)
     max_total = sum(pts for _, _, pts in cols)
@@ -176,6 +199,7 @@ def report_html_from(cs: ClassStats, problems: Optional[dict[str, Problem]] = No
         h.append("</table>")
     if not any_wrong:
         h.append('<p class="muted">No wrong answers.</p>')
+    h.extend(_matched(cs, classmates))
 
     for title_, column, rows in (("Submissions that could not be graded", "Reason", cs.errors),
                                  ("Notes", "Note", cs.notes)):

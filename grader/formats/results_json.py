@@ -7,12 +7,13 @@ import json
 from functools import lru_cache
 from typing import Optional
 
+from grader.checking.othervalues import Classmates
 from grader.formats.json_text import encode, indented, json_list, json_object, rounded
 from grader.formats.files import Stream
 from grader.model import STATUSES, PartResult, Step, StepStatus, SubmissionResult, SubmissionStatus, Verdict
 from grader.show.text import step_json
 
-__all__ = ["RESULTS_JSON", "parse_results_json", "result_from_dict"]
+__all__ = ["RESULTS_JSON", "results_json_stream", "parse_results_json", "result_from_dict"]
 
 
 def _opt_str(d: dict, key: str) -> Optional[str]:
@@ -83,30 +84,46 @@ def _values_from(data) -> tuple:
 
 
 @lru_cache(maxsize=8192)
-def _part_json(p: PartResult, level: int) -> str:
+def _part_json(p: PartResult, level: int, whose: Optional[tuple[tuple[str, ...], bool]] = None) -> str:
     """A part's object, nested `level` deep (keys in sorted order); a class repeats the same
-    few verdicts, so each is encoded once."""
+    few verdicts, so each is encoded once. `whose`: the classmates whose values its numbers are
+    right for, and whether more have them (a part the diagnosis labelled, in the class's file)."""
     v = p.verdict
     return json_object([
         ("answer", encode(p.answer)), ("feedback", json_list([encode(f) for f in v.feedback], level + 1)),
         ("interpreted", encode(v.interpreted)), ("max_score", encode(rounded(v.max_score))), ("part", encode(p.part)),
         ("problem", encode(p.problem)), ("rule", encode(v.rule)), ("score", encode(rounded(v.score))),
         ("status", encode(v.status)),
-        *((("steps", indented([step_json(s) for s in v.steps], level + 1)),) if v.steps else ())], level)
+        *((("steps", indented([step_json(s) for s in v.steps], level + 1)),) if v.steps else ()),
+        *((("whose_values", json_list([encode(n) for n in whose[0]], level + 1)),) if whose is not None else ()),
+        *((("whose_values_more", "true"),) if whose is not None and whose[1] else ())], level)
 
 
-def _result_json(r: SubmissionResult, level: int) -> str:
+def _result_json(r: SubmissionResult, level: int, classmates: Optional[Classmates] = None) -> str:
     """A submission's object, nested `level` deep (keys in sorted order)."""
+    def part(p: PartResult) -> str:
+        key = p.verdict.matched_values
+        return _part_json(p, level + 2, classmates.whose(p.problem, key, r.student)
+                          if key and classmates is not None else None)
     return json_object([
         ("max_score", encode(r.max_score)), ("message", encode(r.message)),
-        ("parts", json_list([_part_json(p, level + 2) for p in r.parts], level + 1)),
+        ("parts", json_list([part(p) for p in r.parts], level + 1)),
         ("score", encode(r.score)), ("status", encode(r.status)), ("student", encode(r.student)),
         *((("values", indented({pid: dict(vals) for pid, vals in r.values}, level + 1)),) if r.values else ())],
         level)
 
 
-# results.json: the same bytes as one json.dumps(list, sort_keys=True, indent=2)
-RESULTS_JSON = Stream(head="[\n  ", piece=lambda r: _result_json(r, 1), sep=",\n  ", tail="\n]\n", empty="[]\n")
+def results_json_stream(classmates: Optional[Classmates] = None) -> Stream:
+    """results.json: the same bytes as one json.dumps(list, sort_keys=True, indent=2). The
+    class's file is the instructor's: with `classmates`, a part labelled as right for a
+    classmate's values names whose they are (`whose_values`: their ids, sorted; and
+    `whose_values_more` when more have them than OTHER_VALUES_MAX_NAMED). No file a student sees
+    is made from here."""
+    return Stream(head="[\n  ", piece=lambda r: _result_json(r, 1, classmates), sep=",\n  ", tail="\n]\n",
+                  empty="[]\n")
+
+
+RESULTS_JSON = results_json_stream()
 
 
 def parse_results_json(text: str | bytes) -> list[SubmissionResult]:
