@@ -188,7 +188,7 @@ parts:
         f"{path}: symbol 's': the definition 's + x' cannot be evaluated: 's' is defined in terms of itself.",
         f"{path}: symbol 'u': the definition 'v * v' cannot be evaluated: You cannot multiply a column vector by a "
         f"column vector: their sizes do not match (is a transpose missing or misplaced?).",
-        f"{path}:17: part 'above': the condition 'x > c' cannot be met with the variant values {{'c': 6.0}}: only 0 "
+        f"{path}:17: part 'above': the condition 'x > c' cannot be met with a sampled student's values (c = 6): only 0 "
         f"of 1024 random samples meet the condition, 64 are needed"]
 
 

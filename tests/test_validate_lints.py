@@ -168,7 +168,7 @@ def test_a_condition_is_checked_for_every_sampled_student(tmp_path):
         "    kind: numeric\n", "    kind: numeric\n    where: \"w < 1.95\"\n")
     path = write(tmp_path, text)
     assert messages(path) == [
-        f"{path}:15: part 'step': the variant values {{'w': 2.0, 'g': 0.5, 'lr': 0.1, 'lam': 0.01}} do not meet "
+        f"{path}:15: part 'step': a sampled student's values (w = 2) do not meet "
         f"the condition 'w < 1.95'"]
 
 

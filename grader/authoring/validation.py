@@ -178,7 +178,7 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
                 issue(line, f"{where}: checking the reference failed: {type(exc).__name__}: {exc}")
                 break
             if v.status != CORRECT or v.score < v.max_score - 1e-9:
-                who = "" if student is None else f" (variant values {values})"
+                who = "" if student is None else f" (for a sampled student with {_values_text(problem, values)})"
                 issue(line, f"{where}: the reference answer '{part.answer}' is graded {v.status}"
                             f"{who}: {_verdict_text(v)}".rstrip(": "))
                 break
@@ -403,7 +403,7 @@ def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, iss
                 issue(cline, f"{label}: the condition '{part.where}' cannot be checked: {exc.message}")
                 return False
             if not met:
-                who = "the given values" if student is None else f"the variant values {values}"
+                who = "the given values" if student is None else f"a sampled student's values ({_values_text(problem, values)})"
                 issue(cline, f"{label}: {who} do not meet the condition '{part.where}'")
                 return False
         return True
@@ -413,7 +413,7 @@ def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, iss
             context(problem, part, tuple(sorted(values.items())))
         except EvalError as exc:
             if exc.kind == "condition":
-                who = "" if student is None else f" with the variant values {values}"
+                who = "" if student is None else f" with a sampled student's values ({_values_text(problem, values)})"
                 issue(cline, f"{label}: the condition '{part.where}' cannot be met{who}: {exc.message}")
                 return False
         except Exception:  # noqa: BLE001 - the reference check below reports a broken part
