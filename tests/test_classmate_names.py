@@ -179,3 +179,29 @@ def test_the_gradebook_keeps_the_value_set_and_other_verdicts_keep_their_bodies(
     assert "matched_values" not in verdict_body(plain)
     assert '"matched_values":[["b",0.1],["w1",0.03],["x",3.0]]' in verdict_body(labelled)
     assert _verdict_from(verdict_body(labelled)) == labelled and _verdict_from(verdict_body(plain)) == plain
+
+
+def test_the_reports_table_says_it_is_cut_only_when_rows_were_left_out(monkeypatch):
+    from grader.formats import class_stats
+    from grader.formats.report_html import report_html_from
+    from grader.model import GRADED, PartResult, SubmissionResult
+
+    class Tally:          # the gradebook's tally of wrong answers, which this table does not read
+        def add(self, *args):
+            pass
+
+        def top(self, *args):
+            return []
+    monkeypatch.setattr(class_stats, "ROSTER_MAX_ROWS", 2)
+    labelled = Verdict(INCORRECT, 0.0, 1.0, rule="matches-another-students-values-on-2-parts",
+                       matched_values=(("x", 2.0),))
+
+    def report(students: int) -> str:
+        cs = class_stats.ClassStats(["p"], Tally())
+        for n in range(students):
+            cs.add(SubmissionResult(f"s{n}", GRADED, (PartResult("p", "a", "1", labelled),
+                                                      PartResult("p", "b", "2", labelled))))
+        return report_html_from(cs)
+    cut = "results.json has every one (whose_values)"
+    assert report(2).count("<td>a, b</td>") == 2 and cut not in report(2)     # exactly the cap: nothing left out
+    assert report(3).count("<td>a, b</td>") == 2 and cut in report(3)

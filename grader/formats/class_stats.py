@@ -55,6 +55,7 @@ class ClassStats:
         self.roster: list[tuple[str, float, float, str]] = []   # report.html's roster table (capped)
         # report.html's answers right for a classmate's values: (student, problem, parts, value set, rule)
         self.matched: list[tuple[str, str, tuple[str, ...], tuple, Optional[str]]] = []
+        self.matched_more = False      # rows past ROSTER_MAX_ROWS were left out of that table
         self.partial = 0
 
     def add(self, r: SubmissionResult) -> None:
@@ -108,6 +109,8 @@ class ClassStats:
             self.matched[-1] = (student, problem, last[2] + (part,), last[3], last[4])
         elif len(self.matched) < ROSTER_MAX_ROWS:
             self.matched.append((student, problem, (part,), v.matched_values, v.rule))
+        else:
+            self.matched_more = True
 
     def part_stats(self, cols: list[tuple[str, str, float]]) -> list[dict]:
         n = self.graded

@@ -92,7 +92,7 @@ def _matched(cs: ClassStats, classmates: Optional[Classmates]) -> list[str]:
         h.append(f"<tr><td>{html_text(student)}</td><td><code>{html_text(pid)}</code></td>"
                  f"<td>{html_text(', '.join(parts))}</td><td>{html_text(whose)}</td><td>{html_text(rule or '')}</td></tr>")
     h.append("</table>")
-    if len(cs.matched) >= ROSTER_MAX_ROWS:
+    if cs.matched_more:
         h.append(f'<p class="muted">The first {ROSTER_MAX_ROWS}; results.json has every one (whose_values).</p>')
     return h
 
