@@ -3,33 +3,35 @@
 File and field errors come from the loader; the rest is found by grading: references that
 cannot be read or are not graded correct (for the course's values and for variants), mistake
 rules equivalent to the reference, and parts whose own sample answers get another status.
+What only other students' values show is `across`'s; what only the file shows, `lints`'.
 """
 from __future__ import annotations
 
-import difflib
-import math
 import os
-import re
 from dataclasses import dataclass, replace as dc_replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from grader.checking import checker
 from grader.answers import parser
-from grader.checking.conditions import ConditionError, holds, read_condition
-from grader.checking.decide import Difference, compare_values, context
-from grader.checking.tolerance import within
+from grader.checking.decide import context
 from grader.checking.evaluate import EvalError, evaluate, make_world
 from grader.answers.render import render
 from grader.answers.tree import Deriv, Idx, Sym, names_used
 from grader.checking.restatements import bare, defined_names, derivative_candidates, disguises, uses_asked
-from grader.limits import MAX_RESTATEMENTS, VALIDATION_SAMPLE
+from grader.limits import MAX_RESTATEMENTS
 from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, MULTI_CHOICE, NUMERIC, Part, Problem
 from grader.authoring.loader import ProblemError, _load, _problem_files
 from grader.authoring.formulas import formula_errors, placeholder_errors
 from grader.authoring.parts import choice_labels
 from grader.checking.variants import variant_values
 from grader.answers import functions
+from grader.authoring.validation.across import (REFERENCE_STUDENTS, VALIDATION_STUDENTS, condition_ok, never_fires,
+                                                per_student, reference_across, test_across, values_text, verdict_text)
+from grader.authoring.validation.lints import lints
+
+__all__ = ["validate", "ValidationIssue", "VALIDATION_STUDENTS", "REFERENCE_STUDENTS"]
+
 
 @dataclass(frozen=True)
 class ValidationIssue:
@@ -43,12 +45,6 @@ class ValidationIssue:
         if self.line is None:
             return f"{self.path}: {text}"
         return f"{self.path}:{self.line}: {text}"
-
-
-# the students whose drawn values validate checks a per-student problem with (grader.limits says why so many)
-VALIDATION_STUDENTS = ("validate-a", "validate-b", "validate-c") + tuple(f"validate-{n}" for n in range(3, VALIDATION_SAMPLE))
-# the reference itself is graded for the first few of them (a whole check each); rules, for all
-REFERENCE_STUDENTS = 3
 
 
 def _expand(paths: Iterable[Any]) -> list[Any]:
@@ -102,10 +98,6 @@ def _line_of_text(path: str, text: Optional[str]) -> Optional[int]:
     return next((n for n, line in enumerate(lines, 1) if first and first in line), None)
 
 
-def _verdict_text(verdict) -> str:
-    return " ".join(verdict.feedback or ())
-
-
 def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
     issues: list[ValidationIssue] = []
 
@@ -128,7 +120,7 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
     if problem.variants:
         students.extend(VALIDATION_STUDENTS[:REFERENCE_STUDENTS])
 
-    _lints(problem, lines, issue)
+    lints(problem, lines, issue)
     for part in problem.parts:
         where = f"part '{part.id}'"
         line = part.line or None
@@ -159,14 +151,14 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
             _asks_readable(problem, part, lines.get(("asks", part.id), line), issue)
             if problem.table.network is not None:
                 _proved(problem, part, lines, issue)
-        if part.where is not None and not _condition_ok(problem, part, lines, students, issue):
+        if part.where is not None and not condition_ok(problem, part, lines, students, issue):
             continue
 
         if part.kind == DERIVATION:
             if -1 not in unreadable:
                 _derivation_proved(problem, part, lines, issue)
         _reference_causes(problem, part, issue)
-        out_of_reach = _reference_across(problem, part, issue) if problem.variants else set()
+        out_of_reach = reference_across(problem, part, issue) if problem.variants else set()
         # the reference must be right, for the course's values and for variants (a numeric part's
         # reference is a formula in the given names: the instructor's, checked as one)
         reference_part = dc_replace(part, formula=True) if part.kind == NUMERIC else part
@@ -178,15 +170,15 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
                 issue(line, f"{where}: checking the reference failed: {type(exc).__name__}: {exc}")
                 break
             if v.status != CORRECT or v.score < v.max_score - 1e-9:
-                who = "" if student is None else f" (for a sampled student with {_values_text(problem, values)})"
+                who = "" if student is None else f" (for a sampled student with {values_text(problem, values)})"
                 issue(line, f"{where}: the reference answer '{part.answer}' is graded {v.status}"
-                            f"{who}: {_verdict_text(v)}".rstrip(": "))
+                            f"{who}: {verdict_text(v)}".rstrip(": "))
                 break
 
         if part.kind == NUMERIC:
-            _never_fires(problem, part, lines, unreadable, issue)
+            never_fires(problem, part, lines, unreadable, issue)
         if problem.variants and part.kind == NUMERIC:
-            _per_student(problem, part, lines, unreadable, issue)
+            per_student(problem, part, lines, unreadable, issue)
 
         # a mistake rule must not be the reference in disguise
         for i, mk in enumerate(part.mistakes):
@@ -220,33 +212,13 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
             if v.status != t.status:
                 issue(tline, f"{where}: test answer '{t.answer}' should be {t.status} but is {v.status}"
                              + _numbers(problem, part, t.answer)
-                             + (f" (feedback: {_verdict_text(v)})" if v.feedback else ""))
-            elif t.feedback and t.feedback.lower() not in _verdict_text(v).lower():
+                             + (f" (feedback: {verdict_text(v)})" if v.feedback else ""))
+            elif t.feedback and t.feedback.lower() not in verdict_text(v).lower():
                 issue(tline, f"{where}: test answer '{t.answer}' is {v.status} as expected, but its feedback "
-                             f"does not mention '{t.feedback}' (feedback: {_verdict_text(v) or 'none'})")
+                             f"does not mention '{t.feedback}' (feedback: {verdict_text(v) or 'none'})")
             elif problem.variants:
-                _test_across(problem, part, t, tline, out_of_reach, issue)
+                test_across(problem, part, t, tline, out_of_reach, issue)
     return issues
-
-
-def _test_across(problem: Problem, part: Part, test, line: Optional[int], out_of_reach: set, issue) -> None:
-    """A test written with the given names (not a number typed for the course's values) means the
-    same for every student: it is checked with each sampled student's values too (but those whose
-    reference is out of reach, reported already)."""
-    try:
-        used = names_used(parser.parse(str(test.answer), problem.table).tree)
-    except parser.AnswerSyntaxError:
-        return
-    if not used & set(dict(problem.given)):
-        return
-    students = [s for s in VALIDATION_STUDENTS if s not in out_of_reach]
-    wrong = [(values, v) for values in map(lambda s: variant_values(problem, s), students)
-             for v in [checker.check(problem, part, test.answer, values)] if v.status != test.status]
-    if wrong:
-        values, v = wrong[0]
-        issue(line, f"part '{part.id}': test answer '{test.answer}' should be {test.status} but is {v.status} for "
-                    f"{len(wrong)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with "
-                    f"{_values_text(problem, values)}" + (f" (feedback: {_verdict_text(v)})" if v.feedback else ""))
 
 
 def _reference_causes(problem: Problem, part: Part, issue) -> None:
@@ -289,7 +261,6 @@ def _equivalent(problem: Problem, part: Part, text_a: str, text_b: str) -> bool:
     if part.kind in (CHOICE, MULTI_CHOICE):
         return sorted(x.upper() for x in choice_labels(text_a)) == sorted(x.upper() for x in choice_labels(text_b))
     return checker.equivalent(problem, part, text_a, text_b)
-
 
 
 def _asks_readable(problem: Problem, part: Part, line: Optional[int], issue) -> None:
@@ -382,208 +353,3 @@ def _definitions_evaluate(problem: Problem, definitions: dict, issue) -> None:
             issue(None, f"symbol '{name}': evaluating the definition failed: {type(exc).__name__}: {exc}")
 
 
-def _condition_ok(problem: Problem, part: Part, lines: dict, students: list, issue) -> bool:
-    """Whether a part's condition can be read and met; reports what is wrong at its line."""
-    cline = lines.get(("where", part.id)) or part.line or None
-    label = f"part '{part.id}'"
-    try:
-        condition = read_condition(part.where, problem.table)
-    except ConditionError as exc:
-        issue(cline, f"{label}: {exc.message}")
-        return False
-    if part.kind == NUMERIC:      # one sample per student: cheap enough for the whole sample
-        for student in [None, *VALIDATION_STUDENTS] if problem.variants else students:
-            values = variant_values(problem, student) if problem.given else {}
-            given = dict(problem.given)
-            given.update(values or {})
-            world = make_world(problem.table, 0, given=given, samples=1)
-            try:
-                met = bool(holds(condition, world)[0])
-            except EvalError as exc:
-                issue(cline, f"{label}: the condition '{part.where}' cannot be checked: {exc.message}")
-                return False
-            if not met:
-                who = "the given values" if student is None else f"a sampled student's values ({_values_text(problem, values)})"
-                issue(cline, f"{label}: {who} do not meet the condition '{part.where}'")
-                return False
-        return True
-    for student in students:      # the course's values, and drawn variants: each must meet it
-        values = variant_values(problem, student) if student is not None else {}
-        try:
-            context(problem, part, tuple(sorted(values.items())))
-        except EvalError as exc:
-            if exc.kind == "condition":
-                who = "" if student is None else f" with a sampled student's values ({_values_text(problem, values)})"
-                issue(cline, f"{label}: the condition '{part.where}' cannot be met{who}: {exc.message}")
-                return False
-        except Exception:  # noqa: BLE001 - the reference check below reports a broken part
-            pass
-    return True
-
-
-def _values_text(problem: Problem, values: dict) -> str:
-    return ", ".join(f"{v.name} = {values[v.name]:g}" for v in problem.variants if v.name in values)
-
-
-def _per_student(problem: Problem, part: Part, lines: dict, unreadable: set, issue) -> None:
-    """A per-student numeric part is graded against each student's own number: its reference
-    must be computed from the given names (a typed number grades everyone against the course's
-    number), and no mistake rule may land within the tolerance of the reference for any sampled
-    student, who would otherwise get full marks for that mistake."""
-    where, line = f"part '{part.id}'", part.line or None
-    if not names_used(parser.parse(part.answer, problem.table).tree) & set(dict(problem.given)):
-        issue(line, f"{where}: the reference answer '{part.answer}' is a typed number, but each student has "
-                    f"their own values ({', '.join(v.name for v in problem.variants)}): write it as a formula "
-                    f"of the given names, so that each student is graded against their own number")
-        return
-    hits: dict[tuple[int, bool], list[dict]] = {}
-    for student in VALIDATION_STUDENTS:
-        values = variant_values(problem, student)
-        try:
-            ctx = context(problem, part, tuple(sorted(values.items())))
-        except Exception:  # noqa: BLE001 - a broken part is reported by the reference check
-            return
-        reference = float(ctx.ref_values.reshape(-1)[0])
-        for i, rule in enumerate(ctx.rules):
-            if i in unreadable or rule.values is None:
-                continue
-            value = float(rule.values.reshape(-1)[0])
-            if within(value, reference, part.tolerance):
-                hits.setdefault((i, math.isclose(value, reference, rel_tol=1e-12, abs_tol=1e-15)), []).append(values)
-    for (i, exact), found in sorted(hits.items()):
-        mk, mline = part.mistakes[i], lines.get(("mistake", part.id, i), line)
-        who = f"{len(found)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with {_values_text(problem, found[0])}"
-        if exact:     # the values make the slip harmless (x = 1 times anything): no tolerance can tell
-            issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') gives exactly the reference's number for "
-                         f"{who}: for them it cannot be told from the right answer", warning=True)
-        else:
-            issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') is within the tolerance of the reference "
-                         f"answer for {who}: such a student gets full marks for the mistake; tighten the "
-                         f"tolerance or change the variants")
-
-
-def _reference_across(problem: Problem, part: Part, issue) -> set:
-    """A whole check of the reference is costly, so it is graded for a few students only; every
-    sampled student's values still go through grading's own evaluation (`context`), which is
-    cheap: a reference out of reach for some values (1/(x-2) with x = 2, log(w - 0.02) with
-    w = 0.02) leaves those students' answers not graded, as the bank's fault. Returns them. What
-    the course's values show already, the whole check reports (once, in its own words)."""
-    if part.kind not in (NUMERIC, EXPRESSION):
-        return set()
-    where, answer = f"part '{part.id}'", f"the reference answer '{part.answer}'"
-    try:
-        if _out_of_reach(problem, part, ()) is not None:
-            return set()
-    except Exception:  # noqa: BLE001 - an unreadable part or condition is reported where it is read
-        return set()
-    found: dict[str, list[tuple[str, dict, str]]] = {}
-    for student in VALIDATION_STUDENTS:
-        values = variant_values(problem, student)
-        try:
-            trouble = _out_of_reach(problem, part, tuple(sorted(values.items())))
-        except Exception as exc:  # noqa: BLE001 - never let a checker bug stop validation
-            issue(part.line or None, f"{where}: evaluating the reference failed: {type(exc).__name__}: {exc}")
-            return set()
-        if trouble is not None:
-            found.setdefault(trouble[0], []).append((student, values, trouble[1]))
-    for reason, hits in found.items():
-        _, values, detail = hits[0]
-        who = f"{len(hits)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with {_values_text(problem, values)}"
-        issue(part.line or None, {
-            "evaluate": f"{where}: {answer} cannot be evaluated for {who}: {detail}",
-            "condition": f"{where}: the condition '{part.where}' cannot be met for {who}: {detail}",
-            "finite": f"{where}: {answer} is not a finite number for {who} (it gives {detail}): their answers "
-                      f"are not graded; change the variants or the reference",
-            "undefined": f"{where}: {answer} is undefined at almost every sampled point for {who}: their answers "
-                         f"are not graded; change the variants or the reference"}[reason])
-    return {student for hits in found.values() for student, _, _ in hits}
-
-
-def _out_of_reach(problem: Problem, part: Part, values: tuple) -> Optional[tuple[str, str]]:
-    """(reason, detail) when grading's evaluation of the reference with these values leaves
-    nothing to grade against: an EvalError, a number that is not finite, an expression undefined
-    at (almost) every sample (what `compare_values` calls unchecked)."""
-    try:
-        ctx = context(problem, part, values)
-    except EvalError as exc:
-        return ("condition" if exc.kind == "condition" else "evaluate"), exc.message
-    if part.kind == NUMERIC:
-        value = float(ctx.ref_values.reshape(-1)[0])
-        return None if math.isfinite(value) else ("finite", f"{value}")
-    if compare_values(ctx.ref_values, ctx.ref_values, part.tolerance).reason is Difference.UNCHECKED:
-        return "undefined", ""
-    return None
-
-
-def _declared(problem: Problem, name: str) -> bool:
-    if problem.table.get(name) is not None or functions.lookup(name) is not None:
-        return True
-    try:
-        parser.parse(name, problem.table)
-        return True
-    except Exception:  # noqa: BLE001 - a name the problem does not know
-        return False
-
-
-def _lints(problem: Problem, lines: dict, issue) -> None:
-    """What grading cannot show but an author wants to know: names in `forbidden`/`required`
-    that nothing can use (a misspelt restriction restricts nothing), duplicate options (errors);
-    parts without tests, unused symbols, mistake messages that give the answer away (warnings)."""
-    names = list(problem.table.names)
-    for part in problem.parts:
-        where, line = f"part '{part.id}'", part.line or None
-        for key in ("forbidden", "required"):
-            for name in getattr(part, key):
-                if not _declared(problem, name):
-                    close = difflib.get_close_matches(name, names, n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    issue(line, f"{where}: '{name}' in {key} is not a name this problem declares{hint}")
-        seen: dict[str, str] = {}
-        for label, text in zip(choice_labels_for(part), part.options):
-            key = " ".join(text.split()).casefold()
-            if key in seen:
-                issue(line, f"{where}: options {seen[key]} and {label} are the same ('{text}')")
-            seen.setdefault(key, label)
-        if not part.tests:
-            issue(line, f"{where}: it has no tests: add a right answer and one for each mistake, so that "
-                        f"validate shows it grades as you mean", warning=True)
-        answer = "".join(part.answer.split())
-        if part.kind in (EXPRESSION, NUMERIC) and len(answer) > 1:
-            for i, mk in enumerate(part.mistakes):
-                if answer in "".join(mk.message.split()):
-                    issue(lines.get(("mistake", part.id, i), line),
-                          f"{where}: the message of mistake '{mk.tag}' contains the reference answer "
-                          f"'{part.answer}': it gives the answer away", warning=True)
-    for name in _unused(problem):
-        issue(None, f"symbol '{name}' is declared but used nowhere (not in the text, an answer, a test or "
-                    f"a condition)", warning=True)
-
-
-def _unused(problem: Problem) -> list[str]:
-    """Declared symbols no text, answer, test, condition, value or network of the problem names."""
-    rest = dc_replace(problem, table=dc_replace(problem.table, symbols=()))
-    words = set(re.findall(r"[A-Za-z]\w*", repr(rest) + " ".join(str(s.definition) for s in problem.table.symbols)))
-    return [s.name for s in problem.table.symbols if s.name not in words]
-
-
-def choice_labels_for(part: Part) -> list[str]:
-    return [chr(ord("A") + i) for i in range(len(part.options))]
-
-
-def _never_fires(problem: Problem, part: Part, lines: dict, unreadable: set, issue) -> None:
-    """A numeric part's tolerance (absolute, decimals...) is wider than the equivalence the
-    mistake check uses: a rule inside it for the course's values is graded correct, never as the
-    mistake. A rule equal to the reference is reported as equivalent already."""
-    try:
-        ctx = context(problem, part, ())
-    except Exception:  # noqa: BLE001 - a broken part is reported by the reference check
-        return
-    reference = float(ctx.ref_values.reshape(-1)[0])
-    for i, rule in enumerate(ctx.rules):
-        if i in unreadable or rule.values is None or compare_values(rule.values, ctx.ref_values, part.tolerance).equal:
-            continue
-        if within(float(rule.values.reshape(-1)[0]), reference, part.tolerance):
-            mk = part.mistakes[i]
-            issue(lines.get(("mistake", part.id, i), part.line or None),
-                  f"part '{part.id}': mistake '{mk.tag}' ('{mk.answer}') is within the tolerance of the reference "
-                  f"answer for the course's values: it can never fire")
