@@ -91,8 +91,9 @@ _CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 _PLACE = re.compile(r"\{\{|\}\}|\{([A-Za-z][A-Za-z0-9_]*)\}")
 
 
-def _outside_code(text: str, change) -> str:
-    return "".join(piece if _CODE_SPAN.fullmatch(piece) else change(piece) for piece in _CODE_SPAN.split(text))
+def _prose_pieces(text: str) -> list[tuple[str, bool]]:
+    """(piece, whether it is a `code` span, kept as typed) in order."""
+    return [(piece, bool(_CODE_SPAN.fullmatch(piece))) for piece in _CODE_SPAN.split(text)]
 
 
 def fill_values(text: str, values: Mapping[str, float]) -> str:
@@ -105,7 +106,7 @@ def fill_values(text: str, values: Mapping[str, float]) -> str:
         if m.group(1) is None:
             return m.group(0)[0]
         return number_text(values[m.group(1)]) if m.group(1) in values else m.group(0)
-    return _outside_code(text, lambda piece: _PLACE.sub(one, piece))
+    return "".join(piece if code else _PLACE.sub(one, piece) for piece, code in _prose_pieces(text))
 
 
 def with_values(problem: Problem, values: Mapping[str, float]) -> Problem:
@@ -129,8 +130,8 @@ def placeholder_errors(problem: Problem) -> Iterator[tuple[str, str, str]]:
     """(where, message, the placeholder) for each `{name}` that names no given value."""
     given = sorted(dict(problem.given))
     for where, text in prose_texts(problem):
-        names: list[str] = []
-        _outside_code(text, lambda piece: names.extend(m.group(1) for m in _PLACE.finditer(piece) if m.group(1)) or "")
+        names = [m.group(1) for piece, code in _prose_pieces(text) if not code
+                 for m in _PLACE.finditer(piece) if m.group(1)]
         for name in dict.fromkeys(n for n in names if n not in given):
             if not given:
                 said = "this problem has no 'given' values to show"
