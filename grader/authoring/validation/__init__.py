@@ -24,10 +24,10 @@ from grader.model import CHOICE, CORRECT, DERIVATION, EXPRESSION, MULTI_CHOICE, 
 from grader.authoring.loader import ProblemError, _load, _problem_files
 from grader.authoring.formulas import formula_errors, placeholder_errors
 from grader.authoring.parts import choice_labels
-from grader.checking.variants import variant_values
+from grader.checking.variants import variant_values, varied_text
 from grader.answers import functions
 from grader.authoring.validation.across import (REFERENCE_STUDENTS, VALIDATION_STUDENTS, condition_ok, never_fires,
-                                                per_student, reference_across, test_across, values_text, verdict_text)
+                                                per_student, reference_across, test_across, verdict_text)
 from grader.authoring.validation.lints import lints
 
 __all__ = ["validate", "ValidationIssue", "VALIDATION_STUDENTS", "REFERENCE_STUDENTS"]
@@ -170,7 +170,7 @@ def _check_problem(problem: Problem, lines: dict) -> list[ValidationIssue]:
                 issue(line, f"{where}: checking the reference failed: {type(exc).__name__}: {exc}")
                 break
             if v.status != CORRECT or v.score < v.max_score - 1e-9:
-                who = "" if student is None else f" (for a sampled student with {values_text(problem, values)})"
+                who = "" if student is None else f" (for a sampled student with {varied_text(problem, values)})"
                 issue(line, f"{where}: the reference answer '{part.answer}' is graded {v.status}"
                             f"{who}: {verdict_text(v)}".rstrip(": "))
                 break

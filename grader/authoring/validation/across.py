@@ -5,7 +5,6 @@ anyone) and its tests written with the given names. A numeric part's rules are a
 for ones that can never fire."""
 from __future__ import annotations
 
-
 import math
 from typing import Optional
 
@@ -18,7 +17,7 @@ from grader.checking.evaluate import EvalError, make_world
 from grader.answers.tree import names_used
 from grader.limits import VALIDATION_SAMPLE
 from grader.model import EXPRESSION, NUMERIC, Part, Problem
-from grader.checking.variants import variant_values
+from grader.checking.variants import variant_values, varied_text
 
 
 # the students whose drawn values validate checks a per-student problem with (grader.limits says why so many)
@@ -52,7 +51,7 @@ def condition_ok(problem: Problem, part: Part, lines: dict, students: list, issu
                 issue(cline, f"{label}: the condition '{part.where}' cannot be checked: {exc.message}")
                 return False
             if not met:
-                who = "the given values" if student is None else f"a sampled student's values ({values_text(problem, values)})"
+                who = "the given values" if student is None else f"a sampled student's values ({varied_text(problem, values)})"
                 issue(cline, f"{label}: {who} do not meet the condition '{part.where}'")
                 return False
         return True
@@ -62,15 +61,13 @@ def condition_ok(problem: Problem, part: Part, lines: dict, students: list, issu
             context(problem, part, tuple(sorted(values.items())))
         except EvalError as exc:
             if exc.kind == "condition":
-                who = "" if student is None else f" with a sampled student's values ({values_text(problem, values)})"
+                who = "" if student is None else f" with a sampled student's values ({varied_text(problem, values)})"
                 issue(cline, f"{label}: the condition '{part.where}' cannot be met{who}: {exc.message}")
                 return False
         except Exception:  # noqa: BLE001 - the reference check below reports a broken part
             pass
     return True
 
-def values_text(problem: Problem, values: dict) -> str:
-    return ", ".join(f"{v.name} = {values[v.name]:g}" for v in problem.variants if v.name in values)
 
 def per_student(problem: Problem, part: Part, lines: dict, unreadable: set, issue) -> None:
     """A per-student numeric part is graded against each student's own number: its reference
@@ -99,7 +96,7 @@ def per_student(problem: Problem, part: Part, lines: dict, unreadable: set, issu
                 hits.setdefault((i, math.isclose(value, reference, rel_tol=1e-12, abs_tol=1e-15)), []).append(values)
     for (i, exact), found in sorted(hits.items()):
         mk, mline = part.mistakes[i], lines.get(("mistake", part.id, i), line)
-        who = f"{len(found)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with {values_text(problem, found[0])}"
+        who = f"{len(found)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with {varied_text(problem, found[0])}"
         if exact:     # the values make the slip harmless (x = 1 times anything): no tolerance can tell
             issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') gives exactly the reference's number for "
                          f"{who}: for them it cannot be told from the right answer", warning=True)
@@ -107,6 +104,7 @@ def per_student(problem: Problem, part: Part, lines: dict, unreadable: set, issu
             issue(mline, f"{where}: mistake '{mk.tag}' ('{mk.answer}') is within the tolerance of the reference "
                          f"answer for {who}: such a student gets full marks for the mistake; tighten the "
                          f"tolerance or change the variants")
+
 
 def reference_across(problem: Problem, part: Part, issue) -> set:
     """A whole check of the reference is costly, so it is graded for a few students only; every
@@ -134,7 +132,7 @@ def reference_across(problem: Problem, part: Part, issue) -> set:
             found.setdefault(trouble[0], []).append((student, values, trouble[1]))
     for reason, hits in found.items():
         _, values, detail = hits[0]
-        who = f"{len(hits)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with {values_text(problem, values)}"
+        who = f"{len(hits)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with {varied_text(problem, values)}"
         issue(part.line or None, {
             "evaluate": f"{where}: {answer} cannot be evaluated for {who}: {detail}",
             "condition": f"{where}: the condition '{part.where}' cannot be met for {who}: {detail}",
@@ -143,6 +141,7 @@ def reference_across(problem: Problem, part: Part, issue) -> set:
             "undefined": f"{where}: {answer} is undefined at almost every sampled point for {who}: their answers "
                          f"are not graded; change the variants or the reference"}[reason])
     return {student for hits in found.values() for student, _, _ in hits}
+
 
 def _out_of_reach(problem: Problem, part: Part, values: tuple) -> Optional[tuple[str, str]]:
     """(reason, detail) when grading's evaluation of the reference with these values leaves
@@ -159,6 +158,7 @@ def _out_of_reach(problem: Problem, part: Part, values: tuple) -> Optional[tuple
         return "undefined", ""
     return None
 
+
 def test_across(problem: Problem, part: Part, test, line: Optional[int], out_of_reach: set, issue) -> None:
     """A test written with the given names (not a number typed for the course's values) means the
     same for every student: it is checked with each sampled student's values too (but those whose
@@ -170,13 +170,18 @@ def test_across(problem: Problem, part: Part, test, line: Optional[int], out_of_
     if not used & set(dict(problem.given)):
         return
     students = [s for s in VALIDATION_STUDENTS if s not in out_of_reach]
-    wrong = [(values, v) for values in map(lambda s: variant_values(problem, s), students)
-             for v in [checker.check(problem, part, test.answer, values)] if v.status != test.status]
+    wrong = []
+    for student in students:
+        values = variant_values(problem, student)
+        v = checker.check(problem, part, test.answer, values)
+        if v.status != test.status:
+            wrong.append((values, v))
     if wrong:
         values, v = wrong[0]
         issue(line, f"part '{part.id}': test answer '{test.answer}' should be {test.status} but is {v.status} for "
-                    f"{len(wrong)} of {len(VALIDATION_STUDENTS)} sampled students, e.g. with "
-                    f"{values_text(problem, values)}" + (f" (feedback: {verdict_text(v)})" if v.feedback else ""))
+                    f"{len(wrong)} of {len(students)} sampled students, e.g. with "
+                    f"{varied_text(problem, values)}" + (f" (feedback: {verdict_text(v)})" if v.feedback else ""))
+
 
 def never_fires(problem: Problem, part: Part, lines: dict, unreadable: set, issue) -> None:
     """A numeric part's tolerance (absolute, decimals...) is wider than the equivalence the

@@ -3,7 +3,6 @@ problem does not declare, duplicate options (errors); parts without tests, unuse
 mistake messages that give the answer away (warnings, failing only `--strict`)."""
 from __future__ import annotations
 
-
 import difflib
 import re
 from dataclasses import replace as dc_replace
@@ -21,6 +20,7 @@ def _declared(problem: Problem, name: str) -> bool:
         return True
     except Exception:  # noqa: BLE001 - a name the problem does not know
         return False
+
 
 def lints(problem: Problem, lines: dict, issue) -> None:
     """What grading cannot show but an author wants to know: names in `forbidden`/`required`
@@ -55,11 +55,13 @@ def lints(problem: Problem, lines: dict, issue) -> None:
         issue(None, f"symbol '{name}' is declared but used nowhere (not in the text, an answer, a test or "
                     f"a condition)", warning=True)
 
+
 def _unused(problem: Problem) -> list[str]:
     """Declared symbols no text, answer, test, condition, value or network of the problem names."""
     rest = dc_replace(problem, table=dc_replace(problem.table, symbols=()))
     words = set(re.findall(r"[A-Za-z]\w*", repr(rest) + " ".join(str(s.definition) for s in problem.table.symbols)))
     return [s.name for s in problem.table.symbols if s.name not in words]
+
 
 def choice_labels_for(part: Part) -> list[str]:
     return [chr(ord("A") + i) for i in range(len(part.options))]
