@@ -163,7 +163,7 @@ def check(problem_id, part_id, answer, answer_file, hint, student, assignment_pa
     student = student or env_student()
     values = grader.student_values(problem, student)
     grader.ensure_checkable(problem, part, student)
-    seen = part_with_values(part, values or dict(problem.given))     # prompt and hints with the student's values
+    seen = part_with_values(part, grader.given_values(problem, student))     # prompt and hints with their values
     if not problem.per_student:
         about = shared_values_note(problem) if student and problem.variants else None
     elif values is None:
